@@ -1,0 +1,63 @@
+# Quick start: `make run` serves the demo on http://127.0.0.1:8000; `make test` runs the whole suite.
+# Both set up what is missing first: the virtualenv, Python packages, Debian packages, the database.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PASSWORD ?= demo-pass-2026
+PYTEST_ARGS ?=
+
+# What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium
+
+.PHONY: run test setup system-packages venv migrate seed static clean bench check-deploy
+
+run: setup migrate seed static
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-packages venv
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && fc-cache -f >/dev/null; \
+	else \
+	  echo "Missing Debian packages. Run:"; echo "  sudo apt-get install -y$$missing && fc-cache -f"; exit 1; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+
+static: setup
+	$(PY) manage.py collectstatic --noinput -v 0
+
+check-deploy: setup
+	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=scf.example.com \
+	  DJANGO_SETTINGS_MODULE=scf.settings.production $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 media

@@ -1,0 +1,5 @@
+"""Supply-chain finance workflow service."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("organizations/", views.OrganizationListView.as_view(), name="organization-list"),
+    path("organizations/<int:organization_pk>/", views.OrganizationDetailView.as_view(), name="organization-detail"),
+    path("facilities/", views.FacilityListView.as_view(), name="facility-list"),
+    path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
+]
+for _name in ("activate", "freeze", "unfreeze", "close"):
+    urlpatterns.append(
+        path(f"facilities/<int:facility_pk>/{_name}/",
+             views.FacilityTransitionView.as_view(action_name=_name), name=f"facility-{_name}")
+    )

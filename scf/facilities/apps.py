@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FacilitiesConfig(AppConfig):
+    name = "scf.facilities"
+    label = "facilities"
+    verbose_name = _("Credit facilities")
+
+    def ready(self) -> None:
+        from . import selectors  # noqa: F401  (registers the visibility rules)

@@ -1,0 +1,181 @@
+"""Credit facilities: a limit granted by a lender to an obligor for one product."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from scf.core.fields import CurrencyField, MoneyField
+
+
+class Product(models.TextChoices):
+    FACTORING = "factoring", _("Factoring")
+    REVERSE_FACTORING = "reverse_factoring", _("Reverse factoring")
+    PLEDGE = "pledge", _("Warehouse-receipt pledge")
+    CONFIRMING = "confirming", _("Confirming-warehouse financing")
+
+
+class DayCountChoice(models.TextChoices):
+    ACT_360 = "ACT/360", "ACT/360"
+    ACT_365 = "ACT/365", "ACT/365"
+
+
+class CreditFacility(models.Model):
+    """A credit limit; reserved + outstanding (+ retired when not revolving) never exceeds it."""
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        EXPIRED = "expired", _("Expired")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="facilities_granted",
+                               verbose_name=_("lender"))
+    obligor = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="facilities",
+                                verbose_name=_("obligor"))
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices)
+    currency = CurrencyField()
+    limit_amount = MoneyField(_("limit"))
+    reserved_amount = MoneyField(_("reserved"), default=Decimal("0.00"))
+    outstanding_amount = MoneyField(_("outstanding"), default=Decimal("0.00"))
+    retired_amount = MoneyField(_("repaid, not restorable"), default=Decimal("0.00"))
+    revolving = models.BooleanField(_("revolving"), default=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    max_tenor_days = models.PositiveIntegerField(_("maximum tenor (days)"), default=180)
+    day_count = models.CharField(_("day count"), max_length=7, choices=DayCountChoice.choices,
+                                 default=DayCountChoice.ACT_360)
+    state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("credit facility")
+        verbose_name_plural = _("credit facilities")
+        permissions = [
+            ("activate_facility", "Can activate a credit facility"),
+            ("freeze_facility", "Can freeze or unfreeze a credit facility"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(limit_amount__gt=0), name="facility_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(reserved_amount__gte=0) & Q(outstanding_amount__gte=0) & Q(retired_amount__gte=0),
+                name="facility_amounts_non_negative",
+            ),
+            # The invariant of DESIGN §5, held by the database as well as the services.
+            models.CheckConstraint(
+                condition=Q(limit_amount__gte=F("reserved_amount") + F("outstanding_amount") + F("retired_amount")),
+                name="facility_within_limit",
+            ),
+            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="facility_dates_ordered"),
+            models.CheckConstraint(condition=~Q(lender=F("obligor")), name="facility_parties_distinct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.obligor} · {self.currency} {self.limit_amount:,}"
+
+    @property
+    def used_amount(self) -> Decimal:
+        return self.reserved_amount + self.outstanding_amount + self.retired_amount
+
+    @property
+    def available_amount(self) -> Decimal:
+        return self.limit_amount - self.used_amount
+
+    def is_within_validity(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.valid_from <= on <= self.valid_to
+
+    def has_nothing_outstanding(self) -> bool:
+        return self.reserved_amount == 0 and self.outstanding_amount == 0
+
+    def is_past_validity(self) -> bool:
+        return timezone.localdate() > self.valid_to
+
+    @transition(field=state, source=State.PROPOSED, target=State.ACTIVE, permission="facilities.activate_facility")
+    def activate(self, *, by=None, note: str = "") -> None:
+        """Make the facility available for reservations."""
+
+    @transition(field=state, source=State.ACTIVE, target=State.FROZEN, permission="facilities.freeze_facility")
+    def freeze(self, *, by=None, note: str = "") -> None:
+        """Stop new reservations; existing ones stand."""
+
+    @transition(field=state, source=State.FROZEN, target=State.ACTIVE, permission="facilities.freeze_facility",
+                conditions=[lambda facility: not facility.is_past_validity()])
+    def unfreeze(self, *, by=None, note: str = "") -> None:
+        """Allow reservations again."""
+
+    @transition(field=state, source=[State.ACTIVE, State.FROZEN], target=State.EXPIRED,
+                conditions=[is_past_validity])
+    def expire(self, *, by=None, note: str = "") -> None:
+        """End the validity period: no new reservations."""
+
+    @transition(field=state, source=[State.PROPOSED, State.ACTIVE, State.FROZEN, State.EXPIRED],
+                target=State.CLOSED, conditions=[has_nothing_outstanding],
+                permission="facilities.activate_facility")
+    def close(self, *, by=None, note: str = "") -> None:
+        """Close a facility that has nothing reserved or outstanding."""
+
+
+class FacilityReservation(models.Model):
+    """An amount held against a facility for one approved case, identified by its reference."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held")
+        CONSUMED = "consumed", _("Consumed")
+        RELEASED = "released", _("Released")
+
+    facility = models.ForeignKey(CreditFacility, on_delete=models.PROTECT, related_name="reservations")
+    reference = models.CharField(_("reference"), max_length=100)
+    amount = MoneyField(_("amount"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("facility reservation")
+        verbose_name_plural = _("facility reservations")
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "reference"], name="reservation_reference_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} ({self.status})"
+
+
+class FacilityMovement(models.Model):
+    """Append-only history of every change to a facility's balances."""
+
+    class Kind(models.TextChoices):
+        RESERVE = "reserve", _("Reserve")
+        RELEASE = "release", _("Release")
+        CONSUME = "consume", _("Consume")
+        RESTORE = "restore", _("Repayment")
+
+    facility = models.ForeignKey(CreditFacility, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = MoneyField(_("amount"))
+    reference = models.CharField(max_length=100)
+    reserved_after = MoneyField()
+    outstanding_after = MoneyField()
+    available_after = MoneyField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("facility movement")
+        verbose_name_plural = _("facility movements")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.reference}"

@@ -1,0 +1,257 @@
+"""Writes for credit facilities: creation, life cycle and the limit movements.
+
+Every balance change locks the facility row first (`facility_lock`), so that
+reserved + outstanding never exceeds the limit however many requests race.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from scf.audit.services import audit_record
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.money import to_decimal
+from scf.parties.models import Organization, User
+
+from .exceptions import FacilityLimitExceeded, FacilityUnavailable, ReservationError
+from .models import CreditFacility, FacilityMovement, FacilityReservation
+
+CENT = Decimal("0.01")
+
+
+def facility_lock(*, pk: int) -> CreditFacility:
+    """Return the facility, locked for update until the transaction ends."""
+    return CreditFacility.objects.select_for_update().get(pk=pk)
+
+
+def _clean_amount(amount, field: str = "amount") -> Decimal:
+    try:
+        value = to_decimal(amount)
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("Enter a number.")}, code="invalid") from None
+    if value <= 0:
+        raise ValidationError({field: _("The amount must be greater than zero.")}, code="min_value")
+    if value != value.quantize(CENT):
+        raise ValidationError({field: _("Amounts have at most two decimal places.")}, code="max_decimal_places")
+    return value
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"CF-{year}-"
+    last = (CreditFacility.objects.filter(reference__startswith=prefix)
+            .order_by("-reference").values_list("reference", flat=True).first())
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+@transaction.atomic
+def facility_create(*, lender: Organization, obligor: Organization, product: str, limit_amount,
+                    valid_from: datetime.date, valid_to: datetime.date, acting_user: User | None,
+                    currency: str = "CNY", revolving: bool = True, max_tenor_days: int = 180,
+                    day_count: str = "ACT/360") -> CreditFacility:
+    """Propose a facility; it reserves nothing until activated."""
+    errors = {}
+    if not lender.is_lender:
+        errors["lender"] = _("%(org)s is not a lender.") % {"org": lender}
+    if valid_to < valid_from:
+        errors["valid_to"] = _("The end of validity must not be before its start.")
+    if errors:
+        raise ValidationError(errors)
+    for _attempt in range(5):
+        facility = CreditFacility(
+            reference=_next_reference(valid_from.year), lender=lender, obligor=obligor, product=product,
+            currency=currency, limit_amount=_clean_amount(limit_amount, "limit_amount"), revolving=revolving,
+            valid_from=valid_from, valid_to=valid_to, max_tenor_days=max_tenor_days, day_count=day_count,
+            created_by=acting_user,
+        )
+        facility.full_clean(exclude=["state", "reference"])
+        try:
+            with transaction.atomic():
+                facility.save()
+            break
+        except IntegrityError:
+            # Another facility took the reference meanwhile: take the next one.
+            continue
+    else:
+        raise RuntimeError("Could not allocate a facility reference.")
+    audit_record(action="facilities.facility.create", target=facility, actor=acting_user)
+    return facility
+
+
+def _fire(facility: CreditFacility, name: str, acting_user: User | None, note: str = "",
+          check_permission: bool = True) -> CreditFacility:
+    facility = facility_lock(pk=facility.pk)
+    method = getattr(facility, name)
+    if not can_proceed(method):
+        raise IllegalTransition(
+            _("A facility in state “%(state)s” cannot be %(action)s.")
+            % {"state": facility.get_state_display(), "action": _TRANSITION_WORDS.get(name, name)}
+        )
+    if check_permission and acting_user is not None and not has_transition_perm(method, acting_user):
+        raise ActionNotPermitted()
+    method(by=acting_user, note=note)
+    facility.save()
+    return facility
+
+
+_TRANSITION_WORDS = {
+    "activate": _("activated"),
+    "freeze": _("frozen"),
+    "unfreeze": _("unfrozen"),
+    "expire": _("expired"),
+    "close": _("closed"),
+}
+
+
+@transaction.atomic
+def facility_activate(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
+    return _fire(facility, "activate", acting_user, note)
+
+
+@transaction.atomic
+def facility_freeze(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
+    return _fire(facility, "freeze", acting_user, note)
+
+
+@transaction.atomic
+def facility_unfreeze(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
+    return _fire(facility, "unfreeze", acting_user, note)
+
+
+@transaction.atomic
+def facility_close(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
+    return _fire(facility, "close", acting_user, note)
+
+
+def facilities_expire_due() -> int:
+    """Expire every facility past its validity (daily job; running it twice changes nothing)."""
+    count = 0
+    today = timezone.localdate()
+    due = CreditFacility.objects.filter(
+        state__in=[CreditFacility.State.ACTIVE, CreditFacility.State.FROZEN], valid_to__lt=today
+    ).values_list("pk", flat=True)
+    for pk in due:
+        with transaction.atomic():
+            facility = facility_lock(pk=pk)
+            if can_proceed(facility.expire):
+                facility.expire(note=_("validity ended on %(date)s") % {"date": facility.valid_to})
+                facility.save()
+                count += 1
+    return count
+
+
+def _movement(facility: CreditFacility, kind: str, amount: Decimal, reference: str, actor) -> FacilityMovement:
+    return FacilityMovement.objects.create(
+        facility=facility, kind=kind, amount=amount, reference=reference,
+        reserved_after=facility.reserved_amount, outstanding_after=facility.outstanding_amount,
+        available_after=facility.available_amount, actor=actor,
+    )
+
+
+def _save_balances(facility: CreditFacility) -> None:
+    facility.save(update_fields=["reserved_amount", "outstanding_amount", "retired_amount"])
+
+
+@transaction.atomic
+def facility_reserve(*, facility: CreditFacility, amount, reference: str,
+                     acting_user: User | None, on: datetime.date | None = None) -> FacilityReservation:
+    """Hold `amount` for the case `reference`; the same reference returns the first reservation."""
+    amount = _clean_amount(amount)
+    facility = facility_lock(pk=facility.pk)
+    existing = facility.reservations.filter(reference=reference).first()
+    if existing is not None:
+        if existing.amount != amount:
+            raise ReservationError(_("Reference %(ref)s already holds a different amount.") % {"ref": reference})
+        return existing
+    if facility.state != CreditFacility.State.ACTIVE or not facility.is_within_validity(on):
+        raise FacilityUnavailable(
+            _("Facility %(ref)s is %(state)s or outside its validity (%(start)s to %(end)s): nothing can be reserved.")
+            % {"ref": facility.reference, "state": facility.get_state_display(),
+               "start": facility.valid_from, "end": facility.valid_to}
+        )
+    if amount > facility.available_amount:
+        raise FacilityLimitExceeded(
+            _("%(amount)s exceeds the available %(available)s on facility %(ref)s.")
+            % {"amount": f"{amount:,}", "available": f"{facility.available_amount:,}", "ref": facility.reference},
+            requested=amount, available=facility.available_amount,
+        )
+    facility.reserved_amount += amount
+    _save_balances(facility)
+    reservation = FacilityReservation.objects.create(
+        facility=facility, reference=reference, amount=amount, created_by=acting_user
+    )
+    _movement(facility, FacilityMovement.Kind.RESERVE, amount, reference, acting_user)
+    return reservation
+
+
+def _held_reservation(facility: CreditFacility, reference: str) -> FacilityReservation:
+    reservation = facility.reservations.select_for_update().filter(reference=reference).first()
+    if reservation is None:
+        raise ReservationError(_("No reservation %(ref)s on this facility.") % {"ref": reference})
+    return reservation
+
+
+@transaction.atomic
+def facility_release(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
+    """Give back a held reservation (rejection or cancellation); releasing twice changes nothing."""
+    facility = facility_lock(pk=facility.pk)
+    reservation = _held_reservation(facility, reference)
+    if reservation.status == FacilityReservation.Status.RELEASED:
+        return reservation
+    if reservation.status != FacilityReservation.Status.HELD:
+        raise ReservationError(_("Reservation %(ref)s was already drawn.") % {"ref": reference})
+    facility.reserved_amount -= reservation.amount
+    _save_balances(facility)
+    reservation.status = FacilityReservation.Status.RELEASED
+    reservation.save(update_fields=["status"])
+    _movement(facility, FacilityMovement.Kind.RELEASE, reservation.amount, reference, acting_user)
+    return reservation
+
+
+@transaction.atomic
+def facility_consume(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
+    """Turn a held reservation into outstanding at disbursement; consuming twice changes nothing."""
+    facility = facility_lock(pk=facility.pk)
+    reservation = _held_reservation(facility, reference)
+    if reservation.status == FacilityReservation.Status.CONSUMED:
+        return reservation
+    if reservation.status != FacilityReservation.Status.HELD:
+        raise ReservationError(_("Reservation %(ref)s was released.") % {"ref": reference})
+    facility.reserved_amount -= reservation.amount
+    facility.outstanding_amount += reservation.amount
+    _save_balances(facility)
+    reservation.status = FacilityReservation.Status.CONSUMED
+    reservation.save(update_fields=["status"])
+    _movement(facility, FacilityMovement.Kind.CONSUME, reservation.amount, reference, acting_user)
+    return reservation
+
+
+@transaction.atomic
+def facility_restore(*, facility: CreditFacility, amount, reference: str,
+                     acting_user: User | None) -> FacilityMovement:
+    """Record a repayment of principal: a revolving facility gets the headroom back.
+
+    The same `reference` is applied once only, so a retried repayment restores nothing twice.
+    """
+    amount = _clean_amount(amount)
+    facility = facility_lock(pk=facility.pk)
+    existing = facility.movements.filter(kind=FacilityMovement.Kind.RESTORE, reference=reference).first()
+    if existing is not None:
+        return existing
+    if amount > facility.outstanding_amount:
+        raise ReservationError(
+            _("The repayment %(amount)s is more than the outstanding %(outstanding)s.")
+            % {"amount": f"{amount:,}", "outstanding": f"{facility.outstanding_amount:,}"}
+        )
+    facility.outstanding_amount -= amount
+    if not facility.revolving:
+        facility.retired_amount += amount
+    _save_balances(facility)
+    return _movement(facility, FacilityMovement.Kind.RESTORE, amount, reference, acting_user)

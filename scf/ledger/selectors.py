@@ -1,0 +1,39 @@
+"""Reads for the ledger: balances are always derived from postings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from scf.core import tenancy
+from scf.parties.models import User
+from scf.parties.selectors import user_organization_ids
+
+from .models import Account, JournalEntry, Posting
+
+
+def account_balance(*, account: Account) -> Decimal:
+    """Return the sum of the account's postings (debits positive)."""
+    total = Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else Decimal("0.00")
+
+
+def balances_by_account(*, accounts: QuerySet[Account]) -> dict[int, Decimal]:
+    rows = Posting.objects.filter(account__in=accounts).values("account").annotate(total=Sum("amount"))
+    return {row["account"]: row["total"] for row in rows}
+
+
+@tenancy.rule(Account)
+def account_visible(user: User) -> QuerySet[Account]:
+    """Lender staff see every account; a party sees its own accounts."""
+    if user.is_superuser or user.is_lender_staff:
+        return Account.objects.all()
+    return Account.objects.filter(owner_id__in=user_organization_ids(user))
+
+
+@tenancy.rule(JournalEntry)
+def journal_entry_visible(user: User) -> QuerySet[JournalEntry]:
+    if user.is_superuser or user.is_lender_staff:
+        return JournalEntry.objects.all()
+    return JournalEntry.objects.filter(postings__account__owner_id__in=user_organization_ids(user)).distinct()

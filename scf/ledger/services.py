@@ -1,0 +1,138 @@
+"""Post to the ledger: balanced, idempotent, append-only."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scf.core.exceptions import IdempotencyConflict
+from scf.money import to_decimal
+from scf.parties.models import Organization, User
+
+from .exceptions import AlreadyReversed, UnbalancedEntry
+from .models import Account, JournalEntry, Posting
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line to post: a positive amount debits the account, a negative one credits it."""
+
+    account: Account
+    amount: Decimal
+    currency: str | None = None
+
+    @property
+    def posting_currency(self) -> str:
+        return self.currency or self.account.currency
+
+
+def account_for(*, owner: Organization | None, purpose: str, currency: str = "CNY") -> Account:
+    """Return the account of a party (or the house, when owner is None) for a purpose, creating it once."""
+    code = f"{owner.uscc if owner else 'HOUSE'}:{purpose}:{currency}"
+    try:
+        with transaction.atomic():
+            account, _created = Account.objects.get_or_create(
+                code=code, defaults={"owner": owner, "purpose": purpose, "currency": currency}
+            )
+    except IntegrityError:
+        account = Account.objects.get(code=code)
+    return account
+
+
+def _normalized(lines: list[Line]) -> list[tuple[int, str, Decimal]]:
+    normalized = []
+    for line in lines:
+        amount = to_decimal(line.amount)
+        if amount != amount.quantize(CENT):
+            raise UnbalancedEntry(_("Amounts are posted to the cent; %(amount)s has more places.")
+                                  % {"amount": amount})
+        if amount == 0:
+            raise UnbalancedEntry(_("A posting of zero says nothing; leave the line out."))
+        if line.posting_currency != line.account.currency:
+            raise UnbalancedEntry(_("Account %(code)s is kept in %(cur)s.")
+                                  % {"code": line.account.code, "cur": line.account.currency})
+        normalized.append((line.account.pk, line.posting_currency, amount.quantize(CENT)))
+    return sorted(normalized)
+
+
+def entry_fingerprint(normalized: list[tuple[int, str, Decimal]]) -> str:
+    """Return a hash of the lines, so a replayed key can be told from a different request."""
+    text = "|".join(f"{account}:{currency}:{amount}" for account, currency, amount in normalized)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_balanced(normalized) -> None:
+    if len(normalized) < 2:
+        raise UnbalancedEntry(_("An entry needs at least two postings."))
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for _account, currency, amount in normalized:
+        sums[currency] += amount
+    off = {currency: total for currency, total in sums.items() if total != 0}
+    if off:
+        raise UnbalancedEntry(
+            _("The postings do not balance: %(detail)s.")
+            % {"detail": ", ".join(f"{cur} {total:+}" for cur, total in sorted(off.items()))}
+        )
+
+
+def _existing(idempotency_key: str, fingerprint: str) -> JournalEntry | None:
+    entry = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if entry is not None and entry.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            _("Entry %(key)s was already posted with different lines; nothing was posted.")
+            % {"key": idempotency_key}
+        )
+    return entry
+
+
+def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, acting_user: User | None,
+                value_date: datetime.date | None = None, reverses: JournalEntry | None = None) -> JournalEntry:
+    """Post one balanced entry; the same key again returns the first entry and posts nothing."""
+    normalized = _normalized(lines)
+    _check_balanced(normalized)
+    fingerprint = entry_fingerprint(normalized)
+    existing = _existing(idempotency_key, fingerprint)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                idempotency_key=idempotency_key, fingerprint=fingerprint, description=description[:300],
+                posted_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+                value_date=value_date or timezone.localdate(), reverses=reverses,
+            )
+            Posting.objects.bulk_create(
+                Posting(entry=entry, account_id=account, currency=currency, amount=amount)
+                for account, currency, amount in normalized
+            )
+    except IntegrityError:
+        # A concurrent request posted the same key first: answer as a replay would.
+        existing = _existing(idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing
+    return entry
+
+
+@transaction.atomic
+def ledger_reverse(*, entry: JournalEntry, reason: str, acting_user: User | None) -> JournalEntry:
+    """Undo an entry with a mirror entry; an entry is reversed at most once."""
+    entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise AlreadyReversed()
+    lines = [Line(account=p.account, amount=-p.amount, currency=p.currency)
+             for p in entry.postings.select_related("account")]
+    return ledger_post(
+        idempotency_key=f"reversal:{entry.idempotency_key}", lines=lines,
+        description=_("Reversal of %(entry)s: %(reason)s") % {"entry": entry, "reason": reason},
+        acting_user=acting_user, reverses=entry,
+    )

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import KycDocument, Membership, Organization, TradeRelationship, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (("Preferences", {"fields": ("preferred_language",)}),)
+    list_filter = BaseUserAdmin.list_filter + ("groups",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "uscc", "is_supplier", "is_core", "is_distributor", "is_warehouse",
+                    "is_lender", "kyc_state", "kyc_expires_on"]
+    list_filter = ["kyc_state", "is_supplier", "is_core", "is_distributor", "is_warehouse", "is_lender"]
+    search_fields = ["legal_name", "legal_name_en", "uscc"]
+    readonly_fields = ["kyc_state", "kyc_verified_at", "kyc_expires_on", "created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "organization__legal_name", "organization__uscc"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(KycDocument)
+class KycDocumentAdmin(admin.ModelAdmin):
+    list_display = ["organization", "kind", "original_name", "content_type", "size", "uploaded_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["organization__legal_name", "original_name", "sha256"]
+    readonly_fields = ["content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+
+
+@admin.register(TradeRelationship)
+class TradeRelationshipAdmin(admin.ModelAdmin):
+    list_display = ["seller", "buyer", "since"]
+    search_fields = ["seller__legal_name", "buyer__legal_name"]
+    autocomplete_fields = ["seller", "buyer"]

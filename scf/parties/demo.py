@@ -1,0 +1,179 @@
+"""Demo data: a lender, its staff, and the corporate clients around two core enterprises."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc as uscc_module
+
+from scf.facilities import services as facility_services
+from scf.facilities.models import CreditFacility, Product
+
+from . import services
+from .models import Membership, Organization, StaffGroup, TradeRelationship, User
+
+
+def make_uscc(division: str, serial: int) -> str:
+    """Return a valid unified social credit code for an enterprise (91) in `division`."""
+    base = f"91{division}{serial:09d}"
+    return base + uscc_module.calc_check_digit(base)
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    key: str
+    legal_name: str
+    legal_name_en: str
+    uscc: str
+    roles: tuple[str, ...]
+    address: str
+    representative: str
+    language: str = "zh-hans"
+
+
+LENDER = DemoOrg("lender", "海川银行股份有限公司", "Haichuan Bank Co., Ltd.", make_uscc("310000", 100000001),
+                 ("lender",), "上海市浦东新区陆家嘴环路 1000 号", "周明远", "zh-hans")
+ORGS = [
+    DemoOrg("core1", "华东重工集团有限公司", "East China Heavy Industries Group Co., Ltd.", make_uscc("320500", 200000001),
+            ("core",), "江苏省苏州市工业园区星湖街 88 号", "陈国强"),
+    DemoOrg("core2", "南方电器股份有限公司", "Southern Electric Appliances Co., Ltd.", make_uscc("440300", 200000002),
+            ("core",), "广东省深圳市南山区科技园路 16 号", "林海", "en"),
+    DemoOrg("supplier1", "苏州精密零件有限公司", "Suzhou Precision Parts Co., Ltd.", make_uscc("320500", 300000001),
+            ("supplier",), "江苏省苏州市吴中区东吴北路 12 号", "王晓东"),
+    DemoOrg("supplier2", "宁波海达钢材有限公司", "Ningbo Haida Steel Co., Ltd.", make_uscc("330200", 300000002),
+            ("supplier",), "浙江省宁波市北仑区新碶街道 5 号", "李建华"),
+    DemoOrg("supplier3", "无锡恒通电子有限公司", "Wuxi Hengtong Electronics Co., Ltd.", make_uscc("320200", 300000003),
+            ("supplier",), "江苏省无锡市新吴区长江路 21 号", "张伟", "en"),
+    DemoOrg("supplier4", "常州新源包装有限公司", "Changzhou Xinyuan Packaging Co., Ltd.", make_uscc("320400", 300000004),
+            ("supplier", "distributor"), "江苏省常州市武进区湖塘镇 9 号", "赵丽"),
+    DemoOrg("dist1", "杭州联华商贸有限公司", "Hangzhou Lianhua Trading Co., Ltd.", make_uscc("330100", 400000001),
+            ("distributor",), "浙江省杭州市拱墅区莫干山路 300 号", "孙志刚"),
+    DemoOrg("dist2", "合肥顺达贸易有限公司", "Hefei Shunda Trading Co., Ltd.", make_uscc("340100", 400000002),
+            ("distributor",), "安徽省合肥市蜀山区长江西路 66 号", "吴敏"),
+    DemoOrg("warehouse1", "上海港储物流有限公司", "Shanghai Gangchu Logistics Co., Ltd.", make_uscc("310000", 500000001),
+            ("warehouse",), "上海市宝山区蕴川路 2000 号", "郑凯"),
+]
+
+STAFF = [
+    ("officer", "Li", "Na", [StaffGroup.CREDIT_OFFICER]),
+    ("officer2", "Wang", "Fang", [StaffGroup.CREDIT_OFFICER]),
+    ("risk", "Zhang", "Qiang", [StaffGroup.RISK_MANAGER]),
+    ("committee", "Liu", "Yang", [StaffGroup.CREDIT_COMMITTEE]),
+    ("ops", "Chen", "Jing", [StaffGroup.OPERATIONS]),
+    ("lender_admin", "Huang", "Lei", [StaffGroup.ADMIN]),
+]
+
+TRADE = [("supplier1", "core1"), ("supplier2", "core1"), ("supplier3", "core2"), ("supplier4", "core2"),
+         ("supplier2", "core2"), ("core1", "dist1"), ("core2", "dist2"), ("core2", "dist1")]
+
+# (obligor, product, limit, revolving, max tenor)
+FACILITIES = [
+    ("supplier1", Product.FACTORING, "5000000.00", True, 180),
+    ("supplier2", Product.FACTORING, "3000000.00", True, 180),
+    ("supplier3", Product.FACTORING, "20000000.00", True, 270),
+    ("core1", Product.REVERSE_FACTORING, "50000000.00", True, 360),
+    ("core2", Product.REVERSE_FACTORING, "80000000.00", True, 360),
+    ("dist1", Product.PLEDGE, "8000000.00", True, 180),
+    ("supplier4", Product.PLEDGE, "2000000.00", False, 180),
+    ("dist1", Product.CONFIRMING, "12000000.00", True, 180),
+    ("dist2", Product.CONFIRMING, "6000000.00", False, 180),
+]
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _user(username: str, password: str, first: str = "", last: str = "", language: str = "en") -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.com",
+                    preferred_language=language)
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def _organization(spec: DemoOrg) -> Organization:
+    organization = Organization.objects.filter(uscc=spec.uscc).first()
+    if organization is None:
+        organization = services.organization_create(
+            legal_name=spec.legal_name, legal_name_en=spec.legal_name_en, uscc=spec.uscc, roles=list(spec.roles),
+            registered_address=spec.address, legal_representative=spec.representative,
+            preferred_language=spec.language, acting_user=None,
+        )
+    return organization
+
+
+def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    if organization.kyc_state != Organization.KycState.DRAFT:
+        return
+    upload = SimpleUploadedFile("business-licence.pdf", MINIMAL_PDF, content_type="application/pdf")
+    services.kyc_document_upload(organization=organization, kind="business_licence", uploaded_file=upload,
+                                 acting_user=operator)
+    services.kyc_submit(organization=organization, acting_user=operator)
+    services.kyc_verify(organization=organization, acting_user=reviewer, note="Demo: documents checked.")
+
+
+@transaction.atomic
+def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
+    """Create the demo (idempotent) and return (username, role, organization) for every login."""
+    logins: list[tuple[str, str, str]] = []
+    lender = _organization(LENDER)
+    staff: dict[str, User] = {}
+    for username, first, last, groups in STAFF:
+        user = _user(username, password, first, last)
+        staff[username] = user
+        for group in groups:
+            user.groups.add(Group.objects.get(name=group))
+        services.membership_grant(user=user, organization=lender, role=Membership.Role.OPERATOR, acting_user=None)
+        if StaffGroup.ADMIN in groups and not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        logins.append((username, ", ".join(str(StaffGroup(g).label) for g in groups), lender.legal_name))
+
+    organizations: dict[str, Organization] = {}
+    for spec in ORGS:
+        organization = _organization(spec)
+        organizations[spec.key] = organization
+        user = _user(spec.key, password, spec.representative[:1], spec.representative[1:],
+                     language="zh-hans" if spec.language == "zh-hans" else "en")
+        for role in (Membership.Role.OPERATOR, Membership.Role.SIGNATORY):
+            services.membership_grant(user=user, organization=organization, role=role, acting_user=None)
+        logins.append((spec.key, "operator, signatory", organization.legal_name))
+
+    for seller, buyer in TRADE:
+        TradeRelationship.objects.get_or_create(seller=organizations[seller], buyer=organizations[buyer],
+                                                defaults={"since": datetime.date(2024, 1, 1)})
+
+    # Every client but one is KYC-verified, so that the review queue has real work in it.
+    for key, organization in organizations.items():
+        if key != "supplier4":
+            _verify_kyc(organization, User.objects.get(username=key), staff["risk"])
+
+    today = timezone.localdate()
+    for key, product, limit, revolving, tenor in FACILITIES:
+        obligor = organizations[key]
+        if CreditFacility.objects.filter(obligor=obligor, product=product, lender=lender).exists():
+            continue
+        facility = facility_services.facility_create(
+            lender=lender, obligor=obligor, product=product, limit_amount=Decimal(limit),
+            valid_from=today.replace(month=1, day=1), valid_to=today.replace(year=today.year + 1, month=12, day=31),
+            acting_user=staff["officer"], revolving=revolving, max_tenor_days=tenor,
+        )
+        facility_services.facility_activate(facility=facility, acting_user=staff["risk"], note="Demo approval")
+    if not CreditFacility.objects.filter(obligor=organizations["dist2"], product=Product.PLEDGE).exists():
+        facility_services.facility_create(
+            lender=lender, obligor=organizations["dist2"], product=Product.PLEDGE, limit_amount=Decimal("4000000.00"),
+            valid_from=today, valid_to=today.replace(year=today.year + 1), acting_user=staff["officer"],
+        )
+    return logins

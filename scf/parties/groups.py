@@ -1,0 +1,47 @@
+"""Lender staff groups and their permissions, kept in step after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+from .models import StaffGroup
+
+GROUP_PERMISSIONS: dict[str, list[str]] = {
+    StaffGroup.CREDIT_OFFICER: [
+        "parties.review_kyc", "parties.view_organization",
+        "facilities.view_creditfacility", "facilities.add_creditfacility",
+    ],
+    StaffGroup.RISK_MANAGER: [
+        "parties.review_kyc", "parties.view_organization",
+        "facilities.view_creditfacility", "facilities.add_creditfacility",
+        "facilities.activate_facility", "facilities.freeze_facility",
+    ],
+    StaffGroup.CREDIT_COMMITTEE: [
+        "parties.view_organization", "facilities.view_creditfacility", "facilities.activate_facility",
+    ],
+    StaffGroup.OPERATIONS: [
+        "parties.view_organization", "facilities.view_creditfacility",
+        "ledger.view_account", "ledger.view_journalentry",
+    ],
+    StaffGroup.ADMIN: [
+        "parties.review_kyc", "parties.view_organization", "parties.add_organization",
+        "parties.change_organization", "parties.view_membership", "parties.add_membership",
+        "parties.change_membership", "parties.delete_membership", "parties.view_user", "parties.add_user",
+        "parties.change_user", "parties.view_kycdocument", "parties.view_traderelationship",
+        "parties.add_traderelationship", "parties.change_traderelationship",
+        "facilities.view_creditfacility", "facilities.add_creditfacility", "facilities.change_creditfacility",
+        "facilities.activate_facility", "facilities.freeze_facility",
+        "ledger.view_account", "ledger.view_journalentry", "audit.view_auditrecord",
+    ],
+}
+
+
+def ensure_staff_groups(**kwargs) -> None:
+    """Create the staff groups and give them exactly their permissions (idempotent)."""
+    for name, codes in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.set(permissions)

@@ -1,0 +1,236 @@
+"""Users, organizations, memberships and KYC."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .validators import validate_uscc
+
+
+class User(AbstractUser):
+    """A person who logs in: corporate user (through memberships) or lender staff (groups)."""
+
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def staff_groups(self) -> set[str]:
+        """Return the lender staff groups the user is in."""
+        if not hasattr(self, "_staff_groups"):
+            self._staff_groups = set(
+                self.groups.filter(name__in=StaffGroup.values).values_list("name", flat=True)
+            )
+        return self._staff_groups
+
+    @property
+    def is_lender_staff(self) -> bool:
+        return bool(self.staff_groups())
+
+
+class StaffGroup(models.TextChoices):
+    """Lender staff groups (Django auth groups with these names)."""
+
+    CREDIT_OFFICER = "credit_officer", _("Credit officer")
+    RISK_MANAGER = "risk_manager", _("Risk manager")
+    CREDIT_COMMITTEE = "credit_committee", _("Credit committee")
+    OPERATIONS = "operations", _("Operations")
+    ADMIN = "lender_admin", _("Lender administrator")
+
+
+class Organization(models.Model):
+    """A legal entity: supplier, core enterprise, distributor, warehouse operator or lender."""
+
+    class KycState(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+
+    class Role(models.TextChoices):
+        SUPPLIER = "supplier", _("Supplier")
+        CORE = "core", _("Core enterprise")
+        DISTRIBUTOR = "distributor", _("Distributor")
+        WAREHOUSE = "warehouse", _("Warehouse operator")
+        LENDER = "lender", _("Lender")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    legal_name_en = models.CharField(_("legal name in English"), max_length=200, blank=True)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    is_supplier = models.BooleanField(_("supplier"), default=False)
+    is_core = models.BooleanField(_("core enterprise"), default=False)
+    is_distributor = models.BooleanField(_("distributor"), default=False)
+    is_warehouse = models.BooleanField(_("warehouse operator"), default=False)
+    is_lender = models.BooleanField(_("lender"), default=False)
+    registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    preferred_language = models.CharField(
+        _("document language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    kyc_state = FSMField(_("KYC state"), choices=KycState.choices, default=KycState.DRAFT, protected=True)
+    kyc_verified_at = models.DateTimeField(_("KYC verified at"), null=True, blank=True)
+    kyc_expires_on = models.DateField(_("KYC expires on"), null=True, blank=True)
+    kyc_note = models.TextField(_("KYC reviewer's note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        permissions = [("review_kyc", "Can verify or reject KYC")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_supplier=True)
+                | models.Q(is_core=True)
+                | models.Q(is_distributor=True)
+                | models.Q(is_warehouse=True)
+                | models.Q(is_lender=True),
+                name="organization_has_a_role",
+                violation_error_message=_("An organization plays at least one role."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def roles(self) -> list[str]:
+        return [role for role in self.Role.values if getattr(self, self.role_field(role))]
+
+    def role_labels(self) -> list[str]:
+        return [str(self.Role(role).label) for role in self.roles]
+
+    @staticmethod
+    def role_field(role: str) -> str:
+        return {"supplier": "is_supplier", "core": "is_core", "distributor": "is_distributor",
+                "warehouse": "is_warehouse", "lender": "is_lender"}[role]
+
+    def has_kyc_documents(self) -> bool:
+        return self.kyc_documents.exists()
+
+    # KYC life cycle. Transitions only change state; services save, audit and check permissions.
+
+    @transition(
+        field=kyc_state,
+        source=[KycState.DRAFT, KycState.REJECTED, KycState.EXPIRED],
+        target=KycState.SUBMITTED,
+        conditions=[has_kyc_documents],
+    )
+    def kyc_submit(self, *, by=None, note: str = "") -> None:
+        """Send the KYC file to the lender for review."""
+
+    @transition(
+        field=kyc_state,
+        source=KycState.SUBMITTED,
+        target=KycState.VERIFIED,
+        permission="parties.review_kyc",
+    )
+    def kyc_verify(self, *, by=None, note: str = "", expires_on: datetime.date) -> None:
+        """Accept the KYC file until `expires_on`."""
+        self.kyc_expires_on = expires_on
+        self.kyc_note = note
+
+    @transition(
+        field=kyc_state,
+        source=KycState.SUBMITTED,
+        target=KycState.REJECTED,
+        permission="parties.review_kyc",
+    )
+    def kyc_reject(self, *, by=None, note: str = "") -> None:
+        """Send the KYC file back with the reason."""
+        self.kyc_note = note
+
+    @transition(field=kyc_state, source=KycState.VERIFIED, target=KycState.EXPIRED)
+    def kyc_expire(self, *, by=None, note: str = "") -> None:
+        """Mark a verified KYC as expired: it must be renewed."""
+
+
+class Membership(models.Model):
+    """A user's role in an organization; a user may hold several roles."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        OPERATOR = "operator", _("Operator")
+        SIGNATORY = "signatory", _("Signatory")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="membership_unique_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class TradeRelationship(models.Model):
+    """A supplier or distributor trading with a core enterprise: they see each other."""
+
+    seller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sales_relationships")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="purchase_relationships")
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trade relationship")
+        verbose_name_plural = _("trade relationships")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "buyer"], name="trade_relationship_unique"),
+            models.CheckConstraint(condition=~models.Q(seller=models.F("buyer")), name="trade_relationship_distinct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller} → {self.buyer}"
+
+
+def kyc_upload_path(instance: "KycDocument", filename: str) -> str:
+    # The stored name never reuses the client's name: it is derived from the content.
+    from .validators import ALLOWED_UPLOAD_TYPES
+
+    extension = ALLOWED_UPLOAD_TYPES.get(instance.content_type, "")
+    return f"kyc/{instance.organization_id}/{instance.sha256}{extension}"
+
+
+class KycDocument(models.Model):
+    """A KYC file (licence, ID, articles…) uploaded by the organization, checked by content."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_LICENCE = "business_licence", _("Business licence")
+        LEGAL_REP_ID = "legal_rep_id", _("Legal representative's ID")
+        ARTICLES = "articles", _("Articles of association")
+        FINANCIALS = "financials", _("Financial statements")
+        OTHER = "other", _("Other")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="kyc_documents")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=kyc_upload_path)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("KYC document")
+        verbose_name_plural = _("KYC documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"

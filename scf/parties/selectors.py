@@ -1,0 +1,99 @@
+"""Reads for parties, each for the user it reads for; also the tenancy rules of this app."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from scf.core import tenancy
+
+from .models import KycDocument, Membership, Organization, StaffGroup, User
+
+
+def user_organization_ids(user: User) -> set[int]:
+    """Return the ids of the organizations the user is a member of (cached on the user)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    if not hasattr(user, "_organization_ids"):
+        user._organization_ids = set(
+            Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+        )
+    return user._organization_ids
+
+
+def user_lender_ids(user: User) -> set[int]:
+    """Return the lender organizations for which the user acts as staff."""
+    if not user.is_lender_staff:
+        return set()
+    return set(
+        Organization.objects.filter(id__in=user_organization_ids(user), is_lender=True).values_list("id", flat=True)
+    )
+
+
+def user_organizations(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(id__in=user_organization_ids(user))
+
+
+def user_has_role(user: User, organization: Organization, role: str) -> bool:
+    """Return whether the user holds `role` (admin, operator, signatory) in the organization."""
+    return Membership.objects.filter(user=user, organization=organization, role=role).exists()
+
+
+def user_in_group(user: User, *groups: str) -> bool:
+    return bool(user.staff_groups() & set(groups))
+
+
+def counterparty_ids(organization_ids: set[int]) -> set[int]:
+    """Return the organizations that trade with, or lend to, the given ones."""
+    from scf.facilities.models import CreditFacility
+    from .models import TradeRelationship
+
+    ids: set[int] = set()
+    for seller, buyer in TradeRelationship.objects.filter(
+        Q(seller_id__in=organization_ids) | Q(buyer_id__in=organization_ids)
+    ).values_list("seller_id", "buyer_id"):
+        ids.update((seller, buyer))
+    ids.update(
+        CreditFacility.objects.filter(obligor_id__in=organization_ids).values_list("lender_id", flat=True)
+    )
+    return ids - organization_ids
+
+
+@tenancy.rule(Organization)
+def organization_visible(user: User) -> QuerySet[Organization]:
+    """Lender staff see every organization; others see their own and their counterparties."""
+    if user.is_superuser or user.is_lender_staff:
+        return Organization.objects.all()
+    own = user_organization_ids(user)
+    return Organization.objects.filter(id__in=own | counterparty_ids(own))
+
+
+@tenancy.rule(KycDocument)
+def kyc_document_visible(user: User) -> QuerySet[KycDocument]:
+    """KYC files are seen by their organization and by lender staff, never by counterparties."""
+    if user.is_superuser or user.is_lender_staff:
+        return KycDocument.objects.all()
+    return KycDocument.objects.filter(organization_id__in=user_organization_ids(user))
+
+
+@tenancy.rule(Membership)
+def membership_visible(user: User) -> QuerySet[Membership]:
+    if user.is_superuser or user.is_lender_staff:
+        return Membership.objects.all()
+    return Membership.objects.filter(organization_id__in=user_organization_ids(user))
+
+
+def organization_list(*, user: User, role: str | None = None, search: str = "") -> QuerySet[Organization]:
+    """Return the organizations the user may see, optionally by role and name or code."""
+    qs = tenancy.visible(Organization, user)
+    if role:
+        qs = qs.filter(**{Organization.role_field(role): True})
+    if search:
+        qs = qs.filter(Q(legal_name__icontains=search) | Q(legal_name_en__icontains=search) | Q(uscc__icontains=search.upper()))
+    return qs
+
+
+def kyc_review_queue() -> QuerySet[Organization]:
+    return Organization.objects.filter(kyc_state=Organization.KycState.SUBMITTED).order_by("created_at")
+
+
+STAFF_GROUPS = StaffGroup

@@ -1,0 +1,157 @@
+"""Writes for parties: organizations, memberships and KYC."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from scf.audit.services import audit_record
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+
+from .exceptions import KycIncomplete
+from .models import KycDocument, Membership, Organization, User
+from .selectors import user_has_role
+from .validators import inspect_upload, normalize_uscc
+
+
+@transaction.atomic
+def organization_create(*, legal_name: str, uscc: str, roles: list[str], acting_user: User | None,
+                        legal_name_en: str = "", registered_address: str = "",
+                        legal_representative: str = "", preferred_language: str = "zh-hans") -> Organization:
+    """Register an organization after validating its credit code and roles."""
+    if not roles:
+        raise ValidationError({"roles": _("Choose at least one role.")}, code="required")
+    organization = Organization(
+        legal_name=legal_name.strip(),
+        legal_name_en=legal_name_en.strip(),
+        uscc=normalize_uscc(uscc),
+        registered_address=registered_address,
+        legal_representative=legal_representative,
+        preferred_language=preferred_language,
+    )
+    for role in roles:
+        if role not in Organization.Role.values:
+            raise ValidationError({"roles": _("Unknown role: %(role)s.") % {"role": role}}, code="invalid")
+        setattr(organization, Organization.role_field(role), True)
+    organization.full_clean(exclude=["kyc_state"])
+    organization.save()
+    audit_record(action="parties.organization.create", target=organization, actor=acting_user)
+    return organization
+
+
+@transaction.atomic
+def membership_grant(*, user: User, organization: Organization, role: str, acting_user: User | None) -> Membership:
+    """Give a user a role in an organization (idempotent)."""
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    if created:
+        audit_record(action="parties.membership.grant", target=membership, actor=acting_user,
+                     note=f"{user.get_username()} {role}")
+    return membership
+
+
+def _require_org_admin_or_operator(user: User, organization: Organization) -> None:
+    if not (user_has_role(user, organization, Membership.Role.ADMIN)
+            or user_has_role(user, organization, Membership.Role.OPERATOR)):
+        raise ActionNotPermitted(_("Only an administrator or operator of %(org)s can do this.") % {"org": organization})
+
+
+@transaction.atomic
+def kyc_document_upload(*, organization: Organization, kind: str, uploaded_file, acting_user: User) -> KycDocument:
+    """Store a KYC file after checking its real content type and size."""
+    _require_org_admin_or_operator(acting_user, organization)
+    if organization.kyc_state not in (Organization.KycState.DRAFT, Organization.KycState.REJECTED,
+                                      Organization.KycState.EXPIRED):
+        raise IllegalTransition(_("The KYC file is under review or verified; documents cannot be added now."))
+    try:
+        content_type, digest, size = inspect_upload(uploaded_file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.error_list}) from None
+    document = KycDocument(
+        organization=organization, kind=kind, original_name=(uploaded_file.name or "upload")[:255],
+        content_type=content_type, sha256=digest, size=size, uploaded_by=acting_user,
+    )
+    document.full_clean(exclude=["file"])
+    document.file.save(f"{digest}", uploaded_file, save=False)
+    document.save()
+    audit_record(action="parties.kyc_document.upload", target=organization, actor=acting_user,
+                 note=f"{kind} {document.original_name} sha256={digest}")
+    return document
+
+
+def _organization_lock(pk: int) -> Organization:
+    return Organization.objects.select_for_update().get(pk=pk)
+
+
+@transaction.atomic
+def kyc_submit(*, organization: Organization, acting_user: User) -> Organization:
+    """Send the organization's KYC file for review."""
+    _require_org_admin_or_operator(acting_user, organization)
+    organization = _organization_lock(organization.pk)
+    if organization.kyc_state in (Organization.KycState.DRAFT, Organization.KycState.REJECTED,
+                                  Organization.KycState.EXPIRED) and not organization.has_kyc_documents():
+        raise KycIncomplete()
+    if not can_proceed(organization.kyc_submit):
+        raise IllegalTransition(_("A KYC file in state “%(state)s” cannot be submitted.")
+                                % {"state": organization.get_kyc_state_display()})
+    organization.kyc_submit(by=acting_user)
+    organization.save()
+    return organization
+
+
+def _review_guard(organization: Organization, method, user: User) -> None:
+    if not can_proceed(method):
+        raise IllegalTransition(_("A KYC file in state “%(state)s” cannot be reviewed.")
+                                % {"state": organization.get_kyc_state_display()})
+    if not has_transition_perm(method, user):
+        raise ActionNotPermitted(_("Only lender staff allowed to review KYC can do this."))
+    if organization.memberships.filter(user=user).exists():
+        raise ActionNotPermitted(_("You cannot review the KYC of your own organization."))
+
+
+@transaction.atomic
+def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
+               expires_on: datetime.date | None = None) -> Organization:
+    """Accept the KYC file; it expires after the validity period."""
+    organization = _organization_lock(organization.pk)
+    _review_guard(organization, organization.kyc_verify, acting_user)
+    today = timezone.localdate()
+    expires_on = expires_on or today + datetime.timedelta(days=settings.KYC_VALIDITY_DAYS)
+    if expires_on <= today:
+        raise ValidationError({"expires_on": _("The expiry date must be after today.")}, code="invalid")
+    organization.kyc_verify(by=acting_user, note=note, expires_on=expires_on)
+    organization.kyc_verified_at = timezone.now()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def kyc_reject(*, organization: Organization, acting_user: User, note: str) -> Organization:
+    """Reject the KYC file; the reason is required."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Give the reason for rejecting.")}, code="required")
+    organization = _organization_lock(organization.pk)
+    _review_guard(organization, organization.kyc_reject, acting_user)
+    organization.kyc_reject(by=acting_user, note=note.strip())
+    organization.save()
+    return organization
+
+
+def kyc_expire_due(*, today: datetime.date | None = None) -> int:
+    """Expire every verified KYC whose expiry date has passed; return how many (idempotent)."""
+    today = today or timezone.localdate()
+    expired = 0
+    for pk in Organization.objects.filter(kyc_state=Organization.KycState.VERIFIED,
+                                          kyc_expires_on__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            organization = _organization_lock(pk)
+            if organization.kyc_state == Organization.KycState.VERIFIED and organization.kyc_expires_on < today:
+                organization.kyc_expire(note=f"expired on {organization.kyc_expires_on}")
+                organization.save()
+                expired += 1
+    return expired

@@ -1,0 +1,24 @@
+"""Navigation by role: each person sees only the sections they can use."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from scf.parties.models import StaffGroup
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (_("Dashboard"), reverse("portal:dashboard"), "dashboard"),
+        (_("Organizations"), reverse("portal:organization-list"), "organizations"),
+        (_("Facilities"), reverse("portal:facility-list"), "facilities"),
+    ]
+    groups = user.staff_groups()
+    if user.is_superuser or groups & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN}:
+        items.append((_("KYC review"), reverse("portal:kyc-review"), "kyc-review"))
+    items.append((_("API tokens"), reverse("portal:token-list"), "tokens"))
+    if user.is_staff:
+        items.append((_("Back office"), reverse("admin:index"), "admin"))
+    return {"nav_items": items, "user_staff_groups": [StaffGroup(g).label for g in sorted(groups)]}

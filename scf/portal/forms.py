@@ -1,0 +1,53 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from scf.facilities.models import DayCountChoice, Product
+from scf.parties.models import KycDocument, Organization
+
+
+class KycUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=KycDocument.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG, at most 10 MB)"))
+
+
+class KycRejectForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class KycVerifyForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.DateField(label=_("Valid until"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FacilityForm(forms.Form):
+    obligor = forms.ModelChoiceField(label=_("Obligor"), queryset=Organization.objects.none())
+    product = forms.ChoiceField(label=_("Product"), choices=Product.choices)
+    currency = forms.ChoiceField(label=_("Currency"), choices=[("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"),
+                                                               ("HKD", "HKD")])
+    limit_amount = forms.DecimalField(label=_("Limit"), max_digits=20, decimal_places=2,
+                                      min_value=Decimal("0.01"))
+    revolving = forms.BooleanField(label=_("Revolving"), required=False, initial=True)
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}))
+    max_tenor_days = forms.IntegerField(label=_("Maximum tenor (days)"), min_value=1, max_value=3650, initial=180)
+    day_count = forms.ChoiceField(label=_("Day count"), choices=DayCountChoice.choices)
+
+    def __init__(self, *args, obligors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligor"].queryset = obligors if obligors is not None else Organization.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", ValidationError(_("The end of validity must not be before its start."),
+                                                       code="dates_out_of_order"))
+        return cleaned
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("What is this token for?"), max_length=100)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/<int:organization_pk>/", views.organization_detail, name="organization-detail"),
+    path("organizations/<int:organization_pk>/kyc/upload/", views.kyc_upload, name="kyc-upload"),
+    path("organizations/<int:organization_pk>/kyc/submit/", views.kyc_submit, name="kyc-submit"),
+    path("organizations/<int:organization_pk>/kyc/verify/", views.kyc_verify, name="kyc-verify"),
+    path("organizations/<int:organization_pk>/kyc/reject/", views.kyc_reject, name="kyc-reject"),
+    path("kyc/documents/<int:document_pk>/", views.kyc_document_download, name="kyc-document"),
+    path("kyc/review/", views.kyc_review, name="kyc-review"),
+    path("facilities/", views.facility_list, name="facility-list"),
+    path("facilities/new/", views.facility_create, name="facility-create"),
+    path("facilities/<int:facility_pk>/", views.facility_detail, name="facility-detail"),
+    path("facilities/<int:facility_pk>/<slug:action>/", views.facility_transition, name="facility-transition"),
+    path("tokens/", views.token_list, name="token-list"),
+    path("tokens/<int:token_pk>/revoke/", views.token_revoke, name="token-revoke"),
+]

@@ -1,0 +1,338 @@
+"""Portal pages: views parse input, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from scf.api.models import ApiToken
+from scf.api.services import api_token_create
+from scf.audit.services import history_for
+from scf.core import tenancy
+from scf.core.exceptions import DomainError
+from scf.facilities import selectors as facility_selectors
+from scf.facilities import services as facility_services
+from scf.facilities.models import CreditFacility, Product
+from scf.parties import selectors as party_selectors
+from scf.parties import services as party_services
+from scf.parties.models import KycDocument, Membership, Organization, StaffGroup
+
+from .forms import FacilityForm, KycRejectForm, KycUploadForm, KycVerifyForm, TokenForm
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, field by field."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _open_tasks(user):
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    return (Task.objects.filter(owner=user, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+            .select_related("process").order_by("-created")[:10])
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    context = {"open_tasks": _open_tasks(user)}
+    if user.is_superuser or user.is_lender_staff:
+        facilities = facility_selectors.facility_list(user=user)
+        context.update(
+            template="portal/dashboard_staff.html",
+            kyc_queue=party_selectors.kyc_review_queue()[:10],
+            kyc_queue_count=party_selectors.kyc_review_queue().count(),
+            facility_totals=facilities.values("state").annotate(
+                count=Count("id"), limit=Sum("limit_amount"), reserved=Sum("reserved_amount"),
+                outstanding=Sum("outstanding_amount"),
+            ).order_by("state"),
+            expiring_facilities=facilities.filter(
+                state=CreditFacility.State.ACTIVE,
+                valid_to__lte=timezone.localdate() + timezone.timedelta(days=30),
+            )[:10],
+            kyc_expiring=Organization.objects.filter(
+                kyc_state=Organization.KycState.VERIFIED,
+                kyc_expires_on__lte=timezone.localdate() + timezone.timedelta(days=30),
+            )[:10],
+        )
+    else:
+        organizations = party_selectors.user_organizations(user).prefetch_related("memberships")
+        context.update(
+            template="portal/dashboard_client.html",
+            organizations=organizations,
+            my_roles={m.organization_id: [] for m in user.memberships.all()},
+            facilities=facility_selectors.facility_list(user=user).filter(
+                obligor__in=organizations).exclude(state=CreditFacility.State.CLOSED),
+        )
+        for membership in user.memberships.all():
+            context["my_roles"][membership.organization_id].append(membership.get_role_display())
+    return render(request, context["template"], context)
+
+
+@login_required
+def organization_list(request):
+    role = request.GET.get("role") or None
+    if role and role not in Organization.Role.values:
+        role = None
+    search = request.GET.get("q", "").strip()
+    organizations = party_selectors.organization_list(user=request.user, role=role, search=search)
+    own = party_selectors.user_organization_ids(request.user)
+    return render(request, "portal/organization_list.html", {
+        "organizations": organizations[:200], "roles": Organization.Role.choices, "role": role or "",
+        "q": search, "own_ids": own,
+    })
+
+
+def _can_see_kyc(user, organization) -> bool:
+    return user.is_superuser or user.is_lender_staff or organization.pk in party_selectors.user_organization_ids(user)
+
+
+def _can_review_kyc(user) -> bool:
+    return user.has_perm("parties.review_kyc")
+
+
+@login_required
+def organization_detail(request, organization_pk: int):
+    organization = tenancy.get_visible_or_404(Organization, request.user, pk=organization_pk)
+    own = organization.pk in party_selectors.user_organization_ids(request.user)
+    can_manage = own and (party_selectors.user_has_role(request.user, organization, Membership.Role.ADMIN)
+                          or party_selectors.user_has_role(request.user, organization, Membership.Role.OPERATOR))
+    context = {
+        "organization": organization,
+        "own": own,
+        "can_see_kyc": _can_see_kyc(request.user, organization),
+        "can_manage_kyc": can_manage,
+        "can_review_kyc": _can_review_kyc(request.user) and not own,
+        "facilities": facility_selectors.facility_list(user=request.user).filter(
+            Q(obligor=organization) | Q(lender=organization)),
+        "upload_form": KycUploadForm(),
+        "reject_form": KycRejectForm(),
+        "verify_form": KycVerifyForm(),
+    }
+    if context["can_see_kyc"]:
+        context["kyc_documents"] = tenancy.visible(KycDocument, request.user).filter(organization=organization)
+        context["history"] = history_for(organization)
+    if own or request.user.is_lender_staff or request.user.is_superuser:
+        context["members"] = organization.memberships.select_related("user").order_by("user__username", "role")
+    return render(request, "portal/organization_detail.html", context)
+
+
+def _organization_for_action(request, organization_pk: int) -> Organization:
+    return tenancy.get_visible_or_404(Organization, request.user, pk=organization_pk)
+
+
+@login_required
+def kyc_upload(request, organization_pk: int):
+    organization = _organization_for_action(request, organization_pk)
+    if organization.pk not in party_selectors.user_organization_ids(request.user):
+        raise Http404
+    form = KycUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            party_services.kyc_document_upload(organization=organization, kind=form.cleaned_data["kind"],
+                                               uploaded_file=form.cleaned_data["file"], acting_user=request.user)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Document uploaded."))
+            return redirect("portal:organization-detail", organization_pk=organization.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/kyc_upload.html", {"organization": organization, "form": form}, status=status)
+
+
+def _kyc_action(request, organization_pk: int, action) -> HttpResponse:
+    organization = _organization_for_action(request, organization_pk)
+    try:
+        action(organization)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("portal:organization-detail", organization_pk=organization.pk)
+
+
+@require_POST
+@login_required
+def kyc_submit(request, organization_pk: int):
+    def action(organization):
+        if organization.pk not in party_selectors.user_organization_ids(request.user):
+            raise Http404
+        party_services.kyc_submit(organization=organization, acting_user=request.user)
+        messages.success(request, _("KYC file submitted for review."))
+
+    return _kyc_action(request, organization_pk, action)
+
+
+@require_POST
+@login_required
+def kyc_verify(request, organization_pk: int):
+    def action(organization):
+        form = KycVerifyForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        party_services.kyc_verify(organization=organization, acting_user=request.user,
+                                  note=form.cleaned_data["note"], expires_on=form.cleaned_data["expires_on"])
+        messages.success(request, _("KYC verified."))
+
+    return _kyc_action(request, organization_pk, action)
+
+
+@require_POST
+@login_required
+def kyc_reject(request, organization_pk: int):
+    def action(organization):
+        form = KycRejectForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for rejecting."))
+        party_services.kyc_reject(organization=organization, acting_user=request.user,
+                                  note=form.cleaned_data["note"])
+        messages.success(request, _("KYC rejected; the organization has been told why."))
+
+    return _kyc_action(request, organization_pk, action)
+
+
+@login_required
+def kyc_document_download(request, document_pk: int):
+    document = tenancy.get_visible_or_404(KycDocument, request.user, pk=document_pk)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
+                            as_attachment=True, filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def kyc_review(request):
+    if not _can_review_kyc(request.user):
+        raise PermissionDenied
+    return render(request, "portal/kyc_review.html", {
+        "queue": party_selectors.kyc_review_queue().annotate(documents=Count("kyc_documents")),
+    })
+
+
+@login_required
+def facility_list(request):
+    state = request.GET.get("state") or None
+    product = request.GET.get("product") or None
+    if state not in CreditFacility.State.values:
+        state = None
+    if product not in Product.values:
+        product = None
+    facilities = facility_selectors.facility_list(user=request.user, state=state, product=product)
+    return render(request, "portal/facility_list.html", {
+        "facilities": facilities[:500], "states": CreditFacility.State.choices, "products": Product.choices,
+        "state": state or "", "product": product or "",
+        "can_create": request.user.has_perm("facilities.add_creditfacility"),
+    })
+
+
+@login_required
+def facility_detail(request, facility_pk: int):
+    facility = tenancy.get_visible_or_404(CreditFacility, request.user, pk=facility_pk)
+    actions = []
+    if request.user.is_lender_staff or request.user.is_superuser:
+        from django_fsm import has_transition_perm
+
+        for name, label in (("activate", _("Activate")), ("freeze", _("Freeze")),
+                            ("unfreeze", _("Unfreeze")), ("close", _("Close"))):
+            method = getattr(facility, name)
+            if has_transition_perm(method, request.user):
+                actions.append((name, label))
+    return render(request, "portal/facility_detail.html", {
+        "facility": facility,
+        "movements": facility.movements.select_related("actor").order_by("-id")[:100],
+        "reservations": facility.reservations.order_by("-id")[:100],
+        "history": history_for(facility),
+        "actions": actions,
+        "used_percent": int(facility.used_amount * 100 / facility.limit_amount) if facility.limit_amount else 0,
+    })
+
+
+@login_required
+def facility_create(request):
+    if not request.user.has_perm("facilities.add_creditfacility"):
+        raise PermissionDenied
+    lender = party_selectors.user_organizations(request.user).filter(is_lender=True).first()
+    obligors = Organization.objects.filter(is_lender=False)
+    form = FacilityForm(request.POST or None, obligors=obligors)
+    if request.method == "POST" and form.is_valid():
+        if lender is None:
+            form.add_error(None, _("You are not staff of a lender."))
+        else:
+            try:
+                facility = facility_services.facility_create(lender=lender, acting_user=request.user,
+                                                             **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors_from(form, error)
+            else:
+                messages.success(request, _("Facility %(ref)s proposed.") % {"ref": facility.reference})
+                return redirect("portal:facility-detail", facility_pk=facility.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/facility_form.html", {"form": form}, status=status)
+
+
+FACILITY_ACTIONS = {
+    "activate": facility_services.facility_activate,
+    "freeze": facility_services.facility_freeze,
+    "unfreeze": facility_services.facility_unfreeze,
+    "close": facility_services.facility_close,
+}
+
+
+@require_POST
+@login_required
+def facility_transition(request, facility_pk: int, action: str):
+    facility = tenancy.get_visible_or_404(CreditFacility, request.user, pk=facility_pk)
+    service = FACILITY_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(facility=facility, acting_user=request.user, note=request.POST.get("note", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        response = redirect("portal:facility-detail", facility_pk=facility.pk)
+        return response
+    messages.success(request, _("Facility updated."))
+    return redirect("portal:facility-detail", facility_pk=facility.pk)
+
+
+@login_required
+def token_list(request):
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = api_token_create(user=request.user, name=form.cleaned_data["name"],
+                                           acting_user=request.user)
+        form = TokenForm()
+    return render(request, "portal/token_list.html", {
+        "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at"),
+        "form": form, "new_key": new_key,
+    })
+
+
+@require_POST
+@login_required
+def token_revoke(request, token_pk: int):
+    updated = ApiToken.objects.filter(user=request.user, pk=token_pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+    if not updated:
+        raise Http404
+    messages.success(request, _("Token revoked."))
+    return redirect(reverse("portal:token-list"))
+
+
+STAFF_GROUP_LABELS = dict(StaffGroup.choices)

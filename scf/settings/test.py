@@ -1,0 +1,18 @@
+"""Test runs: only speed-ups over the base settings."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+SECRET_KEY = env("SECRET_KEY", default="test-insecure-key-0123456789abcdefghijklmnopqrstuvwxyz")
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_FAILURE_LIMIT = 3
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
