@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from scf.core.fields import CurrencyField, MoneyField
 
@@ -26,7 +26,7 @@ class DayCountChoice(models.TextChoices):
     ACT_365 = "ACT/365", "ACT/365"
 
 
-class CreditFacility(models.Model):
+class CreditFacility(ConcurrentTransitionMixin, models.Model):
     """A credit limit; reserved + outstanding (+ retired when not revolving) never exceeds it."""
 
     class State(models.TextChoices):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .validators import validate_uscc
 
@@ -46,7 +46,7 @@ class StaffGroup(models.TextChoices):
     ADMIN = "lender_admin", _("Lender administrator")
 
 
-class Organization(models.Model):
+class Organization(ConcurrentTransitionMixin, models.Model):
     """A legal entity: supplier, core enterprise, distributor, warehouse operator or lender."""
 
     class KycState(models.TextChoices):

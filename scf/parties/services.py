@@ -84,6 +84,12 @@ def kyc_document_upload(*, organization: Organization, kind: str, uploaded_file,
     return document
 
 
+def _notify(organization: Organization, event: str) -> None:
+    from .tasks import kyc_notify
+
+    kyc_notify.delay_on_commit(organization_id=organization.pk, event=event)
+
+
 def _organization_lock(pk: int) -> Organization:
     return Organization.objects.select_for_update().get(pk=pk)
 
@@ -101,6 +107,7 @@ def kyc_submit(*, organization: Organization, acting_user: User) -> Organization
                                 % {"state": organization.get_kyc_state_display()})
     organization.kyc_submit(by=acting_user)
     organization.save()
+    _notify(organization, "submitted")
     return organization
 
 
@@ -127,6 +134,7 @@ def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
     organization.kyc_verify(by=acting_user, note=note, expires_on=expires_on)
     organization.kyc_verified_at = timezone.now()
     organization.save()
+    _notify(organization, "decided")
     return organization
 
 
@@ -139,6 +147,7 @@ def kyc_reject(*, organization: Organization, acting_user: User, note: str) -> O
     _review_guard(organization, organization.kyc_reject, acting_user)
     organization.kyc_reject(by=acting_user, note=note.strip())
     organization.save()
+    _notify(organization, "decided")
     return organization
 
 

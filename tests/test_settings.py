@@ -1,0 +1,34 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_passes_with_production_environment():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={
+        "DEBUG": "false", "SECRET_KEY": "k" * 20 + "Zq8#x2!pL0vR5tY7uI9oP3aS6dF1gH4j", "ALLOWED_HOSTS": "scf.example.com",
+    })
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_when_debug_is_on():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra={"DEBUG": "true"})
+    assert result.returncode != 0
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update({"DJANGO_SETTINGS_MODULE": "scf.settings.production", "ALLOWED_HOSTS": "x"})
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
