@@ -1,0 +1,50 @@
+import re
+
+import pytest
+from django.core import mail
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_is_throttled_after_repeated_failures(client):
+    UserFactory(username="alice", password="Right-Pass-42")
+    for _ in range(3):  # AXES_FAILURE_LIMIT is 3 in the test settings
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": "Right-Pass-42"})
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert client.get("/").status_code == 302  # still not logged in
+
+
+def test_password_reset_sends_a_working_link(client):
+    UserFactory(username="bob", email="bob@example.com", password="Old-Pass-42")
+    response = client.post("/accounts/password_reset/", {"email": "bob@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link).url
+    response = client.post(form_url, {"new_password1": "Brand-New-Pass-77", "new_password2": "Brand-New-Pass-77"})
+    assert response.status_code == 302
+    assert client.post("/accounts/login/", {"username": "bob", "password": "Brand-New-Pass-77"}).status_code == 302
+
+
+def test_logout_needs_post_and_ends_the_session(client):
+    user = UserFactory(username="carol")
+    client.force_login(user)
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_language_switch_renders_the_portal_in_chinese(client):
+    from scf.parties.demo import seed_demo
+
+    seed_demo(password="x-Pass-12345")
+    from scf.parties.models import User
+
+    client.force_login(User.objects.get(username="officer"))
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    page = client.get("/").content.decode()
+    assert 'lang="zh-hans"' in page
+    assert "退出" in page or "登出" in page  # the logout button, translated
