@@ -145,7 +145,8 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
     for spec in ORGS:
         organization = _organization(spec)
         organizations[spec.key] = organization
-        user = _user(spec.key, password, spec.representative[:1], spec.representative[1:],
+        # A Chinese name is written whole, surname first, without a space.
+        user = _user(spec.key, password, spec.representative, "",
                      language="zh-hans" if spec.language == "zh-hans" else "en")
         for role in (Membership.Role.OPERATOR, Membership.Role.SIGNATORY):
             services.membership_grant(user=user, organization=organization, role=role, acting_user=None)

@@ -55,10 +55,13 @@ def dashboard(request):
             template="portal/dashboard_staff.html",
             kyc_queue=party_selectors.kyc_review_queue()[:10],
             kyc_queue_count=party_selectors.kyc_review_queue().count(),
-            facility_totals=facilities.values("state").annotate(
-                count=Count("id"), limit=Sum("limit_amount"), reserved=Sum("reserved_amount"),
-                outstanding=Sum("outstanding_amount"),
-            ).order_by("state"),
+            facility_totals=[
+                {**row, "label": CreditFacility.State(row["state"]).label}
+                for row in facilities.order_by().values("state").annotate(
+                    count=Count("id"), limit=Sum("limit_amount"), reserved=Sum("reserved_amount"),
+                    outstanding=Sum("outstanding_amount"),
+                ).order_by("state")
+            ],
             expiring_facilities=facilities.filter(
                 state=CreditFacility.State.ACTIVE,
                 valid_to__lte=timezone.localdate() + timezone.timedelta(days=30),
