@@ -103,7 +103,9 @@ def audit_chain_verify() -> tuple[int, BrokenLink | None]:
         checked += 1
     head = AuditChainHead.objects.filter(id=1).first()
     if head and (head.last_hash != prev_hash or head.last_seq != expected_seq_after):
-        return checked, BrokenLink(head.last_seq, "records after this one are missing")
+        # head.last_seq is the record the chain should end with: it is gone (or rewritten), so do not
+        # call it "records after this one", which would name a missing record as if it were there.
+        return checked, BrokenLink(head.last_seq, "the chain head ends at this record, which is missing or rewritten")
     return checked, None
 
 

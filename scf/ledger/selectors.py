@@ -13,15 +13,24 @@ from scf.parties.selectors import user_organization_ids
 from .models import Account, JournalEntry, Posting
 
 
+CENT = Decimal("0.01")
+
+
+def _to_cent(total: Decimal | None) -> Decimal:
+    # SQLite sums decimals as floats and Django does not round aggregates there, so -0.03 + 0.01 + 0.02
+    # comes back as 3.47E-18 (and its negation as -0.00 once rounded); PostgreSQL sums exactly.
+    total = total.quantize(CENT) if total is not None else None
+    return total if total else Decimal("0.00")
+
+
 def account_balance(*, account: Account) -> Decimal:
     """Return the sum of the account's postings (debits positive)."""
-    total = Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else Decimal("0.00")
+    return _to_cent(Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"])
 
 
 def balances_by_account(*, accounts: QuerySet[Account]) -> dict[int, Decimal]:
     rows = Posting.objects.filter(account__in=accounts).values("account").annotate(total=Sum("amount"))
-    return {row["account"]: row["total"] for row in rows}
+    return {row["account"]: _to_cent(row["total"]) for row in rows}
 
 
 @tenancy.rule(Account)

@@ -1,0 +1,233 @@
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, ManagementUtility, call_command
+from django.db import connection, transaction
+from django.db.utils import IntegrityError
+
+from scf.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditRecord
+from scf.audit.services import BrokenLink, _hashed_fields, audit_chain_verify, audit_record, record_hash
+from scf.core.exceptions import IllegalTransition
+from scf.facilities.models import CreditFacility
+from scf.facilities.services import facility_activate
+from scf.parties import services as parties
+from scf.parties.demo import MINIMAL_PDF
+from scf.parties.models import Organization
+
+from ..factories import FacilityFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+MISSING = "the chain head ends at this record, which is missing or rewritten"
+
+
+@pytest.fixture
+def three_records(corporate):
+    """Append three records to an empty chain and return them, oldest first."""
+    organization, user = corporate("auditor")
+    assert AuditRecord.objects.count() == 0
+    return [
+        audit_record(action="test.first", target=organization, actor=user, note="first note"),
+        audit_record(action="test.second", target=organization, actor=user, source_state="a", target_state="b"),
+        audit_record(action="test.third", note="no target, no actor"),
+    ]
+
+
+def _tamper(sql: str, params: list) -> None:
+    """Change audit rows behind the application's back, as an intruder with database access would.
+
+    On PostgreSQL the append-only trigger would refuse, so it is switched off for this session
+    (``session_replication_role = replica`` skips ordinary triggers) and switched on again after.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(sql, params)
+            assert cursor.rowcount == 1
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = origin")
+
+
+# --- one record per fired transition ------------------------------------------------------------
+
+
+def test_facility_activate_records_exactly_one_audit_record_with_the_transition(risk_manager):
+    facility = FacilityFactory(state=CreditFacility.State.PROPOSED)
+    before = AuditRecord.objects.count()
+
+    facility_activate(facility=facility, acting_user=risk_manager, note="approved by committee 2026/07")
+
+    assert AuditRecord.objects.count() == before + 1
+    record = AuditRecord.objects.order_by("-seq").first()
+    assert record.action == "facilities.creditfacility.activate"
+    assert (record.source_state, record.target_state) == ("proposed", "active")
+    assert record.actor == risk_manager
+    assert record.actor_username == "risk"
+    assert record.note == "approved by committee 2026/07"
+    assert record.content_type == ContentType.objects.get_for_model(CreditFacility)
+    assert record.object_id == str(facility.pk)
+    assert record.object_repr == str(facility)
+
+
+def test_facility_activate_refused_by_state_records_nothing(risk_manager):
+    facility = FacilityFactory(state=CreditFacility.State.ACTIVE)
+    before = AuditRecord.objects.count()
+
+    with pytest.raises(IllegalTransition):
+        facility_activate(facility=facility, acting_user=risk_manager)
+
+    assert AuditRecord.objects.count() == before
+
+
+def test_kyc_submit_records_exactly_one_audit_record_with_the_transition(corporate):
+    organization, user = corporate("supplier-op")
+    parties.kyc_document_upload(
+        organization=organization, kind="business_licence", acting_user=user,
+        uploaded_file=SimpleUploadedFile("licence.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+    before = list(AuditRecord.objects.values_list("seq", flat=True))
+
+    parties.kyc_submit(organization=organization, acting_user=user)
+
+    new = AuditRecord.objects.exclude(seq__in=before)
+    assert new.count() == 1
+    record = new.get()
+    assert record.action == "parties.organization.kyc_submit"
+    assert (record.source_state, record.target_state) == (Organization.KycState.DRAFT, Organization.KycState.SUBMITTED)
+    assert (record.actor, record.actor_username) == (user, "supplier-op")
+    assert record.note == ""
+    assert (record.content_type.model, record.object_id) == ("organization", str(organization.pk))
+
+
+# --- the chain ----------------------------------------------------------------------------------
+
+
+def test_audit_records_chain_each_prev_hash_to_the_hash_before(three_records):
+    first, second, third = AuditRecord.objects.order_by("seq")
+    assert [r.seq for r in (first, second, third)] == [r.seq for r in three_records]
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert third.prev_hash == second.hash
+    assert len({first.hash, second.hash, third.hash}) == 3
+    head = AuditChainHead.objects.get()
+    assert (head.last_seq, head.last_hash) == (third.seq, third.hash)
+
+
+def test_audit_record_hash_covers_its_fields_and_the_previous_hash(three_records):
+    first = AuditRecord.objects.order_by("seq").first()
+    fields = {
+        "content_type": first.content_type_id, "object_id": first.object_id, "object_repr": first.object_repr,
+        "action": "test.first", "from": "", "to": "", "actor": first.actor_id, "actor_username": "auditor",
+        "at": first.at.isoformat(), "note": "first note",
+    }
+    assert record_hash(prev_hash=GENESIS_HASH, fields=fields) == first.hash
+    assert record_hash(prev_hash=GENESIS_HASH, fields={**fields, "note": "first note."}) != first.hash
+    assert record_hash(prev_hash="1" * 64, fields=fields) != first.hash
+
+
+def test_audit_chain_verify_of_an_intact_chain_returns_the_count_and_no_broken_link(three_records):
+    assert audit_chain_verify() == (3, None)
+
+
+def test_audit_chain_verify_of_an_empty_log_is_intact():
+    assert audit_chain_verify() == (0, None)
+
+
+def test_verify_audit_chain_command_prints_ok_for_an_intact_chain(three_records, capsys):
+    call_command("verify_audit_chain")
+    assert capsys.readouterr().out.strip() == "OK: 3 records verified"
+
+
+def test_verify_audit_chain_command_names_the_record_whose_note_was_tampered_with(three_records, capsys):
+    second = three_records[1]
+    _tamper("UPDATE audit_auditrecord SET note = %s WHERE seq = %s", ["edited afterwards", second.seq])
+
+    assert audit_chain_verify() == (1, BrokenLink(second.seq, "content does not match its hash"))
+    with pytest.raises(CommandError, match=rf"BROKEN at record #{second.seq}:") as error:
+        call_command("verify_audit_chain")
+    assert "content does not match its hash" in str(error.value)
+    assert "OK" not in capsys.readouterr().out
+
+
+def test_verify_audit_chain_command_exits_non_zero_on_a_broken_chain(three_records, capsys):
+    _tamper("UPDATE audit_auditrecord SET note = %s WHERE seq = %s", ["x", three_records[0].seq])
+    # The command line turns CommandError into a message on stderr and exit status 1.
+    with pytest.raises(SystemExit) as exit_info:
+        ManagementUtility(["manage.py", "verify_audit_chain"]).execute()
+    assert exit_info.value.code == 1
+    assert f"BROKEN at record #{three_records[0].seq}" in capsys.readouterr().err
+
+
+def test_audit_chain_verify_detects_a_deleted_last_record_from_the_chain_head(three_records):
+    third = three_records[2]
+    _tamper("DELETE FROM audit_auditrecord WHERE seq = %s", [third.seq])
+
+    # The records left chain correctly; only the head, which says the chain ends at #third, shows the loss.
+    assert audit_chain_verify() == (2, BrokenLink(third.seq, MISSING))
+    with pytest.raises(CommandError, match=rf"BROKEN at record #{third.seq}: the chain head ends at this record"):
+        call_command("verify_audit_chain")
+
+
+def test_audit_chain_verify_detects_the_last_record_rewritten_with_a_recomputed_hash(three_records):
+    third = AuditRecord.objects.get(seq=three_records[2].seq)
+    third.note = "forged"
+    forged_hash = record_hash(prev_hash=third.prev_hash, fields=_hashed_fields(third))
+    _tamper("UPDATE audit_auditrecord SET note = %s, hash = %s WHERE seq = %s", ["forged", forged_hash, third.seq])
+
+    assert audit_chain_verify() == (3, BrokenLink(third.seq, MISSING))
+
+
+def test_audit_chain_verify_detects_a_deleted_record_in_the_middle(three_records):
+    _first, second, third = three_records
+    _tamper("DELETE FROM audit_auditrecord WHERE seq = %s", [second.seq])
+
+    # The third record's prev_hash is the deleted second's hash, not the first's.
+    assert audit_chain_verify() == (1, BrokenLink(third.seq, "prev_hash does not match the record before it"))
+
+
+def test_audit_chain_verify_detects_a_record_rewritten_with_a_recomputed_hash(three_records):
+    _first, second, third = three_records
+    record = AuditRecord.objects.get(seq=second.seq)
+    record.note = "forged"
+    forged_hash = record_hash(prev_hash=record.prev_hash, fields=_hashed_fields(record))
+    _tamper("UPDATE audit_auditrecord SET note = %s, hash = %s WHERE seq = %s", ["forged", forged_hash, second.seq])
+
+    # The forged record checks out on its own, but the next record still points at the original hash.
+    assert audit_chain_verify() == (2, BrokenLink(third.seq, "prev_hash does not match the record before it"))
+
+
+def test_audit_chain_keeps_verifying_after_more_records_are_appended(three_records):
+    audit_record(action="test.fourth", target=OrganizationFactory())
+    assert audit_chain_verify() == (4, None)
+
+
+# --- append-only --------------------------------------------------------------------------------
+
+
+def test_audit_record_save_of_an_existing_record_raises_and_changes_nothing(three_records):
+    record = AuditRecord.objects.get(seq=three_records[0].seq)
+    record.note = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        record.save()
+    assert AuditRecord.objects.get(seq=record.seq).note == "first note"
+    assert audit_chain_verify() == (3, None)
+
+
+def test_audit_record_delete_raises_and_keeps_the_record(three_records):
+    with pytest.raises(AppendOnlyError):
+        AuditRecord.objects.get(seq=three_records[2].seq).delete()
+    assert AuditRecord.objects.count() == 3
+    assert audit_chain_verify() == (3, None)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE audit_auditrecord SET note = 'edited' WHERE seq = %s",
+    "DELETE FROM audit_auditrecord WHERE seq = %s",
+])
+def test_postgres_trigger_refuses_raw_sql_changes_to_audit_records(postgres_only, three_records, sql):
+    with pytest.raises(IntegrityError, match="append-only table audit_auditrecord"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [three_records[0].seq])
+    assert audit_chain_verify() == (3, None)
