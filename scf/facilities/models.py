@@ -26,6 +26,11 @@ class DayCountChoice(models.TextChoices):
     ACT_365 = "ACT/365", "ACT/365"
 
 
+class InterestMode(models.TextChoices):
+    ADVANCE = "advance", _("In advance (discount)")
+    ARREARS = "arrears", _("In arrears")
+
+
 class CreditFacility(ConcurrentTransitionMixin, models.Model):
     """A credit limit; reserved + outstanding (+ retired when not revolving) never exceeds it."""
 
@@ -53,6 +58,21 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
     max_tenor_days = models.PositiveIntegerField(_("maximum tenor (days)"), default=180)
     day_count = models.CharField(_("day count"), max_length=7, choices=DayCountChoice.choices,
                                  default=DayCountChoice.ACT_360)
+    anchor = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="anchored_facilities", verbose_name=_("core enterprise"),
+                               help_text=_("The core enterprise whose payables or programme the facility serves."))
+    # Pricing defaults for the financings drawn under the facility (annual simple rates as fractions).
+    advance_rate = models.DecimalField(_("advance rate"), max_digits=7, decimal_places=6, default=Decimal("0.800000"))
+    annual_rate = models.DecimalField(_("annual interest rate"), max_digits=7, decimal_places=6,
+                                      default=Decimal("0.065000"))
+    fee_rate = models.DecimalField(_("fee rate"), max_digits=7, decimal_places=6, default=Decimal("0.005000"))
+    interest_mode = models.CharField(_("interest"), max_length=10, choices=InterestMode.choices,
+                                     default=InterestMode.ADVANCE)
+    penalty_multiplier = models.DecimalField(_("penalty multiplier"), max_digits=5, decimal_places=3,
+                                             default=Decimal("1.500"))
+    grace_days = models.PositiveIntegerField(_("grace days"), default=3)
+    with_recourse = models.BooleanField(_("with recourse"), default=True)
+    recourse_days = models.PositiveIntegerField(_("recourse after (days past due)"), default=30)
     state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +98,10 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="facility_dates_ordered"),
             models.CheckConstraint(condition=~Q(lender=F("obligor")), name="facility_parties_distinct"),
+            models.CheckConstraint(
+                condition=Q(advance_rate__gt=0) & Q(advance_rate__lte=1) & Q(annual_rate__gte=0) & Q(fee_rate__gte=0),
+                name="facility_rates_sane",
+            ),
         ]
 
     def __str__(self) -> str:

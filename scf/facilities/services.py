@@ -7,7 +7,7 @@ reserved + outstanding never exceeds the limit however many requests race.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -32,14 +32,19 @@ def facility_lock(*, pk: int) -> CreditFacility:
 
 
 def _clean_amount(amount, field: str = "amount") -> Decimal:
+    # A dict given to ValidationError drops `code=`, so each message carries its own code.
     try:
         value = to_decimal(amount)
-    except (TypeError, ValueError):
-        raise ValidationError({field: _("Enter a number.")}, code="invalid") from None
+        # Too many digits to hold in cents raises InvalidOperation here, not a 500 later.
+        cents = value.quantize(CENT)
+    except (TypeError, ValueError, InvalidOperation):
+        raise ValidationError({field: ValidationError(_("Enter a number."), code="invalid")}) from None
     if value <= 0:
-        raise ValidationError({field: _("The amount must be greater than zero.")}, code="min_value")
-    if value != value.quantize(CENT):
-        raise ValidationError({field: _("Amounts have at most two decimal places.")}, code="max_decimal_places")
+        raise ValidationError({field: ValidationError(_("The amount must be greater than zero."), code="min_value")})
+    if value != cents:
+        raise ValidationError(
+            {field: ValidationError(_("Amounts have at most two decimal places."), code="max_decimal_places")}
+        )
     return value
 
 
@@ -56,7 +61,11 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
                     valid_from: datetime.date, valid_to: datetime.date, acting_user: User | None,
                     currency: str = "CNY", revolving: bool = True, max_tenor_days: int = 180,
                     day_count: str = "ACT/360") -> CreditFacility:
-    """Propose a facility; it reserves nothing until activated."""
+    """Propose a facility; it reserves nothing until activated.
+
+    The proposer is staff of the lender with the right to propose facilities; None is reserved for
+    data loads run by an administrator from the command line.
+    """
     errors = {}
     if not lender.is_lender:
         errors["lender"] = _("%(org)s is not a lender.") % {"org": lender}
@@ -64,6 +73,11 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         errors["valid_to"] = _("The end of validity must not be before its start.")
     if errors:
         raise ValidationError(errors)
+    if acting_user is not None and not (
+        acting_user.has_perm("facilities.add_creditfacility")
+        and (acting_user.is_superuser or lender.memberships.filter(user=acting_user).exists())
+    ):
+        raise ActionNotPermitted(_("Only staff of %(lender)s may propose its facilities.") % {"lender": lender})
     for _attempt in range(5):
         facility = CreditFacility(
             reference=_next_reference(valid_from.year), lender=lender, obligor=obligor, product=product,
@@ -94,7 +108,7 @@ def _fire(facility: CreditFacility, name: str, acting_user: User | None, note: s
             _("A facility in state “%(state)s” cannot be %(action)s.")
             % {"state": facility.get_state_display(), "action": _TRANSITION_WORDS.get(name, name)}
         )
-    if check_permission and acting_user is not None and not has_transition_perm(method, acting_user):
+    if check_permission and (acting_user is None or not has_transition_perm(method, acting_user)):
         raise ActionNotPermitted()
     method(by=acting_user, note=note)
     facility.save()
@@ -244,6 +258,9 @@ def facility_restore(*, facility: CreditFacility, amount, reference: str,
     facility = facility_lock(pk=facility.pk)
     existing = facility.movements.filter(kind=FacilityMovement.Kind.RESTORE, reference=reference).first()
     if existing is not None:
+        if existing.amount != amount:
+            raise ReservationError(_("Repayment %(ref)s was already applied with a different amount.")
+                                   % {"ref": reference})
         return existing
     if amount > facility.outstanding_amount:
         raise ReservationError(
