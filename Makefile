@@ -13,9 +13,9 @@ PYTEST_ARGS ?=
 # What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium
 
-.PHONY: run test setup system-packages venv migrate seed static clean bench check-deploy
+.PHONY: run test setup system-packages venv migrate seed static seal clean bench check-deploy
 
-run: setup migrate seed static
+run: setup migrate seed static seal
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
@@ -48,6 +48,9 @@ migrate: setup
 
 seed: migrate
 	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+
+seal: setup
+	$(PY) manage.py make_seal_certificate
 
 static: setup
 	$(PY) manage.py collectstatic --noinput -v 0

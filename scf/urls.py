@@ -5,11 +5,16 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from documents import views as documents_views
+
 admin.site.site_header = "SCF back office"
 admin.site.site_title = "SCF back office"
 
 urlpatterns = [
     path("", include("scf.portal.urls")),
+    path("documents/", include("documents.urls")),
+    path("factoring/", include("workflows.factoring.urls")),
+    path("verify/", documents_views.verify, name="verify"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

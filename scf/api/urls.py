@@ -1,5 +1,8 @@
 from django.urls import path
 
+from documents import api as documents_api
+from workflows.factoring import api as factoring_api
+
 from . import views
 
 app_name = "api"
@@ -10,6 +13,10 @@ urlpatterns = [
     path("organizations/<int:organization_pk>/", views.OrganizationDetailView.as_view(), name="organization-detail"),
     path("facilities/", views.FacilityListView.as_view(), name="facility-list"),
     path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
+    path("quotes/factoring/", factoring_api.QuoteView.as_view(), name="factoring-quote"),
+    path("documents/", documents_api.DocumentListView.as_view(), name="document-list"),
+    path("documents/verify/", documents_api.DocumentVerifyView.as_view(), name="document-verify"),
+    path("documents/<int:document_pk>/", documents_api.DocumentDetailView.as_view(), name="document-detail"),
 ]
 for _name in ("activate", "freeze", "unfreeze", "close"):
     urlpatterns.append(

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -71,7 +72,7 @@ class OrganizationListView(APIView):
         registered_address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
         legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True,
                                                      default="")
-        preferred_language = serializers.ChoiceField(choices=["en", "zh-hans"], default="zh-hans")
+        preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, default="zh-hans")
 
         def validate_uscc(self, value):
             from django.core.exceptions import ValidationError
@@ -84,10 +85,18 @@ class OrganizationListView(APIView):
                 raise serializers.ValidationError(_("An organization with this code is already registered."))
             return value
 
-    @extend_schema(responses={200: OrganizationOutput(many=True)}, summary="Own organizations and counterparties")
+    class FilterSerializer(serializers.Serializer):
+        # Unknown roles and NUL characters answer 400 instead of failing in the query (a 500).
+        role = serializers.ChoiceField(choices=Organization.Role.choices, required=False, allow_blank=True)
+        search = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: OrganizationOutput(many=True), 400: ERROR},
+                   summary="Own organizations and counterparties")
     def get(self, request):
-        qs = party_selectors.organization_list(user=request.user, role=request.query_params.get("role"),
-                                               search=request.query_params.get("search", ""))
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = party_selectors.organization_list(user=request.user, role=filters.validated_data.get("role") or None,
+                                               search=filters.validated_data["search"])
         return Response(OrganizationOutput(qs, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: OrganizationOutput, 400: ERROR, 403: ERROR},
@@ -143,10 +152,17 @@ class FacilityListView(APIView):
                 raise serializers.ValidationError({"valid_to": _("The end of validity must not be before its start.")})
             return attrs
 
-    @extend_schema(responses={200: FacilityOutput(many=True)}, summary="Credit facilities visible to the user")
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=CreditFacility.State.choices, required=False, allow_blank=True)
+        product = serializers.ChoiceField(choices=Product.choices, required=False, allow_blank=True)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: FacilityOutput(many=True), 400: ERROR},
+                   summary="Credit facilities visible to the user")
     def get(self, request):
-        qs = facility_selectors.facility_list(user=request.user, state=request.query_params.get("state"),
-                                              product=request.query_params.get("product"))
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = facility_selectors.facility_list(user=request.user, state=filters.validated_data.get("state") or None,
+                                              product=filters.validated_data.get("product") or None)
         return Response(FacilityOutput(qs, many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: FacilityOutput, 400: ERROR, 403: ERROR},

@@ -68,6 +68,9 @@ STAFF = [
     ("lender_admin", "Huang", "Lei", [StaffGroup.ADMIN]),
 ]
 
+# Who signs contracts for the lender.
+LENDER_SIGNATORIES = {"ops", "lender_admin"}
+
 TRADE = [("supplier1", "core1"), ("supplier2", "core1"), ("supplier3", "core2"), ("supplier4", "core2"),
          ("supplier2", "core2"), ("core1", "dist1"), ("core2", "dist2"), ("core2", "dist1")]
 
@@ -136,6 +139,9 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
         for group in groups:
             user.groups.add(Group.objects.get(name=group))
         services.membership_grant(user=user, organization=lender, role=Membership.Role.OPERATOR, acting_user=None)
+        if username in LENDER_SIGNATORIES:
+            services.membership_grant(user=user, organization=lender, role=Membership.Role.SIGNATORY,
+                                      acting_user=None)
         if StaffGroup.ADMIN in groups and not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
@@ -172,6 +178,15 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
             acting_user=staff["officer"], revolving=revolving, max_tenor_days=tenor,
         )
         facility_services.facility_activate(facility=facility, acting_user=staff["risk"], note="Demo approval")
+    from workflows.factoring.demo import seed_factoring_demo
+
+    facility = CreditFacility.objects.get(obligor=organizations["supplier1"], product=Product.FACTORING)
+    if facility.anchor_id is None:
+        CreditFacility.objects.filter(pk=facility.pk).update(anchor=organizations["core1"])
+        facility.refresh_from_db()
+    seed_factoring_demo(supplier=organizations["supplier1"], debtor=organizations["core1"], lender=lender,
+                        facility=facility, supplier_user=User.objects.get(username="supplier1"),
+                        debtor_user=User.objects.get(username="core1"), officer=staff["officer"])
     if not CreditFacility.objects.filter(obligor=organizations["dist2"], product=Product.PLEDGE).exists():
         facility_services.facility_create(
             lender=lender, obligor=organizations["dist2"], product=Product.PLEDGE, limit_amount=Decimal("4000000.00"),

@@ -14,6 +14,8 @@ def navigation(request) -> dict:
         (_("Dashboard"), reverse("portal:dashboard"), "dashboard"),
         (_("Organizations"), reverse("portal:organization-list"), "organizations"),
         (_("Facilities"), reverse("portal:facility-list"), "facilities"),
+        (_("Factoring"), reverse("factoring:financing-list"), "factoring"),
+        (_("Documents"), reverse("documents:list"), "documents"),
     ]
     groups = user.staff_groups()
     if user.is_superuser or groups & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN}:

@@ -90,7 +90,8 @@ def organization_list(request):
     role = request.GET.get("role") or None
     if role and role not in Organization.Role.values:
         role = None
-    search = request.GET.get("q", "").strip()
+    # PostgreSQL refuses NUL characters in a query (a 500); they never belong in a search.
+    search = request.GET.get("q", "").replace("\x00", "").strip()
     organizations = party_selectors.organization_list(user=request.user, role=role, search=search)
     own = party_selectors.user_organization_ids(request.user)
     return render(request, "portal/organization_list.html", {
@@ -210,8 +211,8 @@ def kyc_reject(request, organization_pk: int):
 
 
 @login_required
-def kyc_document_download(request, document_pk: int):
-    document = tenancy.get_visible_or_404(KycDocument, request.user, pk=document_pk)
+def kyc_document_download(request, kyc_document_pk: int):
+    document = tenancy.get_visible_or_404(KycDocument, request.user, pk=kyc_document_pk)
     response = FileResponse(document.file.open("rb"), content_type=document.content_type,
                             as_attachment=True, filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -223,7 +224,7 @@ def kyc_review(request):
     if not _can_review_kyc(request.user):
         raise PermissionDenied
     return render(request, "portal/kyc_review.html", {
-        "queue": party_selectors.kyc_review_queue().annotate(documents=Count("kyc_documents")),
+        "queue": party_selectors.kyc_review_queue().annotate(kyc_document_count=Count("kyc_documents")),
     })
 
 
@@ -304,7 +305,7 @@ def facility_transition(request, facility_pk: int, action: str):
     if service is None:
         raise Http404
     try:
-        service(facility=facility, acting_user=request.user, note=request.POST.get("note", ""))
+        service(facility=facility, acting_user=request.user, note=request.POST.get("note", "").replace("\x00", ""))
     except DomainError as error:
         messages.error(request, error.message)
         response = redirect("portal:facility-detail", facility_pk=facility.pk)

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "scf.ledger",
     "scf.api",
     "scf.portal",
+    "documents",
+    "workflows.factoring",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +162,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES"},
 }
 
 # Celery: eager execution unless a broker is configured, so a fresh clone needs none.
@@ -205,3 +208,10 @@ LOGGING = {
 }
 
 AUTH_USER_MODEL = "parties.User"
+
+# Documents: the lender's sealing certificate (PKCS#12). The set-up makes a self-signed demo one
+# under var/ when none is configured.
+SEAL_PKCS12_FILE = env("SEAL_PKCS12_FILE", default=str(BASE_DIR / "var" / "seal" / "demo-seal.p12"))
+SEAL_PKCS12_PASSWORD = env("SEAL_PKCS12_PASSWORD", default="demo-seal")
+# Only a development machine makes a missing demo certificate on the fly; production must configure one.
+SEAL_DEMO_AUTOCREATE = env.bool("SEAL_DEMO_AUTOCREATE", default=DEBUG)

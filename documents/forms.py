@@ -1,0 +1,36 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignForm(forms.Form):
+    organization = forms.TypedChoiceField(label=_("Sign for"), coerce=int)
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               help_text=_("Re-enter your password to sign."))
+    confirm = forms.BooleanField(label=_("I have read this document and sign it on behalf of the organization."))
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [(o.pk, o.legal_name) for o in organizations]
+
+
+class VerifyForm(forms.Form):
+    file = forms.FileField(label=_("PDF file"), required=False)
+    sha256 = forms.CharField(label=_("or its SHA-256"), required=False, max_length=64, min_length=64,
+                             widget=forms.TextInput(attrs={"class": "mono", "placeholder": "e3b0c442…"}))
+
+    def clean_sha256(self):
+        value = self.cleaned_data["sha256"].strip().lower()
+        if value and any(c not in "0123456789abcdef" for c in value):
+            raise forms.ValidationError(_("A SHA-256 is 64 hexadecimal characters."), code="invalid")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not cleaned.get("sha256") and not self.errors:
+            raise forms.ValidationError(_("Choose a PDF file or enter its SHA-256."), code="required")
+        return cleaned
+
+
+class GenerateForm(forms.Form):
+    languages = forms.MultipleChoiceField(label=_("Languages"), widget=forms.CheckboxSelectMultiple,
+                                          choices=[("en", _("English")), ("zh-hans", _("Simplified Chinese"))])

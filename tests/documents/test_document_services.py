@@ -1,0 +1,201 @@
+"""Generate, issue, number, sign, finalise and verify documents through the services."""
+
+import hashlib
+
+import pytest
+from django.utils import timezone
+
+from documents import registry, services
+from documents.exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
+from documents.models import Document, DocumentSequence, Signature
+from workflows.factoring.models import FactoringFinancing
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _generate(demo, kind="factoring_agreement", language="en", capture=None):
+    return services.document_generate(obj=demo["financing"], kind_code=kind, language=language,
+                                      acting_user=demo["officer"])
+
+
+def _issued(demo, kind="factoring_agreement", language="en", django_capture_on_commit_callbacks=None):
+    with django_capture_on_commit_callbacks(execute=True):
+        document = _generate(demo, kind, language)
+    document.refresh_from_db()
+    return document
+
+
+def test_generate_issues_a_numbered_hashed_pdf_after_commit(demo, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        document = _generate(demo)
+    assert document.state == Document.State.DRAFT and document.number == ""
+    assert len(callbacks) == 1
+    callbacks[0]()
+    document.refresh_from_db()
+    year = timezone.localdate().year
+    assert document.state == Document.State.ISSUED
+    assert document.number == f"FAC-{year}-000001"
+    assert document.version == 1
+    with document.pdf.open("rb") as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF-")
+    assert hashlib.sha256(data).hexdigest() == document.sha256
+    assert document.page_count >= 3
+    roles = list(document.document_parties.values_list("role", "must_sign"))
+    assert roles == [("supplier", True), ("lender", True), ("debtor", False)]
+
+
+def test_a_retried_render_task_creates_nothing_more(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    sha = document.sha256
+    services.document_issue(document_id=document.pk)
+    services.document_issue(document_id=document.pk)
+    document.refresh_from_db()
+    assert document.sha256 == sha
+    assert Document.objects.count() == 1
+    assert DocumentSequence.objects.get(kind="factoring_agreement").last_number == 1
+
+
+def test_generate_twice_before_rendering_returns_the_same_draft(demo, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = _generate(demo)
+        second = _generate(demo)
+    assert first.pk == second.pk
+    assert Document.objects.count() == 1
+
+
+def test_regenerating_makes_the_next_version_with_the_same_number(demo, django_capture_on_commit_callbacks):
+    first = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    second = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    assert (second.version, second.number) == (2, first.number)
+    assert first.state == Document.State.SUPERSEDED
+    assert second.state == Document.State.ISSUED
+
+
+def test_numbers_are_per_kind_and_consecutive(demo, django_capture_on_commit_callbacks):
+    agreement = _issued(demo, "factoring_agreement", "en", django_capture_on_commit_callbacks)
+    notice = _issued(demo, "notice_of_assignment", "en", django_capture_on_commit_callbacks)
+    agreement_zh = _issued(demo, "factoring_agreement", "zh-hans", django_capture_on_commit_callbacks)
+    year = timezone.localdate().year
+    assert agreement.number == f"FAC-{year}-000001"
+    assert notice.number == f"NOA-{year}-000001"
+    assert agreement_zh.number == f"FAC-{year}-000002"
+
+
+def test_missing_context_names_the_field_and_stores_nothing(demo):
+    financing = demo["financing"]
+    financing.receivables.clear()
+    with pytest.raises(registry.MissingContext) as error:
+        _generate(demo)
+    assert error.value.field_path == "receivables"
+    assert "receivables" in error.value.message
+    assert Document.objects.count() == 0
+
+
+def test_unknown_kind_is_refused(demo):
+    with pytest.raises(registry.UnknownDocumentKind):
+        services.document_generate(obj=demo["financing"], kind_code="love_letter", language="en",
+                                   acting_user=demo["officer"])
+
+
+def _sign(demo, document, user, org_attr, password=PASSWORD):
+    return services.document_sign(document=document, organization=getattr(demo["financing"], org_attr),
+                                  signer=user, password=password, ip_address="203.0.113.9",
+                                  user_agent="pytest-browser/1.0")
+
+
+def test_signing_records_signer_ip_agent_and_the_hash_of_the_pdf(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    signature = _sign(demo, document, demo["supplier"], "supplier")
+    assert (signature.ip_address, signature.user_agent, signature.sha256) == (
+        "203.0.113.9", "pytest-browser/1.0", document.sha256)
+    assert signature.organization == demo["financing"].supplier
+
+
+def test_wrong_password_signs_nothing(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    with pytest.raises(WrongPassword):
+        _sign(demo, document, demo["supplier"], "supplier", password="guess")
+    assert Signature.objects.count() == 0
+
+
+def test_a_non_signatory_cannot_sign_for_a_party(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    with pytest.raises(NotASignatory):
+        _sign(demo, document, demo["officer"], "lender")  # officer is an operator, not a signatory
+    with pytest.raises(NotASignatory):
+        _sign(demo, document, demo["supplier2"], "supplier")
+    assert Signature.objects.count() == 0
+
+
+def test_signing_twice_for_one_party_is_refused(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    _sign(demo, document, demo["supplier"], "supplier")
+    with pytest.raises(SigningRefused):
+        _sign(demo, document, demo["supplier"], "supplier")
+    assert Signature.objects.count() == 1
+
+
+def test_a_party_that_does_not_sign_is_refused(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    with pytest.raises(SigningRefused):
+        _sign(demo, document, demo["core"], "debtor")  # the debtor is named in the agreement only
+
+
+def test_a_superseded_version_cannot_be_signed(demo, django_capture_on_commit_callbacks):
+    first = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    with pytest.raises(SigningRefused):
+        _sign(demo, first, demo["supplier"], "supplier")
+
+
+def test_every_party_signing_seals_the_final_pdf_and_tells_the_financing(demo, django_capture_on_commit_callbacks):
+    from documents.sealing import validate_seal
+
+    financing = demo["financing"]
+    from workflows.factoring.services import financing_generate_contracts
+
+    with django_capture_on_commit_callbacks(execute=True):
+        financing_generate_contracts(financing=financing, languages=["zh-hans"], acting_user=demo["officer"])
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.CONTRACT_ISSUED
+    agreement = Document.objects.get(kind="factoring_agreement")
+    notice = Document.objects.get(kind="notice_of_assignment")
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(demo, agreement, demo["supplier"], "supplier")
+        _sign(demo, agreement, demo["ops"], "lender")
+    agreement.refresh_from_db()
+    assert agreement.state == Document.State.SIGNED
+    with agreement.final_pdf.open("rb") as handle:
+        final = handle.read()
+    assert hashlib.sha256(final).hexdigest() == agreement.final_sha256
+    status = validate_seal(final)
+    assert status.sealed and status.intact and status.trusted and status.covers_whole_file
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.CONTRACT_ISSUED  # the notice is not signed yet
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(demo, notice, demo["supplier"], "supplier")
+        _sign(demo, notice, demo["core"], "debtor")
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.SIGNED
+    # The issued PDF never changed.
+    with agreement.pdf.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == agreement.sha256
+
+
+def test_verify_knows_issued_and_final_pdfs_and_nothing_else(demo, django_capture_on_commit_callbacks):
+    document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    with document.pdf.open("rb") as handle:
+        data = handle.read()
+    result = services.document_verify(data=data)
+    assert result.known and result.document == document and not result.sealed
+    assert services.document_verify(sha256=document.sha256.upper()).known
+    middle = len(data) // 2
+    tampered = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+    assert not services.document_verify(data=tampered).known
+    with pytest.raises(NotAPdf):
+        services.document_verify(data=b"GIF89a not a pdf")

@@ -1,0 +1,682 @@
+"""Walk every portal and API URL as each role against another tenant's objects; nothing may leak.
+
+The URLs come from the URL resolver, so a new URL is walked without touching this file. A URL
+whose keyword argument this file cannot fill fails the walk: add the argument to
+`URL_KWARG_VALUES`, mapped to an object of the other tenant (world B).
+
+World A and world B are two complete tenants (supplier, core enterprise, distributor, warehouse,
+each with an operator; a lender; the supplier's facility, KYC document, factoring financing and
+contract document; everyone's API tokens) with no trade relationship or facility between them. B's names, codes, references and token prefixes
+are canaries: no response to a user of A may contain one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
+from django.test import Client
+from django.utils import timezone
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.utils.regex_helper import normalize
+from django.views import static as static_views
+from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular import views as spectacular_views
+
+from documents.models import Document, DocumentParty, Signature
+from scf.api.models import ApiToken
+from scf.api.services import api_token_create
+from scf.audit.models import AuditRecord
+from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
+from scf.parties import services as party_services
+from scf.parties.demo import MINIMAL_PDF
+from scf.parties.models import KycDocument, Membership, Organization, StaffGroup, TradeRelationship, User
+from scf.portal.views import FACILITY_ACTIONS
+from workflows.factoring.models import FactoringFinancing
+
+from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
+
+ROLES = ("supplier", "core", "distributor", "warehouse")
+
+
+# --------------------------------------------------------------------------- the two worlds
+
+
+@dataclass
+class World:
+    prefix: str
+    lender: Organization
+    organizations: dict[str, Organization]
+    users: dict[str, User]
+    facility: CreditFacility
+    document: KycDocument
+    financing: FactoringFinancing | None = None
+    contract: Document | None = None
+    tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+
+    @property
+    def supplier(self) -> Organization:
+        return self.organizations["supplier"]
+
+    def all_organizations(self) -> list[Organization]:
+        return [self.lender, *self.organizations.values()]
+
+    def canaries(self) -> list[str]:
+        """Return the strings of this world that no user of another tenant may ever receive."""
+        strings = [self.facility.reference, self.document.original_name]
+        for organization in self.all_organizations():
+            strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
+        strings += [user.username for user in self.users.values()]
+        strings += [token.prefix for token, _key in self.tokens.values()]
+        return strings + self.lender_scoped_canaries()
+
+    def lender_scoped_canaries(self) -> list[str]:
+        """Return what even lender staff of another lender may not receive."""
+        return [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
+                *(token.prefix for token, _key in self.tokens.values())]
+
+
+ROLE_FLAGS = {
+    "supplier": {"is_supplier": True},
+    "core": {"is_supplier": False, "is_core": True},
+    "distributor": {"is_supplier": False, "is_distributor": True},
+    "warehouse": {"is_supplier": False, "is_warehouse": True},
+}
+
+
+def build_world(prefix: str) -> World:
+    """Create one tenant; every name carries `prefix` so that its strings are recognisable."""
+    tag = prefix.upper()
+    lender = LenderFactory(legal_name=f"{tag}-LENDER 银行", legal_name_en=f"{tag}-LENDER-EN Bank")
+    organizations, users = {}, {}
+    for role, flags in ROLE_FLAGS.items():
+        organizations[role] = OrganizationFactory(
+            legal_name=f"{tag}-{role.upper()} 有限公司", legal_name_en=f"{tag}-{role.upper()}-EN Co., Ltd.", **flags
+        )
+        users[role] = UserFactory(username=f"{prefix}-{role}-operator")
+        MembershipFactory(user=users[role], organization=organizations[role], role=Membership.Role.OPERATOR)
+    # Trade inside the world only: supplier → core enterprise → distributor.
+    TradeRelationship.objects.create(seller=organizations["supplier"], buyer=organizations["core"])
+    TradeRelationship.objects.create(seller=organizations["core"], buyer=organizations["distributor"])
+    facility = FacilityFactory(reference=f"CF-{tag}-0001", lender=lender, obligor=organizations["supplier"])
+    document = party_services.kyc_document_upload(
+        organization=organizations["supplier"], kind=KycDocument.Kind.BUSINESS_LICENCE,
+        uploaded_file=SimpleUploadedFile(f"{prefix}-licence.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        acting_user=users["supplier"],
+    )
+    world = World(prefix=prefix, lender=lender, organizations=organizations, users=users, facility=facility,
+                  document=document)
+    add_financing_and_contract(world)
+    for role, user in users.items():
+        world.tokens[role] = api_token_create(user=user, name=f"{prefix} ERP")
+    return world
+
+
+def add_financing_and_contract(world: World) -> None:
+    """Give the supplier a factoring financing (debtor: the core enterprise) and its contract.
+
+    Rows are written directly: the walk needs objects to point URLs at, not their calculations
+    or rendered PDFs.
+    """
+    tag = world.prefix.upper()
+    today = timezone.localdate()
+    world.financing = FactoringFinancing.objects.create(
+        reference=f"FF-{tag}-0001", facility=world.facility, supplier=world.supplier,
+        debtor=world.organizations["core"], lender=world.lender, confirmed_amount=Decimal("100000.00"),
+        advance_rate=Decimal("0.800000"), annual_rate=Decimal("0.050000"), fee_rate=Decimal("0.010000"),
+        day_count="ACT/360", interest_mode="advance", value_date=today, due_date=today + datetime.timedelta(days=90),
+        advance_amount=Decimal("80000.00"), tenor_days=90, interest_amount=Decimal("1000.00"),
+        fee_amount=Decimal("800.00"), net_disbursement=Decimal("78200.00"), all_in_rate=Decimal("0.060000"),
+        prepared_by=world.users["supplier"],
+    )
+    world.contract = Document.objects.create(
+        kind="factoring_contract", number=f"DOC-{tag}-0001", language="en", title=f"{tag}-CONTRACT-TITLE",
+        content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
+    )
+    for order, (organization, role) in enumerate(
+            [(world.supplier, "supplier"), (world.organizations["core"], "debtor"), (world.lender, "lender")]):
+        DocumentParty.objects.create(document=world.contract, organization=organization, role=role, order=order)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Start and end with an empty cache: the walk must not spend other tests' throttle budgets."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world_a(db) -> World:
+    return build_world("worlda")
+
+
+@pytest.fixture
+def world_b(db, world_a) -> World:
+    world = build_world("canaryb")
+    a_ids = {o.pk for o in world_a.all_organizations()}
+    b_ids = {o.pk for o in world.all_organizations()}
+    # The premise of the walk: nothing connects the two tenants.
+    assert not TradeRelationship.objects.filter(
+        Q(seller_id__in=a_ids, buyer_id__in=b_ids) | Q(seller_id__in=b_ids, buyer_id__in=a_ids)).exists()
+    assert not CreditFacility.objects.filter(
+        Q(lender_id__in=a_ids, obligor_id__in=b_ids) | Q(lender_id__in=b_ids, obligor_id__in=a_ids)).exists()
+    assert not Membership.objects.filter(user__in=world_a.users.values(), organization_id__in=b_ids).exists()
+    return world
+
+
+@pytest.fixture
+def other_lender_officer(db) -> User:
+    """A credit officer of a third lender, unrelated to A and B."""
+    lender = LenderFactory(legal_name="Other Lender 他行", legal_name_en="Other Lender")
+    user = UserFactory(username="other-lender-officer")
+    user.groups.add(Group.objects.get(name=StaffGroup.CREDIT_OFFICER))
+    MembershipFactory(user=user, organization=lender, role=Membership.Role.OPERATOR)
+    return user
+
+
+# --------------------------------------------------------------------------- the URL walk
+
+# Every URL keyword argument maps to the values of world B it is walked with; `identifies_object`
+# says whether the value names one of B's objects (then only 404 is acceptable).
+@dataclass(frozen=True)
+class KwargValues:
+    values: Callable[[World], list]
+    identifies_object: bool = True
+
+
+URL_KWARG_VALUES: dict[str, KwargValues] = {
+    "organization_pk": KwargValues(lambda b: [b.supplier.pk]),
+    "facility_pk": KwargValues(lambda b: [b.facility.pk]),
+    "kyc_document_pk": KwargValues(lambda b: [b.document.pk]),
+    "document_pk": KwargValues(lambda b: [b.contract.pk]),
+    "financing_pk": KwargValues(lambda b: [b.financing.pk]),
+    "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
+    # Facility transitions (portal): every slug the view knows, "freeze" among them.
+    "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
+}
+
+# Walked URLs that anyone may use without logging in, each with the reason. They are still
+# walked as every role and searched for canaries; only the anonymous login rule spares them.
+PUBLIC_ROUTES: dict[str, str] = {
+    "verify": "DESIGN §1: anyone can check later whether a PDF was issued by the service; "
+              "it answers only about the file or hash it is given",
+    "api:document-verify": "the same check for machines (throttled)",
+}
+
+# Keyword arguments naming objects that even lender staff see only for their own lender
+# (organizations and KYC documents are visible to all lender staff by design, DESIGN §4).
+LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk"}
+
+
+@dataclass(frozen=True)
+class Route:
+    patterns: tuple
+    namespaces: tuple[str, ...]
+    leaf: URLPattern
+
+    @property
+    def route(self) -> str:
+        return "".join(str(p) for p in self.patterns)
+
+    @property
+    def callback(self):
+        return self.leaf.callback
+
+    @property
+    def view_class(self):
+        return getattr(self.callback, "view_class", None) or getattr(self.callback, "cls", None)
+
+    @property
+    def name(self) -> str:
+        if not self.leaf.name:
+            return self.route
+        return ":".join([*self.namespaces, self.leaf.name])
+
+    @property
+    def is_api(self) -> bool:
+        return "api" in self.namespaces
+
+    @property
+    def kwarg_names(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for pattern in self.patterns:
+            if isinstance(pattern, RoutePattern):
+                names += list(pattern.converters)
+            elif isinstance(pattern, RegexPattern):
+                names += list(pattern.regex.groupindex)
+        return tuple(names)
+
+    def view_module(self) -> str:
+        return (self.view_class or self.callback).__module__
+
+
+@dataclass(frozen=True)
+class Skip:
+    label: str
+    matches: Callable[[Route], bool]
+    reason: str
+    present: bool = True  # False when the URLs exist only in some settings (static files under DEBUG)
+
+
+SKIPPED = [
+    Skip("admin/", lambda r: "admin" in r.namespaces,
+         "staff-only back office; test_admin_sends_corporate_users_to_the_admin_login asserts the redirect"),
+    Skip("static/ and media/", lambda r: r.callback is static_views.serve,
+         "file serving (DEBUG only), no tenant data", present=False),
+    Skip("i18n/setlang/", lambda r: r.callback is set_language, "switches the language; no tenant data"),
+    Skip("jsi18n/", lambda r: r.view_class is JavaScriptCatalog,
+         "translation catalogue; no tenant data (checked for canaries anyway)"),
+    Skip("api/schema/ and api/docs/",
+         lambda r: r.view_class is not None and r.view_class.__module__ == spectacular_views.__name__,
+         "OpenAPI schema and Swagger UI; no tenant data (checked for canaries anyway)"),
+    Skip("auth views (login, logout, password change/reset)",
+         lambda r: r.view_module() == "django.contrib.auth.views",
+         "authentication pages, no tenant data; tests/portal/test_auth.py covers them"),
+]
+
+
+def all_routes(resolver: URLResolver | None = None, patterns: tuple = (), namespaces: tuple = ()) -> list[Route]:
+    """Return every URL pattern the resolver knows, with the patterns and namespaces leading to it."""
+    resolver = resolver or get_resolver()
+    routes = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespaces + ((entry.namespace,) if entry.namespace else ())
+            routes += all_routes(entry, patterns + (entry.pattern,), inner)
+        elif isinstance(entry, URLPattern):
+            routes.append(Route(patterns=patterns + (entry.pattern,), namespaces=namespaces, leaf=entry))
+        else:
+            raise TypeError(f"Unknown URL entry {entry!r}")
+    return routes
+
+
+def partition_routes() -> tuple[list[Route], list[tuple[Route, Skip]]]:
+    walked, skipped = [], []
+    for route in all_routes():
+        skip = next((s for s in SKIPPED if s.matches(route)), None)
+        if skip is None:
+            walked.append(route)
+        else:
+            skipped.append((route, skip))
+    return walked, skipped
+
+
+_ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<parameter>[^>]+)>")
+
+
+def build_url(route: Route, values: dict) -> str:
+    """Fill the route's parameters with `values`, through each parameter's converter."""
+    url = "/"
+    for pattern in route.patterns:
+        if isinstance(pattern, LocalePrefixPattern):
+            url += pattern.language_prefix
+        elif isinstance(pattern, RoutePattern):
+            url += _ROUTE_PARAMETER.sub(
+                lambda m, p=pattern: p.converters[m["parameter"]].to_url(values[m["parameter"]]), str(pattern))
+        elif isinstance(pattern, RegexPattern):
+            groups = set(pattern.regex.groupindex)
+            template, params = next((t, p) for t, p in normalize(pattern.regex.pattern) if set(p) == groups)
+            url += template % {name: str(values[name]) for name in params}
+        else:
+            raise TypeError(f"Unknown URL pattern {pattern!r}")
+    return url
+
+
+def walked_urls(world_b: World) -> list[tuple[Route, str, set[str]]]:
+    """Return (route, url, object kwargs) for every walked route, filled with world B's objects."""
+    walked, _skipped = partition_routes()
+    missing = {r.name: sorted(set(r.kwarg_names) - set(URL_KWARG_VALUES)) for r in walked}
+    missing = {name: kwargs for name, kwargs in missing.items() if kwargs}
+    if missing:
+        pytest.fail(
+            "These URLs take keyword arguments the tenancy walk cannot fill: "
+            + "; ".join(f"{name} needs {', '.join(kwargs)}" for name, kwargs in sorted(missing.items()))
+            + ". Add each argument to URL_KWARG_VALUES in tests/test_tenancy_walk.py, mapped to an object of "
+              "world B, so that the new URL is walked against another tenant's objects."
+        )
+    urls = []
+    for route in walked:
+        names = route.kwarg_names
+        choices = [URL_KWARG_VALUES[name].values(world_b) for name in names]
+        object_kwargs = {name for name in names if URL_KWARG_VALUES[name].identifies_object}
+        for combination in itertools.product(*choices):
+            values = dict(zip(names, combination))
+            url = build_url(route, values)
+            match = resolve(url)
+            assert match.func == route.callback, f"{url} resolves to {match.func}, not to {route.name}"
+            urls.append((route, url, object_kwargs))
+    return urls
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def body_of(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    headers = "\n".join(f"{key}: {value}" for key, value in response.items())
+    return (headers + "\n" + content.decode("utf-8", errors="replace")).lower()
+
+
+def leaked(response, canaries: list[str]) -> list[str]:
+    text = body_of(response)
+    return [canary for canary in canaries if canary.lower() in text]
+
+
+def is_error_shape(response, code: str | None = None) -> bool:
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(error.get("message"), str) and (code is None or error.get("code") == code)
+
+
+def fetch(client: Client, method: str, url: str, data: dict | None = None, **extra):
+    """GET or POST (empty form data unless given); an exception names the request that raised it."""
+    try:
+        if method == "GET":
+            return client.get(url, data, **extra)
+        return client.post(url, data or {}, **extra)
+    except Exception as error:
+        raise AssertionError(f"{method} {url} {data or ''} raised {error!r}") from error
+
+
+def get_and_post(client: Client, url: str, **extra):
+    return fetch(client, "GET", url, **extra), fetch(client, "POST", url, **extra)
+
+
+def filter_probes(world_b: World) -> list[dict]:
+    """Query strings for list pages: searches that would find B's rows, and hostile values.
+
+    The search terms are parts of B's strings, never a whole canary, so that a page echoing
+    the search box does not count as a leak while a row of B would.
+    """
+    part_of_code = world_b.supplier.uscc[:-1]
+    return [
+        {"q": world_b.prefix, "search": world_b.prefix, "party": world_b.supplier.pk},
+        {"q": part_of_code, "search": part_of_code},
+        {"role": "supplier", "state": "active", "product": "factoring"},
+        {"q": "\x00", "search": "\x00", "role": "no-such-role\x00", "state": "\x00", "product": "no-such-product",
+         "kind": "\x00", "party": "x"},
+    ]
+
+
+def snapshot(world: World) -> dict:
+    """Return everything of world B that a request could change."""
+    org_ids = [o.pk for o in world.all_organizations()]
+    users = list(world.users.values())
+    facility_ids = [world.facility.pk]
+    targets = Q()
+    for model, ids in ((Organization, org_ids), (CreditFacility, facility_ids), (KycDocument, [world.document.pk]),
+                       (ApiToken, [t.pk for t, _k in world.tokens.values()]),
+                       (FactoringFinancing, [world.financing.pk]), (Document, [world.contract.pk])):
+        targets |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=[str(i) for i in ids])
+    return {
+        "organizations": list(Organization.objects.filter(pk__in=org_ids).order_by("pk").values()),
+        "facilities": list(CreditFacility.objects.filter(pk__in=facility_ids).values()),
+        "movements": list(FacilityMovement.objects.filter(facility_id__in=facility_ids).values()),
+        "reservations": list(FacilityReservation.objects.filter(facility_id__in=facility_ids).values()),
+        "kyc_documents": list(KycDocument.objects.filter(organization_id__in=org_ids).order_by("pk").values()),
+        "tokens": list(ApiToken.objects.filter(user__in=users).order_by("pk").values()),
+        "memberships": list(Membership.objects.filter(organization_id__in=org_ids).order_by("pk").values()),
+        "users": list(User.objects.filter(pk__in=[u.pk for u in users]).order_by("pk")
+                      .values("pk", "username", "is_active", "password", "email")),
+        "trade": list(TradeRelationship.objects.filter(
+            Q(seller_id__in=org_ids) | Q(buyer_id__in=org_ids)).order_by("pk").values()),
+        "financings": list(FactoringFinancing.objects.filter(pk=world.financing.pk).values()),
+        "contracts": list(Document.objects.filter(
+            content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
+        ).order_by("pk").values()),
+        "contract_parties": list(DocumentParty.objects.filter(document=world.contract).order_by("pk").values()),
+        "signatures": list(Signature.objects.filter(document=world.contract).values_list("pk", flat=True)),
+        "audit": list(AuditRecord.objects.filter(targets).values_list("seq", flat=True)),
+    }
+
+
+def assert_unchanged(world: World, before: dict) -> None:
+    after = snapshot(world)
+    changed = [key for key in before if before[key] != after[key]]
+    assert not changed, f"The walk changed world B's {', '.join(changed)}: {[(before[k], after[k]) for k in changed]}"
+    world.facility.refresh_from_db()
+    assert world.facility.state == CreditFacility.State.ACTIVE
+    world.supplier.refresh_from_db()
+    assert world.supplier.kyc_state == Organization.KycState.DRAFT
+
+
+def walk_as_tenant(session: Client, token_client: Client, world_b: World) -> tuple[list[str], int]:
+    """Request every walked URL; return the failures and the number of requests."""
+    canaries = world_b.canaries()
+    failures: list[str] = []
+    requests = 0
+    for route, url, object_kwargs in walked_urls(world_b):
+        clients = [("session", session, {})]
+        if route.is_api:
+            clients += [("token", token_client, {}), ("session, HTML", session, {"HTTP_ACCEPT": "text/html"})]
+        for how, client, extra in clients:
+            get, post = get_and_post(client, url, **extra)
+            responses = [("GET", get, ""), ("POST", post, "")]
+            if not route.kwarg_names:
+                responses += [("GET", fetch(client, "GET", url, probe, **extra), probe)
+                              for probe in filter_probes(world_b)]
+            requests += len(responses)
+            for method, response, query in responses:
+                where = f"{method} {url} {query or ''} ({route.name}, {how}) → {response.status_code}"
+                if found := leaked(response, canaries):
+                    failures.append(f"{where} contains world B's {found}")
+                if response.status_code >= 500:
+                    failures.append(where)
+                if route.is_api and response.status_code >= 400 and "HTML" not in how and not is_error_shape(response):
+                    failures.append(f"{where} without the API error shape: {response.content[:200]!r}")
+            if not object_kwargs:
+                continue
+            statuses = (get.status_code, post.status_code)
+            if not set(statuses) <= {404, 405} or statuses == (405, 405):
+                failures.append(
+                    f"{url} ({route.name}, {how}) with world B's {', '.join(sorted(object_kwargs))}: "
+                    f"GET → {get.status_code}, POST → {post.status_code}; expected 404 "
+                    f"(405 only for the method the view does not accept, and then 404 for the other)"
+                )
+            if route.is_api and "HTML" not in how:
+                for method, response in (("GET", get), ("POST", post)):
+                    if response.status_code == 404 and not is_error_shape(response, "not_found"):
+                        failures.append(f"{method} {url} ({how}): 404 is not the API's not_found error")
+    return failures, requests
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_walk_covers_every_url_except_the_listed_ones(world_b):
+    """Guard the walker itself: the known URLs are walked, every skip rule still matches something."""
+    walked, skipped = partition_routes()
+    names = {route.name for route in walked}
+    for expected in ("portal:dashboard", "portal:organization-detail", "portal:facility-transition",
+                     "portal:kyc-document", "portal:token-revoke", "api:me", "api:organization-detail",
+                     "api:facility-detail", "api:facility-freeze"):
+        assert expected in names, f"{expected} is not walked"
+    assert not any(route.namespaces and route.namespaces[0] == "admin" for route in walked)
+    for name in PUBLIC_ROUTES:
+        assert name in names, f"PUBLIC_ROUTES names {name!r}, which is no longer a walked URL"
+    for skip in SKIPPED:
+        if skip.present:
+            assert any(s is skip for _route, s in skipped), f"skip rule {skip.label!r} matches no URL any more"
+    urls = walked_urls(world_b)
+    assert len(urls) >= len(walked)
+
+
+def test_unknown_url_kwarg_fails_the_walk_with_advice(world_b, monkeypatch):
+    walked, _skipped = partition_routes()
+    route = next(r for r in walked if r.kwarg_names)
+    kwarg = route.kwarg_names[0]
+    monkeypatch.delitem(URL_KWARG_VALUES, kwarg)
+    with pytest.raises(pytest.fail.Exception, match=rf"{re.escape(route.name)} needs {kwarg}.*URL_KWARG_VALUES"):
+        walked_urls(world_b)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_corporate_role_cannot_reach_another_tenants_objects(role, world_a, world_b):
+    user = world_a.users[role]
+    session = Client()
+    session.force_login(user)
+    token_client = Client(headers={"Authorization": f"Token {world_a.tokens[role][1]}"})
+    before = snapshot(world_b)
+
+    failures, requests = walk_as_tenant(session, token_client, world_b)
+
+    assert not failures, f"{len(failures)} leak(s) for {user.username}:\n" + "\n".join(failures)
+    assert requests > 100
+    assert_unchanged(world_b, before)
+
+
+# Own-object URLs that answer 404 in the control walk, and why.
+NOT_FOUND_WHEN_OWN = {
+    "documents:pdf": "the walk's contract has no rendered PDF",
+    "documents:final-pdf": "the walk's contract is not signed and sealed",
+    "documents:preview": "the walk's contract has no rendered PDF",
+}
+
+
+def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
+    """The same walk with A's supplier against A's own objects finds them (GET answers 200 or 405)."""
+    client = Client()
+    client.force_login(world_a.users["supplier"])
+    failures = []
+    for route, url, object_kwargs in walked_urls(world_a):
+        if not object_kwargs or route.name in NOT_FOUND_WHEN_OWN:
+            continue
+        response = fetch(client, "GET", url)
+        if response.status_code not in (200, 405):
+            failures.append(f"GET {url} ({route.name}) → {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert world_a.facility.reference in client.get(reverse("portal:facility-list")).content.decode()
+    assert client.get(reverse("api:facility-detail", args=[world_a.facility.pk])).json()["reference"] == (
+        world_a.facility.reference)
+
+
+@pytest.mark.parametrize(("role", "sees"), [
+    # Trades with the supplier, and is the debtor of its financing and a party to the contract.
+    ("core", {"organization_pk", "financing_pk", "document_pk"}),
+    ("distributor", set()),
+    ("warehouse", set()),
+], ids=["core", "distributor", "warehouse"])
+def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
+    """Inside one world: what a trading partner is party to it sees; the rest answers 404."""
+    client = Client()
+    client.force_login(world_a.users[role])
+    private = [world_a.facility.reference, world_a.document.original_name, world_a.tokens["supplier"][0].prefix]
+    failures = []
+    for route, url, object_kwargs in walked_urls(world_a):
+        get, post = get_and_post(client, url)
+        for method, response in (("GET", get), ("POST", post)):
+            if found := leaked(response, private):
+                failures.append(f"{method} {url} → {response.status_code} contains {found}")
+        if not object_kwargs:
+            continue
+        statuses = (get.status_code, post.status_code)
+        if object_kwargs <= sees:
+            # A party sees the object; its actions refuse a non-entitled party in their own way.
+            if route.name.endswith("detail") and get.status_code != 200:
+                failures.append(f"GET {url} ({route.name}) → {get.status_code}; a party sees it")
+        elif not set(statuses) <= {404, 405} or statuses == (405, 405):
+            failures.append(f"{url} ({route.name}): GET → {get.status_code}, POST → {post.status_code}; "
+                            f"expected 404")
+    assert not failures, "\n".join(failures)
+    world_a.facility.refresh_from_db()
+    assert world_a.facility.state == CreditFacility.State.ACTIVE
+    world_a.supplier.refresh_from_db()
+    assert world_a.supplier.kyc_state == Organization.KycState.DRAFT
+    assert not ApiToken.objects.filter(user=world_a.users["supplier"], revoked_at__isnull=False).exists()
+
+
+def test_anonymous_client_is_sent_to_login_or_refused(world_b):
+    client = Client()
+    login = reverse("login")
+    failures = []
+    before = snapshot(world_b)
+    for route, url, object_kwargs in walked_urls(world_b):
+        get, post = get_and_post(client, url)
+        for method, response in (("GET", get), ("POST", post)):
+            if found := leaked(response, world_b.canaries()):
+                failures.append(f"{method} {url} contains {found}")
+        statuses = (get.status_code, post.status_code)
+        if route.name in PUBLIC_ROUTES and not object_kwargs:
+            if max(statuses) >= 500:
+                failures.append(f"{url}: GET → {get.status_code}, POST → {post.status_code}")
+        elif route.is_api:
+            if not set(statuses) <= {401, 403}:
+                failures.append(f"{url}: GET → {get.status_code}, POST → {post.status_code}; expected 401/403")
+            elif not all(is_error_shape(r) for r in (get, post)):
+                failures.append(f"{url}: refusal without the API error shape")
+        else:
+            to_login = [r.status_code == 302 and r["Location"].startswith(login) for r in (get, post)]
+            ok = all(to_login[i] or statuses[i] == 405 for i in range(2)) and any(to_login)
+            if not ok:
+                failures.append(f"{url}: GET → {get.status_code}, POST → {post.status_code}; "
+                                f"expected a redirect to {login} (405 only for the method the view refuses)")
+    assert not failures, "\n".join(failures)
+    assert_unchanged(world_b, before)
+
+
+def test_lender_staff_of_another_lender_cannot_reach_the_facility(world_b, other_lender_officer):
+    """Facilities are scoped to their lender; organizations and KYC files are visible to all lender staff."""
+    client = Client()
+    client.force_login(other_lender_officer)
+    canaries = world_b.lender_scoped_canaries()
+    failures = []
+    before = snapshot(world_b)
+    for route, url, object_kwargs in walked_urls(world_b):
+        get, post = get_and_post(client, url)
+        for method, response in (("GET", get), ("POST", post)):
+            if found := leaked(response, canaries):
+                failures.append(f"{method} {url} ({route.name}) → {response.status_code} contains {found}")
+        if object_kwargs & LENDER_SCOPED_KWARGS:
+            statuses = (get.status_code, post.status_code)
+            if not set(statuses) <= {404, 405} or statuses == (405, 405):
+                failures.append(f"{url} ({route.name}): GET → {get.status_code}, POST → {post.status_code}; "
+                                f"expected 404")
+    assert not failures, "\n".join(failures)
+    assert_unchanged(world_b, before)
+    # By design (DESIGN §4) lender staff see every organization.
+    response = client.get(reverse("api:organization-detail", args=[world_b.supplier.pk]))
+    assert response.status_code == 200
+    assert response.json()["uscc"] == world_b.supplier.uscc
+    response = client.get(reverse("api:facility-detail", args=[world_b.facility.pk]))
+    assert response.status_code == 404
+    assert is_error_shape(response, "not_found")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_sends_corporate_users_to_the_admin_login(role, world_a, world_b):
+    client = Client()
+    client.force_login(world_a.users[role])
+    admin_login = reverse("admin:login")
+    urls = [reverse("admin:index"),
+            reverse("admin:parties_organization_changelist"),
+            reverse("admin:parties_organization_change", args=[world_b.supplier.pk])]
+    assert admin_site.is_registered(Organization)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(admin_login), url
+        assert not leaked(response, world_b.canaries())
+
+
+def test_unwalked_public_pages_contain_no_canary(world_a, world_b):
+    client = Client()
+    client.force_login(world_a.users["supplier"])
+    for url in (reverse("schema"), reverse("swagger-ui"), reverse("javascript-catalog")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not leaked(response, world_b.canaries()), url

@@ -1,0 +1,114 @@
+"""Factoring's document kinds: the factoring agreement and the notice of assignment."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from documents import registry
+from documents.context import amount, party, percent
+
+from .models import FactoringFinancing
+
+REQUIRED = [
+    "lender.legal_name", "lender.uscc", "supplier.legal_name", "supplier.uscc", "debtor.legal_name", "debtor.uscc",
+    "amounts.confirmed", "amounts.advance", "amounts.net", "financing.value_date", "financing.due_date",
+    "receivables",
+]
+
+
+def financing_context(financing: FactoringFinancing) -> dict:
+    """Return what the factoring agreement and the notice print about a financing."""
+    currency = financing.currency
+    receivables = list(financing.receivables.order_by("due_date", "invoice_number"))
+    return {
+        "lender": party(financing.lender),
+        "supplier": party(financing.supplier),
+        "debtor": party(financing.debtor),
+        "facility": {
+            "reference": financing.facility.reference,
+            "limit": amount(financing.facility.limit_amount, financing.facility.currency),
+            "valid_to": financing.facility.valid_to,
+        },
+        "financing": {
+            "reference": financing.reference,
+            "currency": currency,
+            "value_date": financing.value_date,
+            "due_date": financing.due_date,
+            "tenor_days": financing.tenor_days,
+            "day_count": financing.day_count,
+            "interest_mode": financing.interest_mode,
+            "with_recourse": financing.with_recourse,
+            "reverse": financing.reverse,
+            "recourse_days": financing.facility.recourse_days,
+            "grace_days": financing.facility.grace_days,
+            "penalty_multiplier": financing.facility.penalty_multiplier.normalize(),
+            "advance_rate": percent(financing.advance_rate),
+            "annual_rate": percent(financing.annual_rate),
+            "penalty_rate": percent(financing.annual_rate * financing.facility.penalty_multiplier),
+            "fee_rate": percent(financing.fee_rate),
+            "all_in_rate": percent(financing.all_in_rate),
+        },
+        "amounts": {
+            "confirmed": amount(financing.confirmed_amount, currency),
+            "advance": amount(financing.advance_amount, currency),
+            "interest": amount(financing.interest_amount, currency),
+            "fee": amount(financing.fee_amount, currency),
+            "net": amount(financing.net_disbursement, currency),
+            "rebate": amount(financing.confirmed_amount - financing.advance_amount
+                             - (financing.interest_amount if financing.interest_mode == "arrears" else 0), currency),
+        },
+        "receivables": [
+            {
+                "invoice_number": r.invoice_number,
+                "issue_date": r.issue_date,
+                "due_date": r.due_date,
+                "face": amount(r.face_amount, r.currency),
+                "confirmed": amount(r.confirmed_amount, r.currency),
+            }
+            for r in receivables
+        ],
+        "receivables_total": {
+            "face": amount(sum((r.face_amount for r in receivables), start=0), currency),
+            "confirmed": amount(sum((r.financeable_amount for r in receivables), start=0), currency),
+            "count": len(receivables),
+        },
+    }
+
+
+def agreement_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
+    return [
+        registry.SigningParty(financing.supplier, "supplier"),
+        registry.SigningParty(financing.lender, "lender"),
+        registry.SigningParty(financing.debtor, "debtor", must_sign=False),
+    ]
+
+
+def notice_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
+    # The supplier gives notice; the debtor acknowledges it by signing; the lender is named.
+    return [
+        registry.SigningParty(financing.supplier, "supplier"),
+        registry.SigningParty(financing.debtor, "debtor"),
+        registry.SigningParty(financing.lender, "lender", must_sign=False),
+    ]
+
+
+def _on_signed(financing, document) -> None:
+    from .services import financing_documents_signed
+
+    financing_documents_signed(financing, document)
+
+
+def demo_financing() -> FactoringFinancing | None:
+    return FactoringFinancing.objects.order_by("id").first()
+
+
+registry.register(registry.DocumentKind(
+    code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
+    build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
+    on_signed=_on_signed,
+))
+registry.register(registry.DocumentKind(
+    code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
+    model=FactoringFinancing, build_context=financing_context, parties=notice_parties, required=REQUIRED,
+    sample=demo_financing, on_signed=_on_signed,
+))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "factoring"
+
+urlpatterns = [
+    path("", views.financing_list, name="financing-list"),
+    path("<int:financing_pk>/", views.financing_detail, name="financing-detail"),
+    path("<int:financing_pk>/contracts/", views.financing_generate, name="financing-generate"),
+]
