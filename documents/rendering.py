@@ -1,28 +1,36 @@
 """HTML templates to PDF with WeasyPrint, kept warm: fonts and the stylesheet are loaded once.
 
-Where the time of a warm render went (bench/render_contract.py; demo factoring agreement, one core) and
-what is done about it:
+bench/render_contract.py times the demo factoring agreement (5 A4 pages) on one core. Where a warm render
+went, and what is done about it:
 
-* Layout, the largest part, grows with the text; a third of it was tables, because with
-  `table-layout: auto` WeasyPrint measures the min- and max-content width of every cell (it line-breaks
-  a Chinese cell at every character). The print stylesheet (templates/documents/_print.css) gives every
-  table `table-layout: fixed` and explicit widths, uses numbered paragraphs rather than nested boxes,
-  few and simple selectors, and names its font families (no fallback search).
-* Parsing the print stylesheet took ≈ 12 ms a render: it is parsed once per process and reused
-  (`_print_stylesheet`, `_layout`).
-* Fonts: every render copied each CJK font out of HarfBuzz (Noto CJK collections are 20–27 MB) only to
-  read four bytes of it (20–40 ms a face), subset it twice (≈ 45–70 ms a face) and deflated the
-  ≈ 0.9 MB subset at zlib level 9. Now each big font is copied once per process, subset in one pass
-  (same font; see `_install_speedups`) and PDF streams are deflated at level 6 (the same size within
-  0.5 %, in half the time).
-* PDF writing otherwise (drawing, serialising) grows with the pages.
+* Layout is the largest part and grows with the number of lines and boxes; with `table-layout: auto`
+  WeasyPrint also measured the min- and max-content width of every table cell (a Chinese cell is broken
+  at every character to find its minimum). The print stylesheet (templates/documents/_print.css) gives
+  every table `table-layout: fixed` and explicit widths, uses plain numbered paragraphs rather than
+  nested boxes, one footer margin box (every margin box is styled and laid out on every page), few and
+  simple selectors, and names its font families; Chinese documents use one CJK face (a bold face is
+  another 50–80 ms of subsetting and compression).
+* Parsing the stylesheet took ≈ 12 ms a render: it is parsed once per process (`_print_stylesheet`).
+* Fonts: each render copied every CJK font file out of HarfBuzz (the Noto CJK collections are 20–27 MB)
+  only to read four bytes of it (20–40 ms a face), subset it in two passes (the second, ≈ 25 ms a face,
+  changes nothing with this HarfBuzz) and deflated the ≈ 0.9 MB subset at zlib level 9. Now a big font is
+  copied once per process, subset in one pass, and streams are deflated at level 6 (same size ±0.5 %,
+  half the time); see `_install_speedups`.
+* The cyclic garbage collector walked the young objects of the box trees ~25 times a render; it is
+  paused during a render (`_no_cyclic_gc`).
+* Drawing and writing the PDF grow with the glyphs and pages.
 
-Deliberately not done: `full_fonts` (a 32 MB PDF); `uncompressed_pdf` (megabytes per contract for a few
-milliseconds); caching subsets between documents (other text, other glyphs); HarfBuzz's
-`hb_subset_preprocess` (1.6 s and 400 MB a face, for a 25 % faster subset).
+On the final templates these changes take a warm render from ≈ 275–340 ms (English) and ≈ 265–300 ms
+(Chinese) to ≈ 220–250 ms and ≈ 210–240 ms (the machine this was measured on is shared, so the figures
+move by ±20 % from run to run; the benchmark prints a calibration loop to compare runs).
+
+Deliberately not done: `full_fonts` (a 32 MB PDF); `uncompressed_pdf` (the Chinese contract 0.94 MB instead of
+0.26 MB, for ≈ 10 ms); caching subsets between documents (other text, other glyphs); HarfBuzz's `hb_subset_preprocess`
+(1.6 s and 400 MB a face, for a 25 % faster subset).
 
 The font and zlib changes reach into WeasyPrint 70 internals, so they are applied only to the tested
 version (`TESTED_WEASYPRINT`); any other version renders the stock way, and `SPEEDUPS` says which applied.
+A worker should call `warm_up()` when it starts: the first render otherwise pays ≈ 1 s for fonts.
 """
 
 from __future__ import annotations
@@ -218,6 +226,14 @@ def _weasy():
 
     _install_speedups(weasyprint)
     return weasyprint, FontConfiguration()
+
+
+def warm_up() -> None:
+    """Load WeasyPrint, the fonts (Latin and CJK) and the print stylesheet, so that the first real document
+    does not pay ≈ 1 s for them: call it where a worker process starts."""
+    css_text, _css = _print_stylesheet()
+    html_to_pdf(f'<html lang="zh-Hans" class="zh"><head><style>{css_text}</style></head><body>'
+                f'<p>Warm-up 预热 <b>Warm-up</b></p><p lang="en" class="en">Warm-up 预热</p></body></html>')
 
 
 def render_html(template_name: str, context: dict, language: str) -> str:

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record
@@ -63,9 +63,11 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
     build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
                               "issued_date": timezone.localdate(), "kind": kind_code})
     version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
+    with translation.override(language):
+        title = str(kind.title)
     with transaction.atomic():
         document = Document.objects.create(
-            kind=kind_code, version=version, language=language, title=str(kind.title),
+            kind=kind_code, version=version, language=language, title=title,
             content_type=content_type, object_id=obj.pk, created_by=acting_user,
         )
     for order, party in enumerate(kind.parties(obj)):

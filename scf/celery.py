@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.local")
 
@@ -15,3 +16,11 @@ app.autodiscover_tasks()
 def ping(value: str = "pong") -> str:
     """Return the value given: proves a worker is consuming the queue."""
     return value
+
+
+@worker_process_init.connect
+def warm_renderer(**kwargs) -> None:
+    """Load WeasyPrint and the fonts once per worker process, not in the first document's time."""
+    from documents.rendering import warm_up
+
+    warm_up()

@@ -132,6 +132,11 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
     """Create the demo (idempotent) and return (username, role, organization) for every login."""
     logins: list[tuple[str, str, str]] = []
     lender = _organization(LENDER)
+    if not lender.bank_account_number:
+        Organization.objects.filter(pk=lender.pk).update(
+            bank_name="海川银行股份有限公司上海分行营业部", bank_account_name="海川银行股份有限公司保理回款专户",
+            bank_account_number="3101 0000 8866 2026 001")
+        lender.refresh_from_db()
     staff: dict[str, User] = {}
     for username, first, last, groups in STAFF:
         user = _user(username, password, first, last)

@@ -78,6 +78,9 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     preferred_language = models.CharField(
         _("document language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
+    bank_name = models.CharField(_("settlement bank"), max_length=200, blank=True)
+    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
     kyc_state = FSMField(_("KYC state"), choices=KycState.choices, default=KycState.DRAFT, protected=True)
     kyc_verified_at = models.DateTimeField(_("KYC verified at"), null=True, blank=True)
     kyc_expires_on = models.DateField(_("KYC expires on"), null=True, blank=True)

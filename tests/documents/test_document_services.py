@@ -199,3 +199,23 @@ def test_verify_knows_issued_and_final_pdfs_and_nothing_else(demo, django_captur
     assert not services.document_verify(data=tampered).known
     with pytest.raises(NotAPdf):
         services.document_verify(data=b"GIF89a not a pdf")
+
+
+def test_the_notice_needs_the_lenders_collection_account(demo):
+    from scf.parties.models import Organization
+
+    Organization.objects.filter(pk=demo["financing"].lender_id).update(bank_account_number="")
+    demo["financing"].refresh_from_db()
+    with pytest.raises(registry.MissingContext) as error:
+        _generate(demo, kind="notice_of_assignment")
+    assert error.value.field_path == "collection_account.bank"
+    assert Document.objects.count() == 0
+
+
+def test_the_title_is_in_the_documents_language_whatever_the_request_language(demo, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("en"):
+        document = _generate(demo, language="zh-hans")
+    assert document.title != "Factoring Agreement"
+    assert "保理" in document.title

@@ -31,6 +31,12 @@ KINDS = ["factoring_agreement", "notice_of_assignment"]
 LANGUAGES = ["en", "zh-hans"]
 CASES = [(kind, language) for kind in KINDS for language in LANGUAGES]
 VERSION = 3
+TITLES = {
+    ("factoring_agreement", "en"): "Factoring Agreement",
+    ("factoring_agreement", "zh-hans"): "国内保理业务合同",
+    ("notice_of_assignment", "en"): "Notice of Assignment",
+    ("notice_of_assignment", "zh-hans"): "应收账款债权转让通知书",
+}
 
 # The demo financing (scf.parties.demo → workflows.factoring.demo): confirmed 450,000.00 + 360,000.00 +
 # 620,500.50 = 1,430,500.50; advance = 80 % = 1,144,400.40, written by hand under the PBOC rules. The
@@ -101,7 +107,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.mark.parametrize("kind_code,language", CASES)
 def test_html_declares_language_and_pdf_metadata(rendered, kind_code, language):
     html = rendered[kind_code, language].html
-    assert f'<html lang="{"zh-Hans" if language == "zh-hans" else "en"}">' in html
+    assert f'<html lang="{"zh-Hans" if language == "zh-hans" else "en"}"' in html
     for name in ("author", "description", "dcterms.created"):
         assert f'<meta name="{name}" content="' in html
     assert '<meta name="description" content="">' not in html
@@ -118,10 +124,7 @@ def test_pdf_is_a4_with_title_and_author(rendered, kind_code, language):
     assert int(info["Pages"]) == result.pdf.page_count == len(result.pages)
     assert "(A4)" in info["Page size"]
     assert _number(result.kind) in info["Title"] and f"v{VERSION}" in info["Title"]
-    assert info["Title"].startswith({
-        ("factoring_agreement", "en"): "Factoring Agreement", ("factoring_agreement", "zh-hans"): "国内保理业务合同",
-        ("notice_of_assignment", "en"): "Notice of Assignment", ("notice_of_assignment", "zh-hans"): "应收账款债权转让通知书",
-    }[kind_code, language])
+    assert info["Title"].startswith(TITLES[kind_code, language])
     assert info["Author"] == (LENDER[1] if language == "en" else LENDER[0])
     assert info["Subject"]
     assert info["CreationDate"]
@@ -187,9 +190,13 @@ def test_chinese_agreement_clauses(rendered):
 
 def test_notice_tells_the_debtor_to_pay_the_lender_and_has_a_receipt(rendered):
     zh = _no_space("".join(rendered["notice_of_assignment", "zh-hans"].pages))
-    assert "致：华东重工集团有限公司" in zh and "回执" in zh and "仅支付至以保理商海川银行股份有限公司名义开立" in zh
+    assert "致：华东重工集团有限公司" in zh and "回执" in zh
+    assert "仅支付至保理商海川银行股份有限公司的以下回款账户" in zh
+    assert "账号310100008866" in zh  # the lender's collection account is named, not left to a later letter
     en = _flat("".join(rendered["notice_of_assignment", "en"].pages))
-    assert "ACKNOWLEDGEMENT OF RECEIPT" in en and "only into the collection account opened in the name of the Factor" in en
+    assert "ACKNOWLEDGEMENT OF RECEIPT" in en
+    assert "only into the collection account of the Factor" in en
+    assert "account number 3101 0000 8866 2026 001" in en
 
 
 @pytest.mark.parametrize("kind_code,language", CASES)
@@ -198,6 +205,7 @@ def test_cjk_font_embedded_and_no_fallback_glyphs(rendered, kind_code, language)
     fonts = _run("pdffonts", str(result.path)).splitlines()[2:]
     assert any("Noto-Serif-CJK-SC" in line and " yes yes " in line for line in fonts), fonts
     assert not any("Type 3" in line for line in fonts), fonts  # bitmap fallback
+    assert not re.search(r"CJK-(JP|KR|TC|HK)", "\n".join(fonts)), fonts  # a fallback with Japanese/Korean glyph forms
     assert all(" yes " in line for line in fonts), fonts  # every font embedded
     assert not [w for w in result.warnings if ".notdef" in w or "tofu" in w.lower()], result.warnings
 
@@ -255,6 +263,8 @@ def test_signature_certificate_is_appended_and_explains_hashes_and_seal(rendered
     assert pdf.page_count == agreement.pdf.page_count + 1
     path = tmp_path / "final.pdf"
     path.write_bytes(pdf.data)
+    fonts = _run("pdffonts", str(path))
+    assert "Noto-Serif-CJK-SC" in fonts and not re.search(r"CJK-(JP|KR|TC|HK)", fonts), fonts
     last = _run("pdftotext", "-raw", "-enc", "UTF-8", str(path), "-").split("\f")[-2]
     flat, compact = _flat(last), _no_space(last)
     assert agreement.pdf.sha256 in compact

@@ -24,6 +24,11 @@ def financing_context(financing: FactoringFinancing) -> dict:
         "lender": party(financing.lender),
         "supplier": party(financing.supplier),
         "debtor": party(financing.debtor),
+        "collection_account": {
+            "bank": financing.lender.bank_name,
+            "name": financing.lender.bank_account_name,
+            "number": financing.lender.bank_account_number,
+        } if financing.lender.bank_account_number else None,
         "facility": {
             "reference": financing.facility.reference,
             "limit": amount(financing.facility.limit_amount, financing.facility.currency),
@@ -109,6 +114,7 @@ registry.register(registry.DocumentKind(
 ))
 registry.register(registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
-    model=FactoringFinancing, build_context=financing_context, parties=notice_parties, required=REQUIRED,
+    model=FactoringFinancing, build_context=financing_context, parties=notice_parties,
+    required=REQUIRED + ["collection_account.bank", "collection_account.name", "collection_account.number"],
     sample=demo_financing, on_signed=_on_signed,
 ))

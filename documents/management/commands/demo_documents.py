@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template import TemplateDoesNotExist
 from django.utils import timezone, translation
 
 from documents import registry
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             raise CommandError("No document kind is registered.")
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        written = 0
+        written, failures = 0, []
         for kind in selected:
             if kind.sample is None:
                 self.stderr.write(self.style.WARNING(f"{kind.code}: no sample defined, skipped."))
@@ -69,8 +70,13 @@ class Command(BaseCommand):
                 if languages and language not in languages:
                     continue
                 require_fonts(language)
-                context = build_context(kind, obj, draft_meta(kind, language))
-                html = render_html(kind.template_name(language), context, language)
+                try:
+                    context = build_context(kind, obj, draft_meta(kind, language))
+                    html = render_html(kind.template_name(language), context, language)
+                except (TemplateDoesNotExist, registry.MissingContext) as error:
+                    failures.append(f"{kind.code}.{language}: {error}")
+                    self.stderr.write(self.style.ERROR(failures[-1]))
+                    continue
                 started = time.perf_counter()
                 rendered = html_to_pdf(html)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -81,3 +87,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"{stem}.pdf  {rendered.page_count} page(s), {len(rendered.data):,} bytes, "
                                   f"{elapsed:.0f} ms")
         self.stdout.write(self.style.SUCCESS(f"{written} document(s) written to {folder}."))
+        if failures:
+            raise CommandError(f"{len(failures)} document(s) could not be rendered: " + "; ".join(failures))
