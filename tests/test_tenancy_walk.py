@@ -44,7 +44,7 @@ from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF
 from scf.parties.models import KycDocument, Membership, Organization, StaffGroup, TradeRelationship, User
 from scf.portal.views import FACILITY_ACTIONS
-from workflows.factoring.models import FactoringFinancing
+from workflows.factoring.models import FactoringFinancing, Receivable
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -63,6 +63,7 @@ class World:
     facility: CreditFacility
     document: KycDocument
     financing: FactoringFinancing | None = None
+    receivable: Receivable | None = None
     contract: Document | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
 
@@ -75,7 +76,7 @@ class World:
 
     def canaries(self) -> list[str]:
         """Return the strings of this world that no user of another tenant may ever receive."""
-        strings = [self.facility.reference, self.document.original_name]
+        strings = [self.facility.reference, self.document.original_name, self.receivable.invoice_number]
         for organization in self.all_organizations():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         strings += [user.username for user in self.users.values()]
@@ -141,6 +142,12 @@ def add_financing_and_contract(world: World) -> None:
         fee_amount=Decimal("800.00"), net_disbursement=Decimal("78200.00"), all_in_rate=Decimal("0.060000"),
         prepared_by=world.users["supplier"],
     )
+    world.receivable = Receivable.objects.create(
+        supplier=world.supplier, debtor=world.organizations["core"], invoice_number=f"{tag}-INV-0001",
+        issue_date=today, due_date=today + datetime.timedelta(days=90), face_amount=Decimal("100000.00"),
+        created_by=world.users["supplier"],
+    )
+    world.financing.receivables.add(world.receivable)
     world.contract = Document.objects.create(
         kind="factoring_contract", number=f"DOC-{tag}-0001", language="en", title=f"{tag}-CONTRACT-TITLE",
         content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
@@ -203,6 +210,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "kyc_document_pk": KwargValues(lambda b: [b.document.pk]),
     "document_pk": KwargValues(lambda b: [b.contract.pk]),
     "financing_pk": KwargValues(lambda b: [b.financing.pk]),
+    "receivable_pk": KwargValues(lambda b: [b.receivable.pk]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
@@ -436,6 +444,7 @@ def snapshot(world: World) -> dict:
         "trade": list(TradeRelationship.objects.filter(
             Q(seller_id__in=org_ids) | Q(buyer_id__in=org_ids)).order_by("pk").values()),
         "financings": list(FactoringFinancing.objects.filter(pk=world.financing.pk).values()),
+        "receivables": list(Receivable.objects.filter(supplier=world.supplier).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
         ).order_by("pk").values()),
@@ -567,7 +576,7 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
 
 @pytest.mark.parametrize(("role", "sees"), [
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
-    ("core", {"organization_pk", "financing_pk", "document_pk"}),
+    ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk"}),
     ("distributor", set()),
     ("warehouse", set()),
 ], ids=["core", "distributor", "warehouse"])

@@ -7,9 +7,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
+from scf.parties.models import Organization
+from scf.parties.selectors import user_organizations
+from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
+from .models import Receivable
+from .services import receivable_create
 
 
 class QuoteView(APIView):
@@ -71,3 +77,81 @@ class QuoteView(APIView):
             "interest_due_at_maturity": quote.interest_due_at_maturity, "value_date": quote.value_date,
             "due_date": quote.due_date,
         }).data)
+
+
+class ReceivableOutput(serializers.ModelSerializer):
+    supplier = serializers.CharField(source="supplier.legal_name")
+    supplier_uscc = serializers.CharField(source="supplier.uscc")
+    debtor = serializers.CharField(source="debtor.legal_name")
+    debtor_uscc = serializers.CharField(source="debtor.uscc")
+
+    class Meta:
+        model = Receivable
+        fields = ["id", "supplier", "supplier_uscc", "debtor", "debtor_uscc", "invoice_number", "issue_date",
+                  "due_date", "currency", "face_amount", "confirmed_amount", "state", "reverse", "created_at"]
+
+
+class ReceivableListView(APIView):
+    class InputSerializer(serializers.Serializer):
+        debtor = serializers.CharField(max_length=40, help_text="The debtor's unified social credit code.")
+        invoice_number = serializers.CharField(max_length=60)
+        issue_date = serializers.DateField()
+        due_date = serializers.DateField()
+        face_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+        currency = serializers.ChoiceField(choices=["CNY", "USD", "EUR", "HKD"], default="CNY")
+        supplier = serializers.CharField(max_length=40, required=False,
+                                         help_text="Your organization's credit code, when you belong to several.")
+
+        class Meta:
+            ref_name = "ReceivableCreate"
+
+        def validate(self, attrs):
+            if attrs["due_date"] < attrs["issue_date"]:
+                raise serializers.ValidationError({"due_date": ["The due date cannot be before the issue date."]})
+            return attrs
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=Receivable.State.choices, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "ReceivableFilter"
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: ReceivableOutput(many=True)},
+                   summary="Receivables where your organization is creditor or debtor")
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = tenancy.visible(Receivable, request.user).select_related("supplier", "debtor")
+        if filters.validated_data.get("state"):
+            qs = qs.filter(state=filters.validated_data["state"])
+        return Response(ReceivableOutput(qs[:500], many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ReceivableOutput}, summary="Register an invoice")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        debtor = Organization.objects.filter(uscc=normalize_uscc(values.pop("debtor"))).first()
+        if debtor is None:
+            raise serializers.ValidationError({"debtor": ["No core enterprise has this credit code."]})
+        own = user_organizations(request.user).filter(is_supplier=True)
+        supplier_code = values.pop("supplier", None)
+        if supplier_code:
+            own = own.filter(uscc=normalize_uscc(supplier_code))
+        suppliers = list(own[:2])
+        if not suppliers:
+            raise serializers.ValidationError({"supplier": [
+                "You are not a member of that supplier." if supplier_code else
+                "You are not a member of a supplier organization."]})
+        if len(suppliers) > 1:
+            raise serializers.ValidationError({"supplier": [
+                "You belong to several suppliers: name one by its credit code in `supplier`."]})
+        receivable = receivable_create(supplier=suppliers[0], debtor=debtor, acting_user=request.user, **values)
+        return Response(ReceivableOutput(receivable).data, status=201)
+
+
+class ReceivableDetailView(APIView):
+    @extend_schema(responses={200: ReceivableOutput}, summary="One receivable")
+    def get(self, request, receivable_pk: int):
+        receivable = tenancy.get_visible_or_404(Receivable, request.user, pk=receivable_pk)
+        return Response(ReceivableOutput(receivable).data)
