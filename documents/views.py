@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.parties.models import Membership
-from scf.parties.selectors import user_organization_ids
 
 from . import registry, selectors, services
 from .forms import SignForm, VerifyForm
@@ -35,6 +34,12 @@ def _signable_organizations(document: Document, user) -> list:
                        .values_list("organization_id", flat=True))
     return [p.organization for p in document.document_parties.filter(must_sign=True).select_related("organization")
             if p.organization_id in signatory_of and p.organization_id not in signed]
+
+
+def _parties_and_signatures(document: Document) -> list[tuple]:
+    """Each party of the document with its signature, if any."""
+    signed = {s.organization_id: s for s in document.signatures.select_related("organization")}
+    return [(p, signed.get(p.organization_id)) for p in document.document_parties.select_related("organization")]
 
 
 @login_required
@@ -74,8 +79,7 @@ def document_list(request):
 def document_detail(request, document_pk: int):
     document = tenancy.get_visible_or_404(Document, request.user, pk=document_pk)
     signable = _signable_organizations(document, request.user)
-    signed = {s.organization_id: s for s in document.signatures.select_related("organization")}
-    parties = [(p, signed.get(p.organization_id)) for p in document.document_parties.select_related("organization")]
+    parties = _parties_and_signatures(document)
     versions = Document.objects.filter(content_type=document.content_type, object_id=document.object_id,
                                        kind=document.kind, language=document.language).order_by("-version")
     return render(request, "portal/documents/detail.html", {
@@ -152,10 +156,8 @@ def document_sign(request, document_pk: int):
         else:
             messages.success(request, _("Signed for %(org)s.") % {"org": organization.legal_name})
             return redirect("documents:detail", document_pk=document.pk)
-    signed = {s.organization_id: s for s in document.signatures.select_related("organization")}
-    parties = [(p, signed.get(p.organization_id)) for p in document.document_parties.select_related("organization")]
     return render(request, "portal/documents/detail.html", {
-        "document": document, "parties": parties, "sign_form": form,
+        "document": document, "parties": _parties_and_signatures(document), "sign_form": form,
         "versions": [document], "missing": services.document_missing_signers(document),
     }, status=400)
 
@@ -180,10 +182,3 @@ def verify(request):
             status = 400
     return render(request, "portal/documents/verify.html", {"form": form, "result": result}, status=status)
 
-
-def user_can_generate(user) -> bool:
-    return user.is_superuser or bool(user.is_lender_staff)
-
-
-def organizations_of(user) -> set[int]:
-    return user_organization_ids(user)

@@ -197,12 +197,7 @@ class FacilityTransitionView(APIView):
     """Fire one life-cycle transition; an illegal one answers 409 and changes nothing."""
 
     action_name = ""
-    services = {
-        "activate": facility_services.facility_activate,
-        "freeze": facility_services.facility_freeze,
-        "unfreeze": facility_services.facility_unfreeze,
-        "close": facility_services.facility_close,
-    }
+    services = facility_services.FACILITY_TRANSITIONS
 
     class InputSerializer(serializers.Serializer):
         class Meta:

@@ -144,6 +144,15 @@ def facility_close(*, facility: CreditFacility, acting_user: User, note: str = "
     return _fire(facility, "close", acting_user, note)
 
 
+# The life-cycle actions that staff fire by name, from the portal and the API alike.
+FACILITY_TRANSITIONS = {
+    "activate": facility_activate,
+    "freeze": facility_freeze,
+    "unfreeze": facility_unfreeze,
+    "close": facility_close,
+}
+
+
 def facilities_expire_due() -> int:
     """Expire every facility past its validity (daily job; running it twice changes nothing)."""
     count = 0

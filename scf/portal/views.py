@@ -289,12 +289,7 @@ def facility_create(request):
     return render(request, "portal/facility_form.html", {"form": form}, status=status)
 
 
-FACILITY_ACTIONS = {
-    "activate": facility_services.facility_activate,
-    "freeze": facility_services.facility_freeze,
-    "unfreeze": facility_services.facility_unfreeze,
-    "close": facility_services.facility_close,
-}
+FACILITY_ACTIONS = facility_services.FACILITY_TRANSITIONS
 
 
 @require_POST
