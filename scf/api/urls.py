@@ -15,6 +15,7 @@ urlpatterns = [
     path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
     path("quotes/factoring/", factoring_api.QuoteView.as_view(), name="factoring-quote"),
     path("receivables/", factoring_api.ReceivableListView.as_view(), name="receivable-list"),
+    path("receivables/bulk/", factoring_api.ReceivableBulkView.as_view(), name="receivable-bulk"),
     path("receivables/<int:receivable_pk>/", factoring_api.ReceivableDetailView.as_view(),
          name="receivable-detail"),
     path("documents/", documents_api.DocumentListView.as_view(), name="document-list"),

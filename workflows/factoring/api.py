@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +15,7 @@ from scf.parties.selectors import user_organizations
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
+from .imports import UploadUnreadable, receivables_import
 from .models import Receivable
 from .services import receivable_create
 
@@ -155,3 +157,60 @@ class ReceivableDetailView(APIView):
     def get(self, request, receivable_pk: int):
         receivable = tenancy.get_visible_or_404(Receivable, request.user, pk=receivable_pk)
         return Response(ReceivableOutput(receivable).data)
+
+
+class ReceivableBulkView(APIView):
+    """Upload many invoices at once (CSV or XLSX); the answer reports every row's problems."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        only_valid = serializers.BooleanField(default=False,
+                                              help_text="Import the valid rows even when others have errors.")
+        supplier = serializers.CharField(max_length=40, required=False)
+
+        class Meta:
+            ref_name = "ReceivableBulkInput"
+
+    class RowErrorSerializer(serializers.Serializer):
+        row = serializers.IntegerField()
+        field = serializers.CharField()
+        problem = serializers.CharField()
+
+    class OutputSerializer(serializers.Serializer):
+        total = serializers.IntegerField()
+        created = serializers.IntegerField()
+        saved = serializers.BooleanField()
+        errors = serializers.ListField(child=serializers.DictField())
+
+        class Meta:
+            ref_name = "ReceivableBulkReport"
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: OutputSerializer},
+                   summary="Bulk upload of invoices")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        own = user_organizations(request.user).filter(is_supplier=True)
+        if data.validated_data.get("supplier"):
+            own = own.filter(uscc=normalize_uscc(data.validated_data["supplier"]))
+        suppliers = list(own[:2])
+        if len(suppliers) != 1:
+            raise serializers.ValidationError({"supplier": [
+                "Name your supplier organization by its credit code." if suppliers else
+                "You are not a member of that supplier."]})
+        try:
+            report = receivables_import(supplier=suppliers[0], data=data.validated_data["file"].read(),
+                                        acting_user=request.user, only_valid=data.validated_data["only_valid"])
+        except UploadUnreadable as error:
+            return Response({"error": {"code": "upload_unreadable", "message": str(error)}}, status=400)
+        rows = [{"row": e.row, "field": e.field, "problem": e.problem} for e in report.errors]
+        if not report.saved:
+            return Response({"error": {
+                "code": "upload_invalid",
+                "message": f"{report.rows_with_errors} of {report.total} rows have problems; nothing was saved.",
+                "rows": rows,
+            }}, status=400)
+        return Response({"total": report.total, "created": report.created, "saved": True, "errors": rows},
+                        status=201)

@@ -1,0 +1,247 @@
+"""Bulk upload of receivables from CSV or XLSX: validated as a whole, answered row by row.
+
+Nothing from a file with errors is saved unless the user asks to import only the valid rows.
+Duplicates are checked against the file itself and the database in two queries, and the
+database's unique key still decides under concurrency.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from scf.audit.services import audit_record
+from scf.parties.models import Organization, User
+from scf.parties.validators import normalize_uscc
+
+from .models import Receivable, normalize_invoice_number
+from .services import _require_operator
+
+MAX_ROWS = 50_000
+MAX_BYTES = 20 * 1024 * 1024
+CURRENCIES = {"CNY", "USD", "EUR", "HKD"}
+
+# Column names accepted in the header row, English or Chinese.
+HEADERS = {
+    "debtor_uscc": {"debtor_uscc", "debtor", "债务人统一社会信用代码", "债务人代码", "买方统一社会信用代码"},
+    "invoice_number": {"invoice_number", "invoice", "发票号", "发票号码"},
+    "issue_date": {"issue_date", "开票日期", "发票日期"},
+    "due_date": {"due_date", "到期日", "应付日期"},
+    "face_amount": {"face_amount", "amount", "票面金额", "金额"},
+    "currency": {"currency", "币种"},
+}
+REQUIRED = ["debtor_uscc", "invoice_number", "issue_date", "due_date", "face_amount"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    problem: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    saved: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rows_with_errors(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+class UploadUnreadable(ValueError):
+    """The file is not a CSV or XLSX table this import understands."""
+
+
+def _rows_from_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a damaged workbook
+        raise UploadUnreadable(_("The spreadsheet cannot be read: %(error)s") % {"error": error}) from None
+    sheet = workbook.worksheets[0]
+    for values in sheet.iter_rows(values_only=True):
+        yield ["" if v is None else v for v in values]
+
+
+def _rows_from_csv(data: bytes):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UploadUnreadable(_("The file is neither UTF-8 nor GB18030 text."))
+    if "\x00" in text:
+        raise UploadUnreadable(_("The file is not a CSV text file."))
+    yield from csv.reader(io.StringIO(text))
+
+
+def read_table(data: bytes) -> tuple[dict[str, int], list[tuple[int, list]]]:
+    """Return the column positions and the data rows (with their spreadsheet row numbers)."""
+    if len(data) > MAX_BYTES:
+        raise UploadUnreadable(_("The file is larger than 20 MB."))
+    rows = _rows_from_xlsx(data) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
+    header = None
+    body: list[tuple[int, list]] = []
+    for number, values in enumerate(rows, start=1):
+        if header is None:
+            header = [str(v).strip().lower() for v in values]
+            continue
+        if not any(str(v).strip() for v in values):
+            continue
+        body.append((number, list(values)))
+        if len(body) > MAX_ROWS:
+            raise UploadUnreadable(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
+    if header is None:
+        raise UploadUnreadable(_("The file is empty."))
+    columns: dict[str, int] = {}
+    for name, aliases in HEADERS.items():
+        for index, title in enumerate(header):
+            if title in aliases:
+                columns[name] = index
+                break
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise UploadUnreadable(_("The header row lacks the columns: %(cols)s.") % {"cols": ", ".join(missing)})
+    return columns, body
+
+
+def _date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    return datetime.date.fromisoformat(text)
+
+
+def _amount(value) -> Decimal:
+    if isinstance(value, float):
+        value = repr(value)  # a spreadsheet cell: keep the digits it shows, never binary noise
+    text = str(value).strip().replace(",", "")
+    amount = Decimal(text)
+    if not amount.is_finite():
+        raise InvalidOperation
+    return amount
+
+
+def receivables_import(*, supplier: Organization, data: bytes, acting_user: User,
+                       only_valid: bool = False) -> ImportReport:
+    """Validate every row; save all of them, or only the valid ones when asked, or nothing."""
+    _require_operator(acting_user, supplier)
+    columns, body = read_table(data)
+    report = ImportReport(total=len(body))
+    codes = {normalize_uscc(str(values[columns["debtor_uscc"]])) for _n, values in body
+             if columns["debtor_uscc"] < len(values)}
+    debtors = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
+    candidates: list[tuple[int, Receivable]] = []
+    seen: dict[tuple[int, str], int] = {}
+
+    def cell(values, name):
+        index = columns.get(name)
+        return values[index] if index is not None and index < len(values) else ""
+
+    for number, values in body:
+        row_errors: list[RowError] = []
+        code = normalize_uscc(str(cell(values, "debtor_uscc")))
+        debtor = debtors.get(code)
+        if not code:
+            row_errors.append(RowError(number, "debtor_uscc", _("The debtor's credit code is missing.")))
+        elif debtor is None:
+            row_errors.append(RowError(number, "debtor_uscc", _("No organization has the credit code %(code)s.")
+                                       % {"code": code}))
+        elif not debtor.is_core or debtor.pk == supplier.pk:
+            row_errors.append(RowError(number, "debtor_uscc", _("%(org)s is not a core enterprise you can invoice.")
+                                       % {"org": debtor.legal_name}))
+        invoice = str(cell(values, "invoice_number")).strip()
+        key = normalize_invoice_number(invoice)
+        if not key:
+            row_errors.append(RowError(number, "invoice_number", _("The invoice number is missing.")))
+        elif len(invoice) > 60:
+            row_errors.append(RowError(number, "invoice_number", _("The invoice number is longer than 60 characters.")))
+        dates = {}
+        for name in ("issue_date", "due_date"):
+            try:
+                dates[name] = _date(cell(values, name))
+            except (ValueError, TypeError):
+                row_errors.append(RowError(number, name, _("“%(value)s” is not a date (use YYYY-MM-DD).")
+                                           % {"value": cell(values, name)}))
+        if len(dates) == 2 and dates["due_date"] < dates["issue_date"]:
+            row_errors.append(RowError(number, "due_date", _("The due date is before the issue date.")))
+        amount = None
+        try:
+            amount = _amount(cell(values, "face_amount"))
+            if amount <= 0:
+                row_errors.append(RowError(number, "face_amount", _("The amount must be greater than zero.")))
+            elif amount != amount.quantize(Decimal("0.01")):
+                row_errors.append(RowError(number, "face_amount", _("Amounts have at most two decimal places.")))
+            elif amount >= Decimal("1e18"):
+                row_errors.append(RowError(number, "face_amount", _("The amount is too large.")))
+        except (InvalidOperation, ValueError):
+            row_errors.append(RowError(number, "face_amount", _("“%(value)s” is not an amount.")
+                                       % {"value": cell(values, "face_amount")}))
+        currency = str(cell(values, "currency") or "CNY").strip().upper()
+        if currency not in CURRENCIES:
+            row_errors.append(RowError(number, "currency", _("Unknown currency %(cur)s.") % {"cur": currency}))
+        if debtor is not None and key:
+            first = seen.get((debtor.pk, key))
+            if first is not None:
+                row_errors.append(RowError(number, "invoice_number", _("Same invoice as row %(row)d of this file.")
+                                           % {"row": first}))
+            else:
+                seen[(debtor.pk, key)] = number
+        if row_errors:
+            report.errors.extend(row_errors)
+            continue
+        receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=invoice, invoice_key=key,
+                                issue_date=dates["issue_date"], due_date=dates["due_date"], face_amount=amount,
+                                currency=currency, created_by=acting_user)
+        candidates.append((number, receivable))
+
+    _mark_existing(supplier, candidates, report)
+    bad_rows = {e.row for e in report.errors}
+    valid = [r for n, r in candidates if n not in bad_rows]
+    if report.errors and not only_valid:
+        return report
+    try:
+        with transaction.atomic():
+            Receivable.objects.bulk_create(valid, batch_size=1000)
+            audit_record(action="factoring.receivable.import", target=supplier, actor=acting_user,
+                         note=f"{len(valid)} receivables imported of {report.total} rows")
+    except IntegrityError:
+        # Someone registered one of these invoices since the check: report it, save nothing.
+        _mark_existing(supplier, candidates, report)
+        if not any(e.field == "invoice_number" for e in report.errors):
+            raise
+        return report
+    report.created = len(valid)
+    report.saved = True
+    return report
+
+
+def _mark_existing(supplier: Organization, candidates: list[tuple[int, Receivable]], report: ImportReport) -> None:
+    """Add an error for every candidate row whose invoice is already registered."""
+    if not candidates:
+        return
+    debtor_ids = {r.debtor_id for _n, r in candidates}
+    existing = set(Receivable.objects.filter(supplier=supplier, debtor_id__in=debtor_ids)
+                   .values_list("debtor_id", "invoice_key"))
+    flagged = {(e.row, e.field) for e in report.errors}
+    for number, receivable in candidates:
+        if (receivable.debtor_id, receivable.invoice_key) in existing and (number, "invoice_number") not in flagged:
+            report.errors.append(RowError(number, "invoice_number",
+                                          _("Invoice %(number)s is already registered.")
+                                          % {"number": receivable.invoice_number}))
+    report.errors.sort(key=lambda e: (e.row, e.field))
