@@ -14,6 +14,7 @@ def navigation(request) -> dict:
         (_("Dashboard"), reverse("portal:dashboard"), "dashboard"),
         (_("Organizations"), reverse("portal:organization-list"), "organizations"),
         (_("Facilities"), reverse("portal:facility-list"), "facilities"),
+        (_("Receivables"), reverse("factoring:receivable-list"), "receivables"),
         (_("Factoring"), reverse("factoring:financing-list"), "factoring"),
         (_("Documents"), reverse("documents:list"), "documents"),
     ]

@@ -1,0 +1,36 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from scf.parties.models import Organization
+
+
+class ReceivableForm(forms.Form):
+    debtor = forms.ModelChoiceField(label=_("Debtor (core enterprise)"), queryset=Organization.objects.none())
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
+    issue_date = forms.DateField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    face_amount = forms.DecimalField(label=_("Face amount"), max_digits=20, decimal_places=2,
+                                     min_value=Decimal("0.01"))
+    currency = forms.ChoiceField(label=_("Currency"), choices=[("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"),
+                                                               ("HKD", "HKD")])
+
+    def __init__(self, *args, debtors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["debtor"].queryset = debtors if debtors is not None else Organization.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("issue_date") and cleaned.get("due_date") and cleaned["due_date"] < cleaned["issue_date"]:
+            self.add_error("due_date", ValidationError(_("The due date cannot be before the issue date."),
+                                                       code="dates_out_of_order"))
+        return cleaned
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"),
+                           help_text=_("Columns: debtor_uscc, invoice_number, issue_date, due_date, face_amount, "
+                                       "currency (Chinese headers are accepted too)."))
+    only_valid = forms.BooleanField(label=_("Import the valid rows even if others have problems"), required=False)
