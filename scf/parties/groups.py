@@ -30,6 +30,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "facilities.view_creditfacility", "facilities.add_creditfacility", "facilities.change_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",
         "ledger.view_account", "ledger.view_journalentry", "audit.view_auditrecord",
+        "approval.view_approvaltier", "approval.add_approvaltier", "approval.change_approvaltier",
+        "approval.delete_approvaltier", "approval.view_approvalcase",
     ],
 }
 

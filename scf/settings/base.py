@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "scf.api",
     "scf.portal",
     "documents",
+    "workflows.approval",
     "workflows.factoring",
 ]
 

@@ -1,0 +1,111 @@
+"""The approval matrix (data an admin edits) and the cases and decisions routed through it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from scf.core.fields import CurrencyField, MoneyField
+from scf.facilities.models import Product
+from scf.parties.models import StaffGroup
+
+
+class ApprovalTier(models.Model):
+    """Up to `up_to_amount` (inclusive; empty = no upper bound) a case needs these groups, in order.
+
+    A tier with an empty product applies to every product without a tier of its own.
+    """
+
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices, blank=True)
+    up_to_amount = MoneyField(_("up to (inclusive)"), null=True, blank=True)
+    groups = models.JSONField(_("approver groups, in order"),
+                              help_text=_("For example [\"credit_officer\", \"risk_manager\"]."))
+
+    class Meta:
+        ordering = ["product", F("up_to_amount").asc(nulls_last=True)]
+        verbose_name = _("approval tier")
+        verbose_name_plural = _("approval matrix")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "up_to_amount"], name="approval_tier_unique"),
+        ]
+
+    def __str__(self) -> str:
+        bound = f"≤ {self.up_to_amount:,}" if self.up_to_amount is not None else "above"
+        return f"{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.groups, list) or not self.groups:
+            raise ValidationError({"groups": _("List at least one group.")})
+        unknown = [g for g in self.groups if g not in StaffGroup.values]
+        if unknown:
+            raise ValidationError({"groups": _("Unknown groups: %(groups)s.") % {"groups": ", ".join(unknown)}})
+        if len(set(self.groups)) != len(self.groups):
+            raise ValidationError({"groups": _("A group appears twice.")})
+
+
+class ApprovalCase(models.Model):
+    """One request for approval of an amount for a product, prepared by one person for one applicant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned for revision")
+
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices)
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    applicant = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("applicant"))
+    preparer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("prepared by"))
+    reference = models.CharField(_("case"), max_length=60)
+    required_groups = models.JSONField(_("approvers needed, in order"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    round = models.PositiveSmallIntegerField(default=1, help_text=_("Increases each time a returned case is resubmitted."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("approval case")
+        verbose_name_plural = _("approval cases")
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.currency} {self.amount:,} · {self.get_status_display()}"
+
+
+class ApprovalDecision(models.Model):
+    """One approver's decision; the database itself keeps the four-eyes rules."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        RETURN = "return", _("Return for revision")
+
+    case = models.ForeignKey(ApprovalCase, on_delete=models.PROTECT, related_name="decisions")
+    round = models.PositiveSmallIntegerField(default=1)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    preparer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(_("as"), max_length=30, choices=StaffGroup.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("approval decision")
+        verbose_name_plural = _("approval decisions")
+        constraints = [
+            # Four eyes: distinct people within a round, and never the one who prepared the case.
+            models.UniqueConstraint(fields=["case", "round", "approver"], name="decision_one_per_approver"),
+            models.CheckConstraint(condition=~Q(approver=F("preparer")), name="decision_not_by_preparer"),
+            models.CheckConstraint(condition=Q(decision="approve") | ~Q(comment=""),
+                                   name="decision_comment_for_reject_or_return"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}: {self.get_decision_display()} by {self.approver}"

@@ -1,0 +1,101 @@
+"""Approval routing shared by every product: who must approve, in what order, under four eyes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from scf.audit.services import audit_record
+from scf.core.exceptions import IllegalTransition
+from scf.parties.models import Membership, Organization, User
+
+from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
+from .models import ApprovalCase, ApprovalDecision, ApprovalTier
+
+
+def approvers_required(*, product: str, amount: Decimal) -> list[str]:
+    """Return the approver groups a case of this product and amount needs, in order."""
+    for product_filter in (product, ""):
+        tiers = ApprovalTier.objects.filter(product=product_filter).order_by(F("up_to_amount").asc(nulls_last=True))
+        for tier in tiers:
+            if tier.up_to_amount is None or amount <= tier.up_to_amount:
+                return list(tier.groups)
+    raise NoApprovalTier()
+
+
+@transaction.atomic
+def approval_case_open(*, product: str, amount: Decimal, applicant: Organization, preparer: User, reference: str,
+                       currency: str = "CNY") -> ApprovalCase:
+    """Open a case; the approvers needed are fixed now, from the matrix in force."""
+    case = ApprovalCase.objects.create(
+        product=product, amount=amount, currency=currency, applicant=applicant, preparer=preparer,
+        reference=reference, required_groups=approvers_required(product=product, amount=amount),
+    )
+    audit_record(action="approval.case.open", target=case, actor=preparer,
+                 note=f"{reference} {currency} {amount} needs {' → '.join(case.required_groups)}")
+    return case
+
+
+def approval_next_group(case: ApprovalCase) -> str | None:
+    """Return the group whose approval the case waits for, or None when none is needed."""
+    if case.status != ApprovalCase.Status.PENDING:
+        return None
+    approved = case.decisions.filter(round=case.round, decision=ApprovalDecision.Decision.APPROVE).count()
+    return case.required_groups[approved] if approved < len(case.required_groups) else None
+
+
+@transaction.atomic
+def approval_decide(*, case: ApprovalCase, approver: User, decision: str, comment: str = "",
+                    on_approved: Callable[[ApprovalCase], None] | None = None) -> ApprovalDecision:
+    """Record one approver's decision; the last approval closes the case and calls `on_approved`."""
+    case = ApprovalCase.objects.select_for_update().get(pk=case.pk)
+    if case.status != ApprovalCase.Status.PENDING:
+        raise IllegalTransition(_("The case is %(status)s; it takes no more decisions.")
+                                % {"status": case.get_status_display()})
+    if decision not in ApprovalDecision.Decision.values:
+        raise ValidationError({"decision": _("Choose approve, reject or return.")})
+    comment = (comment or "").strip()
+    if decision != ApprovalDecision.Decision.APPROVE and not comment:
+        raise ValidationError({"comment": _("Say why: a comment is required to reject or return a case.")})
+    if approver.pk == case.preparer_id:
+        raise FourEyesViolation(_("You prepared this case; someone else must decide it."))
+    if Membership.objects.filter(user=approver, organization=case.applicant).exists():
+        raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": case.applicant})
+    if case.decisions.filter(round=case.round, approver=approver).exists():
+        raise FourEyesViolation(_("You have already decided this case; the next approver must be someone else."))
+    group = approval_next_group(case)
+    if group is None or group not in approver.staff_groups():
+        raise NotYourTurn(_("The case waits for a decision by the %(group)s group.") % {"group": group})
+    record = ApprovalDecision.objects.create(case=case, round=case.round, approver=approver,
+                                             preparer_id=case.preparer_id, group=group, decision=decision,
+                                             comment=comment)
+    if decision == ApprovalDecision.Decision.REJECT:
+        case.status = ApprovalCase.Status.REJECTED
+    elif decision == ApprovalDecision.Decision.RETURN:
+        case.status = ApprovalCase.Status.RETURNED
+    elif approval_next_group(case) is None:
+        case.status = ApprovalCase.Status.APPROVED
+    case.save(update_fields=["status"])
+    audit_record(action=f"approval.case.{decision}", target=case, actor=approver, note=comment,
+                 source_state=ApprovalCase.Status.PENDING, target_state=case.status)
+    if case.status == ApprovalCase.Status.APPROVED and on_approved is not None:
+        on_approved(case)
+    return record
+
+
+@transaction.atomic
+def approval_case_resubmit(*, case: ApprovalCase, acting_user: User) -> ApprovalCase:
+    """Start a new round after a return for revision: every approver decides again."""
+    case = ApprovalCase.objects.select_for_update().get(pk=case.pk)
+    if case.status != ApprovalCase.Status.RETURNED:
+        raise IllegalTransition(_("Only a returned case can be resubmitted."))
+    case.round += 1
+    case.status = ApprovalCase.Status.PENDING
+    case.save(update_fields=["round", "status"])
+    audit_record(action="approval.case.resubmit", target=case, actor=acting_user, note=f"round {case.round}")
+    return case
