@@ -124,10 +124,6 @@ def document_issue(*, document_id: int) -> Document:
     return document
 
 
-def _client_ip(ip: str | None) -> str | None:
-    return ip or None
-
-
 @transaction.atomic
 def document_sign(*, document: Document, organization: Organization, signer: User, password: str,
                   ip_address: str | None, user_agent: str) -> Signature:
@@ -154,7 +150,7 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
     signature = Signature.objects.create(
         document=document, organization=organization, signer=signer,
         signer_name=signer.get_full_name() or signer.get_username(), signed_at=timezone.now(),
-        ip_address=_client_ip(ip_address), user_agent=(user_agent or "")[:400], sha256=digest,
+        ip_address=ip_address or None, user_agent=(user_agent or "")[:400], sha256=digest,
     )
     audit_record(action="documents.document.sign", target=document, actor=signer,
                  note=f"{organization.legal_name} sha256={digest}")

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
 
-from .models import KycDocument, Membership, Organization, StaffGroup, User
+from .models import KycDocument, Membership, Organization, User
 
 
 def user_organization_ids(user: User) -> set[int]:
@@ -95,5 +95,3 @@ def organization_list(*, user: User, role: str | None = None, search: str = "") 
 def kyc_review_queue() -> QuerySet[Organization]:
     return Organization.objects.filter(kyc_state=Organization.KycState.SUBMITTED).order_by("created_at")
 
-
-STAFF_GROUPS = StaffGroup

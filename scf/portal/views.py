@@ -23,7 +23,7 @@ from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
-from scf.parties.models import KycDocument, Membership, Organization, StaffGroup
+from scf.parties.models import KycDocument, Membership, Organization
 
 from .forms import FacilityForm, KycRejectForm, KycUploadForm, KycVerifyForm, TokenForm
 
@@ -72,16 +72,17 @@ def dashboard(request):
             )[:10],
         )
     else:
-        organizations = party_selectors.user_organizations(user).prefetch_related("memberships")
+        organizations = party_selectors.user_organizations(user)
+        my_roles: dict[int, list[str]] = {}
+        for membership in user.memberships.all():
+            my_roles.setdefault(membership.organization_id, []).append(membership.get_role_display())
         context.update(
             template="portal/dashboard_client.html",
             organizations=organizations,
-            my_roles={m.organization_id: [] for m in user.memberships.all()},
+            my_roles=my_roles,
             facilities=facility_selectors.facility_list(user=user).filter(
                 obligor__in=organizations).exclude(state=CreditFacility.State.CLOSED),
         )
-        for membership in user.memberships.all():
-            context["my_roles"][membership.organization_id].append(membership.get_role_display())
     return render(request, context["template"], context)
 
 
@@ -303,8 +304,7 @@ def facility_transition(request, facility_pk: int, action: str):
         service(facility=facility, acting_user=request.user, note=request.POST.get("note", "").replace("\x00", ""))
     except DomainError as error:
         messages.error(request, error.message)
-        response = redirect("portal:facility-detail", facility_pk=facility.pk)
-        return response
+        return redirect("portal:facility-detail", facility_pk=facility.pk)
     messages.success(request, _("Facility updated."))
     return redirect("portal:facility-detail", facility_pk=facility.pk)
 
@@ -333,5 +333,3 @@ def token_revoke(request, token_pk: int):
     messages.success(request, _("Token revoked."))
     return redirect(reverse("portal:token-list"))
 
-
-STAFF_GROUP_LABELS = dict(StaffGroup.choices)

@@ -11,12 +11,12 @@ from rest_framework.views import APIView
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import Organization
-from scf.parties.selectors import user_organizations
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
 from .imports import UploadUnreadable, receivables_import
 from .models import Receivable
+from .selectors import acting_suppliers
 from .services import receivable_create
 
 
@@ -81,6 +81,18 @@ class QuoteView(APIView):
         }).data)
 
 
+def _acting_supplier(user, uscc: str | None) -> Organization:
+    """The one supplier the user acts for, or a 400 naming the `supplier` field."""
+    suppliers = acting_suppliers(user=user, uscc=uscc)
+    if not suppliers:
+        message = "You are not a member of that supplier." if uscc else "You are not a member of a supplier organization."
+        raise serializers.ValidationError({"supplier": [message]})
+    if len(suppliers) > 1:
+        raise serializers.ValidationError({"supplier": [
+            "You belong to several suppliers: name one by its credit code in `supplier`."]})
+    return suppliers[0]
+
+
 class ReceivableOutput(serializers.ModelSerializer):
     supplier = serializers.CharField(source="supplier.legal_name")
     supplier_uscc = serializers.CharField(source="supplier.uscc")
@@ -136,19 +148,8 @@ class ReceivableListView(APIView):
         debtor = Organization.objects.filter(uscc=normalize_uscc(values.pop("debtor"))).first()
         if debtor is None:
             raise serializers.ValidationError({"debtor": ["No core enterprise has this credit code."]})
-        own = user_organizations(request.user).filter(is_supplier=True)
-        supplier_code = values.pop("supplier", None)
-        if supplier_code:
-            own = own.filter(uscc=normalize_uscc(supplier_code))
-        suppliers = list(own[:2])
-        if not suppliers:
-            raise serializers.ValidationError({"supplier": [
-                "You are not a member of that supplier." if supplier_code else
-                "You are not a member of a supplier organization."]})
-        if len(suppliers) > 1:
-            raise serializers.ValidationError({"supplier": [
-                "You belong to several suppliers: name one by its credit code in `supplier`."]})
-        receivable = receivable_create(supplier=suppliers[0], debtor=debtor, acting_user=request.user, **values)
+        supplier = _acting_supplier(request.user, values.pop("supplier", None))
+        receivable = receivable_create(supplier=supplier, debtor=debtor, acting_user=request.user, **values)
         return Response(ReceivableOutput(receivable).data, status=201)
 
 
@@ -192,16 +193,9 @@ class ReceivableBulkView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        own = user_organizations(request.user).filter(is_supplier=True)
-        if data.validated_data.get("supplier"):
-            own = own.filter(uscc=normalize_uscc(data.validated_data["supplier"]))
-        suppliers = list(own[:2])
-        if len(suppliers) != 1:
-            raise serializers.ValidationError({"supplier": [
-                "Name your supplier organization by its credit code." if suppliers else
-                "You are not a member of that supplier."]})
+        supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
         try:
-            report = receivables_import(supplier=suppliers[0], data=data.validated_data["file"].read(),
+            report = receivables_import(supplier=supplier, data=data.validated_data["file"].read(),
                                         acting_user=request.user, only_valid=data.validated_data["only_valid"])
         except UploadUnreadable as error:
             return Response({"error": {"code": "upload_unreadable", "message": str(error)}}, status=400)

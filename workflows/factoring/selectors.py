@@ -3,8 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
-from scf.parties.models import User
-from scf.parties.selectors import user_lender_ids, user_organization_ids
+from scf.parties.models import Organization, User
+from scf.parties.selectors import user_lender_ids, user_organization_ids, user_organizations
+from scf.parties.validators import normalize_uscc
 
 from .models import FactoringFinancing, Receivable
 
@@ -27,3 +28,14 @@ def financing_visible(user: User) -> QuerySet[FactoringFinancing]:
     return FactoringFinancing.objects.filter(
         Q(supplier_id__in=own) | Q(debtor_id__in=own) | Q(lender_id__in=user_lender_ids(user))
     )
+
+
+def acting_suppliers(*, user: User, uscc: str | None = None) -> list[Organization]:
+    """Return up to two supplier organizations of the user, narrowed to `uscc` when given.
+
+    Callers act for the supplier only when exactly one is returned.
+    """
+    qs = user_organizations(user).filter(is_supplier=True).order_by("pk")
+    if uscc:
+        qs = qs.filter(uscc=normalize_uscc(uscc))
+    return list(qs[:2])

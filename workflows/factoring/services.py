@@ -86,7 +86,6 @@ def receivable_create(*, supplier: Organization, debtor: Organization, invoice_n
     receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=invoice_number.strip(),
                             issue_date=issue_date, due_date=due_date, face_amount=face_amount, currency=currency,
                             created_by=acting_user)
-    receivable.invoice_key = normalize_invoice_number(invoice_number)
     receivable.full_clean(exclude=["state", "invoice_key", "created_by"], validate_unique=False,
                           validate_constraints=False)
     try:

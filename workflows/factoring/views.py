@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from scf.parties.models import Organization
-from scf.parties.selectors import user_organizations
 
 from . import services
 from .forms import ReceivableForm, UploadForm
 from .imports import UploadUnreadable, receivables_import
 from .models import FactoringFinancing, Receivable
+from .selectors import acting_suppliers
 
 
 @login_required
@@ -68,7 +68,8 @@ def financing_generate(request, financing_pk: int):
 
 
 def _own_supplier(user) -> Organization | None:
-    return user_organizations(user).filter(is_supplier=True).order_by("pk").first()
+    suppliers = acting_suppliers(user=user)
+    return suppliers[0] if suppliers else None
 
 
 def _debtors_for(user, supplier: Organization):
