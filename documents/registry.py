@@ -59,6 +59,8 @@ class DocumentKind:
     required: list[str] = field(default_factory=list)
     languages: tuple[str, ...] = ("en", "zh-hans")
     on_signed: Callable[[Any, Any], None] | None = None
+    # Called after each party's signature, with (business object, document, organization, signer).
+    on_signature: Callable[[Any, Any, Any, Any], None] | None = None
     sample: Callable[[], Any] | None = None  # a business object from the demo data, for demo_documents
 
     def template_name(self, language: str) -> str:

@@ -154,6 +154,9 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
     )
     audit_record(action="documents.document.sign", target=document, actor=signer,
                  note=f"{organization.legal_name} sha256={digest}")
+    kind = registry.get(document.kind)
+    if kind.on_signature is not None:
+        kind.on_signature(document.business_object, document, organization, signer)
     if not document_missing_signers(document):
         from .tasks import finalize_document
 

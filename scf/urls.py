@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("scf.portal.urls")),
     path("documents/", include("documents.urls")),
     path("factoring/", include("workflows.factoring.urls")),
+    path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -63,6 +63,7 @@ class World:
     facility: CreditFacility
     document: KycDocument
     financing: FactoringFinancing | None = None
+    tasks: list = field(default_factory=list)
     receivable: Receivable | None = None
     contract: Document | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
@@ -155,6 +156,32 @@ def add_financing_and_contract(world: World) -> None:
     for order, (organization, role) in enumerate(
             [(world.supplier, "supplier"), (world.organizations["core"], "debtor"), (world.lender, "lender")]):
         DocumentParty.objects.create(document=world.contract, organization=organization, role=role, order=order)
+    add_flow_tasks(world)
+
+
+def add_flow_tasks(world: World) -> None:
+    """Open a task on the financing's flow for the supplier: revising its request.
+
+    Staff and debtor tasks are walked across lenders and tenants in tests/inbox/test_inbox.py.
+    """
+    from viewflow.workflow.models import Task
+
+    from workflows.factoring.flows import FactoringFlow
+    from workflows.inbox.assignment import OPERATE_FOR
+    from workflows.inbox.models import CaseProcess
+
+    org_type = ContentType.objects.get_for_model(Organization)
+    process = CaseProcess.objects.create(
+        flow_class=FactoringFlow, status="NEW", product="factoring", reference=world.financing.reference,
+        applicant=world.supplier, counterparty=world.organizations["core"], amount=Decimal("80000.00"),
+        artifact_content_type=ContentType.objects.get_for_model(FactoringFinancing),
+        artifact_object_id=world.financing.pk,
+    )
+    world.tasks = [
+        Task.objects.create(process=process, flow_task=FactoringFlow.revise, status="NEW",
+                            owner_permission=OPERATE_FOR, owner_permission_content_type=org_type,
+                            owner_permission_obj_pk=str(world.supplier.pk)),
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -211,6 +238,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "document_pk": KwargValues(lambda b: [b.contract.pk]),
     "financing_pk": KwargValues(lambda b: [b.financing.pk]),
     "receivable_pk": KwargValues(lambda b: [b.receivable.pk]),
+    "task_pk": KwargValues(lambda b: [t.pk for t in b.tasks]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
@@ -226,7 +254,7 @@ PUBLIC_ROUTES: dict[str, str] = {
 
 # Keyword arguments naming objects that even lender staff see only for their own lender
 # (organizations and KYC documents are visible to all lender staff by design, DESIGN §4).
-LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk"}
+LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk", "task_pk"}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class Account(models.Model):
         MARGIN = "margin", _("Margin")
         FEE_INCOME = "fee_income", _("Fee income")
         INTEREST_INCOME = "interest_income", _("Interest income")
+        PENALTY_RECEIVABLE = "penalty_receivable", _("Penalty interest receivable")
         PENALTY_INCOME = "penalty_income", _("Penalty interest income")
         SUSPENSE = "suspense", _("Suspense")
         LOSS = "loss", _("Credit losses")

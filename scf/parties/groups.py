@@ -8,18 +8,21 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     StaffGroup.CREDIT_OFFICER: [
         "parties.review_kyc", "parties.view_organization",
         "facilities.view_creditfacility", "facilities.add_creditfacility",
+        "inbox.decide_as_credit_officer",
     ],
     StaffGroup.RISK_MANAGER: [
         "parties.review_kyc", "parties.view_organization",
         "facilities.view_creditfacility", "facilities.add_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",
+        "inbox.decide_as_risk_manager",
     ],
     StaffGroup.CREDIT_COMMITTEE: [
         "parties.view_organization", "facilities.view_creditfacility", "facilities.activate_facility",
+        "inbox.decide_as_credit_committee",
     ],
     StaffGroup.OPERATIONS: [
         "parties.view_organization", "facilities.view_creditfacility",
-        "ledger.view_account", "ledger.view_journalentry",
+        "ledger.view_account", "ledger.view_journalentry", "inbox.disburse", "inbox.record_receipts",
     ],
     StaffGroup.ADMIN: [
         "parties.review_kyc", "parties.view_organization", "parties.add_organization",

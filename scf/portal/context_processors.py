@@ -12,6 +12,7 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     items = [
         (_("Dashboard"), reverse("portal:dashboard"), "dashboard"),
+        (_("Tasks"), reverse("inbox:list"), "inbox"),
         (_("Organizations"), reverse("portal:organization-list"), "organizations"),
         (_("Facilities"), reverse("portal:facility-list"), "facilities"),
         (_("Receivables"), reverse("factoring:receivable-list"), "receivables"),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "scf.portal",
     "documents",
     "workflows.approval",
+    "workflows.inbox",
     "workflows.factoring",
 ]
 
@@ -183,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
     "kyc-expire": {
         "task": "scf.parties.tasks.kyc_expire_due",
         "schedule": crontab(hour=0, minute=10),
+    },
+    "factoring-daily": {
+        "task": "workflows.factoring.tasks.factoring_daily",
+        "schedule": crontab(hour=0, minute=20),
     },
 }
 

@@ -8,4 +8,9 @@ class FactoringConfig(AppConfig):
     verbose_name = _("Factoring")
 
     def ready(self) -> None:
+        from workflows.inbox import registry
+
         from . import documents, selectors  # noqa: F401  (document kinds and visibility rules)
+        from .flows import FactoringFlow
+
+        registry.register(FactoringFlow)

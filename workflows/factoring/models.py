@@ -163,6 +163,23 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     reverse = models.BooleanField(_("reverse factoring"), default=False)
     state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="factoring", verbose_name=_("approval case"))
+    # Running balances, kept under the financing's row lock by the services; the ledger is the
+    # record, these make the daily jobs and the pages cheap.
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    advance_outstanding = MoneyField(_("advance outstanding"), default=Decimal("0.00"))
+    interest_outstanding = MoneyField(_("interest outstanding"), default=Decimal("0.00"))
+    fees_outstanding = MoneyField(_("fees outstanding"), default=Decimal("0.00"))
+    penalty_accrued = MoneyField(_("penalty interest posted"), default=Decimal("0.00"))
+    penalty_outstanding = MoneyField(_("penalty interest outstanding"), default=Decimal("0.00"))
+    penalty_accrued_to = models.DateField(_("penalty accrued to"), null=True, blank=True)
+    collected_amount = MoneyField(_("collected from the debtor"), default=Decimal("0.00"))
+    rebate_due = MoneyField(_("rebate due to the supplier"), default=Decimal("0.00"))
+    rebate_paid = MoneyField(_("rebate paid"), default=Decimal("0.00"))
+    written_off_amount = MoneyField(_("written off"), default=Decimal("0.00"))
+    reminded_days = models.JSONField(default=list, blank=True, editable=False,
+                                     help_text=_("Days before maturity for which a reminder was sent."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,10 +191,26 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(condition=Q(advance_amount__lte=F("confirmed_amount")),
                                    name="factoring_advance_within_confirmed"),
             models.CheckConstraint(condition=Q(due_date__gt=F("value_date")), name="factoring_tenor_positive"),
+            models.CheckConstraint(
+                condition=Q(advance_outstanding__gte=0) & Q(interest_outstanding__gte=0) & Q(fees_outstanding__gte=0)
+                & Q(penalty_outstanding__gte=0) & Q(rebate_paid__lte=F("rebate_due")),
+                name="factoring_balances_sane",
+            ),
         ]
+        indexes = [models.Index(fields=["state", "due_date"])]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.supplier} · {self.currency} {self.advance_amount:,}"
+
+    @property
+    def lender_owed(self) -> Decimal:
+        """Return what the lender is still owed: penalty, interest, fees and advance."""
+        return self.penalty_outstanding + self.interest_outstanding + self.fees_outstanding + self.advance_outstanding
+
+    @property
+    def collectable_from_debtor(self) -> Decimal:
+        """Return how much more the debtor owes on the confirmed receivables."""
+        return max(self.confirmed_amount - self.collected_amount, Decimal("0.00"))
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
     def submit(self, *, by=None, note: str = "") -> None:
@@ -235,3 +268,57 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
                 target=State.CANCELLED)
     def cancel(self, *, by=None, note: str = "") -> None:
         """Withdraw the request before disbursement."""
+
+
+class Receipt(models.Model):
+    """Money received in the lender's collection account, and how it was applied.
+
+    The bank's reference identifies a receipt: recording the same one twice applies it once.
+    """
+
+    class Kind(models.TextChoices):
+        DEBTOR_PAYMENT = "debtor_payment", _("Payment by the debtor")
+        BUY_BACK = "buy_back", _("Buy-back by the supplier")
+        UNMATCHED = "unmatched", _("Unmatched")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        SUSPENSE = "suspense", _("In suspense")
+        RETURNED = "returned", _("Returned to the payer")
+
+    financing = models.ForeignKey(FactoringFinancing, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="receipts", verbose_name=_("financing"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    payer = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("payer"))
+    payer_name = models.CharField(_("payer as shown by the bank"), max_length=200, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=60, unique=True)
+    value_date = models.DateField(_("value date"))
+    currency = CurrencyField()
+    amount = MoneyField(_("amount"))
+    applied_penalty = MoneyField(_("to penalty interest"), default=Decimal("0.00"))
+    applied_interest = MoneyField(_("to interest"), default=Decimal("0.00"))
+    applied_fees = MoneyField(_("to fees"), default=Decimal("0.00"))
+    applied_advance = MoneyField(_("to the advance"), default=Decimal("0.00"))
+    rebate = MoneyField(_("rebate to the supplier"), default=Decimal("0.00"))
+    suspense = MoneyField(_("to suspense"), default=Decimal("0.00"))
+    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["value_date", "id"]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount=F("applied_penalty") + F("applied_interest") + F("applied_fees")
+                            + F("applied_advance") + F("rebate") + F("suspense")),
+                name="receipt_fully_allocated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_reference} · {self.currency} {self.amount:,}"

@@ -1,19 +1,35 @@
-"""Writes for factoring financings (contracts for now; the full flow builds on these)."""
+"""Writes for receivables and factoring financings, from the request to the signed contracts.
+
+Money after signing (disbursement, receipts, penalty, settlement) is in `settlement.py`. The
+flow (`flows.py`) routes the people; each step calls one of these services, which fires the
+FSM transition and then completes the step's task.
+"""
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from documents.models import Document
 from documents.services import document_generate
+from scf.audit.services import audit_record
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.facilities.models import CreditFacility, Product
+from scf.facilities.services import facility_release, facility_reserve
 from scf.parties.models import Membership, Organization, User
+from workflows.approval.models import ApprovalCase
+from workflows.approval.services import approval_case_open, approval_case_resubmit, approval_decide
+from workflows.inbox.services import complete_open_task, process_cancel, process_sync
+
+from .calculations import Quote, QuoteError, factoring_quote
 
 from .exceptions import DuplicateReceivable
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
@@ -54,11 +70,11 @@ def financing_documents_signed(financing: FactoringFinancing, document: Document
         financing.save()
 
 
-def _require_operator(user: User, organization: Organization) -> None:
+def _require_operator(user: User, organization: Organization, action: str | None = None) -> None:
     if not Membership.objects.filter(user=user, organization=organization,
                                      role__in=[Membership.Role.OPERATOR, Membership.Role.ADMIN]).exists():
-        raise ActionNotPermitted(_("Only an operator of %(org)s can register its receivables.")
-                                 % {"org": organization})
+        raise ActionNotPermitted(_("Only an operator of %(org)s can %(action)s.")
+                                 % {"org": organization, "action": action or _("register its receivables")})
 
 
 def receivable_create(*, supplier: Organization, debtor: Organization, invoice_number: str,
@@ -99,8 +115,330 @@ def receivable_create(*, supplier: Organization, debtor: Organization, invoice_n
                 % {"number": invoice_number, "supplier": supplier, "debtor": debtor}
             ) from None
         raise
-    from scf.audit.services import audit_record
-
     audit_record(action="factoring.receivable.create", target=receivable, actor=acting_user,
                  note=f"{receivable.invoice_key} {currency} {face_amount}")
     return receivable
+
+
+# --- the request ------------------------------------------------------------------------------
+
+def facility_for(*, supplier: Organization, debtor: Organization, reverse: bool) -> CreditFacility:
+    """Return the facility a financing draws on: the supplier's, or the core enterprise's in reverse factoring."""
+    if reverse:
+        facilities = CreditFacility.objects.filter(obligor=debtor, product=Product.REVERSE_FACTORING)
+    else:
+        facilities = CreditFacility.objects.filter(obligor=supplier, product=Product.FACTORING).filter(
+            Q(anchor__isnull=True) | Q(anchor=debtor))
+    facility = facilities.filter(state=CreditFacility.State.ACTIVE).order_by("-anchor_id", "valid_to", "pk").first()
+    if facility is None:
+        owner = debtor if reverse else supplier
+        raise ValidationError({"receivables": _("%(org)s has no active %(product)s facility to draw on.") % {
+            "org": owner, "product": Product.REVERSE_FACTORING.label if reverse else Product.FACTORING.label}})
+    return facility
+
+
+def _quote_amount(receivables) -> Decimal:
+    return sum((r.confirmed_amount if r.confirmed_amount is not None else r.face_amount for r in receivables),
+               start=Decimal("0.00"))
+
+
+def financing_quote(*, facility: CreditFacility, receivables, value_date: datetime.date) -> Quote:
+    """Quote a financing of these receivables on the facility's pricing (face until confirmed)."""
+    try:
+        return factoring_quote(
+            confirmed_amount=_quote_amount(receivables), advance_rate=facility.advance_rate,
+            annual_rate=facility.annual_rate, fee_rate=facility.fee_rate, value_date=value_date,
+            due_date=max(r.due_date for r in receivables), day_count=facility.day_count,
+            interest_mode=facility.interest_mode, max_tenor_days=facility.max_tenor_days,
+        )
+    except QuoteError as error:
+        field = "value_date" if error.field == "due_date" else "receivables"
+        raise ValidationError({field: error.message}) from None
+
+
+def _check_request(supplier: Organization, receivables: list[Receivable], value_date) -> None:
+    errors: dict[str, str] = {}
+    if not receivables:
+        errors["receivables"] = _("Choose at least one receivable to finance.")
+    elif any(r.supplier_id != supplier.pk for r in receivables):
+        errors["receivables"] = _("Only %(org)s's own invoices can be financed by it.") % {"org": supplier}
+    elif len({r.debtor_id for r in receivables}) > 1:
+        errors["receivables"] = _("One request finances invoices on one debtor; make one request per debtor.")
+    elif len({r.currency for r in receivables}) > 1:
+        errors["receivables"] = _("The invoices are in different currencies.")
+    else:
+        unavailable = [r for r in receivables if r.state not in (Receivable.State.DRAFT, Receivable.State.SUBMITTED,
+                                                                 Receivable.State.CONFIRMED)]
+        if unavailable:
+            errors["receivables"] = _("Invoice %(number)s is %(state)s and cannot be financed.") % {
+                "number": unavailable[0].invoice_number, "state": unavailable[0].get_state_display()}
+        else:
+            taken = Receivable.objects.filter(
+                pk__in=[r.pk for r in receivables],
+                financings__state__in=[s for s in FactoringFinancing.State.values if s not in CLOSED_STATES],
+            ).first()
+            if taken is not None:
+                errors["receivables"] = _("Invoice %(number)s is already in another financing request.") % {
+                    "number": taken.invoice_number}
+    if value_date is None:
+        errors["value_date"] = _("Enter the value date.")
+    elif value_date < timezone.localdate():
+        errors["value_date"] = _("The value date cannot be in the past.")
+    if errors:
+        raise ValidationError(errors)
+
+
+CLOSED_STATES = ("rejected", "cancelled", "closed")
+
+
+@transaction.atomic
+def financing_request_create(*, supplier: Organization, receivables: list[Receivable], value_date: datetime.date,
+                             acting_user: User) -> FactoringFinancing:
+    """Ask the lender to finance the supplier's invoices on one debtor; the flow starts here.
+
+    Invoices not yet confirmed go to the debtor for confirmation first; confirmed ones (and
+    the core enterprise's approved payables in reverse factoring) go straight to credit review.
+    """
+    _require_operator(acting_user, supplier, _("request financing"))
+    receivables = list(Receivable.objects.select_for_update().filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
+    _check_request(supplier, receivables, value_date)
+    debtor = receivables[0].debtor
+    reverse = all(r.reverse for r in receivables)
+    facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
+    quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
+    financing = FactoringFinancing.objects.create(
+        reference=f"TMP-{uuid.uuid4().hex[:24]}", facility=facility, supplier=supplier, debtor=debtor,
+        lender=facility.lender, currency=receivables[0].currency, reverse=reverse,
+        with_recourse=facility.with_recourse, prepared_by=acting_user, **_quote_fields(quote),
+    )
+    financing.reference = f"FF-{value_date.year}-{financing.pk:05d}"
+    financing.save(update_fields=["reference"])
+    financing.receivables.set(receivables)
+    for receivable in receivables:
+        if receivable.state == Receivable.State.DRAFT:
+            receivable.submit(by=acting_user, note=financing.reference)
+            receivable.save()
+    audit_record(action="factoring.financing.request", target=financing, actor=acting_user,
+                 note=f"{len(receivables)} invoices, {financing.currency} {financing.confirmed_amount}")
+    if all(r.state == Receivable.State.CONFIRMED for r in receivables):
+        _submit_for_review(financing, acting_user)
+    from .flows import FactoringFlow
+
+    FactoringFlow.start.run(financing=financing)
+    return financing
+
+
+def _quote_fields(quote: Quote) -> dict:
+    return {
+        "confirmed_amount": quote.confirmed_amount, "advance_rate": quote.advance_rate,
+        "annual_rate": quote.annual_rate, "fee_rate": quote.fee_rate, "day_count": quote.day_count,
+        "interest_mode": quote.interest_mode, "value_date": quote.value_date, "due_date": quote.due_date,
+        "advance_amount": quote.advance, "tenor_days": quote.tenor_days, "interest_amount": quote.interest,
+        "fee_amount": quote.fee, "net_disbursement": quote.net_disbursement, "all_in_rate": quote.all_in_rate,
+    }
+
+
+def _submit_for_review(financing: FactoringFinancing, acting_user: User) -> None:
+    """Price on the confirmed amounts, mark the invoices financed and open (or reopen) the approval case."""
+    receivables = list(financing.receivables.all())
+    value_date = max(financing.value_date, timezone.localdate())
+    quote = financing_quote(facility=financing.facility, receivables=receivables, value_date=value_date)
+    for field, value in _quote_fields(quote).items():
+        setattr(financing, field, value)
+    for receivable in receivables:
+        if receivable.state == Receivable.State.CONFIRMED:
+            receivable.finance(by=acting_user, note=financing.reference)
+            receivable.save()
+    if financing.approval_case is None:
+        financing.approval_case = approval_case_open(
+            product=financing.facility.product, amount=financing.advance_amount, currency=financing.currency,
+            applicant=financing.facility.obligor, preparer=financing.prepared_by, reference=financing.reference,
+        )
+    else:
+        case = approval_case_resubmit(case=financing.approval_case, acting_user=acting_user)
+        ApprovalCase.objects.filter(pk=case.pk).update(amount=financing.advance_amount)
+        financing.approval_case = case
+    financing.submit(by=acting_user)
+    financing.save()
+    process_sync(financing, amount=financing.advance_amount, due_date=financing.due_date)
+
+
+# --- the debtor's confirmation ----------------------------------------------------------------
+
+@transaction.atomic
+def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, acting_user: User) -> Receivable:
+    """Record the debtor's confirmation; less than face needs a reason."""
+    receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
+    _require_operator(acting_user, receivable.debtor, _("confirm invoices owed by it"))
+    note = (note or "").strip()
+    errors = {}
+    if amount is None or amount <= 0:
+        errors["amount"] = _("The confirmed amount must be greater than zero; dispute the invoice instead.")
+    elif amount > receivable.face_amount:
+        errors["amount"] = _("The confirmed amount cannot be more than the face amount of %(face)s.") % {
+            "face": f"{receivable.face_amount:,}"}
+    elif amount < receivable.face_amount and not note:
+        errors["note"] = _("Say why less than the face amount is confirmed.")
+    if errors:
+        raise ValidationError(errors)
+    if receivable.state != Receivable.State.SUBMITTED:
+        raise IllegalTransition(_("Invoice %(number)s is %(state)s; only a submitted invoice can be confirmed.")
+                                % {"number": receivable.invoice_number, "state": receivable.get_state_display()})
+    receivable.confirm(by=acting_user, amount=amount, note=note)
+    receivable.save()
+    _after_debtor_answer(receivable, acting_user)
+    return receivable
+
+
+@transaction.atomic
+def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) -> Receivable:
+    """Record that the debtor disputes the invoice; the reason is required."""
+    receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
+    _require_operator(acting_user, receivable.debtor, _("dispute invoices owed by it"))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the invoice is disputed.")})
+    if receivable.state != Receivable.State.SUBMITTED:
+        raise IllegalTransition(_("Invoice %(number)s is %(state)s; only a submitted invoice can be disputed.")
+                                % {"number": receivable.invoice_number, "state": receivable.get_state_display()})
+    receivable.dispute(by=acting_user, note=note.strip())
+    receivable.save()
+    _after_debtor_answer(receivable, acting_user)
+    return receivable
+
+
+def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
+    """Once the debtor answered every invoice of a request, send it to review (or end it)."""
+    from .flows import FactoringFlow
+
+    for financing in receivable.financings.filter(state=FactoringFinancing.State.DRAFT):
+        financing = financing_lock(pk=financing.pk)
+        if financing.receivables.filter(state=Receivable.State.SUBMITTED).exists():
+            continue
+        disputed = list(financing.receivables.filter(state=Receivable.State.DISPUTED))
+        if disputed:
+            financing.receivables.remove(*disputed)
+        if financing.receivables.exists():
+            _submit_for_review(financing, acting_user)
+        else:
+            financing.cancel(by=acting_user, note=_("every invoice was disputed by the debtor"))
+            financing.save()
+        complete_open_task(financing, FactoringFlow.confirm, acting_user)
+
+
+# --- credit review --------------------------------------------------------------------------
+
+@transaction.atomic
+def financing_review_decide(*, financing: FactoringFinancing, approver: User, decision: str,
+                            comment: str = "") -> FactoringFinancing:
+    """Record a credit decision; the last approval reserves the facility and approves the financing."""
+    from .flows import FactoringFlow
+
+    financing = financing_lock(pk=financing.pk)
+    if financing.state != FactoringFinancing.State.UNDER_REVIEW:
+        raise IllegalTransition(_("Financing %(ref)s is %(state)s; it is not under review.")
+                                % {"ref": financing.reference, "state": financing.get_state_display()})
+    approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
+    case = ApprovalCase.objects.get(pk=financing.approval_case_id)
+    if case.status == ApprovalCase.Status.APPROVED:
+        facility_reserve(facility=financing.facility, amount=financing.advance_amount,
+                         reference=financing.reference, acting_user=approver)
+        financing.approve(by=approver, note=comment)
+    elif case.status == ApprovalCase.Status.REJECTED:
+        financing.reject(by=approver, note=comment)
+        _free_receivables(financing, approver)
+    elif case.status == ApprovalCase.Status.RETURNED:
+        financing.return_for_revision(by=approver, note=comment)
+    financing.save()
+    complete_open_task(financing, FactoringFlow.review, approver)
+    return financing
+
+
+def _free_receivables(financing: FactoringFinancing, acting_user: User) -> None:
+    for receivable in financing.receivables.select_for_update().filter(state=Receivable.State.FINANCED):
+        receivable.unfinance(by=acting_user, note=financing.reference)
+        receivable.save()
+
+
+@transaction.atomic
+def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
+                       value_date: datetime.date | None = None) -> FactoringFinancing:
+    """Send a returned request back to review, repriced from the new value date when one is given."""
+    from .flows import FactoringFlow
+
+    financing = financing_lock(pk=financing.pk)
+    _require_operator(acting_user, financing.supplier, _("revise its requests"))
+    if financing.state != FactoringFinancing.State.RETURNED:
+        raise IllegalTransition(_("Only a request returned for revision can be resubmitted."))
+    if value_date is not None:
+        if value_date < timezone.localdate():
+            raise ValidationError({"value_date": _("The value date cannot be in the past.")})
+        financing.value_date = value_date
+    _submit_for_review(financing, acting_user)
+    complete_open_task(financing, FactoringFlow.revise, acting_user)
+    return financing
+
+
+@transaction.atomic
+def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
+    """Withdraw a request before disbursement; a held reservation is released."""
+    from .flows import FactoringFlow
+
+    financing = financing_lock(pk=financing.pk)
+    is_staff = acting_user.is_superuser or acting_user.is_lender_staff
+    if not is_staff:
+        _require_operator(acting_user, financing.supplier, _("withdraw its requests"))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the request is withdrawn.")})
+    if not can_proceed(financing.cancel):
+        raise IllegalTransition(_("Financing %(ref)s is %(state)s: it can no longer be withdrawn.")
+                                % {"ref": financing.reference, "state": financing.get_state_display()})
+    if financing.facility.reservations.filter(reference=financing.reference).exists():
+        facility_release(facility=financing.facility, reference=financing.reference, acting_user=acting_user)
+    financing.cancel(by=acting_user, note=note)
+    financing.save()
+    _free_receivables(financing, acting_user)
+    if not complete_open_task(financing, FactoringFlow.revise, acting_user):
+        process_cancel(financing)
+    return financing
+
+
+# --- contracts and signing ------------------------------------------------------------------
+
+def financing_issue_contracts(financing: FactoringFinancing) -> list[Document]:
+    """Generate the agreement in the supplier's language and the notice in the debtor's (flow step)."""
+    financing = financing_lock(pk=financing.pk)
+    documents = [
+        document_generate(obj=financing, kind_code="factoring_agreement",
+                          language=financing.supplier.preferred_language, acting_user=None),
+        document_generate(obj=financing, kind_code="notice_of_assignment",
+                          language=financing.debtor.preferred_language, acting_user=None),
+    ]
+    if can_proceed(financing.issue_contract):
+        financing.issue_contract(note=_("contracts generated for signing"))
+        financing.save()
+    return documents
+
+
+def party_has_signed_all(financing: FactoringFinancing, organization: Organization) -> bool:
+    """Return whether the organization signed every current contract it must sign."""
+    from django.contrib.contenttypes.models import ContentType
+
+    current = Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
+        kind__in=CONTRACT_KINDS, state__in=[Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED],
+        document_parties__organization=organization, document_parties__must_sign=True,
+    )
+    return current.exists() and not current.exclude(signatures__organization=organization).exists()
+
+
+def financing_party_signed(financing: FactoringFinancing, document: Document, organization: Organization,
+                           signer: User) -> None:
+    """After a signature: the party's signing task is done once it signed all it must."""
+    from .flows import FactoringFlow
+
+    if not party_has_signed_all(financing, organization):
+        return
+    node = {financing.supplier_id: FactoringFlow.sign_supplier, financing.debtor_id: FactoringFlow.sign_debtor,
+            financing.lender_id: FactoringFlow.sign_lender}.get(organization.pk)
+    if node is not None:
+        complete_open_task(financing, node, signer)

@@ -1,0 +1,156 @@
+"""Who acts next on a factoring financing, from the supplier's request to the closed file.
+
+The financing's state machine holds what happened; this flow holds who must act now. Each
+human step is a task in someone's inbox; the service that does the work fires the FSM
+transition and completes the task, and the gateways read the financing's state to route on.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from workflows.approval.services import approval_next_group
+from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
+from workflows.inbox.models import CaseProcess
+
+from . import task_views
+from .models import FactoringFinancing
+
+State = FactoringFinancing.State
+
+
+def _financing(activation) -> FactoringFinancing:
+    return FactoringFinancing.objects.get(pk=activation.process.artifact_object_id)
+
+
+def _in_state(*states):
+    def condition(activation) -> bool:
+        return _financing(activation).state in states
+
+    return condition
+
+
+def _lender_of(process) -> "Organization":
+    return FactoringFinancing.objects.select_related("lender").get(pk=process.artifact_object_id).lender
+
+
+def _review_permission(activation) -> str:
+    case = _financing(activation).approval_case
+    return f"inbox.decide_as_{approval_next_group(case)}"
+
+
+class FactoringFlow(flow.Flow):
+    process_class = CaseProcess
+    lock_impl = lock.select_for_update_lock
+    process_title = _("Factoring")
+
+    start = flow.StartHandle(this.start_process).Next(this.after_request)
+
+    after_request = (flow.Switch()
+                     .Case(this.review, _in_state(State.UNDER_REVIEW))
+                     .Default(this.confirm))
+
+    confirm = (flow.View(task_views.confirm)
+               .Annotation(title=_("Confirm invoices"))
+               .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
+               .Next(this.after_confirm))
+
+    after_confirm = (flow.Switch()
+                     .Case(this.review, _in_state(State.UNDER_REVIEW))
+                     .Default(this.end))
+
+    review = (flow.View(task_views.review)
+              .Annotation(title=_("Credit review"))
+              .Permission(_review_permission, obj=_lender_of)
+              .Next(this.after_review))
+
+    after_review = (flow.Switch()
+                    .Case(this.review, _in_state(State.UNDER_REVIEW))
+                    .Case(this.revise, _in_state(State.RETURNED))
+                    .Case(this.contracts, _in_state(State.APPROVED))
+                    .Default(this.end))
+
+    revise = (flow.View(task_views.revise)
+              .Annotation(title=_("Revise the request"))
+              .Permission(OPERATE_FOR, obj=organization_of("applicant"))
+              .Next(this.after_revise))
+
+    after_revise = (flow.Switch()
+                    .Case(this.review, _in_state(State.UNDER_REVIEW))
+                    .Default(this.end))
+
+    contracts = flow.Function(this.issue_contracts).Next(this.signing)
+
+    signing = (flow.Split()
+               .Next(this.sign_supplier)
+               .Next(this.sign_debtor)
+               .Next(this.sign_lender))
+
+    sign_supplier = (flow.View(task_views.sign)
+                     .Annotation(title=_("Sign the agreement and the notice"))
+                     .Permission(SIGN_FOR, obj=organization_of("applicant"))
+                     .Next(this.signed))
+    sign_debtor = (flow.View(task_views.sign)
+                   .Annotation(title=_("Acknowledge the notice of assignment"))
+                   .Permission(SIGN_FOR, obj=organization_of("counterparty"))
+                   .Next(this.signed))
+    sign_lender = (flow.View(task_views.sign)
+                   .Annotation(title=_("Sign the factoring agreement"))
+                   .Permission(SIGN_FOR, obj=_lender_of)
+                   .Next(this.signed))
+
+    signed = flow.Join().Next(this.disburse)
+
+    disburse = (flow.View(task_views.disburse)
+                .Annotation(title=_("Disburse"))
+                .Permission("inbox.disburse", obj=_lender_of)
+                .Next(this.collect))
+
+    collect = (flow.View(task_views.collect)
+               .Annotation(title=_("Record the payment"))
+               .Permission("inbox.record_receipts", obj=_lender_of)
+               .Next(this.after_collect))
+
+    after_collect = (flow.Switch()
+                     .Case(this.close, _in_state(State.BOUGHT_BACK, State.WRITTEN_OFF))
+                     .Case(this.settle, this.is_paid)
+                     .Default(this.collect))
+
+    settle = (flow.View(task_views.settle)
+              .Annotation(title=_("Settle and pay the rebate"))
+              .Permission("inbox.record_receipts", obj=_lender_of)
+              .Next(this.close))
+
+    close = flow.Function(this.close_file).Next(this.end)
+
+    end = flow.End()
+
+    def start_process(self, activation, financing: FactoringFinancing):
+        process = activation.process
+        process.artifact_content_type = ContentType.objects.get_for_model(FactoringFinancing)
+        process.artifact_object_id = financing.pk
+        process.product = financing.facility.product
+        process.reference = financing.reference
+        process.applicant = financing.supplier
+        process.counterparty = financing.debtor
+        process.currency = financing.currency
+        process.amount = financing.advance_amount
+        process.due_date = financing.due_date
+        return process
+
+    def is_paid(self, activation) -> bool:
+        financing = _financing(activation)
+        return financing.state in (State.DISBURSED, State.OVERDUE) and financing.lender_owed == 0
+
+    def issue_contracts(self, activation):
+        from .services import financing_issue_contracts
+
+        financing_issue_contracts(_financing(activation))
+
+    def close_file(self, activation):
+        from .settlement import financing_close
+
+        financing_close(financing=_financing(activation), acting_user=None)

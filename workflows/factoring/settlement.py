@@ -1,0 +1,464 @@
+"""Money of a factoring financing after approval: disbursement, receipts, penalty, settlement, write-off.
+
+Every movement is one ledger entry under an idempotency key derived from the financing and
+the event, so a pressed-twice button or a retried task posts nothing the second time. The
+financing's running balances change under its row lock, in the same transaction as the entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scf.audit.services import audit_record
+from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
+from scf.facilities.services import facility_consume, facility_restore
+from scf.ledger.models import Account
+from scf.ledger.services import Line, account_for, ledger_post
+from scf.money import DayCount, round_money
+from scf.parties.models import Organization, StaffGroup, User
+
+from .models import FactoringFinancing, Receipt
+
+ZERO = Decimal("0.00")
+P = Account.Purpose
+State = FactoringFinancing.State
+
+
+def _house(purpose: str, currency: str) -> Account:
+    return account_for(owner=None, purpose=purpose, currency=currency)
+
+
+def _party(owner: Organization, purpose: str, currency: str) -> Account:
+    return account_for(owner=owner, purpose=purpose, currency=currency)
+
+
+def _lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
+    """Return ledger lines, leaving out zero amounts (a zero posting says nothing)."""
+    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
+
+
+def _lock(financing: FactoringFinancing) -> FactoringFinancing:
+    return FactoringFinancing.objects.select_for_update().select_related("facility", "supplier", "debtor",
+                                                                         "lender").get(pk=financing.pk)
+
+
+def _require_group(user: User, *groups: str, action: str) -> None:
+    if not (user.is_superuser or set(groups) & user.staff_groups()):
+        raise ActionNotPermitted(_("Only %(groups)s may %(action)s.")
+                                 % {"groups": ", ".join(str(StaffGroup(g).label) for g in groups), "action": action})
+
+
+def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str = "") -> None:
+    transition = getattr(financing, name)
+    from django_fsm import can_proceed
+
+    if not can_proceed(transition):
+        raise IllegalTransition(
+            _("Financing %(ref)s is %(state)s; it cannot be %(action)s now.")
+            % {"ref": financing.reference, "state": financing.get_state_display(), "action": name.replace("_", " ")}
+        )
+    transition(by=user, note=note)
+
+
+def _complete(node_name: str, financing: FactoringFinancing, user: User | None) -> None:
+    """Complete the flow's open task for this step, when the work was done outside it."""
+    from workflows.inbox.services import complete_open_task
+
+    from .flows import FactoringFlow
+
+    complete_open_task(financing, getattr(FactoringFlow, node_name), user)
+
+
+# --- disbursement ---------------------------------------------------------------------------
+
+@transaction.atomic
+def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
+                       on: datetime.date | None = None) -> FactoringFinancing:
+    """Pay the net advance to the supplier: one entry, the facility's reservation drawn.
+
+    Pressing it again after it was done changes nothing and answers the disbursed financing.
+    """
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("disburse"))
+    financing = _lock(financing)
+    if financing.state != State.SIGNED:
+        if financing.disbursed_on is not None:
+            return financing
+        raise IllegalTransition(
+            _("Financing %(ref)s is %(state)s: it is disbursed only once every party has signed.")
+            % {"ref": financing.reference, "state": financing.get_state_display()}
+        )
+    currency = financing.currency
+    a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
+    arrears = financing.interest_mode == "arrears"
+    supplier = financing.supplier
+    lines = _lines(
+        (_party(supplier, P.ADVANCES, currency), a),
+        (_party(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
+        (_house(P.LENDER_FUNDING, currency), -financing.net_disbursement),
+        (_house(P.INTEREST_INCOME, currency), -i),
+        (_house(P.FEE_INCOME, currency), -f),
+    )
+    on = on or timezone.localdate()
+    ledger_post(idempotency_key=f"factoring:{financing.reference}:disbursement", lines=lines,
+                description=_("Disbursement of %(ref)s to %(supplier)s")
+                % {"ref": financing.reference, "supplier": supplier.legal_name},
+                acting_user=acting_user, value_date=on)
+    facility_consume(facility=financing.facility, reference=financing.reference, acting_user=acting_user)
+    _fire(financing, "disburse", acting_user)
+    financing.disbursed_on = on
+    financing.advance_outstanding = a
+    financing.interest_outstanding = i if arrears else ZERO
+    financing.save()
+    _complete("disburse", financing, acting_user)
+    return financing
+
+
+# --- penalty interest -----------------------------------------------------------------------
+
+def overdue_from(financing: FactoringFinancing) -> datetime.date:
+    """Return the first overdue day: the day after the grace days that follow the due date."""
+    return financing.due_date + datetime.timedelta(days=financing.facility.grace_days + 1)
+
+
+def penalty_exact(financing: FactoringFinancing, to_date: datetime.date) -> Decimal:
+    """Return the exact (unrounded) penalty interest for the overdue days before `to_date`.
+
+    Each day's unpaid advance is the advance less what receipts dated on or before that day
+    repaid of it (the day of payment carries no interest: start inclusive, end exclusive).
+    """
+    start = overdue_from(financing)
+    if to_date <= start:
+        return Decimal("0")
+    repayments = sorted(financing.receipts.filter(applied_advance__gt=0, value_date__lt=to_date)
+                        .values_list("value_date", "applied_advance"))
+    basis = DayCount(financing.day_count).basis
+    with localcontext() as ctx:
+        ctx.prec = 50
+        daily_rate = financing.annual_rate * financing.facility.penalty_multiplier / basis
+        total = Decimal("0")
+        unpaid = financing.advance_amount
+        cursor = start
+        # Walk the overdue period in stretches of constant unpaid advance.
+        for paid_on, paid in repayments + [(to_date, ZERO)]:
+            if paid_on > cursor:
+                stretch_end = min(paid_on, to_date)
+                total += unpaid * daily_rate * (stretch_end - cursor).days
+                cursor = stretch_end
+            unpaid -= paid
+            if cursor >= to_date:
+                break
+        return total
+
+
+def _accrue_penalty(financing: FactoringFinancing, to_date: datetime.date, acting_user: User | None) -> Decimal:
+    """Post round(exact accrual to date) minus what is already posted; return what was posted."""
+    due = round_money(penalty_exact(financing, to_date)) - financing.penalty_accrued
+    if due <= 0:
+        return ZERO
+    currency = financing.currency
+    ledger_post(
+        idempotency_key=f"factoring:{financing.reference}:penalty:{to_date.isoformat()}",
+        lines=_lines((_party(financing.supplier, P.PENALTY_RECEIVABLE, currency), due),
+                     (_house(P.PENALTY_INCOME, currency), -due)),
+        description=_("Penalty interest on %(ref)s to %(date)s") % {"ref": financing.reference, "date": to_date},
+        acting_user=acting_user, value_date=to_date,
+    )
+    financing.penalty_accrued += due
+    financing.penalty_outstanding += due
+    financing.penalty_accrued_to = to_date
+    financing.save(update_fields=["penalty_accrued", "penalty_outstanding", "penalty_accrued_to"])
+    return due
+
+
+@transaction.atomic
+def financing_accrue_penalty(*, financing: FactoringFinancing, on: datetime.date) -> Decimal:
+    """Bring the posted penalty interest up to the exact accrual for the days before `on`."""
+    financing = _lock(financing)
+    if financing.state not in (State.OVERDUE, State.RECOURSE_CLAIMED) or financing.advance_outstanding <= 0:
+        return ZERO
+    return _accrue_penalty(financing, on, None)
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Allocation:
+    penalty: Decimal
+    interest: Decimal
+    fees: Decimal
+    advance: Decimal
+    rebate: Decimal
+    suspense: Decimal
+
+
+def allocate(amount: Decimal, *, penalty: Decimal, interest: Decimal, fees: Decimal, advance: Decimal,
+             rebate_room: Decimal) -> Allocation:
+    """Apply a payment in order: penalty, interest, fees, advance; then the rebate; the rest waits in suspense."""
+    parts = []
+    left = amount
+    for owed in (penalty, interest, fees, advance, rebate_room):
+        take = min(left, max(owed, ZERO))
+        parts.append(take)
+        left -= take
+    return Allocation(*parts, suspense=left)
+
+
+def _existing_receipt(bank_reference: str, amount: Decimal, financing: FactoringFinancing | None) -> Receipt | None:
+    receipt = Receipt.objects.filter(bank_reference=bank_reference).first()
+    if receipt is None:
+        return None
+    if receipt.amount != amount or (financing is not None and receipt.financing_id not in (None, financing.pk)):
+        raise IdempotencyConflict(
+            _("Bank reference %(ref)s was already recorded for %(amount)s; nothing was recorded.")
+            % {"ref": bank_reference, "amount": f"{receipt.amount:,}"}
+        )
+    return receipt
+
+
+def _clean_receipt_input(amount, value_date, bank_reference: str) -> tuple[Decimal, str]:
+    errors = {}
+    bank_reference = (bank_reference or "").strip()
+    if not bank_reference:
+        errors["bank_reference"] = _("Enter the bank's reference for the payment.")
+    if amount is None or amount <= 0:
+        errors["amount"] = _("The amount must be greater than zero.")
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = _("Amounts are recorded to the cent.")
+    if value_date is None:
+        errors["value_date"] = _("Enter the value date.")
+    elif value_date > timezone.localdate():
+        errors["value_date"] = _("The value date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    return amount, bank_reference
+
+
+def _apply_to_financing(financing: FactoringFinancing, amount: Decimal, *, kind: str, value_date: datetime.date,
+                        acting_user: User | None) -> Allocation:
+    """Accrue penalty to the value date, then split `amount` by the waterfall and update the balances."""
+    if financing.state in (State.OVERDUE, State.RECOURSE_CLAIMED) and financing.advance_outstanding > 0:
+        _accrue_penalty(financing, value_date, acting_user)
+    rebate_room = financing.collectable_from_debtor if kind == Receipt.Kind.DEBTOR_PAYMENT else ZERO
+    allocation = allocate(amount, penalty=financing.penalty_outstanding, interest=financing.interest_outstanding,
+                          fees=financing.fees_outstanding, advance=financing.advance_outstanding,
+                          rebate_room=max(rebate_room - financing.lender_owed, ZERO))
+    financing.penalty_outstanding -= allocation.penalty
+    financing.interest_outstanding -= allocation.interest
+    financing.fees_outstanding -= allocation.fees
+    financing.advance_outstanding -= allocation.advance
+    financing.rebate_due += allocation.rebate
+    if kind == Receipt.Kind.DEBTOR_PAYMENT:
+        financing.collected_amount += amount - allocation.suspense
+    return allocation
+
+
+def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decimal, a: Allocation) -> list[Line]:
+    currency, supplier = financing.currency, financing.supplier
+    return _lines(
+        (debit, amount),
+        (_party(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
+        (_party(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
+        (_party(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
+        (_party(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
+        (_house(P.SUSPENSE, currency), -a.suspense),
+    )
+
+
+@transaction.atomic
+def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date, bank_reference: str,
+                   acting_user: User, payer: Organization | None = None) -> Receipt:
+    """Record money received for a financing and apply it by the waterfall of DESIGN §5.
+
+    The debtor's payment goes to penalty interest, arrears interest, fees and the advance, then
+    to the supplier's rebate up to the confirmed amount; the supplier's buy-back after a
+    recourse claim covers what the lender is owed. More than that waits in suspense. The same
+    bank reference recorded again answers the first receipt and posts nothing.
+    """
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"))
+    amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
+    existing = _existing_receipt(bank_reference, amount, financing)
+    if existing is not None:
+        return existing
+    financing = _lock(financing)
+    if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
+        raise IllegalTransition(_("Financing %(ref)s is %(state)s: it takes no receipts.")
+                                % {"ref": financing.reference, "state": financing.get_state_display()})
+    if value_date < financing.disbursed_on:
+        raise ValidationError({"value_date": _("The value date is before the disbursement on %(date)s.")
+                               % {"date": financing.disbursed_on}})
+    if financing.penalty_accrued_to and value_date < financing.penalty_accrued_to:
+        raise ValidationError({"value_date": _(
+            "Penalty interest is already posted to %(date)s; a receipt dated earlier needs a correcting entry "
+            "by the back office.") % {"date": financing.penalty_accrued_to}})
+    kind = Receipt.Kind.BUY_BACK if financing.state == State.RECOURSE_CLAIMED else Receipt.Kind.DEBTOR_PAYMENT
+    payer = payer or (financing.supplier if kind == Receipt.Kind.BUY_BACK else financing.debtor)
+    allocation = _apply_to_financing(financing, amount, kind=kind, value_date=value_date, acting_user=acting_user)
+    currency = financing.currency
+    entry = ledger_post(
+        idempotency_key=f"factoring:{financing.reference}:receipt:{bank_reference}",
+        lines=_receipt_lines(financing, _house(P.DEBTOR_COLLECTION, currency), amount, allocation),
+        description=_("Receipt %(bank)s from %(payer)s for %(ref)s")
+        % {"bank": bank_reference, "payer": payer.legal_name, "ref": financing.reference},
+        acting_user=acting_user, value_date=value_date,
+    )
+    receipt = Receipt.objects.create(
+        financing=financing, kind=kind, payer=payer, payer_name=payer.legal_name, bank_reference=bank_reference,
+        value_date=value_date, currency=currency, amount=amount, applied_penalty=allocation.penalty,
+        applied_interest=allocation.interest, applied_fees=allocation.fees, applied_advance=allocation.advance,
+        rebate=allocation.rebate, suspense=allocation.suspense, entry=entry, recorded_by=acting_user,
+        status=Receipt.Status.SUSPENSE if allocation.suspense else Receipt.Status.APPLIED,
+    )
+    if allocation.advance:
+        facility_restore(facility=financing.facility, amount=allocation.advance,
+                         reference=f"{financing.reference}:{bank_reference}", acting_user=acting_user)
+    if kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0:
+        _fire(financing, "bought_back", acting_user, note=_("bought back by %(s)s") % {"s": financing.supplier})
+    financing.save()
+    audit_record(action="factoring.receipt.record", target=financing, actor=acting_user,
+                 note=f"{bank_reference} {currency} {amount} → penalty {allocation.penalty}, interest "
+                      f"{allocation.interest}, fees {allocation.fees}, advance {allocation.advance}, rebate "
+                      f"{allocation.rebate}, suspense {allocation.suspense}")
+    _complete("collect", financing, acting_user)
+    return receipt
+
+
+@transaction.atomic
+def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank_reference: str, payer_name: str,
+                             acting_user: User, currency: str = "CNY") -> Receipt:
+    """Record money that matches no financing: it waits in suspense, never kept or dropped."""
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"))
+    amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
+    existing = _existing_receipt(bank_reference, amount, None)
+    if existing is not None:
+        return existing
+    entry = ledger_post(
+        idempotency_key=f"receipt:{bank_reference}",
+        lines=_lines((_house(P.DEBTOR_COLLECTION, currency), amount), (_house(P.SUSPENSE, currency), -amount)),
+        description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
+        acting_user=acting_user, value_date=value_date,
+    )
+    return Receipt.objects.create(
+        kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
+        bank_reference=bank_reference, value_date=value_date, currency=currency, amount=amount, suspense=amount,
+        entry=entry, recorded_by=acting_user,
+    )
+
+
+@transaction.atomic
+def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
+    """Pay back what a receipt left in suspense to whoever paid it."""
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("return money in suspense"))
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if receipt.status == Receipt.Status.RETURNED:
+        return receipt
+    if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:
+        raise IllegalTransition(_("Nothing of receipt %(ref)s is in suspense.") % {"ref": receipt.bank_reference})
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the money is returned.")})
+    currency = receipt.currency
+    ledger_post(
+        idempotency_key=f"receipt:{receipt.bank_reference}:return",
+        lines=_lines((_house(P.SUSPENSE, currency), receipt.suspense),
+                     (_house(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
+        description=_("Return of %(amount)s in suspense from receipt %(bank)s: %(note)s")
+        % {"amount": receipt.suspense, "bank": receipt.bank_reference, "note": note},
+        acting_user=acting_user,
+    )
+    receipt.status = Receipt.Status.RETURNED
+    receipt.save(update_fields=["status"])
+    audit_record(action="factoring.receipt.return", target=receipt, actor=acting_user, note=note)
+    return receipt
+
+
+# --- settlement, write-off, close ---------------------------------------------------------
+
+@transaction.atomic
+def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
+    """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("settle"))
+    financing = _lock(financing)
+    if financing.state in (State.SETTLED, State.CLOSED):
+        return financing
+    if financing.state not in (State.DISBURSED, State.OVERDUE):
+        raise IllegalTransition(_("Financing %(ref)s is %(state)s: it cannot be settled.")
+                                % {"ref": financing.reference, "state": financing.get_state_display()})
+    if financing.lender_owed > 0:
+        raise IllegalTransition(
+            _("%(owed)s is still owed on %(ref)s; record the payment first.")
+            % {"owed": f"{financing.currency} {financing.lender_owed:,}", "ref": financing.reference}
+        )
+    rebate = financing.rebate_due - financing.rebate_paid
+    if rebate:
+        currency = financing.currency
+        ledger_post(
+            idempotency_key=f"factoring:{financing.reference}:rebate",
+            lines=_lines((_party(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
+                         (_house(P.DEBTOR_COLLECTION, currency), -rebate)),
+            description=_("Rebate of %(ref)s paid to %(supplier)s")
+            % {"ref": financing.reference, "supplier": financing.supplier.legal_name},
+            acting_user=acting_user,
+        )
+        financing.rebate_paid += rebate
+    _fire(financing, "settle", acting_user)
+    for receivable in financing.receivables.select_for_update().filter(state="financed"):
+        receivable.settle(by=acting_user, note=financing.reference)
+        receivable.save()
+    financing.save()
+    _complete("settle", financing, acting_user)
+    return financing
+
+
+@transaction.atomic
+def financing_write_off(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
+    """Recognise the loss of what is still owed: the lender bears it."""
+    _require_group(acting_user, StaffGroup.RISK_MANAGER, StaffGroup.CREDIT_COMMITTEE, action=_("write off"))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the financing is written off.")})
+    financing = _lock(financing)
+    if financing.state in (State.WRITTEN_OFF, State.CLOSED):
+        return financing
+    today = timezone.localdate()
+    if financing.state == State.OVERDUE and financing.with_recourse:
+        raise IllegalTransition(_("%(ref)s is with recourse: claim the buy-back from the supplier before writing "
+                                  "it off.") % {"ref": financing.reference})
+    if financing.state in (State.OVERDUE, State.RECOURSE_CLAIMED):
+        _accrue_penalty(financing, today, acting_user)
+    _fire(financing, "write_off", acting_user, note=note)
+    currency, supplier = financing.currency, financing.supplier
+    total = financing.lender_owed
+    ledger_post(
+        idempotency_key=f"factoring:{financing.reference}:write-off",
+        lines=_lines((_house(P.LOSS, currency), total),
+                     (_party(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
+                     (_party(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
+                     (_party(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
+                                                                 + financing.advance_outstanding))),
+        description=_("Write-off of %(ref)s: %(note)s") % {"ref": financing.reference, "note": note},
+        acting_user=acting_user,
+    )
+    if financing.advance_outstanding:
+        facility_restore(facility=financing.facility, amount=financing.advance_outstanding,
+                         reference=f"{financing.reference}:write-off", acting_user=acting_user)
+    financing.written_off_amount = total
+    financing.penalty_outstanding = financing.interest_outstanding = ZERO
+    financing.fees_outstanding = financing.advance_outstanding = ZERO
+    financing.save()
+    _complete("collect", financing, acting_user)
+    return financing
+
+
+def financing_close(*, financing: FactoringFinancing, acting_user: User | None) -> FactoringFinancing:
+    """Close a settled, bought-back or written-off file."""
+    financing = _lock(financing)
+    if financing.state == State.CLOSED:
+        return financing
+    _fire(financing, "close", acting_user)
+    financing.save()
+    return financing

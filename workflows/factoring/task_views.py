@@ -1,0 +1,268 @@
+"""The task pages of the factoring flow: the case beside the form that completes the step.
+
+The inbox finds the task and checks that the user may act on it; each view here parses its
+form, calls one service (which fires the FSM transition and completes the task) and shows
+the case again with the errors when the input is refused.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from documents.models import Document
+from documents.services import document_sign
+from scf.audit.services import history_for
+from scf.core.exceptions import DomainError
+from workflows.approval.models import ApprovalDecision
+
+from .models import FactoringFinancing, Receivable
+
+
+def _financing(task) -> FactoringFinancing:
+    return (FactoringFinancing.objects.select_related("facility", "supplier", "debtor", "lender", "approval_case")
+            .get(pk=task.process.artifact_object_id))
+
+
+def _documents(financing: FactoringFinancing):
+    return (Document.objects.filter(content_type=ContentType.objects.get_for_model(FactoringFinancing),
+                                    object_id=financing.pk)
+            .exclude(state=Document.State.SUPERSEDED).order_by("kind", "language", "-version"))
+
+
+def _render(request, task, template: str, financing: FactoringFinancing, status: int = 200, **extra):
+    case = task.process.coerced
+    context = {
+        "task": task, "case": case, "financing": financing,
+        "receivables": financing.receivables.order_by("due_date", "invoice_number"),
+        "documents": _documents(financing),
+        "facility": financing.facility,
+        "decisions": (ApprovalDecision.objects.filter(case=financing.approval_case).select_related("approver")
+                      if financing.approval_case_id else []),
+        "receipts": financing.receipts.all(),
+        "history": history_for(financing),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+def _apply_errors(form: forms.Form, error: Exception) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    elif isinstance(error, DomainError):
+        form.add_error(None, error.message)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
+def _done(request, message: str):
+    messages.success(request, message)
+    return redirect("inbox:list")
+
+
+# --- the debtor's confirmation --------------------------------------------------------------
+
+class ConfirmRowForm(forms.Form):
+    DECISIONS = [("confirm", gettext_lazy("Confirm")), ("dispute", gettext_lazy("Dispute"))]
+    decision = forms.ChoiceField(label=gettext_lazy("Answer"), choices=DECISIONS, initial="confirm")
+    amount = forms.DecimalField(label=gettext_lazy("Confirmed amount"), max_digits=20, decimal_places=2,
+                                required=False)
+    note = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=500)
+
+
+def confirm(request, task):
+    from .services import receivable_confirm, receivable_dispute
+
+    financing = _financing(task)
+    pending = list(financing.receivables.filter(state=Receivable.State.SUBMITTED).order_by("due_date", "pk"))
+    rows = [(r, ConfirmRowForm(request.POST or None, prefix=f"r{r.pk}", initial={"amount": r.face_amount}))
+            for r in pending]
+    if request.method == "POST" and all(form.is_valid() for _r, form in rows):
+        try:
+            with transaction.atomic():
+                for receivable, form in rows:
+                    data = form.cleaned_data
+                    try:
+                        if data["decision"] == "dispute":
+                            receivable_dispute(receivable=receivable, note=data["note"], acting_user=request.user)
+                        else:
+                            receivable_confirm(receivable=receivable, amount=data["amount"], note=data["note"],
+                                               acting_user=request.user)
+                    except (ValidationError, DomainError) as error:
+                        _apply_errors(form, error)
+                        raise
+        except (ValidationError, DomainError):
+            pass
+        else:
+            return _done(request, _("Your answer on %(ref)s was recorded.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/confirm.html", financing, status, rows=rows)
+
+
+# --- credit review --------------------------------------------------------------------------
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), choices=ApprovalDecision.Decision.choices,
+                                 widget=forms.RadioSelect)
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, widget=forms.Textarea, max_length=2000,
+                              help_text=gettext_lazy("Required to reject or return."))
+
+
+def review(request, task):
+    from workflows.approval.services import approval_next_group
+
+    from .services import financing_review_decide
+
+    financing = _financing(task)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            financing_review_decide(financing=financing, approver=request.user,
+                                    decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"])
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, _("Your decision on %(ref)s was recorded.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/review.html", financing, status, form=form,
+                   next_group=approval_next_group(financing.approval_case) if financing.approval_case else None)
+
+
+# --- revision by the supplier -----------------------------------------------------------------
+
+class ReviseForm(forms.Form):
+    ACTIONS = [("resubmit", gettext_lazy("Resubmit")), ("cancel", gettext_lazy("Withdraw the request"))]
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS, widget=forms.RadioSelect,
+                               initial="resubmit")
+    value_date = forms.DateField(label=gettext_lazy("New value date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea, max_length=1000)
+
+
+def revise(request, task):
+    from .services import financing_cancel, financing_resubmit
+
+    financing = _financing(task)
+    form = ReviseForm(request.POST or None, initial={"value_date": max(financing.value_date, timezone.localdate())})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "cancel":
+                financing_cancel(financing=financing, acting_user=request.user, note=data["note"])
+            else:
+                financing_resubmit(financing=financing, acting_user=request.user, value_date=data["value_date"])
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, _("%(ref)s was updated.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/revise.html", financing, status, form=form)
+
+
+# --- signing --------------------------------------------------------------------------------
+
+class SignAllForm(forms.Form):
+    password = forms.CharField(label=gettext_lazy("Your password"), strip=False, widget=forms.PasswordInput,
+                               help_text=gettext_lazy("Re-enter your password to sign."))
+
+
+def sign(request, task):
+    financing = _financing(task)
+    organization = task.owner_permission_obj
+    to_sign = [d for d in _documents(financing).filter(document_parties__organization=organization,
+                                                       document_parties__must_sign=True)
+               if not d.signatures.filter(organization=organization).exists()]
+    not_ready = [d for d in to_sign if d.state != Document.State.ISSUED]
+    form = SignAllForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not_ready:
+            form.add_error(None, _("The documents are still being prepared; try again in a moment."))
+        else:
+            try:
+                with transaction.atomic():
+                    for document in to_sign:
+                        document_sign(document=document, organization=organization, signer=request.user,
+                                      password=form.cleaned_data["password"],
+                                      ip_address=request.META.get("REMOTE_ADDR"),
+                                      user_agent=request.META.get("HTTP_USER_AGENT", ""))
+            except DomainError as error:
+                form.add_error("password" if error.code == "wrong_password" else None, error.message)
+            else:
+                return _done(request, _("Signed %(count)d documents for %(org)s.")
+                             % {"count": len(to_sign), "org": organization.legal_name})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/sign.html", financing, status, form=form, to_sign=to_sign,
+                   not_ready=not_ready, organization=organization)
+
+
+# --- operations -----------------------------------------------------------------------------
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=gettext_lazy("I have checked the details above"), required=True)
+
+
+def disburse(request, task):
+    from .settlement import financing_disburse
+
+    financing = _financing(task)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            financing_disburse(financing=financing, acting_user=request.user)
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, _("%(ref)s disbursed.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/disburse.html", financing, status, form=form)
+
+
+class ReceiptForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    value_date = forms.DateField(label=gettext_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+    bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
+
+
+def collect(request, task):
+    from .settlement import receipt_record
+
+    financing = _financing(task)
+    form = ReceiptForm(request.POST or None,
+                       initial={"value_date": timezone.localdate(), "amount": financing.collectable_from_debtor})
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt_record(financing=financing, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, _("Receipt recorded on %(ref)s.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/collect.html", financing, status, form=form)
+
+
+def settle(request, task):
+    from .settlement import financing_settle
+
+    financing = _financing(task)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            financing_settle(financing=financing, acting_user=request.user)
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, _("%(ref)s settled and closed.") % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, "factoring/tasks/settle.html", financing, status, form=form,
+                   rebate=financing.rebate_due - financing.rebate_paid)

@@ -1,0 +1,80 @@
+"""Complete flow tasks from the services that do the work, under the flow's process lock."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.parties.models import User
+
+from .assignment import can_act
+from .models import CaseProcess
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def process_for(obj) -> CaseProcess | None:
+    """Return the flow process whose artifact is `obj`, if one was started."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return CaseProcess.objects.filter(artifact_content_type=ContentType.objects.get_for_model(type(obj)),
+                                      artifact_object_id=obj.pk).order_by("-pk").first()
+
+
+def open_task(process: CaseProcess | None, node) -> Task | None:
+    """Return the process's open task of this flow node, if any."""
+    if process is None:
+        return None
+    return Task.objects.filter(process=process, flow_task=node, status__in=OPEN).order_by("pk").first()
+
+
+def task_complete(*, task: Task, user: User | None, check: bool = True) -> None:
+    """Finish a human task and let the flow move on; the caller has already done the work.
+
+    `check` asks whether the user may act on the task; services that already checked the
+    business rule for the user (or that run for the system) pass False.
+    """
+    if check and (user is None or not can_act(user, task)):
+        raise ActionNotPermitted(_("This task is not yours to complete."))
+    with task.activation() as activation:
+        if activation.status not in OPEN:
+            raise IllegalTransition(_("This task is already %(status)s.") % {"status": task.get_status_display()})
+        if activation.status == STATUS.NEW:
+            if user is not None and user.is_authenticated:
+                activation.assign(user)
+            else:
+                activation.task.status = STATUS.ASSIGNED
+        if activation.status == STATUS.ASSIGNED:
+            activation.start(None)
+        activation.execute()
+
+
+def complete_open_task(obj, node, user: User | None, check: bool = False) -> bool:
+    """Complete the open task of `node` on `obj`'s process, when there is one; return whether one was."""
+    task = open_task(process_for(obj), node)
+    if task is None:
+        return False
+    task_complete(task=task, user=user, check=check)
+    return True
+
+
+def process_sync(obj, **fields) -> None:
+    """Copy the case's inbox columns (amount, due date, ...) after the business object changed."""
+    process = process_for(obj)
+    if process is not None:
+        CaseProcess.objects.filter(pk=process.pk).update(**fields)
+
+
+def process_cancel(obj) -> None:
+    """End the flow of a withdrawn case: its open tasks leave every inbox."""
+    from django.utils import timezone
+    from viewflow.workflow.status import PROCESS
+
+    process = process_for(obj)
+    if process is None or process.status in (PROCESS.DONE, PROCESS.CANCELED):
+        return
+    with process.flow_class.lock(process.pk):
+        Task.objects.filter(process=process, status__in=OPEN).update(status=STATUS.CANCELED, finished=timezone.now())
+        CaseProcess.objects.filter(pk=process.pk).update(status=PROCESS.CANCELED, finished=timezone.now())
