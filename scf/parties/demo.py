@@ -191,7 +191,8 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
         facility.refresh_from_db()
     seed_factoring_demo(supplier=organizations["supplier1"], debtor=organizations["core1"], lender=lender,
                         facility=facility, supplier_user=User.objects.get(username="supplier1"),
-                        debtor_user=User.objects.get(username="core1"), officer=staff["officer"])
+                        debtor_user=User.objects.get(username="core1"), officer=staff["officer"],
+                        risk=staff["risk"], ops=staff["ops"], password=password)
     if not CreditFacility.objects.filter(obligor=organizations["dist2"], product=Product.PLEDGE).exists():
         facility_services.facility_create(
             lender=lender, obligor=organizations["dist2"], product=Product.PLEDGE, limit_amount=Decimal("4000000.00"),

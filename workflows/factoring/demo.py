@@ -1,14 +1,25 @@
-"""Demo factoring case: three receivables of supplier1 on core1, confirmed and approved for financing."""
+"""Demo factoring cases, made through the same services the pages call.
+
+- FF-…: supplier1 asks to finance three invoices on core1; core1 confirms one of them for less
+  than face; the credit officer and the risk manager approve; the contracts wait for signing.
+- A second case of supplier1, disbursed 130 days ago and unpaid 40 days after its due date:
+  overdue, penalty interest accrued, and the buy-back claimed from the supplier; operations
+  can record the buy-back payment.
+"""
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
-from .calculations import factoring_quote
-from .models import FactoringFinancing, Receivable
+from documents.models import Document
+from documents.services import document_finalize, document_issue, document_sign
+
+from . import jobs, services, settlement
+from .models import FactoringFinancing
 
 INVOICES = [
     # invoice number, issued days ago, face, confirmed
@@ -16,46 +27,75 @@ INVOICES = [
     ("INV-2026-0822", 15, Decimal("380000.00"), Decimal("360000.00")),
     ("INV-2026-0901", 5, Decimal("620500.50"), Decimal("620500.50")),
 ]
+RECOURSE_INVOICE = ("INV-2026-0612", Decimal("300000.00"))
 
 
-def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, debtor_user, officer) -> None:
-    """Create the demo financing once (idempotent)."""
+def _receivables(supplier, debtor, supplier_user, invoices, due):
+    today = timezone.localdate()
+    return [services.receivable_create(supplier=supplier, debtor=debtor, invoice_number=number,
+                                       issue_date=today - datetime.timedelta(days=age), due_date=due,
+                                       face_amount=face, acting_user=supplier_user)
+            for number, age, face, _confirmed in invoices]
+
+
+def _confirm_all(financing, debtor_user, confirmed: dict) -> None:
+    for receivable in financing.receivables.order_by("pk"):
+        amount = confirmed[receivable.invoice_number]
+        note = "" if amount == receivable.face_amount else "20,000.00 withheld for a quality claim on lot 7."
+        services.receivable_confirm(receivable=receivable, amount=amount, note=note, acting_user=debtor_user)
+
+
+def _approve(financing, approvers) -> FactoringFinancing:
+    for approver in approvers:
+        financing.refresh_from_db()
+        if financing.state != FactoringFinancing.State.UNDER_REVIEW:
+            break
+        services.financing_review_decide(financing=financing, approver=approver, decision="approve",
+                                         comment="Demo: within appetite; debtor rated A.")
+    financing.refresh_from_db()
+    return financing
+
+
+def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, debtor_user, officer, risk, ops,
+                        password: str) -> None:
+    """Create the demo cases once (idempotent)."""
     if FactoringFinancing.objects.filter(supplier=supplier, debtor=debtor).exists():
         return
     today = timezone.localdate()
-    due = today + datetime.timedelta(days=120)
-    receivables = []
-    for number, age, face, confirmed in INVOICES:
-        receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=number,
-                                issue_date=today - datetime.timedelta(days=age), due_date=due, face_amount=face,
-                                created_by=supplier_user)
-        receivable.save()
-        receivable.submit(by=supplier_user)
-        receivable.save()
-        note = "" if confirmed == face else "20,000.00 withheld for a quality claim on lot 7."
-        receivable.confirm(by=debtor_user, amount=confirmed, note=note)
-        receivable.save()
-        receivables.append(receivable)
-    confirmed_total = sum(r.confirmed_amount for r in receivables)
-    quote = factoring_quote(
-        confirmed_amount=confirmed_total, advance_rate=facility.advance_rate, annual_rate=facility.annual_rate,
-        fee_rate=facility.fee_rate, value_date=today, due_date=due, day_count=facility.day_count,
-        interest_mode=facility.interest_mode, max_tenor_days=facility.max_tenor_days,
-    )
-    financing = FactoringFinancing.objects.create(
-        reference=f"FF-{today.year}-00001", facility=facility, supplier=supplier, debtor=debtor, lender=lender,
-        currency=facility.currency, confirmed_amount=confirmed_total, advance_rate=facility.advance_rate,
-        annual_rate=facility.annual_rate, fee_rate=facility.fee_rate, day_count=facility.day_count,
-        interest_mode=facility.interest_mode, value_date=today, due_date=due, advance_amount=quote.advance,
-        tenor_days=quote.tenor_days, interest_amount=quote.interest, fee_amount=quote.fee,
-        net_disbursement=quote.net_disbursement, all_in_rate=quote.all_in_rate, with_recourse=facility.with_recourse,
-        prepared_by=supplier_user,
-    )
-    financing.receivables.set(receivables)
-    for receivable in receivables:
-        receivable.finance(by=supplier_user)
-        receivable.save()
-    financing.submit(by=supplier_user)
-    financing.save()
-    financing.approve(by=officer, note="Demo: approved within the credit officer's authority.")
-    financing.save()
+    with transaction.atomic():
+        receivables = _receivables(supplier, debtor, supplier_user, INVOICES, today + datetime.timedelta(days=120))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
+                                                      acting_user=supplier_user)
+        _confirm_all(financing, debtor_user, {number: confirmed for number, _a, _f, confirmed in INVOICES})
+    _approve(financing, [officer, risk])
+    _seed_recourse_case(supplier=supplier, debtor=debtor, lender=lender, supplier_user=supplier_user,
+                        debtor_user=debtor_user, officer=officer, risk=risk, ops=ops, password=password)
+
+
+def _seed_recourse_case(*, supplier, debtor, lender, supplier_user, debtor_user, officer, risk, ops, password):
+    today = timezone.localdate()
+    number, face = RECOURSE_INVOICE
+    with transaction.atomic():
+        receivables = _receivables(supplier, debtor, supplier_user, [(number, 10, face, face)],
+                                   today + datetime.timedelta(days=90))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
+                                                      acting_user=supplier_user)
+        _confirm_all(financing, debtor_user, {number: face})
+        # The case's history starts 130 days back: 90 days' tenor, due 40 days ago, still unpaid.
+        value_date = today - datetime.timedelta(days=130)
+        due_date = value_date + datetime.timedelta(days=90)
+        FactoringFinancing.objects.filter(pk=financing.pk).update(value_date=value_date, due_date=due_date)
+        financing.receivables.update(issue_date=value_date - datetime.timedelta(days=10), due_date=due_date)
+    financing = _approve(financing, [officer, risk])
+    signers = {supplier.pk: supplier_user, debtor.pk: debtor_user, lender.pk: ops}
+    # The seed runs in one transaction, so the after-commit rendering and sealing are run here.
+    for document in Document.objects.filter(object_id=financing.pk, kind__in=services.CONTRACT_KINDS,
+                                            state=Document.State.DRAFT):
+        document = document_issue(document_id=document.pk)
+        for party in document.document_parties.filter(must_sign=True):
+            document_sign(document=document, organization=party.organization, signer=signers[party.organization_id],
+                          password=password, ip_address="127.0.0.1", user_agent="seed_demo")
+        document_finalize(document_id=document.pk)
+    financing.refresh_from_db()
+    settlement.financing_disburse(financing=financing, acting_user=ops, on=value_date)
+    jobs.factoring_daily(today)

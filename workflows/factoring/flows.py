@@ -115,16 +115,14 @@ class FactoringFlow(flow.Flow):
                .Next(this.after_collect))
 
     after_collect = (flow.Switch()
-                     .Case(this.close, _in_state(State.BOUGHT_BACK, State.WRITTEN_OFF))
+                     .Case(this.end, _in_state(State.CLOSED))
                      .Case(this.settle, this.is_paid)
                      .Default(this.collect))
 
     settle = (flow.View(task_views.settle)
               .Annotation(title=_("Settle and pay the rebate"))
               .Permission("inbox.record_receipts", obj=_lender_of)
-              .Next(this.close))
-
-    close = flow.Function(this.close_file).Next(this.end)
+              .Next(this.end))
 
     end = flow.End()
 
@@ -149,8 +147,3 @@ class FactoringFlow(flow.Flow):
         from .services import financing_issue_contracts
 
         financing_issue_contracts(_financing(activation))
-
-    def close_file(self, activation):
-        from .settlement import financing_close
-
-        financing_close(financing=_financing(activation), acting_user=None)

@@ -283,10 +283,12 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     """
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"))
     amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
+    # Look for the receipt under the financing's lock, so that concurrent retries queue here and
+    # all but the first find it recorded.
+    financing = _lock(financing)
     existing = _existing_receipt(bank_reference, amount, financing)
     if existing is not None:
         return existing
-    financing = _lock(financing)
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it takes no receipts.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
@@ -320,6 +322,7 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
                          reference=f"{financing.reference}:{bank_reference}", acting_user=acting_user)
     if kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0:
         _fire(financing, "bought_back", acting_user, note=_("bought back by %(s)s") % {"s": financing.supplier})
+        _close(financing, acting_user)
     financing.save()
     audit_record(action="factoring.receipt.record", target=financing, actor=acting_user,
                  note=f"{bank_reference} {currency} {amount} → penalty {allocation.penalty}, interest "
@@ -410,6 +413,7 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
     for receivable in financing.receivables.select_for_update().filter(state="financed"):
         receivable.settle(by=acting_user, note=financing.reference)
         receivable.save()
+    _close(financing, acting_user)
     financing.save()
     _complete("settle", financing, acting_user)
     return financing
@@ -449,16 +453,12 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     financing.written_off_amount = total
     financing.penalty_outstanding = financing.interest_outstanding = ZERO
     financing.fees_outstanding = financing.advance_outstanding = ZERO
+    _close(financing, acting_user)
     financing.save()
     _complete("collect", financing, acting_user)
     return financing
 
 
-def financing_close(*, financing: FactoringFinancing, acting_user: User | None) -> FactoringFinancing:
-    """Close a settled, bought-back or written-off file."""
-    financing = _lock(financing)
-    if financing.state == State.CLOSED:
-        return financing
+def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
+    """Close a settled, bought-back or written-off file (the caller saves)."""
     _fire(financing, "close", acting_user)
-    financing.save()
-    return financing
