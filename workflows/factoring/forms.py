@@ -34,3 +34,26 @@ class UploadForm(forms.Form):
                            help_text=_("Columns: debtor_uscc, invoice_number, issue_date, due_date, face_amount, "
                                        "currency (Chinese headers are accepted too)."))
     only_valid = forms.BooleanField(label=_("Import the valid rows even if others have problems"), required=False)
+
+
+class FinancingRequestForm(forms.Form):
+    receivables = forms.MultipleChoiceField(label=_("Invoices to finance"), widget=forms.CheckboxSelectMultiple,
+                                            error_messages={"required": _("Choose at least one invoice.")})
+    value_date = forms.DateField(label=_("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, receivables=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.receivable_rows = list(receivables)
+        self.fields["receivables"].choices = [(str(r.pk), r.invoice_number) for r in self.receivable_rows]
+
+
+class PayableForm(ReceivableForm):
+    """A core enterprise's approved payable: the supplier is the creditor, the core the debtor."""
+
+    supplier = forms.ModelChoiceField(label=_("Supplier (creditor)"), queryset=Organization.objects.none())
+
+    def __init__(self, *args, suppliers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["debtor"]
+        self.fields["supplier"].queryset = suppliers if suppliers is not None else Organization.objects.none()
+        self.order_fields(["supplier"])

@@ -86,37 +86,42 @@ def receivable_create(*, supplier: Organization, debtor: Organization, invoice_n
     holds under concurrency; a refused insert answers DuplicateReceivable (409).
     """
     _require_operator(acting_user, supplier)
-    errors: dict[str, str] = {}
-    if not debtor.is_core:
-        errors["debtor"] = _("%(org)s is not registered as a core enterprise.") % {"org": debtor}
-    if debtor.pk == supplier.pk:
+    errors = {} if debtor.is_core else {
+        "debtor": _("%(org)s is not registered as a core enterprise.") % {"org": debtor}}
+    receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=(invoice_number or "").strip(),
+                            issue_date=issue_date, due_date=due_date, face_amount=face_amount, currency=currency,
+                            created_by=acting_user)
+    return _insert_receivable(receivable, acting_user, errors)
+
+
+def _insert_receivable(receivable: Receivable, acting_user: User, errors: dict[str, str]) -> Receivable:
+    """Validate and insert; the database's unique key turns a concurrent duplicate into a 409."""
+    if receivable.supplier_id == receivable.debtor_id:
         errors["debtor"] = _("A supplier cannot be its own debtor.")
-    if not normalize_invoice_number(invoice_number):
+    if not normalize_invoice_number(receivable.invoice_number):
         errors["invoice_number"] = _("Enter the invoice number.")
-    if due_date < issue_date:
+    if receivable.due_date < receivable.issue_date:
         errors["due_date"] = _("The due date cannot be before the issue date.")
-    if face_amount is None or face_amount <= 0:
+    if receivable.face_amount is None or receivable.face_amount <= 0:
         errors["face_amount"] = _("The face amount must be greater than zero.")
     if errors:
         raise ValidationError(errors)
-    receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=invoice_number.strip(),
-                            issue_date=issue_date, due_date=due_date, face_amount=face_amount, currency=currency,
-                            created_by=acting_user)
     receivable.full_clean(exclude=["state", "invoice_key", "created_by"], validate_unique=False,
                           validate_constraints=False)
+    supplier, debtor = receivable.supplier, receivable.debtor
     try:
         with transaction.atomic():
             receivable.save()
     except IntegrityError:
         if Receivable.objects.filter(debtor=debtor, supplier=supplier,
-                                     invoice_key=receivable.invoice_key).exists():
+                                     invoice_key=normalize_invoice_number(receivable.invoice_number)).exists():
             raise DuplicateReceivable(
                 _("Invoice %(number)s of %(supplier)s on %(debtor)s is already registered.")
-                % {"number": invoice_number, "supplier": supplier, "debtor": debtor}
+                % {"number": receivable.invoice_number, "supplier": supplier, "debtor": debtor}
             ) from None
         raise
     audit_record(action="factoring.receivable.create", target=receivable, actor=acting_user,
-                 note=f"{receivable.invoice_key} {currency} {face_amount}")
+                 note=f"{receivable.invoice_key} {receivable.currency} {receivable.face_amount}")
     return receivable
 
 
@@ -156,7 +161,7 @@ def financing_quote(*, facility: CreditFacility, receivables, value_date: dateti
         raise ValidationError({field: error.message}) from None
 
 
-def _check_request(supplier: Organization, receivables: list[Receivable], value_date) -> None:
+def check_request(supplier: Organization, receivables: list[Receivable], value_date) -> None:
     errors: dict[str, str] = {}
     if not receivables:
         errors["receivables"] = _("Choose at least one receivable to finance.")
@@ -201,7 +206,7 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     """
     _require_operator(acting_user, supplier, _("request financing"))
     receivables = list(Receivable.objects.select_for_update().filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
-    _check_request(supplier, receivables, value_date)
+    check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor
     reverse = all(r.reverse for r in receivables)
     facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
@@ -442,3 +447,31 @@ def financing_party_signed(financing: FactoringFinancing, document: Document, or
             financing.lender_id: FactoringFlow.sign_lender}.get(organization.pk)
     if node is not None:
         complete_open_task(financing, node, signer)
+
+
+# --- reverse factoring ----------------------------------------------------------------------
+
+@transaction.atomic
+def payable_create(*, debtor: Organization, supplier: Organization, invoice_number: str, issue_date: datetime.date,
+                   due_date: datetime.date, face_amount: Decimal, acting_user: User,
+                   currency: str = "CNY") -> Receivable:
+    """Register a core enterprise's approved payable: already confirmed, on the core's own facility.
+
+    The same (debtor, supplier, invoice) key holds as for invoices the supplier enters, so a
+    payable the supplier registered already is refused as a duplicate.
+    """
+    _require_operator(acting_user, debtor, _("register its approved payables"))
+    errors = {}
+    if not debtor.is_core:
+        errors["supplier"] = _("%(org)s is not registered as a core enterprise.") % {"org": debtor}
+    if not supplier.is_supplier:
+        errors["supplier"] = _("%(org)s is not registered as a supplier.") % {"org": supplier}
+    receivable = _insert_receivable(
+        Receivable(supplier=supplier, debtor=debtor, invoice_number=(invoice_number or "").strip(),
+                   issue_date=issue_date, due_date=due_date, face_amount=face_amount, currency=currency,
+                   created_by=acting_user, reverse=True),
+        acting_user, errors)
+    receivable.submit(by=acting_user, note=_("approved payable"))
+    receivable.confirm(by=acting_user, amount=face_amount, note=_("approved payable of the debtor"))
+    receivable.save()
+    return receivable

@@ -6,8 +6,10 @@ app_name = "factoring"
 
 urlpatterns = [
     path("", views.financing_list, name="financing-list"),
+    path("request/", views.financing_request, name="financing-request"),
     path("receivables/", views.receivable_list, name="receivable-list"),
     path("receivables/upload/", views.receivable_upload, name="receivable-upload"),
     path("<int:financing_pk>/", views.financing_detail, name="financing-detail"),
     path("<int:financing_pk>/contracts/", views.financing_generate, name="financing-generate"),
+    path("<int:financing_pk>/write-off/", views.financing_write_off, name="financing-write-off"),
 ]

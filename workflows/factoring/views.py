@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from django.http import Http404
 from scf.parties.models import Organization
 
 from . import services
-from .forms import ReceivableForm, UploadForm
+from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
 from .imports import UploadUnreadable, receivables_import
 from .models import FactoringFinancing, Receivable
 from .selectors import acting_suppliers
@@ -28,7 +29,48 @@ from .selectors import acting_suppliers
 @login_required
 def financing_list(request):
     financings = tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor")
-    return render(request, "factoring/financing_list.html", {"financings": financings[:300]})
+    return render(request, "factoring/financing_list.html", {"financings": financings[:300],
+                                                             "can_request": _own_supplier(request.user) is not None})
+
+
+def _financeable(supplier: Organization):
+    open_states = [s for s in FactoringFinancing.State.values if s not in services.CLOSED_STATES]
+    return (Receivable.objects.filter(supplier=supplier, state__in=[Receivable.State.DRAFT, Receivable.State.SUBMITTED,
+                                                                    Receivable.State.CONFIRMED])
+            .exclude(financings__state__in=open_states).select_related("debtor").order_by("debtor_id", "due_date")[:200])
+
+
+@login_required
+def financing_request(request):
+    """The supplier picks invoices on one debtor, sees the quote, and applies."""
+    supplier = _own_supplier(request.user)
+    if supplier is None:
+        raise Http404
+    candidates = list(_financeable(supplier))
+    form = FinancingRequestForm(request.POST or None, receivables=candidates,
+                                initial={"value_date": timezone.localdate()})
+    quote = facility = None
+    if request.method == "POST" and form.is_valid():
+        chosen = [r for r in candidates if str(r.pk) in form.cleaned_data["receivables"]]
+        value_date = form.cleaned_data["value_date"]
+        try:
+            if request.POST.get("action") == "apply":
+                financing = services.financing_request_create(supplier=supplier, receivables=chosen,
+                                                              value_date=value_date, acting_user=request.user)
+                messages.success(request, _("Financing %(ref)s requested.") % {"ref": financing.reference})
+                return redirect("factoring:financing-detail", financing_pk=financing.pk)
+            services.check_request(supplier, chosen, value_date)
+            facility = services.facility_for(supplier=supplier, debtor=chosen[0].debtor,
+                                             reverse=all(r.reverse for r in chosen))
+            quote = services.financing_quote(facility=facility, receivables=chosen, value_date=value_date)
+        except ValidationError as error:
+            for field_name, errors in error.message_dict.items():
+                form.add_error(field_name if field_name in form.fields else None, errors)
+        except DomainError as error:
+            form.add_error(None, error.message)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "factoring/financing_request.html",
+                  {"form": form, "quote": quote, "facility": facility, "supplier": supplier}, status=status)
 
 
 @login_required
@@ -46,7 +88,29 @@ def financing_detail(request, financing_pk: int):
         "generate_form": GenerateForm(initial={"languages": sorted({financing.supplier.preferred_language,
                                                                       financing.debtor.preferred_language})}),
         "history": history_for(financing),
+        "receipts": financing.receipts.all(),
+        "can_write_off": financing.state in (FactoringFinancing.State.OVERDUE,
+                                             FactoringFinancing.State.RECOURSE_CLAIMED)
+        and bool({"risk_manager", "credit_committee"} & request.user.staff_groups()),
     })
+
+
+@require_POST
+@login_required
+def financing_write_off(request, financing_pk: int):
+    """A risk manager or the credit committee writes off what is still owed; the reason is required."""
+    from .settlement import financing_write_off as write_off
+
+    financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+    try:
+        write_off(financing=financing, acting_user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(ref)s written off and closed.") % {"ref": financing.reference})
+    return redirect("factoring:financing-detail", financing_pk=financing.pk)
 
 
 @require_POST
@@ -77,30 +141,51 @@ def _debtors_for(user, supplier: Organization):
     return tenancy.visible(Organization, user).filter(is_core=True).exclude(pk=supplier.pk).order_by("legal_name")
 
 
+def _own_core(user) -> Organization | None:
+    from scf.parties.selectors import user_organizations
+
+    cores = list(user_organizations(user).filter(is_core=True, memberships__user=user,
+                                                 memberships__role__in=["operator", "admin"]).distinct()[:2])
+    return cores[0] if len(cores) == 1 else None
+
+
+def _apply_form_errors(form, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        for field_name, errors in error.message_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error("invoice_number" if error.code == "duplicate_receivable" else None, error.message)
+
+
 @login_required
 def receivable_list(request):
+    """Suppliers register invoices; core enterprises register approved payables (reverse factoring)."""
     supplier = _own_supplier(request.user)
+    core = _own_core(request.user) if supplier is None else None
     form = None
     if supplier is not None:
         form = ReceivableForm(request.POST or None, debtors=_debtors_for(request.user, supplier))
-        if request.method == "POST" and form.is_valid():
-            try:
-                receivable = services.receivable_create(supplier=supplier, acting_user=request.user,
-                                                        **form.cleaned_data)
-            except ValidationError as error:
-                for field_name, errors in error.message_dict.items():
-                    form.add_error(field_name if field_name in form.fields else None, errors)
-            except DomainError as error:
-                form.add_error("invoice_number" if error.code == "duplicate_receivable" else None, error.message)
-            else:
-                messages.success(request, _("Invoice %(number)s registered.") % {"number": receivable.invoice_number})
-                return redirect("factoring:receivable-list")
+    elif core is not None:
+        suppliers = tenancy.visible(Organization, request.user).filter(is_supplier=True).exclude(pk=core.pk)
+        form = PayableForm(request.POST or None, suppliers=suppliers.order_by("legal_name"))
     elif request.method == "POST":
         raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            if supplier is not None:
+                receivable = services.receivable_create(supplier=supplier, acting_user=request.user,
+                                                        **form.cleaned_data)
+            else:
+                receivable = services.payable_create(debtor=core, acting_user=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Invoice %(number)s registered.") % {"number": receivable.invoice_number})
+            return redirect("factoring:receivable-list")
     receivables = tenancy.visible(Receivable, request.user).select_related("supplier", "debtor")
     status = 400 if request.method == "POST" else 200
     return render(request, "factoring/receivable_list.html", {
-        "receivables": receivables[:300], "form": form, "supplier": supplier,
+        "receivables": receivables[:300], "form": form, "supplier": supplier, "core": core,
     }, status=status)
 
 

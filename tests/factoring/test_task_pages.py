@@ -1,0 +1,109 @@
+"""The factoring flow through the real pages: request with quote, then each task from the inbox."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from viewflow.workflow.models import Task
+
+from documents.models import Document
+from workflows.factoring.models import FactoringFinancing, Receivable
+
+from .test_financing_lifecycle import _receivable
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _only_task(client):
+    page = client.get(reverse("inbox:list")).content.decode()
+    links = re.findall(r'href="/inbox/(\d+)/"', page)
+    assert len(links) == 1, links
+    return reverse("inbox:task", kwargs={"task_pk": int(links[0])})
+
+
+def test_the_request_page_shows_the_quote_before_applying(world):
+    receivable = _receivable(world)
+    client = _client(world.supplier_user)
+    data = {"receivables": [str(receivable.pk)], "value_date": "2026-11-25", "action": "quote"}
+    page = client.post(reverse("factoring:financing-request"), data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    # On face until confirmed: A = 800,000.00; I = 800,000 × 0.065 × 90/360 = 13,000.00; F = 5,000.00;
+    # net = 782,000.00; all-in = 18,000 / 782,000 × 4 = 0.092072 (0.0920716…).
+    for figure in ("800,000.00", "13,000.00", "5,000.00", "782,000.00", "0.092072"):
+        assert figure in text
+    assert not FactoringFinancing.objects.exists()
+    bad = client.post(reverse("factoring:financing-request"), {**data, "value_date": "2026-11-24"})
+    assert bad.status_code == 400 and "cannot be in the past" in bad.content.decode()
+    applied = client.post(reverse("factoring:financing-request"), {**data, "action": "apply"})
+    financing = FactoringFinancing.objects.get()
+    assert applied.status_code == 302 and applied["Location"].endswith(f"/factoring/{financing.pk}/")
+
+
+def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_callbacks):
+    receivable = _receivable(world)
+    _client(world.supplier_user).post(reverse("factoring:financing-request"), {
+        "receivables": [str(receivable.pk)], "value_date": "2026-11-25", "action": "apply"})
+    financing = FactoringFinancing.objects.get()
+
+    core = _client(world.debtor_user)
+    url = _only_task(core)
+    prefix = f"r{receivable.pk}"
+    refused = core.post(url, {f"{prefix}-decision": "confirm", f"{prefix}-amount": "950000.00",
+                              f"{prefix}-note": ""})
+    assert refused.status_code == 400 and "Say why" in refused.content.decode()
+    core.post(url, {f"{prefix}-decision": "confirm", f"{prefix}-amount": "950000.00",
+                    f"{prefix}-note": "quality claim"})
+    receivable.refresh_from_db()
+    assert (receivable.state, receivable.confirmed_amount) == ("financed", Decimal("950000.00"))
+
+    officer = _client(world.officer)
+    url = _only_task(officer)
+    page = officer.get(url).content.decode()
+    assert "742,900.00" in page and "20,000,000.00" in page  # the net and the facility's limit beside the form
+    assert officer.post(url, {"decision": "reject", "comment": ""}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.post(url, {"decision": "approve", "comment": ""})
+    financing.refresh_from_db()
+    assert financing.state == "contract_issued"
+
+    for user in (world.supplier_user, world.debtor_user, world.ops):
+        client = _client(user)
+        url = _only_task(client)
+        wrong = client.post(url, {"password": "wrong"})
+        assert wrong.status_code == 400
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"password": "pw-Secret-123"}).status_code == 302
+    financing.refresh_from_db()
+    assert financing.state == "signed"
+    assert set(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == {"signed"}
+
+    ops = _client(world.ops)
+    ops.post(_only_task(ops), {"confirm": "on"})
+    financing.refresh_from_db()
+    assert financing.state == "disbursed"
+    url = _only_task(ops)
+    ops.post(url, {"amount": "950000.00", "value_date": "2026-11-25", "bank_reference": "CN-TT-1"})
+    ops.post(_only_task(ops), {"confirm": "on"})
+    financing.refresh_from_db()
+    assert (financing.state, financing.rebate_paid) == ("closed", Decimal("190000.00"))
+    assert not Task.objects.filter(status__in=["NEW", "ASSIGNED"]).exists()
+
+
+def test_a_task_is_404_for_anyone_it_is_not_for(world):
+    receivable = _receivable(world)
+    _client(world.supplier_user).post(reverse("factoring:financing-request"), {
+        "receivables": [str(receivable.pk)], "value_date": "2026-11-25", "action": "apply"})
+    task = Task.objects.get(status="NEW")
+    url = reverse("inbox:task", kwargs={"task_pk": task.pk})
+    for user in (world.supplier_user, world.officer, world.ops):
+        assert _client(user).get(url).status_code == 404
+        assert _client(user).post(url, {}).status_code == 404
+    assert Receivable.objects.get().state == "submitted"
