@@ -128,7 +128,7 @@ def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> N
 
 
 @transaction.atomic
-def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
+def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, str]]:
     """Create the demo (idempotent) and return (username, role, organization) for every login."""
     logins: list[tuple[str, str, str]] = []
     lender = _organization(LENDER)
@@ -183,7 +183,10 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
             acting_user=staff["officer"], revolving=revolving, max_tenor_days=tenor,
         )
         facility_services.facility_activate(facility=facility, acting_user=staff["risk"], note="Demo approval")
+    from workflows.approval.services import approval_matrix_ensure_default
     from workflows.factoring.demo import seed_factoring_demo
+
+    approval_matrix_ensure_default()
 
     facility = CreditFacility.objects.get(obligor=organizations["supplier1"], product=Product.FACTORING)
     if facility.anchor_id is None:
@@ -192,7 +195,7 @@ def seed_demo(*, password: str) -> list[tuple[str, str, str]]:
     seed_factoring_demo(supplier=organizations["supplier1"], debtor=organizations["core1"], lender=lender,
                         facility=facility, supplier_user=User.objects.get(username="supplier1"),
                         debtor_user=User.objects.get(username="core1"), officer=staff["officer"],
-                        risk=staff["risk"], ops=staff["ops"], password=password)
+                        risk=staff["risk"], ops=staff["ops"], password=password, lifecycle=lifecycle)
     if not CreditFacility.objects.filter(obligor=organizations["dist2"], product=Product.PLEDGE).exists():
         facility_services.facility_create(
             lender=lender, obligor=organizations["dist2"], product=Product.PLEDGE, limit_amount=Decimal("4000000.00"),

@@ -16,9 +16,9 @@ def seal_settings(settings, tmp_path):
 
 @pytest.fixture
 def demo(db, seal_settings):
-    seed_demo(password=PASSWORD)
+    seed_demo(password=PASSWORD, lifecycle=False)
     return {
-        "financing": FactoringFinancing.objects.get(),
+        "financing": FactoringFinancing.objects.order_by("pk").first(),
         "supplier": User.objects.get(username="supplier1"),
         "core": User.objects.get(username="core1"),
         "officer": User.objects.get(username="officer"),

@@ -80,7 +80,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("rendered")
     results = {}
     with django_db_blocker.unblock(), transaction.atomic():
-        seed_demo(password="x")
+        seed_demo(password="x", lifecycle=False)
         for kind_code, language in CASES:
             kind = registry.get(kind_code)
             context = build_context(kind, kind.sample(), _meta(kind, language))
@@ -281,7 +281,7 @@ def test_signature_certificate_is_appended_and_explains_hashes_and_seal(rendered
 
 @pytest.mark.django_db
 def test_demo_documents_writes_every_kind_and_language_and_issues_nothing(tmp_path):
-    seed_demo(password="x")
+    seed_demo(password="x", lifecycle=False)
     out = tmp_path / "docs"
     call_command("demo_documents", out=str(out), stdout=io.StringIO())
     expected = {f"{kind}.{language}.{ext}" for kind, language in CASES for ext in ("pdf", "html")}
@@ -296,7 +296,7 @@ def test_demo_documents_writes_every_kind_and_language_and_issues_nothing(tmp_pa
 
 @pytest.mark.django_db
 def test_demo_documents_one_kind(tmp_path):
-    seed_demo(password="x")
+    seed_demo(password="x", lifecycle=False)
     call_command("demo_documents", out=str(tmp_path), kinds=["notice_of_assignment"], stdout=io.StringIO())
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "notice_of_assignment.en.html", "notice_of_assignment.en.pdf",

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 
 from scf.facilities.models import CreditFacility, Product
 from scf.parties.models import Membership, Organization, StaffGroup, User
+from workflows.approval.services import approval_matrix_ensure_default
 from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 TODAY = datetime.date(2026, 11, 25)
@@ -48,10 +49,7 @@ def _client(organization, username):
 def world(db, time_machine):
     time_machine.move_to(datetime.datetime(2026, 11, 25, 10, 0, tzinfo=datetime.UTC), tick=False)
     # A transactional test starts from flushed tables: put the default approval matrix back.
-    from django.apps import apps
-    from importlib import import_module
-
-    import_module("workflows.approval.migrations.0002_default_matrix").forwards(apps, None)
+    approval_matrix_ensure_default()
     lender = LenderFactory(legal_name="测试银行", legal_name_en="Test Bank", bank_name="Test Bank Shanghai Branch",
                            bank_account_name="Test Bank factoring collection", bank_account_number="31001234567890")
     supplier = OrganizationFactory(legal_name="上海供应商有限公司", legal_name_en="Shanghai Supplier Co., Ltd.",

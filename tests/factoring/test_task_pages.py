@@ -55,6 +55,7 @@ def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_
 
     core = _client(world.debtor_user)
     url = _only_task(core)
+    assert world.facility.reference not in core.get(url).content.decode()  # the supplier's credit line
     prefix = f"r{receivable.pk}"
     refused = core.post(url, {f"{prefix}-decision": "confirm", f"{prefix}-amount": "950000.00",
                               f"{prefix}-note": ""})

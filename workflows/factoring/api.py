@@ -15,9 +15,9 @@ from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
 from .imports import UploadUnreadable, receivables_import
-from .models import Receivable
+from .models import FactoringFinancing, Receivable
 from .selectors import acting_suppliers
-from .services import receivable_create
+from .services import financing_request_create, receivable_confirm, receivable_create, receivable_dispute
 
 
 class QuoteView(APIView):
@@ -208,3 +208,101 @@ class ReceivableBulkView(APIView):
             }}, status=400)
         return Response({"total": report.total, "created": report.created, "saved": True, "errors": rows},
                         status=201)
+
+
+class ReceivableConfirmView(APIView):
+    """The debtor confirms an invoice it owes (less than face with a reason)."""
+
+    class InputSerializer(serializers.Serializer):
+        confirmed_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+        note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                     help_text="Required when confirming less than the face amount.")
+
+        class Meta:
+            ref_name = "ReceivableConfirm"
+
+    @extend_schema(request=InputSerializer, responses={200: ReceivableOutput},
+                   summary="Confirm an invoice owed by your organization")
+    def post(self, request, receivable_pk: int):
+        receivable = tenancy.get_visible_or_404(Receivable, request.user, pk=receivable_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivable = receivable_confirm(receivable=receivable, amount=data.validated_data["confirmed_amount"],
+                                        note=data.validated_data["note"], acting_user=request.user)
+        return Response(ReceivableOutput(receivable).data)
+
+
+class ReceivableDisputeView(APIView):
+    """The debtor disputes an invoice; the reason is required."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=500, help_text="Why the invoice is disputed.")
+
+        class Meta:
+            ref_name = "ReceivableDispute"
+
+    @extend_schema(request=InputSerializer, responses={200: ReceivableOutput},
+                   summary="Dispute an invoice addressed to your organization")
+    def post(self, request, receivable_pk: int):
+        receivable = tenancy.get_visible_or_404(Receivable, request.user, pk=receivable_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        receivable = receivable_dispute(receivable=receivable, note=data.validated_data["note"],
+                                        acting_user=request.user)
+        return Response(ReceivableOutput(receivable).data)
+
+
+class FinancingOutput(serializers.ModelSerializer):
+    supplier_uscc = serializers.CharField(source="supplier.uscc")
+    debtor_uscc = serializers.CharField(source="debtor.uscc")
+    receivables = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = FactoringFinancing
+        # The facility is the obligor's private business: the debtor sees the case, not the credit line.
+        fields = ["id", "reference", "state", "supplier_uscc", "debtor_uscc", "reverse", "currency",
+                  "receivables", "confirmed_amount", "advance_rate", "annual_rate", "fee_rate", "day_count",
+                  "interest_mode", "value_date", "due_date", "tenor_days", "advance_amount", "interest_amount",
+                  "fee_amount", "net_disbursement", "all_in_rate", "with_recourse", "disbursed_on",
+                  "advance_outstanding", "interest_outstanding", "penalty_outstanding", "rebate_due", "rebate_paid",
+                  "created_at"]
+
+
+class FinancingListView(APIView):
+    class InputSerializer(serializers.Serializer):
+        receivables = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                            help_text="Ids of your invoices on one debtor.")
+        value_date = serializers.DateField()
+        supplier = serializers.CharField(max_length=40, required=False,
+                                         help_text="Your organization's credit code, when you belong to several.")
+
+        class Meta:
+            ref_name = "FinancingRequest"
+
+    @extend_schema(responses={200: FinancingOutput(many=True)},
+                   summary="Factoring financings where your organization is a party")
+    def get(self, request):
+        qs = tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor", "facility")
+        return Response(FinancingOutput(qs.prefetch_related("receivables")[:500], many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: FinancingOutput},
+                   summary="Request financing of invoices (the lender reviews it after the debtor confirms)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
+        ids = data.validated_data["receivables"]
+        receivables = list(tenancy.visible(Receivable, request.user).filter(pk__in=ids))
+        if len(receivables) != len(set(ids)):
+            raise serializers.ValidationError({"receivables": ["Unknown invoice ids: "
+                                                               f"{sorted(set(ids) - {r.pk for r in receivables})}."]})
+        financing = financing_request_create(supplier=supplier, receivables=receivables,
+                                             value_date=data.validated_data["value_date"], acting_user=request.user)
+        return Response(FinancingOutput(financing).data, status=201)
+
+
+class FinancingDetailView(APIView):
+    @extend_schema(responses={200: FinancingOutput}, summary="One factoring financing")
+    def get(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        return Response(FinancingOutput(financing).data)

@@ -57,8 +57,12 @@ def _approve(financing, approvers) -> FactoringFinancing:
 
 
 def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, debtor_user, officer, risk, ops,
-                        password: str) -> None:
-    """Create the demo cases once (idempotent)."""
+                        password: str, lifecycle: bool = True) -> None:
+    """Create the demo cases once (idempotent).
+
+    Without `lifecycle` (the document engine's tests), only the first case is made, approved
+    without the review tasks and without contracts, so that the engine starts from nothing.
+    """
     if FactoringFinancing.objects.filter(supplier=supplier, debtor=debtor).exists():
         return
     today = timezone.localdate()
@@ -67,6 +71,11 @@ def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, de
         financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
                                                       acting_user=supplier_user)
         _confirm_all(financing, debtor_user, {number: confirmed for number, _a, _f, confirmed in INVOICES})
+    if not lifecycle:
+        financing.refresh_from_db()
+        financing.approve(by=officer, note="Demo: approved for the document engine's samples.")
+        financing.save()
+        return
     _approve(financing, [officer, risk])
     _seed_recourse_case(supplier=supplier, debtor=debtor, lender=lender, supplier_user=supplier_user,
                         debtor_user=debtor_user, officer=officer, risk=risk, ops=ops, password=password)

@@ -23,6 +23,7 @@ from documents.models import Document
 from documents.services import document_sign
 from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
+from scf.parties.models import Membership
 from workflows.approval.models import ApprovalDecision
 
 from .models import FactoringFinancing, Receivable
@@ -45,7 +46,9 @@ def _render(request, task, template: str, financing: FactoringFinancing, status:
         "task": task, "case": case, "financing": financing,
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
         "documents": _documents(financing),
-        "facility": financing.facility,
+        # The facility is the obligor's and the lender's business, not the counterparty's.
+        "facility": financing.facility if (request.user.is_lender_staff or Membership.objects.filter(
+            user=request.user, organization=financing.facility.obligor_id).exists()) else None,
         "decisions": (ApprovalDecision.objects.filter(case=financing.approval_case).select_related("approver")
                       if financing.approval_case_id else []),
         "receipts": financing.receipts.all(),
