@@ -163,6 +163,12 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
             services.membership_grant(user=user, organization=organization, role=role, acting_user=None)
         logins.append((spec.key, "operator, signatory", organization.legal_name))
 
+    # The factoring demo pays supplier1: its settlement account is printed on the advices.
+    Organization.objects.filter(pk=organizations["supplier1"].pk, bank_account_number="").update(
+        bank_name="中国工商银行苏州工业园区支行", bank_account_name="苏州精密零件有限公司",
+        bank_account_number="1102 0206 0900 0123 456")
+    organizations["supplier1"].refresh_from_db()
+
     for seller, buyer in TRADE:
         TradeRelationship.objects.get_or_create(seller=organizations[seller], buyer=organizations[buyer],
                                                 defaults={"since": datetime.date(2024, 1, 1)})

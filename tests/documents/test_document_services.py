@@ -181,6 +181,10 @@ def test_every_party_signing_seals_the_final_pdf_and_tells_the_financing(demo, d
         _sign(demo, notice, demo["supplier"], "supplier")
         _sign(demo, notice, demo["core"], "debtor")
     financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.CONTRACT_ISSUED  # the confirmation letter is not signed yet
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(demo, Document.objects.get(kind="debtor_confirmation_letter"), demo["core"], "debtor")
+    financing.refresh_from_db()
     assert financing.state == FactoringFinancing.State.SIGNED
     # The issued PDF never changed.
     with agreement.pdf.open("rb") as handle:

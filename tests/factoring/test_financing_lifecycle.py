@@ -42,7 +42,7 @@ def _task(financing, node):
 
 
 def _sign_all(world, financing):
-    documents = Document.objects.filter(object_id=financing.pk, kind__in=services.CONTRACT_KINDS)
+    documents = Document.objects.filter(object_id=financing.pk, kind__in=services.SIGNED_KINDS)
     for document in documents:
         for party in document.document_parties.filter(must_sign=True):
             signer = {world.supplier.pk: world.supplier_user, world.debtor.pk: world.debtor_user,
@@ -109,9 +109,10 @@ def test_the_whole_happy_path_with_worked_numbers(world, requested, django_captu
     world.facility.refresh_from_db()
     assert financing.state == "contract_issued"
     assert world.facility.reserved_amount == Decimal("760000.00")
-    documents = Document.objects.filter(object_id=financing.pk, kind__in=services.CONTRACT_KINDS)
+    documents = Document.objects.filter(object_id=financing.pk, kind__in=services.SIGNED_KINDS)
     assert sorted(documents.values_list("kind", "language", "state")) == [
-        ("factoring_agreement", "zh-hans", "issued"), ("notice_of_assignment", "zh-hans", "issued")]
+        ("debtor_confirmation_letter", "zh-hans", "issued"), ("factoring_agreement", "zh-hans", "issued"),
+        ("notice_of_assignment", "zh-hans", "issued")]
     assert {t.flow_task.name for t in Task.objects.filter(process__caseprocess__reference=financing.reference,
                                                            status__in=["NEW", "ASSIGNED"])} == {
         "sign_supplier", "sign_debtor", "sign_lender"}
@@ -146,7 +147,11 @@ def test_the_whole_happy_path_with_worked_numbers(world, requested, django_captu
     assert (again.applied_advance, again.rebate, again.suspense) == (Decimal("760000.00"), Decimal("190000.00"),
                                                                      Decimal("0.00"))
     settle = _task(financing, FactoringFlow.settle)
-    settlement.financing_settle(financing=financing, acting_user=world.ops)
+    with django_capture_on_commit_callbacks(execute=True):
+        settlement.financing_settle(financing=financing, acting_user=world.ops)
+    advices = Document.objects.filter(object_id=financing.pk, kind__in=["disbursement_advice", "settlement_advice"])
+    assert sorted(advices.values_list("kind", "state")) == [("disbursement_advice", "draft"),
+                                                            ("settlement_advice", "issued")]
     financing.refresh_from_db()
     receivable.refresh_from_db()
     settle.refresh_from_db()

@@ -10,7 +10,7 @@ class FactoringConfig(AppConfig):
     def ready(self) -> None:
         from workflows.inbox import registry
 
-        from . import documents, selectors  # noqa: F401  (document kinds and visibility rules)
+        from . import advices, documents, selectors  # noqa: F401  (document kinds and visibility rules)
         from .flows import FactoringFlow
 
         registry.register(FactoringFlow)

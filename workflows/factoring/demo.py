@@ -98,7 +98,7 @@ def _seed_recourse_case(*, supplier, debtor, lender, supplier_user, debtor_user,
     financing = _approve(financing, [officer, risk])
     signers = {supplier.pk: supplier_user, debtor.pk: debtor_user, lender.pk: ops}
     # The seed runs in one transaction, so the after-commit rendering and sealing are run here.
-    for document in Document.objects.filter(object_id=financing.pk, kind__in=services.CONTRACT_KINDS,
+    for document in Document.objects.filter(object_id=financing.pk, kind__in=services.SIGNED_KINDS,
                                             state=Document.State.DRAFT):
         document = document_issue(document_id=document.pk)
         for party in document.document_parties.filter(must_sign=True):

@@ -35,6 +35,8 @@ from .exceptions import DuplicateReceivable
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
 CONTRACT_KINDS = ("factoring_agreement", "notice_of_assignment")
+# What must be signed before disbursement: the contracts and the debtor's confirmation letter.
+SIGNED_KINDS = (*CONTRACT_KINDS, "debtor_confirmation_letter")
 
 
 def financing_lock(*, pk: int) -> FactoringFinancing:
@@ -52,7 +54,7 @@ def financing_generate_contracts(*, financing: FactoringFinancing, languages: li
         raise IllegalTransition(_("Contracts are generated once the financing is approved; it is %(state)s.")
                                 % {"state": financing.get_state_display()})
     documents = [document_generate(obj=financing, kind_code=kind, language=language, acting_user=acting_user)
-                 for kind in CONTRACT_KINDS for language in languages]
+                 for kind in SIGNED_KINDS for language in languages]
     if can_proceed(financing.issue_contract):
         financing.issue_contract(by=acting_user)
         financing.save()
@@ -65,8 +67,8 @@ def financing_documents_signed(financing: FactoringFinancing, document: Document
     signed_kinds = set(Document.objects.filter(
         content_type=document.content_type, object_id=financing.pk, state=Document.State.SIGNED,
     ).values_list("kind", flat=True))
-    if set(CONTRACT_KINDS) <= signed_kinds and can_proceed(financing.mark_signed):
-        financing.mark_signed(note=_("agreement and notice of assignment signed by every party"))
+    if set(SIGNED_KINDS) <= signed_kinds and can_proceed(financing.mark_signed):
+        financing.mark_signed(note=_("agreement, notice of assignment and confirmation letter signed"))
         financing.save()
 
 
@@ -410,12 +412,18 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
 # --- contracts and signing ------------------------------------------------------------------
 
 def financing_issue_contracts(financing: FactoringFinancing) -> list[Document]:
-    """Generate the agreement in the supplier's language and the notice in the debtor's (flow step)."""
+    """Generate each document in the language of the party it is addressed to (flow step).
+
+    The agreement goes to the supplier; the notice of assignment and the confirmation letter
+    are the debtor's.
+    """
     financing = financing_lock(pk=financing.pk)
     documents = [
         document_generate(obj=financing, kind_code="factoring_agreement",
                           language=financing.supplier.preferred_language, acting_user=None),
         document_generate(obj=financing, kind_code="notice_of_assignment",
+                          language=financing.debtor.preferred_language, acting_user=None),
+        document_generate(obj=financing, kind_code="debtor_confirmation_letter",
                           language=financing.debtor.preferred_language, acting_user=None),
     ]
     if can_proceed(financing.issue_contract):
@@ -430,7 +438,7 @@ def party_has_signed_all(financing: FactoringFinancing, organization: Organizati
 
     current = Document.objects.filter(
         content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
-        kind__in=CONTRACT_KINDS, state__in=[Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED],
+        kind__in=SIGNED_KINDS, state__in=[Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED],
         document_parties__organization=organization, document_parties__must_sign=True,
     )
     return current.exists() and not current.exclude(signatures__organization=organization).exists()

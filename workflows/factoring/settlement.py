@@ -116,6 +116,7 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     financing.advance_outstanding = a
     financing.interest_outstanding = i if arrears else ZERO
     financing.save()
+    _advise(financing, "disbursement_advice")
     _complete("disburse", financing, acting_user)
     return financing
 
@@ -460,5 +461,15 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
 
 
 def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
-    """Close a settled, bought-back or written-off file (the caller saves)."""
+    """Close a settled, bought-back or written-off file, and send the supplier the settlement advice."""
     _fire(financing, "close", acting_user)
+    financing.save()
+    _advise(financing, "settlement_advice")
+
+
+def _advise(financing: FactoringFinancing, kind: str) -> None:
+    """Issue an advice to the supplier, in its language; rendered after commit like every document."""
+    from documents.services import document_generate
+
+    document_generate(obj=financing, kind_code=kind, language=financing.supplier.preferred_language,
+                      acting_user=None)
