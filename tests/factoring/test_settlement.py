@@ -186,3 +186,15 @@ def test_without_recourse_the_risk_manager_writes_the_loss_off(world, time_machi
     assert loss.amount == D("766792.50")
     for entry in JournalEntry.objects.all():
         assert sum(p.amount for p in entry.postings.all()) == 0
+
+
+def test_the_daily_command_runs_the_jobs_and_refuses_a_future_day(world):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("factoring_daily", date="2026-11-25", stdout=out)
+    assert out.getvalue().strip() == "2026-11-25: reminded 0, overdue 0, penalties 0, recourse 0"
+    with pytest.raises(CommandError):
+        call_command("factoring_daily", date="2026-11-26")
