@@ -38,11 +38,9 @@ def _form_errors_from(form, error: ValidationError) -> None:
 
 
 def _open_tasks(user):
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
+    from workflows.inbox.selectors import InboxFilters, inbox_page
 
-    return (Task.objects.filter(owner=user, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
-            .select_related("process").order_by("-created")[:10])
+    return inbox_page(user, InboxFilters(sort="oldest")).tasks[:10]
 
 
 @login_required

@@ -123,3 +123,12 @@ def test_the_inbox_page_costs_the_same_queries_with_few_or_many_tasks(lenders):
     assert len(re.findall(r'href="/inbox/\d+/"', text)) == PAGE_SIZE
     assert "after=" in text and ">63<" in text.replace(" ", "")
     assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_the_dashboard_lists_the_users_open_tasks_with_links(lenders):
+    a, _b, officer, _ = lenders
+    task, = _tasks(a, OrganizationFactory(legal_name="供应商戊"), 1)
+    client = Client()
+    client.force_login(officer)
+    page = client.get(reverse("portal:dashboard")).content.decode()
+    assert reverse("inbox:task", kwargs={"task_pk": task.pk}) in page and "供应商戊" in page
