@@ -115,3 +115,20 @@ def test_bulk_api_answers_400_with_rows_and_201_when_saved(client, setup):
     assert response.status_code == 400 and response.json()["error"]["code"] == "upload_unreadable"
     response = client.post("/api/v1/receivables/bulk/", {"file": SimpleUploadedFile("x.csv", b"")})
     assert response.status_code == 400 and "file" in response.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_a_core_enterprise_uploads_approved_payables_confirmed_for_reverse_factoring(corporate):
+    core, user = corporate("core-up", is_core=True, is_supplier=False)
+    supplier = OrganizationFactory()
+    data = (f"supplier_uscc,invoice_number,issue_date,due_date,face_amount\n"
+            f"{supplier.uscc},AP-1,2026-11-01,2027-01-31,1000.00\n"
+            f"{core.uscc},AP-2,2026-11-01,2027-01-31,5.00\n").encode()
+    report = receivables_import(debtor=core, acting_user=user, data=data)
+    assert [(e.row, e.field) for e in report.errors] == [(3, "supplier_uscc")] and not report.saved
+    report = receivables_import(debtor=core, acting_user=user, data=data, only_valid=True)
+    payable = Receivable.objects.get()
+    assert (report.created, payable.supplier, payable.debtor, payable.state, payable.confirmed_amount,
+            payable.reverse) == (1, supplier, core, "confirmed", Decimal("1000.00"), True)
+    again = receivables_import(debtor=core, acting_user=user, data=data, only_valid=True)
+    assert (2, "invoice_number") in [(e.row, e.field) for e in again.errors] and again.created == 0

@@ -30,13 +30,14 @@ CURRENCIES = {"CNY", "USD", "EUR", "HKD"}
 # Column names accepted in the header row, English or Chinese.
 HEADERS = {
     "debtor_uscc": {"debtor_uscc", "debtor", "债务人统一社会信用代码", "债务人代码", "买方统一社会信用代码"},
+    "supplier_uscc": {"supplier_uscc", "supplier", "供应商统一社会信用代码", "供应商代码", "卖方统一社会信用代码"},
     "invoice_number": {"invoice_number", "invoice", "发票号", "发票号码"},
     "issue_date": {"issue_date", "开票日期", "发票日期"},
     "due_date": {"due_date", "到期日", "应付日期"},
     "face_amount": {"face_amount", "amount", "票面金额", "金额"},
     "currency": {"currency", "币种"},
 }
-REQUIRED = ["debtor_uscc", "invoice_number", "issue_date", "due_date", "face_amount"]
+REQUIRED = ["invoice_number", "issue_date", "due_date", "face_amount"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _rows_from_csv(data: bytes):
     yield from csv.reader(io.StringIO(text))
 
 
-def read_table(data: bytes) -> tuple[dict[str, int], list[tuple[int, list]]]:
+def read_table(data: bytes, counterparty: str = "debtor_uscc") -> tuple[dict[str, int], list[tuple[int, list]]]:
     """Return the column positions and the data rows (with their spreadsheet row numbers)."""
     if len(data) > MAX_BYTES:
         raise UploadUnreadable(_("The file is larger than 20 MB."))
@@ -112,7 +113,7 @@ def read_table(data: bytes) -> tuple[dict[str, int], list[tuple[int, list]]]:
             if title in aliases:
                 columns[name] = index
                 break
-    missing = [name for name in REQUIRED if name not in columns]
+    missing = [name for name in [counterparty, *REQUIRED] if name not in columns]
     if missing:
         raise UploadUnreadable(_("The header row lacks the columns: %(cols)s.") % {"cols": ", ".join(missing)})
     return columns, body
@@ -137,15 +138,24 @@ def _amount(value) -> Decimal:
     return amount
 
 
-def receivables_import(*, supplier: Organization, data: bytes, acting_user: User,
-                       only_valid: bool = False) -> ImportReport:
-    """Validate every row; save all of them, or only the valid ones when asked, or nothing."""
-    _require_operator(acting_user, supplier)
-    columns, body = read_table(data)
+def receivables_import(*, data: bytes, acting_user: User, supplier: Organization | None = None,
+                       debtor: Organization | None = None, only_valid: bool = False) -> ImportReport:
+    """Validate every row; save all of them, or only the valid ones when asked, or nothing.
+
+    A supplier uploads its invoices on core enterprises (column `debtor_uscc`); a core
+    enterprise (`debtor`) uploads its approved payables to suppliers (column `supplier_uscc`),
+    registered as confirmed for reverse factoring.
+    """
+    if (supplier is None) == (debtor is None):
+        raise ValueError("Import for a supplier or for a debtor, not both.")
+    reverse = debtor is not None
+    owner = debtor if reverse else supplier
+    _require_operator(acting_user, owner, _("register its approved payables") if reverse else None)
+    column = "supplier_uscc" if reverse else "debtor_uscc"
+    columns, body = read_table(data, column)
     report = ImportReport(total=len(body))
-    codes = {normalize_uscc(str(values[columns["debtor_uscc"]])) for _n, values in body
-             if columns["debtor_uscc"] < len(values)}
-    debtors = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
+    codes = {normalize_uscc(str(values[columns[column]])) for _n, values in body if columns[column] < len(values)}
+    counterparties = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
     candidates: list[tuple[int, Receivable]] = []
     seen: dict[tuple[int, str], int] = {}
 
@@ -155,16 +165,20 @@ def receivables_import(*, supplier: Organization, data: bytes, acting_user: User
 
     for number, values in body:
         row_errors: list[RowError] = []
-        code = normalize_uscc(str(cell(values, "debtor_uscc")))
-        debtor = debtors.get(code)
+        code = normalize_uscc(str(cell(values, column)))
+        other = counterparties.get(code)
         if not code:
-            row_errors.append(RowError(number, "debtor_uscc", _("The debtor's credit code is missing.")))
-        elif debtor is None:
-            row_errors.append(RowError(number, "debtor_uscc", _("No organization has the credit code %(code)s.")
+            row_errors.append(RowError(number, column, _("The supplier's credit code is missing.") if reverse
+                                       else _("The debtor's credit code is missing.")))
+        elif other is None:
+            row_errors.append(RowError(number, column, _("No organization has the credit code %(code)s.")
                                        % {"code": code}))
-        elif not debtor.is_core or debtor.pk == supplier.pk:
-            row_errors.append(RowError(number, "debtor_uscc", _("%(org)s is not a core enterprise you can invoice.")
-                                       % {"org": debtor.legal_name}))
+            other = None
+        elif other.pk == owner.pk or not (other.is_supplier if reverse else other.is_core):
+            row_errors.append(RowError(number, column, (
+                _("%(org)s is not a supplier of yours.") if reverse
+                else _("%(org)s is not a core enterprise you can invoice.")) % {"org": other.legal_name}))
+            other = None
         invoice = str(cell(values, "invoice_number")).strip()
         key = normalize_invoice_number(invoice)
         if not key:
@@ -195,22 +209,26 @@ def receivables_import(*, supplier: Organization, data: bytes, acting_user: User
         currency = str(cell(values, "currency") or "CNY").strip().upper()
         if currency not in CURRENCIES:
             row_errors.append(RowError(number, "currency", _("Unknown currency %(cur)s.") % {"cur": currency}))
-        if debtor is not None and key:
-            first = seen.get((debtor.pk, key))
+        if other is not None and key:
+            first = seen.get((other.pk, key))
             if first is not None:
                 row_errors.append(RowError(number, "invoice_number", _("Same invoice as row %(row)d of this file.")
                                            % {"row": first}))
             else:
-                seen[(debtor.pk, key)] = number
+                seen[(other.pk, key)] = number
         if row_errors:
             report.errors.extend(row_errors)
             continue
-        receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=invoice, invoice_key=key,
-                                issue_date=dates["issue_date"], due_date=dates["due_date"], face_amount=amount,
-                                currency=currency, created_by=acting_user)
+        receivable = Receivable(supplier=other if reverse else owner, debtor=owner if reverse else other,
+                                invoice_number=invoice, invoice_key=key, issue_date=dates["issue_date"],
+                                due_date=dates["due_date"], face_amount=amount, currency=currency,
+                                created_by=acting_user, reverse=reverse,
+                                # Approved payables are confirmed by the debtor that uploads them.
+                                **({"state": Receivable.State.CONFIRMED, "confirmed_amount": amount,
+                                    "confirmation_note": _("approved payable of the debtor")} if reverse else {}))
         candidates.append((number, receivable))
 
-    _mark_existing(supplier, candidates, report)
+    _mark_existing(candidates, report)
     bad_rows = {e.row for e in report.errors}
     valid = [r for n, r in candidates if n not in bad_rows]
     if report.errors and not only_valid:
@@ -218,11 +236,11 @@ def receivables_import(*, supplier: Organization, data: bytes, acting_user: User
     try:
         with transaction.atomic():
             Receivable.objects.bulk_create(valid, batch_size=1000)
-            audit_record(action="factoring.receivable.import", target=supplier, actor=acting_user,
+            audit_record(action="factoring.receivable.import", target=owner, actor=acting_user,
                          note=f"{len(valid)} receivables imported of {report.total} rows")
     except IntegrityError:
         # Someone registered one of these invoices since the check: report it, save nothing.
-        _mark_existing(supplier, candidates, report)
+        _mark_existing(candidates, report)
         if not any(e.field == "invoice_number" for e in report.errors):
             raise
         return report
@@ -231,16 +249,18 @@ def receivables_import(*, supplier: Organization, data: bytes, acting_user: User
     return report
 
 
-def _mark_existing(supplier: Organization, candidates: list[tuple[int, Receivable]], report: ImportReport) -> None:
+def _mark_existing(candidates: list[tuple[int, Receivable]], report: ImportReport) -> None:
     """Add an error for every candidate row whose invoice is already registered."""
     if not candidates:
         return
+    supplier_ids = {r.supplier_id for _n, r in candidates}
     debtor_ids = {r.debtor_id for _n, r in candidates}
-    existing = set(Receivable.objects.filter(supplier=supplier, debtor_id__in=debtor_ids)
-                   .values_list("debtor_id", "invoice_key"))
+    existing = set(Receivable.objects.filter(supplier_id__in=supplier_ids, debtor_id__in=debtor_ids)
+                   .values_list("supplier_id", "debtor_id", "invoice_key"))
     flagged = {(e.row, e.field) for e in report.errors}
     for number, receivable in candidates:
-        if (receivable.debtor_id, receivable.invoice_key) in existing and (number, "invoice_number") not in flagged:
+        key = (receivable.supplier_id, receivable.debtor_id, receivable.invoice_key)
+        if key in existing and (number, "invoice_number") not in flagged:
             report.errors.append(RowError(number, "invoice_number",
                                           _("Invoice %(number)s is already registered.")
                                           % {"number": receivable.invoice_number}))

@@ -192,7 +192,8 @@ def receivable_list(request):
 @login_required
 def receivable_upload(request):
     supplier = _own_supplier(request.user)
-    if supplier is None:
+    core = _own_core(request.user) if supplier is None else None
+    if supplier is None and core is None:
         raise Http404
     form = UploadForm(request.POST or None, request.FILES or None)
     report = None
@@ -200,7 +201,7 @@ def receivable_upload(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                report = receivables_import(supplier=supplier, data=form.cleaned_data["file"].read(),
+                report = receivables_import(supplier=supplier, debtor=core, data=form.cleaned_data["file"].read(),
                                             acting_user=request.user, only_valid=form.cleaned_data["only_valid"])
             except UploadUnreadable as error:
                 form.add_error("file", str(error))
@@ -213,4 +214,4 @@ def receivable_upload(request):
         else:
             status = 400
     return render(request, "factoring/receivable_upload.html",
-                  {"form": form, "report": report, "supplier": supplier}, status=status)
+                  {"form": form, "report": report, "supplier": supplier, "core": core}, status=status)
