@@ -47,8 +47,17 @@ def test_upload_with_errors_shows_the_row_report_and_saves_nothing(supplier_clie
     assert Receivable.objects.count() == 1
 
 
-def test_a_core_enterprise_user_cannot_use_the_supplier_upload(client, corporate):
+def test_a_core_enterprise_uploads_payables_and_a_supplier_style_file_is_refused(client, corporate):
     _core, user = corporate("core", is_supplier=False, is_core=True)
+    client.force_login(user)
+    data = b"debtor_uscc,invoice_number,issue_date,due_date,face_amount\n91310000000000001X,A,2026-11-01,2027-01-01,1\n"
+    page = client.post("/factoring/receivables/upload/", {"file": SimpleUploadedFile("ap.csv", data)})
+    assert page.status_code == 400 and "supplier_uscc" in page.content.decode()
+    assert not Receivable.objects.exists()
+
+
+def test_a_user_of_neither_side_cannot_upload(client, corporate):
+    _warehouse, user = corporate("wh", is_supplier=False, is_warehouse=True)
     client.force_login(user)
     assert client.get("/factoring/receivables/upload/").status_code == 404
 
