@@ -77,6 +77,11 @@ class ApprovalCase(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} · {self.currency} {self.amount:,} · {self.get_status_display()}"
 
+    @property
+    def required_group_labels(self) -> list[str]:
+        """Return the approver groups needed, in order, as people read them."""
+        return [str(StaffGroup(group).label) for group in self.required_groups]
+
 
 class ApprovalDecision(models.Model):
     """One approver's decision; the database itself keeps the four-eyes rules."""

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record
 from scf.core.exceptions import IllegalTransition
-from scf.parties.models import Membership, Organization, User
+from scf.parties.models import Membership, Organization, StaffGroup, User
 
 from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
 from .models import ApprovalCase, ApprovalDecision, ApprovalTier
@@ -70,7 +70,8 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
         raise FourEyesViolation(_("You have already decided this case; the next approver must be someone else."))
     group = approval_next_group(case)
     if group is None or group not in approver.staff_groups():
-        raise NotYourTurn(_("The case waits for a decision by the %(group)s group.") % {"group": group})
+        raise NotYourTurn(_("The case waits for a decision by the %(group)s group.")
+                          % {"group": StaffGroup(group).label if group else "—"})
     record = ApprovalDecision.objects.create(case=case, round=case.round, approver=approver,
                                              preparer_id=case.preparer_id, group=group, decision=decision,
                                              comment=comment)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from scf.audit.services import audit_record
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
@@ -55,14 +56,23 @@ def _require_group(user: User, *groups: str, action: str) -> None:
                                  % {"groups": ", ".join(str(StaffGroup(g).label) for g in groups), "action": action})
 
 
+ACTIONS = {
+    "disburse": pgettext_lazy("financing action", "disbursed"),
+    "bought_back": pgettext_lazy("financing action", "bought back"),
+    "settle": pgettext_lazy("financing action", "settled"),
+    "write_off": pgettext_lazy("financing action", "written off"),
+    "close": pgettext_lazy("financing action", "closed"),
+}
+
+
 def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str = "") -> None:
-    transition = getattr(financing, name)
     from django_fsm import can_proceed
 
+    transition = getattr(financing, name)
     if not can_proceed(transition):
         raise IllegalTransition(
             _("Financing %(ref)s is %(state)s; it cannot be %(action)s now.")
-            % {"ref": financing.reference, "state": financing.get_state_display(), "action": name.replace("_", " ")}
+            % {"ref": financing.reference, "state": financing.get_state_display(), "action": ACTIONS[name]}
         )
     transition(by=user, note=note)
 
