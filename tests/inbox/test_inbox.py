@@ -106,19 +106,20 @@ def test_filters_narrow_by_party_product_and_task_kind(lenders):
     assert inbox_page(officer, InboxFilters(flow_task=get_task_ref(FactoringFlow.disburse))).count == 2
 
 
-def test_the_inbox_page_costs_the_same_queries_with_few_or_many_tasks(lenders):
+@pytest.mark.parametrize("sort", ["oldest", "newest", "due", "amount"])
+def test_the_inbox_page_costs_the_same_queries_with_few_or_many_tasks(lenders, sort):
     a, _b, officer, _ = lenders
     client = Client()
     client.force_login(officer)
-    applicant = OrganizationFactory(legal_name="供应商丙")
-    _tasks(a, applicant, 3)
-    client.get(reverse("inbox:list"))
+    url = reverse("inbox:list") + f"?sort={sort}&party=供应商"
+    _tasks(a, OrganizationFactory(legal_name="供应商丙"), 3)
+    client.get(url)
     with CaptureQueriesContext(connection) as few:
-        page = client.get(reverse("inbox:list"))
+        page = client.get(url)
     assert page.status_code == 200
     _tasks(a, OrganizationFactory(legal_name="供应商丁"), 60)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("inbox:list") + "?sort=amount")
+        page = client.get(url)
     text = page.content.decode()
     assert len(re.findall(r'href="/inbox/\d+/"', text)) == PAGE_SIZE
     assert "after=" in text and ">63<" in text.replace(" ", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
+from viewflow.workflow.status import PROCESS
 
 from scf.core.fields import CurrencyField, MoneyField
 from scf.facilities.models import Product
@@ -26,10 +27,18 @@ class CaseProcess(Process):
     currency = CurrencyField()
     amount = MoneyField(_("amount"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # Kept with the process status, so that the sorted inbox can walk open cases only.
+    is_open = models.BooleanField(default=True, editable=False)
 
     class Meta:
         verbose_name = _("case process")
         verbose_name_plural = _("case processes")
+        indexes = [
+            models.Index(fields=["due_date", "process_ptr"], condition=models.Q(is_open=True),
+                         name="inbox_case_open_due"),
+            models.Index(models.F("amount").desc(), models.F("process_ptr").desc(),
+                         condition=models.Q(is_open=True), name="inbox_case_open_amount"),
+        ]
         permissions = [
             ("decide_as_credit_officer", _("Decide approval cases as a credit officer")),
             ("decide_as_risk_manager", _("Decide approval cases as a risk manager")),
@@ -40,3 +49,9 @@ class CaseProcess(Process):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.get_product_display()}"
+
+    def save(self, *args, **kwargs):
+        self.is_open = self.status not in (PROCESS.DONE, PROCESS.CANCELED)
+        if kwargs.get("update_fields") is not None and "status" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "is_open"}
+        super().save(*args, **kwargs)

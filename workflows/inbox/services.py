@@ -77,4 +77,5 @@ def process_cancel(obj) -> None:
         return
     with process.flow_class.lock(process.pk):
         Task.objects.filter(process=process, status__in=OPEN).update(status=STATUS.CANCELED, finished=timezone.now())
-        CaseProcess.objects.filter(pk=process.pk).update(status=PROCESS.CANCELED, finished=timezone.now())
+        CaseProcess.objects.filter(pk=process.pk).update(status=PROCESS.CANCELED, finished=timezone.now(),
+                                                         is_open=False)

@@ -1,0 +1,393 @@
+"""Benchmark: the whole factoring lifecycle without PDFs, request to closed file, in financings per second.
+
+    .venv/bin/python bench/lifecycle.py [-n 200] [--warmup 20] [--profile] [--hasher md5|pbkdf2]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scfbench_life .venv/bin/python bench/lifecycle.py
+
+Pins itself to core 0 (os.sched_setaffinity; --no-pin to run free; on PostgreSQL --pin-backend also
+pins the server process of its connection there, so that client and database share the one core).
+Works in a throw-away database: a temporary SQLite file by default, or the PostgreSQL database named
+by DATABASE_URL, created fresh and dropped at the end (--keep leaves it). Settings are
+scf.settings.test (as the other benchmarks: eager Celery, MD5 password hashing) except that files go
+to a temporary directory through FileSystemStorage, as in production; --hasher pbkdf2 hashes
+passwords with Django's default PBKDF2 (1,000,000 iterations) as production does.
+
+"Without PDFs": documents.services.html_to_pdf returns a small valid one-page PDF that differs on
+every call (so every hash differs), and documents.sealing.seal_pdf returns its input. Everything else
+is the real code: the HTML of each contract is still rendered from its template, documents are
+numbered and stored, signatures check the signer's password and the stored PDF's hash, the ledger,
+facility locks, flow tasks, approval case and audit chain all run.
+
+Each lifecycle, through the services: receivable_create, financing_request_create (the flow starts),
+receivable_confirm by the debtor, financing_review_decide by a credit officer (the contracts are
+issued on commit), document_sign by every required party (the signed documents are finalised on
+commit; the financing becomes signed), financing_disburse, receipt_record of the debtor's full
+payment, financing_settle; it must end "closed" with no open task. The last line is machine-readable:
+
+    lifecycle: per_second=N median_ms=N p95_ms=N db=sqlite
+
+Target: at least 20 lifecycles a second on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import itertools
+import math
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.test")
+
+TARGET_PER_SECOND = 20
+PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory's
+STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
+
+
+def calibrate() -> float:
+    """A fixed pure-Python workload, to tell a slow (shared, throttled) machine from slow code."""
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best
+
+
+def code_state() -> str:
+    """Return the commit measured and how many files differ from it (the tree changes under the benchmark)."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=10).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}" + (f" + uncommitted changes in {len(changed)} files" if changed else "")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (p95 of 200 samples is the 190th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+# --- the stand-ins for rendering and sealing -----------------------------------------------------
+
+_pdf_serial = itertools.count(1)
+
+
+def tiny_pdf(serial: int, pages: int = 1) -> bytes:
+    """Return a small valid PDF (correct xref) whose content names `serial`, so every one hashes apart."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(pages))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    font = 3 + 2 * pages
+    for i in range(pages):
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
+                       f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode())
+        text = f"BT /F1 12 Tf 72 770 Td (bench document {serial} page {i + 1}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text))
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def install_stand_ins() -> None:
+    """Replace the PDF renderer and the seal with cheap stand-ins; nothing else is touched."""
+    from documents import rendering, sealing, services
+    from documents.rendering import RenderedPdf
+
+    def html_to_pdf(html: str, *, extra_pages_html: str | None = None) -> RenderedPdf:
+        pages = 2 if extra_pages_html else 1
+        data = tiny_pdf(next(_pdf_serial), pages)
+        return RenderedPdf(data=data, sha256=hashlib.sha256(data).hexdigest(), page_count=pages)
+
+    def seal_pdf(data: bytes, *, reason: str, location: str = "", field_name: str = "") -> bytes:
+        return data
+
+    services.html_to_pdf = html_to_pdf  # documents.services imported it by name
+    rendering.html_to_pdf = html_to_pdf
+    sealing.seal_pdf = seal_pdf  # imported inside document_finalize at call time
+
+
+# --- the world ------------------------------------------------------------------------------------
+
+class World:
+    """A lender with its staff, a supplier with a large facility, and a core enterprise (as tests/factoring)."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth.models import Group
+        from django.utils import timezone
+
+        from scf.facilities.models import Product
+        from scf.parties.models import Membership, StaffGroup
+        from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
+
+        today = timezone.localdate()
+        self.lender = LenderFactory(legal_name="基准银行", legal_name_en="Bench Bank",
+                                    bank_name="Bench Bank Shanghai Branch",
+                                    bank_account_name="Bench Bank factoring collection",
+                                    bank_account_number="31001234567890")
+        self.supplier = OrganizationFactory(legal_name="上海基准供应商有限公司", legal_name_en="Shanghai Bench Supplier",
+                                            bank_name="ICBC", bank_account_name="Shanghai Bench Supplier",
+                                            bank_account_number="1001")
+        self.debtor = OrganizationFactory(legal_name="基准核心企业集团", legal_name_en="Bench Core Group",
+                                          is_supplier=False, is_core=True)
+        self.facility = FacilityFactory(
+            lender=self.lender, obligor=self.supplier, anchor=self.debtor, product=Product.FACTORING,
+            limit_amount=Decimal("100000000000.00"), valid_from=today - datetime.timedelta(days=30),
+            valid_to=today + datetime.timedelta(days=700), max_tenor_days=180)
+
+        def client(organization, username):
+            user = UserFactory(username=username)
+            MembershipFactory(user=user, organization=organization, role=Membership.Role.OPERATOR)
+            MembershipFactory(user=user, organization=organization, role=Membership.Role.SIGNATORY)
+            return user
+
+        def staff(username, group, *, signatory=False):
+            user = UserFactory(username=username)
+            user.groups.add(Group.objects.get(name=group))
+            MembershipFactory(user=user, organization=self.lender, role=Membership.Role.OPERATOR)
+            if signatory:
+                MembershipFactory(user=user, organization=self.lender, role=Membership.Role.SIGNATORY)
+            return user
+
+        self.supplier_user = client(self.supplier, "bench_supplier")
+        self.debtor_user = client(self.debtor, "bench_core")
+        self.officer = staff("bench_officer", StaffGroup.CREDIT_OFFICER)
+        self.ops = staff("bench_ops", StaffGroup.OPERATIONS, signatory=True)
+        self.signed: list[tuple[int, int]] = []  # (documents, signatures) of each timed lifecycle
+        self.signers = {self.supplier.pk: self.supplier_user, self.debtor.pk: self.debtor_user,
+                        self.lender.pk: self.ops}
+
+
+def lifecycle(world: World, number: int, laps: dict[str, list[float]] | None = None, on_step=None):
+    """Run one financing from the supplier's request to the closed file; return it.
+
+    `laps` collects each step's milliseconds; `on_step(step)` is called at the end of each step.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from viewflow.workflow.models import Task
+
+    from documents.models import Document
+    from documents.services import document_sign
+    from workflows.factoring import services, settlement
+    from workflows.factoring.models import FactoringFinancing
+
+    today = timezone.localdate()
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        if laps is not None:
+            laps[step].append((now - clock) * 1000)
+        if on_step is not None:
+            on_step(step)
+        clock = time.perf_counter()
+
+    receivable = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number=f"BENCH-{number:06d}",
+        issue_date=today - datetime.timedelta(days=10), due_date=today + datetime.timedelta(days=90),
+        face_amount=Decimal("1000000.00"), acting_user=world.supplier_user)
+    lap("receivable")
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                  value_date=today, acting_user=world.supplier_user)
+    lap("request")
+    services.receivable_confirm(receivable=receivable, amount=receivable.face_amount, note="",
+                                acting_user=world.debtor_user)
+    lap("confirm")
+    services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
+    lap("review+issue")
+    # Every document issued for the financing, whatever kinds the product requires today, signed by each
+    # party that must sign it.
+    documents = list(Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
+        state=Document.State.ISSUED).order_by("pk"))
+    assert len(documents) >= 2, [(d.kind, d.state) for d in documents]
+    for document in documents:
+        for party in document.document_parties.filter(must_sign=True).select_related("organization"):
+            document_sign(document=document, organization=party.organization,
+                          signer=world.signers[party.organization_id], password=PASSWORD,
+                          ip_address="127.0.0.1", user_agent="bench/lifecycle")
+    if laps is not None:
+        world.signed.append((len(documents), sum(d.document_parties.filter(must_sign=True).count()
+                                                 for d in documents)))
+    lap("sign+finalize")
+    settlement.financing_disburse(financing=financing, acting_user=world.ops)
+    lap("disburse")
+    financing.refresh_from_db()
+    settlement.receipt_record(financing=financing, amount=financing.confirmed_amount, value_date=today,
+                              bank_reference=f"BENCH-BANK-{number:06d}", acting_user=world.ops)
+    lap("receipt")
+    settlement.financing_settle(financing=financing, acting_user=world.ops)
+    lap("settle")
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.CLOSED, financing.state
+    assert not Task.objects.filter(process__caseprocess__reference=financing.reference,
+                                   status__in=["NEW", "ASSIGNED", "STARTED"]).exists()
+    return financing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=200, help="timed lifecycles (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed lifecycles first (default 20)")
+    parser.add_argument("--hasher", choices=["md5", "pbkdf2"], default="md5",
+                        help="password hasher: md5 (scf.settings.test, default) or pbkdf2 (production's)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of 50 more lifecycles")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to core 0")
+    parser.add_argument("--pin-backend", action="store_true",
+                        help="PostgreSQL: also pin the server process of this connection to core 0")
+    parser.add_argument("--keep", action="store_true", help="keep the database (and files) at the end")
+    args = parser.parse_args()
+
+    pinned = "no"
+    if not args.no_pin and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+        pinned = "core 0"
+    print(f"machine: a 3,000,000-step Python loop takes {calibrate():.0f} ms (min of 5); load average "
+          f"{os.getloadavg()[0]:.2f}; pinned: {pinned}; code {code_state()}")
+
+    import django
+
+    django.setup()
+    import logging
+
+    logging.disable(logging.WARNING)
+    from django.conf import settings
+    from django.db import connection
+
+    media = tempfile.mkdtemp(prefix="scfbench-life-media-")
+    settings.MEDIA_ROOT = media
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    if args.hasher == "pbkdf2":
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    sqlite_dir = None
+    if connection.vendor == "sqlite":
+        # A file, not memory: the figure should include real writes.
+        sqlite_dir = tempfile.mkdtemp(prefix="scfbench-life-")
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(sqlite_dir, "life.sqlite3"))
+    else:
+        # The database DATABASE_URL names, created fresh (not test_<name>).
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = connection.settings_dict["NAME"]
+    started = time.perf_counter()
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']} (created and migrated in "
+          f"{time.perf_counter() - started:.1f} s); files under {media}; hasher {settings.PASSWORD_HASHERS[0]}")
+    try:
+        if args.pin_backend and connection.vendor == "postgresql" and pinned != "no":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            os.sched_setaffinity(backend, {0})
+            pinned = "core 0 (and PostgreSQL backend)"
+            print(f"PostgreSQL backend {backend} pinned to core 0 as well")
+        install_stand_ins()
+        world = World()
+        serial = itertools.count(1)
+        started = time.perf_counter()
+        for _ in range(args.warmup):
+            lifecycle(world, next(serial))
+        print(f"warm-up: {args.warmup} lifecycles in {time.perf_counter() - started:.1f} s")
+
+        laps: dict[str, list[float]] = {step: [] for step in STEPS}
+        timings, cpu = [], []
+        wall_started, cpu_started = time.perf_counter(), time.process_time()
+        for _ in range(args.n):
+            started, cpu_before = time.perf_counter(), time.process_time()
+            lifecycle(world, next(serial), laps)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_before) * 1000)
+        wall = time.perf_counter() - wall_started
+        cpu_total = time.process_time() - cpu_started
+        per_second = args.n / wall
+
+        from django.test.utils import CaptureQueriesContext
+
+        step_queries: dict[str, int] = {}
+        with CaptureQueriesContext(connection) as captured:
+            def count(step: str) -> None:
+                step_queries[step] = len(captured) - sum(step_queries.values())
+
+            lifecycle(world, next(serial), on_step=count)
+        queries = len(captured.captured_queries)
+        by_table: dict[str, int] = {}
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            verb = sql.split(None, 1)[0].upper()
+            table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', sql)
+            key = f"{verb} {table.group(1) if table and verb != 'SAVEPOINT' else ''}".strip()
+            by_table[key] = by_table.get(key, 0) + 1
+
+        print(f"\n{args.n} lifecycles in {wall:.2f} s: {per_second:.1f} a second; per lifecycle median "
+              f"{statistics.median(timings):.1f} ms, p95 {percentile(timings, 0.95):.1f} ms, min {min(timings):.1f} ms,"
+              f" max {max(timings):.1f} ms; Python CPU {statistics.median(cpu):.1f} ms median "
+              f"({cpu_total / wall * 100:.0f} % of the wall time; the Python work alone caps it at "
+              f"{1000 / statistics.median(cpu):.1f} a second)")
+        print("per step (median / p95 ms):  " + "  ".join(
+            f"{step} {statistics.median(laps[step]):.1f}/{percentile(laps[step], 0.95):.1f}" for step in STEPS))
+        shapes = sorted(set(world.signed))
+        print("documents signed per lifecycle: " + ", ".join(f"{d} documents / {n} signatures" for d, n in shapes))
+        print("SQL queries per step:  " + "  ".join(f"{step} {n}" for step, n in step_queries.items()))
+        print(f"SQL queries in one lifecycle: {queries}; most frequent: " + ", ".join(
+            f"{key} ×{n}" for key, n in sorted(by_table.items(), key=lambda kv: -kv[1])[:12]))
+
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(50):
+                lifecycle(world, next(serial))
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(60)
+            stats.sort_stats("tottime").print_stats(30)
+
+        from scf.audit.services import audit_chain_verify
+
+        checked, broken = audit_chain_verify()
+        assert broken is None, broken
+        print(f"audit chain intact over {checked} records; load average at the end {os.getloadavg()[0]:.2f}")
+        verdict = "met" if per_second >= TARGET_PER_SECOND else "NOT met"
+        print(f"target {TARGET_PER_SECOND} a second on one core: {verdict}")
+    finally:
+        if not args.keep:
+            connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+            shutil.rmtree(media, ignore_errors=True)
+            if sqlite_dir:
+                shutil.rmtree(sqlite_dir, ignore_errors=True)
+    print(f"lifecycle: per_second={per_second:.1f} median_ms={statistics.median(timings):.1f} "
+          f"p95_ms={percentile(timings, 0.95):.1f} db={connection.vendor}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
