@@ -22,6 +22,7 @@ from documents.services import document_sign
 from scf.core.exceptions import IllegalTransition
 from scf.ledger.models import Account, JournalEntry, Posting
 from workflows.approval.exceptions import FourEyesViolation
+from workflows.factoring.exceptions import DuplicateReceivable
 from workflows.factoring import services, settlement
 from workflows.factoring.flows import FactoringFlow
 from workflows.factoring.models import FactoringFinancing, Receivable
@@ -189,3 +190,31 @@ def test_the_preparer_side_cannot_approve_and_rejection_frees_the_invoices(world
     assert (financing.state, receivable.state) == ("rejected", "confirmed")
     assert not Task.objects.filter(process__caseprocess__reference=financing.reference,
                                    status__in=["NEW", "ASSIGNED"]).exists()
+
+
+def test_reverse_factoring_draws_on_the_core_enterprises_facility_and_skips_confirmation(world):
+    from tests.factories import FacilityFactory
+    from scf.facilities.models import Product
+
+    core_facility = FacilityFactory(lender=world.lender, obligor=world.debtor, product=Product.REVERSE_FACTORING,
+                                    limit_amount=Decimal("5000000.00"), valid_from=datetime.date(2026, 1, 1),
+                                    valid_to=datetime.date(2027, 12, 31))
+    payable = services.payable_create(debtor=world.debtor, supplier=world.supplier, invoice_number="AP-77",
+                                      issue_date=datetime.date(2026, 11, 1), due_date=DUE,
+                                      face_amount=Decimal("300000.00"), acting_user=world.debtor_user)
+    assert (payable.state, payable.confirmed_amount, payable.reverse) == ("confirmed", Decimal("300000.00"), True)
+    with pytest.raises(DuplicateReceivable):  # the supplier cannot register the same invoice again
+        services.receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number="ap 77",
+                                   issue_date=datetime.date(2026, 11, 1), due_date=DUE,
+                                   face_amount=Decimal("300000.00"), acting_user=world.supplier_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[payable],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    assert (financing.state, financing.reverse, financing.facility) == ("under_review", True, core_facility)
+    assert financing.approval_case.applicant == world.debtor
+    services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
+    core_facility.refresh_from_db()
+    world.facility.refresh_from_db()
+    # A = 300,000 × 0.80 = 240,000.00 reserved on the core's facility, nothing on the supplier's.
+    assert (core_facility.reserved_amount, world.facility.reserved_amount) == (Decimal("240000.00"),
+                                                                             Decimal("0.00"))
