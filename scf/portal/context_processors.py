@@ -25,4 +25,9 @@ def navigation(request) -> dict:
     items.append((_("API tokens"), reverse("portal:token-list"), "tokens"))
     if user.is_staff:
         items.append((_("Back office"), reverse("admin:index"), "admin"))
-    return {"nav_items": items, "user_staff_groups": [StaffGroup(g).label for g in sorted(groups)]}
+    # The section is the item whose address is the longest prefix of the page's (/factoring/ holds
+    # /factoring/receivables/, which is its own section).
+    path = request.path
+    matches = [(len(url), key) for _label, url, key in items if path == url or (url != "/" and path.startswith(url))]
+    return {"nav_items": items, "nav_active": max(matches)[1] if matches else "",
+            "user_staff_groups": [StaffGroup(g).label for g in sorted(groups)]}

@@ -166,6 +166,7 @@ def test_recourse_is_claimed_after_the_recourse_days_and_the_buy_back_closes_the
         "buy_back", D("5557.50"), D("760000.00"), D("0.00"))
     financing.refresh_from_db()
     assert financing.state == "closed"
+    assert list(financing.receivables.values_list("state", flat=True)) == ["settled"]
     world.facility.refresh_from_db()
     assert world.facility.outstanding_amount == D("0.00")
 
@@ -182,6 +183,7 @@ def test_without_recourse_the_risk_manager_writes_the_loss_off(world, time_machi
     financing.refresh_from_db()
     # Penalty 02-27 to 03-31: 33 days × 205.8333… = 6,792.50; loss = 760,000 + 6,792.50.
     assert (financing.state, financing.written_off_amount) == ("closed", D("766792.50"))
+    assert list(financing.receivables.values_list("state", flat=True)) == ["settled"]
     loss = Posting.objects.get(account__purpose="loss")
     assert loss.amount == D("766792.50")
     for entry in JournalEntry.objects.all():

@@ -421,9 +421,6 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
         )
         financing.rebate_paid += rebate
     _fire(financing, "settle", acting_user)
-    for receivable in financing.receivables.select_for_update().filter(state="financed"):
-        receivable.settle(by=acting_user, note=financing.reference)
-        receivable.save()
     _close(financing, acting_user)
     financing.save()
     _complete("settle", financing, acting_user)
@@ -471,8 +468,14 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
 
 
 def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
-    """Close a settled, bought-back or written-off file, and send the supplier the settlement advice."""
+    """Close a settled, bought-back or written-off file, and send the supplier the settlement advice.
+
+    The invoices are done with too, however the file ended: none of them can be financed again.
+    """
     _fire(financing, "close", acting_user)
+    for receivable in financing.receivables.select_for_update().filter(state="financed"):
+        receivable.settle(by=acting_user, note=financing.reference)
+        receivable.save()
     financing.save()
     _advise(financing, "settlement_advice")
 

@@ -241,8 +241,10 @@ def collect(request, task):
     from .settlement import receipt_record
 
     financing = _financing(task)
-    form = ReceiptForm(request.POST or None,
-                       initial={"value_date": timezone.localdate(), "amount": financing.collectable_from_debtor})
+    # The debtor owes the confirmed amount; after a recourse claim the supplier owes the lender's dues.
+    expected = (financing.lender_owed if financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
+                else financing.collectable_from_debtor)
+    form = ReceiptForm(request.POST or None, initial={"value_date": timezone.localdate(), "amount": expected})
     if request.method == "POST" and form.is_valid():
         try:
             receipt_record(financing=financing, acting_user=request.user, **form.cleaned_data)

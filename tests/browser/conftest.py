@@ -1,0 +1,110 @@
+"""Chromium through Playwright against pytest-django's live server, with screenshots saved per step.
+
+Debian's Chromium is used because Playwright cannot download its own browser here. Sync
+Playwright keeps an event loop running in the test thread, where Django's async-unsafe check
+then refuses database calls; the variable that turns the check off is set only while these
+tests' browser is up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+PASSWORD = "Browser-walk-2026"
+
+
+def screenshot_dir() -> Path:
+    return Path(os.environ.get("SCREENSHOT_DIR") or Path(settings.BASE_DIR) / "var" / "screenshots" / "factoring-walk")
+
+
+@pytest.fixture(autouse=True)
+def _chromium_and_playwright():
+    """Skip before seeding anything when the browser cannot run (SCF_NO_SKIP=1 makes that a failure)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("browser tests need the playwright package (requirements-dev.txt)")
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """Seed the demo (lender, staff, clients, facilities, the two demo cases) into the flushed test database."""
+    from scf.parties.demo import seed_demo
+
+    seed_demo(password=PASSWORD)
+    return PASSWORD
+
+
+@pytest.fixture
+def browser(demo):
+    """Start Chromium once the data is in.
+
+    The seed must run first: sealing calls asyncio.run() (pyHanko), which cannot run in a
+    thread where Playwright's loop is running. For the same reason the browser is per test and
+    closes before the database is flushed.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def login(browser, live_server, demo):
+    """Return a function that logs a demo user in through the login form, in a fresh browser context."""
+    contexts = []
+
+    def log_in(username: str):
+        from playwright.sync_api import expect
+
+        context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900},
+                                      timezone_id=settings.TIME_ZONE, base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(demo)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def shoot(request, capsys):
+    """Return a function that saves a full-page screenshot of a step and prints where it went."""
+    directory = screenshot_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"^test_", "", request.node.name)
+    for stale in directory.glob(f"{test_name}-[0-9][0-9]-*.png"):  # an earlier run's, perhaps with other steps
+        stale.unlink()
+    count = 0
+
+    def save(page, step: str) -> Path:
+        nonlocal count
+        count += 1
+        path = directory / f"{test_name}-{count:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        with capsys.disabled():  # shown in CI's log even when the test passes and output is captured
+            print(f"\nscreenshot: {path}", end="", flush=True)
+        return path
+
+    return save
