@@ -113,8 +113,21 @@ def _iter_records() -> Iterator[AuditRecord]:
     return AuditRecord.objects.order_by("seq").iterator(chunk_size=2000)
 
 
-def history_for(obj: models.Model):
-    """Return the audit records of one object, oldest first."""
-    return AuditRecord.objects.filter(
+def history_for(obj: models.Model) -> list[AuditRecord]:
+    """Return the audit records of one object, oldest first, with their states as people read them.
+
+    Each record gets `source_label` and `target_label` from the object's state choices, and
+    `action_label`: the transition or action name without its app and model prefix.
+    """
+    records = list(AuditRecord.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-    ).select_related("actor")
+    ).select_related("actor"))
+    choices = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in ("state", "status", "kyc_state") and field.choices:
+            choices.update({str(value): label for value, label in field.flatchoices})
+    for record in records:
+        record.source_label = choices.get(record.source_state, record.source_state)
+        record.target_label = choices.get(record.target_state, record.target_state)
+        record.action_label = record.action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    return records

@@ -278,8 +278,9 @@ def test_recourse_buy_back(login, shoot, today):
     expect(receipt).to_contain_text(NAMES["supplier1"])  # the supplier paid, not the debtor
     expect(receipt).to_contain_text("242,340.00")
     history = _card(ops, "History")
-    expect(history.locator("tbody tr").filter(has_text="bought_back").first).to_contain_text("recourse_claimed")
-    expect(history.locator("tbody tr").filter(has_text="closed").first).to_contain_text("bought_back")
+    # States read as labels: "Recourse claimed" → "Bought back" → "Closed".
+    expect(history.locator("tbody tr").filter(has_text="Bought back").first).to_contain_text("Recourse claimed")
+    expect(history.locator("tbody tr").filter(has_text="Closed").first).to_contain_text("Bought back")
     shoot(ops, "bought-back-closed")
 
 
