@@ -22,6 +22,8 @@ def navigation(request) -> dict:
     groups = user.staff_groups()
     if user.is_superuser or groups & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN}:
         items.append((_("KYC review"), reverse("portal:kyc-review"), "kyc-review"))
+    if user.is_superuser or StaffGroup.OPERATIONS in groups:
+        items.append((_("Suspense"), reverse("factoring:suspense"), "suspense"))
     items.append((_("API tokens"), reverse("portal:token-list"), "tokens"))
     if user.is_staff:
         items.append((_("Back office"), reverse("admin:index"), "admin"))

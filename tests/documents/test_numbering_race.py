@@ -31,6 +31,7 @@ def _clone_financings(count: int) -> list[FactoringFinancing]:
         clone = FactoringFinancing.objects.get(pk=original.pk)
         clone.pk = None
         clone.reference = f"FF-RACE-{i:03d}"
+        clone.approval_case = None
         clone.save()
         clone.receivables.set(receivables)
         clones.append(clone)

@@ -200,3 +200,41 @@ def test_the_daily_command_runs_the_jobs_and_refuses_a_future_day(world):
     assert out.getvalue().strip() == "2026-11-25: reminded 0, overdue 0, penalties 0, recourse 0"
     with pytest.raises(CommandError):
         call_command("factoring_daily", date="2026-11-26")
+
+
+def test_an_unmatched_receipt_waits_in_suspense_then_is_applied_from_the_page(world, time_machine):
+    from django.test import Client
+
+    financing = _disbursed(world)
+    client = Client()
+    client.force_login(world.ops)
+    recorded = client.post("/factoring/suspense/", {"action": "record", "amount": "100000.00",
+                                                    "value_date": "2026-11-25", "bank_reference": "UNK-1",
+                                                    "payer_name": "HX GROUP FIN DEPT"})
+    assert recorded.status_code == 302
+    receipt = Receipt.objects.get(bank_reference="UNK-1")
+    assert (receipt.kind, receipt.status, receipt.suspense) == ("unmatched", "suspense", D("100000.00"))
+    assert sum(p.amount for p in Posting.objects.filter(account__purpose="suspense")) == D("-100000.00")
+    wrong = client.post("/factoring/suspense/", {"action": "apply", "receipt": receipt.pk, "financing": "FF-NONE"})
+    assert wrong.status_code == 400
+    client.post("/factoring/suspense/", {"action": "apply", "receipt": receipt.pk, "financing": financing.reference})
+    receipt.refresh_from_db()
+    financing.refresh_from_db()
+    assert (receipt.status, receipt.financing, receipt.applied_advance) == ("applied", financing, D("100000.00"))
+    assert financing.advance_outstanding == D("660000.00")
+    assert sum(p.amount for p in Posting.objects.filter(account__purpose="suspense")) == 0
+    assert Client().get("/factoring/suspense/").status_code == 302  # anonymous: to the login page
+    other = Client()
+    other.force_login(world.officer)
+    assert other.get("/factoring/suspense/").status_code == 404
+
+
+def test_a_bad_unmatched_receipt_shows_the_form_errors_and_records_nothing(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.ops)
+    page = client.post("/factoring/suspense/", {"action": "record", "amount": "-5", "value_date": "2026-11-25",
+                                                "bank_reference": "", "payer_name": "X"})
+    assert page.status_code == 400 and not Receipt.objects.exists()
+    assert "bank_reference" in page.context["form"].errors and "amount" in page.context["form"].errors

@@ -300,6 +300,29 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     existing = _existing_receipt(bank_reference, amount, financing)
     if existing is not None:
         return existing
+    currency = financing.currency
+    kind, payer, allocation, entry = _apply_receipt(
+        financing, amount, value_date=value_date, bank_reference=bank_reference, acting_user=acting_user,
+        payer=payer, debit=_house(P.DEBTOR_COLLECTION, currency))
+    receipt = Receipt.objects.create(
+        financing=financing, kind=kind, payer=payer, payer_name=payer.legal_name, bank_reference=bank_reference,
+        value_date=value_date, currency=currency, amount=amount, entry=entry, recorded_by=acting_user,
+        **_allocation_fields(allocation),
+    )
+    _after_receipt(financing, receipt, acting_user)
+    return receipt
+
+
+def _allocation_fields(allocation: Allocation) -> dict:
+    return {"applied_penalty": allocation.penalty, "applied_interest": allocation.interest,
+            "applied_fees": allocation.fees, "applied_advance": allocation.advance, "rebate": allocation.rebate,
+            "suspense": allocation.suspense,
+            "status": Receipt.Status.SUSPENSE if allocation.suspense else Receipt.Status.APPLIED}
+
+
+def _apply_receipt(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
+                   acting_user: User, payer: Organization | None, debit: Account):
+    """Check the financing takes the money, split it by the waterfall and post it (the financing is locked)."""
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it takes no receipts.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
@@ -313,33 +336,54 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     kind = Receipt.Kind.BUY_BACK if financing.state == State.RECOURSE_CLAIMED else Receipt.Kind.DEBTOR_PAYMENT
     payer = payer or (financing.supplier if kind == Receipt.Kind.BUY_BACK else financing.debtor)
     allocation = _apply_to_financing(financing, amount, kind=kind, value_date=value_date, acting_user=acting_user)
-    currency = financing.currency
     entry = ledger_post(
         idempotency_key=f"factoring:{financing.reference}:receipt:{bank_reference}",
-        lines=_receipt_lines(financing, _house(P.DEBTOR_COLLECTION, currency), amount, allocation),
+        lines=_receipt_lines(financing, debit, amount, allocation),
         description=_("Receipt %(bank)s from %(payer)s for %(ref)s")
         % {"bank": bank_reference, "payer": payer.legal_name, "ref": financing.reference},
         acting_user=acting_user, value_date=value_date,
     )
-    receipt = Receipt.objects.create(
-        financing=financing, kind=kind, payer=payer, payer_name=payer.legal_name, bank_reference=bank_reference,
-        value_date=value_date, currency=currency, amount=amount, applied_penalty=allocation.penalty,
-        applied_interest=allocation.interest, applied_fees=allocation.fees, applied_advance=allocation.advance,
-        rebate=allocation.rebate, suspense=allocation.suspense, entry=entry, recorded_by=acting_user,
-        status=Receipt.Status.SUSPENSE if allocation.suspense else Receipt.Status.APPLIED,
-    )
-    if allocation.advance:
-        facility_restore(facility=financing.facility, amount=allocation.advance,
-                         reference=f"{financing.reference}:{bank_reference}", acting_user=acting_user)
-    if kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0:
+    return kind, payer, allocation, entry
+
+
+def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user: User) -> None:
+    """Give the facility its headroom back, close a bought-back file, and move the flow on."""
+    if receipt.applied_advance:
+        facility_restore(facility=financing.facility, amount=receipt.applied_advance,
+                         reference=f"{financing.reference}:{receipt.bank_reference}", acting_user=acting_user)
+    if receipt.kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0:
         _fire(financing, "bought_back", acting_user, note=_("bought back by %(s)s") % {"s": financing.supplier})
         _close(financing, acting_user)
     financing.save()
     audit_record(action="factoring.receipt.record", target=financing, actor=acting_user,
-                 note=f"{bank_reference} {currency} {amount} → penalty {allocation.penalty}, interest "
-                      f"{allocation.interest}, fees {allocation.fees}, advance {allocation.advance}, rebate "
-                      f"{allocation.rebate}, suspense {allocation.suspense}")
+                 note=f"{receipt.bank_reference} {receipt.currency} {receipt.amount} → penalty "
+                      f"{receipt.applied_penalty}, interest {receipt.applied_interest}, fees {receipt.applied_fees}, "
+                      f"advance {receipt.applied_advance}, rebate {receipt.rebate}, suspense {receipt.suspense}")
     _complete("collect", financing, acting_user)
+
+
+@transaction.atomic
+def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_user: User) -> Receipt:
+    """Apply an unmatched receipt waiting in suspense to the financing it turned out to pay."""
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"))
+    financing = _lock(financing)
+    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    if receipt.financing_id == financing.pk and receipt.status != Receipt.Status.SUSPENSE:
+        return receipt
+    if receipt.kind != Receipt.Kind.UNMATCHED or receipt.status != Receipt.Status.SUSPENSE:
+        raise IllegalTransition(_("Receipt %(ref)s is not an unmatched receipt waiting in suspense.")
+                                % {"ref": receipt.bank_reference})
+    if receipt.currency != financing.currency:
+        raise ValidationError({"financing": _("The receipt is in %(cur)s; the financing is not.")
+                               % {"cur": receipt.currency}})
+    kind, payer, allocation, _entry = _apply_receipt(
+        financing, receipt.amount, value_date=receipt.value_date, bank_reference=receipt.bank_reference,
+        acting_user=acting_user, payer=None, debit=_house(P.SUSPENSE, receipt.currency))
+    receipt.financing, receipt.kind, receipt.payer = financing, kind, payer
+    for field, value in _allocation_fields(allocation).items():
+        setattr(receipt, field, value)
+    receipt.save()
+    _after_receipt(financing, receipt, acting_user)
     return receipt
 
 

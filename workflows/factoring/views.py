@@ -1,5 +1,10 @@
 """Factoring pages in the portal."""
 
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _lazy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -215,3 +220,65 @@ def receivable_upload(request):
             status = 400
     return render(request, "factoring/receivable_upload.html",
                   {"form": form, "report": report, "supplier": supplier, "core": core}, status=status)
+
+
+class UnmatchedReceiptForm(forms.Form):
+    amount = forms.DecimalField(label=_lazy("Amount received"), max_digits=20, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    value_date = forms.DateField(label=_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+    bank_reference = forms.CharField(label=_lazy("Bank reference"), max_length=60)
+    payer_name = forms.CharField(label=_lazy("Payer as shown by the bank"), max_length=200)
+
+
+@login_required
+def suspense(request):
+    """Operations: money that matched no financing, or more than was owed; apply it or return it."""
+    from .models import Receipt
+    from .settlement import receipt_record_unmatched, suspense_apply, suspense_return
+
+    if not (request.user.is_superuser or "operations" in request.user.staff_groups()):
+        raise Http404
+    form = UnmatchedReceiptForm(request.POST if request.POST.get("action") == "record" else None)
+    status = 200
+    action = request.POST.get("action")
+    if action == "record" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            if action == "record":
+                receipt_record_unmatched(acting_user=request.user, **form.cleaned_data)
+                messages.success(request, _("The receipt waits in suspense."))
+            else:
+                receipt = Receipt.objects.filter(pk=request.POST.get("receipt") or 0,
+                                                 status=Receipt.Status.SUSPENSE).first()
+                if receipt is None:
+                    raise Http404
+                if action == "apply":
+                    financing = FactoringFinancing.objects.filter(
+                        reference=(request.POST.get("financing") or "").strip().upper()).first()
+                    if financing is None:
+                        raise ValidationError(_("No financing has the reference %(ref)s.")
+                                              % {"ref": request.POST.get("financing", "")})
+                    suspense_apply(receipt=receipt, financing=financing, acting_user=request.user)
+                    messages.success(request, _("Receipt %(bank)s applied to %(ref)s.")
+                                     % {"bank": receipt.bank_reference, "ref": financing.reference})
+                elif action == "return":
+                    suspense_return(receipt=receipt, acting_user=request.user, note=request.POST.get("note", ""))
+                    messages.success(request, _("Receipt %(bank)s returned to the payer.")
+                                     % {"bank": receipt.bank_reference})
+                else:
+                    raise Http404
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field_name, errors in error.message_dict.items():
+                    form.add_error(field_name if field_name in form.fields else None, errors)
+            messages.error(request, " ".join(error.messages))
+            status = 400
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.http_status
+        else:
+            return redirect("factoring:suspense")
+    waiting = Receipt.objects.filter(status=Receipt.Status.SUSPENSE).select_related("financing").order_by(
+        "value_date", "pk")[:500]
+    return render(request, "factoring/suspense.html", {"form": form, "waiting": waiting}, status=status)
