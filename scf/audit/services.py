@@ -35,7 +35,7 @@ def _hashed_fields(record: AuditRecord) -> dict:
     }
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     action: str,
@@ -45,9 +45,15 @@ def audit_record(
     target_state: str = "",
     note: str = "",
 ) -> AuditRecord:
-    """Append one audit record, chained to the last one under a lock on the chain head."""
-    head, _ = AuditChainHead.objects.get_or_create(id=1)
-    head = AuditChainHead.objects.select_for_update().get(id=1)
+    """Append one audit record, chained to the last one under a lock on the chain head.
+
+    It joins the caller's transaction without a savepoint: a record that cannot be written
+    fails the whole change, which is what an audit trail wants.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(id=1)
+        head = AuditChainHead.objects.select_for_update().get(id=1)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     record = AuditRecord(
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,

@@ -40,7 +40,9 @@ SIGNED_KINDS = (*CONTRACT_KINDS, "debtor_confirmation_letter")
 
 
 def financing_lock(*, pk: int) -> FactoringFinancing:
-    return FactoringFinancing.objects.select_for_update().get(pk=pk)
+    # Lock the financing's row only, not the facility and parties joined for reading.
+    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related(
+        "facility", "supplier", "debtor", "lender").get(pk=pk)
 
 
 @transaction.atomic

@@ -46,7 +46,7 @@ def _lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
 
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
-    return FactoringFinancing.objects.select_for_update().select_related("facility", "supplier", "debtor",
+    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related("facility", "supplier", "debtor",
                                                                          "lender").get(pk=financing.pk)
 
 
