@@ -183,7 +183,7 @@ def test_happy_path(login, shoot, today, demo):
         expect(page.locator(".messages")).to_contain_text(re.compile(r"Signed \d+ documents? for "))
     _open_financing(ops, reference)
     expect(_badge(ops)).to_have_text("Signed")
-    documents = _card(ops, "Contracts").locator("tbody tr")
+    documents = _card(ops, "Documents").locator("tbody tr")
     for number in ("FAC-", "NOA-"):  # the agreement and the notice of assignment
         expect(documents.filter(has_text=number)).to_have_count(1)
     for index in range(documents.count()):  # and whatever else was issued for signing
