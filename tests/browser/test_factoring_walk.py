@@ -144,7 +144,9 @@ def test_happy_path(login, shoot, today, demo):
            .get_by_role("link", name="Confirm invoices")).to_have_count(0)
     _open_financing(core, reference)
     expect(_badge(core)).to_have_text("Under review")
-    expect(_fact(core, "Confirmed receivables")).to_have_text("CNY 500,000.00")
+    # The debtor sees the amount financed, not the supplier's price for it.
+    expect(_fact(core, "Receivables financed")).to_have_text("CNY 500,000.00")
+    expect(core.locator("main")).not_to_contain_text("391,000.00")
     shoot(core, "confirmed")
 
     # 3. The credit officer approves: an advance of 400,000.00 needs one credit officer by the default matrix.

@@ -55,7 +55,13 @@ def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_
 
     core = _client(world.debtor_user)
     url = _only_task(core)
-    assert world.facility.reference not in core.get(url).content.decode()  # the supplier's credit line
+    confirm_page = core.get(url).content.decode()
+    assert world.facility.reference not in confirm_page  # the supplier's credit line
+    assert "742,900.00" not in confirm_page and "0.092072" not in confirm_page  # nor its price
+    detail = reverse("factoring:financing-detail", args=[financing.pk])
+    # Priced on face until confirmed: net 782,000.00 — the supplier sees it, the debtor does not.
+    assert "782,000.00" not in core.get(detail).content.decode()
+    assert "782,000.00" in _client(world.supplier_user).get(detail).content.decode()
     prefix = f"r{receivable.pk}"
     refused = core.post(url, {f"{prefix}-decision": "confirm", f"{prefix}-amount": "950000.00",
                               f"{prefix}-note": ""})

@@ -46,9 +46,10 @@ def _render(request, task, template: str, financing: FactoringFinancing, status:
         "task": task, "case": case, "financing": financing,
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
         "documents": _documents(financing),
-        # The facility is the obligor's and the lender's business, not the counterparty's.
-        "facility": financing.facility if (request.user.is_lender_staff or Membership.objects.filter(
-            user=request.user, organization=financing.facility.obligor_id).exists()) else None,
+        # The facility is the obligor's and the lender's business, and the pricing the supplier's:
+        # neither is the counterparty's.
+        "facility": financing.facility if _member_or_staff(request.user, financing.facility.obligor_id) else None,
+        "show_pricing": _member_or_staff(request.user, financing.supplier_id),
         "decisions": (ApprovalDecision.objects.filter(case=financing.approval_case).select_related("approver")
                       if financing.approval_case_id else []),
         "receipts": financing.receipts.all(),
@@ -66,6 +67,11 @@ def _apply_errors(form: forms.Form, error: Exception) -> None:
         form.add_error(None, error.message)
     else:
         form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
+def _member_or_staff(user, organization_id: int) -> bool:
+    return user.is_superuser or user.is_lender_staff or Membership.objects.filter(
+        user=user, organization_id=organization_id).exists()
 
 
 def _done(request, message: str):

@@ -22,7 +22,7 @@ from scf.core.exceptions import DomainError
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from scf.parties.models import Organization
+from scf.parties.models import Membership, Organization
 
 from . import services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
@@ -94,6 +94,9 @@ def financing_detail(request, financing_pk: int):
                                                                       financing.debtor.preferred_language})}),
         "history": history_for(financing),
         "receipts": financing.receipts.all(),
+        # The price of the financing is the supplier's and the lender's business, not the debtor's.
+        "show_pricing": request.user.is_superuser or request.user.is_lender_staff or Membership.objects.filter(
+            user=request.user, organization=financing.supplier_id).exists(),
         "can_write_off": financing.state in (FactoringFinancing.State.OVERDUE,
                                              FactoringFinancing.State.RECOURSE_CLAIMED)
         and bool({"risk_manager", "credit_committee"} & request.user.staff_groups()),
