@@ -47,7 +47,10 @@ def test_request_confirm_and_dispute_through_the_api(world):
     assert (financing.state, financing.confirmed_amount, financing.advance_amount) == (
         "under_review", Decimal("1000000.00"), Decimal("800000.00"))
     assert list(financing.receivables.values_list("invoice_number", flat=True)) == ["INV-A1"]
-    assert _api(world.debtor_user).get(f"/api/v1/factoring/financings/{financing.pk}/").status_code == 200
+    as_debtor = _api(world.debtor_user).get(f"/api/v1/factoring/financings/{financing.pk}/").json()
+    assert as_debtor["confirmed_amount"] == "1000000.00" and "net_disbursement" not in as_debtor
+    # Supplier: A = 800,000.00, I = 800,000 × 0.065 × 90/360 = 13,000.00, F = 5,000.00, net 782,000.00.
+    assert supplier.get(f"/api/v1/factoring/financings/{financing.pk}/").json()["net_disbursement"] == "782000.00"
 
 
 def test_another_suppliers_invoice_cannot_be_financed_and_other_tenants_get_404(world, corporate):

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
-from scf.parties.models import Organization
+from scf.parties.models import Membership, Organization
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
@@ -252,7 +252,14 @@ class ReceivableDisputeView(APIView):
         return Response(ReceivableOutput(receivable).data)
 
 
+PRICING_FIELDS = ("advance_rate", "annual_rate", "fee_rate", "advance_amount", "interest_amount", "fee_amount",
+                  "net_disbursement", "all_in_rate", "advance_outstanding", "interest_outstanding",
+                  "penalty_outstanding", "rebate_due", "rebate_paid")
+
+
 class FinancingOutput(serializers.ModelSerializer):
+    """A financing; its price and balances only for the supplier and the lender, never the debtor."""
+
     supplier_uscc = serializers.CharField(source="supplier.uscc")
     debtor_uscc = serializers.CharField(source="debtor.uscc")
     receivables = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -266,6 +273,15 @@ class FinancingOutput(serializers.ModelSerializer):
                   "fee_amount", "net_disbursement", "all_in_rate", "with_recourse", "disbursed_on",
                   "advance_outstanding", "interest_outstanding", "penalty_outstanding", "rebate_due", "rebate_paid",
                   "created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if not (user.is_superuser or user.is_lender_staff
+                or Membership.objects.filter(user=user, organization=instance.supplier_id).exists()):
+            for name in PRICING_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 class FinancingListView(APIView):
@@ -283,7 +299,8 @@ class FinancingListView(APIView):
                    summary="Factoring financings where your organization is a party")
     def get(self, request):
         qs = tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor", "facility")
-        return Response(FinancingOutput(qs.prefetch_related("receivables")[:500], many=True).data)
+        return Response(FinancingOutput(qs.prefetch_related("receivables")[:500], many=True,
+                                        context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses={201: FinancingOutput},
                    summary="Request financing of invoices (the lender reviews it after the debtor confirms)")
@@ -298,11 +315,11 @@ class FinancingListView(APIView):
                                                                f"{sorted(set(ids) - {r.pk for r in receivables})}."]})
         financing = financing_request_create(supplier=supplier, receivables=receivables,
                                              value_date=data.validated_data["value_date"], acting_user=request.user)
-        return Response(FinancingOutput(financing).data, status=201)
+        return Response(FinancingOutput(financing, context={"request": request}).data, status=201)
 
 
 class FinancingDetailView(APIView):
     @extend_schema(responses={200: FinancingOutput}, summary="One factoring financing")
     def get(self, request, financing_pk: int):
         financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
-        return Response(FinancingOutput(financing).data)
+        return Response(FinancingOutput(financing, context={"request": request}).data)
