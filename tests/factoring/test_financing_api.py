@@ -32,7 +32,7 @@ def test_request_confirm_and_dispute_through_the_api(world):
     assert supplier.post(f"/api/v1/receivables/{first.pk}/confirm/",
                          {"confirmed_amount": "1000000.00"}, format="json").status_code == 403
     over = core.post(f"/api/v1/receivables/{first.pk}/confirm/", {"confirmed_amount": "1000000.01"}, format="json")
-    assert over.status_code == 400 and "amount" in over.json()["error"]["fields"]
+    assert over.status_code == 400 and "confirmed_amount" in over.json()["error"]["fields"]
     assert core.post(f"/api/v1/receivables/{first.pk}/confirm/", {"confirmed_amount": "1000000.00"},
                      format="json").status_code == 200
     no_reason = core.post(f"/api/v1/receivables/{second.pk}/dispute/", {"note": ""}, format="json")

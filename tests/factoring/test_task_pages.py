@@ -97,7 +97,7 @@ def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_
     financing.refresh_from_db()
     assert financing.state == "disbursed"
     url = _only_task(ops)
-    ops.post(url, {"amount": "950000.00", "value_date": "2026-11-25", "bank_reference": "CN-TT-1"})
+    ops.post(url, {"payer": "debtor", "amount": "950000.00", "value_date": "2026-11-25", "bank_reference": "CN-TT-1"})
     ops.post(_only_task(ops), {"confirm": "on"})
     financing.refresh_from_db()
     assert (financing.state, financing.rebate_paid) == ("closed", Decimal("190000.00"))

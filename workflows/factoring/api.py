@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
@@ -227,8 +228,13 @@ class ReceivableConfirmView(APIView):
         receivable = tenancy.get_visible_or_404(Receivable, request.user, pk=receivable_pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        receivable = receivable_confirm(receivable=receivable, amount=data.validated_data["confirmed_amount"],
-                                        note=data.validated_data["note"], acting_user=request.user)
+        try:
+            receivable = receivable_confirm(receivable=receivable, amount=data.validated_data["confirmed_amount"],
+                                            note=data.validated_data["note"], acting_user=request.user)
+        except DjangoValidationError as error:
+            # The service names the amount `amount`; this endpoint takes it as `confirmed_amount`.
+            raise serializers.ValidationError({("confirmed_amount" if field == "amount" else field): messages
+                                               for field, messages in error.message_dict.items()}) from None
         return Response(ReceivableOutput(receivable).data)
 
 

@@ -135,13 +135,14 @@ class FactoringFlow(flow.Flow):
         process.applicant = financing.supplier
         process.counterparty = financing.debtor
         process.currency = financing.currency
-        process.amount = financing.advance_amount
+        # The receivables' amount, which every party may see; the advance is the supplier's price.
+        process.amount = financing.confirmed_amount
         process.due_date = financing.due_date
         return process
 
     def is_paid(self, activation) -> bool:
         financing = _financing(activation)
-        return financing.state in (State.DISBURSED, State.OVERDUE) and financing.lender_owed == 0
+        return financing.state in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED) and financing.lender_owed == 0
 
     def issue_contracts(self, activation):
         from .services import financing_issue_contracts

@@ -95,13 +95,13 @@ def accrue_penalties(on: datetime.date) -> int:
 def claim_recourse(on: datetime.date) -> int:
     """Claim the buy-back from suppliers of financings with recourse unpaid after the recourse days."""
     claimed = 0
-    for financing in FactoringFinancing.objects.filter(state=State.OVERDUE, with_recourse=True).select_related(
-            "facility"):
+    for financing in FactoringFinancing.objects.filter(state=State.OVERDUE, with_recourse=True,
+                                                       advance_outstanding__gt=0).select_related("facility"):
         if on <= financing.due_date + datetime.timedelta(days=financing.facility.recourse_days):
             continue
         with transaction.atomic():
             financing = FactoringFinancing.objects.select_for_update().get(pk=financing.pk)
-            if financing.state == State.OVERDUE:
+            if financing.state == State.OVERDUE and financing.lender_owed > 0:
                 financing.claim_recourse(note=_("unpaid %(days)d days after the due date")
                                          % {"days": (on - financing.due_date).days})
                 financing.save()

@@ -256,7 +256,7 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     def write_off(self, *, by=None, note: str = "") -> None:
         """Write the loss off."""
 
-    @transition(field=state, source=[State.DISBURSED, State.OVERDUE], target=State.SETTLED)
+    @transition(field=state, source=[State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED], target=State.SETTLED)
     def settle(self, *, by=None, note: str = "") -> None:
         """Record the debtor's payment and the rebate."""
 

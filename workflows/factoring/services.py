@@ -23,8 +23,9 @@ from documents.services import document_generate
 from scf.audit.services import audit_record
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.facilities.models import CreditFacility, Product
-from scf.facilities.services import facility_release, facility_reserve
+from scf.facilities.services import facility_lock, facility_release, facility_reserve
 from scf.parties.models import Membership, Organization, User
+from workflows.approval.exceptions import FourEyesViolation
 from workflows.approval.models import ApprovalCase
 from workflows.approval.services import approval_case_open, approval_case_resubmit, approval_decide
 from workflows.inbox.services import complete_open_task, process_cancel, process_sync
@@ -269,7 +270,7 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User) -> None
         financing.approval_case = case
     financing.submit(by=acting_user)
     financing.save()
-    process_sync(financing, amount=financing.advance_amount, due_date=financing.due_date)
+    process_sync(financing, amount=financing.confirmed_amount, due_date=financing.due_date)
 
 
 # --- the debtor's confirmation ----------------------------------------------------------------
@@ -321,6 +322,8 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
 
     for financing in receivable.financings.filter(state=FactoringFinancing.State.DRAFT):
         financing = financing_lock(pk=financing.pk)
+        if financing.state != FactoringFinancing.State.DRAFT:  # withdrawn meanwhile
+            continue
         if financing.receivables.filter(state=Receivable.State.SUBMITTED).exists():
             continue
         disputed = list(financing.receivables.filter(state=Receivable.State.DISPUTED))
@@ -346,6 +349,17 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
     if financing.state != FactoringFinancing.State.UNDER_REVIEW:
         raise IllegalTransition(_("Financing %(ref)s is %(state)s; it is not under review.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
+    # Four eyes across the whole case: in reverse factoring the applicant is the core enterprise,
+    # and a member of the supplier asking for the money must not approve it either.
+    party = Membership.objects.filter(user=approver, organization__in=[financing.supplier_id, financing.debtor_id])
+    if party.exists():
+        raise FourEyesViolation(_("You are a member of %(org)s, a party to this financing.")
+                                % {"org": party.first().organization})
+    if not (approver.is_superuser or Membership.objects.filter(user=approver, organization=financing.lender_id)
+            .exists()):
+        raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.") % {"lender": financing.lender})
+    # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
+    facility_lock(pk=financing.facility_id)
     approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
     case = ApprovalCase.objects.get(pk=financing.approval_case_id)
     if case.status == ApprovalCase.Status.APPROVED:
@@ -393,7 +407,8 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     from .flows import FactoringFlow
 
     financing = financing_lock(pk=financing.pk)
-    is_staff = acting_user.is_superuser or acting_user.is_lender_staff
+    is_staff = acting_user.is_superuser or (acting_user.is_lender_staff and Membership.objects.filter(
+        user=acting_user, organization=financing.lender_id).exists())
     if not is_staff:
         _require_operator(acting_user, financing.supplier, _("withdraw its requests"))
     if not (note or "").strip():
@@ -406,6 +421,14 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     financing.cancel(by=acting_user, note=note)
     financing.save()
     _free_receivables(financing, acting_user)
+    # Its contracts can no longer be signed.
+    from django.contrib.contenttypes.models import ContentType
+
+    for document in Document.objects.select_for_update().filter(
+            content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
+            state__in=[Document.State.DRAFT, Document.State.ISSUED]):
+        document.void(by=acting_user, note=note)
+        document.save()
     if not complete_open_task(financing, FactoringFlow.revise, acting_user):
         process_cancel(financing)
     return financing

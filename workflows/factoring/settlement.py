@@ -19,11 +19,11 @@ from django.utils.translation import pgettext_lazy
 
 from scf.audit.services import audit_record
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
-from scf.facilities.services import facility_consume, facility_restore
+from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import Line, account_for, ledger_post
 from scf.money import DayCount, round_money
-from scf.parties.models import Organization, StaffGroup, User
+from scf.parties.models import Membership, Organization, StaffGroup, User
 
 from .models import FactoringFinancing, Receipt
 
@@ -50,10 +50,16 @@ def _lock(financing: FactoringFinancing) -> FactoringFinancing:
                                                                          "lender").get(pk=financing.pk)
 
 
-def _require_group(user: User, *groups: str, action: str) -> None:
-    if not (user.is_superuser or set(groups) & user.staff_groups()):
+def _require_group(user: User, *groups: str, action: str, lender: Organization | None = None) -> None:
+    """Refuse anyone outside these staff groups, and, for a financing, outside the staff of its lender."""
+    if user.is_superuser:
+        return
+    if not set(groups) & user.staff_groups():
         raise ActionNotPermitted(_("Only %(groups)s may %(action)s.")
                                  % {"groups": ", ".join(str(StaffGroup(g).label) for g in groups), "action": action})
+    if lender is not None and not Membership.objects.filter(user=user, organization=lender).exists():
+        raise ActionNotPermitted(_("Only the staff of %(lender)s may %(action)s.")
+                                 % {"lender": lender.legal_name, "action": action})
 
 
 ACTIONS = {
@@ -95,8 +101,8 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
 
     Pressing it again after it was done changes nothing and answers the disbursed financing.
     """
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("disburse"))
     financing = _lock(financing)
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("disburse"), lender=financing.lender)
     if financing.state != State.SIGNED:
         if financing.disbursed_on is not None:
             return financing
@@ -225,7 +231,11 @@ def _existing_receipt(bank_reference: str, amount: Decimal, financing: Factoring
     receipt = Receipt.objects.filter(bank_reference=bank_reference).first()
     if receipt is None:
         return None
-    if receipt.amount != amount or (financing is not None and receipt.financing_id not in (None, financing.pk)):
+    if financing is not None and receipt.kind == Receipt.Kind.UNMATCHED and receipt.financing_id is None:
+        raise IdempotencyConflict(
+            _("Bank reference %(ref)s is waiting in suspense as an unmatched receipt; apply it to the financing "
+              "on the Suspense page.") % {"ref": bank_reference})
+    if receipt.amount != amount or (financing is not None and receipt.financing_id != financing.pk):
         raise IdempotencyConflict(
             _("Bank reference %(ref)s was already recorded for %(amount)s; nothing was recorded.")
             % {"ref": bank_reference, "amount": f"{receipt.amount:,}"}
@@ -297,6 +307,7 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     # Look for the receipt under the financing's lock, so that concurrent retries queue here and
     # all but the first find it recorded.
     financing = _lock(financing)
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=financing.lender)
     existing = _existing_receipt(bank_reference, amount, financing)
     if existing is not None:
         return existing
@@ -333,8 +344,14 @@ def _apply_receipt(financing: FactoringFinancing, amount: Decimal, *, value_date
         raise ValidationError({"value_date": _(
             "Penalty interest is already posted to %(date)s; a receipt dated earlier needs a correcting entry "
             "by the back office.") % {"date": financing.penalty_accrued_to}})
-    kind = Receipt.Kind.BUY_BACK if financing.state == State.RECOURSE_CLAIMED else Receipt.Kind.DEBTOR_PAYMENT
-    payer = payer or (financing.supplier if kind == Receipt.Kind.BUY_BACK else financing.debtor)
+    payer = payer or (financing.supplier if financing.state == State.RECOURSE_CLAIMED else financing.debtor)
+    if payer.pk not in (financing.supplier_id, financing.debtor_id):
+        raise ValidationError({"payer": _("The payer is either the debtor or the supplier of %(ref)s.")
+                               % {"ref": financing.reference}})
+    # After a recourse claim the supplier's money buys the receivables back; the debtor's is still a
+    # payment of them, which leaves the supplier its rebate.
+    kind = (Receipt.Kind.BUY_BACK if financing.state == State.RECOURSE_CLAIMED and payer.pk == financing.supplier_id
+            else Receipt.Kind.DEBTOR_PAYMENT)
     allocation = _apply_to_financing(financing, amount, kind=kind, value_date=value_date, acting_user=acting_user)
     entry = ledger_post(
         idempotency_key=f"factoring:{financing.reference}:receipt:{bank_reference}",
@@ -351,7 +368,7 @@ def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user:
     if receipt.applied_advance:
         facility_restore(facility=financing.facility, amount=receipt.applied_advance,
                          reference=f"{financing.reference}:{receipt.bank_reference}", acting_user=acting_user)
-    if receipt.kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0:
+    if receipt.kind == Receipt.Kind.BUY_BACK and financing.lender_owed == 0 and financing.rebate_due == 0:
         _fire(financing, "bought_back", acting_user, note=_("bought back by %(s)s") % {"s": financing.supplier})
         _close(financing, acting_user)
     financing.save()
@@ -365,8 +382,8 @@ def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user:
 @transaction.atomic
 def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_user: User) -> Receipt:
     """Apply an unmatched receipt waiting in suspense to the financing it turned out to pay."""
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"))
     financing = _lock(financing)
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"), lender=financing.lender)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.financing_id == financing.pk and receipt.status != Receipt.Status.SUSPENSE:
         return receipt
@@ -440,11 +457,11 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
 @transaction.atomic
 def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
     """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("settle"))
     financing = _lock(financing)
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("settle"), lender=financing.lender)
     if financing.state in (State.SETTLED, State.CLOSED):
         return financing
-    if financing.state not in (State.DISBURSED, State.OVERDUE):
+    if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it cannot be settled.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
     if financing.lender_owed > 0:
@@ -478,14 +495,21 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the financing is written off.")})
     financing = _lock(financing)
+    _require_group(acting_user, StaffGroup.RISK_MANAGER, StaffGroup.CREDIT_COMMITTEE, action=_("write off"),
+                   lender=financing.lender)
     if financing.state in (State.WRITTEN_OFF, State.CLOSED):
         return financing
+    # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
+    facility_lock(pk=financing.facility_id)
     today = timezone.localdate()
     if financing.state == State.OVERDUE and financing.with_recourse:
         raise IllegalTransition(_("%(ref)s is with recourse: claim the buy-back from the supplier before writing "
                                   "it off.") % {"ref": financing.reference})
     if financing.state in (State.OVERDUE, State.RECOURSE_CLAIMED):
         _accrue_penalty(financing, today, acting_user)
+    if financing.lender_owed == 0:
+        raise IllegalTransition(_("Nothing is owed on %(ref)s: settle it instead of writing it off.")
+                                % {"ref": financing.reference})
     _fire(financing, "write_off", acting_user, note=note)
     currency, supplier = financing.currency, financing.supplier
     total = financing.lender_owed

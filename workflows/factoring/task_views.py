@@ -237,6 +237,7 @@ def disburse(request, task):
 
 
 class ReceiptForm(forms.Form):
+    payer = forms.ChoiceField(label=gettext_lazy("Paid by"), widget=forms.RadioSelect)
     amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
     value_date = forms.DateField(label=gettext_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -250,10 +251,15 @@ def collect(request, task):
     # The debtor owes the confirmed amount; after a recourse claim the supplier owes the lender's dues.
     expected = (financing.lender_owed if financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
                 else financing.collectable_from_debtor)
-    form = ReceiptForm(request.POST or None, initial={"value_date": timezone.localdate(), "amount": expected})
+    claimed = financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
+    form = ReceiptForm(request.POST or None, initial={"value_date": timezone.localdate(), "amount": expected,
+                                                      "payer": "supplier" if claimed else "debtor"})
+    form.fields["payer"].choices = [("debtor", financing.debtor.legal_name), ("supplier", financing.supplier.legal_name)]
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["payer"] = financing.supplier if data["payer"] == "supplier" else financing.debtor
         try:
-            receipt_record(financing=financing, acting_user=request.user, **form.cleaned_data)
+            receipt_record(financing=financing, acting_user=request.user, **data)
         except (ValidationError, DomainError) as error:
             _apply_errors(form, error)
         else:

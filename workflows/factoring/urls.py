@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:financing_pk>/", views.financing_detail, name="financing-detail"),
     path("<int:financing_pk>/contracts/", views.financing_generate, name="financing-generate"),
     path("<int:financing_pk>/write-off/", views.financing_write_off, name="financing-write-off"),
+    path("<int:financing_pk>/withdraw/", views.financing_cancel, name="financing-cancel"),
 ]

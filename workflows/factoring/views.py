@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -68,6 +69,8 @@ def financing_request(request):
             facility = services.facility_for(supplier=supplier, debtor=chosen[0].debtor,
                                              reverse=all(r.reverse for r in chosen))
             quote = services.financing_quote(facility=facility, receivables=chosen, value_date=value_date)
+            if not Membership.objects.filter(user=request.user, organization=facility.obligor_id).exists():
+                facility = None  # reverse factoring: the core enterprise's facility is not the supplier's to see
         except ValidationError as error:
             for field_name, errors in error.message_dict.items():
                 form.add_error(field_name if field_name in form.fields else None, errors)
@@ -97,10 +100,31 @@ def financing_detail(request, financing_pk: int):
         # The price of the financing is the supplier's and the lender's business, not the debtor's.
         "show_pricing": request.user.is_superuser or request.user.is_lender_staff or Membership.objects.filter(
             user=request.user, organization=financing.supplier_id).exists(),
+        "can_cancel": financing.state in (FactoringFinancing.State.DRAFT, FactoringFinancing.State.RETURNED,
+                                          FactoringFinancing.State.APPROVED,
+                                          FactoringFinancing.State.CONTRACT_ISSUED)
+        and (request.user.is_lender_staff or Membership.objects.filter(
+            user=request.user, organization=financing.supplier_id, role__in=["operator", "admin"]).exists()),
         "can_write_off": financing.state in (FactoringFinancing.State.OVERDUE,
                                              FactoringFinancing.State.RECOURSE_CLAIMED)
         and bool({"risk_manager", "credit_committee"} & request.user.staff_groups()),
     })
+
+
+@require_POST
+@login_required
+def financing_cancel(request, financing_pk: int):
+    """The supplier, or the lender's staff, withdraw a request before disbursement; the reason is required."""
+    financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+    try:
+        services.financing_cancel(financing=financing, acting_user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(ref)s withdrawn.") % {"ref": financing.reference})
+    return redirect("factoring:financing-detail", financing_pk=financing.pk)
 
 
 @require_POST
@@ -233,6 +257,16 @@ class UnmatchedReceiptForm(forms.Form):
     payer_name = forms.CharField(label=_lazy("Payer as shown by the bank"), max_length=200)
 
 
+def _suspense_visible(user):
+    """Money in suspense this user's lender holds: unmatched receipts, and excess on its own financings."""
+    from .models import Receipt
+
+    waiting = Receipt.objects.filter(status=Receipt.Status.SUSPENSE)
+    if user.is_superuser:
+        return waiting
+    return waiting.filter(Q(financing__isnull=True) | Q(financing__lender__memberships__user=user)).distinct()
+
+
 @login_required
 def suspense(request):
     """Operations: money that matched no financing, or more than was owed; apply it or return it."""
@@ -252,12 +286,11 @@ def suspense(request):
                 receipt_record_unmatched(acting_user=request.user, **form.cleaned_data)
                 messages.success(request, _("The receipt waits in suspense."))
             else:
-                receipt = Receipt.objects.filter(pk=request.POST.get("receipt") or 0,
-                                                 status=Receipt.Status.SUSPENSE).first()
+                receipt = _suspense_visible(request.user).filter(pk=request.POST.get("receipt") or 0).first()
                 if receipt is None:
                     raise Http404
                 if action == "apply":
-                    financing = FactoringFinancing.objects.filter(
+                    financing = tenancy.visible(FactoringFinancing, request.user).filter(
                         reference=(request.POST.get("financing") or "").strip().upper()).first()
                     if financing is None:
                         raise ValidationError(_("No financing has the reference %(ref)s.")
@@ -282,6 +315,5 @@ def suspense(request):
             status = error.http_status
         else:
             return redirect("factoring:suspense")
-    waiting = Receipt.objects.filter(status=Receipt.Status.SUSPENSE).select_related("financing").order_by(
-        "value_date", "pk")[:500]
+    waiting = _suspense_visible(request.user).select_related("financing").order_by("value_date", "pk")[:500]
     return render(request, "factoring/suspense.html", {"form": form, "waiting": waiting}, status=status)

@@ -1,0 +1,127 @@
+"""Edge cases of the factoring money and permissions, each once a defect."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+
+from documents.models import Document
+from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
+from scf.facilities.models import Product
+from scf.parties.models import Membership, StaffGroup
+from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, UserFactory
+from workflows.approval.exceptions import FourEyesViolation
+from workflows.factoring import jobs, services, settlement
+from workflows.factoring.models import Receipt
+
+from .test_financing_lifecycle import DUE
+from .test_settlement import _disbursed, _pay
+
+D = Decimal
+
+
+def _at(time_machine, day):
+    time_machine.move_to(datetime.datetime.combine(day, datetime.time(2), tzinfo=datetime.UTC), tick=False)
+
+
+def test_a_financing_paid_while_overdue_is_settled_not_claimed_from_the_supplier(world, time_machine):
+    financing = _disbursed(world)
+    _at(time_machine, datetime.date(2027, 3, 1))
+    jobs.factoring_daily(datetime.date(2027, 3, 1))
+    _pay(world, financing, "950000.00", datetime.date(2027, 3, 1), "LATE-FULL")
+    _at(time_machine, datetime.date(2027, 4, 1))
+    assert jobs.factoring_daily(datetime.date(2027, 4, 1))["recourse"] == 0
+    financing.refresh_from_db()
+    assert (financing.state, financing.lender_owed) == ("overdue", D("0.00"))
+    settlement.financing_settle(financing=financing, acting_user=world.ops)
+    financing.refresh_from_db()
+    # Penalty 02-27 and 02-28 on 760,000: 2 × 205.8333… = 411.67; rebate 950,000 − 760,000 − 411.67.
+    assert (financing.state, financing.rebate_paid) == ("closed", D("189588.33"))
+
+
+def test_the_debtors_payment_after_a_recourse_claim_still_leaves_the_supplier_its_rebate(world, time_machine):
+    financing = _disbursed(world)
+    _at(time_machine, datetime.date(2027, 3, 26))
+    jobs.factoring_daily(datetime.date(2027, 3, 26))
+    financing.refresh_from_db()
+    assert financing.state == "recourse_claimed"
+    receipt = settlement.receipt_record(financing=financing, amount=D("950000.00"),
+                                        value_date=datetime.date(2027, 3, 26), bank_reference="DEBTOR-LATE",
+                                        acting_user=world.ops, payer=world.debtor)
+    # Penalty 27 days = 5,557.50; the rebate is 950,000 − 760,000 − 5,557.50 = 184,442.50.
+    assert (receipt.kind, receipt.applied_penalty, receipt.rebate, receipt.suspense) == (
+        "debtor_payment", D("5557.50"), D("184442.50"), D("0.00"))
+    settlement.financing_settle(financing=financing, acting_user=world.ops)
+    financing.refresh_from_db()
+    assert (financing.state, financing.rebate_paid) == ("closed", D("184442.50"))
+
+
+def test_another_lenders_operations_cannot_touch_the_financing(world):
+    financing = _disbursed(world)
+    other_lender = LenderFactory()
+    stranger = UserFactory(username="ops-elsewhere")
+    stranger.groups.add(Group.objects.get(name=StaffGroup.OPERATIONS))
+    MembershipFactory(user=stranger, organization=other_lender, role=Membership.Role.OPERATOR)
+    with pytest.raises(ActionNotPermitted):
+        settlement.receipt_record(financing=financing, amount=D("1.00"), value_date=datetime.date(2026, 11, 25),
+                                  bank_reference="X-1", acting_user=stranger)
+    unmatched = settlement.receipt_record_unmatched(amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
+                                                    bank_reference="U-1", payer_name="?", acting_user=stranger)
+    with pytest.raises(ActionNotPermitted):
+        settlement.suspense_apply(receipt=unmatched, financing=financing, acting_user=stranger)
+    assert not Receipt.objects.filter(financing=financing).exists()
+
+
+def test_an_unmatched_bank_reference_is_not_taken_as_a_receipt_of_the_financing(world):
+    financing = _disbursed(world)
+    settlement.receipt_record_unmatched(amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
+                                        bank_reference="U-2", payer_name="?", acting_user=world.ops)
+    with pytest.raises(IdempotencyConflict, match="Suspense page"):
+        _pay(world, financing, "5.00", datetime.date(2026, 11, 25), "U-2")
+
+
+def test_nothing_owed_cannot_be_written_off(world, time_machine):
+    financing = _disbursed(world, with_recourse=False)
+    _pay(world, financing, "760000.00", datetime.date(2026, 11, 25), "ALL")
+    from workflows.factoring.models import FactoringFinancing
+
+    FactoringFinancing.objects.filter(pk=financing.pk).update(state="overdue")
+    with pytest.raises(IllegalTransition, match="Nothing is owed"):
+        settlement.financing_write_off(financing=financing, acting_user=world.risk, note="x")
+
+
+def test_in_reverse_factoring_a_member_of_the_supplier_cannot_approve(world):
+    FacilityFactory(lender=world.lender, obligor=world.debtor, product=Product.REVERSE_FACTORING,
+                    limit_amount=D("5000000.00"), valid_from=datetime.date(2026, 1, 1),
+                    valid_to=datetime.date(2027, 12, 31))
+    payable = services.payable_create(debtor=world.debtor, supplier=world.supplier, invoice_number="AP-9",
+                                      issue_date=datetime.date(2026, 11, 1), due_date=DUE,
+                                      face_amount=D("100000.00"), acting_user=world.debtor_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[payable],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    MembershipFactory(user=world.officer, organization=world.supplier, role=Membership.Role.OPERATOR)
+    with pytest.raises(FourEyesViolation):
+        services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
+    financing.refresh_from_db()
+    assert financing.state == "under_review"
+
+
+def test_withdrawing_after_the_contracts_voids_them_and_releases_the_facility(world, django_capture_on_commit_callbacks):
+    from .test_financing_lifecycle import _receivable
+
+    receivable = _receivable(world)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    services.receivable_confirm(receivable=receivable, amount=D("1000000.00"), note="",
+                                acting_user=world.debtor_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
+    services.financing_cancel(financing=financing, acting_user=world.supplier_user, note="Paid early by the debtor")
+    financing.refresh_from_db()
+    world.facility.refresh_from_db()
+    receivable.refresh_from_db()
+    assert (financing.state, world.facility.reserved_amount, receivable.state) == ("cancelled", D("0.00"), "confirmed")
+    assert set(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == {"void"}
