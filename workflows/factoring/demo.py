@@ -2,6 +2,7 @@
 
 - FF-…: supplier1 asks to finance three invoices on core1; core1 confirms one of them for less
   than face; the credit officer and the risk manager approve; the contracts wait for signing.
+- supplier2 asks to finance one invoice on core1, confirmed in full: it waits for a credit officer.
 - A second case of supplier1, disbursed 130 days ago and unpaid 40 days after its due date:
   overdue, penalty interest accrued, and the buy-back claimed from the supplier; operations
   can record the buy-back payment.
@@ -77,8 +78,26 @@ def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, de
         financing.save()
         return
     _approve(financing, [officer, risk])
+    _seed_review_case(debtor=debtor, debtor_user=debtor_user)
     _seed_recourse_case(supplier=supplier, debtor=debtor, lender=lender, supplier_user=supplier_user,
                         debtor_user=debtor_user, officer=officer, risk=risk, ops=ops, password=password)
+
+
+def _seed_review_case(*, debtor, debtor_user) -> None:
+    """supplier2's request on core1, confirmed and waiting in the credit officers' inbox."""
+    from scf.parties.models import Organization, User
+
+    supplier_user = User.objects.filter(username="supplier2").first()
+    supplier = Organization.objects.filter(is_supplier=True, memberships__user=supplier_user).first()
+    if supplier is None:
+        return
+    today = timezone.localdate()
+    with transaction.atomic():
+        receivables = _receivables(supplier, debtor, supplier_user,
+                                   [("INV-2026-1107", 12, Decimal("800000.00"), None)], today + datetime.timedelta(days=90))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
+                                                      acting_user=supplier_user)
+        _confirm_all(financing, debtor_user, {"INV-2026-1107": Decimal("800000.00")})
 
 
 def _seed_recourse_case(*, supplier, debtor, lender, supplier_user, debtor_user, officer, risk, ops, password):
