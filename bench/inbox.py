@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import math
 import os
 import random
 import re
@@ -36,6 +35,8 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from benchkit import calibrate, code_state, percentile
 from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,39 +47,6 @@ TARGET_MS = 150
 PASSWORD = "bench-Pass-2026"
 MAIN_OFFICER, SMALL_OFFICER = "bench_officer", "bench_officer_small"
 SEED = 20261125
-
-
-def calibrate() -> float:
-    """A fixed pure-Python workload, to tell a slow (shared, throttled) machine from a slow page."""
-    best = math.inf
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        for i in range(3_000_000):
-            total += i
-        best = min(best, (time.perf_counter() - started) * 1000)
-    return best
-
-
-def code_state() -> str:
-    """Return the commit measured and how many files differ from it (the tree changes under the benchmark)."""
-    import subprocess
-
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        changed = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                                 capture_output=True, text=True, timeout=10).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{commit}" + (f" + uncommitted changes in {len(changed)} files" if changed else "")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (p95 of 30 samples is the 29th smallest)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
 # --- the database --------------------------------------------------------------------------------

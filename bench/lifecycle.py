@@ -34,7 +34,6 @@ import argparse
 import datetime
 import hashlib
 import itertools
-import math
 import os
 import re
 import shutil
@@ -45,6 +44,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from benchkit import calibrate, code_state, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.test")
@@ -52,39 +53,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.test")
 TARGET_PER_SECOND = 20
 PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory's
 STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
-
-
-def calibrate() -> float:
-    """A fixed pure-Python workload, to tell a slow (shared, throttled) machine from slow code."""
-    best = math.inf
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        for i in range(3_000_000):
-            total += i
-        best = min(best, (time.perf_counter() - started) * 1000)
-    return best
-
-
-def code_state() -> str:
-    """Return the commit measured and how many files differ from it (the tree changes under the benchmark)."""
-    import subprocess
-
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        changed = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                                 capture_output=True, text=True, timeout=10).stdout.splitlines()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{commit}" + (f" + uncommitted changes in {len(changed)} files" if changed else "")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (p95 of 200 samples is the 190th smallest)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
 
 
 # --- the stand-ins for rendering and sealing -----------------------------------------------------

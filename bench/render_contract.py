@@ -15,35 +15,17 @@ Targets on one core: Chinese median < 300 ms, English median < 250 ms.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from benchkit import calibrate, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.test")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (p95 of 15 samples is the 15th smallest)."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
-
-
-def calibrate() -> float:
-    """A fixed pure-Python workload, to tell a slow (shared, throttled) machine from a slow renderer."""
-    best = math.inf
-    for _ in range(5):
-        started = time.perf_counter()
-        total = 0
-        for i in range(3_000_000):
-            total += i
-        best = min(best, (time.perf_counter() - started) * 1000)
-    return best
 
 
 def stock_html_to_pdf():

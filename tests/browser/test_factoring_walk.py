@@ -325,5 +325,5 @@ def test_large_advance_needs_the_risk_manager(login, shoot, today):
     expect(risk.locator(".messages")).to_contain_text(f"Your decision on {reference} was recorded.")
     _open_financing(risk, reference)
     expect(_badge(risk)).to_have_text("Contract issued")
-    expect(_fact(risk, "Advance")).to_have_text("1,200,000.00")
+    expect(_fact(risk, "Advance")).to_have_text("1,200,000.00 (advance rate 0.800000)")
     shoot(risk, "contract-issued")
