@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from scf.parties.models import Organization
 from workflows.approval.services import approval_next_group
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.models import CaseProcess
@@ -33,7 +34,7 @@ def _in_state(*states):
     return condition
 
 
-def _lender_of(process) -> "Organization":
+def _lender_of(process) -> Organization:
     return FactoringFinancing.objects.select_related("lender").get(pk=process.artifact_object_id).lender
 
 

@@ -79,6 +79,20 @@ def _done(request, message: str):
     return redirect("inbox:list")
 
 
+def _form_step(request, task, financing: FactoringFinancing, form: forms.Form, template: str, act,
+               done: str, **extra):
+    """Run one task's form: on a valid POST call `act(cleaned_data)` (one service), else show the errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, done % {"ref": financing.reference})
+    status = 400 if request.method == "POST" else 200
+    return _render(request, task, template, financing, status, form=form, **extra)
+
+
 # --- the debtor's confirmation --------------------------------------------------------------
 
 class ConfirmRowForm(forms.Form):
@@ -128,23 +142,13 @@ class ReviewForm(forms.Form):
 
 
 def review(request, task):
-    from workflows.approval.services import approval_next_group
-
     from .services import financing_review_decide
 
     financing = _financing(task)
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            financing_review_decide(financing=financing, approver=request.user,
-                                    decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"])
-        except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
-        else:
-            return _done(request, _("Your decision on %(ref)s was recorded.") % {"ref": financing.reference})
-    status = 400 if request.method == "POST" else 200
-    return _render(request, task, "factoring/tasks/review.html", financing, status, form=form,
-                   next_group=approval_next_group(financing.approval_case) if financing.approval_case else None)
+    return _form_step(
+        request, task, financing, ReviewForm(request.POST or None), "factoring/tasks/review.html",
+        lambda data: financing_review_decide(financing=financing, approver=request.user, **data),
+        _("Your decision on %(ref)s was recorded."))
 
 
 # --- revision by the supplier -----------------------------------------------------------------
@@ -163,19 +167,14 @@ def revise(request, task):
 
     financing = _financing(task)
     form = ReviseForm(request.POST or None, initial={"value_date": max(financing.value_date, timezone.localdate())})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["action"] == "cancel":
-                financing_cancel(financing=financing, acting_user=request.user, note=data["note"])
-            else:
-                financing_resubmit(financing=financing, acting_user=request.user, value_date=data["value_date"])
-        except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
+
+    def act(data):
+        if data["action"] == "cancel":
+            financing_cancel(financing=financing, acting_user=request.user, note=data["note"])
         else:
-            return _done(request, _("%(ref)s was updated.") % {"ref": financing.reference})
-    status = 400 if request.method == "POST" else 200
-    return _render(request, task, "factoring/tasks/revise.html", financing, status, form=form)
+            financing_resubmit(financing=financing, acting_user=request.user, value_date=data["value_date"])
+
+    return _form_step(request, task, financing, form, "factoring/tasks/revise.html", act, _("%(ref)s was updated."))
 
 
 # --- signing --------------------------------------------------------------------------------
@@ -224,16 +223,9 @@ def disburse(request, task):
     from .settlement import financing_disburse
 
     financing = _financing(task)
-    form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            financing_disburse(financing=financing, acting_user=request.user)
-        except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
-        else:
-            return _done(request, _("%(ref)s disbursed.") % {"ref": financing.reference})
-    status = 400 if request.method == "POST" else 200
-    return _render(request, task, "factoring/tasks/disburse.html", financing, status, form=form)
+    return _form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/disburse.html",
+                      lambda data: financing_disburse(financing=financing, acting_user=request.user),
+                      _("%(ref)s disbursed."))
 
 
 class ReceiptForm(forms.Form):
@@ -249,37 +241,24 @@ def collect(request, task):
 
     financing = _financing(task)
     # The debtor owes the confirmed amount; after a recourse claim the supplier owes the lender's dues.
-    expected = (financing.lender_owed if financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
-                else financing.collectable_from_debtor)
     claimed = financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
-    form = ReceiptForm(request.POST or None, initial={"value_date": timezone.localdate(), "amount": expected,
-                                                      "payer": "supplier" if claimed else "debtor"})
+    form = ReceiptForm(request.POST or None, initial={
+        "value_date": timezone.localdate(), "payer": "supplier" if claimed else "debtor",
+        "amount": financing.lender_owed if claimed else financing.collectable_from_debtor})
     form.fields["payer"].choices = [("debtor", financing.debtor.legal_name), ("supplier", financing.supplier.legal_name)]
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["payer"] = financing.supplier if data["payer"] == "supplier" else financing.debtor
-        try:
-            receipt_record(financing=financing, acting_user=request.user, **data)
-        except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
-        else:
-            return _done(request, _("Receipt recorded on %(ref)s.") % {"ref": financing.reference})
-    status = 400 if request.method == "POST" else 200
-    return _render(request, task, "factoring/tasks/collect.html", financing, status, form=form)
+
+    def act(data):
+        payer = financing.supplier if data["payer"] == "supplier" else financing.debtor
+        receipt_record(financing=financing, acting_user=request.user, **{**data, "payer": payer})
+
+    return _form_step(request, task, financing, form, "factoring/tasks/collect.html", act,
+                      _("Receipt recorded on %(ref)s."))
 
 
 def settle(request, task):
     from .settlement import financing_settle
 
     financing = _financing(task)
-    form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            financing_settle(financing=financing, acting_user=request.user)
-        except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
-        else:
-            return _done(request, _("%(ref)s settled and closed.") % {"ref": financing.reference})
-    status = 400 if request.method == "POST" else 200
-    return _render(request, task, "factoring/tasks/settle.html", financing, status, form=form,
-                   rebate=financing.rebate_due - financing.rebate_paid)
+    return _form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/settle.html",
+                      lambda data: financing_settle(financing=financing, acting_user=request.user),
+                      _("%(ref)s settled and closed."), rebate=financing.rebate_due - financing.rebate_paid)

@@ -111,20 +111,25 @@ def financing_detail(request, financing_pk: int):
     })
 
 
-@require_POST
-@login_required
-def financing_cancel(request, financing_pk: int):
-    """The supplier, or the lender's staff, withdraw a request before disbursement; the reason is required."""
+def _financing_action(request, financing_pk: int, act, done: str):
+    """Run one POSTed action on a visible financing (a reason in `note`), report it, back to its page."""
     financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
     try:
-        services.financing_cancel(financing=financing, acting_user=request.user, note=request.POST.get("note", ""))
+        act(financing=financing, acting_user=request.user, note=request.POST.get("note", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(ref)s withdrawn.") % {"ref": financing.reference})
+        messages.success(request, done % {"ref": financing.reference})
     return redirect("factoring:financing-detail", financing_pk=financing.pk)
+
+
+@require_POST
+@login_required
+def financing_cancel(request, financing_pk: int):
+    """The supplier, or the lender's staff, withdraw a request before disbursement; the reason is required."""
+    return _financing_action(request, financing_pk, services.financing_cancel, _("%(ref)s withdrawn."))
 
 
 @require_POST
@@ -133,16 +138,7 @@ def financing_write_off(request, financing_pk: int):
     """A risk manager or the credit committee writes off what is still owed; the reason is required."""
     from .settlement import financing_write_off as write_off
 
-    financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
-    try:
-        write_off(financing=financing, acting_user=request.user, note=request.POST.get("note", ""))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(ref)s written off and closed.") % {"ref": financing.reference})
-    return redirect("factoring:financing-detail", financing_pk=financing.pk)
+    return _financing_action(request, financing_pk, write_off, _("%(ref)s written off and closed."))
 
 
 @require_POST
@@ -270,7 +266,6 @@ def _suspense_visible(user):
 @login_required
 def suspense(request):
     """Operations: money that matched no financing, or more than was owed; apply it or return it."""
-    from .models import Receipt
     from .settlement import receipt_record_unmatched, suspense_apply, suspense_return
 
     if not (request.user.is_superuser or "operations" in request.user.staff_groups()):
