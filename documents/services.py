@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.parties.models import Membership, Organization, User
 
 from . import registry
@@ -45,7 +45,7 @@ def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict
     return context
 
 
-@transaction.atomic
+@audited
 def document_generate(*, obj, kind_code: str, language: str, acting_user: User | None) -> Document:
     """Create the next version of a document (rendered after commit); a pending draft is reused."""
     kind = registry.get(kind_code)
@@ -65,11 +65,10 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
     version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
     with translation.override(language):
         title = str(kind.title)
-    with transaction.atomic():
-        document = Document.objects.create(
-            kind=kind_code, version=version, language=language, title=title,
-            content_type=content_type, object_id=obj.pk, created_by=acting_user,
-        )
+    document = Document.objects.create(
+        kind=kind_code, version=version, language=language, title=title,
+        content_type=content_type, object_id=obj.pk, created_by=acting_user,
+    )
     for order, party in enumerate(kind.parties(obj)):
         DocumentParty.objects.create(document=document, organization=party.organization, role=party.role,
                                      must_sign=party.must_sign, order=order)
@@ -96,7 +95,7 @@ def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     return f"{kind.prefix}-{year}-{sequence.last_number:06d}"
 
 
-@transaction.atomic
+@audited
 def document_issue(*, document_id: int) -> Document:
     """Number, render and issue a draft; for anything but a draft it changes nothing (safe to retry)."""
     document = _document_lock(document_id)
@@ -124,7 +123,7 @@ def document_issue(*, document_id: int) -> Document:
     return document
 
 
-@transaction.atomic
+@audited
 def document_sign(*, document: Document, organization: Organization, signer: User, password: str,
                   ip_address: str | None, user_agent: str) -> Signature:
     """Record a party's signature on the issued PDF after the signer re-enters their password."""
@@ -170,7 +169,7 @@ def document_missing_signers(document: Document) -> list[Organization]:
             if p.organization_id not in signed]
 
 
-@transaction.atomic
+@audited
 def document_finalize(*, document_id: int) -> Document:
     """Append the signature certificate, seal, mark signed and tell the business object (idempotent)."""
     from .sealing import seal_pdf

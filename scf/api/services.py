@@ -2,12 +2,12 @@ import secrets
 
 from django.db import transaction
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 
 from .models import ApiToken, hash_key
 
 
-@transaction.atomic
+@audited
 def api_token_create(*, user, name: str = "", acting_user=None) -> tuple[ApiToken, str]:
     """Create a token and return it with its key; the key is shown once and never stored."""
     key = secrets.token_urlsafe(32)

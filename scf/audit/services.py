@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,7 +38,49 @@ def _hashed_fields(record: AuditRecord) -> dict:
     }
 
 
-@transaction.atomic(savepoint=False)
+_pending = threading.local()
+
+
+@contextmanager
+def audit_batch():
+    """Collect the audit records written inside the block and chain them in one go when it ends.
+
+    Run inside the transaction of a unit of work (see `audited`): the records are appended
+    under one lock on the chain head, taken at the end of the work, so that the head is locked
+    for the shortest time and always last. Nested blocks hand their records to the outer one;
+    a block left by an exception drops its own records, as its savepoint drops its changes.
+    """
+    outer = getattr(_pending, "records", None)
+    records: list[AuditRecord] = []
+    _pending.records = records
+    try:
+        yield
+    finally:
+        _pending.records = outer
+    if outer is not None:
+        outer.extend(records)
+    elif records:
+        _append(records)
+
+
+def audited(func: Callable) -> Callable:
+    """Decorate a service as one unit of work: one transaction, its audit records chained at its end.
+
+    Called from outside any unit of work, it opens a transaction (a savepoint within a caller's
+    transaction, so that a refused action leaves the caller's transaction usable).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        # A service called by another joins its transaction without a savepoint: no service
+        # catches another's error, so a nested failure fails the whole unit of work anyway.
+        nested = getattr(_pending, "records", None) is not None
+        with transaction.atomic(savepoint=not nested), audit_batch():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def audit_record(
     *,
     action: str,
@@ -45,15 +90,12 @@ def audit_record(
     target_state: str = "",
     note: str = "",
 ) -> AuditRecord:
-    """Append one audit record, chained to the last one under a lock on the chain head.
+    """Append one audit record to the chain, or to the current unit of work's batch.
 
     It joins the caller's transaction without a savepoint: a record that cannot be written
-    fails the whole change, which is what an audit trail wants.
+    fails the whole change, which is what an audit trail wants. Inside `audit_batch` the
+    record is chained (and gets its `seq`) when the batch ends.
     """
-    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(id=1)
-        head = AuditChainHead.objects.select_for_update().get(id=1)
     actor = actor if getattr(actor, "is_authenticated", False) else None
     record = AuditRecord(
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
@@ -67,12 +109,28 @@ def audit_record(
         # Microseconds dropped: the hash must survive a database round trip everywhere.
         at=timezone.now().replace(microsecond=0),
         note=note or "",
-        prev_hash=head.last_hash,
     )
-    record.hash = record_hash(prev_hash=head.last_hash, fields=_hashed_fields(record))
-    record.save()
-    AuditChainHead.objects.filter(id=1).update(last_hash=record.hash, last_seq=record.seq)
+    batch = getattr(_pending, "records", None)
+    if batch is not None:
+        batch.append(record)
+    else:
+        _append([record])
     return record
+
+
+@transaction.atomic(savepoint=False)
+def _append(records: list[AuditRecord]) -> None:
+    """Chain the records after the last one, under a lock on the chain head (three statements)."""
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(id=1)
+        head = AuditChainHead.objects.select_for_update().get(id=1)
+    last_hash = head.last_hash
+    for record in records:
+        record.prev_hash = last_hash
+        record.hash = last_hash = record_hash(prev_hash=last_hash, fields=_hashed_fields(record))
+    AuditRecord.objects.bulk_create(records)
+    AuditChainHead.objects.filter(id=1).update(last_hash=last_hash, last_seq=records[-1].seq)
 
 
 def record_fsm_transition(sender, instance, name, source, target, **kwargs) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.money import to_decimal
 from scf.parties.models import Organization, User
@@ -56,7 +56,7 @@ def _next_reference(year: int) -> str:
     return f"{prefix}{number:05d}"
 
 
-@transaction.atomic
+@audited
 def facility_create(*, lender: Organization, obligor: Organization, product: str, limit_amount,
                     valid_from: datetime.date, valid_to: datetime.date, acting_user: User | None,
                     currency: str = "CNY", revolving: bool = True, max_tenor_days: int = 180,
@@ -124,22 +124,22 @@ _TRANSITION_WORDS = {
 }
 
 
-@transaction.atomic
+@audited
 def facility_activate(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
     return _fire(facility, "activate", acting_user, note)
 
 
-@transaction.atomic
+@audited
 def facility_freeze(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
     return _fire(facility, "freeze", acting_user, note)
 
 
-@transaction.atomic
+@audited
 def facility_unfreeze(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
     return _fire(facility, "unfreeze", acting_user, note)
 
 
-@transaction.atomic
+@audited
 def facility_close(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
     return _fire(facility, "close", acting_user, note)
 
@@ -182,7 +182,7 @@ def _save_balances(facility: CreditFacility) -> None:
     facility.save(update_fields=["reserved_amount", "outstanding_amount", "retired_amount"])
 
 
-@transaction.atomic
+@audited
 def facility_reserve(*, facility: CreditFacility, amount, reference: str,
                      acting_user: User | None, on: datetime.date | None = None) -> FacilityReservation:
     """Hold `amount` for the case `reference`; the same reference returns the first reservation."""
@@ -221,7 +221,7 @@ def _held_reservation(facility: CreditFacility, reference: str) -> FacilityReser
     return reservation
 
 
-@transaction.atomic
+@audited
 def facility_release(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
     """Give back a held reservation (rejection or cancellation); releasing twice changes nothing."""
     facility = facility_lock(pk=facility.pk)
@@ -238,7 +238,7 @@ def facility_release(*, facility: CreditFacility, reference: str, acting_user: U
     return reservation
 
 
-@transaction.atomic
+@audited
 def facility_consume(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
     """Turn a held reservation into outstanding at disbursement; consuming twice changes nothing."""
     facility = facility_lock(pk=facility.pk)
@@ -256,7 +256,7 @@ def facility_consume(*, facility: CreditFacility, reference: str, acting_user: U
     return reservation
 
 
-@transaction.atomic
+@audited
 def facility_restore(*, facility: CreditFacility, amount, reference: str,
                      acting_user: User | None) -> FacilityMovement:
     """Record a repayment of principal: a revolving facility gets the headroom back.

@@ -38,6 +38,9 @@ class Line:
 def account_for(*, owner: Organization | None, purpose: str, currency: str = "CNY") -> Account:
     """Return the account of a party (or the house, when owner is None) for a purpose, creating it once."""
     code = f"{owner.uscc if owner else 'HOUSE'}:{purpose}:{currency}"
+    account = Account.objects.filter(code=code).first()
+    if account is not None:
+        return account
     try:
         with transaction.atomic():
             account, _created = Account.objects.get_or_create(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc as uscc_module
 
+from scf.audit.services import audited
 from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
 
@@ -127,7 +128,7 @@ def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> N
     services.kyc_verify(organization=organization, acting_user=reviewer, note="Demo: documents checked.")
 
 
-@transaction.atomic
+@audited
 def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, str]]:
     """Create the demo (idempotent) and return (username, role, organization) for every login."""
     logins: list[tuple[str, str, str]] = []

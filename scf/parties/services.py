@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 
 from .exceptions import KycIncomplete
@@ -20,7 +20,7 @@ from .selectors import user_has_role
 from .validators import inspect_upload, normalize_uscc
 
 
-@transaction.atomic
+@audited
 def organization_create(*, legal_name: str, uscc: str, roles: list[str], acting_user: User | None,
                         legal_name_en: str = "", registered_address: str = "",
                         legal_representative: str = "", preferred_language: str = "zh-hans") -> Organization:
@@ -45,7 +45,7 @@ def organization_create(*, legal_name: str, uscc: str, roles: list[str], acting_
     return organization
 
 
-@transaction.atomic
+@audited
 def membership_grant(*, user: User, organization: Organization, role: str, acting_user: User | None) -> Membership:
     """Give a user a role in an organization (idempotent)."""
     membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
@@ -61,7 +61,7 @@ def _require_org_admin_or_operator(user: User, organization: Organization) -> No
         raise ActionNotPermitted(_("Only an administrator or operator of %(org)s can do this.") % {"org": organization})
 
 
-@transaction.atomic
+@audited
 def kyc_document_upload(*, organization: Organization, kind: str, uploaded_file, acting_user: User) -> KycDocument:
     """Store a KYC file after checking its real content type and size."""
     _require_org_admin_or_operator(acting_user, organization)
@@ -94,7 +94,7 @@ def _organization_lock(pk: int) -> Organization:
     return Organization.objects.select_for_update().get(pk=pk)
 
 
-@transaction.atomic
+@audited
 def kyc_submit(*, organization: Organization, acting_user: User) -> Organization:
     """Send the organization's KYC file for review."""
     _require_org_admin_or_operator(acting_user, organization)
@@ -121,7 +121,7 @@ def _review_guard(organization: Organization, method, user: User) -> None:
         raise ActionNotPermitted(_("You cannot review the KYC of your own organization."))
 
 
-@transaction.atomic
+@audited
 def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
                expires_on: datetime.date | None = None) -> Organization:
     """Accept the KYC file; it expires after the validity period."""
@@ -138,7 +138,7 @@ def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
     return organization
 
 
-@transaction.atomic
+@audited
 def kyc_reject(*, organization: Organization, acting_user: User, note: str) -> Organization:
     """Reject the KYC file; the reason is required."""
     if not (note or "").strip():

@@ -6,7 +6,8 @@ from django.db import connection, transaction
 from django.db.utils import IntegrityError
 
 from scf.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditRecord
-from scf.audit.services import BrokenLink, _hashed_fields, audit_chain_verify, audit_record, record_hash
+from scf.audit.services import (BrokenLink, _hashed_fields, audit_batch, audit_chain_verify, audit_record, audited,
+                                record_hash)
 from scf.core.exceptions import IllegalTransition
 from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_activate
@@ -201,6 +202,71 @@ def test_audit_chain_verify_detects_a_record_rewritten_with_a_recomputed_hash(th
 def test_audit_chain_keeps_verifying_after_more_records_are_appended(three_records):
     audit_record(action="test.fourth", target=OrganizationFactory())
     assert audit_chain_verify() == (4, None)
+
+
+# --- units of work ------------------------------------------------------------------------------
+
+
+def test_a_batch_writes_its_records_when_it_ends_chained_in_the_order_they_were_made(corporate):
+    organization, user = corporate("batcher")
+    with audit_batch():
+        first = audit_record(action="test.first", target=organization, actor=user)
+        second = audit_record(action="test.second", target=organization, actor=user)
+        assert AuditRecord.objects.count() == 0  # nothing written, and the head not locked, yet
+    stored = list(AuditRecord.objects.order_by("seq"))
+    assert [r.action for r in stored] == ["test.first", "test.second"]
+    assert [first.seq, second.seq] == [r.seq for r in stored]
+    assert stored[0].prev_hash == GENESIS_HASH and stored[1].prev_hash == stored[0].hash
+    head = AuditChainHead.objects.get()
+    assert (head.last_hash, head.last_seq) == (stored[1].hash, stored[1].seq)
+    assert audit_chain_verify() == (2, None)
+
+
+def test_a_nested_batch_left_by_an_error_drops_its_records_and_the_outer_batch_keeps_its_own():
+    with audit_batch():
+        audit_record(action="test.kept")
+        with pytest.raises(ValueError):
+            with transaction.atomic(), audit_batch():
+                audit_record(action="test.dropped")
+                raise ValueError
+        audit_record(action="test.kept.too")
+    assert list(AuditRecord.objects.values_list("action", flat=True)) == ["test.kept", "test.kept.too"]
+    assert audit_chain_verify() == (2, None)
+
+
+def test_a_unit_of_work_that_fails_writes_no_records_and_changes_nothing(corporate):
+    organization, _user = corporate("failer")
+
+    @audited
+    def rename_then_fail():
+        Organization.objects.filter(pk=organization.pk).update(legal_name="Renamed")
+        audit_record(action="test.renamed", target=organization)
+        raise IllegalTransition("refused")
+
+    with pytest.raises(IllegalTransition):
+        rename_then_fail()
+    assert AuditRecord.objects.count() == 0
+    assert Organization.objects.get(pk=organization.pk).legal_name == organization.legal_name
+
+
+def test_a_service_called_by_another_joins_its_unit_of_work_without_a_savepoint():
+    @audited
+    def inner():
+        audit_record(action="test.inner")
+
+    @audited
+    def outer():
+        audit_record(action="test.outer")
+        inner()
+
+    from django.test.utils import CaptureQueriesContext
+
+    AuditChainHead.objects.get_or_create(id=1)  # made by the first record ever, with a savepoint of its own
+    with CaptureQueriesContext(connection) as captured:
+        outer()
+    savepoints = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the outer service's, inside the test's transaction
+    assert list(AuditRecord.objects.values_list("action", flat=True)) == ["test.outer", "test.inner"]
 
 
 # --- append-only --------------------------------------------------------------------------------

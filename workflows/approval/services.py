@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IllegalTransition
 from scf.parties.models import Membership, Organization, StaffGroup, User
 
@@ -28,7 +28,7 @@ def approvers_required(*, product: str, amount: Decimal) -> list[str]:
     raise NoApprovalTier()
 
 
-@transaction.atomic
+@audited
 def approval_case_open(*, product: str, amount: Decimal, applicant: Organization, preparer: User, reference: str,
                        currency: str = "CNY") -> ApprovalCase:
     """Open a case; the approvers needed are fixed now, from the matrix in force."""
@@ -49,7 +49,7 @@ def approval_next_group(case: ApprovalCase) -> str | None:
     return case.required_groups[approved] if approved < len(case.required_groups) else None
 
 
-@transaction.atomic
+@audited
 def approval_decide(*, case: ApprovalCase, approver: User, decision: str, comment: str = "",
                     on_approved: Callable[[ApprovalCase], None] | None = None) -> ApprovalDecision:
     """Record one approver's decision; the last approval closes the case and calls `on_approved`."""
@@ -89,7 +89,7 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
     return record
 
 
-@transaction.atomic
+@audited
 def approval_case_resubmit(*, case: ApprovalCase, acting_user: User) -> ApprovalCase:
     """Start a new round after a return for revision: every approver decides again."""
     case = ApprovalCase.objects.select_for_update().get(pk=case.pk)

@@ -7,14 +7,14 @@ transition and completes the task, and the gateways read the financing's state t
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from scf.parties.models import Organization
 from workflows.approval.services import approval_next_group
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
+from workflows.inbox.locks import process_row_lock
 from workflows.inbox.models import CaseProcess
 
 from . import task_views
@@ -24,7 +24,8 @@ State = FactoringFinancing.State
 
 
 def _financing(activation) -> FactoringFinancing:
-    return FactoringFinancing.objects.get(pk=activation.process.artifact_object_id)
+    # The service that completed the task left the financing it saved on the process.
+    return activation.process.artifact
 
 
 def _in_state(*states):
@@ -35,7 +36,7 @@ def _in_state(*states):
 
 
 def _lender_of(process) -> Organization:
-    return FactoringFinancing.objects.select_related("lender").get(pk=process.artifact_object_id).lender
+    return process.artifact.lender
 
 
 def _review_permission(activation) -> str:
@@ -45,7 +46,7 @@ def _review_permission(activation) -> str:
 
 class FactoringFlow(flow.Flow):
     process_class = CaseProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = process_row_lock
     process_title = _("Factoring")
 
     start = flow.StartHandle(this.start_process).Next(this.after_request)
@@ -129,8 +130,7 @@ class FactoringFlow(flow.Flow):
 
     def start_process(self, activation, financing: FactoringFinancing):
         process = activation.process
-        process.artifact_content_type = ContentType.objects.get_for_model(FactoringFinancing)
-        process.artifact_object_id = financing.pk
+        process.artifact = financing
         process.product = financing.facility.product
         process.reference = financing.reference
         process.applicant = financing.supplier

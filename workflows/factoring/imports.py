@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_batch, audit_record
 from scf.parties.models import Organization, User
 from scf.parties.validators import normalize_uscc
 
@@ -234,7 +234,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
     if report.errors and not only_valid:
         return report
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch():
             Receivable.objects.bulk_create(valid, batch_size=1000)
             audit_record(action="factoring.receivable.import", target=owner, actor=acting_user,
                          note=f"{len(valid)} receivables imported of {report.total} rows")

@@ -20,7 +20,7 @@ from django_fsm import can_proceed
 
 from documents.models import Document
 from documents.services import document_generate
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
@@ -46,7 +46,7 @@ def financing_lock(*, pk: int) -> FactoringFinancing:
         "facility", "supplier", "debtor", "lender").get(pk=pk)
 
 
-@transaction.atomic
+@audited
 def financing_generate_contracts(*, financing: FactoringFinancing, languages: list[str],
                                  acting_user: User) -> list[Document]:
     """Generate the agreement and the notice of assignment in each language asked for."""
@@ -201,7 +201,7 @@ def check_request(supplier: Organization, receivables: list[Receivable], value_d
 CLOSED_STATES = ("rejected", "cancelled", "closed")
 
 
-@transaction.atomic
+@audited
 def financing_request_create(*, supplier: Organization, receivables: list[Receivable], value_date: datetime.date,
                              acting_user: User) -> FactoringFinancing:
     """Ask the lender to finance the supplier's invoices on one debtor; the flow starts here.
@@ -275,7 +275,7 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User) -> None
 
 # --- the debtor's confirmation ----------------------------------------------------------------
 
-@transaction.atomic
+@audited
 def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, acting_user: User) -> Receivable:
     """Record the debtor's confirmation; less than face needs a reason."""
     receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
@@ -300,7 +300,7 @@ def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, ac
     return receivable
 
 
-@transaction.atomic
+@audited
 def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) -> Receivable:
     """Record that the debtor disputes the invoice; the reason is required."""
     receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
@@ -339,7 +339,7 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
 
 # --- credit review --------------------------------------------------------------------------
 
-@transaction.atomic
+@audited
 def financing_review_decide(*, financing: FactoringFinancing, approver: User, decision: str,
                             comment: str = "") -> FactoringFinancing:
     """Record a credit decision; the last approval reserves the facility and approves the financing."""
@@ -361,7 +361,7 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
     # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
     facility_lock(pk=financing.facility_id)
     approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
-    case = ApprovalCase.objects.get(pk=financing.approval_case_id)
+    case = financing.approval_case = ApprovalCase.objects.get(pk=financing.approval_case_id)
     if case.status == ApprovalCase.Status.APPROVED:
         facility_reserve(facility=financing.facility, amount=financing.advance_amount,
                          reference=financing.reference, acting_user=approver)
@@ -382,7 +382,7 @@ def _free_receivables(financing: FactoringFinancing, acting_user: User) -> None:
         receivable.save()
 
 
-@transaction.atomic
+@audited
 def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
                        value_date: datetime.date | None = None) -> FactoringFinancing:
     """Send a returned request back to review, repriced from the new value date when one is given."""
@@ -401,7 +401,7 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
     return financing
 
 
-@transaction.atomic
+@audited
 def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
     """Withdraw a request before disbursement; a held reservation is released."""
     from .flows import FactoringFlow
@@ -484,7 +484,7 @@ def financing_party_signed(financing: FactoringFinancing, document: Document, or
 
 # --- reverse factoring ----------------------------------------------------------------------
 
-@transaction.atomic
+@audited
 def payable_create(*, debtor: Organization, supplier: Organization, invoice_number: str, issue_date: datetime.date,
                    due_date: datetime.date, face_amount: Decimal, acting_user: User,
                    currency: str = "CNY") -> Receivable:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
@@ -94,7 +94,7 @@ def _complete(node_name: str, financing: FactoringFinancing, user: User | None) 
 
 # --- disbursement ---------------------------------------------------------------------------
 
-@transaction.atomic
+@audited
 def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
                        on: datetime.date | None = None) -> FactoringFinancing:
     """Pay the net advance to the supplier: one entry, the facility's reservation drawn.
@@ -194,7 +194,7 @@ def _accrue_penalty(financing: FactoringFinancing, to_date: datetime.date, actin
     return due
 
 
-@transaction.atomic
+@audited
 def financing_accrue_penalty(*, financing: FactoringFinancing, on: datetime.date) -> Decimal:
     """Bring the posted penalty interest up to the exact accrual for the days before `on`."""
     financing = _lock(financing)
@@ -292,7 +292,7 @@ def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decima
     )
 
 
-@transaction.atomic
+@audited
 def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date, bank_reference: str,
                    acting_user: User, payer: Organization | None = None) -> Receipt:
     """Record money received for a financing and apply it by the waterfall of DESIGN §5.
@@ -378,7 +378,7 @@ def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user:
     _complete("collect", financing, acting_user)
 
 
-@transaction.atomic
+@audited
 def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_user: User) -> Receipt:
     """Apply an unmatched receipt waiting in suspense to the financing it turned out to pay."""
     financing = _lock(financing)
@@ -403,7 +403,7 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
     return receipt
 
 
-@transaction.atomic
+@audited
 def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank_reference: str, payer_name: str,
                              acting_user: User, currency: str = "CNY") -> Receipt:
     """Record money that matches no financing: it waits in suspense, never kept or dropped."""
@@ -425,7 +425,7 @@ def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank
     )
 
 
-@transaction.atomic
+@audited
 def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
     """Pay back what a receipt left in suspense to whoever paid it."""
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("return money in suspense"))
@@ -453,7 +453,7 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
 
 # --- settlement, write-off, close ---------------------------------------------------------
 
-@transaction.atomic
+@audited
 def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
     """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
     financing = _lock(financing)
@@ -487,7 +487,7 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
     return financing
 
 
-@transaction.atomic
+@audited
 def financing_write_off(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
     """Recognise the loss of what is still owed: the lender bears it."""
     if not (note or "").strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -15,12 +16,15 @@ from .models import CaseProcess
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
-def process_for(obj) -> CaseProcess | None:
-    """Return the flow process whose artifact is `obj`, if one was started."""
+def _artifact_filter(obj) -> dict:
     from django.contrib.contenttypes.models import ContentType
 
-    return CaseProcess.objects.filter(artifact_content_type=ContentType.objects.get_for_model(type(obj)),
-                                      artifact_object_id=obj.pk).order_by("-pk").first()
+    return {"artifact_content_type": ContentType.objects.get_for_model(type(obj)), "artifact_object_id": obj.pk}
+
+
+def process_for(obj) -> CaseProcess | None:
+    """Return the flow process whose artifact is `obj`, if one was started."""
+    return CaseProcess.objects.filter(**_artifact_filter(obj)).order_by("-pk").first()
 
 
 def open_task(process: CaseProcess | None, node) -> Task | None:
@@ -38,38 +42,54 @@ def task_complete(*, task: Task, user: User | None, check: bool = True) -> None:
     """
     if check and (user is None or not can_act(user, task)):
         raise ActionNotPermitted(_("This task is not yours to complete."))
-    with task.activation() as activation:
-        if activation.status not in OPEN:
-            raise IllegalTransition(_("This task is already %(status)s.") % {"status": task.get_status_display()})
-        if activation.status == STATUS.NEW:
-            if user is not None and user.is_authenticated:
-                activation.assign(user)
-            else:
-                activation.task.status = STATUS.ASSIGNED
-        if activation.status == STATUS.ASSIGNED:
-            activation.start(None)
-        activation.execute()
+    with task.flow_task.flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        _finish(task, user)
 
 
 def complete_open_task(obj, node, user: User | None, check: bool = False) -> bool:
-    """Complete the open task of `node` on `obj`'s process, when there is one; return whether one was."""
-    task = open_task(process_for(obj), node)
-    if task is None:
+    """Complete the open task of `node` on `obj`'s process, when there is one; return whether one was.
+
+    `obj` is the case's business object as the service just saved it: the flow's gateways read it
+    from the process instead of loading it again.
+    """
+    process = process_for(obj)
+    if process is None:
         return False
-    task_complete(task=task, user=user, check=check)
+    with node.flow_class.lock(process.pk):
+        task = open_task(process, node)
+        if task is None:
+            return False
+        if check and (user is None or not can_act(user, task)):
+            raise ActionNotPermitted(_("This task is not yours to complete."))
+        process.artifact = obj
+        task.process = process
+        _finish(task, user)
     return True
+
+
+def _finish(task: Task, user: User | None) -> None:
+    """Assign, start and complete the task, under its process lock: one write of the task row."""
+    if task.status not in OPEN:
+        raise IllegalTransition(_("This task is already %(status)s.") % {"status": task.get_status_display()})
+    activation = task.flow_task.activation_class(task)
+    now = timezone.now()
+    if task.status == STATUS.NEW:
+        if user is not None and user.is_authenticated:
+            task.owner, task.assigned = user, now
+        task.status = STATUS.ASSIGNED
+    if task.status == STATUS.ASSIGNED:
+        task.status, task.started = STATUS.STARTED, now
+    activation.execute()
 
 
 def process_sync(obj, **fields) -> None:
     """Copy the case's inbox columns (amount, due date, ...) after the business object changed."""
-    process = process_for(obj)
-    if process is not None:
-        CaseProcess.objects.filter(pk=process.pk).update(**fields)
+    CaseProcess.objects.filter(**_artifact_filter(obj)).update(**fields)
 
 
 def process_cancel(obj) -> None:
     """End the flow of a withdrawn case: its open tasks leave every inbox."""
-    from django.utils import timezone
     from viewflow.workflow.status import PROCESS
 
     process = process_for(obj)
