@@ -1,6 +1,5 @@
 import secrets
 
-from django.db import transaction
 
 from scf.audit.services import audit_record, audited
 

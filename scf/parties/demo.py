@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc as uscc_module
 
