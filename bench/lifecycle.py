@@ -198,14 +198,15 @@ def lifecycle(world: World, number: int, laps: dict[str, list[float]] | None = N
         content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
         state=Document.State.ISSUED).order_by("pk"))
     assert len(documents) >= 2, [(d.kind, d.state) for d in documents]
+    signatures = 0
     for document in documents:
         for party in document.document_parties.filter(must_sign=True).select_related("organization"):
             document_sign(document=document, organization=party.organization,
                           signer=world.signers[party.organization_id], password=PASSWORD,
                           ip_address="127.0.0.1", user_agent="bench/lifecycle")
+            signatures += 1
     if laps is not None:
-        world.signed.append((len(documents), sum(d.document_parties.filter(must_sign=True).count()
-                                                 for d in documents)))
+        world.signed.append((len(documents), signatures))
     lap("sign+finalize")
     settlement.financing_disburse(financing=financing, acting_user=world.ops)
     lap("disburse")

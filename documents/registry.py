@@ -62,9 +62,14 @@ class DocumentKind:
     # Called after each party's signature, with (business object, document, organization, signer).
     on_signature: Callable[[Any, Any, Any, Any], None] | None = None
     sample: Callable[[], Any] | None = None  # a business object from the demo data, for demo_documents
+    # Relations of the business object its context and parties read, loaded with it in one query.
+    related: tuple[str, ...] = ()
 
     def template_name(self, language: str) -> str:
         return f"documents/{self.code}.{language}.html"
+
+    def business_object(self, object_id: int):
+        return self.model._default_manager.select_related(*self.related).get(pk=object_id)
 
 
 _kinds: dict[str, DocumentKind] = {}

@@ -69,9 +69,10 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
         kind=kind_code, version=version, language=language, title=title,
         content_type=content_type, object_id=obj.pk, created_by=acting_user,
     )
-    for order, party in enumerate(kind.parties(obj)):
-        DocumentParty.objects.create(document=document, organization=party.organization, role=party.role,
-                                     must_sign=party.must_sign, order=order)
+    DocumentParty.objects.bulk_create(
+        DocumentParty(document=document, organization=party.organization, role=party.role,
+                      must_sign=party.must_sign, order=order)
+        for order, party in enumerate(kind.parties(obj)))
     audit_record(action="documents.document.generate", target=document, actor=acting_user,
                  note=f"{kind_code} v{version} {language}")
     from .tasks import render_document
@@ -88,8 +89,10 @@ def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     if previous is not None:
         return previous.number
     year = timezone.localdate().year
-    DocumentSequence.objects.get_or_create(kind=document.kind, year=year)
-    sequence = DocumentSequence.objects.select_for_update().get(kind=document.kind, year=year)
+    sequence = DocumentSequence.objects.select_for_update().filter(kind=document.kind, year=year).first()
+    if sequence is None:  # the kind's first document of the year
+        DocumentSequence.objects.get_or_create(kind=document.kind, year=year)
+        sequence = DocumentSequence.objects.select_for_update().get(kind=document.kind, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return f"{kind.prefix}-{year}-{sequence.last_number:06d}"
@@ -104,7 +107,7 @@ def document_issue(*, document_id: int) -> Document:
     kind = registry.get(document.kind)
     document.number = _allocate_number(document, kind)
     document.issued_at = timezone.now()
-    context = build_context(kind, document.business_object, document_meta(document))
+    context = build_context(kind, kind.business_object(document.object_id), document_meta(document))
     html = render_html(kind.template_name(document.language), context, document.language)
     rendered = html_to_pdf(html)
     document.html = html
@@ -131,8 +134,8 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
     if document.state != Document.State.ISSUED:
         raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
                              % {"state": document.get_state_display()})
-    party = document.document_parties.filter(organization=organization, must_sign=True).first()
-    if party is None:
+    must_sign = {p.organization_id for p in document.document_parties.filter(must_sign=True)}
+    if organization.pk not in must_sign:
         raise SigningRefused(_("%(org)s is not a signing party of this document.") % {"org": organization})
     if not Membership.objects.filter(user=signer, organization=organization,
                                      role=Membership.Role.SIGNATORY).exists():
@@ -140,7 +143,8 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
                             % {"user": signer.get_username(), "org": organization})
     if not password or not signer.check_password(password):
         raise WrongPassword()
-    if document.signatures.filter(organization=organization).exists():
+    signed = set(document.signatures.values_list("organization_id", flat=True))
+    if organization.pk in signed:
         raise SigningRefused(_("%(org)s has already signed this document.") % {"org": organization})
     with document.pdf.open("rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
@@ -155,8 +159,8 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
                  note=f"{organization.legal_name} sha256={digest}")
     kind = registry.get(document.kind)
     if kind.on_signature is not None:
-        kind.on_signature(document.business_object, document, organization, signer)
-    if not document_missing_signers(document):
+        kind.on_signature(kind.business_object(document.object_id), document, organization, signer)
+    if not must_sign - signed - {organization.pk}:
         from .tasks import finalize_document
 
         finalize_document.delay_on_commit(document_id=document.pk)
@@ -190,7 +194,7 @@ def document_finalize(*, document_id: int) -> Document:
     document.complete_signing(note=_("all parties signed"))
     document.save()
     if kind.on_signed is not None:
-        kind.on_signed(document.business_object, document)
+        kind.on_signed(kind.business_object(document.object_id), document)
     return document
 
 

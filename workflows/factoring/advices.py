@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from documents import registry
 from documents.context import amount
 
-from .documents import demo_financing, financing_context
+from .documents import RELATED, demo_financing, financing_context
 from .models import FactoringFinancing, Receipt
 
 ZERO = Decimal("0.00")
@@ -259,17 +259,17 @@ _register(registry.DocumentKind(
     code="debtor_confirmation_letter", prefix="DCL", title=_("Confirmation of Receivables"),
     model=FactoringFinancing, build_context=confirmation_letter_context, parties=confirmation_letter_parties,
     required=CONFIRMATION_LETTER_REQUIRED, sample=demo_financing,
-    on_signed=_on_signed, on_signature=_on_signature,
+    on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
 ))
 _register(registry.DocumentKind(
     code="disbursement_advice", prefix="DAV", title=_("Disbursement Advice"), model=FactoringFinancing,
     build_context=disbursement_advice_context, parties=advice_parties, required=DISBURSEMENT_ADVICE_REQUIRED,
-    sample=demo_disbursed_financing,
+    sample=demo_disbursed_financing, related=RELATED,
 ))
 _register(registry.DocumentKind(
     code="settlement_advice", prefix="SAV", title=_("Settlement Advice"), model=FactoringFinancing,
     build_context=settlement_advice_context, parties=advice_parties, required=SETTLEMENT_ADVICE_REQUIRED,
     # Produced only for a closed financing (`settlement.closed`), and the demo seeds none yet: with a sample,
     # demo_documents would stop on it. Once the demo seeds a settled case: sample=demo_settled_financing.
-    sample=None,
+    sample=None, related=RELATED,
 ))

@@ -9,6 +9,9 @@ from documents.context import amount, party, percent
 
 from .models import FactoringFinancing
 
+# What the contexts and the parties read of a financing, loaded with it.
+RELATED = ("lender", "supplier", "debtor", "facility")
+
 REQUIRED = [
     "lender.legal_name", "lender.uscc", "supplier.legal_name", "supplier.uscc", "debtor.legal_name", "debtor.uscc",
     "amounts.confirmed", "amounts.advance", "amounts.net", "financing.value_date", "financing.due_date",
@@ -116,11 +119,11 @@ def demo_financing() -> FactoringFinancing | None:
 registry.register(registry.DocumentKind(
     code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
     build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
-    on_signed=_on_signed, on_signature=_on_signature,
+    on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
 ))
 registry.register(registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
     model=FactoringFinancing, build_context=financing_context, parties=notice_parties,
     required=REQUIRED + ["collection_account.bank", "collection_account.name", "collection_account.number"],
-    sample=demo_financing, on_signed=_on_signed, on_signature=_on_signature,
+    sample=demo_financing, on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
 ))

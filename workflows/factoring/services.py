@@ -68,7 +68,7 @@ def financing_documents_signed(financing: FactoringFinancing, document: Document
     """Called when a contract is fully signed: the financing is signed once every kind is."""
     financing = financing_lock(pk=financing.pk)
     signed_kinds = set(Document.objects.filter(
-        content_type=document.content_type, object_id=financing.pk, state=Document.State.SIGNED,
+        content_type_id=document.content_type_id, object_id=financing.pk, state=Document.State.SIGNED,
     ).values_list("kind", flat=True))
     if set(SIGNED_KINDS) <= signed_kinds and can_proceed(financing.mark_signed):
         financing.mark_signed(note=_("agreement, notice of assignment and confirmation letter signed"))
