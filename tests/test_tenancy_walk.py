@@ -87,7 +87,7 @@ class World:
     def lender_scoped_canaries(self) -> list[str]:
         """Return what even lender staff of another lender may not receive."""
         return [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                *(token.prefix for token, _key in self.tokens.values())]
+                self.receivable.invoice_number, *(token.prefix for token, _key in self.tokens.values())]
 
 
 ROLE_FLAGS = {
@@ -254,7 +254,7 @@ PUBLIC_ROUTES: dict[str, str] = {
 
 # Keyword arguments naming objects that even lender staff see only for their own lender
 # (organizations and KYC documents are visible to all lender staff by design, DESIGN §4).
-LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk", "task_pk"}
+LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk", "task_pk", "receivable_pk"}
 
 
 @dataclass(frozen=True)

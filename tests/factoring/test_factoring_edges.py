@@ -125,3 +125,30 @@ def test_withdrawing_after_the_contracts_voids_them_and_releases_the_facility(wo
     receivable.refresh_from_db()
     assert (financing.state, world.facility.reserved_amount, receivable.state) == ("cancelled", D("0.00"), "confirmed")
     assert set(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == {"void"}
+
+
+def test_lender_staff_see_their_clients_receivables_and_those_they_finance_and_no_others(world):
+    from scf.core import tenancy
+    from tests.factories import OrganizationFactory
+    from workflows.factoring.models import Receivable
+
+    own_client = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="CLIENT-1", issue_date=datetime.date(2026, 11, 1),
+        due_date=DUE, face_amount=D("1000.00"), acting_user=world.supplier_user)
+    elsewhere = OrganizationFactory(legal_name="别家供应商", legal_name_en="Another Lender's Supplier")
+    FacilityFactory(lender=LenderFactory(), obligor=elsewhere, product=Product.FACTORING)
+    others = Receivable.objects.create(supplier=elsewhere, debtor=world.debtor, invoice_number="ELSEWHERE-1",
+                                       issue_date=datetime.date(2026, 11, 1), due_date=DUE,
+                                       face_amount=D("1000.00"), created_by=world.supplier_user)
+    financed_elsewhere = Receivable.objects.create(supplier=elsewhere, debtor=world.debtor, invoice_number="ELSEWHERE-2",
+                                                   issue_date=datetime.date(2026, 11, 1), due_date=DUE,
+                                                   face_amount=D("1000.00"), created_by=world.supplier_user)
+    financing = _disbursed(world)
+    financing.receivables.add(financed_elsewhere)  # a receivable this lender finances, whoever the supplier is
+
+    seen = set(tenancy.visible(Receivable, world.officer).values_list("invoice_number", flat=True))
+    assert {"CLIENT-1", "ELSEWHERE-2"} <= seen
+    assert others.invoice_number not in seen
+    # The debtor sees every receivable owed by it, whichever lender finances it.
+    assert "ELSEWHERE-1" in set(tenancy.visible(Receivable, world.debtor_user).values_list("invoice_number", flat=True))
+    assert own_client.pk in set(tenancy.visible(Receivable, world.supplier_user).values_list("pk", flat=True))
