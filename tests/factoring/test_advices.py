@@ -132,7 +132,7 @@ def financing():
         entry = JournalEntry.objects.create(idempotency_key=f"test:{reference}", fingerprint="-", value_date=day,
                                             description=f"receipt {reference}")
         Receipt.objects.create(
-            financing=financing, kind=Receipt.Kind.DEBTOR_PAYMENT, payer=debtor, payer_name=debtor.legal_name,
+            financing=financing, lender=financing.lender, kind=Receipt.Kind.DEBTOR_PAYMENT, payer=debtor, payer_name=debtor.legal_name,
             bank_reference=reference, value_date=day, amount=D(amount), entry=entry, recorded_by=user,
             status=Receipt.Status.SUSPENSE if "suspense" in parts else Receipt.Status.APPLIED,
             **{name: D(value) for name, value in parts.items()},

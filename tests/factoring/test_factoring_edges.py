@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.contrib.auth.models import Group
 
 from documents.models import Document
@@ -66,16 +67,29 @@ def test_another_lenders_operations_cannot_touch_the_financing(world):
     with pytest.raises(ActionNotPermitted):
         settlement.receipt_record(financing=financing, amount=D("1.00"), value_date=datetime.date(2026, 11, 25),
                                   bank_reference="X-1", acting_user=stranger)
-    unmatched = settlement.receipt_record_unmatched(amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
+    with pytest.raises(ActionNotPermitted):  # money in another lender's collection account is not theirs to record
+        settlement.receipt_record_unmatched(lender=world.lender, amount=D("5.00"),
+                                            value_date=datetime.date(2026, 11, 25), bank_reference="U-0",
+                                            payer_name="?", acting_user=stranger)
+    unmatched = settlement.receipt_record_unmatched(lender=other_lender, amount=D("5.00"),
+                                                    value_date=datetime.date(2026, 11, 25),
                                                     bank_reference="U-1", payer_name="?", acting_user=stranger)
     with pytest.raises(ActionNotPermitted):
         settlement.suspense_apply(receipt=unmatched, financing=financing, acting_user=stranger)
+    with pytest.raises(ActionNotPermitted):
+        settlement.suspense_return(receipt=unmatched, acting_user=world.ops, note="not ours")
+    # Even a superuser cannot pay one lender's financing with money another lender received.
+    root = UserFactory(username="root", is_superuser=True)
+    with pytest.raises(ValidationError, match="another lender"):
+        settlement.suspense_apply(receipt=unmatched, financing=financing, acting_user=root)
     assert not Receipt.objects.filter(financing=financing).exists()
+    unmatched.refresh_from_db()
+    assert (unmatched.status, unmatched.suspense) == ("suspense", D("5.00"))
 
 
 def test_an_unmatched_bank_reference_is_not_taken_as_a_receipt_of_the_financing(world):
     financing = _disbursed(world)
-    settlement.receipt_record_unmatched(amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
+    settlement.receipt_record_unmatched(lender=world.lender, amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
                                         bank_reference="U-2", payer_name="?", acting_user=world.ops)
     with pytest.raises(IdempotencyConflict, match="Suspense page"):
         _pay(world, financing, "5.00", datetime.date(2026, 11, 25), "U-2")

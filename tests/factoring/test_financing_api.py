@@ -1,6 +1,5 @@
 """Financing requests, confirmation and dispute through the API: tenant-scoped, clear errors."""
 
-import datetime
 from decimal import Decimal
 
 from rest_framework.test import APIClient

@@ -25,7 +25,6 @@ from workflows.approval.exceptions import FourEyesViolation
 from workflows.factoring.exceptions import DuplicateReceivable
 from workflows.factoring import services, settlement
 from workflows.factoring.flows import FactoringFlow
-from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.selectors import open_tasks
 
 DUE = datetime.date(2027, 2, 23)

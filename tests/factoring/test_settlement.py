@@ -229,6 +229,32 @@ def test_an_unmatched_receipt_waits_in_suspense_then_is_applied_from_the_page(wo
     assert other.get("/factoring/suspense/").status_code == 404
 
 
+def test_operations_of_another_lender_do_not_see_the_money_in_suspense(world):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from scf.parties.models import Membership, StaffGroup
+    from tests.factories import LenderFactory, MembershipFactory, UserFactory
+
+    client = Client()
+    client.force_login(world.ops)
+    client.post("/factoring/suspense/", {"action": "record", "amount": "250.00", "value_date": "2026-11-25",
+                                         "bank_reference": "UNK-OURS", "payer_name": "CANARY PAYER"})
+    receipt = Receipt.objects.get(bank_reference="UNK-OURS")
+    assert receipt.lender == world.lender
+    elsewhere = UserFactory(username="ops-elsewhere")
+    elsewhere.groups.add(Group.objects.get(name=StaffGroup.OPERATIONS))
+    MembershipFactory(user=elsewhere, organization=LenderFactory(), role=Membership.Role.OPERATOR)
+    other = Client()
+    other.force_login(elsewhere)
+    page = other.get("/factoring/suspense/")
+    assert page.status_code == 200 and "CANARY PAYER" not in page.content.decode()
+    returned = other.post("/factoring/suspense/", {"action": "return", "receipt": receipt.pk, "note": "mine?"})
+    assert returned.status_code == 404
+    receipt.refresh_from_db()
+    assert receipt.status == "suspense"
+
+
 def test_a_bad_unmatched_receipt_shows_the_form_errors_and_records_nothing(world):
     from django.test import Client
 

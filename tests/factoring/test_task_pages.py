@@ -1,10 +1,8 @@
 """The factoring flow through the real pages: request with quote, then each task from the inbox."""
 
-import datetime
 import re
 from decimal import Decimal
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 

@@ -288,6 +288,9 @@ class Receipt(models.Model):
 
     financing = models.ForeignKey(FactoringFinancing, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="receipts", verbose_name=_("financing"))
+    # Whose collection account received the money: only its staff see the receipt or apply it.
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("lender"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     payer = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, null=True, blank=True,

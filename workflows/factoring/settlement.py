@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -315,7 +314,8 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
         financing, amount, value_date=value_date, bank_reference=bank_reference, acting_user=acting_user,
         payer=payer, debit=_house(P.DEBTOR_COLLECTION, currency))
     receipt = Receipt.objects.create(
-        financing=financing, kind=kind, payer=payer, payer_name=payer.legal_name, bank_reference=bank_reference,
+        financing=financing, lender=financing.lender, kind=kind, payer=payer, payer_name=payer.legal_name,
+        bank_reference=bank_reference,
         value_date=value_date, currency=currency, amount=amount, entry=entry, recorded_by=acting_user,
         **_allocation_fields(allocation),
     )
@@ -386,6 +386,10 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
     if receipt.financing_id == financing.pk and receipt.status != Receipt.Status.SUSPENSE:
         return receipt
+    if receipt.lender_id != financing.lender_id:
+        raise ValidationError({"financing": _("Receipt %(ref)s came into the collection account of %(lender)s; it "
+                                              "cannot pay a financing of another lender.")
+                               % {"ref": receipt.bank_reference, "lender": receipt.lender}})
     if receipt.kind != Receipt.Kind.UNMATCHED or receipt.status != Receipt.Status.SUSPENSE:
         raise IllegalTransition(_("Receipt %(ref)s is not an unmatched receipt waiting in suspense.")
                                 % {"ref": receipt.bank_reference})
@@ -404,12 +408,16 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
 
 
 @audited
-def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank_reference: str, payer_name: str,
-                             acting_user: User, currency: str = "CNY") -> Receipt:
-    """Record money that matches no financing: it waits in suspense, never kept or dropped."""
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"))
+def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_date: datetime.date,
+                             bank_reference: str, payer_name: str, acting_user: User,
+                             currency: str = "CNY") -> Receipt:
+    """Record money the lender received that matches no financing: it waits in suspense, never kept or dropped."""
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=lender)
     amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
     existing = _existing_receipt(bank_reference, amount, None)
+    if existing is not None and existing.lender_id != lender.pk:
+        raise IdempotencyConflict(_("Bank reference %(ref)s was already recorded; nothing was recorded.")
+                                  % {"ref": bank_reference})
     if existing is not None:
         return existing
     entry = ledger_post(
@@ -419,7 +427,7 @@ def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank
         acting_user=acting_user, value_date=value_date,
     )
     return Receipt.objects.create(
-        kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
+        lender=lender, kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
         bank_reference=bank_reference, value_date=value_date, currency=currency, amount=amount, suspense=amount,
         entry=entry, recorded_by=acting_user,
     )
@@ -428,8 +436,8 @@ def receipt_record_unmatched(*, amount: Decimal, value_date: datetime.date, bank
 @audited
 def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
     """Pay back what a receipt left in suspense to whoever paid it."""
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("return money in suspense"))
-    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+    receipt = Receipt.objects.select_for_update().select_related("lender").get(pk=receipt.pk)
+    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("return money in suspense"), lender=receipt.lender)
     if receipt.status == Receipt.Status.RETURNED:
         return receipt
     if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:

@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from scf.parties.models import Membership, Organization
+from scf.parties.selectors import user_lender_ids
 
 from . import services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
@@ -246,21 +246,39 @@ def receivable_upload(request):
 
 
 class UnmatchedReceiptForm(forms.Form):
-    amount = forms.DecimalField(label=_lazy("Amount received"), max_digits=20, decimal_places=2,
+    lender = forms.ModelChoiceField(label=gettext_lazy("Received by"), queryset=Organization.objects.none(),
+                                    empty_label=None)
+    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
-    value_date = forms.DateField(label=_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
-    bank_reference = forms.CharField(label=_lazy("Bank reference"), max_length=60)
-    payer_name = forms.CharField(label=_lazy("Payer as shown by the bank"), max_length=200)
+    value_date = forms.DateField(label=gettext_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+    bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
+    payer_name = forms.CharField(label=gettext_lazy("Payer as shown by the bank"), max_length=200)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        lenders = Organization.objects.filter(is_lender=True).order_by("legal_name")
+        if not user.is_superuser:
+            lenders = lenders.filter(pk__in=user_lender_ids(user))
+        self.fields["lender"].queryset = lenders
+        self.only_lender = lenders[0] if len(lenders) == 1 else None
+        if self.only_lender is not None:  # the usual case: the one lender the user works for, nothing to choose
+            del self.fields["lender"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.only_lender is not None:
+            cleaned["lender"] = self.only_lender
+        return cleaned
 
 
 def _suspense_visible(user):
-    """Money in suspense this user's lender holds: unmatched receipts, and excess on its own financings."""
+    """Money in suspense that came into the collection account of this user's lender."""
     from .models import Receipt
 
     waiting = Receipt.objects.filter(status=Receipt.Status.SUSPENSE)
     if user.is_superuser:
         return waiting
-    return waiting.filter(Q(financing__isnull=True) | Q(financing__lender__memberships__user=user)).distinct()
+    return waiting.filter(lender_id__in=user_lender_ids(user))
 
 
 @login_required
@@ -270,7 +288,7 @@ def suspense(request):
 
     if not (request.user.is_superuser or "operations" in request.user.staff_groups()):
         raise Http404
-    form = UnmatchedReceiptForm(request.POST if request.POST.get("action") == "record" else None)
+    form = UnmatchedReceiptForm(request.POST if request.POST.get("action") == "record" else None, user=request.user)
     status = 200
     action = request.POST.get("action")
     if action == "record" and not form.is_valid():
