@@ -16,6 +16,8 @@ urlpatterns = [
     path("quotes/factoring/", factoring_api.QuoteView.as_view(), name="factoring-quote"),
     path("receivables/", factoring_api.ReceivableListView.as_view(), name="receivable-list"),
     path("receivables/bulk/", factoring_api.ReceivableBulkView.as_view(), name="receivable-bulk"),
+    path("payables/", factoring_api.PayableListView.as_view(), name="payable-list"),
+    path("payables/bulk/", factoring_api.PayableBulkView.as_view(), name="payable-bulk"),
     path("receivables/<int:receivable_pk>/", factoring_api.ReceivableDetailView.as_view(),
          name="receivable-detail"),
     path("receivables/<int:receivable_pk>/confirm/", factoring_api.ReceivableConfirmView.as_view(),

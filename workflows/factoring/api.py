@@ -17,8 +17,9 @@ from scf.parties.validators import normalize_uscc
 from .calculations import QuoteError, factoring_quote
 from .imports import UploadUnreadable, receivables_import
 from .models import FactoringFinancing, Receivable
-from .selectors import acting_suppliers
-from .services import financing_request_create, receivable_confirm, receivable_create, receivable_dispute
+from .selectors import acting_cores, acting_suppliers
+from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,
+                       receivable_dispute)
 
 
 class QuoteView(APIView):
@@ -82,16 +83,24 @@ class QuoteView(APIView):
         }).data)
 
 
+def _acting_organization(found: list[Organization], field: str, uscc: str | None, kind: str) -> Organization:
+    """The one organization of `kind` the user acts for, or a 400 naming `field`."""
+    if not found:
+        message = (f"You are not a member of that {kind}." if uscc
+                   else f"You are not a member of a {kind} organization.")
+        raise serializers.ValidationError({field: [message]})
+    if len(found) > 1:
+        raise serializers.ValidationError({field: [
+            f"You belong to several {kind}s: name one by its credit code in `{field}`."]})
+    return found[0]
+
+
 def _acting_supplier(user, uscc: str | None) -> Organization:
-    """The one supplier the user acts for, or a 400 naming the `supplier` field."""
-    suppliers = acting_suppliers(user=user, uscc=uscc)
-    if not suppliers:
-        message = "You are not a member of that supplier." if uscc else "You are not a member of a supplier organization."
-        raise serializers.ValidationError({"supplier": [message]})
-    if len(suppliers) > 1:
-        raise serializers.ValidationError({"supplier": [
-            "You belong to several suppliers: name one by its credit code in `supplier`."]})
-    return suppliers[0]
+    return _acting_organization(acting_suppliers(user=user, uscc=uscc), "supplier", uscc, "supplier")
+
+
+def _acting_core(user, uscc: str | None) -> Organization:
+    return _acting_organization(acting_cores(user=user, uscc=uscc), "core", uscc, "core enterprise")
 
 
 class ReceivableOutput(serializers.ModelSerializer):
@@ -195,20 +204,85 @@ class ReceivableBulkView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
-        try:
-            report = receivables_import(supplier=supplier, data=data.validated_data["file"].read(),
-                                        acting_user=request.user, only_valid=data.validated_data["only_valid"])
-        except UploadUnreadable as error:
-            return Response({"error": {"code": "upload_unreadable", "message": str(error)}}, status=400)
-        rows = [{"row": e.row, "field": e.field, "problem": e.problem} for e in report.errors]
-        if not report.saved:
-            return Response({"error": {
-                "code": "upload_invalid",
-                "message": f"{report.rows_with_errors} of {report.total} rows have problems; nothing was saved.",
-                "rows": rows,
-            }}, status=400)
-        return Response({"total": report.total, "created": report.created, "saved": True, "errors": rows},
-                        status=201)
+        return _import_answer(lambda: receivables_import(
+            supplier=supplier, data=data.validated_data["file"].read(), acting_user=request.user,
+            only_valid=data.validated_data["only_valid"]))
+
+
+def _import_answer(run_import) -> Response:
+    """Run an upload; answer its per-row report (201), or why nothing was saved (400)."""
+    try:
+        report = run_import()
+    except UploadUnreadable as error:
+        return Response({"error": {"code": "upload_unreadable", "message": str(error)}}, status=400)
+    rows = [{"row": e.row, "field": e.field, "problem": e.problem} for e in report.errors]
+    if not report.saved:
+        return Response({"error": {
+            "code": "upload_invalid",
+            "message": f"{report.rows_with_errors} of {report.total} rows have problems; nothing was saved.",
+            "rows": rows,
+        }}, status=400)
+    return Response({"total": report.total, "created": report.created, "saved": True, "errors": rows}, status=201)
+
+
+class PayableListView(APIView):
+    """A core enterprise registers its approved payables for reverse factoring (its ERP, typically)."""
+
+    class InputSerializer(serializers.Serializer):
+        supplier = serializers.CharField(max_length=40, help_text="The supplier's unified social credit code.")
+        invoice_number = serializers.CharField(max_length=60)
+        issue_date = serializers.DateField()
+        due_date = serializers.DateField()
+        face_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+        currency = serializers.ChoiceField(choices=["CNY", "USD", "EUR", "HKD"], default="CNY")
+        core = serializers.CharField(max_length=40, required=False,
+                                     help_text="Your core enterprise's credit code, when you belong to several.")
+
+        class Meta:
+            ref_name = "PayableCreate"
+
+        def validate(self, attrs):
+            if attrs["due_date"] < attrs["issue_date"]:
+                raise serializers.ValidationError({"due_date": ["The due date cannot be before the issue date."]})
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={201: ReceivableOutput},
+                   summary="Register an approved payable (reverse factoring): confirmed as registered")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        core = _acting_core(request.user, values.pop("core", None))
+        supplier = Organization.objects.filter(uscc=normalize_uscc(values.pop("supplier"))).first()
+        if supplier is None:
+            raise serializers.ValidationError({"supplier": ["No supplier has this credit code."]})
+        payable = payable_create(debtor=core, supplier=supplier, acting_user=request.user, **values)
+        return Response(ReceivableOutput(payable).data, status=201)
+
+
+class PayableBulkView(APIView):
+    """Upload many approved payables at once (CSV or XLSX, column `supplier_uscc`); every row is reported."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        only_valid = serializers.BooleanField(default=False,
+                                              help_text="Import the valid rows even when others have errors.")
+        core = serializers.CharField(max_length=40, required=False)
+
+        class Meta:
+            ref_name = "PayableBulkInput"
+
+    @extend_schema(request={"multipart/form-data": InputSerializer},
+                   responses={201: ReceivableBulkView.OutputSerializer}, summary="Bulk upload of approved payables")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        core = _acting_core(request.user, data.validated_data.get("core"))
+        return _import_answer(lambda: receivables_import(
+            debtor=core, data=data.validated_data["file"].read(), acting_user=request.user,
+            only_valid=data.validated_data["only_valid"]))
 
 
 class ReceivableConfirmView(APIView):

@@ -43,6 +43,14 @@ def financing_visible(user: User) -> QuerySet[FactoringFinancing]:
     )
 
 
+def acting_cores(*, user: User, uscc: str | None = None) -> list[Organization]:
+    """Return up to two core enterprises of the user, narrowed to `uscc` when given (as acting_suppliers)."""
+    qs = user_organizations(user).filter(is_core=True).order_by("pk")
+    if uscc:
+        qs = qs.filter(uscc=normalize_uscc(uscc))
+    return list(qs[:2])
+
+
 def acting_suppliers(*, user: User, uscc: str | None = None) -> list[Organization]:
     """Return up to two supplier organizations of the user, narrowed to `uscc` when given.
 
