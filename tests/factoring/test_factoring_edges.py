@@ -163,6 +163,23 @@ def test_lender_staff_see_their_clients_receivables_and_those_they_finance_and_n
     seen = set(tenancy.visible(Receivable, world.officer).values_list("invoice_number", flat=True))
     assert {"CLIENT-1", "ELSEWHERE-2"} <= seen
     assert others.invoice_number not in seen
+
+    # Another lender's officer: having the debtor as a reverse-factoring client, or proposing a
+    # facility to the supplier, shows none of the receivables this lender finances or may finance.
+    other_lender = LenderFactory()
+    rival = UserFactory(username="rival-officer")
+    rival.groups.add(Group.objects.get(name=StaffGroup.CREDIT_OFFICER))
+    MembershipFactory(user=rival, organization=other_lender, role=Membership.Role.OPERATOR)
+    FacilityFactory(lender=other_lender, obligor=world.debtor, product=Product.REVERSE_FACTORING)
+    FacilityFactory(lender=other_lender, obligor=world.supplier, product=Product.FACTORING, state="proposed")
+    financed_here = set(financing.receivables.values_list("invoice_number", flat=True))
+    rival_sees = set(tenancy.visible(Receivable, rival).values_list("invoice_number", flat=True))
+    assert not rival_sees & (financed_here | {"CLIENT-1"}), rival_sees
+    # Once its facility with the supplier is live, the supplier's free invoices are its business
+    # too, but not the ones this lender is financing.
+    FacilityFactory(lender=other_lender, obligor=world.supplier, product=Product.FACTORING)
+    rival_sees = set(tenancy.visible(Receivable, rival).values_list("invoice_number", flat=True))
+    assert "CLIENT-1" in rival_sees and not rival_sees & financed_here
     # The debtor sees every receivable owed by it, whichever lender finances it.
     assert "ELSEWHERE-1" in set(tenancy.visible(Receivable, world.debtor_user).values_list("invoice_number", flat=True))
     assert own_client.pk in set(tenancy.visible(Receivable, world.supplier_user).values_list("pk", flat=True))

@@ -264,3 +264,48 @@ def test_a_bad_unmatched_receipt_shows_the_form_errors_and_records_nothing(world
                                                 "bank_reference": "", "payer_name": "X"})
     assert page.status_code == 400 and not Receipt.objects.exists()
     assert "bank_reference" in page.context["form"].errors and "amount" in page.context["form"].errors
+
+
+def test_refused_apply_and_return_on_the_suspense_page_answer_400_with_the_reason(world):
+    from django.test import Client
+
+    financing = _disbursed(world)
+    client = Client()
+    client.force_login(world.ops)
+    client.post("/factoring/suspense/", {"action": "record", "amount": "300.00", "value_date": "2026-11-25",
+                                         "bank_reference": "UNK-R", "payer_name": "SOMEONE"})
+    receipt = Receipt.objects.get(bank_reference="UNK-R")
+    no_note = client.post("/factoring/suspense/", {"action": "return", "receipt": receipt.pk, "note": " "})
+    assert no_note.status_code == 400
+    assert "Say why the money is returned." in no_note.content.decode()
+    Receipt.objects.filter(pk=receipt.pk).update(currency="USD")
+    wrong_currency = client.post("/factoring/suspense/", {"action": "apply", "receipt": receipt.pk,
+                                                          "financing": financing.reference})
+    assert wrong_currency.status_code == 400
+    assert "The receipt is in USD; the financing is not." in wrong_currency.content.decode()
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.financing_id, receipt.suspense) == ("suspense", None, D("300.00"))
+
+
+def test_two_lenders_may_receive_payments_under_the_same_bank_reference(world):
+    from django.contrib.auth.models import Group
+
+    from scf.parties.models import Membership, StaffGroup
+    from tests.factories import LenderFactory, MembershipFactory, UserFactory
+
+    settlement.receipt_record_unmatched(lender=world.lender, amount=D("123456.78"), value_date=datetime.date(2026, 11, 25),
+                                        bank_reference="20261125-0001", payer_name="A", acting_user=world.ops)
+    other_lender = LenderFactory()
+    other_ops = UserFactory(username="ops-b")
+    other_ops.groups.add(Group.objects.get(name=StaffGroup.OPERATIONS))
+    MembershipFactory(user=other_ops, organization=other_lender, role=Membership.Role.OPERATOR)
+    theirs = settlement.receipt_record_unmatched(lender=other_lender, amount=D("5.00"),
+                                                 value_date=datetime.date(2026, 11, 25),
+                                                 bank_reference="20261125-0001", payer_name="B", acting_user=other_ops)
+    assert (theirs.lender, theirs.amount) == (other_lender, D("5.00"))
+    assert Receipt.objects.filter(bank_reference="20261125-0001").count() == 2
+    # The same lender's statement line recorded again is the same receipt, not a second one.
+    again = settlement.receipt_record_unmatched(lender=other_lender, amount=D("5.00"),
+                                                value_date=datetime.date(2026, 11, 25),
+                                                bank_reference="20261125-0001", payer_name="B", acting_user=other_ops)
+    assert again.pk == theirs.pk

@@ -296,7 +296,7 @@ class Receipt(models.Model):
     payer = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("payer"))
     payer_name = models.CharField(_("payer as shown by the bank"), max_length=200, blank=True)
-    bank_reference = models.CharField(_("bank reference"), max_length=60, unique=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
     value_date = models.DateField(_("value date"))
     currency = CurrencyField()
     amount = MoneyField(_("amount"))
@@ -315,6 +315,8 @@ class Receipt(models.Model):
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
         constraints = [
+            # One lender's bank statement names each payment once; another bank may reuse the string.
+            models.UniqueConstraint(fields=["lender", "bank_reference"], name="receipt_lender_bank_reference"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
             models.CheckConstraint(
                 condition=Q(amount=F("applied_penalty") + F("applied_interest") + F("applied_fees")

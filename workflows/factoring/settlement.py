@@ -226,8 +226,10 @@ def allocate(amount: Decimal, *, penalty: Decimal, interest: Decimal, fees: Deci
     return Allocation(*parts, suspense=left)
 
 
-def _existing_receipt(bank_reference: str, amount: Decimal, financing: FactoringFinancing | None) -> Receipt | None:
-    receipt = Receipt.objects.filter(bank_reference=bank_reference).first()
+def _existing_receipt(lender: Organization, bank_reference: str, amount: Decimal,
+                      financing: FactoringFinancing | None) -> Receipt | None:
+    """The lender's receipt with this bank reference (another bank may use the same string)."""
+    receipt = Receipt.objects.filter(lender=lender, bank_reference=bank_reference).first()
     if receipt is None:
         return None
     if financing is not None and receipt.kind == Receipt.Kind.UNMATCHED and receipt.financing_id is None:
@@ -306,7 +308,7 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     # all but the first find it recorded.
     financing = _lock(financing)
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=financing.lender)
-    existing = _existing_receipt(bank_reference, amount, financing)
+    existing = _existing_receipt(financing.lender, bank_reference, amount, financing)
     if existing is not None:
         return existing
     currency = financing.currency
@@ -414,14 +416,11 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
     """Record money the lender received that matches no financing: it waits in suspense, never kept or dropped."""
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=lender)
     amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
-    existing = _existing_receipt(bank_reference, amount, None)
-    if existing is not None and existing.lender_id != lender.pk:
-        raise IdempotencyConflict(_("Bank reference %(ref)s was already recorded; nothing was recorded.")
-                                  % {"ref": bank_reference})
+    existing = _existing_receipt(lender, bank_reference, amount, None)
     if existing is not None:
         return existing
     entry = ledger_post(
-        idempotency_key=f"receipt:{bank_reference}",
+        idempotency_key=f"receipt:{lender.uscc}:{bank_reference}",
         lines=_lines((_house(P.DEBTOR_COLLECTION, currency), amount), (_house(P.SUSPENSE, currency), -amount)),
         description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
         acting_user=acting_user, value_date=value_date,
@@ -446,7 +445,7 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
         raise ValidationError({"note": _("Say why the money is returned.")})
     currency = receipt.currency
     ledger_post(
-        idempotency_key=f"receipt:{receipt.bank_reference}:return",
+        idempotency_key=f"receipt:{receipt.lender.uscc}:{receipt.bank_reference}:return",
         lines=_lines((_house(P.SUSPENSE, currency), receipt.suspense),
                      (_house(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
         description=_("Return of %(amount)s in suspense from receipt %(bank)s: %(note)s")

@@ -318,7 +318,7 @@ def suspense(request):
                 else:
                     raise Http404
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
+            if form.is_bound and hasattr(error, "error_dict"):  # recording: the errors belong on the form
                 for field_name, errors in error.message_dict.items():
                     form.add_error(field_name if field_name in form.fields else None, errors)
             messages.error(request, " ".join(error.messages))
