@@ -82,7 +82,7 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
 
 def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     """Take the next number of the kind and year; the row lock makes the sequence gapless."""
-    previous = (Document.objects.filter(content_type=document.content_type, object_id=document.object_id,
+    previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
                                         kind=document.kind, language=document.language)
                 .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
     if previous is not None:
@@ -116,7 +116,7 @@ def document_issue(*, document_id: int) -> Document:
     document.issue()
     document.save()
     for older in Document.objects.select_for_update().filter(
-        content_type=document.content_type, object_id=document.object_id, kind=document.kind,
+        content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
         language=document.language, version__lt=document.version,
         state__in=[Document.State.DRAFT, Document.State.ISSUED],
     ):

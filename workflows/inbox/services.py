@@ -24,7 +24,9 @@ def _artifact_filter(obj) -> dict:
 
 def process_for(obj) -> CaseProcess | None:
     """Return the flow process whose artifact is `obj`, if one was started."""
-    return CaseProcess.objects.filter(**_artifact_filter(obj)).order_by("-pk").first()
+    # The parties come along: the next tasks' assignment reads them.
+    return (CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
+            .order_by("-pk").first())
 
 
 def open_task(process: CaseProcess | None, node) -> Task | None:
