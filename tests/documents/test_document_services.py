@@ -44,7 +44,7 @@ def test_generate_issues_a_numbered_hashed_pdf_after_commit(demo, django_capture
     assert hashlib.sha256(data).hexdigest() == document.sha256
     assert document.page_count >= 3
     roles = list(document.document_parties.values_list("role", "must_sign"))
-    assert roles == [("supplier", True), ("lender", True), ("debtor", False)]
+    assert roles == [("supplier", True), ("lender", True)]  # the debtor is not a party: the agreement prices the advance
 
 
 def test_a_retried_render_task_creates_nothing_more(demo, django_capture_on_commit_callbacks):

@@ -183,3 +183,59 @@ def test_lender_staff_see_their_clients_receivables_and_those_they_finance_and_n
     # The debtor sees every receivable owed by it, whichever lender finances it.
     assert "ELSEWHERE-1" in set(tenancy.visible(Receivable, world.debtor_user).values_list("invoice_number", flat=True))
     assert own_client.pk in set(tenancy.visible(Receivable, world.supplier_user).values_list("pk", flat=True))
+
+
+def test_the_debtor_gets_the_notice_and_the_letter_but_never_the_priced_agreement(world, client):
+    from scf.core import tenancy
+
+    financing = _disbursed(world)
+    kinds = set(tenancy.visible(Document, world.debtor_user).filter(object_id=financing.pk)
+                .values_list("kind", flat=True))
+    assert {"notice_of_assignment", "debtor_confirmation_letter"} <= kinds
+    assert "factoring_agreement" not in kinds
+    agreement = Document.objects.get(object_id=financing.pk, kind="factoring_agreement")
+    client.force_login(world.debtor_user)
+    assert client.get(f"/documents/{agreement.pk}/pdf/").status_code == 404
+
+
+def test_money_is_not_paid_out_before_the_value_date_and_nothing_moves(world):
+    from workflows.factoring.models import FactoringFinancing
+    from workflows.factoring.services import receivable_create
+
+    receivable = receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number="VD-1",
+                                   issue_date=datetime.date(2026, 11, 1), due_date=DUE, face_amount=D("100000.00"),
+                                   acting_user=world.supplier_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                  value_date=datetime.date(2026, 11, 26), acting_user=world.supplier_user)
+    FactoringFinancing.objects.filter(pk=financing.pk).update(state="signed")
+    with pytest.raises(IllegalTransition, match="disbursed on its value date, 2026-11-26, not before"):
+        settlement.financing_disburse(financing=financing, acting_user=world.ops)
+    financing.refresh_from_db()
+    assert (financing.state, financing.disbursed_on) == ("signed", None)
+    assert not financing.receipts.exists()
+
+
+def test_an_invoice_in_another_currency_than_the_facility_is_refused(world):
+    from workflows.factoring.services import receivable_create
+
+    usd = receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number="USD-1",
+                            issue_date=datetime.date(2026, 11, 1), due_date=DUE, face_amount=D("100000.00"),
+                            currency="USD", acting_user=world.supplier_user)
+    with pytest.raises(ValidationError, match="is in USD; facility .* lends in CNY only"):
+        services.financing_request_create(supplier=world.supplier, receivables=[usd],
+                                          value_date=datetime.date(2026, 11, 25), acting_user=world.supplier_user)
+    usd.refresh_from_db()
+    assert usd.state == "draft" and not usd.financings.exists()
+    world.facility.refresh_from_db()
+    assert world.facility.reserved_amount == 0
+
+
+def test_an_absurd_receipt_is_refused_and_bank_references_ignore_case(world):
+    financing = _disbursed(world)
+    with pytest.raises(ValidationError, match="cannot be more than 9,999,999,999,999.99"):
+        _pay(world, financing, "99999999999999999.99", datetime.date(2026, 11, 25), "HUGE")
+    assert not financing.receipts.exists()
+    first = _pay(world, financing, "100.00", datetime.date(2026, 11, 25), "b1")
+    again = _pay(world, financing, "100.00", datetime.date(2026, 11, 25), " B1 ")
+    assert first.pk == again.pk and first.bank_reference == "B1"
+    assert financing.receipts.count() == 1

@@ -84,10 +84,11 @@ def financing_context(financing: FactoringFinancing) -> dict:
 
 
 def agreement_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
+    # Between the supplier and the lender only: it prices the advance, which the debtor does not see.
+    # The debtor learns of the assignment from the notice and the confirmation letter.
     return [
         registry.SigningParty(financing.supplier, "supplier"),
         registry.SigningParty(financing.lender, "lender"),
-        registry.SigningParty(financing.debtor, "debtor", must_sign=False),
     ]
 
 

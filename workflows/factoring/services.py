@@ -154,6 +154,13 @@ def _quote_amount(receivables) -> Decimal:
 
 def financing_quote(*, facility: CreditFacility, receivables, value_date: datetime.date) -> Quote:
     """Quote a financing of these receivables on the facility's pricing (face until confirmed)."""
+    foreign = [r for r in receivables if r.currency != facility.currency]
+    if foreign:
+        # The limit is in the facility's currency; no exchange rate is applied to draw on it.
+        raise ValidationError({"receivables": _(
+            "Invoice %(number)s is in %(currency)s; facility %(facility)s lends in %(facility_currency)s only.")
+            % {"number": foreign[0].invoice_number, "currency": foreign[0].currency, "facility": facility.reference,
+               "facility_currency": facility.currency}})
     try:
         return factoring_quote(
             confirmed_amount=_quote_amount(receivables), advance_rate=facility.advance_rate,

@@ -21,7 +21,7 @@ from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, Illegal
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import Line, account_for, ledger_post
-from scf.money import DayCount, round_money
+from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, round_money
 from scf.parties.models import Membership, Organization, StaffGroup, User
 
 from .models import FactoringFinancing, Receipt
@@ -109,6 +109,11 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
             _("Financing %(ref)s is %(state)s: it is disbursed only once every party has signed.")
             % {"ref": financing.reference, "state": financing.get_state_display()}
         )
+    on = on or timezone.localdate()
+    if on < financing.value_date:
+        # Interest runs from the value date: paying earlier would lend days nobody is charged for.
+        raise IllegalTransition(_("Financing %(ref)s is disbursed on its value date, %(date)s, not before.")
+                                % {"ref": financing.reference, "date": financing.value_date.isoformat()})
     currency = financing.currency
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
@@ -120,7 +125,6 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
         (_house(P.INTEREST_INCOME, currency), -i),
         (_house(P.FEE_INCOME, currency), -f),
     )
-    on = on or timezone.localdate()
     ledger_post(idempotency_key=f"factoring:{financing.reference}:disbursement", lines=lines,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
                 % {"ref": financing.reference, "supplier": supplier.legal_name},
@@ -246,11 +250,15 @@ def _existing_receipt(lender: Organization, bank_reference: str, amount: Decimal
 
 def _clean_receipt_input(amount, value_date, bank_reference: str) -> tuple[Decimal, str]:
     errors = {}
-    bank_reference = (bank_reference or "").strip()
+    # Bank statements print references in either case: B1 and b1 are one payment.
+    bank_reference = (bank_reference or "").strip().upper()
     if not bank_reference:
         errors["bank_reference"] = _("Enter the bank's reference for the payment.")
     if amount is None or amount <= 0:
         errors["amount"] = _("The amount must be greater than zero.")
+    elif amount > MAX_AMOUNT_IN_WORDS:
+        # Every advice writes the amount in words, and no payment of a factoring file comes near it.
+        errors["amount"] = _("The amount cannot be more than %(max)s.") % {"max": f"{MAX_AMOUNT_IN_WORDS:,}"}
     elif amount != amount.quantize(Decimal("0.01")):
         errors["amount"] = _("Amounts are recorded to the cent.")
     if value_date is None:
