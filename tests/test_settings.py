@@ -32,3 +32,15 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_chinese_pages_group_amounts_by_thousands_as_the_pdfs_do():
+    from decimal import Decimal
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{{ amount|floatformat:"2g" }}')
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert template.render(Context({"amount": Decimal("1300000.5")})) == "1,300,000.50"

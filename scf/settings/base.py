@@ -116,6 +116,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Chinese pages group amounts by thousands with commas, as the PDFs do (scf/formats).
+FORMAT_MODULE_PATH = ["scf.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -309,3 +309,23 @@ def test_two_lenders_may_receive_payments_under_the_same_bank_reference(world):
                                                 value_date=datetime.date(2026, 11, 25),
                                                 bank_reference="20261125-0001", payer_name="B", acting_user=other_ops)
     assert again.pk == theirs.pk
+
+
+def test_money_in_suspense_paid_by_the_debtor_after_a_recourse_claim_is_not_a_buy_back(world):
+    from django.test import Client
+
+    from workflows.factoring.models import FactoringFinancing
+
+    financing = _disbursed(world)
+    FactoringFinancing.objects.filter(pk=financing.pk).update(state="recourse_claimed")
+    client = Client()
+    client.force_login(world.ops)
+    client.post("/factoring/suspense/", {"action": "record", "amount": "1000.00", "value_date": "2026-11-25",
+                                         "bank_reference": "DEBTOR-LATE", "payer_name": "CORE GROUP"})
+    receipt = Receipt.objects.get(bank_reference="DEBTOR-LATE")
+    blank = client.post("/factoring/suspense/", {"action": "apply", "receipt": receipt.pk, "financing": " "})
+    assert blank.status_code == 400 and "Enter the reference of the financing" in blank.content.decode()
+    client.post("/factoring/suspense/", {"action": "apply", "receipt": receipt.pk, "financing": financing.reference,
+                                         "payer": "debtor"})
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.kind, receipt.payer) == ("applied", "debtor_payment", world.debtor)

@@ -73,3 +73,12 @@ def test_lender_is_the_lender_of_every_demo_facility(demo):
     lender = Organization.objects.get(uscc=LENDER.uscc)
     assert set(CreditFacility.objects.values_list("lender_id", flat=True)) == {lender.pk}
     assert CreditFacility.objects.filter(state="active").count() == 9
+
+
+def test_the_demo_recourse_case_is_in_the_inbox_under_its_real_due_date(demo):
+    from workflows.factoring.models import FactoringFinancing
+    from workflows.inbox.models import CaseProcess
+
+    financing = FactoringFinancing.objects.get(state="recourse_claimed")
+    process = CaseProcess.objects.get(reference=financing.reference)
+    assert process.due_date == financing.due_date

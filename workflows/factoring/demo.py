@@ -19,6 +19,8 @@ from django.utils import timezone
 from documents.models import Document
 from documents.services import document_finalize, document_issue, document_sign
 
+from workflows.inbox.services import process_sync
+
 from . import jobs, services, settlement
 from .models import FactoringFinancing
 
@@ -114,6 +116,7 @@ def _seed_recourse_case(*, supplier, debtor, lender, supplier_user, debtor_user,
         due_date = value_date + datetime.timedelta(days=90)
         FactoringFinancing.objects.filter(pk=financing.pk).update(value_date=value_date, due_date=due_date)
         financing.receivables.update(issue_date=value_date - datetime.timedelta(days=10), due_date=due_date)
+        process_sync(financing, due_date=due_date)  # the inbox sorts the case by its real due date
     financing = _approve(financing, [officer, risk])
     signers = {supplier.pk: supplier_user, debtor.pk: debtor_user, lender.pk: ops}
     # The seed runs in one transaction, so the after-commit rendering and sealing are run here.

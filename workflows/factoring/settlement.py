@@ -389,8 +389,13 @@ def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user:
 
 
 @audited
-def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_user: User) -> Receipt:
-    """Apply an unmatched receipt waiting in suspense to the financing it turned out to pay."""
+def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_user: User,
+                   payer: Organization | None = None) -> Receipt:
+    """Apply an unmatched receipt waiting in suspense to the financing it turned out to pay.
+
+    `payer` is who paid, the debtor or the supplier, as for a receipt recorded on the financing:
+    after a recourse claim only the supplier's money is a buy-back.
+    """
     financing = _lock(financing)
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"), lender=financing.lender)
     receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
@@ -408,7 +413,7 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
                                % {"cur": receipt.currency}})
     kind, payer, allocation, _entry = _apply_receipt(
         financing, receipt.amount, value_date=receipt.value_date, bank_reference=receipt.bank_reference,
-        acting_user=acting_user, payer=None, debit=_house(P.SUSPENSE, receipt.currency))
+        acting_user=acting_user, payer=payer, debit=_house(P.SUSPENSE, receipt.currency))
     receipt.financing, receipt.kind, receipt.payer = financing, kind, payer
     for field, value in _allocation_fields(allocation).items():
         setattr(receipt, field, value)

@@ -303,12 +303,18 @@ def suspense(request):
                 if receipt is None:
                     raise Http404
                 if action == "apply":
-                    financing = tenancy.visible(FactoringFinancing, request.user).filter(
-                        reference=(request.POST.get("financing") or "").strip().upper()).first()
+                    wanted = (request.POST.get("financing") or "").strip().upper()
+                    if not wanted:
+                        raise ValidationError(_("Enter the reference of the financing the money paid."))
+                    financing = tenancy.visible(FactoringFinancing, request.user).filter(reference=wanted).first()
                     if financing is None:
                         raise ValidationError(_("No financing has the reference %(ref)s.")
                                               % {"ref": request.POST.get("financing", "")})
-                    suspense_apply(receipt=receipt, financing=financing, acting_user=request.user)
+                    paid_by = request.POST.get("payer", "debtor")
+                    if paid_by not in ("debtor", "supplier"):
+                        raise ValidationError(_("Choose who paid: the debtor or the supplier."))
+                    suspense_apply(receipt=receipt, financing=financing, acting_user=request.user,
+                                   payer=financing.supplier if paid_by == "supplier" else financing.debtor)
                     messages.success(request, _("Receipt %(bank)s applied to %(ref)s.")
                                      % {"bank": receipt.bank_reference, "ref": financing.reference})
                 elif action == "return":
