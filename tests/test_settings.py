@@ -44,3 +44,19 @@ def test_chinese_pages_group_amounts_by_thousands_as_the_pdfs_do():
     for language in ("en", "zh-hans"):
         with translation.override(language):
             assert template.render(Context({"amount": Decimal("1300000.5")})) == "1,300,000.50"
+
+
+def test_history_names_actions_in_the_readers_language(db):
+    from django.utils import translation
+
+    from scf.audit.services import audit_record, history_for
+    from tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory()
+    audit_record(action="parties.organization.submit", target=organization)
+    audit_record(action="parties.organization.some_new_action", target=organization)
+    with translation.override("zh-hans"):
+        labels = [str(r.action_label) for r in history_for(organization)]
+    assert labels == ["已提交", "Some new action"]  # an action without a label yet still reads as words
+    with translation.override("en"):
+        assert str(history_for(organization)[0].action_label) == "Submitted"

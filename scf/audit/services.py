@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils.translation import pgettext_lazy
 from django.utils import timezone
 
 from .models import GENESIS_HASH, AuditChainHead, AuditRecord
@@ -193,5 +194,50 @@ def history_for(obj: models.Model) -> list[AuditRecord]:
     for record in records:
         record.source_label = choices.get(record.source_state, record.source_state)
         record.target_label = choices.get(record.target_state, record.target_state)
-        record.action_label = record.action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+        name = record.action.rsplit(".", 1)[-1]
+        record.action_label = ACTION_LABELS.get(name) or name.replace("_", " ").capitalize()
     return records
+
+
+# What each recorded action is called on a history table, in the reader's language.
+ACTION_LABELS = {
+    "activate": pgettext_lazy("history", "Activated"),
+    "append": pgettext_lazy("history", "Appended"),
+    "approve": pgettext_lazy("history", "Approved"),
+    "bought_back": pgettext_lazy("history", "Bought back"),
+    "cancel": pgettext_lazy("history", "Cancelled"),
+    "claim_recourse": pgettext_lazy("history", "Recourse claimed"),
+    "close": pgettext_lazy("history", "Closed"),
+    "complete_signing": pgettext_lazy("history", "Signed by all"),
+    "confirm": pgettext_lazy("history", "Confirmed"),
+    "create": pgettext_lazy("history", "Created"),
+    "disburse": pgettext_lazy("history", "Disbursed"),
+    "dispute": pgettext_lazy("history", "Disputed"),
+    "expire": pgettext_lazy("history", "Expired"),
+    "finance": pgettext_lazy("history", "Financed"),
+    "freeze": pgettext_lazy("history", "Frozen"),
+    "generate": pgettext_lazy("history", "Generated"),
+    "grant": pgettext_lazy("history", "Granted"),
+    "import": pgettext_lazy("history", "Imported"),
+    "issue": pgettext_lazy("history", "Issued"),
+    "issue_contract": pgettext_lazy("history", "Contracts issued"),
+    "kyc_expire": pgettext_lazy("history", "KYC expired"),
+    "mark_overdue": pgettext_lazy("history", "Overdue"),
+    "mark_signed": pgettext_lazy("history", "Signed"),
+    "open": pgettext_lazy("history", "Opened"),
+    "record": pgettext_lazy("history", "Receipt recorded"),
+    "reject": pgettext_lazy("history", "Rejected"),
+    "request": pgettext_lazy("history", "Requested"),
+    "resubmit": pgettext_lazy("history", "Resubmitted"),
+    "return": pgettext_lazy("history", "Returned"),
+    "return_for_revision": pgettext_lazy("history", "Returned for revision"),
+    "settle": pgettext_lazy("history", "Settled"),
+    "sign": pgettext_lazy("history", "Signed"),
+    "submit": pgettext_lazy("history", "Submitted"),
+    "supersede": pgettext_lazy("history", "Superseded"),
+    "unfinance": pgettext_lazy("history", "Released"),
+    "unfreeze": pgettext_lazy("history", "Unfrozen"),
+    "upload": pgettext_lazy("history", "Uploaded"),
+    "void": pgettext_lazy("history", "Voided"),
+    "write_off": pgettext_lazy("history", "Written off"),
+}
