@@ -109,17 +109,17 @@ def test_happy_path(login, shoot, today, demo):
     supplier = login("supplier1")
     _register_and_request(supplier, shoot, invoice=invoice, face="500000.00", today=today)
     # A = 500,000 × 0.80 = 400,000.00; I = 400,000 × 0.065 × 90/360 = 6,500.00; F = 500,000 × 0.005
-    # = 2,500.00; net = 391,000.00; all-in = 9,000 / 391,000 × 360/90 = 0.0920716… → 0.092072;
+    # = 2,500.00; net = 391,000.00; all-in = 9,000 / 391,000 × 360/90 = 0.0920716… → 0.092072, shown as 9.2072%;
     # rebate when paid in full = 500,000 − 400,000 = 100,000.00.
     quote = supplier.locator("#quote")
     expect(_fact(quote, "Amount financed on")).to_have_text("500,000.00")
-    expect(_fact(quote, "Advance")).to_have_text("400,000.00 (0.800000)")
+    expect(_fact(quote, "Advance")).to_have_text("400,000.00 (80.00%)")
     expect(_fact(quote, "Tenor")).to_contain_text(
         f"{today:%Y-%m-%d} → {today + datetime.timedelta(days=90):%Y-%m-%d} · 90 days · ACT/360")
-    expect(_fact(quote, "Interest")).to_contain_text("6,500.00 (0.065000")
+    expect(_fact(quote, "Interest")).to_contain_text("6,500.00 (6.50%")
     expect(_fact(quote, "Fee")).to_have_text("2,500.00")
     expect(_fact(quote, "You receive")).to_have_text("391,000.00")
-    expect(_fact(quote, "All-in annual cost")).to_have_text("0.092072")
+    expect(_fact(quote, "All-in annual cost")).to_have_text("9.2072%")
     expect(_fact(quote, "Rebate when paid in full")).to_have_text("100,000.00")
     shoot(supplier, "quote")
     supplier.get_by_role("button", name="Apply").click()
@@ -293,9 +293,9 @@ def test_large_advance_needs_the_risk_manager(login, shoot, today):
     _register_and_request(supplier, shoot, invoice="INV-WALK-0002", face="1500000.00", today=today)
     # A = 1,200,000.00; I = 1,200,000 × 0.065 × 90/360 = 19,500.00; F = 7,500.00; net = 1,173,000.00.
     quote = supplier.locator("#quote")
-    expect(_fact(quote, "Advance")).to_have_text("1,200,000.00 (0.800000)")
+    expect(_fact(quote, "Advance")).to_have_text("1,200,000.00 (80.00%)")
     expect(_fact(quote, "You receive")).to_have_text("1,173,000.00")
-    expect(_fact(quote, "All-in annual cost")).to_have_text("0.092072")
+    expect(_fact(quote, "All-in annual cost")).to_have_text("9.2072%")
     supplier.get_by_role("button", name="Apply").click()
     reference = REFERENCE.search(supplier.get_by_role("heading", level=1).inner_text()).group()
 
@@ -325,5 +325,5 @@ def test_large_advance_needs_the_risk_manager(login, shoot, today):
     expect(risk.locator(".messages")).to_contain_text(f"Your decision on {reference} was recorded.")
     _open_financing(risk, reference)
     expect(_badge(risk)).to_have_text("Contract issued")
-    expect(_fact(risk, "Advance")).to_have_text("1,200,000.00 (advance rate 0.800000)")
+    expect(_fact(risk, "Advance")).to_have_text("1,200,000.00 (advance rate 80.00%)")
     shoot(risk, "contract-issued")

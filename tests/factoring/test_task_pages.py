@@ -35,7 +35,7 @@ def test_the_request_page_shows_the_quote_before_applying(world):
     text = page.content.decode()
     # On face until confirmed: A = 800,000.00; I = 800,000 × 0.065 × 90/360 = 13,000.00; F = 5,000.00;
     # net = 782,000.00; all-in = 18,000 / 782,000 × 4 = 0.092072 (0.0920716…).
-    for figure in ("800,000.00", "13,000.00", "5,000.00", "782,000.00", "0.092072"):
+    for figure in ("800,000.00", "13,000.00", "5,000.00", "782,000.00", "9.2072%"):
         assert figure in text
     assert not FactoringFinancing.objects.exists()
     bad = client.post(reverse("factoring:financing-request"), {**data, "value_date": "2026-11-24"})
@@ -55,7 +55,7 @@ def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_
     url = _only_task(core)
     confirm_page = core.get(url).content.decode()
     assert world.facility.reference not in confirm_page  # the supplier's credit line
-    assert "742,900.00" not in confirm_page and "0.092072" not in confirm_page  # nor its price
+    assert "742,900.00" not in confirm_page and "9.2072%" not in confirm_page  # nor its price
     detail = reverse("factoring:financing-detail", args=[financing.pk])
     # Priced on face until confirmed: net 782,000.00 — the supplier sees it, the debtor does not.
     assert "782,000.00" not in core.get(detail).content.decode()
