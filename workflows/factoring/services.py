@@ -236,7 +236,8 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
             receivable.submit(by=acting_user, note=financing.reference)
             receivable.save()
     audit_record(action="factoring.financing.request", target=financing, actor=acting_user,
-                 note=f"{len(receivables)} invoices, {financing.currency} {financing.confirmed_amount}")
+                 note=f"{len(receivables)} invoice{'s' if len(receivables) != 1 else ''}, "
+                      f"{financing.currency} {financing.confirmed_amount}")
     if all(r.state == Receivable.State.CONFIRMED for r in receivables):
         _submit_for_review(financing, acting_user)
     from .flows import FactoringFlow

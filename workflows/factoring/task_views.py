@@ -17,7 +17,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Document
 from documents.services import document_sign
@@ -206,7 +206,8 @@ def sign(request, task):
             except DomainError as error:
                 form.add_error("password" if error.code == "wrong_password" else None, error.message)
             else:
-                return _done(request, _("Signed %(count)d documents for %(org)s.")
+                return _done(request, ngettext("Signed %(count)d document for %(org)s.",
+                                               "Signed %(count)d documents for %(org)s.", len(to_sign))
                              % {"count": len(to_sign), "org": organization.legal_name})
     status = 400 if request.method == "POST" else 200
     return _render(request, task, "factoring/tasks/sign.html", financing, status, form=form, to_sign=to_sign,

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from documents.forms import GenerateForm
@@ -236,7 +237,8 @@ def receivable_upload(request):
             except DomainError as error:
                 form.add_error(None, error.message)
         if report is not None and report.saved:
-            messages.success(request, _("%(count)d invoices imported.") % {"count": report.created})
+            messages.success(request, ngettext("%(count)d invoice imported.", "%(count)d invoices imported.",
+                                               report.created) % {"count": report.created})
             if not report.errors:
                 return redirect("factoring:receivable-list")
         else:
