@@ -239,5 +239,6 @@ ACTION_LABELS = {
     "unfreeze": pgettext_lazy("history", "Unfrozen"),
     "upload": pgettext_lazy("history", "Uploaded"),
     "void": pgettext_lazy("history", "Voided"),
+    "withdraw": pgettext_lazy("history", "Withdrawn"),
     "write_off": pgettext_lazy("history", "Written off"),
 }

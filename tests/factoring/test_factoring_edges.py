@@ -239,3 +239,31 @@ def test_an_absurd_receipt_is_refused_and_bank_references_ignore_case(world):
     again = _pay(world, financing, "100.00", datetime.date(2026, 11, 25), " B1 ")
     assert first.pk == again.pk and first.bank_reference == "B1"
     assert financing.receipts.count() == 1
+
+
+def test_the_supplier_withdraws_a_request_under_review_and_the_officers_have_nothing_left_to_decide(world):
+    from workflows.approval.models import ApprovalCase
+    from workflows.factoring.flows import FactoringFlow
+    from workflows.factoring.models import FactoringFinancing
+    from workflows.inbox.services import open_task, process_for
+
+    receivable = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="WD-1", issue_date=datetime.date(2026, 11, 1),
+        due_date=DUE, face_amount=D("200000.00"), acting_user=world.supplier_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    services.receivable_confirm(receivable=receivable, amount=D("200000.00"), note="", acting_user=world.debtor_user)
+    financing.refresh_from_db()
+    assert financing.state == "under_review" and open_task(process_for(financing), FactoringFlow.review)
+    with pytest.raises(ValidationError):  # a reason is required, and nothing changes without one
+        services.financing_cancel(financing=financing, acting_user=world.supplier_user, note=" ")
+    services.financing_cancel(financing=financing, acting_user=world.supplier_user, note="Paid early by the debtor")
+    financing = FactoringFinancing.objects.get(pk=financing.pk)
+    assert financing.state == "cancelled"
+    assert financing.approval_case.status == ApprovalCase.Status.WITHDRAWN
+    assert open_task(process_for(financing), FactoringFlow.review) is None
+    receivable.refresh_from_db()
+    assert receivable.state == "confirmed"  # free to finance again
+    with pytest.raises(IllegalTransition):
+        services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")

@@ -55,6 +55,7 @@ class ApprovalCase(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         RETURNED = "returned", _("Returned for revision")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
 
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     amount = MoneyField(_("amount"))

@@ -101,6 +101,20 @@ def approval_case_resubmit(*, case: ApprovalCase, acting_user: User) -> Approval
     return case
 
 
+@audited
+def approval_case_withdraw(*, case: ApprovalCase, acting_user: User, note: str) -> ApprovalCase:
+    """Close a case the applicant withdrew: it takes no more decisions (nothing changes if it is not open)."""
+    case = ApprovalCase.objects.select_for_update().get(pk=case.pk)
+    if case.status not in (ApprovalCase.Status.PENDING, ApprovalCase.Status.RETURNED):
+        return case
+    source = case.status
+    case.status = ApprovalCase.Status.WITHDRAWN
+    case.save(update_fields=["status"])
+    audit_record(action="approval.case.withdraw", target=case, actor=acting_user, source_state=source,
+                 target_state=case.status, note=note)
+    return case
+
+
 def approval_matrix_ensure_default() -> None:
     """Put back the default tiers of DESIGN §5 where none exist (the demo, and tests after a flush)."""
     from importlib import import_module

@@ -264,8 +264,8 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     def close(self, *, by=None, note: str = "") -> None:
         """Close the file."""
 
-    @transition(field=state, source=[State.DRAFT, State.RETURNED, State.APPROVED, State.CONTRACT_ISSUED],
-                target=State.CANCELLED)
+    @transition(field=state, source=[State.DRAFT, State.UNDER_REVIEW, State.RETURNED, State.APPROVED,
+                                     State.CONTRACT_ISSUED], target=State.CANCELLED)
     def cancel(self, *, by=None, note: str = "") -> None:
         """Withdraw the request before disbursement."""
 

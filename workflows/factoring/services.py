@@ -27,7 +27,8 @@ from scf.facilities.services import facility_lock, facility_release, facility_re
 from scf.parties.models import Membership, Organization, User
 from workflows.approval.exceptions import FourEyesViolation
 from workflows.approval.models import ApprovalCase
-from workflows.approval.services import approval_case_open, approval_case_resubmit, approval_decide
+from workflows.approval.services import (approval_case_open, approval_case_resubmit, approval_case_withdraw,
+                                        approval_decide)
 from workflows.inbox.services import complete_open_task, process_cancel, process_sync
 
 from .calculations import Quote, QuoteError, factoring_quote
@@ -426,6 +427,8 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
     if financing.facility.reservations.filter(reference=financing.reference).exists():
         facility_release(facility=financing.facility, reference=financing.reference, acting_user=acting_user)
+    if financing.approval_case_id is not None:  # withdrawn during review: the approvers have nothing left to decide
+        approval_case_withdraw(case=financing.approval_case, acting_user=acting_user, note=note)
     financing.cancel(by=acting_user, note=note)
     financing.save()
     _free_receivables(financing, acting_user)

@@ -3,26 +3,23 @@
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import gettext_lazy
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
 
 from documents.forms import GenerateForm
 from documents.models import Document
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
-
-from django.core.exceptions import ValidationError
-from django.http import Http404
-
 from scf.parties.models import Membership, Organization
 from scf.parties.selectors import user_lender_ids
 
@@ -101,9 +98,7 @@ def financing_detail(request, financing_pk: int):
         # The price of the financing is the supplier's and the lender's business, not the debtor's.
         "show_pricing": request.user.is_superuser or request.user.is_lender_staff or Membership.objects.filter(
             user=request.user, organization=financing.supplier_id).exists(),
-        "can_cancel": financing.state in (FactoringFinancing.State.DRAFT, FactoringFinancing.State.RETURNED,
-                                          FactoringFinancing.State.APPROVED,
-                                          FactoringFinancing.State.CONTRACT_ISSUED)
+        "can_cancel": can_proceed(financing.cancel)
         and (request.user.is_lender_staff or Membership.objects.filter(
             user=request.user, organization=financing.supplier_id, role__in=["operator", "admin"]).exists()),
         "can_write_off": financing.state in (FactoringFinancing.State.OVERDUE,
