@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.contrib.auth.models import Group
 
 from documents.models import Document
@@ -267,3 +268,35 @@ def test_the_supplier_withdraws_a_request_under_review_and_the_officers_have_not
     assert receivable.state == "confirmed"  # free to finance again
     with pytest.raises(IllegalTransition):
         services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
+
+
+def test_contracts_are_not_generated_again_once_a_party_has_signed(world, client, django_capture_on_commit_callbacks):
+    from documents.services import document_sign
+    from workflows.factoring.models import FactoringFinancing
+
+    receivable = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="RG-1", issue_date=datetime.date(2026, 11, 1),
+        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    services.receivable_confirm(receivable=receivable, amount=D("100000.00"), note="", acting_user=world.debtor_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.financing_review_decide(financing=FactoringFinancing.objects.get(pk=financing.pk),
+                                         approver=world.officer, decision="approve")
+    assert 'name="languages"' in _financing_page(client, world.officer, financing)  # offered before any signature
+    agreement = Document.objects.get(object_id=financing.pk, kind="factoring_agreement", state="issued")
+    document_sign(document=agreement, organization=world.supplier, signer=world.supplier_user,
+                  password="pw-Secret-123", ip_address=None, user_agent="test")
+    before = list(Document.objects.filter(object_id=financing.pk).values_list("pk", "state"))
+    with pytest.raises(IllegalTransition, match="already signed the contracts"):
+        services.financing_generate_contracts(financing=financing, languages=["en"], acting_user=world.officer)
+    assert list(Document.objects.filter(object_id=financing.pk).values_list("pk", "state")) == before
+    assert 'name="languages"' not in _financing_page(client, world.officer, financing)  # no longer offered
+
+
+def _financing_page(client, user, financing) -> str:
+    client.force_login(user)
+    response = client.get(reverse("factoring:financing-detail", args=[financing.pk]))
+    assert response.status_code == 200
+    return response.content.decode()

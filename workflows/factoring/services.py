@@ -11,6 +11,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from documents.models import Document
+from documents.models import Document, Signature
 from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
@@ -47,6 +48,14 @@ def financing_lock(*, pk: int) -> FactoringFinancing:
         "facility", "supplier", "debtor", "lender").get(pk=pk)
 
 
+def contracts_signed_by_anyone(financing: FactoringFinancing) -> bool:
+    """Whether a party has signed one of the financing's current contracts."""
+    return Signature.objects.filter(
+        document__content_type=ContentType.objects.get_for_model(FactoringFinancing),
+        document__object_id=financing.pk, document__kind__in=SIGNED_KINDS,
+        document__state__in=[Document.State.ISSUED, Document.State.SIGNED]).exists()
+
+
 @audited
 def financing_generate_contracts(*, financing: FactoringFinancing, languages: list[str],
                                  acting_user: User) -> list[Document]:
@@ -57,6 +66,11 @@ def financing_generate_contracts(*, financing: FactoringFinancing, languages: li
     if financing.state not in (FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED):
         raise IllegalTransition(_("Contracts are generated once the financing is approved; it is %(state)s.")
                                 % {"state": financing.get_state_display()})
+    if contracts_signed_by_anyone(financing):
+        # A new version would silently set aside a party's signature, and its signing task is done.
+        raise IllegalTransition(_("A party has already signed the contracts of %(ref)s; they cannot be generated "
+                                  "again. Withdraw the request and apply again to change them.")
+                                % {"ref": financing.reference})
     documents = [document_generate(obj=financing, kind_code=kind, language=language, acting_user=acting_user)
                  for kind in SIGNED_KINDS for language in languages]
     if can_proceed(financing.issue_contract):
@@ -433,8 +447,6 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     financing.save()
     _free_receivables(financing, acting_user)
     # Its contracts can no longer be signed.
-    from django.contrib.contenttypes.models import ContentType
-
     for document in Document.objects.select_for_update().filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
             state__in=[Document.State.DRAFT, Document.State.ISSUED]):

@@ -84,8 +84,9 @@ def financing_detail(request, financing_pk: int):
     financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
     documents = Document.objects.filter(content_type=ContentType.objects.get_for_model(financing),
                                         object_id=financing.pk).order_by("kind", "language", "-version")
-    can_generate = (request.user.is_lender_staff or request.user.is_superuser) and financing.state in (
+    can_generate = ((request.user.is_lender_staff or request.user.is_superuser) and financing.state in (
         FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED)
+        and not services.contracts_signed_by_anyone(financing))
     return render(request, "factoring/financing_detail.html", {
         "financing": financing,
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
