@@ -300,3 +300,31 @@ def _financing_page(client, user, financing) -> str:
     response = client.get(reverse("factoring:financing-detail", args=[financing.pk]))
     assert response.status_code == 200
     return response.content.decode()
+
+
+def test_the_suppliers_resubmission_note_and_the_debtors_dispute_reason_reach_the_other_side(world, client):
+    from scf.audit.services import history_for
+    from workflows.factoring.models import FactoringFinancing
+
+    disputed = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="NT-1", issue_date=datetime.date(2026, 11, 1),
+        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
+    kept = services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="NT-2", issue_date=datetime.date(2026, 11, 1),
+        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[disputed, kept],
+                                                  value_date=datetime.date(2026, 11, 25),
+                                                  acting_user=world.supplier_user)
+    services.receivable_dispute(receivable=disputed, note="Goods returned on 2026-11-10", acting_user=world.debtor_user)
+    services.receivable_confirm(receivable=kept, amount=D("100000.00"), note="", acting_user=world.debtor_user)
+    client.force_login(world.supplier_user)
+    page = client.get(reverse("factoring:receivable-list")).content.decode()
+    assert "Goods returned on 2026-11-10" in page
+
+    financing = FactoringFinancing.objects.get(pk=financing.pk)
+    services.financing_review_decide(financing=financing, approver=world.officer, decision="return",
+                                     comment="Send the delivery notes")
+    services.financing_resubmit(financing=financing, acting_user=world.supplier_user,
+                                note="Delivery notes uploaded to the KYC file")
+    submitted = [r for r in history_for(financing) if r.action.endswith(".submit")]
+    assert submitted[-1].note == "Delivery notes uploaded to the KYC file"

@@ -271,7 +271,7 @@ def _quote_fields(quote: Quote) -> dict:
     }
 
 
-def _submit_for_review(financing: FactoringFinancing, acting_user: User) -> None:
+def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: str = "") -> None:
     """Price on the confirmed amounts, mark the invoices financed and open (or reopen) the approval case."""
     receivables = list(financing.receivables.all())
     value_date = max(financing.value_date, timezone.localdate())
@@ -291,7 +291,7 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User) -> None
         case = approval_case_resubmit(case=financing.approval_case, acting_user=acting_user)
         ApprovalCase.objects.filter(pk=case.pk).update(amount=financing.advance_amount)
         financing.approval_case = case
-    financing.submit(by=acting_user)
+    financing.submit(by=acting_user, note=note)
     financing.save()
     process_sync(financing, amount=financing.confirmed_amount, due_date=financing.due_date)
 
@@ -407,8 +407,11 @@ def _free_receivables(financing: FactoringFinancing, acting_user: User) -> None:
 
 @audited
 def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
-                       value_date: datetime.date | None = None) -> FactoringFinancing:
-    """Send a returned request back to review, repriced from the new value date when one is given."""
+                       value_date: datetime.date | None = None, note: str = "") -> FactoringFinancing:
+    """Send a returned request back to review, repriced from the new value date when one is given.
+
+    The supplier's note (what it changed or why) goes on the record the approvers read in the history.
+    """
     from .flows import FactoringFlow
 
     financing = financing_lock(pk=financing.pk)
@@ -419,7 +422,7 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
         if value_date < timezone.localdate():
             raise ValidationError({"value_date": _("The value date cannot be in the past.")})
         financing.value_date = value_date
-    _submit_for_review(financing, acting_user)
+    _submit_for_review(financing, acting_user, note=(note or "").strip())
     complete_open_task(financing, FactoringFlow.revise, acting_user)
     return financing
 

@@ -172,7 +172,8 @@ def revise(request, task):
         if data["action"] == "cancel":
             financing_cancel(financing=financing, acting_user=request.user, note=data["note"])
         else:
-            financing_resubmit(financing=financing, acting_user=request.user, value_date=data["value_date"])
+            financing_resubmit(financing=financing, acting_user=request.user, value_date=data["value_date"],
+                               note=data["note"])
 
     return _form_step(request, task, financing, form, "factoring/tasks/revise.html", act, _("%(ref)s was updated."))
 
