@@ -60,3 +60,22 @@ def test_history_names_actions_in_the_readers_language(db):
     assert labels == ["已提交", "Some new action"]  # an action without a label yet still reads as words
     with translation.override("en"):
         assert str(history_for(organization)[0].action_label) == "Submitted"
+
+
+def test_quote_errors_read_in_the_users_language():
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from workflows.factoring.calculations import QuoteError, factoring_quote
+
+    with translation.override("zh-hans"):
+        try:
+            factoring_quote(confirmed_amount=Decimal("100"), advance_rate=Decimal("0.8"), annual_rate=Decimal("0.06"),
+                            fee_rate=Decimal("0"), value_date=datetime.date(2026, 11, 25),
+                            due_date=datetime.date(2027, 11, 25), max_tenor_days=180)
+        except QuoteError as error:
+            assert error.message == "期限 365 天超过授信允许的最长期限 180 天。"
+        else:
+            raise AssertionError("a tenor over the maximum was quoted")

@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from django.utils.translation import gettext as _
+
 from scf.money import DayCount, days_between, round_money
 
 RATE_PLACES = Decimal("0.000001")
@@ -57,22 +59,22 @@ def factoring_quote(*, confirmed_amount: Decimal, advance_rate: Decimal, annual_
                     interest_mode: str = InterestMode.ADVANCE, max_tenor_days: int | None = None) -> Quote:
     """Return advance, tenor, interest, fee, net disbursement and all-in rate for one receivable."""
     if confirmed_amount <= 0:
-        raise QuoteError("confirmed_amount", "The confirmed amount must be greater than zero.")
+        raise QuoteError("confirmed_amount", _("The confirmed amount must be greater than zero."))
     if not (Decimal("0") < advance_rate <= Decimal("1")):
-        raise QuoteError("advance_rate", "The advance rate must be more than 0 and at most 1.")
+        raise QuoteError("advance_rate", _("The advance rate must be more than 0 and at most 1."))
     if annual_rate < 0:
-        raise QuoteError("annual_rate", "The interest rate cannot be negative.")
+        raise QuoteError("annual_rate", _("The interest rate cannot be negative."))
     if fee_rate < 0:
-        raise QuoteError("fee_rate", "The fee rate cannot be negative.")
+        raise QuoteError("fee_rate", _("The fee rate cannot be negative."))
     if interest_mode not in (InterestMode.ADVANCE, InterestMode.ARREARS):
-        raise QuoteError("interest_mode", "Interest is either 'advance' or 'arrears'.")
+        raise QuoteError("interest_mode", _("Interest is either 'advance' or 'arrears'."))
     basis = DayCount(day_count).basis
     if due_date <= value_date:
-        raise QuoteError("due_date", "The due date must be at least one day after the value date.")
+        raise QuoteError("due_date", _("The due date must be at least one day after the value date."))
     tenor_days = days_between(value_date, due_date)
     if max_tenor_days is not None and tenor_days > max_tenor_days:
-        raise QuoteError("due_date", f"The tenor of {tenor_days} days exceeds the facility's maximum of "
-                                     f"{max_tenor_days} days.")
+        raise QuoteError("due_date", _("The tenor of %(days)d days exceeds the facility's maximum of "
+                                       "%(max)d days.") % {"days": tenor_days, "max": max_tenor_days})
     with localcontext() as ctx:
         ctx.prec = 50
         advance = round_money(confirmed_amount * advance_rate)
@@ -80,7 +82,7 @@ def factoring_quote(*, confirmed_amount: Decimal, advance_rate: Decimal, annual_
         fee = round_money(confirmed_amount * fee_rate)
         net = advance - interest - fee if interest_mode == InterestMode.ADVANCE else advance - fee
         if net <= 0:
-            raise QuoteError("confirmed_amount", "Interest and fees would consume the whole advance.")
+            raise QuoteError("confirmed_amount", _("Interest and fees would consume the whole advance."))
         all_in = ((interest + fee) / net * basis / tenor_days).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
     return Quote(
         confirmed_amount=confirmed_amount, advance=advance, tenor_days=tenor_days, interest=interest, fee=fee,
