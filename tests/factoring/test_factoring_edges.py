@@ -23,6 +23,17 @@ from .test_settlement import _disbursed, _pay
 D = Decimal
 
 
+
+def _invoice(world, number: str, face: str = "100000.00", **extra):
+    return services.receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number=number,
+                                      issue_date=datetime.date(2026, 11, 1), due_date=DUE, face_amount=D(face),
+                                      acting_user=world.supplier_user, **extra)
+
+
+def _request(world, *receivables, value_date=datetime.date(2026, 11, 25)):
+    return services.financing_request_create(supplier=world.supplier, receivables=list(receivables),
+                                             value_date=value_date, acting_user=world.supplier_user)
+
 def _at(time_machine, day):
     time_machine.move_to(datetime.datetime.combine(day, datetime.time(2), tzinfo=datetime.UTC), tick=False)
 
@@ -113,9 +124,7 @@ def test_in_reverse_factoring_a_member_of_the_supplier_cannot_approve(world):
     payable = services.payable_create(debtor=world.debtor, supplier=world.supplier, invoice_number="AP-9",
                                       issue_date=datetime.date(2026, 11, 1), due_date=DUE,
                                       face_amount=D("100000.00"), acting_user=world.debtor_user)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[payable],
-                                                  value_date=datetime.date(2026, 11, 25),
-                                                  acting_user=world.supplier_user)
+    financing = _request(world, payable)
     MembershipFactory(user=world.officer, organization=world.supplier, role=Membership.Role.OPERATOR)
     with pytest.raises(FourEyesViolation):
         services.financing_review_decide(financing=financing, approver=world.officer, decision="approve")
@@ -127,9 +136,7 @@ def test_withdrawing_after_the_contracts_voids_them_and_releases_the_facility(wo
     from .test_financing_lifecycle import _receivable
 
     receivable = _receivable(world)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
-                                                  value_date=datetime.date(2026, 11, 25),
-                                                  acting_user=world.supplier_user)
+    financing = _request(world, receivable)
     services.receivable_confirm(receivable=receivable, amount=D("1000000.00"), note="",
                                 acting_user=world.debtor_user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,9 +154,7 @@ def test_lender_staff_see_their_clients_receivables_and_those_they_finance_and_n
     from tests.factories import OrganizationFactory
     from workflows.factoring.models import Receivable
 
-    own_client = services.receivable_create(
-        supplier=world.supplier, debtor=world.debtor, invoice_number="CLIENT-1", issue_date=datetime.date(2026, 11, 1),
-        due_date=DUE, face_amount=D("1000.00"), acting_user=world.supplier_user)
+    own_client = _invoice(world, "CLIENT-1", "1000.00")
     elsewhere = OrganizationFactory(legal_name="别家供应商", legal_name_en="Another Lender's Supplier")
     FacilityFactory(lender=LenderFactory(), obligor=elsewhere, product=Product.FACTORING)
     others = Receivable.objects.create(supplier=elsewhere, debtor=world.debtor, invoice_number="ELSEWHERE-1",
@@ -201,13 +206,8 @@ def test_the_debtor_gets_the_notice_and_the_letter_but_never_the_priced_agreemen
 
 def test_money_is_not_paid_out_before_the_value_date_and_nothing_moves(world):
     from workflows.factoring.models import FactoringFinancing
-    from workflows.factoring.services import receivable_create
 
-    receivable = receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number="VD-1",
-                                   issue_date=datetime.date(2026, 11, 1), due_date=DUE, face_amount=D("100000.00"),
-                                   acting_user=world.supplier_user)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
-                                                  value_date=datetime.date(2026, 11, 26), acting_user=world.supplier_user)
+    financing = _request(world, _invoice(world, "VD-1"), value_date=datetime.date(2026, 11, 26))
     FactoringFinancing.objects.filter(pk=financing.pk).update(state="signed")
     with pytest.raises(IllegalTransition, match="disbursed on its value date, 2026-11-26, not before"):
         settlement.financing_disburse(financing=financing, acting_user=world.ops)
@@ -217,14 +217,9 @@ def test_money_is_not_paid_out_before_the_value_date_and_nothing_moves(world):
 
 
 def test_an_invoice_in_another_currency_than_the_facility_is_refused(world):
-    from workflows.factoring.services import receivable_create
-
-    usd = receivable_create(supplier=world.supplier, debtor=world.debtor, invoice_number="USD-1",
-                            issue_date=datetime.date(2026, 11, 1), due_date=DUE, face_amount=D("100000.00"),
-                            currency="USD", acting_user=world.supplier_user)
+    usd = _invoice(world, "USD-1", currency="USD")
     with pytest.raises(ValidationError, match="is in USD; facility .* lends in CNY only"):
-        services.financing_request_create(supplier=world.supplier, receivables=[usd],
-                                          value_date=datetime.date(2026, 11, 25), acting_user=world.supplier_user)
+        _request(world, usd)
     usd.refresh_from_db()
     assert usd.state == "draft" and not usd.financings.exists()
     world.facility.refresh_from_db()
@@ -248,12 +243,8 @@ def test_the_supplier_withdraws_a_request_under_review_and_the_officers_have_not
     from workflows.factoring.models import FactoringFinancing
     from workflows.inbox.services import open_task, process_for
 
-    receivable = services.receivable_create(
-        supplier=world.supplier, debtor=world.debtor, invoice_number="WD-1", issue_date=datetime.date(2026, 11, 1),
-        due_date=DUE, face_amount=D("200000.00"), acting_user=world.supplier_user)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
-                                                  value_date=datetime.date(2026, 11, 25),
-                                                  acting_user=world.supplier_user)
+    receivable = _invoice(world, "WD-1", "200000.00")
+    financing = _request(world, receivable)
     services.receivable_confirm(receivable=receivable, amount=D("200000.00"), note="", acting_user=world.debtor_user)
     financing.refresh_from_db()
     assert financing.state == "under_review" and open_task(process_for(financing), FactoringFlow.review)
@@ -274,12 +265,8 @@ def test_contracts_are_not_generated_again_once_a_party_has_signed(world, client
     from documents.services import document_sign
     from workflows.factoring.models import FactoringFinancing
 
-    receivable = services.receivable_create(
-        supplier=world.supplier, debtor=world.debtor, invoice_number="RG-1", issue_date=datetime.date(2026, 11, 1),
-        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
-                                                  value_date=datetime.date(2026, 11, 25),
-                                                  acting_user=world.supplier_user)
+    receivable = _invoice(world, "RG-1", "100000.00")
+    financing = _request(world, receivable)
     services.receivable_confirm(receivable=receivable, amount=D("100000.00"), note="", acting_user=world.debtor_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.financing_review_decide(financing=FactoringFinancing.objects.get(pk=financing.pk),
@@ -306,15 +293,9 @@ def test_the_suppliers_resubmission_note_and_the_debtors_dispute_reason_reach_th
     from scf.audit.services import history_for
     from workflows.factoring.models import FactoringFinancing
 
-    disputed = services.receivable_create(
-        supplier=world.supplier, debtor=world.debtor, invoice_number="NT-1", issue_date=datetime.date(2026, 11, 1),
-        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
-    kept = services.receivable_create(
-        supplier=world.supplier, debtor=world.debtor, invoice_number="NT-2", issue_date=datetime.date(2026, 11, 1),
-        due_date=DUE, face_amount=D("100000.00"), acting_user=world.supplier_user)
-    financing = services.financing_request_create(supplier=world.supplier, receivables=[disputed, kept],
-                                                  value_date=datetime.date(2026, 11, 25),
-                                                  acting_user=world.supplier_user)
+    disputed = _invoice(world, "NT-1", "100000.00")
+    kept = _invoice(world, "NT-2", "100000.00")
+    financing = _request(world, disputed, kept)
     services.receivable_dispute(receivable=disputed, note="Goods returned on 2026-11-10", acting_user=world.debtor_user)
     services.receivable_confirm(receivable=kept, amount=D("100000.00"), note="", acting_user=world.debtor_user)
     client.force_login(world.supplier_user)

@@ -115,24 +115,29 @@ class ReceivableOutput(serializers.ModelSerializer):
                   "due_date", "currency", "face_amount", "confirmed_amount", "state", "reverse", "created_at"]
 
 
+class InvoiceFields(serializers.Serializer):
+    """What an invoice or an approved payable says, whoever registers it."""
+
+    invoice_number = serializers.CharField(max_length=60)
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField()
+    face_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    currency = serializers.ChoiceField(choices=["CNY", "USD", "EUR", "HKD"], default="CNY")
+
+    def validate(self, attrs):
+        if attrs["due_date"] < attrs["issue_date"]:
+            raise serializers.ValidationError({"due_date": ["The due date cannot be before the issue date."]})
+        return attrs
+
+
 class ReceivableListView(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(InvoiceFields):
         debtor = serializers.CharField(max_length=40, help_text="The debtor's unified social credit code.")
-        invoice_number = serializers.CharField(max_length=60)
-        issue_date = serializers.DateField()
-        due_date = serializers.DateField()
-        face_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
-        currency = serializers.ChoiceField(choices=["CNY", "USD", "EUR", "HKD"], default="CNY")
         supplier = serializers.CharField(max_length=40, required=False,
                                          help_text="Your organization's credit code, when you belong to several.")
 
         class Meta:
             ref_name = "ReceivableCreate"
-
-        def validate(self, attrs):
-            if attrs["due_date"] < attrs["issue_date"]:
-                raise serializers.ValidationError({"due_date": ["The due date cannot be before the issue date."]})
-            return attrs
 
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=Receivable.State.choices, required=False, allow_blank=True)
@@ -228,23 +233,13 @@ def _import_answer(run_import) -> Response:
 class PayableListView(APIView):
     """A core enterprise registers its approved payables for reverse factoring (its ERP, typically)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(InvoiceFields):
         supplier = serializers.CharField(max_length=40, help_text="The supplier's unified social credit code.")
-        invoice_number = serializers.CharField(max_length=60)
-        issue_date = serializers.DateField()
-        due_date = serializers.DateField()
-        face_amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
-        currency = serializers.ChoiceField(choices=["CNY", "USD", "EUR", "HKD"], default="CNY")
         core = serializers.CharField(max_length=40, required=False,
                                      help_text="Your core enterprise's credit code, when you belong to several.")
 
         class Meta:
             ref_name = "PayableCreate"
-
-        def validate(self, attrs):
-            if attrs["due_date"] < attrs["issue_date"]:
-                raise serializers.ValidationError({"due_date": ["The due date cannot be before the issue date."]})
-            return attrs
 
     @extend_schema(request=InputSerializer, responses={201: ReceivableOutput},
                    summary="Register an approved payable (reverse factoring): confirmed as registered")
