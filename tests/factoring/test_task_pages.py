@@ -112,3 +112,30 @@ def test_a_task_is_404_for_anyone_it_is_not_for(world):
         assert _client(user).get(url).status_code == 404
         assert _client(user).post(url, {}).status_code == 404
     assert Receivable.objects.get().state == "submitted"
+
+
+def test_a_task_done_meanwhile_says_who_did_it_to_those_it_was_for_and_stays_404_for_others(world):
+    from django.contrib.auth.models import Group
+
+    from scf.parties.models import Membership, StaffGroup
+    from tests.factories import MembershipFactory, UserFactory
+
+    receivable = _receivable(world)
+    _client(world.supplier_user).post(reverse("factoring:financing-request"), {
+        "receivables": [str(receivable.pk)], "value_date": "2026-11-25", "action": "apply"})
+    debtor = _client(world.debtor_user)
+    url = _only_task(debtor)
+    prefix = f"r{receivable.pk}"
+    done = debtor.post(url, {f"{prefix}-decision": "confirm", f"{prefix}-amount": str(receivable.face_amount),
+                             f"{prefix}-note": ""})
+    assert done.status_code == 302  # confirmed: the task is done
+    again = debtor.get(url, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("inbox:list")
+    assert f"was already done by {world.debtor_user.username}" in again.content.decode()
+    colleague = UserFactory(username="core-colleague")
+    MembershipFactory(user=colleague, organization=world.debtor, role=Membership.Role.OPERATOR)
+    assert "was already done by" in _client(colleague).get(url, follow=True).content.decode()
+    stranger = UserFactory(username="officer-nobody")
+    stranger.groups.add(Group.objects.get(name=StaffGroup.CREDIT_OFFICER))
+    for user in (world.supplier_user, world.officer, stranger):
+        assert _client(user).get(url).status_code == 404

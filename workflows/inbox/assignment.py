@@ -57,9 +57,13 @@ def actor_q(user: User, prefix: str = "") -> Q:
     return q
 
 
-def can_act(user: User, task) -> bool:
-    """Return whether the user may act on this task."""
-    if task.owner_id is not None:
+def can_act(user: User, task, *, as_assignee: bool = True) -> bool:
+    """Return whether the user may act on this task.
+
+    With `as_assignee=False` the person the task was assigned to is ignored: whether the user is
+    one of those the task was meant for (to tell them a done task is done, say).
+    """
+    if as_assignee and task.owner_id is not None:
         return task.owner_id == user.pk
     if task.owner_permission in ROLES_FOR_MARKER:
         return Membership.objects.filter(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 
@@ -47,8 +50,25 @@ def _ref(node) -> str:
 
 @login_required
 def task_detail(request, task_pk: int):
-    """Show an open task and its decision form; a task not yours answers 404, like another tenant's data."""
-    task = Task.objects.select_related("process").filter(pk=task_pk, status__in=OPEN_STATUSES).first()
-    if task is None or task.flow_task is None or not can_act(request.user, task):
+    """Show an open task and its decision form; a task not yours answers 404, like another tenant's data.
+
+    A task already done (in another tab, or by a colleague) sends the people it was meant for back
+    to their inbox with who did it and when, rather than a bare 404.
+    """
+    task = Task.objects.select_related("process", "owner").filter(pk=task_pk).first()
+    if task is None or task.flow_task is None:
         raise Http404
-    return task.flow_task._view(request, task)
+    if task.status in OPEN_STATUSES:
+        if not can_act(request.user, task):
+            raise Http404
+        return task.flow_task._view(request, task)
+    if not (task.owner_id == request.user.pk or can_act(request.user, task, as_assignee=False)):
+        raise Http404
+    if task.status == "DONE" and task.owner is not None:
+        messages.info(request, _("“%(task)s” on %(case)s was already done by %(user)s on %(at)s.") % {
+            "task": task.flow_task.task_title, "case": task.process.coerced.reference,
+            "user": task.owner.get_username(), "at": date_format(localtime(task.finished), "SHORT_DATETIME_FORMAT")})
+    else:
+        messages.info(request, _("“%(task)s” on %(case)s is no longer open.") % {
+            "task": task.flow_task.task_title, "case": task.process.coerced.reference})
+    return redirect("inbox:list")
