@@ -329,3 +329,15 @@ def test_money_in_suspense_paid_by_the_debtor_after_a_recourse_claim_is_not_a_bu
                                          "payer": "debtor"})
     receipt.refresh_from_db()
     assert (receipt.status, receipt.kind, receipt.payer) == ("applied", "debtor_payment", world.debtor)
+
+
+def test_a_refused_unmatched_receipt_shows_its_reason_once_beside_the_field(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.ops)
+    page = client.post("/factoring/suspense/", {"action": "record", "amount": "10.00", "value_date": "2026-12-31",
+                                                "bank_reference": "FUTURE-1", "payer_name": "X"})
+    assert page.status_code == 400
+    assert page.content.decode().count("The value date cannot be in the future.") == 1
+    assert "value_date" in page.context["form"].errors and not Receipt.objects.exists()

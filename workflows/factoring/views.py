@@ -325,7 +325,8 @@ def suspense(request):
             if form.is_bound and hasattr(error, "error_dict"):  # recording: the errors belong on the form
                 for field_name, errors in error.message_dict.items():
                     form.add_error(field_name if field_name in form.fields else None, errors)
-            messages.error(request, " ".join(error.messages))
+            else:  # applying or returning a listed receipt: there is no form to show them on
+                messages.error(request, " ".join(error.messages))
             status = 400
         except DomainError as error:
             messages.error(request, error.message)
