@@ -95,6 +95,14 @@ def _acting_organization(found: list[Organization], field: str, uscc: str | None
     return found[0]
 
 
+def _organization_named(uscc: str, field: str, missing: str) -> Organization:
+    """The organization with this credit code, or a 400 naming `field`."""
+    organization = Organization.objects.filter(uscc=normalize_uscc(uscc)).first()
+    if organization is None:
+        raise serializers.ValidationError({field: [missing]})
+    return organization
+
+
 def _acting_supplier(user, uscc: str | None) -> Organization:
     return _acting_organization(acting_suppliers(user=user, uscc=uscc), "supplier", uscc, "supplier")
 
@@ -160,9 +168,7 @@ class ReceivableListView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        debtor = Organization.objects.filter(uscc=normalize_uscc(values.pop("debtor"))).first()
-        if debtor is None:
-            raise serializers.ValidationError({"debtor": ["No core enterprise has this credit code."]})
+        debtor = _organization_named(values.pop("debtor"), "debtor", "No core enterprise has this credit code.")
         supplier = _acting_supplier(request.user, values.pop("supplier", None))
         receivable = receivable_create(supplier=supplier, debtor=debtor, acting_user=request.user, **values)
         return Response(ReceivableOutput(receivable).data, status=201)
@@ -175,15 +181,20 @@ class ReceivableDetailView(APIView):
         return Response(ReceivableOutput(receivable).data)
 
 
+class UploadFields(serializers.Serializer):
+    """A file of invoices or payables, and whether to keep its valid rows when others have errors."""
+
+    file = serializers.FileField()
+    only_valid = serializers.BooleanField(default=False,
+                                          help_text="Import the valid rows even when others have errors.")
+
+
 class ReceivableBulkView(APIView):
     """Upload many invoices at once (CSV or XLSX); the answer reports every row's problems."""
 
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField()
-        only_valid = serializers.BooleanField(default=False,
-                                              help_text="Import the valid rows even when others have errors.")
+    class InputSerializer(UploadFields):
         supplier = serializers.CharField(max_length=40, required=False)
 
         class Meta:
@@ -248,9 +259,7 @@ class PayableListView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         core = _acting_core(request.user, values.pop("core", None))
-        supplier = Organization.objects.filter(uscc=normalize_uscc(values.pop("supplier"))).first()
-        if supplier is None:
-            raise serializers.ValidationError({"supplier": ["No supplier has this credit code."]})
+        supplier = _organization_named(values.pop("supplier"), "supplier", "No supplier has this credit code.")
         payable = payable_create(debtor=core, supplier=supplier, acting_user=request.user, **values)
         return Response(ReceivableOutput(payable).data, status=201)
 
@@ -260,10 +269,7 @@ class PayableBulkView(APIView):
 
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField()
-        only_valid = serializers.BooleanField(default=False,
-                                              help_text="Import the valid rows even when others have errors.")
+    class InputSerializer(UploadFields):
         core = serializers.CharField(max_length=40, required=False)
 
         class Meta:

@@ -36,19 +36,6 @@ def open_task(process: CaseProcess | None, node) -> Task | None:
     return Task.objects.filter(process=process, flow_task=node, status__in=OPEN).order_by("pk").first()
 
 
-def task_complete(*, task: Task, user: User | None, check: bool = True) -> None:
-    """Finish a human task and let the flow move on; the caller has already done the work.
-
-    `check` asks whether the user may act on the task; services that already checked the
-    business rule for the user (or that run for the system) pass False.
-    """
-    if check and (user is None or not can_act(user, task)):
-        raise ActionNotPermitted(_("This task is not yours to complete."))
-    with task.flow_task.flow_class.lock(task.process_id):
-        task.refresh_from_db()
-        _finish(task, user)
-
-
 def complete_open_task(obj, node, user: User | None, check: bool = False) -> bool:
     """Complete the open task of `node` on `obj`'s process, when there is one; return whether one was.
 
