@@ -1,14 +1,20 @@
 """The registry of document kinds: templates, signing parties and a context builder for each.
 
-A product registers its kinds next to its models (e.g. workflows/factoring/documents.py):
+A product declares its kinds next to its models (e.g. workflows/factoring/documents.py) and
+registers them once, from its `AppConfig.ready`:
 
-    registry.register(DocumentKind(
+    FACTORING_AGREEMENT = DocumentKind(
         code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"),
         model=FactoringFinancing, build_context=factoring_agreement_context,
         parties=factoring_agreement_parties, required=["supplier.legal_name", "amounts.advance"],
-    ))
+    )
+    registry.register(FACTORING_AGREEMENT, ...)
 
 A missing party or amount in the built context is an error naming the field, never a blank.
+
+A `SigningSet` names the kinds of a business object that must all be signed before it moves
+on, and what happens when one party signed all it must and when every kind is signed; the
+document services call it after each signature and after sealing.
 """
 
 from __future__ import annotations
@@ -58,9 +64,6 @@ class DocumentKind:
     parties: Callable[[Any], list[SigningParty]]
     required: list[str] = field(default_factory=list)
     languages: tuple[str, ...] = ("en", "zh-hans")
-    on_signed: Callable[[Any, Any], None] | None = None
-    # Called after each party's signature, with (business object, document, organization, signer).
-    on_signature: Callable[[Any, Any, Any, Any], None] | None = None
     sample: Callable[[], Any] | None = None  # a business object from the demo data, for demo_documents
     # Relations of the business object its context and parties read, loaded with it in one query.
     related: tuple[str, ...] = ()
@@ -72,14 +75,44 @@ class DocumentKind:
         return self.model._default_manager.select_related(*self.related).get(pk=object_id)
 
 
+@dataclass(frozen=True)
+class SigningSet:
+    """The kinds of a business object's documents that must all be signed before it moves on."""
+
+    model: type[models.Model]
+    kinds: tuple[str, ...]
+    # (business object, organization, signer): the organization has signed every document of the set it must.
+    on_party_done: Callable[[Any, Any, Any], None] | None = None
+    # (business object): every kind of the set has a signed document.
+    on_complete: Callable[[Any], None] | None = None
+
+
 _kinds: dict[str, DocumentKind] = {}
+_signing_sets: dict[type[models.Model], SigningSet] = {}
 
 
-def register(kind: DocumentKind) -> DocumentKind:
-    if kind.code in _kinds:
-        raise RuntimeError(f"Document kind {kind.code} is already registered.")
-    _kinds[kind.code] = kind
-    return kind
+def register(*kinds: DocumentKind) -> None:
+    """Register document kinds (from the product's `AppConfig.ready`); a code is registered once."""
+    for kind in kinds:
+        if kind.code in _kinds:
+            raise RuntimeError(f"Document kind {kind.code} is already registered.")
+        _kinds[kind.code] = kind
+
+
+def register_signing_set(signing_set: SigningSet) -> None:
+    """Register the signing set of a model (one per model)."""
+    if signing_set.model in _signing_sets:
+        raise RuntimeError(f"{signing_set.model.__name__} already has a signing set.")
+    unknown = [code for code in signing_set.kinds if code not in _kinds]
+    if unknown:
+        raise RuntimeError(f"Unknown document kinds in the signing set: {', '.join(unknown)}.")
+    _signing_sets[signing_set.model] = signing_set
+
+
+def signing_set_for(kind: DocumentKind) -> SigningSet | None:
+    """Return the signing set a kind's documents belong to, if any."""
+    signing_set = _signing_sets.get(kind.model)
+    return signing_set if signing_set is not None and kind.code in signing_set.kinds else None
 
 
 def get(code: str) -> DocumentKind:

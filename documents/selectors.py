@@ -1,12 +1,20 @@
 """Reads for documents and their tenancy rule."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from scf.core import tenancy
-from scf.parties.models import User
+from scf.parties.models import Organization, User
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import Document
+from .models import Document, Signature
+
+# The versions that count: a superseded or void document is no longer anyone's to sign.
+LIVE_STATES = (Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED)
 
 
 @tenancy.rule(Document)
@@ -32,3 +40,48 @@ def document_list(*, user: User, kind: str | None = None, state: str | None = No
     if date_to:
         qs = qs.filter(created_at__date__lte=date_to)
     return qs.prefetch_related("document_parties__organization").distinct()
+
+
+def _of(obj) -> dict:
+    return {"content_type": ContentType.objects.get_for_model(type(obj)), "object_id": obj.pk}
+
+
+def documents_of(obj, *, kinds: Iterable[str] | None = None) -> QuerySet[Document]:
+    """Return every document (each version, language and kind) about a business object."""
+    qs = Document.objects.filter(**_of(obj))
+    return qs if kinds is None else qs.filter(kind__in=list(kinds))
+
+
+def documents_current(obj) -> QuerySet[Document]:
+    """Return the documents about `obj` that are not superseded, by kind, language and newest version."""
+    return documents_of(obj).exclude(state=Document.State.SUPERSEDED).order_by("kind", "language", "-version")
+
+
+def signed_by_anyone(obj, kinds: Iterable[str]) -> bool:
+    """Whether any party has signed one of the object's current documents of these kinds."""
+    of = _of(obj)
+    return Signature.objects.filter(
+        document__content_type=of["content_type"], document__object_id=of["object_id"],
+        document__kind__in=list(kinds), document__state__in=[Document.State.ISSUED, Document.State.SIGNED],
+    ).exists()
+
+
+def party_signed_all(obj, organization: Organization, kinds: Iterable[str]) -> bool:
+    """Whether the organization signed every current document of these kinds that it must sign."""
+    current = documents_of(obj, kinds=kinds).filter(
+        state__in=LIVE_STATES, document_parties__organization=organization, document_parties__must_sign=True)
+    return current.exists() and not current.exclude(signatures__organization=organization).exists()
+
+
+def kinds_all_signed(obj, kinds: Iterable[str]) -> bool:
+    """Whether every one of these kinds has a signed document about the object."""
+    kinds = set(kinds)
+    signed = set(documents_of(obj, kinds=kinds).filter(state=Document.State.SIGNED).values_list("kind", flat=True))
+    return kinds <= signed
+
+
+def documents_to_sign(obj, organization: Organization) -> list[Document]:
+    """Return the object's current documents the organization must sign and has not signed yet."""
+    return [document for document in documents_current(obj).filter(
+                document_parties__organization=organization, document_parties__must_sign=True)
+            if not document.signatures.filter(organization=organization).exists()]

@@ -18,6 +18,7 @@ from . import registry
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from .models import Document, DocumentParty, DocumentSequence, Signature
 from .rendering import html_to_pdf, render_html, require_fonts
+from .selectors import documents_of, kinds_all_signed, party_signed_all
 
 
 def _document_lock(pk: int) -> Document:
@@ -157,8 +158,11 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
     audit_record(action="documents.document.sign", target=document, actor=signer,
                  note=f"{organization.legal_name} sha256={digest}")
     kind = registry.get(document.kind)
-    if kind.on_signature is not None:
-        kind.on_signature(kind.business_object(document.object_id), document, organization, signer)
+    signing_set = registry.signing_set_for(kind)
+    if signing_set is not None and signing_set.on_party_done is not None:
+        obj = kind.business_object(document.object_id)
+        if party_signed_all(obj, organization, signing_set.kinds):
+            signing_set.on_party_done(obj, organization, signer)
     if not must_sign - signed - {organization.pk}:
         from .tasks import finalize_document
 
@@ -192,9 +196,23 @@ def document_finalize(*, document_id: int) -> Document:
     document.signed_at = timezone.now()
     document.complete_signing(note=_("all parties signed"))
     document.save()
-    if kind.on_signed is not None:
-        kind.on_signed(kind.business_object(document.object_id), document)
+    signing_set = registry.signing_set_for(kind)
+    if signing_set is not None and signing_set.on_complete is not None:
+        obj = kind.business_object(document.object_id)
+        if kinds_all_signed(obj, signing_set.kinds):
+            signing_set.on_complete(obj)
     return document
+
+
+def documents_void(*, obj, acting_user: User | None, note: str) -> int:
+    """Void the object's documents not yet signed by everyone (a withdrawn case): none can be signed any more."""
+    voided = 0
+    for document in documents_of(obj).select_for_update().filter(
+            state__in=[Document.State.DRAFT, Document.State.ISSUED]):
+        document.void(by=acting_user, note=note)
+        document.save()
+        voided += 1
+    return voided
 
 
 @dataclass

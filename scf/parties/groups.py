@@ -14,11 +14,11 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "parties.review_kyc", "parties.view_organization",
         "facilities.view_creditfacility", "facilities.add_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",
-        "inbox.decide_as_risk_manager",
+        "inbox.decide_as_risk_manager", "inbox.write_off",
     ],
     StaffGroup.CREDIT_COMMITTEE: [
         "parties.view_organization", "facilities.view_creditfacility", "facilities.activate_facility",
-        "inbox.decide_as_credit_committee",
+        "inbox.decide_as_credit_committee", "inbox.write_off",
     ],
     StaffGroup.OPERATIONS: [
         "parties.view_organization", "facilities.view_creditfacility",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -36,8 +37,6 @@ class ApprovalTier(models.Model):
         return f"{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if not isinstance(self.groups, list) or not self.groups:
             raise ValidationError({"groups": _("List at least one group.")})
         unknown = [g for g in self.groups if g not in StaffGroup.values]
@@ -64,6 +63,11 @@ class ApprovalCase(models.Model):
                                   verbose_name=_("applicant"))
     preparer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("prepared by"))
+    # Whose staff decide the case, and every party to it: none of their members may approve it.
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+", null=True,
+                               blank=True, verbose_name=_("lender"))
+    parties = models.ManyToManyField("parties.Organization", related_name="+", blank=True,
+                                     verbose_name=_("parties"))
     reference = models.CharField(_("case"), max_length=60)
     required_groups = models.JSONField(_("approvers needed, in order"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

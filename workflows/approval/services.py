@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import IllegalTransition
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.parties.models import Membership, Organization, StaffGroup, User
+from scf.parties.permissions import is_member_of_any, is_staff_of
 
 from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
 from .models import ApprovalCase, ApprovalDecision, ApprovalTier
@@ -29,12 +32,18 @@ def approvers_required(*, product: str, amount: Decimal) -> list[str]:
 
 @audited
 def approval_case_open(*, product: str, amount: Decimal, applicant: Organization, preparer: User, reference: str,
-                       currency: str = "CNY") -> ApprovalCase:
-    """Open a case; the approvers needed are fixed now, from the matrix in force."""
+                       currency: str = "CNY", lender: Organization | None = None,
+                       parties: Iterable[Organization] = ()) -> ApprovalCase:
+    """Open a case; the approvers needed are fixed now, from the matrix in force.
+
+    `lender` is the lender whose staff decide it; `parties` are the case's other parties (the
+    applicant always is one): no member of any of them may decide it.
+    """
     case = ApprovalCase.objects.create(
         product=product, amount=amount, currency=currency, applicant=applicant, preparer=preparer,
-        reference=reference, required_groups=approvers_required(product=product, amount=amount),
+        reference=reference, required_groups=approvers_required(product=product, amount=amount), lender=lender,
     )
+    case.parties.set({applicant.pk, *(party.pk for party in parties if party is not None)})
     audit_record(action="approval.case.open", target=case, actor=preparer,
                  note=f"{reference} {currency} {amount} needs {' → '.join(case.required_groups)}")
     return case
@@ -65,6 +74,11 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
         raise FourEyesViolation(_("You prepared this case; someone else must decide it."))
     if Membership.objects.filter(user=approver, organization=case.applicant).exists():
         raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": case.applicant})
+    party = is_member_of_any(approver, case.parties.all())
+    if party is not None:
+        raise FourEyesViolation(_("You are a member of %(org)s, a party to this case.") % {"org": party})
+    if case.lender_id is not None and not is_staff_of(approver, case.lender_id):
+        raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.") % {"lender": case.lender})
     if case.decisions.filter(round=case.round, approver=approver).exists():
         raise FourEyesViolation(_("You have already decided this case; the next approver must be someone else."))
     group = approval_next_group(case)
@@ -102,6 +116,27 @@ def approval_case_resubmit(*, case: ApprovalCase, acting_user: User) -> Approval
 
 
 @audited
+def approval_case_submit(*, case: ApprovalCase | None, product: str, amount: Decimal, currency: str,
+                         applicant: Organization, lender: Organization, parties: Iterable[Organization],
+                         preparer: User, reference: str, acting_user: User) -> ApprovalCase:
+    """Open the case of a request, or start its next round after a return, for `amount`.
+
+    A product calls this when a request goes (back) to the lender's credit review; the amount
+    may have changed with the revision, and the approvers a new round needs follow it.
+    """
+    if case is None:
+        return approval_case_open(product=product, amount=amount, currency=currency, applicant=applicant,
+                                  preparer=preparer, reference=reference, lender=lender, parties=parties)
+    case = approval_case_resubmit(case=case, acting_user=acting_user)
+    if case.amount != amount:
+        # A new round decides the new amount, with the approvers the matrix wants for it.
+        case.amount = amount
+        case.required_groups = approvers_required(product=case.product, amount=amount)
+        case.save(update_fields=["amount", "required_groups"])
+    return case
+
+
+@audited
 def approval_case_withdraw(*, case: ApprovalCase, acting_user: User, note: str) -> ApprovalCase:
     """Close a case the applicant withdrew: it takes no more decisions (nothing changes if it is not open)."""
     case = ApprovalCase.objects.select_for_update().get(pk=case.pk)
@@ -117,8 +152,4 @@ def approval_case_withdraw(*, case: ApprovalCase, acting_user: User, note: str) 
 
 def approval_matrix_ensure_default() -> None:
     """Put back the default tiers of DESIGN §5 where none exist (the demo, and tests after a flush)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
     import_module("workflows.approval.migrations.0002_default_matrix").forwards(apps, None)

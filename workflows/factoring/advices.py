@@ -235,41 +235,20 @@ def demo_settled_financing() -> FactoringFinancing | None:
     return _demo_sample(Q(state__in=CLOSING_STATES))
 
 
-def _register(kind: registry.DocumentKind) -> registry.DocumentKind:
-    """Register a kind once: importing this module again (apps.ready() and a test) must not fail."""
-    for known in registry.all_kinds():
-        if known.code == kind.code:
-            return known
-    return registry.register(kind)
-
-
-def _on_signature(financing, document, organization, signer) -> None:
-    from .services import financing_party_signed
-
-    financing_party_signed(financing, document, organization, signer)
-
-
-def _on_signed(financing, document) -> None:
-    from .services import financing_documents_signed
-
-    financing_documents_signed(financing, document)
-
-
-_register(registry.DocumentKind(
+DEBTOR_CONFIRMATION_LETTER = registry.DocumentKind(
     code="debtor_confirmation_letter", prefix="DCL", title=_("Confirmation of Receivables"),
     model=FactoringFinancing, build_context=confirmation_letter_context, parties=confirmation_letter_parties,
-    required=CONFIRMATION_LETTER_REQUIRED, sample=demo_financing,
-    on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
-))
-_register(registry.DocumentKind(
+    required=CONFIRMATION_LETTER_REQUIRED, sample=demo_financing, related=RELATED,
+)
+DISBURSEMENT_ADVICE = registry.DocumentKind(
     code="disbursement_advice", prefix="DAV", title=_("Disbursement Advice"), model=FactoringFinancing,
     build_context=disbursement_advice_context, parties=advice_parties, required=DISBURSEMENT_ADVICE_REQUIRED,
     sample=demo_disbursed_financing, related=RELATED,
-))
-_register(registry.DocumentKind(
+)
+SETTLEMENT_ADVICE = registry.DocumentKind(
     code="settlement_advice", prefix="SAV", title=_("Settlement Advice"), model=FactoringFinancing,
     build_context=settlement_advice_context, parties=advice_parties, required=SETTLEMENT_ADVICE_REQUIRED,
     # Produced only for a closed financing (`settlement.closed`), and the demo seeds none yet: with a sample,
     # demo_documents would stop on it. Once the demo seeds a settled case: sample=demo_settled_financing.
     sample=None, related=RELATED,
-))
+)

@@ -101,30 +101,18 @@ def notice_parties(financing: FactoringFinancing) -> list[registry.SigningParty]
     ]
 
 
-def _on_signed(financing, document) -> None:
-    from .services import financing_documents_signed
-
-    financing_documents_signed(financing, document)
-
-
-def _on_signature(financing, document, organization, signer) -> None:
-    from .services import financing_party_signed
-
-    financing_party_signed(financing, document, organization, signer)
-
-
 def demo_financing() -> FactoringFinancing | None:
     return FactoringFinancing.objects.order_by("id").first()
 
 
-registry.register(registry.DocumentKind(
+FACTORING_AGREEMENT = registry.DocumentKind(
     code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
     build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
-    on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
-))
-registry.register(registry.DocumentKind(
+    related=RELATED,
+)
+NOTICE_OF_ASSIGNMENT = registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
     model=FactoringFinancing, build_context=financing_context, parties=notice_parties,
     required=REQUIRED + ["collection_account.bank", "collection_account.name", "collection_account.number"],
-    sample=demo_financing, on_signed=_on_signed, on_signature=_on_signature, related=RELATED,
-))
+    sample=demo_financing, related=RELATED,
+)

@@ -2,7 +2,8 @@
 
 The financing's state machine holds what happened; this flow holds who must act now. Each
 human step is a task in someone's inbox; the service that does the work fires the FSM
-transition and completes the task, and the gateways read the financing's state to route on.
+transition and completes the task (`complete_step`), and the gateways read the financing's
+state to route on.
 """
 
 from __future__ import annotations
@@ -11,48 +12,31 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from scf.parties.models import Organization
 from workflows.approval.services import approval_next_group
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
-from workflows.inbox.locks import process_row_lock
-from workflows.inbox.models import CaseProcess
+from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
 from . import task_views
 from .models import FactoringFinancing
+from .permissions import DISBURSE, RECORD_RECEIPTS
+from .services import financing_issue_contracts
 
 State = FactoringFinancing.State
 
 
-def _financing(activation) -> FactoringFinancing:
-    # The service that completed the task left the financing it saved on the process.
-    return activation.process.artifact
-
-
-def _in_state(*states):
-    def condition(activation) -> bool:
-        return _financing(activation).state in states
-
-    return condition
-
-
-def _lender_of(process) -> Organization:
-    return process.artifact.lender
-
-
 def _review_permission(activation) -> str:
-    case = _financing(activation).approval_case
+    case = case_of(activation).approval_case
     return f"inbox.decide_as_{approval_next_group(case)}"
 
 
-class FactoringFlow(flow.Flow):
-    process_class = CaseProcess
-    lock_impl = process_row_lock
+class FactoringFlow(CaseFlow):
+    case_model = FactoringFinancing
     process_title = _("Factoring")
 
-    start = flow.StartHandle(this.start_process).Next(this.after_request)
+    start = flow.StartHandle(this.start_case).Next(this.after_request)
 
     after_request = (flow.Switch()
-                     .Case(this.review, _in_state(State.UNDER_REVIEW))
+                     .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.confirm))
 
     confirm = (flow.View(task_views.confirm)
@@ -61,18 +45,18 @@ class FactoringFlow(flow.Flow):
                .Next(this.after_confirm))
 
     after_confirm = (flow.Switch()
-                     .Case(this.review, _in_state(State.UNDER_REVIEW))
+                     .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.end))
 
     review = (flow.View(task_views.review)
               .Annotation(title=_("Credit review"))
-              .Permission(_review_permission, obj=_lender_of)
+              .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
     after_review = (flow.Switch()
-                    .Case(this.review, _in_state(State.UNDER_REVIEW))
-                    .Case(this.revise, _in_state(State.RETURNED))
-                    .Case(this.contracts, _in_state(State.APPROVED))
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
+                    .Case(this.revise, in_state(State.RETURNED))
+                    .Case(this.contracts, in_state(State.APPROVED))
                     .Default(this.end))
 
     revise = (flow.View(task_views.revise)
@@ -81,7 +65,7 @@ class FactoringFlow(flow.Flow):
               .Next(this.after_revise))
 
     after_revise = (flow.Switch()
-                    .Case(this.review, _in_state(State.UNDER_REVIEW))
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
     contracts = flow.Function(this.issue_contracts).Next(this.signing)
@@ -101,51 +85,44 @@ class FactoringFlow(flow.Flow):
                    .Next(this.signed))
     sign_lender = (flow.View(task_views.sign)
                    .Annotation(title=_("Sign the factoring agreement"))
-                   .Permission(SIGN_FOR, obj=_lender_of)
+                   .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
     signed = flow.Join().Next(this.disburse)
 
     disburse = (flow.View(task_views.disburse)
                 .Annotation(title=_("Disburse"))
-                .Permission("inbox.disburse", obj=_lender_of)
+                .Permission(DISBURSE, obj=lender_of)
                 .Next(this.collect))
 
     collect = (flow.View(task_views.collect)
                .Annotation(title=_("Record the payment"))
-               .Permission("inbox.record_receipts", obj=_lender_of)
+               .Permission(RECORD_RECEIPTS, obj=lender_of)
                .Next(this.after_collect))
 
     after_collect = (flow.Switch()
-                     .Case(this.end, _in_state(State.CLOSED))
+                     .Case(this.end, in_state(State.CLOSED))
                      .Case(this.settle, this.is_paid)
                      .Default(this.collect))
 
     settle = (flow.View(task_views.settle)
               .Annotation(title=_("Settle and pay the rebate"))
-              .Permission("inbox.record_receipts", obj=_lender_of)
+              .Permission(RECORD_RECEIPTS, obj=lender_of)
               .Next(this.end))
 
     end = flow.End()
 
-    def start_process(self, activation, financing: FactoringFinancing):
-        process = activation.process
-        process.artifact = financing
-        process.product = financing.facility.product
-        process.reference = financing.reference
-        process.applicant = financing.supplier
-        process.counterparty = financing.debtor
-        process.currency = financing.currency
-        # The receivables' amount, which every party may see; the advance is the supplier's price.
-        process.amount = financing.confirmed_amount
-        process.due_date = financing.due_date
-        return process
+    def case_fields(self, financing: FactoringFinancing) -> dict:
+        return {
+            "product": financing.facility.product, "reference": financing.reference,
+            "applicant": financing.supplier, "counterparty": financing.debtor, "currency": financing.currency,
+            # The receivables' amount, which every party may see; the advance is the supplier's price.
+            "amount": financing.confirmed_amount, "due_date": financing.due_date,
+        }
 
     def is_paid(self, activation) -> bool:
-        financing = _financing(activation)
+        financing = case_of(activation)
         return financing.state in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED) and financing.lender_owed == 0
 
     def issue_contracts(self, activation):
-        from .services import financing_issue_contracts
-
-        financing_issue_contracts(_financing(activation))
+        financing_issue_contracts(case_of(activation))

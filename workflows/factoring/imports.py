@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_batch, audit_record
 from scf.parties.models import Organization, User
+from scf.parties.permissions import require
 from scf.parties.validators import normalize_uscc
 
 from .models import Receivable, normalize_invoice_number
-from .services import _require_operator
+from .permissions import can_register_receivables
+from .services import operator_only
 
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -150,7 +152,8 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
         raise ValueError("Import for a supplier or for a debtor, not both.")
     reverse = debtor is not None
     owner = debtor if reverse else supplier
-    _require_operator(acting_user, owner, _("register its approved payables") if reverse else None)
+    require(can_register_receivables(acting_user, owner),
+            operator_only(owner, _("register its approved payables") if reverse else _("register its receivables")))
     column = "supplier_uscc" if reverse else "debtor_uscc"
     columns, body = read_table(data, column)
     report = ImportReport(total=len(body))

@@ -11,7 +11,6 @@ import datetime
 import uuid
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,21 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from documents.models import Document, Signature
-from documents.services import document_generate
+from documents.models import Document
+from documents.selectors import signed_by_anyone
+from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.exceptions import IllegalTransition
 from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
-from scf.parties.models import Membership, Organization, User
-from workflows.approval.exceptions import FourEyesViolation
+from scf.parties.models import Organization, User
+from scf.parties.permissions import require
 from workflows.approval.models import ApprovalCase
-from workflows.approval.services import (approval_case_open, approval_case_resubmit, approval_case_withdraw,
-                                        approval_decide)
-from workflows.inbox.services import complete_open_task, process_cancel, process_sync
+from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
+from workflows.inbox.services import case_start, complete_step, process_cancel, process_sync
 
+from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
-
 from .exceptions import DuplicateReceivable
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
@@ -50,19 +49,16 @@ def financing_lock(*, pk: int) -> FactoringFinancing:
 
 def contracts_signed_by_anyone(financing: FactoringFinancing) -> bool:
     """Whether a party has signed one of the financing's current contracts."""
-    return Signature.objects.filter(
-        document__content_type=ContentType.objects.get_for_model(FactoringFinancing),
-        document__object_id=financing.pk, document__kind__in=SIGNED_KINDS,
-        document__state__in=[Document.State.ISSUED, Document.State.SIGNED]).exists()
+    return signed_by_anyone(financing, SIGNED_KINDS)
 
 
 @audited
 def financing_generate_contracts(*, financing: FactoringFinancing, languages: list[str],
                                  acting_user: User) -> list[Document]:
     """Generate the agreement and the notice of assignment in each language asked for."""
-    if not (acting_user.is_superuser or acting_user.is_lender_staff):
-        raise ActionNotPermitted(_("Only lender staff generate contracts."))
     financing = financing_lock(pk=financing.pk)
+    require(permissions.can_generate_contracts(acting_user, financing),
+            _("Only the staff of %(lender)s generate its contracts.") % {"lender": financing.lender})
     if financing.state not in (FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED):
         raise IllegalTransition(_("Contracts are generated once the financing is approved; it is %(state)s.")
                                 % {"state": financing.get_state_display()})
@@ -79,22 +75,8 @@ def financing_generate_contracts(*, financing: FactoringFinancing, languages: li
     return documents
 
 
-def financing_documents_signed(financing: FactoringFinancing, document: Document) -> None:
-    """Called when a contract is fully signed: the financing is signed once every kind is."""
-    financing = financing_lock(pk=financing.pk)
-    signed_kinds = set(Document.objects.filter(
-        content_type_id=document.content_type_id, object_id=financing.pk, state=Document.State.SIGNED,
-    ).values_list("kind", flat=True))
-    if set(SIGNED_KINDS) <= signed_kinds and can_proceed(financing.mark_signed):
-        financing.mark_signed(note=_("agreement, notice of assignment and confirmation letter signed"))
-        financing.save()
-
-
-def _require_operator(user: User, organization: Organization, action: str | None = None) -> None:
-    if not Membership.objects.filter(user=user, organization=organization,
-                                     role__in=[Membership.Role.OPERATOR, Membership.Role.ADMIN]).exists():
-        raise ActionNotPermitted(_("Only an operator of %(org)s can %(action)s.")
-                                 % {"org": organization, "action": action or _("register its receivables")})
+def operator_only(organization: Organization, action: str) -> str:
+    return _("Only an operator of %(org)s can %(action)s.") % {"org": organization, "action": action}
 
 
 def receivable_create(*, supplier: Organization, debtor: Organization, invoice_number: str,
@@ -105,7 +87,8 @@ def receivable_create(*, supplier: Organization, debtor: Organization, invoice_n
     The database's unique constraint on (debtor, supplier, normalised invoice number) is what
     holds under concurrency; a refused insert answers DuplicateReceivable (409).
     """
-    _require_operator(acting_user, supplier)
+    require(permissions.can_register_receivables(acting_user, supplier),
+            operator_only(supplier, _("register its receivables")))
     errors = {} if debtor.is_core else {
         "debtor": _("%(org)s is not registered as a core enterprise.") % {"org": debtor}}
     receivable = Receivable(supplier=supplier, debtor=debtor, invoice_number=(invoice_number or "").strip(),
@@ -231,7 +214,7 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     Invoices not yet confirmed go to the debtor for confirmation first; confirmed ones (and
     the core enterprise's approved payables in reverse factoring) go straight to credit review.
     """
-    _require_operator(acting_user, supplier, _("request financing"))
+    require(permissions.can_request_financing(acting_user, supplier), operator_only(supplier, _("request financing")))
     receivables = list(Receivable.objects.select_for_update().filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
     check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor
@@ -255,9 +238,7 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
                       f"{financing.currency} {financing.confirmed_amount}")
     if all(r.state == Receivable.State.CONFIRMED for r in receivables):
         _submit_for_review(financing, acting_user)
-    from .flows import FactoringFlow
-
-    FactoringFlow.start.run(financing=financing)
+    case_start(financing)
     return financing
 
 
@@ -282,15 +263,13 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: s
         if receivable.state == Receivable.State.CONFIRMED:
             receivable.finance(by=acting_user, note=financing.reference)
             receivable.save()
-    if financing.approval_case is None:
-        financing.approval_case = approval_case_open(
-            product=financing.facility.product, amount=financing.advance_amount, currency=financing.currency,
-            applicant=financing.facility.obligor, preparer=financing.prepared_by, reference=financing.reference,
-        )
-    else:
-        case = approval_case_resubmit(case=financing.approval_case, acting_user=acting_user)
-        ApprovalCase.objects.filter(pk=case.pk).update(amount=financing.advance_amount)
-        financing.approval_case = case
+    # Four eyes across the whole case: in reverse factoring the applicant is the core enterprise,
+    # and no member of the supplier asking for the money may approve it either.
+    financing.approval_case = approval_case_submit(
+        case=financing.approval_case, product=financing.facility.product, amount=financing.advance_amount,
+        currency=financing.currency, applicant=financing.facility.obligor, lender=financing.lender,
+        parties=[financing.supplier, financing.debtor], preparer=financing.prepared_by,
+        reference=financing.reference, acting_user=acting_user)
     financing.submit(by=acting_user, note=note)
     financing.save()
     process_sync(financing, amount=financing.confirmed_amount, due_date=financing.due_date)
@@ -302,7 +281,8 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: s
 def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, acting_user: User) -> Receivable:
     """Record the debtor's confirmation; less than face needs a reason."""
     receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
-    _require_operator(acting_user, receivable.debtor, _("confirm invoices owed by it"))
+    require(permissions.can_answer_confirmation(acting_user, receivable),
+            operator_only(receivable.debtor, _("confirm invoices owed by it")))
     note = (note or "").strip()
     errors = {}
     if amount is None or amount <= 0:
@@ -327,7 +307,8 @@ def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, ac
 def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) -> Receivable:
     """Record that the debtor disputes the invoice; the reason is required."""
     receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
-    _require_operator(acting_user, receivable.debtor, _("dispute invoices owed by it"))
+    require(permissions.can_answer_confirmation(acting_user, receivable),
+            operator_only(receivable.debtor, _("dispute invoices owed by it")))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the invoice is disputed.")})
     if receivable.state != Receivable.State.SUBMITTED:
@@ -341,8 +322,6 @@ def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) 
 
 def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
     """Once the debtor answered every invoice of a request, send it to review (or end it)."""
-    from .flows import FactoringFlow
-
     for financing in receivable.financings.filter(state=FactoringFinancing.State.DRAFT):
         financing = financing_lock(pk=financing.pk)
         if financing.state != FactoringFinancing.State.DRAFT:  # withdrawn meanwhile
@@ -357,7 +336,7 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
         else:
             financing.cancel(by=acting_user, note=_("every invoice was disputed by the debtor"))
             financing.save()
-        complete_open_task(financing, FactoringFlow.confirm, acting_user)
+        complete_step(financing, "confirm", acting_user)
 
 
 # --- credit review --------------------------------------------------------------------------
@@ -365,22 +344,15 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
 @audited
 def financing_review_decide(*, financing: FactoringFinancing, approver: User, decision: str,
                             comment: str = "") -> FactoringFinancing:
-    """Record a credit decision; the last approval reserves the facility and approves the financing."""
-    from .flows import FactoringFlow
+    """Record a credit decision; the last approval reserves the facility and approves the financing.
 
+    Who may decide (four eyes, the lender's own staff, the approver group whose turn it is) is the
+    approval case's rule: `approval_decide` refuses anyone else.
+    """
     financing = financing_lock(pk=financing.pk)
     if financing.state != FactoringFinancing.State.UNDER_REVIEW:
         raise IllegalTransition(_("Financing %(ref)s is %(state)s; it is not under review.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
-    # Four eyes across the whole case: in reverse factoring the applicant is the core enterprise,
-    # and a member of the supplier asking for the money must not approve it either.
-    party = Membership.objects.filter(user=approver, organization__in=[financing.supplier_id, financing.debtor_id])
-    if party.exists():
-        raise FourEyesViolation(_("You are a member of %(org)s, a party to this financing.")
-                                % {"org": party.first().organization})
-    if not (approver.is_superuser or Membership.objects.filter(user=approver, organization=financing.lender_id)
-            .exists()):
-        raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.") % {"lender": financing.lender})
     # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
     facility_lock(pk=financing.facility_id)
     approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
@@ -395,7 +367,7 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
     elif case.status == ApprovalCase.Status.RETURNED:
         financing.return_for_revision(by=approver, note=comment)
     financing.save()
-    complete_open_task(financing, FactoringFlow.review, approver)
+    complete_step(financing, "review", approver)
     return financing
 
 
@@ -412,10 +384,8 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
 
     The supplier's note (what it changed or why) goes on the record the approvers read in the history.
     """
-    from .flows import FactoringFlow
-
     financing = financing_lock(pk=financing.pk)
-    _require_operator(acting_user, financing.supplier, _("revise its requests"))
+    require(permissions.can_revise(acting_user, financing), operator_only(financing.supplier, _("revise its requests")))
     if financing.state != FactoringFinancing.State.RETURNED:
         raise IllegalTransition(_("Only a request returned for revision can be resubmitted."))
     if value_date is not None:
@@ -423,20 +393,16 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
             raise ValidationError({"value_date": _("The value date cannot be in the past.")})
         financing.value_date = value_date
     _submit_for_review(financing, acting_user, note=(note or "").strip())
-    complete_open_task(financing, FactoringFlow.revise, acting_user)
+    complete_step(financing, "revise", acting_user)
     return financing
 
 
 @audited
 def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
     """Withdraw a request before disbursement; a held reservation is released."""
-    from .flows import FactoringFlow
-
     financing = financing_lock(pk=financing.pk)
-    is_staff = acting_user.is_superuser or (acting_user.is_lender_staff and Membership.objects.filter(
-        user=acting_user, organization=financing.lender_id).exists())
-    if not is_staff:
-        _require_operator(acting_user, financing.supplier, _("withdraw its requests"))
+    require(permissions.can_withdraw(acting_user, financing),
+            operator_only(financing.supplier, _("withdraw its requests")))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the request is withdrawn.")})
     if not can_proceed(financing.cancel):
@@ -450,12 +416,8 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     financing.save()
     _free_receivables(financing, acting_user)
     # Its contracts can no longer be signed.
-    for document in Document.objects.select_for_update().filter(
-            content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
-            state__in=[Document.State.DRAFT, Document.State.ISSUED]):
-        document.void(by=acting_user, note=note)
-        document.save()
-    if not complete_open_task(financing, FactoringFlow.revise, acting_user):
+    documents_void(obj=financing, acting_user=acting_user, note=note)
+    if not complete_step(financing, "revise", acting_user):
         process_cancel(financing)
     return financing
 
@@ -483,31 +445,6 @@ def financing_issue_contracts(financing: FactoringFinancing) -> list[Document]:
     return documents
 
 
-def party_has_signed_all(financing: FactoringFinancing, organization: Organization) -> bool:
-    """Return whether the organization signed every current contract it must sign."""
-    from django.contrib.contenttypes.models import ContentType
-
-    current = Document.objects.filter(
-        content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=financing.pk,
-        kind__in=SIGNED_KINDS, state__in=[Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED],
-        document_parties__organization=organization, document_parties__must_sign=True,
-    )
-    return current.exists() and not current.exclude(signatures__organization=organization).exists()
-
-
-def financing_party_signed(financing: FactoringFinancing, document: Document, organization: Organization,
-                           signer: User) -> None:
-    """After a signature: the party's signing task is done once it signed all it must."""
-    from .flows import FactoringFlow
-
-    if not party_has_signed_all(financing, organization):
-        return
-    node = {financing.supplier_id: FactoringFlow.sign_supplier, financing.debtor_id: FactoringFlow.sign_debtor,
-            financing.lender_id: FactoringFlow.sign_lender}.get(organization.pk)
-    if node is not None:
-        complete_open_task(financing, node, signer)
-
-
 # --- reverse factoring ----------------------------------------------------------------------
 
 @audited
@@ -519,7 +456,8 @@ def payable_create(*, debtor: Organization, supplier: Organization, invoice_numb
     The same (debtor, supplier, invoice) key holds as for invoices the supplier enters, so a
     payable the supplier registered already is refused as a duplicate.
     """
-    _require_operator(acting_user, debtor, _("register its approved payables"))
+    require(permissions.can_register_receivables(acting_user, debtor),
+            operator_only(debtor, _("register its approved payables")))
     errors = {}
     if not debtor.is_core:
         errors["supplier"] = _("%(org)s is not registered as a core enterprise.") % {"org": debtor}

@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django_fsm import can_proceed
 
+from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
@@ -23,7 +25,10 @@ from scf.ledger.models import Account
 from scf.ledger.services import Line, account_for, ledger_post
 from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, round_money
 from scf.parties.models import Membership, Organization, StaffGroup, User
+from scf.parties.permissions import require
+from workflows.inbox.services import complete_step
 
+from . import permissions
 from .models import FactoringFinancing, Receipt
 
 ZERO = Decimal("0.00")
@@ -61,6 +66,11 @@ def _require_group(user: User, *groups: str, action: str, lender: Organization |
                                  % {"lender": lender.legal_name, "action": action})
 
 
+def _only_staff(financing: FactoringFinancing, action: str) -> str:
+    return _("Only the staff of %(lender)s entitled to it may %(action)s.") % {
+        "lender": financing.lender.legal_name, "action": action}
+
+
 ACTIONS = {
     "disburse": pgettext_lazy("financing action", "disbursed"),
     "bought_back": pgettext_lazy("financing action", "bought back"),
@@ -71,8 +81,6 @@ ACTIONS = {
 
 
 def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str = "") -> None:
-    from django_fsm import can_proceed
-
     transition = getattr(financing, name)
     if not can_proceed(transition):
         raise IllegalTransition(
@@ -84,11 +92,7 @@ def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str
 
 def _complete(node_name: str, financing: FactoringFinancing, user: User | None) -> None:
     """Complete the flow's open task for this step, when the work was done outside it."""
-    from workflows.inbox.services import complete_open_task
-
-    from .flows import FactoringFlow
-
-    complete_open_task(financing, getattr(FactoringFlow, node_name), user)
+    complete_step(financing, node_name, user)
 
 
 # --- disbursement ---------------------------------------------------------------------------
@@ -101,7 +105,7 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     Pressing it again after it was done changes nothing and answers the disbursed financing.
     """
     financing = _lock(financing)
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("disburse"), lender=financing.lender)
+    require(permissions.can_disburse(acting_user, financing), _only_staff(financing, _("disburse")))
     if financing.state != State.SIGNED:
         if financing.disbursed_on is not None:
             return financing
@@ -477,7 +481,7 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
 def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
     """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
     financing = _lock(financing)
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("settle"), lender=financing.lender)
+    require(permissions.can_settle(acting_user, financing), _only_staff(financing, _("settle")))
     if financing.state in (State.SETTLED, State.CLOSED):
         return financing
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
@@ -513,8 +517,7 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the financing is written off.")})
     financing = _lock(financing)
-    _require_group(acting_user, StaffGroup.RISK_MANAGER, StaffGroup.CREDIT_COMMITTEE, action=_("write off"),
-                   lender=financing.lender)
+    require(permissions.can_write_off(acting_user, financing), _only_staff(financing, _("write off")))
     if financing.state in (State.WRITTEN_OFF, State.CLOSED):
         return financing
     # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
@@ -568,7 +571,5 @@ def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
 
 def _advise(financing: FactoringFinancing, kind: str) -> None:
     """Issue an advice to the supplier, in its language; rendered after commit like every document."""
-    from documents.services import document_generate
-
     document_generate(obj=financing, kind_code=kind, language=financing.supplier.preferred_language,
                       acting_user=None)

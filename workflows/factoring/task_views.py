@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -20,13 +19,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Document
+from documents.selectors import documents_current, documents_to_sign
 from documents.services import document_sign
 from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
-from scf.parties.models import Membership
 from workflows.approval.models import ApprovalDecision
 
 from .models import FactoringFinancing, Receivable
+from .permissions import can_see_facility, can_see_pricing
+from .services import (financing_cancel, financing_resubmit, financing_review_decide, receivable_confirm,
+                       receivable_dispute)
+from .settlement import financing_disburse, financing_settle, receipt_record
 
 
 def _financing(task) -> FactoringFinancing:
@@ -34,22 +37,16 @@ def _financing(task) -> FactoringFinancing:
             .get(pk=task.process.artifact_object_id))
 
 
-def _documents(financing: FactoringFinancing):
-    return (Document.objects.filter(content_type=ContentType.objects.get_for_model(FactoringFinancing),
-                                    object_id=financing.pk)
-            .exclude(state=Document.State.SUPERSEDED).order_by("kind", "language", "-version"))
-
-
 def _render(request, task, template: str, financing: FactoringFinancing, status: int = 200, **extra):
     case = task.process.coerced
     context = {
         "task": task, "case": case, "financing": financing,
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
-        "documents": _documents(financing),
+        "documents": documents_current(financing),
         # The facility is the obligor's and the lender's business, and the pricing the supplier's:
         # neither is the counterparty's.
-        "facility": financing.facility if _member_or_staff(request.user, financing.facility.obligor_id) else None,
-        "show_pricing": _member_or_staff(request.user, financing.supplier_id),
+        "facility": financing.facility if can_see_facility(request.user, financing) else None,
+        "show_pricing": can_see_pricing(request.user, financing),
         "decisions": (ApprovalDecision.objects.filter(case=financing.approval_case).select_related("approver")
                       if financing.approval_case_id else []),
         "receipts": financing.receipts.all(),
@@ -67,11 +64,6 @@ def _apply_errors(form: forms.Form, error: Exception) -> None:
         form.add_error(None, error.message)
     else:
         form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
-
-
-def _member_or_staff(user, organization_id: int) -> bool:
-    return user.is_superuser or user.is_lender_staff or Membership.objects.filter(
-        user=user, organization_id=organization_id).exists()
 
 
 def _done(request, message: str):
@@ -104,8 +96,6 @@ class ConfirmRowForm(forms.Form):
 
 
 def confirm(request, task):
-    from .services import receivable_confirm, receivable_dispute
-
     financing = _financing(task)
     pending = list(financing.receivables.filter(state=Receivable.State.SUBMITTED).order_by("due_date", "pk"))
     rows = [(r, ConfirmRowForm(request.POST or None, prefix=f"r{r.pk}", initial={"amount": r.face_amount}))
@@ -142,8 +132,6 @@ class ReviewForm(forms.Form):
 
 
 def review(request, task):
-    from .services import financing_review_decide
-
     financing = _financing(task)
     return _form_step(
         request, task, financing, ReviewForm(request.POST or None), "factoring/tasks/review.html",
@@ -163,8 +151,6 @@ class ReviseForm(forms.Form):
 
 
 def revise(request, task):
-    from .services import financing_cancel, financing_resubmit
-
     financing = _financing(task)
     form = ReviseForm(request.POST or None, initial={"value_date": max(financing.value_date, timezone.localdate())})
 
@@ -188,9 +174,7 @@ class SignAllForm(forms.Form):
 def sign(request, task):
     financing = _financing(task)
     organization = task.owner_permission_obj
-    to_sign = [d for d in _documents(financing).filter(document_parties__organization=organization,
-                                                       document_parties__must_sign=True)
-               if not d.signatures.filter(organization=organization).exists()]
+    to_sign = documents_to_sign(financing, organization)
     not_ready = [d for d in to_sign if d.state != Document.State.ISSUED]
     form = SignAllForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,8 +206,6 @@ class ConfirmForm(forms.Form):
 
 
 def disburse(request, task):
-    from .settlement import financing_disburse
-
     financing = _financing(task)
     return _form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/disburse.html",
                       lambda data: financing_disburse(financing=financing, acting_user=request.user),
@@ -239,8 +221,6 @@ class ReceiptForm(forms.Form):
 
 
 def collect(request, task):
-    from .settlement import receipt_record
-
     financing = _financing(task)
     # The debtor owes the confirmed amount; after a recourse claim the supplier owes the lender's dues.
     claimed = financing.state == FactoringFinancing.State.RECOURSE_CLAIMED
@@ -258,8 +238,6 @@ def collect(request, task):
 
 
 def settle(request, task):
-    from .settlement import financing_settle
-
     financing = _financing(task)
     return _form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/settle.html",
                       lambda data: financing_settle(financing=financing, acting_user=request.user),

@@ -5,7 +5,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,18 +15,20 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from documents.forms import GenerateForm
-from documents.models import Document
+from documents.selectors import documents_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
-from scf.parties.models import Membership, Organization
+from scf.parties.models import Organization
+from scf.parties.permissions import is_member
 from scf.parties.selectors import user_lender_ids
 
-from . import services
+from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
 from .imports import UploadUnreadable, receivables_import
 from .models import FactoringFinancing, Receivable
 from .selectors import acting_suppliers
+from .settlement import financing_write_off as write_off
 
 
 @login_required
@@ -67,7 +68,7 @@ def financing_request(request):
             facility = services.facility_for(supplier=supplier, debtor=chosen[0].debtor,
                                              reverse=all(r.reverse for r in chosen))
             quote = services.financing_quote(facility=facility, receivables=chosen, value_date=value_date)
-            if not Membership.objects.filter(user=request.user, organization=facility.obligor_id).exists():
+            if not is_member(request.user, facility.obligor_id):
                 facility = None  # reverse factoring: the core enterprise's facility is not the supplier's to see
         except ValidationError as error:
             for field_name, errors in error.message_dict.items():
@@ -82,9 +83,8 @@ def financing_request(request):
 @login_required
 def financing_detail(request, financing_pk: int):
     financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
-    documents = Document.objects.filter(content_type=ContentType.objects.get_for_model(financing),
-                                        object_id=financing.pk).order_by("kind", "language", "-version")
-    can_generate = ((request.user.is_lender_staff or request.user.is_superuser) and financing.state in (
+    documents = documents_of(financing).order_by("kind", "language", "-version")
+    can_generate = (permissions.can_generate_contracts(request.user, financing) and financing.state in (
         FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED)
         and not services.contracts_signed_by_anyone(financing))
     return render(request, "factoring/financing_detail.html", {
@@ -97,14 +97,11 @@ def financing_detail(request, financing_pk: int):
         "history": history_for(financing),
         "receipts": financing.receipts.all(),
         # The price of the financing is the supplier's and the lender's business, not the debtor's.
-        "show_pricing": request.user.is_superuser or request.user.is_lender_staff or Membership.objects.filter(
-            user=request.user, organization=financing.supplier_id).exists(),
-        "can_cancel": can_proceed(financing.cancel)
-        and (request.user.is_lender_staff or Membership.objects.filter(
-            user=request.user, organization=financing.supplier_id, role__in=["operator", "admin"]).exists()),
+        "show_pricing": permissions.can_see_pricing(request.user, financing),
+        "can_cancel": can_proceed(financing.cancel) and permissions.can_withdraw(request.user, financing),
         "can_write_off": financing.state in (FactoringFinancing.State.OVERDUE,
                                              FactoringFinancing.State.RECOURSE_CLAIMED)
-        and bool({"risk_manager", "credit_committee"} & request.user.staff_groups()),
+        and permissions.can_write_off(request.user, financing),
     })
 
 
@@ -133,8 +130,6 @@ def financing_cancel(request, financing_pk: int):
 @login_required
 def financing_write_off(request, financing_pk: int):
     """A risk manager or the credit committee writes off what is still owed; the reason is required."""
-    from .settlement import financing_write_off as write_off
-
     return _financing_action(request, financing_pk, write_off, _("%(ref)s written off and closed."))
 
 

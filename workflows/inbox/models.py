@@ -45,6 +45,7 @@ class CaseProcess(Process):
             ("decide_as_credit_committee", _("Decide approval cases as a credit-committee member")),
             ("disburse", _("Disburse approved financings")),
             ("record_receipts", _("Record receipts and settle")),
+            ("write_off", _("Write off what a defaulted case still owes")),
         ]
 
     def __str__(self) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.parties.models import User
 
+from . import registry
 from .assignment import can_act
 from .models import CaseProcess
 
@@ -17,8 +19,6 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def _artifact_filter(obj) -> dict:
-    from django.contrib.contenttypes.models import ContentType
-
     return {"artifact_content_type": ContentType.objects.get_for_model(type(obj)), "artifact_object_id": obj.pk}
 
 
@@ -34,6 +34,24 @@ def open_task(process: CaseProcess | None, node) -> Task | None:
     if process is None:
         return None
     return Task.objects.filter(process=process, flow_task=node, status__in=OPEN).order_by("pk").first()
+
+
+def case_start(obj) -> CaseProcess:
+    """Start the flow registered for `obj`'s model, with `obj` as its case."""
+    return registry.flow_for(obj).start.run(obj=obj)
+
+
+def complete_step(obj, step_name: str, acting_user: User | None, *, check: bool = False) -> bool:
+    """Complete the open task of the step `step_name` of `obj`'s flow, when there is one.
+
+    The services that do a step's work call this after firing their transition, so they never
+    import the flow; the flow is found through the registry by `obj`'s model. Return whether a
+    task was completed. With `check`, refuse a user the task is not meant for.
+    """
+    node = getattr(registry.flow_for(obj), step_name, None)
+    if node is None:
+        raise LookupError(f"{registry.flow_for(obj).__name__} has no step {step_name!r}.")
+    return complete_open_task(obj, node, acting_user, check=check)
 
 
 def complete_open_task(obj, node, user: User | None, check: bool = False) -> bool:
@@ -79,8 +97,6 @@ def process_sync(obj, **fields) -> None:
 
 def process_cancel(obj) -> None:
     """End the flow of a withdrawn case: its open tasks leave every inbox."""
-    from viewflow.workflow.status import PROCESS
-
     process = process_for(obj)
     if process is None or process.status in (PROCESS.DONE, PROCESS.CANCELED):
         return

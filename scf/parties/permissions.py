@@ -1,0 +1,78 @@
+"""Who a user is to an organization: the generic checks every product's predicates are made of.
+
+A product's `permissions.py` answers one question per action, `can_<verb>(user, obj)`, built
+from these; the view calls it to show the button, the service to refuse, the flow to assign.
+Each check is one query on the memberships, never cached: a role taken away counts at once.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from scf.core.exceptions import ActionNotPermitted
+
+from .models import Membership, Organization, User
+
+OPERATOR_ROLES = (Membership.Role.OPERATOR, Membership.Role.ADMIN)
+
+
+def _pk(organization: Organization | int | None) -> int | None:
+    return organization if organization is None or isinstance(organization, int) else organization.pk
+
+
+def _memberships(user: User, organization: Organization | int | None):
+    if not getattr(user, "is_authenticated", False) or organization is None:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, organization_id=_pk(organization))
+
+
+def is_member(user: User, organization: Organization | int | None) -> bool:
+    """Whether the user holds any role in the organization."""
+    return _memberships(user, organization).exists()
+
+
+def is_member_of_any(user: User, organizations) -> Organization | None:
+    """Return the first of `organizations` the user is a member of, or None."""
+    ids = [_pk(o) for o in organizations if o is not None]
+    if not ids or not getattr(user, "is_authenticated", False):
+        return None
+    membership = (Membership.objects.filter(user=user, organization_id__in=ids).select_related("organization")
+                  .order_by("organization_id").first())
+    return membership.organization if membership is not None else None
+
+
+def has_role(user: User, organization: Organization | int | None, *roles: str) -> bool:
+    """Whether the user holds one of `roles` in the organization."""
+    return _memberships(user, organization).filter(role__in=roles).exists()
+
+
+def is_operator(user: User, organization: Organization | int | None) -> bool:
+    """Whether the user works the organization's business: an operator or an administrator of it."""
+    return has_role(user, organization, *OPERATOR_ROLES)
+
+
+def is_signatory(user: User, organization: Organization | int | None) -> bool:
+    return has_role(user, organization, Membership.Role.SIGNATORY)
+
+
+def is_staff_of(user: User, lender: Organization | int | None) -> bool:
+    """Whether the user is on the staff of this lender (a superuser is on every lender's)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(getattr(user, "is_authenticated", False) and user.is_lender_staff and is_member(user, lender))
+
+
+def staff_may(user: User, permission: str, lender: Organization | int | None) -> bool:
+    """Whether the user holds the staff permission (e.g. `inbox.disburse`) within this lender.
+
+    The flows assign lender tasks by the same permission and lender (see `workflows.inbox.assignment`).
+    """
+    if getattr(user, "is_superuser", False):
+        return True
+    return is_staff_of(user, lender) and user.has_perm(permission)
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Refuse the action (403) unless `allowed`."""
+    if not allowed:
+        raise ActionNotPermitted(message or _("You are not allowed to perform this action."))

@@ -1,0 +1,68 @@
+"""The base of every product's flow: a case process carrying one business object, locked by row.
+
+A product's flow subclasses `CaseFlow`, names its `case_model`, says in `case_fields` what the
+inbox shows of a case, and routes on the object's state with `in_state`. Its steps' assignment
+reads the process's parties (`organization_of("applicant")`) or the case's lender (`lender_of`).
+
+    class FactoringFlow(CaseFlow):
+        case_model = FactoringFinancing
+        start = flow.StartHandle(this.start_case).Next(this.review)
+        review = flow.View(steps.review).Permission(DECIDE, obj=lender_of).Next(this.end)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from viewflow.workflow import flow
+
+from scf.parties.models import Organization
+
+from .locks import process_row_lock
+from .models import CaseProcess
+
+# What `case_fields` may fill on the process: the inbox filters, sorts and shows these.
+CASE_FIELDS = ("product", "reference", "applicant", "counterparty", "currency", "amount", "due_date")
+
+
+def case_of(activation):
+    """Return the case's business object; the service that completed the task left it on the process."""
+    return activation.process.artifact
+
+
+def in_state(*states: str) -> Callable:
+    """Return a gateway condition: the case's business object is in one of these states."""
+
+    def condition(activation) -> bool:
+        return case_of(activation).state in states
+
+    return condition
+
+
+def lender_of(process) -> Organization:
+    """Return the lender of the case (the permission object of the lender staff's steps)."""
+    return process.artifact.lender
+
+
+class CaseFlow(flow.Flow):
+    """A product's flow: one process per case, its business object as the artifact."""
+
+    process_class = CaseProcess
+    lock_impl = process_row_lock
+    case_model = None
+
+    def case_fields(self, obj) -> dict:
+        """Return the inbox columns of a case (keys from CASE_FIELDS)."""
+        raise NotImplementedError
+
+    def start_case(self, activation, obj):
+        """Start a process for `obj` (the handler of the flow's StartHandle)."""
+        process = activation.process
+        process.artifact = obj
+        fields = self.case_fields(obj)
+        unknown = set(fields) - set(CASE_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown case fields: {', '.join(sorted(unknown))}")
+        for name, value in fields.items():
+            setattr(process, name, value)
+        return process

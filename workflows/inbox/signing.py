@@ -1,0 +1,40 @@
+"""Signing a set of documents as steps of a case's flow.
+
+A product declares which of its document kinds must all be signed, which flow step each
+signing party completes, and the transition its business object fires once every kind is
+signed. The document services call back after each signature and after sealing.
+
+    signing_steps(model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
+                  steps=lambda financing: {financing.supplier_id: "sign_supplier", ...})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import models
+from django_fsm import can_proceed
+
+from documents import registry as document_registry
+
+from .services import complete_step
+
+
+def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transition: str,
+                  steps: Callable[[models.Model], dict[int, str]], note: str = "") -> None:
+    """Register the signing set of `model`: a party that signed all it must completes its step; all signed fires `transition`."""
+
+    def on_party_done(obj, organization, signer) -> None:
+        step = steps(obj).get(organization.pk)
+        if step is not None:
+            complete_step(obj, step, signer)
+
+    def on_complete(obj) -> None:
+        locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+        fire = getattr(locked, transition)
+        if can_proceed(fire):
+            fire(note=str(note))
+            locked.save()
+
+    document_registry.register_signing_set(document_registry.SigningSet(
+        model=model, kinds=tuple(kinds), on_party_done=on_party_done, on_complete=on_complete))
