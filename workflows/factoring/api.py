@@ -11,12 +11,13 @@ from rest_framework.views import APIView
 
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
-from scf.parties.models import Membership, Organization
+from scf.parties.models import Organization
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
 from .imports import UploadUnreadable, receivables_import
 from .models import FactoringFinancing, Receivable
+from .permissions import can_see_pricing
 from .selectors import acting_cores, acting_suppliers
 from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,
                        receivable_dispute)
@@ -358,8 +359,7 @@ class FinancingOutput(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         user = self.context["request"].user
-        if not (user.is_superuser or user.is_lender_staff
-                or Membership.objects.filter(user=user, organization=instance.supplier_id).exists()):
+        if not can_see_pricing(user, instance):
             for name in PRICING_FIELDS:
                 data.pop(name, None)
         return data
