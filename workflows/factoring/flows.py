@@ -14,11 +14,12 @@ from viewflow.workflow import flow
 
 from workflows.approval.services import approval_next_group
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
+from workflows.inbox import steps
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
 from . import task_views
 from .models import FactoringFinancing
-from .permissions import DISBURSE, RECORD_RECEIPTS
+from .permissions import DISBURSE, RECORD_RECEIPTS, can_see_facility, can_see_pricing
 from .services import financing_issue_contracts
 
 State = FactoringFinancing.State
@@ -31,6 +32,8 @@ def _review_permission(activation) -> str:
 
 class FactoringFlow(CaseFlow):
     case_model = FactoringFinancing
+    case_related = ("facility", "supplier", "debtor", "lender", "approval_case")
+    case_template = "factoring/tasks/_case.html"
     process_title = _("Factoring")
 
     start = flow.StartHandle(this.start_case).Next(this.after_request)
@@ -75,15 +78,15 @@ class FactoringFlow(CaseFlow):
                .Next(this.sign_debtor)
                .Next(this.sign_lender))
 
-    sign_supplier = (flow.View(task_views.sign)
+    sign_supplier = (flow.View(steps.sign)
                      .Annotation(title=_("Sign the agreement and the notice"))
                      .Permission(SIGN_FOR, obj=organization_of("applicant"))
                      .Next(this.signed))
-    sign_debtor = (flow.View(task_views.sign)
+    sign_debtor = (flow.View(steps.sign)
                    .Annotation(title=_("Acknowledge the notice of assignment"))
                    .Permission(SIGN_FOR, obj=organization_of("counterparty"))
                    .Next(this.signed))
-    sign_lender = (flow.View(task_views.sign)
+    sign_lender = (flow.View(steps.sign)
                    .Annotation(title=_("Sign the factoring agreement"))
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
@@ -118,6 +121,17 @@ class FactoringFlow(CaseFlow):
             "applicant": financing.supplier, "counterparty": financing.debtor, "currency": financing.currency,
             # The receivables' amount, which every party may see; the advance is the supplier's price.
             "amount": financing.confirmed_amount, "due_date": financing.due_date,
+        }
+
+    def case_context(self, request, financing: FactoringFinancing) -> dict:
+        return {
+            "financing": financing,
+            "receivables": financing.receivables.order_by("due_date", "invoice_number"),
+            # The facility is the obligor's and the lender's business, and the pricing the supplier's:
+            # neither is the counterparty's.
+            "facility": financing.facility if can_see_facility(request.user, financing) else None,
+            "show_pricing": can_see_pricing(request.user, financing),
+            "receipts": financing.receipts.all(),
         }
 
     def is_paid(self, activation) -> bool:

@@ -50,10 +50,18 @@ class CaseFlow(flow.Flow):
     process_class = CaseProcess
     lock_impl = process_row_lock
     case_model = None
+    # Relations of the case object its task pages read, loaded with it (`steps.case_object`).
+    case_related: tuple[str, ...] = ()
+    # The template laying out the case beside a task's form (it includes the generic cards).
+    case_template = ""
 
     def case_fields(self, obj) -> dict:
         """Return the inbox columns of a case (keys from CASE_FIELDS)."""
         raise NotImplementedError
+
+    def case_context(self, request, obj) -> dict:
+        """Return what the product's case template shows beyond the generic cards, for this user."""
+        return {}
 
     def start_case(self, activation, obj):
         """Start a process for `obj` (the handler of the flow's StartHandle)."""
