@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .validators import validate_uscc
+from .validators import ALLOWED_UPLOAD_TYPES, validate_uscc
 
 
 class User(AbstractUser):
@@ -204,8 +204,6 @@ class TradeRelationship(models.Model):
 
 def kyc_upload_path(instance: "KycDocument", filename: str) -> str:
     # The stored name never reuses the client's name: it is derived from the content.
-    from .validators import ALLOWED_UPLOAD_TYPES
-
     extension = ALLOWED_UPLOAD_TYPES.get(instance.content_type, "")
     return f"kyc/{instance.organization_id}/{instance.sha256}{extension}"
 

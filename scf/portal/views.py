@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_fsm import has_transition_perm
 
 from scf.api.models import ApiToken
 from scf.api.services import api_token_create
@@ -24,6 +25,7 @@ from scf.facilities.models import CreditFacility, Product
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
 from scf.parties.models import KycDocument, Membership, Organization
+from workflows.inbox.selectors import InboxFilters, inbox_page
 
 from .forms import FacilityForm, KycRejectForm, KycUploadForm, KycVerifyForm, TokenForm
 
@@ -38,8 +40,6 @@ def _form_errors_from(form, error: ValidationError) -> None:
 
 
 def _open_tasks(user):
-    from workflows.inbox.selectors import InboxFilters, inbox_page
-
     return inbox_page(user, InboxFilters(sort="oldest")).tasks[:10]
 
 
@@ -248,8 +248,6 @@ def facility_detail(request, facility_pk: int):
     facility = tenancy.get_visible_or_404(CreditFacility, request.user, pk=facility_pk)
     actions = []
     if request.user.is_lender_staff or request.user.is_superuser:
-        from django_fsm import has_transition_perm
-
         for name, label in (("activate", _("Activate")), ("freeze", _("Freeze")),
                             ("unfreeze", _("Unfreeze")), ("close", _("Close"))):
             method = getattr(facility, name)

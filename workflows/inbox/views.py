@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
 from scf.facilities.models import Product
@@ -43,8 +44,6 @@ def inbox(request):
 
 
 def _ref(node) -> str:
-    from viewflow.workflow.fields import get_task_ref
-
     return get_task_ref(node)
 
 
