@@ -10,12 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scf.core import tenancy
+from scf.core.tabular import UploadUnreadable
 from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import Membership, Organization
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
-from .imports import UploadUnreadable, receivables_import
+from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .selectors import acting_cores, acting_suppliers
 from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,

@@ -20,12 +20,13 @@ from documents.models import Document
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Membership, Organization
 from scf.parties.selectors import user_lender_ids
 
 from . import services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
-from .imports import UploadUnreadable, receivables_import
+from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .selectors import acting_suppliers
 
