@@ -13,12 +13,12 @@ from scf.api.imports import BulkUploadView, ImportReportOutput, UploadInput, upl
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import Membership, Organization
+from scf.parties.selectors import acting_organizations
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
-from .selectors import acting_cores, acting_suppliers
 from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,
                        receivable_dispute)
 
@@ -105,11 +105,13 @@ def _organization_named(uscc: str, field: str, missing: str) -> Organization:
 
 
 def _acting_supplier(user, uscc: str | None) -> Organization:
-    return _acting_organization(acting_suppliers(user=user, uscc=uscc), "supplier", uscc, "supplier")
+    return _acting_organization(acting_organizations(user=user, role="supplier", uscc=uscc), "supplier", uscc,
+                                "supplier")
 
 
 def _acting_core(user, uscc: str | None) -> Organization:
-    return _acting_organization(acting_cores(user=user, uscc=uscc), "core", uscc, "core enterprise")
+    return _acting_organization(acting_organizations(user=user, role="core", uscc=uscc), "core", uscc,
+                                "core enterprise")
 
 
 class ReceivableOutput(serializers.ModelSerializer):

@@ -22,13 +22,12 @@ from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Membership, Organization
-from scf.parties.selectors import user_lender_ids
+from scf.parties.selectors import acting_organizations, user_lender_ids
 
 from . import services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
-from .selectors import acting_suppliers
 
 
 @login_required
@@ -158,7 +157,7 @@ def financing_generate(request, financing_pk: int):
 
 
 def _own_supplier(user) -> Organization | None:
-    suppliers = acting_suppliers(user=user)
+    suppliers = acting_organizations(user=user, role="supplier")
     return suppliers[0] if suppliers else None
 
 
@@ -168,10 +167,7 @@ def _debtors_for(user, supplier: Organization):
 
 
 def _own_core(user) -> Organization | None:
-    from scf.parties.selectors import user_organizations
-
-    cores = list(user_organizations(user).filter(is_core=True, memberships__user=user,
-                                                 memberships__role__in=["operator", "admin"]).distinct()[:2])
+    cores = acting_organizations(user=user, role="core", membership_roles=["operator", "admin"])
     return cores[0] if len(cores) == 1 else None
 
 
