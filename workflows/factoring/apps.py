@@ -8,7 +8,8 @@ class FactoringConfig(AppConfig):
     verbose_name = _("Factoring")
 
     def ready(self) -> None:
-        from scf.core import demo
+        from scf.core import demo, menus
+        from scf.parties.models import StaffGroup
         from workflows.inbox import registry
 
         from . import advices, documents, selectors  # noqa: F401  (document kinds and visibility rules)
@@ -17,3 +18,9 @@ class FactoringConfig(AppConfig):
 
         registry.register(FactoringFlow)
         demo.register_seeder("factoring", seed_factoring_demo, order=100)
+        menus.register_menu_item("receivables", _("Receivables"), "factoring:receivable-list", order=500)
+        menus.register_menu_item("factoring", _("Factoring"), "factoring:financing-list", order=510)
+        # The Suspense page is moving to scf.collections, which will register its entry instead.
+        menus.register_menu_item(
+            "suspense", _("Suspense"), "factoring:suspense", order=850,
+            visible=lambda user: user.is_superuser or StaffGroup.OPERATIONS in user.staff_groups())
