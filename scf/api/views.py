@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,6 +18,8 @@ from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
 from scf.parties.models import Organization
 from scf.parties.validators import normalize_uscc, validate_uscc
+
+from .permissions import IsFacilityManager, IsLenderStaff
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -75,11 +78,9 @@ class OrganizationListView(APIView):
         preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, default="zh-hans")
 
         def validate_uscc(self, value):
-            from django.core.exceptions import ValidationError
-
             try:
                 validate_uscc(value)
-            except ValidationError as error:
+            except DjangoValidationError as error:
                 raise serializers.ValidationError(error.messages) from None
             if Organization.objects.filter(uscc=normalize_uscc(value)).exists():
                 raise serializers.ValidationError(_("An organization with this code is already registered."))
@@ -102,8 +103,6 @@ class OrganizationListView(APIView):
     @extend_schema(request=InputSerializer, responses={201: OrganizationOutput, 400: ERROR, 403: ERROR},
                    summary="Onboard an organization (lender staff)")
     def post(self, request):
-        from .permissions import IsLenderStaff
-
         if not IsLenderStaff().has_permission(request, self):
             self.permission_denied(request, message=IsLenderStaff.message)
         data = self.InputSerializer(data=request.data)
@@ -168,8 +167,6 @@ class FacilityListView(APIView):
     @extend_schema(request=InputSerializer, responses={201: FacilityOutput, 400: ERROR, 403: ERROR},
                    summary="Propose a facility (lender staff)")
     def post(self, request):
-        from .permissions import IsFacilityManager
-
         if not IsFacilityManager().has_permission(request, self):
             self.permission_denied(request, message=IsFacilityManager.message)
         data = self.InputSerializer(data=request.data)

@@ -1,4 +1,8 @@
-"""Demo data: a lender, its staff, and the corporate clients around two core enterprises."""
+"""Demo data: a lender, its staff, and the corporate clients around two core enterprises.
+
+The parties and their facilities are made here; the apps' registered seeders (scf.core.demo)
+then add their part, such as the approval matrix and the factoring cases.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from stdnum.cn import uscc as uscc_module
 
 from scf.audit.services import audited
+from scf.core.demo import DemoContext, run_seeders
 from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
 
@@ -116,8 +122,6 @@ def _organization(spec: DemoOrg) -> Organization:
 
 
 def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     if organization.kyc_state != Organization.KycState.DRAFT:
         return
     upload = SimpleUploadedFile("business-licence.pdf", MINIMAL_PDF, content_type="application/pdf")
@@ -130,14 +134,14 @@ def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> N
 @audited
 def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, str]]:
     """Create the demo (idempotent) and return (username, role, organization) for every login."""
-    logins: list[tuple[str, str, str]] = []
     lender = _organization(LENDER)
     if not lender.bank_account_number:
         Organization.objects.filter(pk=lender.pk).update(
             bank_name="海川银行股份有限公司上海分行营业部", bank_account_name="海川银行股份有限公司保理回款专户",
             bank_account_number="3101 0000 8866 2026 001")
         lender.refresh_from_db()
-    staff: dict[str, User] = {}
+    context = DemoContext(password=password, lifecycle=lifecycle, lender=lender)
+    staff = context.staff
     for username, first, last, groups in STAFF:
         user = _user(username, password, first, last)
         staff[username] = user
@@ -150,18 +154,19 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
         if StaffGroup.ADMIN in groups and not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
-        logins.append((username, ", ".join(str(StaffGroup(g).label) for g in groups), lender.legal_name))
+        context.logins[username] = (", ".join(str(StaffGroup(g).label) for g in groups), lender.legal_name)
 
-    organizations: dict[str, Organization] = {}
+    organizations = context.organizations
     for spec in ORGS:
         organization = _organization(spec)
         organizations[spec.key] = organization
         # A Chinese name is written whole, surname first, without a space.
         user = _user(spec.key, password, spec.representative, "",
                      language="zh-hans" if spec.language == "zh-hans" else "en")
+        context.clients[spec.key] = user
         for role in (Membership.Role.OPERATOR, Membership.Role.SIGNATORY):
             services.membership_grant(user=user, organization=organization, role=role, acting_user=None)
-        logins.append((spec.key, "operator, signatory", organization.legal_name))
+        context.logins[spec.key] = ("operator, signatory", organization.legal_name)
 
     # The factoring demo pays supplier1: its settlement account is printed on the advices.
     Organization.objects.filter(pk=organizations["supplier1"].pk, bank_account_number="").update(
@@ -176,7 +181,7 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
     # Every client but one is KYC-verified, so that the review queue has real work in it.
     for key, organization in organizations.items():
         if key != "supplier4":
-            _verify_kyc(organization, User.objects.get(username=key), staff["risk"])
+            _verify_kyc(organization, context.clients[key], staff["risk"])
 
     today = timezone.localdate()
     for key, product, limit, revolving, tenor in FACILITIES:
@@ -189,22 +194,16 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
             acting_user=staff["officer"], revolving=revolving, max_tenor_days=tenor,
         )
         facility_services.facility_activate(facility=facility, acting_user=staff["risk"], note="Demo approval")
-    from workflows.approval.services import approval_matrix_ensure_default
-    from workflows.factoring.demo import seed_factoring_demo
-
-    approval_matrix_ensure_default()
-
-    facility = CreditFacility.objects.get(obligor=organizations["supplier1"], product=Product.FACTORING)
-    if facility.anchor_id is None:
-        CreditFacility.objects.filter(pk=facility.pk).update(anchor=organizations["core1"])
-        facility.refresh_from_db()
-    seed_factoring_demo(supplier=organizations["supplier1"], debtor=organizations["core1"], lender=lender,
-                        facility=facility, supplier_user=User.objects.get(username="supplier1"),
-                        debtor_user=User.objects.get(username="core1"), officer=staff["officer"],
-                        risk=staff["risk"], ops=staff["ops"], password=password, lifecycle=lifecycle)
+    # supplier1's factoring line is for its invoices on core1.
+    CreditFacility.objects.filter(obligor=organizations["supplier1"], product=Product.FACTORING,
+                                  anchor__isnull=True).update(anchor=organizations["core1"])
+    # dist2's pledge line is proposed and waits for approval.
     if not CreditFacility.objects.filter(obligor=organizations["dist2"], product=Product.PLEDGE).exists():
         facility_services.facility_create(
             lender=lender, obligor=organizations["dist2"], product=Product.PLEDGE, limit_amount=Decimal("4000000.00"),
             valid_from=today, valid_to=today.replace(year=today.year + 1), acting_user=staff["officer"],
         )
-    return logins
+
+    # Then each app's part: the approval matrix, the product cases.
+    run_seeders(context)
+    return [(username, role, organization) for username, (role, organization) in context.logins.items()]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
+from scf.facilities.models import CreditFacility
 
-from .models import KycDocument, Membership, Organization, User
+from .models import KycDocument, Membership, Organization, TradeRelationship, User
+from .validators import normalize_uscc
 
 
 def user_organization_ids(user: User) -> set[int]:
@@ -33,6 +37,22 @@ def user_organizations(user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(id__in=user_organization_ids(user))
 
 
+def acting_organizations(*, user: User, role: str, uscc: str | None = None,
+                         membership_roles: Collection[str] | None = None) -> list[Organization]:
+    """Return up to two organizations playing `role` (supplier, core, ...) for which the user acts.
+
+    `uscc` narrows them to one credit code; `membership_roles` to those where the user holds one
+    of these roles (admin, operator, signatory). Callers act for the organization only when
+    exactly one is returned: two mean the user must say which.
+    """
+    qs = user_organizations(user).filter(**{Organization.role_field(role): True})
+    if membership_roles is not None:
+        qs = qs.filter(memberships__user=user, memberships__role__in=membership_roles).distinct()
+    if uscc:
+        qs = qs.filter(uscc=normalize_uscc(uscc))
+    return list(qs.order_by("pk")[:2])
+
+
 def user_has_role(user: User, organization: Organization, role: str) -> bool:
     """Return whether the user holds `role` (admin, operator, signatory) in the organization."""
     return Membership.objects.filter(user=user, organization=organization, role=role).exists()
@@ -44,9 +64,6 @@ def user_in_group(user: User, *groups: str) -> bool:
 
 def counterparty_ids(organization_ids: set[int]) -> set[int]:
     """Return the organizations that trade with, or lend to, the given ones."""
-    from scf.facilities.models import CreditFacility
-    from .models import TradeRelationship
-
     ids: set[int] = set()
     for seller, buyer in TradeRelationship.objects.filter(
         Q(seller_id__in=organization_ids) | Q(buyer_id__in=organization_ids)

@@ -3,33 +3,37 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.menus import MenuItem, menu_items
 from scf.parties.models import StaffGroup
+
+
+def _reviews_kyc(user) -> bool:
+    return user.is_superuser or bool(
+        user.staff_groups() & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN})
+
+
+# The portal's own sections; the products register theirs (scf.core.menus) between them.
+PORTAL_ITEMS = [
+    MenuItem("dashboard", _("Dashboard"), "portal:dashboard", 100),
+    MenuItem("inbox", _("Tasks"), "inbox:list", 200),
+    MenuItem("organizations", _("Organizations"), "portal:organization-list", 300),
+    MenuItem("facilities", _("Facilities"), "portal:facility-list", 400),
+    MenuItem("documents", _("Documents"), "documents:list", 700),
+    MenuItem("kyc-review", _("KYC review"), "portal:kyc-review", 800, visible=_reviews_kyc),
+    MenuItem("tokens", _("API tokens"), "portal:token-list", 900),
+    MenuItem("admin", _("Back office"), "admin:index", 1000, visible=lambda user: user.is_staff),
+]
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [
-        (_("Dashboard"), reverse("portal:dashboard"), "dashboard"),
-        (_("Tasks"), reverse("inbox:list"), "inbox"),
-        (_("Organizations"), reverse("portal:organization-list"), "organizations"),
-        (_("Facilities"), reverse("portal:facility-list"), "facilities"),
-        (_("Receivables"), reverse("factoring:receivable-list"), "receivables"),
-        (_("Factoring"), reverse("factoring:financing-list"), "factoring"),
-        (_("Documents"), reverse("documents:list"), "documents"),
-    ]
-    groups = user.staff_groups()
-    if user.is_superuser or groups & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN}:
-        items.append((_("KYC review"), reverse("portal:kyc-review"), "kyc-review"))
-    if user.is_superuser or StaffGroup.OPERATIONS in groups:
-        items.append((_("Suspense"), reverse("factoring:suspense"), "suspense"))
-    items.append((_("API tokens"), reverse("portal:token-list"), "tokens"))
-    if user.is_staff:
-        items.append((_("Back office"), reverse("admin:index"), "admin"))
+    entries = sorted([*PORTAL_ITEMS, *menu_items()], key=lambda item: item.order)
+    items = [(item.label, reverse(item.url_name), item.key) for item in entries if item.visible(user)]
     # The section is the item whose address is the longest prefix of the page's (/factoring/ holds
     # /factoring/receivables/, which is its own section).
     path = request.path
     matches = [(len(url), key) for _label, url, key in items if path == url or (url != "/" and path.startswith(url))]
     return {"nav_items": items, "nav_active": max(matches)[1] if matches else "",
-            "user_staff_groups": [StaffGroup(g).label for g in sorted(groups)]}
+            "user_staff_groups": [StaffGroup(g).label for g in sorted(user.staff_groups())]}

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from scf.audit.models import AuditRecord
+from scf.core.tabular import UploadUnreadable
 from tests.factories import OrganizationFactory
-from workflows.factoring.imports import UploadUnreadable, receivables_import
+from workflows.factoring.imports import receivables_import
 from workflows.factoring.models import Receivable
 
 pytestmark = pytest.mark.django_db

@@ -3,6 +3,9 @@
 import re
 
 from django.test import Client
+from django.urls import reverse
+
+from scf.parties.models import StaffGroup
 
 
 def test_the_receivables_page_marks_receivables_only(db, corporate):
@@ -14,3 +17,39 @@ def test_the_receivables_page_marks_receivables_only(db, corporate):
     assert active == ["/factoring/receivables/"]
     assert re.findall(r'<a href="([^"]+)" class="active">', client.get("/factoring/").content.decode()) == [
         "/factoring/"]
+
+
+
+MENU = [("Dashboard", "portal:dashboard"), ("Tasks", "inbox:list"), ("Organizations", "portal:organization-list"),
+        ("Facilities", "portal:facility-list"), ("Receivables", "factoring:receivable-list"),
+        ("Factoring", "factoring:financing-list"), ("Documents", "documents:list")]
+KYC_REVIEW = ("KYC review", "portal:kyc-review")
+SUSPENSE = ("Suspense", "factoring:suspense")
+
+
+def _menu(user) -> list[tuple[str, str]]:
+    client = Client()
+    client.force_login(user)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nav = page[page.index("<nav"):page.index("</nav>")]
+    return re.findall(r'<a href="([^"]+)" class="[^"]*">([^<]+)</a>', nav)
+
+
+def _expected(*extra: tuple[str, str], back_office: bool = False) -> list[tuple[str, str]]:
+    items = [*MENU, *extra, ("API tokens", "portal:token-list")]
+    if back_office:
+        items.append(("Back office", "admin:index"))
+    return [(reverse(name), label) for label, name in items]
+
+
+def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user, django_user_model):
+    _org, client_user = corporate("menu-client")
+    assert _menu(client_user) == _expected()
+    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW)
+    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE)
+    admin = staff_user(StaffGroup.ADMIN)
+    admin.is_staff = True
+    admin.save()
+    assert _menu(admin) == _expected(KYC_REVIEW, back_office=True)
+    superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
+    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, back_office=True)

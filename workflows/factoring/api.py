@@ -1,24 +1,25 @@
 """Factoring API endpoints."""
 
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scf.api.imports import BulkUploadView, ImportReportOutput, UploadInput, upload_answer
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import Organization
+from scf.parties.selectors import acting_organizations
 from scf.parties.validators import normalize_uscc
 
 from .calculations import QuoteError, factoring_quote
-from .imports import UploadUnreadable, receivables_import
+from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .permissions import can_see_pricing
-from .selectors import acting_cores, acting_suppliers
 from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,
                        receivable_dispute)
 
@@ -105,11 +106,13 @@ def _organization_named(uscc: str, field: str, missing: str) -> Organization:
 
 
 def _acting_supplier(user, uscc: str | None) -> Organization:
-    return _acting_organization(acting_suppliers(user=user, uscc=uscc), "supplier", uscc, "supplier")
+    return _acting_organization(acting_organizations(user=user, role="supplier", uscc=uscc), "supplier", uscc,
+                                "supplier")
 
 
 def _acting_core(user, uscc: str | None) -> Organization:
-    return _acting_organization(acting_cores(user=user, uscc=uscc), "core", uscc, "core enterprise")
+    return _acting_organization(acting_organizations(user=user, role="core", uscc=uscc), "core", uscc,
+                                "core enterprise")
 
 
 class ReceivableOutput(serializers.ModelSerializer):
@@ -182,36 +185,16 @@ class ReceivableDetailView(APIView):
         return Response(ReceivableOutput(receivable).data)
 
 
-class UploadFields(serializers.Serializer):
-    """A file of invoices or payables, and whether to keep its valid rows when others have errors."""
-
-    file = serializers.FileField()
-    only_valid = serializers.BooleanField(default=False,
-                                          help_text="Import the valid rows even when others have errors.")
-
-
-class ReceivableBulkView(APIView):
+class ReceivableBulkView(BulkUploadView):
     """Upload many invoices at once (CSV or XLSX); the answer reports every row's problems."""
 
-    parser_classes = [MultiPartParser]
-
-    class InputSerializer(UploadFields):
+    class InputSerializer(UploadInput):
         supplier = serializers.CharField(max_length=40, required=False)
 
         class Meta:
             ref_name = "ReceivableBulkInput"
 
-    class RowErrorSerializer(serializers.Serializer):
-        row = serializers.IntegerField()
-        field = serializers.CharField()
-        problem = serializers.CharField()
-
-    class OutputSerializer(serializers.Serializer):
-        total = serializers.IntegerField()
-        created = serializers.IntegerField()
-        saved = serializers.BooleanField()
-        errors = serializers.ListField(child=serializers.DictField())
-
+    class OutputSerializer(ImportReportOutput):
         class Meta:
             ref_name = "ReceivableBulkReport"
 
@@ -221,25 +204,8 @@ class ReceivableBulkView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
-        return _import_answer(lambda: receivables_import(
-            supplier=supplier, data=data.validated_data["file"].read(), acting_user=request.user,
-            only_valid=data.validated_data["only_valid"]))
-
-
-def _import_answer(run_import) -> Response:
-    """Run an upload; answer its per-row report (201), or why nothing was saved (400)."""
-    try:
-        report = run_import()
-    except UploadUnreadable as error:
-        return Response({"error": {"code": "upload_unreadable", "message": str(error)}}, status=400)
-    rows = [{"row": e.row, "field": e.field, "problem": e.problem} for e in report.errors]
-    if not report.saved:
-        return Response({"error": {
-            "code": "upload_invalid",
-            "message": f"{report.rows_with_errors} of {report.total} rows have problems; nothing was saved.",
-            "rows": rows,
-        }}, status=400)
-    return Response({"total": report.total, "created": report.created, "saved": True, "errors": rows}, status=201)
+        return upload_answer(data.validated_data, partial(receivables_import, supplier=supplier,
+                                                          acting_user=request.user))
 
 
 class PayableListView(APIView):
@@ -265,12 +231,10 @@ class PayableListView(APIView):
         return Response(ReceivableOutput(payable).data, status=201)
 
 
-class PayableBulkView(APIView):
+class PayableBulkView(BulkUploadView):
     """Upload many approved payables at once (CSV or XLSX, column `supplier_uscc`); every row is reported."""
 
-    parser_classes = [MultiPartParser]
-
-    class InputSerializer(UploadFields):
+    class InputSerializer(UploadInput):
         core = serializers.CharField(max_length=40, required=False)
 
         class Meta:
@@ -282,9 +246,7 @@ class PayableBulkView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         core = _acting_core(request.user, data.validated_data.get("core"))
-        return _import_answer(lambda: receivables_import(
-            debtor=core, data=data.validated_data["file"].read(), acting_user=request.user,
-            only_valid=data.validated_data["only_valid"]))
+        return upload_answer(data.validated_data, partial(receivables_import, debtor=core, acting_user=request.user))
 
 
 class ReceivableConfirmView(APIView):

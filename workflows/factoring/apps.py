@@ -8,12 +8,15 @@ class FactoringConfig(AppConfig):
     verbose_name = _("Factoring")
 
     def ready(self) -> None:
-        """Plug factoring into the shared parts: visibility rules, document kinds, signing, flow."""
+        """Plug factoring into the shared parts: visibility rules, document kinds, signing, flow, demo, menu."""
         from documents import registry as documents
+        from scf.core import demo, menus
+        from scf.parties.models import StaffGroup
         from workflows.inbox import registry as flows
         from workflows.inbox.signing import signing_steps
 
         from . import advices, selectors  # noqa: F401  (selectors registers the visibility rules)
+        from .demo import seed_factoring_demo
         from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT
         from .flows import FactoringFlow
         from .models import FactoringFinancing
@@ -30,3 +33,10 @@ class FactoringConfig(AppConfig):
             note=_("agreement, notice of assignment and confirmation letter signed"),
         )
         flows.register(FactoringFlow)
+        demo.register_seeder("factoring", seed_factoring_demo, order=100)
+        menus.register_menu_item("receivables", _("Receivables"), "factoring:receivable-list", order=500)
+        menus.register_menu_item("factoring", _("Factoring"), "factoring:financing-list", order=510)
+        # The Suspense page is moving to scf.collections, which will register its entry instead.
+        menus.register_menu_item(
+            "suspense", _("Suspense"), "factoring:suspense", order=850,
+            visible=lambda user: user.is_superuser or StaffGroup.OPERATIONS in user.staff_groups())

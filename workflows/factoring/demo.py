@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.services import document_finalize, document_issue, document_sign
-
+from scf.core.demo import DemoContext
 from workflows.inbox.services import process_sync
 
 from . import jobs, services, settlement
@@ -59,13 +59,15 @@ def _approve(financing, approvers) -> FactoringFinancing:
     return financing
 
 
-def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, debtor_user, officer, risk, ops,
-                        password: str, lifecycle: bool = True) -> None:
-    """Create the demo cases once (idempotent).
+def seed_factoring_demo(context: DemoContext) -> None:
+    """Create the demo cases once (idempotent): factoring's demo seeder.
 
     Without `lifecycle` (the document engine's tests), only the first case is made, approved
     without the review tasks and without contracts, so that the engine starts from nothing.
     """
+    supplier, debtor, lender = context.organizations["supplier1"], context.organizations["core1"], context.lender
+    supplier_user, debtor_user = context.clients["supplier1"], context.clients["core1"]
+    officer, risk, ops = context.staff["officer"], context.staff["risk"], context.staff["ops"]
     if FactoringFinancing.objects.filter(supplier=supplier, debtor=debtor).exists():
         return
     today = timezone.localdate()
@@ -74,25 +76,20 @@ def seed_factoring_demo(*, supplier, debtor, lender, facility, supplier_user, de
         financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
                                                       acting_user=supplier_user)
         _confirm_all(financing, debtor_user, {number: confirmed for number, _a, _f, confirmed in INVOICES})
-    if not lifecycle:
+    if not context.lifecycle:
         financing.refresh_from_db()
         financing.approve(by=officer, note="Demo: approved for the document engine's samples.")
         financing.save()
         return
     _approve(financing, [officer, risk])
-    _seed_review_case(debtor=debtor, debtor_user=debtor_user)
+    _seed_review_case(supplier=context.organizations["supplier2"], supplier_user=context.clients["supplier2"],
+                      debtor=debtor, debtor_user=debtor_user)
     _seed_recourse_case(supplier=supplier, debtor=debtor, lender=lender, supplier_user=supplier_user,
-                        debtor_user=debtor_user, officer=officer, risk=risk, ops=ops, password=password)
+                        debtor_user=debtor_user, officer=officer, risk=risk, ops=ops, password=context.password)
 
 
-def _seed_review_case(*, debtor, debtor_user) -> None:
+def _seed_review_case(*, supplier, supplier_user, debtor, debtor_user) -> None:
     """supplier2's request on core1, confirmed and waiting in the credit officers' inbox."""
-    from scf.parties.models import Organization, User
-
-    supplier_user = User.objects.filter(username="supplier2").first()
-    supplier = Organization.objects.filter(is_supplier=True, memberships__user=supplier_user).first()
-    if supplier is None:
-        return
     today = timezone.localdate()
     with transaction.atomic():
         receivables = _receivables(supplier, debtor, supplier_user,

@@ -7,16 +7,14 @@ database's unique key still decides under concurrency.
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_batch, audit_record
+from scf.core import tabular
+from scf.core.tabular import ImportReport, RowError, parse_amount, parse_date, read_table
 from scf.parties.models import Organization, User
 from scf.parties.permissions import require
 from scf.parties.validators import normalize_uscc
@@ -25,8 +23,6 @@ from .models import Receivable, normalize_invoice_number
 from .permissions import can_register_receivables
 from .services import operator_only
 
-MAX_ROWS = 50_000
-MAX_BYTES = 20 * 1024 * 1024
 CURRENCIES = {"CNY", "USD", "EUR", "HKD"}
 
 # Column names accepted in the header row, English or Chinese.
@@ -40,104 +36,6 @@ HEADERS = {
     "currency": {"currency", "币种"},
 }
 REQUIRED = ["invoice_number", "issue_date", "due_date", "face_amount"]
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    problem: str
-
-
-@dataclass
-class ImportReport:
-    total: int = 0
-    created: int = 0
-    saved: bool = False
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def rows_with_errors(self) -> int:
-        return len({e.row for e in self.errors})
-
-
-class UploadUnreadable(ValueError):
-    """The file is not a CSV or XLSX table this import understands."""
-
-
-def _rows_from_xlsx(data: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several kinds for a damaged workbook
-        raise UploadUnreadable(_("The spreadsheet cannot be read: %(error)s") % {"error": error}) from None
-    sheet = workbook.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
-        yield ["" if v is None else v for v in values]
-
-
-def _rows_from_csv(data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UploadUnreadable(_("The file is neither UTF-8 nor GB18030 text."))
-    if "\x00" in text:
-        raise UploadUnreadable(_("The file is not a CSV text file."))
-    yield from csv.reader(io.StringIO(text))
-
-
-def read_table(data: bytes, counterparty: str = "debtor_uscc") -> tuple[dict[str, int], list[tuple[int, list]]]:
-    """Return the column positions and the data rows (with their spreadsheet row numbers)."""
-    if len(data) > MAX_BYTES:
-        raise UploadUnreadable(_("The file is larger than 20 MB."))
-    rows = _rows_from_xlsx(data) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
-    header = None
-    body: list[tuple[int, list]] = []
-    for number, values in enumerate(rows, start=1):
-        if header is None:
-            header = [str(v).strip().lower() for v in values]
-            continue
-        if not any(str(v).strip() for v in values):
-            continue
-        body.append((number, list(values)))
-        if len(body) > MAX_ROWS:
-            raise UploadUnreadable(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
-    if header is None:
-        raise UploadUnreadable(_("The file is empty."))
-    columns: dict[str, int] = {}
-    for name, aliases in HEADERS.items():
-        for index, title in enumerate(header):
-            if title in aliases:
-                columns[name] = index
-                break
-    missing = [name for name in [counterparty, *REQUIRED] if name not in columns]
-    if missing:
-        raise UploadUnreadable(_("The header row lacks the columns: %(cols)s.") % {"cols": ", ".join(missing)})
-    return columns, body
-
-
-def _date(value) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    return datetime.date.fromisoformat(text)
-
-
-def _amount(value) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)  # a spreadsheet cell: keep the digits it shows, never binary noise
-    text = str(value).strip().replace(",", "")
-    amount = Decimal(text)
-    if not amount.is_finite():
-        raise InvalidOperation
-    return amount
 
 
 def receivables_import(*, data: bytes, acting_user: User, supplier: Organization | None = None,
@@ -155,7 +53,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
     require(can_register_receivables(acting_user, owner),
             operator_only(owner, _("register its approved payables") if reverse else _("register its receivables")))
     column = "supplier_uscc" if reverse else "debtor_uscc"
-    columns, body = read_table(data, column)
+    columns, body = read_table(data, headers=HEADERS, required=[column, *REQUIRED])
     report = ImportReport(total=len(body))
     codes = {normalize_uscc(str(values[columns[column]])) for _n, values in body if columns[column] < len(values)}
     counterparties = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
@@ -163,8 +61,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
     seen: dict[tuple[int, str], int] = {}
 
     def cell(values, name):
-        index = columns.get(name)
-        return values[index] if index is not None and index < len(values) else ""
+        return tabular.cell(values, columns, name)
 
     for number, values in body:
         row_errors: list[RowError] = []
@@ -191,7 +88,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
         dates = {}
         for name in ("issue_date", "due_date"):
             try:
-                dates[name] = _date(cell(values, name))
+                dates[name] = parse_date(cell(values, name))
             except (ValueError, TypeError):
                 row_errors.append(RowError(number, name, _("“%(value)s” is not a date (use YYYY-MM-DD).")
                                            % {"value": cell(values, name)}))
@@ -199,7 +96,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
             row_errors.append(RowError(number, "due_date", _("The due date is before the issue date.")))
         amount = None
         try:
-            amount = _amount(cell(values, "face_amount"))
+            amount = parse_amount(cell(values, "face_amount"))
             if amount <= 0:
                 row_errors.append(RowError(number, "face_amount", _("The amount must be greater than zero.")))
             elif amount != amount.quantize(Decimal("0.01")):

@@ -4,9 +4,8 @@ from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
 from scf.facilities.models import CreditFacility, Product
-from scf.parties.models import Organization, User
-from scf.parties.selectors import user_lender_ids, user_organization_ids, user_organizations
-from scf.parties.validators import normalize_uscc
+from scf.parties.models import User
+from scf.parties.selectors import user_lender_ids, user_organization_ids
 
 from .models import FactoringFinancing, Receivable
 
@@ -52,22 +51,3 @@ def financing_visible(user: User) -> QuerySet[FactoringFinancing]:
     return FactoringFinancing.objects.filter(
         Q(supplier_id__in=own) | Q(debtor_id__in=own) | Q(lender_id__in=user_lender_ids(user))
     )
-
-
-def acting_cores(*, user: User, uscc: str | None = None) -> list[Organization]:
-    """Return up to two core enterprises of the user, narrowed to `uscc` when given (as acting_suppliers)."""
-    qs = user_organizations(user).filter(is_core=True).order_by("pk")
-    if uscc:
-        qs = qs.filter(uscc=normalize_uscc(uscc))
-    return list(qs[:2])
-
-
-def acting_suppliers(*, user: User, uscc: str | None = None) -> list[Organization]:
-    """Return up to two supplier organizations of the user, narrowed to `uscc` when given.
-
-    Callers act for the supplier only when exactly one is returned.
-    """
-    qs = user_organizations(user).filter(is_supplier=True).order_by("pk")
-    if uscc:
-        qs = qs.filter(uscc=normalize_uscc(uscc))
-    return list(qs[:2])

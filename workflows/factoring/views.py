@@ -19,15 +19,15 @@ from documents.selectors import documents_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
 from scf.parties.permissions import is_member
-from scf.parties.selectors import user_lender_ids
+from scf.parties.selectors import acting_organizations, user_lender_ids
 
 from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
-from .imports import UploadUnreadable, receivables_import
+from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
-from .selectors import acting_suppliers
 from .settlement import financing_write_off as write_off
 
 
@@ -152,7 +152,7 @@ def financing_generate(request, financing_pk: int):
 
 
 def _own_supplier(user) -> Organization | None:
-    suppliers = acting_suppliers(user=user)
+    suppliers = acting_organizations(user=user, role="supplier")
     return suppliers[0] if suppliers else None
 
 
@@ -162,10 +162,7 @@ def _debtors_for(user, supplier: Organization):
 
 
 def _own_core(user) -> Organization | None:
-    from scf.parties.selectors import user_organizations
-
-    cores = list(user_organizations(user).filter(is_core=True, memberships__user=user,
-                                                 memberships__role__in=["operator", "admin"]).distinct()[:2])
+    cores = acting_organizations(user=user, role="core", membership_roles=["operator", "admin"])
     return cores[0] if len(cores) == 1 else None
 
 
