@@ -19,6 +19,7 @@ run: setup migrate seed static seal
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system-packages venv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scf.money import to_chinese_capital, to_english_words
+from scf.money import format_rate, to_chinese_capital, to_english_words
 
 
 def party(organization) -> dict | None:
@@ -35,14 +35,4 @@ def amount(value: Decimal | None, currency: str = "CNY") -> dict | None:
 
 def percent(rate: Decimal | None, places: int = 4) -> str | None:
     """Return a rate fraction as a percentage string without rounding it away (0.065 → 6.50%)."""
-    if rate is None:
-        return None
-    value = (rate * 100).normalize()
-    text = f"{value:f}"
-    if "." in text:
-        whole, frac = text.split(".")
-        frac = frac.rstrip("0")
-        text = whole if not frac else f"{whole}.{frac}"
-    if "." not in text or len(text.split(".")[1]) < 2:
-        text = f"{Decimal(text):.2f}"
-    return f"{text}%"
+    return format_rate(rate)

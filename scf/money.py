@@ -185,6 +185,21 @@ def round_up_money(amount: DecimalLike) -> Decimal:
 # ---------------------------------------------------------------------------
 
 
+def format_rate(rate: Decimal | None) -> str | None:
+    """Return a rate fraction as a percentage without rounding it away (0.065 → 6.50%, 0.092072 → 9.2072%)."""
+    if rate is None:
+        return None
+    value = (rate * 100).normalize()
+    text = f"{value:f}"
+    if "." in text:
+        whole, frac = text.split(".")
+        frac = frac.rstrip("0")
+        text = whole if not frac else f"{whole}.{frac}"
+    if "." not in text or len(text.split(".")[1]) < 2:
+        text = f"{Decimal(text):.2f}"
+    return f"{text}%"
+
+
 class CurrencyMismatch(ValueError):
     """Raised when two amounts in different currencies are combined or compared."""
 

@@ -2,11 +2,11 @@
 
 from django import template
 
-from documents.context import percent as _percent
+from scf.money import format_rate
 
 register = template.Library()
 
 
 @register.filter
 def percent(rate):
-    return _percent(rate) or ""
+    return format_rate(rate) or ""
