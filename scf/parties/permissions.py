@@ -7,6 +7,7 @@ Each check is one query on the memberships, never cached: a role taken away coun
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import ActionNotPermitted
@@ -32,11 +33,12 @@ def is_member(user: User, organization: Organization | int | None) -> bool:
 
 
 def is_member_of_any(user: User, organizations) -> Organization | None:
-    """Return the first of `organizations` the user is a member of, or None."""
-    ids = [_pk(o) for o in organizations if o is not None]
-    if not ids or not getattr(user, "is_authenticated", False):
+    """Return the first of `organizations` (objects, ids, or a queryset of them) the user belongs to, or None."""
+    if not getattr(user, "is_authenticated", False):
         return None
-    membership = (Membership.objects.filter(user=user, organization_id__in=ids).select_related("organization")
+    if not isinstance(organizations, QuerySet):
+        organizations = [_pk(o) for o in organizations if o is not None]
+    membership = (Membership.objects.filter(user=user, organization__in=organizations).select_related("organization")
                   .order_by("organization_id").first())
     return membership.organization if membership is not None else None
 

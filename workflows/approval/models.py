@@ -66,7 +66,7 @@ class ApprovalCase(models.Model):
     # Whose staff decide the case, and every party to it: none of their members may approve it.
     lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+", null=True,
                                blank=True, verbose_name=_("lender"))
-    parties = models.ManyToManyField("parties.Organization", related_name="+", blank=True,
+    parties = models.ManyToManyField("parties.Organization", related_name="approval_cases", blank=True,
                                      verbose_name=_("parties"))
     reference = models.CharField(_("case"), max_length=60)
     required_groups = models.JSONField(_("approvers needed, in order"))

@@ -8,12 +8,12 @@ from importlib import import_module
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
-from scf.parties.models import Membership, Organization, StaffGroup, User
+from scf.parties.models import Organization, StaffGroup, User
 from scf.parties.permissions import is_member_of_any, is_staff_of
 
 from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
@@ -43,7 +43,9 @@ def approval_case_open(*, product: str, amount: Decimal, applicant: Organization
         product=product, amount=amount, currency=currency, applicant=applicant, preparer=preparer,
         reference=reference, required_groups=approvers_required(product=product, amount=amount), lender=lender,
     )
-    case.parties.set({applicant.pk, *(party.pk for party in parties if party is not None)})
+    ids = sorted({applicant.pk, *(party.pk for party in parties if party is not None)})
+    ApprovalCase.parties.through.objects.bulk_create(
+        [ApprovalCase.parties.through(approvalcase_id=case.pk, organization_id=pk) for pk in ids])
     audit_record(action="approval.case.open", target=case, actor=preparer,
                  note=f"{reference} {currency} {amount} needs {' → '.join(case.required_groups)}")
     return case
@@ -72,9 +74,10 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
         raise ValidationError({"comment": _("Say why: a comment is required to reject or return a case.")})
     if approver.pk == case.preparer_id:
         raise FourEyesViolation(_("You prepared this case; someone else must decide it."))
-    if Membership.objects.filter(user=approver, organization=case.applicant).exists():
+    # The applicant, and every other party to the case (the debtor, a supplier in reverse factoring...).
+    party = is_member_of_any(approver, Organization.objects.filter(Q(pk=case.applicant_id) | Q(approval_cases=case)))
+    if party is not None and party.pk == case.applicant_id:
         raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": case.applicant})
-    party = is_member_of_any(approver, case.parties.all())
     if party is not None:
         raise FourEyesViolation(_("You are a member of %(org)s, a party to this case.") % {"org": party})
     if case.lender_id is not None and not is_staff_of(approver, case.lender_id):

@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='approvalcase',
             name='parties',
-            field=models.ManyToManyField(blank=True, related_name='+', to='parties.organization', verbose_name='parties'),
+            field=models.ManyToManyField(blank=True, related_name='approval_cases', to='parties.organization', verbose_name='parties'),
         ),
     ]
