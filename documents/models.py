@@ -10,20 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
-class DocumentSequence(models.Model):
-    """The last number issued per document kind and year; locked while issuing (gapless)."""
-
-    kind = models.CharField(max_length=50)
-    year = models.PositiveIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="document_sequence_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last_number}"
-
-
 def document_pdf_path(instance: "Document", filename: str) -> str:
     return f"documents/{instance.kind}/{instance.created_at:%Y}/{instance.pk}-v{instance.version}-{filename}"
 

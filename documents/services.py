@@ -12,11 +12,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
+from scf.core.sequences import sequence_next
 from scf.parties.models import Membership, Organization, User
 
 from . import registry
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
-from .models import Document, DocumentParty, DocumentSequence, Signature
+from .models import Document, DocumentParty, Signature
 from .rendering import html_to_pdf, render_html, require_fonts
 from .selectors import documents_of, kinds_all_signed, party_signed_all
 
@@ -89,13 +90,7 @@ def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     if previous is not None:
         return previous.number
     year = timezone.localdate().year
-    sequence = DocumentSequence.objects.select_for_update().filter(kind=document.kind, year=year).first()
-    if sequence is None:  # the kind's first document of the year
-        DocumentSequence.objects.get_or_create(kind=document.kind, year=year)
-        sequence = DocumentSequence.objects.select_for_update().get(kind=document.kind, year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{kind.prefix}-{year}-{sequence.last_number:06d}"
+    return f"{kind.prefix}-{year}-{sequence_next(key=document.kind, year=year):06d}"
 
 
 @audited

@@ -10,13 +10,14 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.sequences import sequence_next
 from scf.money import to_decimal
 from scf.parties.models import Organization, User
 
@@ -48,12 +49,11 @@ def _clean_amount(amount, field: str = "amount") -> Decimal:
     return value
 
 
+FACILITY_SEQUENCE = "facilities.facility"
+
+
 def _next_reference(year: int) -> str:
-    prefix = f"CF-{year}-"
-    last = (CreditFacility.objects.filter(reference__startswith=prefix)
-            .order_by("-reference").values_list("reference", flat=True).first())
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:05d}"
+    return f"CF-{year}-{sequence_next(key=FACILITY_SEQUENCE, year=year):05d}"
 
 
 @audited
@@ -78,23 +78,15 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         and (acting_user.is_superuser or lender.memberships.filter(user=acting_user).exists())
     ):
         raise ActionNotPermitted(_("Only staff of %(lender)s may propose its facilities.") % {"lender": lender})
-    for _attempt in range(5):
-        facility = CreditFacility(
-            reference=_next_reference(valid_from.year), lender=lender, obligor=obligor, product=product,
-            currency=currency, limit_amount=_clean_amount(limit_amount, "limit_amount"), revolving=revolving,
-            valid_from=valid_from, valid_to=valid_to, max_tenor_days=max_tenor_days, day_count=day_count,
-            created_by=acting_user,
-        )
-        facility.full_clean(exclude=["state", "reference"])
-        try:
-            with transaction.atomic():
-                facility.save()
-            break
-        except IntegrityError:
-            # Another facility took the reference meanwhile: take the next one.
-            continue
-    else:
-        raise RuntimeError("Could not allocate a facility reference.")
+    facility = CreditFacility(
+        lender=lender, obligor=obligor, product=product, currency=currency,
+        limit_amount=_clean_amount(limit_amount, "limit_amount"), revolving=revolving,
+        valid_from=valid_from, valid_to=valid_to, max_tenor_days=max_tenor_days, day_count=day_count,
+        created_by=acting_user,
+    )
+    facility.full_clean(exclude=["state", "reference"])
+    facility.reference = _next_reference(valid_from.year)
+    facility.save()
     audit_record(action="facilities.facility.create", target=facility, actor=acting_user)
     return facility
 

@@ -187,8 +187,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scf.parties.tasks.kyc_expire_due",
         "schedule": crontab(hour=0, minute=10),
     },
-    "factoring-daily": {
-        "task": "workflows.factoring.tasks.factoring_daily",
+    # Every product's daily jobs (scf.core.jobs), in their registered order.
+    "daily-jobs": {
+        "task": "scf.core.tasks.run_daily",
         "schedule": crontab(hour=0, minute=20),
     },
 }

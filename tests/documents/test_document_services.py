@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from documents import registry, services
 from documents.exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
-from documents.models import Document, DocumentSequence, Signature
+from documents.models import Document, Signature
+from scf.core.models import NumberSequence
 from workflows.factoring.models import FactoringFinancing
 
 from .conftest import PASSWORD
@@ -55,7 +56,7 @@ def test_a_retried_render_task_creates_nothing_more(demo, django_capture_on_comm
     document.refresh_from_db()
     assert document.sha256 == sha
     assert Document.objects.count() == 1
-    assert DocumentSequence.objects.get(kind="factoring_agreement").last_number == 1
+    assert NumberSequence.objects.get(key="factoring_agreement").last_number == 1
 
 
 def test_generate_twice_before_rendering_returns_the_same_draft(demo, django_capture_on_commit_callbacks):

@@ -8,8 +8,9 @@ from django.db import connection
 from django.utils import timezone
 
 from documents import services
-from documents.models import Document, DocumentSequence
+from documents.models import Document
 from documents.rendering import RenderedPdf
+from scf.core.models import NumberSequence
 from scf.parties.demo import seed_demo
 from workflows.factoring.models import FactoringFinancing
 
@@ -69,5 +70,5 @@ def test_twenty_concurrent_issues_take_consecutive_numbers(on_postgres, monkeypa
     year = timezone.localdate().year
     numbers = sorted(Document.objects.filter(pk__in=[d.pk for d in drafts]).values_list("number", flat=True))
     assert numbers == [f"FAC-{year}-{n:06d}" for n in range(1, THREADS + 1)]  # no gap, no duplicate
-    assert DocumentSequence.objects.get(kind="factoring_agreement", year=year).last_number == THREADS
+    assert NumberSequence.objects.get(key="factoring_agreement", year=year).last_number == THREADS
     assert set(Document.objects.filter(pk__in=[d.pk for d in drafts]).values_list("state", flat=True)) == {"issued"}

@@ -19,9 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents import registry, rendering
-from documents.models import Document, DocumentSequence
+from documents.models import Document
 from documents.rendering import html_to_pdf, render_html
 from documents.services import build_context
+from scf.core.models import NumberSequence
 from scf.parties import demo
 from scf.parties.demo import seed_demo
 
@@ -291,7 +292,7 @@ def test_demo_documents_writes_every_kind_and_language_and_issues_nothing(tmp_pa
         html = Path(out, f"{kind}.{language}.html").read_text(encoding="utf-8")
         assert registry.get(kind).prefix + "-DRAFT" in html
     assert not Document.objects.exists()
-    assert not DocumentSequence.objects.exists()
+    assert not NumberSequence.objects.filter(key__in=[kind.code for kind in registry.all_kinds()]).exists()
 
 
 @pytest.mark.django_db

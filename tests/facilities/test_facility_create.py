@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from scf.audit.services import history_for
+from scf.core.models import NumberSequence
 from scf.facilities.models import CreditFacility, Product
-from scf.facilities.services import facility_create
+from scf.facilities.services import FACILITY_SEQUENCE, facility_create
 
-from ..factories import FacilityFactory, OrganizationFactory
+from ..factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +58,20 @@ def test_facility_references_count_up_within_the_year_of_validity(lender, credit
     assert next_year.reference == "CF-2032-00001"
 
 
-def test_facility_reference_follows_the_highest_existing_number(lender, credit_officer):
-    FacilityFactory(reference="CF-2031-00041")
-    FacilityFactory(reference="CF-2031-00007")
+def test_facility_reference_continues_from_the_years_sequence(lender, credit_officer):
+    # The migration that introduced the sequence seeded it from the highest reference of each year.
+    NumberSequence.objects.create(key=FACILITY_SEQUENCE, year=2031, last_number=41)
 
     facility = _create(lender, OrganizationFactory(), credit_officer)
 
     assert facility.reference == "CF-2031-00042"
+
+
+def test_a_refused_facility_takes_no_number(lender, credit_officer):
+    with pytest.raises(ValidationError):
+        _create(lender, OrganizationFactory(), credit_officer, limit_amount=D("1.001"))
+
+    assert _create(lender, OrganizationFactory(), credit_officer).reference == "CF-2031-00001"
 
 
 def test_facility_create_refuses_an_end_before_the_start(lender, credit_officer):

@@ -8,14 +8,15 @@ class FactoringConfig(AppConfig):
     verbose_name = _("Factoring")
 
     def ready(self) -> None:
-        """Plug factoring into the shared parts: visibility rules, document kinds, signing, flow, demo, menu."""
+        """Plug factoring into the shared parts: visibility, document kinds, signing, flow, jobs, demo, menu."""
         from documents import registry as documents
         from scf.core import demo, menus
+        from scf.core import jobs as daily_jobs
         from scf.parties.models import StaffGroup
         from workflows.inbox import registry as flows
         from workflows.inbox.signing import signing_steps
 
-        from . import advices, selectors  # noqa: F401  (selectors registers the visibility rules)
+        from . import advices, jobs, selectors  # noqa: F401  (selectors registers the visibility rules)
         from .demo import seed_factoring_demo
         from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT
         from .flows import FactoringFlow
@@ -40,3 +41,5 @@ class FactoringConfig(AppConfig):
         menus.register_menu_item(
             "suspense", _("Suspense"), "factoring:suspense", order=850,
             visible=lambda user: user.is_superuser or StaffGroup.OPERATIONS in user.staff_groups())
+        for position, (name, job) in enumerate(jobs.DAILY_JOBS.items(), start=1):
+            daily_jobs.register_daily(f"factoring.{name}", job, order=100 + 10 * position)

@@ -2,33 +2,23 @@
 
 Each runs for a given day and is idempotent: run twice on the same day, it changes nothing
 the second time (reminders remember the days they were sent for, overdue and recourse are
-state transitions, and penalty postings are keyed by financing and day).
+state transitions, and penalty postings are keyed by financing and day). Mails go out after
+commit, one Celery task per financing, each retried on its own (`tasks.py`).
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
-from scf.parties.models import User
-
+from . import tasks
 from .models import FactoringFinancing
 from .settlement import financing_accrue_penalty, overdue_from
 
-logger = logging.getLogger(__name__)
 State = FactoringFinancing.State
 REMINDER_DAYS = (7, 1)
-
-
-def _people(*organizations) -> list[User]:
-    return list(User.objects.filter(memberships__organization__in=organizations, is_active=True)
-                .exclude(email="").distinct())
 
 
 def send_maturity_reminders(on: datetime.date) -> int:
@@ -43,26 +33,9 @@ def send_maturity_reminders(on: datetime.date) -> int:
                     continue
                 financing.reminded_days = sorted([*financing.reminded_days, days])
                 financing.save(update_fields=["reminded_days"])
-                transaction.on_commit(lambda pk=financing.pk, d=days: _email_reminder(pk, d))
+                tasks.send_maturity_reminder.delay_on_commit(financing_id=financing.pk, days=days)
                 reminded += 1
     return reminded
-
-
-def _email_reminder(financing_pk: int, days: int) -> None:
-    financing = FactoringFinancing.objects.select_related("supplier", "debtor", "lender").get(pk=financing_pk)
-    account = financing.lender
-    for user in _people(financing.supplier, financing.debtor):
-        with translation.override(user.preferred_language):
-            send_mail(
-                _("%(ref)s falls due in %(days)d day(s)") % {"ref": financing.reference, "days": days},
-                _("%(debtor)s is to pay %(currency)s %(amount)s for financing %(ref)s on %(due)s into the "
-                  "collection account of %(lender)s: %(bank)s %(number)s.")
-                % {"debtor": financing.debtor.legal_name, "currency": financing.currency,
-                   "amount": f"{financing.confirmed_amount:,}", "ref": financing.reference,
-                   "due": financing.due_date.isoformat(), "lender": account.legal_name,
-                   "bank": account.bank_name, "number": account.bank_account_number},
-                settings.DEFAULT_FROM_EMAIL, [user.email],
-            )
 
 
 def mark_overdue(on: datetime.date) -> int:
@@ -105,32 +78,20 @@ def claim_recourse(on: datetime.date) -> int:
                 financing.claim_recourse(note=_("unpaid %(days)d days after the due date")
                                          % {"days": (on - financing.due_date).days})
                 financing.save()
-                transaction.on_commit(lambda pk=financing.pk: _email_recourse(pk))
+                tasks.send_recourse_demand.delay_on_commit(financing_id=financing.pk)
                 claimed += 1
     return claimed
 
 
-def _email_recourse(financing_pk: int) -> None:
-    financing = FactoringFinancing.objects.select_related("supplier").get(pk=financing_pk)
-    for user in _people(financing.supplier):
-        with translation.override(user.preferred_language):
-            send_mail(
-                _("Buy-back demanded on %(ref)s") % {"ref": financing.reference},
-                _("The receivables of %(ref)s are unpaid. Under the recourse clause of the factoring agreement, "
-                  "please buy them back by paying %(currency)s %(amount)s plus penalty interest accruing daily.")
-                % {"ref": financing.reference, "currency": financing.currency,
-                   "amount": f"{financing.lender_owed:,}"},
-                settings.DEFAULT_FROM_EMAIL, [user.email],
-            )
+# In the order they run: overdue marking before the day's penalty, the penalty before a claim.
+DAILY_JOBS = {
+    "reminded": send_maturity_reminders,
+    "overdue": mark_overdue,
+    "penalties": accrue_penalties,
+    "recourse": claim_recourse,
+}
 
 
 def factoring_daily(on: datetime.date) -> dict[str, int]:
-    """Run every daily job of factoring for the day, in order."""
-    result = {
-        "reminded": send_maturity_reminders(on),
-        "overdue": mark_overdue(on),
-        "penalties": accrue_penalties(on),
-        "recourse": claim_recourse(on),
-    }
-    logger.info("factoring daily jobs for %s: %s", on, result)
-    return result
+    """Run factoring's daily jobs alone, in order (`scf.core.jobs.run_daily` runs every product's)."""
+    return {name: job(on) for name, job in DAILY_JOBS.items()}

@@ -8,7 +8,6 @@ FSM transition and then completes the step's task.
 from __future__ import annotations
 
 import datetime
-import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from documents.selectors import signed_by_anyone
 from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IllegalTransition
+from scf.core.sequences import sequence_next
 from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
 from scf.parties.models import Organization, User
@@ -204,6 +204,7 @@ def check_request(supplier: Organization, receivables: list[Receivable], value_d
 
 
 CLOSED_STATES = ("rejected", "cancelled", "closed")
+FINANCING_SEQUENCE = "factoring.financing"
 
 
 @audited
@@ -221,13 +222,12 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     reverse = all(r.reverse for r in receivables)
     facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
     quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
+    number = sequence_next(key=FINANCING_SEQUENCE, year=value_date.year)
     financing = FactoringFinancing.objects.create(
-        reference=f"TMP-{uuid.uuid4().hex[:24]}", facility=facility, supplier=supplier, debtor=debtor,
+        reference=f"FF-{value_date.year}-{number:05d}", facility=facility, supplier=supplier, debtor=debtor,
         lender=facility.lender, currency=receivables[0].currency, reverse=reverse,
         with_recourse=facility.with_recourse, prepared_by=acting_user, **_quote_fields(quote),
     )
-    financing.reference = f"FF-{value_date.year}-{financing.pk:05d}"
-    financing.save(update_fields=["reference"])
     financing.receivables.set(receivables)
     for receivable in receivables:
         if receivable.state == Receivable.State.DRAFT:

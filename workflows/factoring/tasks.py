@@ -1,13 +1,20 @@
 from celery import shared_task
-from django.utils import timezone
 
-from . import jobs
+from scf.core.tasks import MailTask
+
+from . import notifications
+from .models import FactoringFinancing
 
 
-@shared_task(name="workflows.factoring.tasks.factoring_daily")
-def factoring_daily(on: str | None = None) -> dict[str, int]:
-    """Run the daily factoring jobs for today (or the ISO date given); safe to run twice."""
-    import datetime
+@shared_task(base=MailTask, name="workflows.factoring.tasks.send_maturity_reminder")
+def send_maturity_reminder(*, financing_id: int, days: int) -> int:
+    """Email one financing's maturity reminder (`days` before the due date); retried on mail errors."""
+    financing = FactoringFinancing.objects.select_related("supplier", "debtor", "lender").get(pk=financing_id)
+    return notifications.send_maturity_reminder(financing, days)
 
-    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
-    return jobs.factoring_daily(day)
+
+@shared_task(base=MailTask, name="workflows.factoring.tasks.send_recourse_demand")
+def send_recourse_demand(*, financing_id: int) -> int:
+    """Email one financing's buy-back demand to its supplier; retried on mail errors."""
+    financing = FactoringFinancing.objects.select_related("supplier").get(pk=financing_id)
+    return notifications.send_recourse_demand(financing)

@@ -16,7 +16,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("factoring", "0004_receipt_bank_reference_per_lender"),
+        ("factoring", "0005_seed_financing_sequence"),
         ("approval", "0004_case_lender_parties"),
     ]
 
