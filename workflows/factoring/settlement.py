@@ -20,8 +20,9 @@ from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import Line, account_for, ledger_post
-from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, round_money
+from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
+                                 party_account)
+from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, allocate_in_order
 from scf.parties.models import Membership, Organization, StaffGroup, User
 
 from .models import FactoringFinancing, Receipt
@@ -29,19 +30,6 @@ from .models import FactoringFinancing, Receipt
 ZERO = Decimal("0.00")
 P = Account.Purpose
 State = FactoringFinancing.State
-
-
-def _house(purpose: str, currency: str) -> Account:
-    return account_for(owner=None, purpose=purpose, currency=currency)
-
-
-def _party(owner: Organization, purpose: str, currency: str) -> Account:
-    return account_for(owner=owner, purpose=purpose, currency=currency)
-
-
-def _lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
-    """Return ledger lines, leaving out zero amounts (a zero posting says nothing)."""
-    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
 
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
@@ -118,14 +106,14 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
     supplier = financing.supplier
-    lines = _lines(
-        (_party(supplier, P.ADVANCES, currency), a),
-        (_party(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
-        (_house(P.LENDER_FUNDING, currency), -financing.net_disbursement),
-        (_house(P.INTEREST_INCOME, currency), -i),
-        (_house(P.FEE_INCOME, currency), -f),
+    postings = lines(
+        (party_account(supplier, P.ADVANCES, currency), a),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
+        (house_account(P.LENDER_FUNDING, currency), -financing.net_disbursement),
+        (house_account(P.INTEREST_INCOME, currency), -i),
+        (house_account(P.FEE_INCOME, currency), -f),
     )
-    ledger_post(idempotency_key=f"factoring:{financing.reference}:disbursement", lines=lines,
+    ledger_post(idempotency_key=entry_key("factoring", financing.reference, "disbursement"), lines=postings,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
                 % {"ref": financing.reference, "supplier": supplier.legal_name},
                 acting_user=acting_user, value_date=on)
@@ -179,17 +167,17 @@ def penalty_exact(financing: FactoringFinancing, to_date: datetime.date) -> Deci
 
 def _accrue_penalty(financing: FactoringFinancing, to_date: datetime.date, acting_user: User | None) -> Decimal:
     """Post round(exact accrual to date) minus what is already posted; return what was posted."""
-    due = round_money(penalty_exact(financing, to_date)) - financing.penalty_accrued
-    if due <= 0:
-        return ZERO
     currency = financing.currency
-    ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:penalty:{to_date.isoformat()}",
-        lines=_lines((_party(financing.supplier, P.PENALTY_RECEIVABLE, currency), due),
-                     (_house(P.PENALTY_INCOME, currency), -due)),
+    due = accrual_post(
+        exact=penalty_exact(financing, to_date), posted=financing.penalty_accrued,
+        idempotency_key=entry_key("factoring", financing.reference, "penalty", to_date),
+        debit=lambda: party_account(financing.supplier, P.PENALTY_RECEIVABLE, currency),
+        credit=lambda: house_account(P.PENALTY_INCOME, currency),
         description=_("Penalty interest on %(ref)s to %(date)s") % {"ref": financing.reference, "date": to_date},
         acting_user=acting_user, value_date=to_date,
     )
+    if not due:
+        return ZERO
     financing.penalty_accrued += due
     financing.penalty_outstanding += due
     financing.penalty_accrued_to = to_date
@@ -221,13 +209,9 @@ class Allocation:
 def allocate(amount: Decimal, *, penalty: Decimal, interest: Decimal, fees: Decimal, advance: Decimal,
              rebate_room: Decimal) -> Allocation:
     """Apply a payment in order: penalty, interest, fees, advance; then the rebate; the rest waits in suspense."""
-    parts = []
-    left = amount
-    for owed in (penalty, interest, fees, advance, rebate_room):
-        take = min(left, max(owed, ZERO))
-        parts.append(take)
-        left -= take
-    return Allocation(*parts, suspense=left)
+    taken, left = allocate_in_order(amount, [("penalty", penalty), ("interest", interest), ("fees", fees),
+                                             ("advance", advance), ("rebate", rebate_room)])
+    return Allocation(**taken, suspense=left)
 
 
 def _existing_receipt(lender: Organization, bank_reference: str, amount: Decimal,
@@ -291,13 +275,13 @@ def _apply_to_financing(financing: FactoringFinancing, amount: Decimal, *, kind:
 
 def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decimal, a: Allocation) -> list[Line]:
     currency, supplier = financing.currency, financing.supplier
-    return _lines(
+    return lines(
         (debit, amount),
-        (_party(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
-        (_party(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
-        (_party(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
-        (_party(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
-        (_house(P.SUSPENSE, currency), -a.suspense),
+        (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
+        (party_account(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
+        (party_account(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
+        (house_account(P.SUSPENSE, currency), -a.suspense),
     )
 
 
@@ -322,7 +306,7 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     currency = financing.currency
     kind, payer, allocation, entry = _apply_receipt(
         financing, amount, value_date=value_date, bank_reference=bank_reference, acting_user=acting_user,
-        payer=payer, debit=_house(P.DEBTOR_COLLECTION, currency))
+        payer=payer, debit=house_account(P.DEBTOR_COLLECTION, currency))
     receipt = Receipt.objects.create(
         financing=financing, lender=financing.lender, kind=kind, payer=payer, payer_name=payer.legal_name,
         bank_reference=bank_reference,
@@ -363,7 +347,7 @@ def _apply_receipt(financing: FactoringFinancing, amount: Decimal, *, value_date
             else Receipt.Kind.DEBTOR_PAYMENT)
     allocation = _apply_to_financing(financing, amount, kind=kind, value_date=value_date, acting_user=acting_user)
     entry = ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:receipt:{bank_reference}",
+        idempotency_key=entry_key("factoring", financing.reference, "receipt", bank_reference),
         lines=_receipt_lines(financing, debit, amount, allocation),
         description=_("Receipt %(bank)s from %(payer)s for %(ref)s")
         % {"bank": bank_reference, "payer": payer.legal_name, "ref": financing.reference},
@@ -413,7 +397,7 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
                                % {"cur": receipt.currency}})
     kind, payer, allocation, _entry = _apply_receipt(
         financing, receipt.amount, value_date=receipt.value_date, bank_reference=receipt.bank_reference,
-        acting_user=acting_user, payer=payer, debit=_house(P.SUSPENSE, receipt.currency))
+        acting_user=acting_user, payer=payer, debit=house_account(P.SUSPENSE, receipt.currency))
     receipt.financing, receipt.kind, receipt.payer = financing, kind, payer
     for field, value in _allocation_fields(allocation).items():
         setattr(receipt, field, value)
@@ -433,8 +417,9 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
     if existing is not None:
         return existing
     entry = ledger_post(
-        idempotency_key=f"receipt:{lender.uscc}:{bank_reference}",
-        lines=_lines((_house(P.DEBTOR_COLLECTION, currency), amount), (_house(P.SUSPENSE, currency), -amount)),
+        idempotency_key=entry_key("receipt", lender.uscc, bank_reference),
+        lines=lines((house_account(P.DEBTOR_COLLECTION, currency), amount),
+                    (house_account(P.SUSPENSE, currency), -amount)),
         description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
         acting_user=acting_user, value_date=value_date,
     )
@@ -458,9 +443,9 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
         raise ValidationError({"note": _("Say why the money is returned.")})
     currency = receipt.currency
     ledger_post(
-        idempotency_key=f"receipt:{receipt.lender.uscc}:{receipt.bank_reference}:return",
-        lines=_lines((_house(P.SUSPENSE, currency), receipt.suspense),
-                     (_house(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
+        idempotency_key=entry_key("receipt", receipt.lender.uscc, receipt.bank_reference, "return"),
+        lines=lines((house_account(P.SUSPENSE, currency), receipt.suspense),
+                    (house_account(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
         description=_("Return of %(amount)s in suspense from receipt %(bank)s: %(note)s")
         % {"amount": receipt.suspense, "bank": receipt.bank_reference, "note": note},
         acting_user=acting_user,
@@ -492,9 +477,9 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
     if rebate:
         currency = financing.currency
         ledger_post(
-            idempotency_key=f"factoring:{financing.reference}:rebate",
-            lines=_lines((_party(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
-                         (_house(P.DEBTOR_COLLECTION, currency), -rebate)),
+            idempotency_key=entry_key("factoring", financing.reference, "rebate"),
+            lines=lines((party_account(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
+                        (house_account(P.DEBTOR_COLLECTION, currency), -rebate)),
             description=_("Rebate of %(ref)s paid to %(supplier)s")
             % {"ref": financing.reference, "supplier": financing.supplier.legal_name},
             acting_user=acting_user,
@@ -532,12 +517,12 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     currency, supplier = financing.currency, financing.supplier
     total = financing.lender_owed
     ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:write-off",
-        lines=_lines((_house(P.LOSS, currency), total),
-                     (_party(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
-                     (_party(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
-                     (_party(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
-                                                                 + financing.advance_outstanding))),
+        idempotency_key=entry_key("factoring", financing.reference, "write-off"),
+        lines=lines((house_account(P.LOSS, currency), total),
+                    (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
+                    (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
+                    (party_account(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
+                                                                       + financing.advance_outstanding))),
         description=_("Write-off of %(ref)s: %(note)s") % {"ref": financing.reference, "note": note},
         acting_user=acting_user,
     )
