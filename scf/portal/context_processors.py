@@ -23,7 +23,7 @@ def navigation(request) -> dict:
     if user.is_superuser or groups & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN}:
         items.append((_("KYC review"), reverse("portal:kyc-review"), "kyc-review"))
     if user.is_superuser or StaffGroup.OPERATIONS in groups:
-        items.append((_("Suspense"), reverse("factoring:suspense"), "suspense"))
+        items.append((_("Suspense"), reverse("collections:suspense"), "suspense"))
     items.append((_("API tokens"), reverse("portal:token-list"), "tokens"))
     if user.is_staff:
         items.append((_("Back office"), reverse("admin:index"), "admin"))
