@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import (
@@ -52,6 +52,7 @@ __all__ = [
     "Money",
     "add_business_days",
     "adjust",
+    "allocate_in_order",
     "days_between",
     "is_business_day",
     "next_business_day",
@@ -178,6 +179,42 @@ def round_up_money(amount: DecimalLike) -> Decimal:
     (-1.231 -> -1.24): the result's absolute value is never below the input's.
     """
     return _quantize(amount, CENT, ROUND_UP)
+
+
+# ---------------------------------------------------------------------------
+# Allocation
+# ---------------------------------------------------------------------------
+
+_ZERO_MONEY = Decimal("0.00")
+
+
+def allocate_in_order(
+    amount: DecimalLike, buckets: Iterable[tuple[str, DecimalLike]]
+) -> tuple[dict[str, Decimal], Decimal]:
+    """Split ``amount`` over ``buckets`` in their order, each taking at most what it is owed.
+
+    ``buckets`` is a sequence of ``(name, owed)``; a negative ``owed`` counts as
+    zero (a bucket takes money, it never gives any back).  Return ``(taken,
+    remainder)``: ``taken`` maps each bucket's name, in the given order, to what
+    it took, and ``remainder`` is what is left once every bucket is full.  A
+    bucket takes something only when every bucket before it is full, and
+    ``sum(taken.values()) + remainder == amount``.  Nothing is rounded: amounts
+    in cents give amounts in cents.  This is the waterfall a payment follows
+    (e.g. penalty, interest, fees, principal; the remainder goes to suspense).
+    """
+    amount = to_decimal(amount)
+    if amount < 0:
+        raise ValueError(f"cannot allocate a negative amount ({amount})")
+    taken: dict[str, Decimal] = {}
+    left = amount
+    with localcontext(_CONTEXT):
+        for name, owed in buckets:
+            if name in taken:
+                raise ValueError(f"bucket {name!r} is named twice")
+            take = min(left, max(to_decimal(owed), _ZERO_MONEY))
+            taken[name] = take
+            left -= take
+    return taken, left
 
 
 # ---------------------------------------------------------------------------

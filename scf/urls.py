@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -12,7 +14,11 @@ admin.site.site_title = "SCF back office"
 
 urlpatterns = [
     path("", include("scf.portal.urls")),
+    path("collections/", include("scf.collections.urls")),
     path("documents/", include("documents.urls")),
+    # The Suspense page's address before it moved to collections, for bookmarks.
+    path("factoring/suspense/", login_required(RedirectView.as_view(pattern_name="collections:suspense",
+                                                                    permanent=True))),
     path("factoring/", include("workflows.factoring.urls")),
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),

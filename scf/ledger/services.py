@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import IdempotencyConflict
-from scf.money import to_decimal
+from scf.money import round_money, to_decimal
 from scf.parties.models import Organization, User
 
 from .exceptions import AlreadyReversed, UnbalancedEntry
@@ -49,6 +50,39 @@ def account_for(*, owner: Organization | None, purpose: str, currency: str = "CN
     except IntegrityError:
         account = Account.objects.get(code=code)
     return account
+
+
+def house_account(purpose: str, currency: str) -> Account:
+    """Return the house's account (the lender's own books, no party) for a purpose and currency."""
+    return account_for(owner=None, purpose=purpose, currency=currency)
+
+
+def party_account(owner: Organization, purpose: str, currency: str) -> Account:
+    """Return a party's account for a purpose and currency."""
+    return account_for(owner=owner, purpose=purpose, currency=currency)
+
+
+def lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
+    """Return ledger lines from (account, amount) pairs, leaving out zero amounts (a zero posting says nothing)."""
+    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
+
+
+def entry_key(*parts: object) -> str:
+    """Return the idempotency key of an entry: its parts joined by colons, dates in ISO 8601.
+
+    entry_key("factoring", "FF-2026-00001", "receipt", "B1") == "factoring:FF-2026-00001:receipt:B1".
+    Every entry ever posted carries a key in this form; a replay matches it only if the form never
+    changes. An empty part is refused: it would let the keys of two different events collide.
+    """
+    if not parts:
+        raise ValueError("An idempotency key needs at least one part.")
+    texts = []
+    for part in parts:
+        text = part.isoformat() if isinstance(part, datetime.date) else str(part)
+        if not text:
+            raise ValueError(f"Empty part in the idempotency key {parts!r}.")
+        texts.append(text)
+    return ":".join(texts)
 
 
 def _normalized(lines: list[Line]) -> list[tuple[int, str, Decimal]]:
@@ -126,16 +160,42 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     return entry
 
 
+AccountRef = Account | Callable[[], Account]
+
+
+def _account(ref: AccountRef) -> Account:
+    return ref if isinstance(ref, Account) else ref()
+
+
+def accrual_post(*, exact: Decimal, posted: Decimal, idempotency_key: str, debit: AccountRef, credit: AccountRef,
+                 description: str, acting_user: User | None, value_date: datetime.date) -> Decimal:
+    """Post what brings an accrual up to round(exact accrual to date); return what was posted, 0 when nothing is due.
+
+    Each run posts round(`exact`) − `posted` (DESIGN §5: penalty and pledge interest), so the
+    daily postings always add up to the rounded exact accrual of the whole period and never drift
+    the way rounding each day's own accrual would. A negative difference posts nothing: an accrual
+    is never taken back here. The caller adds the answer to what it keeps as `posted`, under the
+    lock of the row that keeps it. `debit` and `credit` may be functions returning the accounts,
+    so that they are looked up only when something is posted.
+    """
+    due = round_money(exact) - posted
+    if due <= 0:
+        return Decimal("0.00")
+    ledger_post(idempotency_key=idempotency_key, lines=lines((_account(debit), due), (_account(credit), -due)),
+                description=description, acting_user=acting_user, value_date=value_date)
+    return due
+
+
 @transaction.atomic
 def ledger_reverse(*, entry: JournalEntry, reason: str, acting_user: User | None) -> JournalEntry:
     """Undo an entry with a mirror entry; an entry is reversed at most once."""
     entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
     if JournalEntry.objects.filter(reverses=entry).exists():
         raise AlreadyReversed()
-    lines = [Line(account=p.account, amount=-p.amount, currency=p.currency)
-             for p in entry.postings.select_related("account")]
+    reversal = [Line(account=p.account, amount=-p.amount, currency=p.currency)
+                for p in entry.postings.select_related("account")]
     return ledger_post(
-        idempotency_key=f"reversal:{entry.idempotency_key}", lines=lines,
+        idempotency_key=entry_key("reversal", entry.idempotency_key), lines=reversal,
         description=_("Reversal of %(entry)s: %(reason)s") % {"entry": entry, "reason": reason},
         acting_user=acting_user, reverses=entry,
     )

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "scf.parties",
     "scf.facilities",
     "scf.ledger",
+    "scf.collections",
     "scf.api",
     "scf.portal",
     "documents",

@@ -6,7 +6,7 @@ from scf.core import menus
 def test_factoring_registers_its_sections():
     items = {item.key: item for item in menus.menu_items()}
     assert [(items[key].url_name, items[key].order) for key in ("receivables", "factoring", "suspense")] == [
-        ("factoring:receivable-list", 500), ("factoring:financing-list", 510), ("factoring:suspense", 850)]
+        ("factoring:receivable-list", 500), ("factoring:financing-list", 510), ("collections:suspense", 850)]
 
 
 def test_entries_come_by_order_and_a_key_registered_again_is_replaced(monkeypatch):

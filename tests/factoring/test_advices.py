@@ -48,9 +48,10 @@ import workflows.factoring.advices as advices
 from documents import registry
 from documents.rendering import html_to_pdf, render_html
 from documents.services import build_context
+from scf.collections.models import Receipt
 from scf.ledger.models import JournalEntry
 from tests.factories import FacilityFactory, LenderFactory, OrganizationFactory, UserFactory
-from workflows.factoring.models import FactoringFinancing, Receipt, Receivable
+from workflows.factoring.models import FactoringFinancing, Receivable
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,8 @@ def financing():
         entry = JournalEntry.objects.create(idempotency_key=f"test:{reference}", fingerprint="-", value_date=day,
                                             description=f"receipt {reference}")
         Receipt.objects.create(
-            financing=financing, lender=financing.lender, kind=Receipt.Kind.DEBTOR_PAYMENT, payer=debtor, payer_name=debtor.legal_name,
+            case=financing, case_reference=financing.reference, lender=financing.lender,
+            kind=Receipt.Kind.DEBTOR_PAYMENT, payer=debtor, payer_name=debtor.legal_name,
             bank_reference=reference, value_date=day, amount=D(amount), entry=entry, recorded_by=user,
             status=Receipt.Status.SUSPENSE if "suspense" in parts else Receipt.Status.APPLIED,
             **{name: D(value) for name, value in parts.items()},

@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.contrib.auth.models import Group
 
 from documents.models import Document
+from scf.collections.models import Receipt
+from scf.collections.services import receipt_record_unmatched, suspense_return
 from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
 from scf.facilities.models import Product
 from scf.parties.models import Membership, StaffGroup
 from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, UserFactory
 from workflows.approval.exceptions import FourEyesViolation
 from workflows.factoring import jobs, services, settlement
-from workflows.factoring.models import Receipt
 
 from .test_financing_lifecycle import DUE
 from .test_settlement import _disbursed, _pay
@@ -80,16 +81,16 @@ def test_another_lenders_operations_cannot_touch_the_financing(world):
         settlement.receipt_record(financing=financing, amount=D("1.00"), value_date=datetime.date(2026, 11, 25),
                                   bank_reference="X-1", acting_user=stranger)
     with pytest.raises(ActionNotPermitted):  # money in another lender's collection account is not theirs to record
-        settlement.receipt_record_unmatched(lender=world.lender, amount=D("5.00"),
-                                            value_date=datetime.date(2026, 11, 25), bank_reference="U-0",
-                                            payer_name="?", acting_user=stranger)
-    unmatched = settlement.receipt_record_unmatched(lender=other_lender, amount=D("5.00"),
-                                                    value_date=datetime.date(2026, 11, 25),
-                                                    bank_reference="U-1", payer_name="?", acting_user=stranger)
+        receipt_record_unmatched(lender=world.lender, amount=D("5.00"),
+                                 value_date=datetime.date(2026, 11, 25), bank_reference="U-0",
+                                 payer_name="?", acting_user=stranger)
+    unmatched = receipt_record_unmatched(lender=other_lender, amount=D("5.00"),
+                                         value_date=datetime.date(2026, 11, 25),
+                                         bank_reference="U-1", payer_name="?", acting_user=stranger)
     with pytest.raises(ActionNotPermitted):
         settlement.suspense_apply(receipt=unmatched, financing=financing, acting_user=stranger)
     with pytest.raises(ActionNotPermitted):
-        settlement.suspense_return(receipt=unmatched, acting_user=world.ops, note="not ours")
+        suspense_return(receipt=unmatched, acting_user=world.ops, note="not ours")
     # Even a superuser cannot pay one lender's financing with money another lender received.
     root = UserFactory(username="root", is_superuser=True)
     with pytest.raises(ValidationError, match="another lender"):
@@ -101,8 +102,8 @@ def test_another_lenders_operations_cannot_touch_the_financing(world):
 
 def test_an_unmatched_bank_reference_is_not_taken_as_a_receipt_of_the_financing(world):
     financing = _disbursed(world)
-    settlement.receipt_record_unmatched(lender=world.lender, amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
-                                        bank_reference="U-2", payer_name="?", acting_user=world.ops)
+    receipt_record_unmatched(lender=world.lender, amount=D("5.00"), value_date=datetime.date(2026, 11, 25),
+                             bank_reference="U-2", payer_name="?", acting_user=world.ops)
     with pytest.raises(IdempotencyConflict, match="Suspense page"):
         _pay(world, financing, "5.00", datetime.date(2026, 11, 25), "U-2")
 

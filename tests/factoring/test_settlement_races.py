@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from scf.collections.models import Receipt
 from scf.ledger.models import JournalEntry
 from workflows.factoring import settlement
-from workflows.factoring.models import FactoringFinancing, Receipt
+from workflows.factoring.models import FactoringFinancing
 
 from .test_settlement import _disbursed
 

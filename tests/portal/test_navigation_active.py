@@ -24,7 +24,7 @@ MENU = [("Dashboard", "portal:dashboard"), ("Tasks", "inbox:list"), ("Organizati
         ("Facilities", "portal:facility-list"), ("Receivables", "factoring:receivable-list"),
         ("Factoring", "factoring:financing-list"), ("Documents", "documents:list")]
 KYC_REVIEW = ("KYC review", "portal:kyc-review")
-SUSPENSE = ("Suspense", "factoring:suspense")
+SUSPENSE = ("Suspense", "collections:suspense")
 
 
 def _menu(user) -> list[tuple[str, str]]:

@@ -17,7 +17,8 @@ from documents import registry
 from documents.context import amount
 
 from .documents import RELATED, demo_financing, financing_context
-from .models import FactoringFinancing, Receipt
+from .models import FactoringFinancing
+from scf.collections.models import Receipt
 
 ZERO = Decimal("0.00")
 

@@ -10,9 +10,9 @@ class FactoringConfig(AppConfig):
     def ready(self) -> None:
         """Plug factoring into the shared parts: visibility, document kinds, signing, flow, jobs, demo, menu."""
         from documents import registry as documents
+        from scf.collections import registry as receipt_handlers
         from scf.core import demo, menus
         from scf.core import jobs as daily_jobs
-        from scf.parties.models import StaffGroup
         from workflows.inbox import registry as flows
         from workflows.inbox.signing import signing_steps
 
@@ -21,6 +21,7 @@ class FactoringConfig(AppConfig):
         from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT
         from .flows import FactoringFlow
         from .models import FactoringFinancing
+        from .receipts import RECEIPT_HANDLER
         from .services import SIGNED_KINDS
 
         documents.register(FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT, advices.DEBTOR_CONFIRMATION_LETTER,
@@ -34,12 +35,9 @@ class FactoringConfig(AppConfig):
             note=_("agreement, notice of assignment and confirmation letter signed"),
         )
         flows.register(FactoringFlow)
+        receipt_handlers.register(RECEIPT_HANDLER)
         demo.register_seeder("factoring", seed_factoring_demo, order=100)
         menus.register_menu_item("receivables", _("Receivables"), "factoring:receivable-list", order=500)
         menus.register_menu_item("factoring", _("Factoring"), "factoring:financing-list", order=510)
-        # The Suspense page is moving to scf.collections, which will register its entry instead.
-        menus.register_menu_item(
-            "suspense", _("Suspense"), "factoring:suspense", order=850,
-            visible=lambda user: user.is_superuser or StaffGroup.OPERATIONS in user.staff_groups())
         for position, (name, job) in enumerate(jobs.DAILY_JOBS.items(), start=1):
             daily_jobs.register_daily(f"factoring.{name}", job, order=100 + 10 * position)

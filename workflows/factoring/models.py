@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -178,6 +179,9 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     rebate_due = MoneyField(_("rebate due to the supplier"), default=Decimal("0.00"))
     rebate_paid = MoneyField(_("rebate paid"), default=Decimal("0.00"))
     written_off_amount = MoneyField(_("written off"), default=Decimal("0.00"))
+    # Money received for the financing (scf.collections); `Receipt.objects.filter(financing=...)` reads them too.
+    receipts = GenericRelation("collections.Receipt", content_type_field="case_type", object_id_field="case_id",
+                               related_query_name="financing")
     reminded_days = models.JSONField(default=list, blank=True, editable=False,
                                      help_text=_("Days before maturity for which a reminder was sent."))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -268,62 +272,3 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
                                      State.CONTRACT_ISSUED], target=State.CANCELLED)
     def cancel(self, *, by=None, note: str = "") -> None:
         """Withdraw the request before disbursement."""
-
-
-class Receipt(models.Model):
-    """Money received in the lender's collection account, and how it was applied.
-
-    The bank's reference identifies a receipt: recording the same one twice applies it once.
-    """
-
-    class Kind(models.TextChoices):
-        DEBTOR_PAYMENT = "debtor_payment", _("Payment by the debtor")
-        BUY_BACK = "buy_back", _("Buy-back by the supplier")
-        UNMATCHED = "unmatched", _("Unmatched")
-
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("Applied")
-        SUSPENSE = "suspense", _("In suspense")
-        RETURNED = "returned", _("Returned to the payer")
-
-    financing = models.ForeignKey(FactoringFinancing, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="receipts", verbose_name=_("financing"))
-    # Whose collection account received the money: only its staff see the receipt or apply it.
-    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("lender"))
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
-    payer = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("payer"))
-    payer_name = models.CharField(_("payer as shown by the bank"), max_length=200, blank=True)
-    bank_reference = models.CharField(_("bank reference"), max_length=60)
-    value_date = models.DateField(_("value date"))
-    currency = CurrencyField()
-    amount = MoneyField(_("amount"))
-    applied_penalty = MoneyField(_("to penalty interest"), default=Decimal("0.00"))
-    applied_interest = MoneyField(_("to interest"), default=Decimal("0.00"))
-    applied_fees = MoneyField(_("to fees"), default=Decimal("0.00"))
-    applied_advance = MoneyField(_("to the advance"), default=Decimal("0.00"))
-    rebate = MoneyField(_("rebate to the supplier"), default=Decimal("0.00"))
-    suspense = MoneyField(_("to suspense"), default=Decimal("0.00"))
-    entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["value_date", "id"]
-        verbose_name = _("receipt")
-        verbose_name_plural = _("receipts")
-        constraints = [
-            # One lender's bank statement names each payment once; another bank may reuse the string.
-            models.UniqueConstraint(fields=["lender", "bank_reference"], name="receipt_lender_bank_reference"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(amount=F("applied_penalty") + F("applied_interest") + F("applied_fees")
-                            + F("applied_advance") + F("rebate") + F("suspense")),
-                name="receipt_fully_allocated",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.bank_reference} · {self.currency} {self.amount:,}"

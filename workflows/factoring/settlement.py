@@ -19,34 +19,25 @@ from django_fsm import can_proceed
 
 from documents.services import document_generate
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
+from scf.collections.models import Receipt
+from scf.collections.registry import Applied
+from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import Line, account_for, ledger_post
-from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, round_money
+from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
+                                 party_account)
+from scf.money import DayCount, allocate_in_order
 from scf.parties.models import Membership, Organization, StaffGroup, User
 from scf.parties.permissions import require
 from workflows.inbox.services import complete_step
 
 from . import permissions
-from .models import FactoringFinancing, Receipt
+from .models import FactoringFinancing
 
 ZERO = Decimal("0.00")
 P = Account.Purpose
 State = FactoringFinancing.State
-
-
-def _house(purpose: str, currency: str) -> Account:
-    return account_for(owner=None, purpose=purpose, currency=currency)
-
-
-def _party(owner: Organization, purpose: str, currency: str) -> Account:
-    return account_for(owner=owner, purpose=purpose, currency=currency)
-
-
-def _lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
-    """Return ledger lines, leaving out zero amounts (a zero posting says nothing)."""
-    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
 
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
@@ -122,14 +113,14 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
     supplier = financing.supplier
-    lines = _lines(
-        (_party(supplier, P.ADVANCES, currency), a),
-        (_party(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
-        (_house(P.LENDER_FUNDING, currency), -financing.net_disbursement),
-        (_house(P.INTEREST_INCOME, currency), -i),
-        (_house(P.FEE_INCOME, currency), -f),
+    postings = lines(
+        (party_account(supplier, P.ADVANCES, currency), a),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
+        (house_account(P.LENDER_FUNDING, currency), -financing.net_disbursement),
+        (house_account(P.INTEREST_INCOME, currency), -i),
+        (house_account(P.FEE_INCOME, currency), -f),
     )
-    ledger_post(idempotency_key=f"factoring:{financing.reference}:disbursement", lines=lines,
+    ledger_post(idempotency_key=entry_key("factoring", financing.reference, "disbursement"), lines=postings,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
                 % {"ref": financing.reference, "supplier": supplier.legal_name},
                 acting_user=acting_user, value_date=on)
@@ -183,17 +174,17 @@ def penalty_exact(financing: FactoringFinancing, to_date: datetime.date) -> Deci
 
 def _accrue_penalty(financing: FactoringFinancing, to_date: datetime.date, acting_user: User | None) -> Decimal:
     """Post round(exact accrual to date) minus what is already posted; return what was posted."""
-    due = round_money(penalty_exact(financing, to_date)) - financing.penalty_accrued
-    if due <= 0:
-        return ZERO
     currency = financing.currency
-    ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:penalty:{to_date.isoformat()}",
-        lines=_lines((_party(financing.supplier, P.PENALTY_RECEIVABLE, currency), due),
-                     (_house(P.PENALTY_INCOME, currency), -due)),
+    due = accrual_post(
+        exact=penalty_exact(financing, to_date), posted=financing.penalty_accrued,
+        idempotency_key=entry_key("factoring", financing.reference, "penalty", to_date),
+        debit=lambda: party_account(financing.supplier, P.PENALTY_RECEIVABLE, currency),
+        credit=lambda: house_account(P.PENALTY_INCOME, currency),
         description=_("Penalty interest on %(ref)s to %(date)s") % {"ref": financing.reference, "date": to_date},
         acting_user=acting_user, value_date=to_date,
     )
+    if not due:
+        return ZERO
     financing.penalty_accrued += due
     financing.penalty_outstanding += due
     financing.penalty_accrued_to = to_date
@@ -225,53 +216,9 @@ class Allocation:
 def allocate(amount: Decimal, *, penalty: Decimal, interest: Decimal, fees: Decimal, advance: Decimal,
              rebate_room: Decimal) -> Allocation:
     """Apply a payment in order: penalty, interest, fees, advance; then the rebate; the rest waits in suspense."""
-    parts = []
-    left = amount
-    for owed in (penalty, interest, fees, advance, rebate_room):
-        take = min(left, max(owed, ZERO))
-        parts.append(take)
-        left -= take
-    return Allocation(*parts, suspense=left)
-
-
-def _existing_receipt(lender: Organization, bank_reference: str, amount: Decimal,
-                      financing: FactoringFinancing | None) -> Receipt | None:
-    """The lender's receipt with this bank reference (another bank may use the same string)."""
-    receipt = Receipt.objects.filter(lender=lender, bank_reference=bank_reference).first()
-    if receipt is None:
-        return None
-    if financing is not None and receipt.kind == Receipt.Kind.UNMATCHED and receipt.financing_id is None:
-        raise IdempotencyConflict(
-            _("Bank reference %(ref)s is waiting in suspense as an unmatched receipt; apply it to the financing "
-              "on the Suspense page.") % {"ref": bank_reference})
-    if receipt.amount != amount or (financing is not None and receipt.financing_id != financing.pk):
-        raise IdempotencyConflict(
-            _("Bank reference %(ref)s was already recorded for %(amount)s; nothing was recorded.")
-            % {"ref": bank_reference, "amount": f"{receipt.amount:,}"}
-        )
-    return receipt
-
-
-def _clean_receipt_input(amount, value_date, bank_reference: str) -> tuple[Decimal, str]:
-    errors = {}
-    # Bank statements print references in either case: B1 and b1 are one payment.
-    bank_reference = (bank_reference or "").strip().upper()
-    if not bank_reference:
-        errors["bank_reference"] = _("Enter the bank's reference for the payment.")
-    if amount is None or amount <= 0:
-        errors["amount"] = _("The amount must be greater than zero.")
-    elif amount > MAX_AMOUNT_IN_WORDS:
-        # Every advice writes the amount in words, and no payment of a factoring file comes near it.
-        errors["amount"] = _("The amount cannot be more than %(max)s.") % {"max": f"{MAX_AMOUNT_IN_WORDS:,}"}
-    elif amount != amount.quantize(Decimal("0.01")):
-        errors["amount"] = _("Amounts are recorded to the cent.")
-    if value_date is None:
-        errors["value_date"] = _("Enter the value date.")
-    elif value_date > timezone.localdate():
-        errors["value_date"] = _("The value date cannot be in the future.")
-    if errors:
-        raise ValidationError(errors)
-    return amount, bank_reference
+    taken, left = allocate_in_order(amount, [("penalty", penalty), ("interest", interest), ("fees", fees),
+                                             ("advance", advance), ("rebate", rebate_room)])
+    return Allocation(**taken, suspense=left)
 
 
 def _apply_to_financing(financing: FactoringFinancing, amount: Decimal, *, kind: str, value_date: datetime.date,
@@ -295,13 +242,13 @@ def _apply_to_financing(financing: FactoringFinancing, amount: Decimal, *, kind:
 
 def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decimal, a: Allocation) -> list[Line]:
     currency, supplier = financing.currency, financing.supplier
-    return _lines(
+    return lines(
         (debit, amount),
-        (_party(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
-        (_party(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
-        (_party(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
-        (_party(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
-        (_house(P.SUSPENSE, currency), -a.suspense),
+        (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
+        (party_account(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
+        (party_account(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
+        (house_account(P.SUSPENSE, currency), -a.suspense),
     )
 
 
@@ -315,38 +262,31 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     recourse claim covers what the lender is owed. More than that waits in suspense. The same
     bank reference recorded again answers the first receipt and posts nothing.
     """
-    amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
+    amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
     # Look for the receipt under the financing's lock, so that concurrent retries queue here and
     # all but the first find it recorded.
     financing = _lock(financing)
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=financing.lender)
-    existing = _existing_receipt(financing.lender, bank_reference, amount, financing)
-    if existing is not None:
-        return existing
-    currency = financing.currency
-    kind, payer, allocation, entry = _apply_receipt(
-        financing, amount, value_date=value_date, bank_reference=bank_reference, acting_user=acting_user,
-        payer=payer, debit=_house(P.DEBTOR_COLLECTION, currency))
-    receipt = Receipt.objects.create(
-        financing=financing, lender=financing.lender, kind=kind, payer=payer, payer_name=payer.legal_name,
-        bank_reference=bank_reference,
-        value_date=value_date, currency=currency, amount=amount, entry=entry, recorded_by=acting_user,
-        **_allocation_fields(allocation),
-    )
-    _after_receipt(financing, receipt, acting_user)
+    receipt, new = receipt_apply(case=financing, amount=amount, value_date=value_date, bank_reference=bank_reference,
+                                 acting_user=acting_user, payer=payer)
+    if new:
+        _after_receipt(financing, receipt, acting_user)
     return receipt
 
 
-def _allocation_fields(allocation: Allocation) -> dict:
+def _allocation_fields(allocation: Allocation) -> dict[str, Decimal]:
     return {"applied_penalty": allocation.penalty, "applied_interest": allocation.interest,
             "applied_fees": allocation.fees, "applied_advance": allocation.advance, "rebate": allocation.rebate,
-            "suspense": allocation.suspense,
-            "status": Receipt.Status.SUSPENSE if allocation.suspense else Receipt.Status.APPLIED}
+            "suspense": allocation.suspense}
 
 
-def _apply_receipt(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
-                   acting_user: User, payer: Organization | None, debit: Account):
-    """Check the financing takes the money, split it by the waterfall and post it (the financing is locked)."""
+def financing_receipt_apply(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date,
+                            bank_reference: str, acting_user: User | None, payer: Organization | None,
+                            debit: Account) -> Applied:
+    """Check the financing takes the money, split it by the waterfall and post it (the financing is locked).
+
+    Factoring's receipt handler (scf.collections.registry): collections records the receipt.
+    """
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it takes no receipts.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
@@ -367,13 +307,13 @@ def _apply_receipt(financing: FactoringFinancing, amount: Decimal, *, value_date
             else Receipt.Kind.DEBTOR_PAYMENT)
     allocation = _apply_to_financing(financing, amount, kind=kind, value_date=value_date, acting_user=acting_user)
     entry = ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:receipt:{bank_reference}",
+        idempotency_key=entry_key("factoring", financing.reference, "receipt", bank_reference),
         lines=_receipt_lines(financing, debit, amount, allocation),
         description=_("Receipt %(bank)s from %(payer)s for %(ref)s")
         % {"bank": bank_reference, "payer": payer.legal_name, "ref": financing.reference},
         acting_user=acting_user, value_date=value_date,
     )
-    return kind, payer, allocation, entry
+    return Applied(kind=kind, payer=payer, allocation=_allocation_fields(allocation), entry=entry)
 
 
 def _after_receipt(financing: FactoringFinancing, receipt: Receipt, acting_user: User) -> None:
@@ -402,76 +342,9 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
     """
     financing = _lock(financing)
     _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"), lender=financing.lender)
-    receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
-    if receipt.financing_id == financing.pk and receipt.status != Receipt.Status.SUSPENSE:
-        return receipt
-    if receipt.lender_id != financing.lender_id:
-        raise ValidationError({"financing": _("Receipt %(ref)s came into the collection account of %(lender)s; it "
-                                              "cannot pay a financing of another lender.")
-                               % {"ref": receipt.bank_reference, "lender": receipt.lender}})
-    if receipt.kind != Receipt.Kind.UNMATCHED or receipt.status != Receipt.Status.SUSPENSE:
-        raise IllegalTransition(_("Receipt %(ref)s is not an unmatched receipt waiting in suspense.")
-                                % {"ref": receipt.bank_reference})
-    if receipt.currency != financing.currency:
-        raise ValidationError({"financing": _("The receipt is in %(cur)s; the financing is not.")
-                               % {"cur": receipt.currency}})
-    kind, payer, allocation, _entry = _apply_receipt(
-        financing, receipt.amount, value_date=receipt.value_date, bank_reference=receipt.bank_reference,
-        acting_user=acting_user, payer=payer, debit=_house(P.SUSPENSE, receipt.currency))
-    receipt.financing, receipt.kind, receipt.payer = financing, kind, payer
-    for field, value in _allocation_fields(allocation).items():
-        setattr(receipt, field, value)
-    receipt.save()
-    _after_receipt(financing, receipt, acting_user)
-    return receipt
-
-
-@audited
-def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_date: datetime.date,
-                             bank_reference: str, payer_name: str, acting_user: User,
-                             currency: str = "CNY") -> Receipt:
-    """Record money the lender received that matches no financing: it waits in suspense, never kept or dropped."""
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=lender)
-    amount, bank_reference = _clean_receipt_input(amount, value_date, bank_reference)
-    existing = _existing_receipt(lender, bank_reference, amount, None)
-    if existing is not None:
-        return existing
-    entry = ledger_post(
-        idempotency_key=f"receipt:{lender.uscc}:{bank_reference}",
-        lines=_lines((_house(P.DEBTOR_COLLECTION, currency), amount), (_house(P.SUSPENSE, currency), -amount)),
-        description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
-        acting_user=acting_user, value_date=value_date,
-    )
-    return Receipt.objects.create(
-        lender=lender, kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
-        bank_reference=bank_reference, value_date=value_date, currency=currency, amount=amount, suspense=amount,
-        entry=entry, recorded_by=acting_user,
-    )
-
-
-@audited
-def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
-    """Pay back what a receipt left in suspense to whoever paid it."""
-    receipt = Receipt.objects.select_for_update().select_related("lender").get(pk=receipt.pk)
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("return money in suspense"), lender=receipt.lender)
-    if receipt.status == Receipt.Status.RETURNED:
-        return receipt
-    if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:
-        raise IllegalTransition(_("Nothing of receipt %(ref)s is in suspense.") % {"ref": receipt.bank_reference})
-    if not (note or "").strip():
-        raise ValidationError({"note": _("Say why the money is returned.")})
-    currency = receipt.currency
-    ledger_post(
-        idempotency_key=f"receipt:{receipt.lender.uscc}:{receipt.bank_reference}:return",
-        lines=_lines((_house(P.SUSPENSE, currency), receipt.suspense),
-                     (_house(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
-        description=_("Return of %(amount)s in suspense from receipt %(bank)s: %(note)s")
-        % {"amount": receipt.suspense, "bank": receipt.bank_reference, "note": note},
-        acting_user=acting_user,
-    )
-    receipt.status = Receipt.Status.RETURNED
-    receipt.save(update_fields=["status"])
-    audit_record(action="factoring.receipt.return", target=receipt, actor=acting_user, note=note)
+    receipt, new = receipt_apply_from_suspense(receipt=receipt, case=financing, acting_user=acting_user, payer=payer)
+    if new:
+        _after_receipt(financing, receipt, acting_user)
     return receipt
 
 
@@ -496,9 +369,9 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
     if rebate:
         currency = financing.currency
         ledger_post(
-            idempotency_key=f"factoring:{financing.reference}:rebate",
-            lines=_lines((_party(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
-                         (_house(P.DEBTOR_COLLECTION, currency), -rebate)),
+            idempotency_key=entry_key("factoring", financing.reference, "rebate"),
+            lines=lines((party_account(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
+                        (house_account(P.DEBTOR_COLLECTION, currency), -rebate)),
             description=_("Rebate of %(ref)s paid to %(supplier)s")
             % {"ref": financing.reference, "supplier": financing.supplier.legal_name},
             acting_user=acting_user,
@@ -535,12 +408,12 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     currency, supplier = financing.currency, financing.supplier
     total = financing.lender_owed
     ledger_post(
-        idempotency_key=f"factoring:{financing.reference}:write-off",
-        lines=_lines((_house(P.LOSS, currency), total),
-                     (_party(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
-                     (_party(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
-                     (_party(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
-                                                                 + financing.advance_outstanding))),
+        idempotency_key=entry_key("factoring", financing.reference, "write-off"),
+        lines=lines((house_account(P.LOSS, currency), total),
+                    (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
+                    (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
+                    (party_account(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
+                                                                       + financing.advance_outstanding))),
         description=_("Write-off of %(ref)s: %(note)s") % {"ref": financing.reference, "note": note},
         acting_user=acting_user,
     )

@@ -7,7 +7,6 @@ app_name = "factoring"
 urlpatterns = [
     path("", views.financing_list, name="financing-list"),
     path("request/", views.financing_request, name="financing-request"),
-    path("suspense/", views.suspense, name="suspense"),
     path("receivables/", views.receivable_list, name="receivable-list"),
     path("receivables/upload/", views.receivable_upload, name="receivable-upload"),
     path("<int:financing_pk>/", views.financing_detail, name="financing-detail"),

@@ -1,8 +1,5 @@
 """Factoring pages in the portal."""
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
@@ -22,7 +19,7 @@ from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
 from scf.parties.permissions import is_member
-from scf.parties.selectors import acting_organizations, user_lender_ids
+from scf.parties.selectors import acting_organizations
 
 from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
@@ -233,97 +230,3 @@ def receivable_upload(request):
             status = 400
     return render(request, "factoring/receivable_upload.html",
                   {"form": form, "report": report, "supplier": supplier, "core": core}, status=status)
-
-
-class UnmatchedReceiptForm(forms.Form):
-    lender = forms.ModelChoiceField(label=gettext_lazy("Received by"), queryset=Organization.objects.none(),
-                                    empty_label=None)
-    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
-                                min_value=Decimal("0.01"))
-    value_date = forms.DateField(label=gettext_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
-    bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
-    payer_name = forms.CharField(label=gettext_lazy("Payer as shown by the bank"), max_length=200)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        lenders = Organization.objects.filter(is_lender=True).order_by("legal_name")
-        if not user.is_superuser:
-            lenders = lenders.filter(pk__in=user_lender_ids(user))
-        self.fields["lender"].queryset = lenders
-        self.only_lender = lenders[0] if len(lenders) == 1 else None
-        if self.only_lender is not None:  # the usual case: the one lender the user works for, nothing to choose
-            del self.fields["lender"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.only_lender is not None:
-            cleaned["lender"] = self.only_lender
-        return cleaned
-
-
-def _suspense_visible(user):
-    """Money in suspense that came into the collection account of this user's lender."""
-    from .models import Receipt
-
-    waiting = Receipt.objects.filter(status=Receipt.Status.SUSPENSE)
-    if user.is_superuser:
-        return waiting
-    return waiting.filter(lender_id__in=user_lender_ids(user))
-
-
-@login_required
-def suspense(request):
-    """Operations: money that matched no financing, or more than was owed; apply it or return it."""
-    from .settlement import receipt_record_unmatched, suspense_apply, suspense_return
-
-    if not (request.user.is_superuser or "operations" in request.user.staff_groups()):
-        raise Http404
-    form = UnmatchedReceiptForm(request.POST if request.POST.get("action") == "record" else None, user=request.user)
-    status = 200
-    action = request.POST.get("action")
-    if action == "record" and not form.is_valid():
-        status = 400
-    elif request.method == "POST":
-        try:
-            if action == "record":
-                receipt_record_unmatched(acting_user=request.user, **form.cleaned_data)
-                messages.success(request, _("The receipt waits in suspense."))
-            else:
-                receipt = _suspense_visible(request.user).filter(pk=request.POST.get("receipt") or 0).first()
-                if receipt is None:
-                    raise Http404
-                if action == "apply":
-                    wanted = (request.POST.get("financing") or "").strip().upper()
-                    if not wanted:
-                        raise ValidationError(_("Enter the reference of the financing the money paid."))
-                    financing = tenancy.visible(FactoringFinancing, request.user).filter(reference=wanted).first()
-                    if financing is None:
-                        raise ValidationError(_("No financing has the reference %(ref)s.")
-                                              % {"ref": request.POST.get("financing", "")})
-                    paid_by = request.POST.get("payer", "debtor")
-                    if paid_by not in ("debtor", "supplier"):
-                        raise ValidationError(_("Choose who paid: the debtor or the supplier."))
-                    suspense_apply(receipt=receipt, financing=financing, acting_user=request.user,
-                                   payer=financing.supplier if paid_by == "supplier" else financing.debtor)
-                    messages.success(request, _("Receipt %(bank)s applied to %(ref)s.")
-                                     % {"bank": receipt.bank_reference, "ref": financing.reference})
-                elif action == "return":
-                    suspense_return(receipt=receipt, acting_user=request.user, note=request.POST.get("note", ""))
-                    messages.success(request, _("Receipt %(bank)s returned to the payer.")
-                                     % {"bank": receipt.bank_reference})
-                else:
-                    raise Http404
-        except ValidationError as error:
-            if form.is_bound and hasattr(error, "error_dict"):  # recording: the errors belong on the form
-                for field_name, errors in error.message_dict.items():
-                    form.add_error(field_name if field_name in form.fields else None, errors)
-            else:  # applying or returning a listed receipt: there is no form to show them on
-                messages.error(request, " ".join(error.messages))
-            status = 400
-        except DomainError as error:
-            messages.error(request, error.message)
-            status = error.http_status
-        else:
-            return redirect("factoring:suspense")
-    waiting = _suspense_visible(request.user).select_related("financing").order_by("value_date", "pk")[:500]
-    return render(request, "factoring/suspense.html", {"form": form, "waiting": waiting}, status=status)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "collections"
+
+urlpatterns = [
+    path("suspense/", views.suspense, name="suspense"),
+]

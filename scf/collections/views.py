@@ -1,0 +1,90 @@
+"""The Suspense page: money that matched no case, or more than was owed, applied or returned by operations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from scf.core.exceptions import DomainError
+
+from . import registry
+from .forms import UnmatchedReceiptForm
+from .selectors import can_handle_receipts, suspense_waiting
+from .services import receipt_record_unmatched, suspense_return
+
+
+def _payer_labels() -> dict[str, str]:
+    """Every way of paying the products offer, in the order they registered them."""
+    labels: dict[str, str] = {}
+    for handler in registry.handlers():
+        for key, label in handler.payer_labels.items():
+            labels.setdefault(key, label)
+    return labels
+
+
+def _apply(request, receipt) -> str:
+    """Apply the receipt to the case whose reference was entered, through the product owning it."""
+    wanted = (request.POST.get("financing") or "").strip().upper()
+    if not wanted:
+        raise ValidationError(_("Enter the reference of the financing the money paid."))
+    found = registry.case_find(wanted, request.user)
+    if found is None:
+        raise ValidationError(_("No financing has the reference %(ref)s.") % {"ref": request.POST.get("financing", "")})
+    handler, case = found
+    payers = handler.payers(case)
+    paid_by = request.POST.get("payer") or next(iter(handler.payer_labels), "")
+    if paid_by not in payers:
+        raise ValidationError(_("Choose who paid."))
+    handler.apply_from_suspense(receipt=receipt, case=case, acting_user=request.user, payer=payers[paid_by])
+    return _("Receipt %(bank)s applied to %(ref)s.") % {"bank": receipt.bank_reference, "ref": case.reference}
+
+
+@login_required
+def suspense(request):
+    """Operations: money that matched no case, or more than was owed; apply it or return it."""
+    if not can_handle_receipts(request.user):
+        raise Http404
+    action = request.POST.get("action")
+    form = UnmatchedReceiptForm(request.POST if action == "record" else None, user=request.user)
+    status = 200
+    if action == "record" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            if action == "record":
+                receipt_record_unmatched(acting_user=request.user, **form.cleaned_data)
+                messages.success(request, _("The receipt waits in suspense."))
+            else:
+                receipt = suspense_waiting(user=request.user).filter(pk=request.POST.get("receipt") or 0).first()
+                if receipt is None:
+                    raise Http404
+                if action == "apply":
+                    messages.success(request, _apply(request, receipt))
+                elif action == "return":
+                    suspense_return(receipt=receipt, acting_user=request.user, note=request.POST.get("note", ""))
+                    messages.success(request, _("Receipt %(bank)s returned to the payer.")
+                                     % {"bank": receipt.bank_reference})
+                else:
+                    raise Http404
+        except ValidationError as error:
+            if form.is_bound and hasattr(error, "error_dict"):  # recording: the errors belong on the form
+                for field_name, errors in error.message_dict.items():
+                    form.add_error(field_name if field_name in form.fields else None, errors)
+            else:  # applying or returning a listed receipt: there is no form to show them on
+                messages.error(request, " ".join(error.messages))
+            status = 400
+        except DomainError as error:
+            messages.error(request, error.message)
+            status = error.http_status
+        else:
+            return redirect("collections:suspense")
+    waiting = list(suspense_waiting(user=request.user).order_by("value_date", "pk")[:500])
+    for receipt in waiting:
+        handler = registry.handler_for_type(receipt.case_type_id) if receipt.case_type_id else None
+        receipt.case_url = handler.url(receipt.case_id) if handler is not None else ""
+    return render(request, "collections/suspense.html",
+                  {"form": form, "waiting": waiting, "payer_labels": _payer_labels()}, status=status)
