@@ -11,7 +11,7 @@ scf.settings.test (as the other benchmarks: eager Celery, MD5 password hashing) 
 to a temporary directory through FileSystemStorage, as in production; --hasher pbkdf2 hashes
 passwords with Django's default PBKDF2 (1,000,000 iterations) as production does.
 
-"Without PDFs": documents.services.html_to_pdf returns a small valid one-page PDF that differs on
+"Without PDFs": documents.issuing.html_to_pdf returns a small valid one-page PDF that differs on
 every call (so every hash differs), and documents.sealing.seal_pdf returns its input. Everything else
 is the real code: the HTML of each contract is still rendered from its template, documents are
 numbered and stored, signatures check the signer's password and the stored PDF's hash, the ledger,
@@ -86,7 +86,7 @@ def tiny_pdf(serial: int, pages: int = 1) -> bytes:
 
 def install_stand_ins() -> None:
     """Replace the PDF renderer and the seal with cheap stand-ins; nothing else is touched."""
-    from documents import rendering, sealing, services
+    from documents import issuing, rendering, sealing
     from documents.rendering import RenderedPdf
 
     def html_to_pdf(html: str, *, extra_pages_html: str | None = None) -> RenderedPdf:
@@ -97,9 +97,9 @@ def install_stand_ins() -> None:
     def seal_pdf(data: bytes, *, reason: str, location: str = "", field_name: str = "") -> bytes:
         return data
 
-    services.html_to_pdf = html_to_pdf  # documents.services imported it by name
+    issuing.html_to_pdf = html_to_pdf  # documents.issuing imported it by name
     rendering.html_to_pdf = html_to_pdf
-    sealing.seal_pdf = seal_pdf  # imported inside document_finalize at call time
+    sealing.seal_pdf = seal_pdf  # document_finalize calls it through the module
 
 
 # --- the world ------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def main() -> int:
         if args.stock:
             rendering._install_speedups = lambda weasyprint: None
             html_to_pdf = stock_html_to_pdf()
-        from documents.services import build_context
+        from documents.issuing import build_context
         from scf.parties.demo import seed_demo
 
         seed_demo(password="x")

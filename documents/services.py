@@ -1,4 +1,4 @@
-"""Generate, issue, sign, finalise and verify documents."""
+"""Generate, sign, void and verify documents; issuing and finalising are in `issuing.py` (run by the tasks)."""
 
 from __future__ import annotations
 
@@ -6,44 +6,19 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
-from scf.core.sequences import sequence_next
 from scf.parties.models import Membership, Organization, User
 
-from . import registry
+from . import registry, sealing, tasks
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
+from .issuing import build_context, document_lock
 from .models import Document, DocumentParty, Signature
-from .rendering import html_to_pdf, render_html, require_fonts
-from .selectors import documents_of, kinds_all_signed, party_signed_all
-
-
-def _document_lock(pk: int) -> Document:
-    return Document.objects.select_for_update().get(pk=pk)
-
-
-def document_meta(document: Document) -> dict:
-    """The document's own facts, as templates see them under `doc`."""
-    return {
-        "number": document.display_number,
-        "version": document.version,
-        "title": document.title,
-        "language": document.language,
-        "issued_date": (document.issued_at or timezone.now()).date(),
-        "kind": document.kind,
-    }
-
-
-def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict:
-    """Build and check the context of a document; raises MissingContext naming the field."""
-    context = kind.build_context(obj)
-    context["doc"] = document_info
-    registry.check_context(kind, context)
-    return context
+from .rendering import require_fonts
+from .selectors import documents_of, party_signed_all
 
 
 @audited
@@ -76,48 +51,7 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
         for order, party in enumerate(kind.parties(obj)))
     audit_record(action="documents.document.generate", target=document, actor=acting_user,
                  note=f"{kind_code} v{version} {language}")
-    from .tasks import render_document
-
-    render_document.delay_on_commit(document_id=document.pk)
-    return document
-
-
-def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
-    """Take the next number of the kind and year; the row lock makes the sequence gapless."""
-    previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
-                                        kind=document.kind, language=document.language)
-                .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
-    if previous is not None:
-        return previous.number
-    year = timezone.localdate().year
-    return f"{kind.prefix}-{year}-{sequence_next(key=document.kind, year=year):06d}"
-
-
-@audited
-def document_issue(*, document_id: int) -> Document:
-    """Number, render and issue a draft; for anything but a draft it changes nothing (safe to retry)."""
-    document = _document_lock(document_id)
-    if document.state != Document.State.DRAFT:
-        return document
-    kind = registry.get(document.kind)
-    document.number = _allocate_number(document, kind)
-    document.issued_at = timezone.now()
-    context = build_context(kind, kind.business_object(document.object_id), document_meta(document))
-    html = render_html(kind.template_name(document.language), context, document.language)
-    rendered = html_to_pdf(html)
-    document.html = html
-    document.sha256 = rendered.sha256
-    document.page_count = rendered.page_count
-    document.pdf.save(f"{document.number}.pdf", ContentFile(rendered.data), save=False)
-    document.issue()
-    document.save()
-    for older in Document.objects.select_for_update().filter(
-        content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
-        language=document.language, version__lt=document.version,
-        state__in=[Document.State.DRAFT, Document.State.ISSUED],
-    ):
-        older.supersede(note=f"superseded by v{document.version}")
-        older.save()
+    tasks.render_document.delay_on_commit(document_id=document.pk)
     return document
 
 
@@ -125,7 +59,7 @@ def document_issue(*, document_id: int) -> Document:
 def document_sign(*, document: Document, organization: Organization, signer: User, password: str,
                   ip_address: str | None, user_agent: str) -> Signature:
     """Record a party's signature on the issued PDF after the signer re-enters their password."""
-    document = _document_lock(document.pk)
+    document = document_lock(document.pk)
     if document.state != Document.State.ISSUED:
         raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
                              % {"state": document.get_state_display()})
@@ -159,44 +93,8 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
         if party_signed_all(obj, organization, signing_set.kinds):
             signing_set.on_party_done(obj, organization, signer)
     if not must_sign - signed - {organization.pk}:
-        from .tasks import finalize_document
-
-        finalize_document.delay_on_commit(document_id=document.pk)
+        tasks.finalize_document.delay_on_commit(document_id=document.pk)
     return signature
-
-
-def document_missing_signers(document: Document) -> list[Organization]:
-    signed = set(document.signatures.values_list("organization_id", flat=True))
-    return [p.organization for p in document.document_parties.filter(must_sign=True).select_related("organization")
-            if p.organization_id not in signed]
-
-
-@audited
-def document_finalize(*, document_id: int) -> Document:
-    """Append the signature certificate, seal, mark signed and tell the business object (idempotent)."""
-    from .sealing import seal_pdf
-
-    document = _document_lock(document_id)
-    if document.state != Document.State.ISSUED or document_missing_signers(document):
-        return document
-    kind = registry.get(document.kind)
-    certificate_html = render_html("documents/signature_certificate.html", {
-        "doc": document_meta(document), "document": document,
-        "signatures": list(document.signatures.select_related("organization")),
-    }, document.language)
-    rendered = html_to_pdf(document.html, extra_pages_html=certificate_html)
-    sealed = seal_pdf(rendered.data, reason=f"{document.number} v{document.version}")
-    document.final_pdf.save(f"{document.number}-signed.pdf", ContentFile(sealed), save=False)
-    document.final_sha256 = hashlib.sha256(sealed).hexdigest()
-    document.signed_at = timezone.now()
-    document.complete_signing(note=_("all parties signed"))
-    document.save()
-    signing_set = registry.signing_set_for(kind)
-    if signing_set is not None and signing_set.on_complete is not None:
-        obj = kind.business_object(document.object_id)
-        if kinds_all_signed(obj, signing_set.kinds):
-            signing_set.on_complete(obj)
-    return document
 
 
 def documents_void(*, obj, acting_user: User | None, note: str) -> int:
@@ -235,9 +133,7 @@ def document_verify(*, data: bytes | None = None, sha256: str | None = None) -> 
         return Verification(known=False)
     seal_ok = None
     if sealed and data is not None:
-        from .sealing import validate_seal
-
         # Beyond the hash lookup: the lender's PAdES seal itself must be intact and trusted.
-        seal_ok = validate_seal(data).ok
+        seal_ok = sealing.validate_seal(data).ok
     return Verification(known=True, document=document, sealed=sealed, seal_ok=seal_ok,
                         signatures=list(document.signatures.select_related("organization")))

@@ -20,7 +20,7 @@ from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.parties.models import Membership
 
-from . import registry, selectors, services
+from . import issuing, registry, selectors, services
 from .forms import SignForm, VerifyForm
 from .models import Document
 
@@ -85,7 +85,7 @@ def document_detail(request, document_pk: int):
     return render(request, "portal/documents/detail.html", {
         "document": document, "parties": parties, "versions": versions,
         "sign_form": SignForm(organizations=signable) if signable else None,
-        "missing": services.document_missing_signers(document),
+        "missing": issuing.document_missing_signers(document),
     })
 
 
@@ -158,7 +158,7 @@ def document_sign(request, document_pk: int):
             return redirect("documents:detail", document_pk=document.pk)
     return render(request, "portal/documents/detail.html", {
         "document": document, "parties": _parties_and_signatures(document), "sign_form": form,
-        "versions": [document], "missing": services.document_missing_signers(document),
+        "versions": [document], "missing": issuing.document_missing_signers(document),
     }, status=400)
 
 

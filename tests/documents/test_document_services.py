@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from documents import registry, services
+from documents import issuing, registry, services
 from documents.exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from documents.models import Document, Signature
 from scf.core.models import NumberSequence
@@ -51,8 +51,8 @@ def test_generate_issues_a_numbered_hashed_pdf_after_commit(demo, django_capture
 def test_a_retried_render_task_creates_nothing_more(demo, django_capture_on_commit_callbacks):
     document = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
     sha = document.sha256
-    services.document_issue(document_id=document.pk)
-    services.document_issue(document_id=document.pk)
+    issuing.document_issue(document_id=document.pk)
+    issuing.document_issue(document_id=document.pk)
     document.refresh_from_db()
     assert document.sha256 == sha
     assert Document.objects.count() == 1

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
-from documents import services
+from documents import issuing
 from documents.models import Document
 from documents.rendering import RenderedPdf
 from scf.core.models import NumberSequence
@@ -46,7 +46,7 @@ def test_twenty_concurrent_issues_take_consecutive_numbers(on_postgres, monkeypa
     drafts = [Document.objects.create(kind="factoring_agreement", language="en", title="Factoring Agreement",
                                       content_type=content_type, object_id=f.pk) for f in financings]
     # The race is about numbers, not layout: a cheap stand-in for the renderer keeps it fast.
-    monkeypatch.setattr(services, "html_to_pdf", lambda html, **kw: RenderedPdf(b"%PDF-1.7 race", "0" * 64, 1))
+    monkeypatch.setattr(issuing, "html_to_pdf", lambda html, **kw: RenderedPdf(b"%PDF-1.7 race", "0" * 64, 1))
 
     barrier = threading.Barrier(THREADS)
     errors: list[BaseException] = []
@@ -54,7 +54,7 @@ def test_twenty_concurrent_issues_take_consecutive_numbers(on_postgres, monkeypa
     def issue(document_id: int) -> None:
         try:
             barrier.wait(timeout=30)
-            services.document_issue(document_id=document_id)
+            issuing.document_issue(document_id=document_id)
         except BaseException as error:  # report every failure, not only the first
             errors.append(error)
         finally:

@@ -47,7 +47,7 @@ import pytest
 import workflows.factoring.advices as advices
 from documents import registry
 from documents.rendering import html_to_pdf, render_html
-from documents.services import build_context
+from documents.issuing import build_context
 from scf.collections.models import Receipt
 from scf.ledger.models import JournalEntry
 from tests.factories import FacilityFactory, LenderFactory, OrganizationFactory, UserFactory

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents.models import Document
-from documents.services import document_finalize, document_issue, document_sign
+from documents.issuing import document_finalize, document_issue
+from documents.services import document_sign
 from scf.core.demo import DemoContext
 from workflows.inbox.services import process_sync
 

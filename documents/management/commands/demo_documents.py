@@ -17,11 +17,11 @@ from django.utils import timezone, translation
 
 from documents import registry
 from documents.rendering import html_to_pdf, render_html, require_fonts
-from documents.services import build_context
+from documents.issuing import build_context
 
 
 def draft_meta(kind: registry.DocumentKind, language: str) -> dict:
-    """What `documents.services.document_meta` gives a template, for a document that is never issued."""
+    """What `documents.issuing.document_meta` gives a template, for a document that is never issued."""
     with translation.override(language):
         title = str(kind.title)
     return {

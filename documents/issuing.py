@@ -1,0 +1,117 @@
+"""Issue and finalise documents: the work the Celery tasks do after commit.
+
+`document_issue` numbers, renders and issues a draft; `document_finalize` appends the signature
+certificate, seals, and tells the business object's signing set. Both are idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scf.audit.services import audited
+from scf.core.sequences import sequence_next
+from scf.parties.models import Organization
+
+from . import registry, sealing
+from .models import Document
+from .rendering import html_to_pdf, render_html
+from .selectors import kinds_all_signed
+
+
+def document_lock(pk: int) -> Document:
+    return Document.objects.select_for_update().get(pk=pk)
+
+
+def document_meta(document: Document) -> dict:
+    """The document's own facts, as templates see them under `doc`."""
+    return {
+        "number": document.display_number,
+        "version": document.version,
+        "title": document.title,
+        "language": document.language,
+        "issued_date": (document.issued_at or timezone.now()).date(),
+        "kind": document.kind,
+    }
+
+
+def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict:
+    """Build and check the context of a document; raises MissingContext naming the field."""
+    context = kind.build_context(obj)
+    context["doc"] = document_info
+    registry.check_context(kind, context)
+    return context
+
+
+def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
+    """Take the next number of the kind and year; the row lock makes the sequence gapless."""
+    previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
+                                        kind=document.kind, language=document.language)
+                .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
+    if previous is not None:
+        return previous.number
+    year = timezone.localdate().year
+    return f"{kind.prefix}-{year}-{sequence_next(key=document.kind, year=year):06d}"
+
+
+@audited
+def document_issue(*, document_id: int) -> Document:
+    """Number, render and issue a draft; for anything but a draft it changes nothing (safe to retry)."""
+    document = document_lock(document_id)
+    if document.state != Document.State.DRAFT:
+        return document
+    kind = registry.get(document.kind)
+    document.number = _allocate_number(document, kind)
+    document.issued_at = timezone.now()
+    context = build_context(kind, kind.business_object(document.object_id), document_meta(document))
+    html = render_html(kind.template_name(document.language), context, document.language)
+    rendered = html_to_pdf(html)
+    document.html = html
+    document.sha256 = rendered.sha256
+    document.page_count = rendered.page_count
+    document.pdf.save(f"{document.number}.pdf", ContentFile(rendered.data), save=False)
+    document.issue()
+    document.save()
+    for older in Document.objects.select_for_update().filter(
+        content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
+        language=document.language, version__lt=document.version,
+        state__in=[Document.State.DRAFT, Document.State.ISSUED],
+    ):
+        older.supersede(note=f"superseded by v{document.version}")
+        older.save()
+    return document
+
+
+def document_missing_signers(document: Document) -> list[Organization]:
+    signed = set(document.signatures.values_list("organization_id", flat=True))
+    return [p.organization for p in document.document_parties.filter(must_sign=True).select_related("organization")
+            if p.organization_id not in signed]
+
+
+@audited
+def document_finalize(*, document_id: int) -> Document:
+    """Append the signature certificate, seal, mark signed and tell the business object (idempotent)."""
+    document = document_lock(document_id)
+    if document.state != Document.State.ISSUED or document_missing_signers(document):
+        return document
+    kind = registry.get(document.kind)
+    certificate_html = render_html("documents/signature_certificate.html", {
+        "doc": document_meta(document), "document": document,
+        "signatures": list(document.signatures.select_related("organization")),
+    }, document.language)
+    rendered = html_to_pdf(document.html, extra_pages_html=certificate_html)
+    sealed = sealing.seal_pdf(rendered.data, reason=f"{document.number} v{document.version}")
+    document.final_pdf.save(f"{document.number}-signed.pdf", ContentFile(sealed), save=False)
+    document.final_sha256 = hashlib.sha256(sealed).hexdigest()
+    document.signed_at = timezone.now()
+    document.complete_signing(note=_("all parties signed"))
+    document.save()
+    signing_set = registry.signing_set_for(kind)
+    if signing_set is not None and signing_set.on_complete is not None:
+        obj = kind.business_object(document.object_id)
+        if kinds_all_signed(obj, signing_set.kinds):
+            signing_set.on_complete(obj)
+    return document
