@@ -145,10 +145,10 @@ FACILITY_TRANSITIONS = {
 }
 
 
-def facilities_expire_due() -> int:
+def facilities_expire_due(*, today: datetime.date | None = None) -> int:
     """Expire every facility past its validity (daily job; running it twice changes nothing)."""
     count = 0
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     due = CreditFacility.objects.filter(
         state__in=[CreditFacility.State.ACTIVE, CreditFacility.State.FROZEN], valid_to__lt=today
     ).values_list("pk", flat=True)

@@ -9,8 +9,13 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Parties")
 
     def ready(self) -> None:
+        from scf.core import jobs
+
         from . import selectors  # noqa: F401  (registers the visibility rules)
         from .groups import ensure_staff_groups
+        from .services import kyc_expire_due
+
+        jobs.register_daily("parties.kyc_expired", lambda on: kyc_expire_due(today=on), order=20)
 
         # After every app's permissions exist: connect without a sender.
         post_migrate.connect(ensure_staff_groups, dispatch_uid="parties.ensure_staff_groups")

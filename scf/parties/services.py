@@ -17,6 +17,7 @@ from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from .exceptions import KycIncomplete
 from .models import KycDocument, Membership, Organization, User
 from .selectors import user_has_role
+from .tasks import kyc_notify
 from .validators import inspect_upload, normalize_uscc
 
 
@@ -85,8 +86,6 @@ def kyc_document_upload(*, organization: Organization, kind: str, uploaded_file,
 
 
 def _notify(organization: Organization, event: str) -> None:
-    from .tasks import kyc_notify
-
     kyc_notify.delay_on_commit(organization_id=organization.pk, event=event)
 
 

@@ -1,16 +1,12 @@
 from celery import shared_task
 
-from . import notifications, services
+from scf.core.tasks import MailTask
+
+from . import notifications
 from .models import Organization
 
 
-@shared_task(name="scf.parties.tasks.kyc_expire_due")
-def kyc_expire_due() -> int:
-    """Expire KYC files past their date (daily; safe to run twice)."""
-    return services.kyc_expire_due()
-
-
-@shared_task(name="scf.parties.tasks.kyc_notify", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(base=MailTask, name="scf.parties.tasks.kyc_notify")
 def kyc_notify(*, organization_id: int, event: str) -> int:
     """Email the people concerned by a KYC event ("submitted" or "decided")."""
     organization = Organization.objects.filter(pk=organization_id).first()

@@ -180,15 +180,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "facilities-expire": {
-        "task": "scf.facilities.tasks.facilities_expire_due",
-        "schedule": crontab(hour=0, minute=5),
-    },
-    "kyc-expire": {
-        "task": "scf.parties.tasks.kyc_expire_due",
-        "schedule": crontab(hour=0, minute=10),
-    },
-    # Every product's daily jobs (scf.core.jobs), in their registered order.
+    # Every daily job (scf.core.jobs): facility and KYC expiry, then each product's, in their order.
     "daily-jobs": {
         "task": "scf.core.tasks.run_daily",
         "schedule": crontab(hour=0, minute=20),

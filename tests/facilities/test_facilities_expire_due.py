@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from scf.audit.services import history_for
-from scf.facilities import tasks
+from scf.core.jobs import run_daily
 from scf.facilities.exceptions import FacilityUnavailable
 from scf.facilities.models import CreditFacility
 from scf.facilities.services import facilities_expire_due, facility_reserve
@@ -129,9 +129,10 @@ def test_an_expired_facility_refuses_reservations(credit_officer):
     assert facility.reserved_amount == Decimal("0.00")
 
 
-def test_the_celery_task_runs_the_job_and_returns_the_count():
+def test_the_daily_run_expires_the_facility_once_and_returns_the_count():
     _facility()
+    day_after = VALID_TO + datetime.timedelta(days=1)
 
-    with time_machine.travel(_at(VALID_TO + datetime.timedelta(days=1)), tick=False):
-        assert tasks.facilities_expire_due.apply().get() == 1
-        assert tasks.facilities_expire_due.apply().get() == 0
+    with time_machine.travel(_at(day_after), tick=False):
+        assert run_daily(day_after)["facilities.expired"] == 1
+        assert run_daily(day_after)["facilities.expired"] == 0
