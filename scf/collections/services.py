@@ -17,28 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import ActionNotPermitted, IdempotencyConflict, IllegalTransition
+from scf.core.exceptions import IdempotencyConflict, IllegalTransition
 from scf.ledger.models import Account
 from scf.ledger.services import entry_key, house_account, ledger_post, lines
 from scf.money import MAX_AMOUNT_IN_WORDS
-from scf.parties.models import Organization, StaffGroup, User
+from scf.parties.models import Organization, User
 
 from .models import ALLOCATION_FIELDS, Receipt
 from .registry import Applied, handler_for
-from .selectors import can_handle_receipts
+from .permissions import require_receipts_staff
 
 P = Account.Purpose
-
-
-def _require_receipts_staff(user: User, *, lender: Organization, action: str) -> None:
-    """Refuse anyone but the lender's operations staff (a superuser may act for any lender)."""
-    if can_handle_receipts(user, lender=lender):
-        return
-    if not can_handle_receipts(user):
-        raise ActionNotPermitted(_("Only %(groups)s may %(action)s.")
-                                 % {"groups": StaffGroup(StaffGroup.OPERATIONS).label, "action": action})
-    raise ActionNotPermitted(_("Only the staff of %(lender)s may %(action)s.")
-                             % {"lender": lender.legal_name, "action": action})
 
 
 def receipt_input_clean(*, amount: Decimal | None, value_date: datetime.date | None,
@@ -159,7 +148,7 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
                              bank_reference: str, payer_name: str, acting_user: User,
                              currency: str = "CNY") -> Receipt:
     """Record money the lender received that matches no case: it waits in suspense, never kept or dropped."""
-    _require_receipts_staff(acting_user, action=_("record receipts"), lender=lender)
+    require_receipts_staff(acting_user, action=_("record receipts"), lender=lender)
     amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
     existing = receipt_existing(lender=lender, bank_reference=bank_reference, amount=amount)
     if existing is not None:
@@ -182,7 +171,7 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
 def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
     """Pay back what a receipt left in suspense to whoever paid it."""
     receipt = Receipt.objects.select_for_update().select_related("lender").get(pk=receipt.pk)
-    _require_receipts_staff(acting_user, action=_("return money in suspense"), lender=receipt.lender)
+    require_receipts_staff(acting_user, action=_("return money in suspense"), lender=receipt.lender)
     if receipt.status == Receipt.Status.RETURNED:
         return receipt
     if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:

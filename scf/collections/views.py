@@ -13,7 +13,8 @@ from scf.core.exceptions import DomainError
 
 from . import registry
 from .forms import UnmatchedReceiptForm
-from .selectors import can_handle_receipts, suspense_waiting
+from .permissions import can_handle_receipts
+from .selectors import suspense_waiting
 from .services import receipt_record_unmatched, suspense_return
 
 

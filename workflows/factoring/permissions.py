@@ -7,14 +7,15 @@ Each predicate answers for the people, not for the state: the service checks the
 
 from __future__ import annotations
 
+from scf.collections.permissions import RECORD_RECEIPTS, can_handle_receipts  # noqa: F401  (the flow assigns by it)
 from scf.parties.models import Organization, User
 from scf.parties.permissions import is_member, is_operator, is_staff_of, staff_may
 
 from .models import FactoringFinancing, Receivable
 
-# Staff permissions (on workflows.inbox's CaseProcess), given to groups in scf/parties/groups.py.
+# Staff permissions (on workflows.inbox's CaseProcess), given to groups in scf/parties/groups.py;
+# RECORD_RECEIPTS is collections'.
 DISBURSE = "inbox.disburse"
-RECORD_RECEIPTS = "inbox.record_receipts"
 WRITE_OFF = "inbox.write_off"
 
 
@@ -62,11 +63,11 @@ def can_disburse(user: User, financing: FactoringFinancing) -> bool:
 
 def can_record_receipt(user: User, financing: FactoringFinancing) -> bool:
     """Operations of the lender record money received, settle and pay the rebate."""
-    return staff_may(user, RECORD_RECEIPTS, financing.lender_id)
+    return can_handle_receipts(user, lender=financing.lender_id)
 
 
 def can_settle(user: User, financing: FactoringFinancing) -> bool:
-    return staff_may(user, RECORD_RECEIPTS, financing.lender_id)
+    return can_handle_receipts(user, lender=financing.lender_id)
 
 
 def can_write_off(user: User, financing: FactoringFinancing) -> bool:

@@ -20,15 +20,16 @@ from django_fsm import can_proceed
 from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.collections.models import Receipt
+from scf.collections.permissions import require_receipts_staff
 from scf.collections.registry import Applied
 from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
-from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.exceptions import IllegalTransition
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
                                  party_account)
 from scf.money import DayCount, allocate_in_order
-from scf.parties.models import Membership, Organization, StaffGroup, User
+from scf.parties.models import Organization, User
 from scf.parties.permissions import require
 from workflows.inbox.services import complete_step
 
@@ -43,18 +44,6 @@ State = FactoringFinancing.State
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
     return FactoringFinancing.objects.select_for_update(of=("self",)).select_related("facility", "supplier", "debtor",
                                                                          "lender").get(pk=financing.pk)
-
-
-def _require_group(user: User, *groups: str, action: str, lender: Organization | None = None) -> None:
-    """Refuse anyone outside these staff groups, and, for a financing, outside the staff of its lender."""
-    if user.is_superuser:
-        return
-    if not set(groups) & user.staff_groups():
-        raise ActionNotPermitted(_("Only %(groups)s may %(action)s.")
-                                 % {"groups": ", ".join(str(StaffGroup(g).label) for g in groups), "action": action})
-    if lender is not None and not Membership.objects.filter(user=user, organization=lender).exists():
-        raise ActionNotPermitted(_("Only the staff of %(lender)s may %(action)s.")
-                                 % {"lender": lender.legal_name, "action": action})
 
 
 def _only_staff(financing: FactoringFinancing, action: str) -> str:
@@ -266,7 +255,7 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     # Look for the receipt under the financing's lock, so that concurrent retries queue here and
     # all but the first find it recorded.
     financing = _lock(financing)
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("record receipts"), lender=financing.lender)
+    require_receipts_staff(acting_user, lender=financing.lender, action=_("record receipts"))
     receipt, new = receipt_apply(case=financing, amount=amount, value_date=value_date, bank_reference=bank_reference,
                                  acting_user=acting_user, payer=payer)
     if new:
@@ -341,7 +330,7 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
     after a recourse claim only the supplier's money is a buy-back.
     """
     financing = _lock(financing)
-    _require_group(acting_user, StaffGroup.OPERATIONS, action=_("apply money in suspense"), lender=financing.lender)
+    require_receipts_staff(acting_user, lender=financing.lender, action=_("apply money in suspense"))
     receipt, new = receipt_apply_from_suspense(receipt=receipt, case=financing, acting_user=acting_user, payer=payer)
     if new:
         _after_receipt(financing, receipt, acting_user)
