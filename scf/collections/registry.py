@@ -19,16 +19,17 @@ import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import ProtectedError
+from django.db.models.signals import pre_delete
 
-if TYPE_CHECKING:
-    from scf.ledger.models import Account, JournalEntry
-    from scf.parties.models import Organization, User
+from scf.ledger.models import Account, JournalEntry
+from scf.parties.models import Organization, User
 
-    from .models import Receipt
+from .models import Receipt
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,22 @@ _handlers: dict[type[models.Model], ReceiptHandler] = {}
 
 
 def register(handler: ReceiptHandler) -> ReceiptHandler:
-    """Register the handler of a case model (once, from the product's AppConfig.ready)."""
+    """Register the handler of a case model (once, from the product's AppConfig.ready).
+
+    A case that has taken money can no longer be deleted: its receipts are the record of that
+    money, and a generic relation would otherwise delete them with it.
+    """
     if handler.model in _handlers:
         raise RuntimeError(f"{handler.model.__name__} already has a receipt handler.")
     _handlers[handler.model] = handler
+    pre_delete.connect(_protect_receipts, sender=handler.model, dispatch_uid=f"collections.protect.{handler.model}")
     return handler
+
+
+def _protect_receipts(sender, instance, **kwargs) -> None:
+    receipts = Receipt.objects.for_case(instance)
+    if receipts.exists():
+        raise ProtectedError(f"{instance} has receipts; a case that took money is never deleted.", set(receipts))
 
 
 def handlers() -> list[ReceiptHandler]:

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from scf.parties.models import Membership, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, UserFactory
 from tests.factoring.test_settlement import _disbursed, _pay
 from workflows.factoring.models import FactoringFinancing, Receivable
+from workflows.factoring import settlement
 from workflows.factoring.receipts import RECEIPT_HANDLER
 
 D = Decimal
@@ -113,3 +115,12 @@ def test_applying_money_from_suspense_refuses_a_payer_the_financing_does_not_hav
     assert page.status_code == 400 and "Choose who paid." in page.content.decode()
     receipt.refresh_from_db()
     assert (receipt.status, receipt.case_id) == ("suspense", None)
+
+
+def test_a_financing_that_took_money_cannot_be_deleted_with_its_receipts(world):
+    financing = _disbursed(world)
+    settlement.receipt_record(financing=financing, amount=D("1000.00"), value_date=financing.disbursed_on,
+                              bank_reference="DEL-1", acting_user=world.ops, payer=world.debtor)
+    with pytest.raises(ProtectedError), transaction.atomic():
+        financing.delete()
+    assert Receipt.objects.filter(bank_reference="DEL-1").count() == 1
