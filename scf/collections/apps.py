@@ -10,8 +10,8 @@ class CollectionsConfig(AppConfig):
     def ready(self) -> None:
         """Put the Suspense page in the menu of the lender's operations."""
         from scf.core import menus
-        from scf.parties.models import StaffGroup
 
-        menus.register_menu_item(
-            "suspense", _("Suspense"), "collections:suspense", order=850,
-            visible=lambda user: user.is_superuser or StaffGroup.OPERATIONS in user.staff_groups())
+        from .permissions import can_handle_receipts
+
+        menus.register_menu_item("suspense", _("Suspense"), "collections:suspense", order=850,
+                                 visible=can_handle_receipts)
