@@ -33,7 +33,8 @@ def document_meta(document: Document) -> dict:
         "version": document.version,
         "title": document.title,
         "language": document.language,
-        "issued_date": (document.issued_at or timezone.now()).date(),
+        # The lender's calendar day (TIME_ZONE), not UTC's: issued at 01:00 in Shanghai is dated that day.
+        "issued_date": timezone.localdate(document.issued_at or timezone.now()),
         "kind": document.kind,
     }
 

@@ -52,9 +52,22 @@ def documents_of(obj, *, kinds: Iterable[str] | None = None) -> QuerySet[Documen
     return qs if kinds is None else qs.filter(kind__in=list(kinds))
 
 
-def documents_current(obj) -> QuerySet[Document]:
-    """Return the documents about `obj` that are not superseded, by kind, language and newest version."""
-    return documents_of(obj).exclude(state=Document.State.SUPERSEDED).order_by("kind", "language", "-version")
+def documents_current(obj, *, user: User | None = None) -> QuerySet[Document]:
+    """Return the documents about `obj` that are not superseded, by kind, language and newest version.
+
+    With `user`, only those the user may see: a party sees the documents it is named in, never
+    another party's (the debtor never sees the supplier's priced agreement).
+    """
+    qs = documents_of(obj).exclude(state=Document.State.SUPERSEDED)
+    if user is not None:
+        qs = qs.filter(pk__in=tenancy.visible(Document, user).values("pk"))
+    return qs.order_by("kind", "language", "-version")
+
+
+def documents_visible_of(obj, *, user: User) -> QuerySet[Document]:
+    """Return every version of the documents about `obj` that the user may see, newest first per kind."""
+    return (documents_of(obj).filter(pk__in=tenancy.visible(Document, user).values("pk"))
+            .order_by("kind", "language", "-version"))
 
 
 def signed_by_anyone(obj, kinds: Iterable[str]) -> bool:

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.widgets import DateInput
 from scf.facilities.models import DayCountChoice, Product
 from scf.parties.models import KycDocument, Organization
 
@@ -20,7 +21,7 @@ class KycRejectForm(forms.Form):
 class KycVerifyForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     expires_on = forms.DateField(label=_("Valid until"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
 
 
 class FacilityForm(forms.Form):
@@ -31,8 +32,8 @@ class FacilityForm(forms.Form):
     limit_amount = forms.DecimalField(label=_("Limit"), max_digits=20, decimal_places=2,
                                       min_value=Decimal("0.01"))
     revolving = forms.BooleanField(label=_("Revolving"), required=False, initial=True)
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid to"), widget=DateInput())
     max_tenor_days = forms.IntegerField(label=_("Maximum tenor (days)"), min_value=1, max_value=3650, initial=180)
     day_count = forms.ChoiceField(label=_("Day count"), choices=DayCountChoice.choices)
 

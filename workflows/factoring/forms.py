@@ -4,14 +4,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.widgets import DateInput
 from scf.parties.models import Organization
 
 
 class ReceivableForm(forms.Form):
     debtor = forms.ModelChoiceField(label=_("Debtor (core enterprise)"), queryset=Organization.objects.none())
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
-    issue_date = forms.DateField(label=_("Issue date"), widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    issue_date = forms.DateField(label=_("Issue date"), widget=DateInput())
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
     face_amount = forms.DecimalField(label=_("Face amount"), max_digits=20, decimal_places=2,
                                      min_value=Decimal("0.01"))
     currency = forms.ChoiceField(label=_("Currency"), choices=[("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"),
@@ -39,7 +40,7 @@ class UploadForm(forms.Form):
 class FinancingRequestForm(forms.Form):
     receivables = forms.MultipleChoiceField(label=_("Invoices to finance"), widget=forms.CheckboxSelectMultiple,
                                             error_messages={"required": _("Choose at least one invoice.")})
-    value_date = forms.DateField(label=_("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+    value_date = forms.DateField(label=_("Value date"), widget=DateInput())
 
     def __init__(self, *args, receivables=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from scf.collections.permissions import RECORD_RECEIPTS, can_handle_receipts  # noqa: F401  (the flow assigns by it)
 from scf.parties.models import Organization, User
 from scf.parties.permissions import is_member, is_operator, is_staff_of, staff_may
+from scf.parties.selectors import user_lender_ids, user_organization_ids
 
 from .models import FactoringFinancing, Receivable
 
@@ -50,6 +51,14 @@ def can_generate_contracts(user: User, financing: FactoringFinancing) -> bool:
 def can_see_pricing(user: User, financing: FactoringFinancing) -> bool:
     """The advance, interest and fee are the supplier's and the lender's business, not the debtor's."""
     return is_staff_of(user, financing.lender_id) or is_member(user, financing.supplier_id)
+
+
+def pricing_visible_ids(user: User, financings) -> set[int]:
+    """Return which of `financings` the user may see the price of: `can_see_pricing` for a list, in no query."""
+    if getattr(user, "is_superuser", False):
+        return {financing.pk for financing in financings}
+    lenders, own = user_lender_ids(user), user_organization_ids(user)
+    return {financing.pk for financing in financings if financing.lender_id in lenders or financing.supplier_id in own}
 
 
 def can_see_facility(user: User, financing: FactoringFinancing) -> bool:

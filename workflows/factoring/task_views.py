@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from scf.core.exceptions import DomainError
+from scf.core.widgets import DateInput
 from workflows.inbox.steps import (ConfirmForm, DecisionForm, apply_errors, case_object, form_step, render_step,
                                    step_done)
 
@@ -79,7 +80,7 @@ class ReviseForm(forms.Form):
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS, widget=forms.RadioSelect,
                                initial="resubmit")
     value_date = forms.DateField(label=gettext_lazy("New value date"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
     note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea, max_length=1000)
 
 
@@ -110,7 +111,7 @@ class ReceiptForm(forms.Form):
     payer = forms.ChoiceField(label=gettext_lazy("Paid by"), widget=forms.RadioSelect)
     amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
-    value_date = forms.DateField(label=gettext_lazy("Value date"), widget=forms.DateInput(attrs={"type": "date"}))
+    value_date = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput())
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
 
 

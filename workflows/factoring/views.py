@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from documents.forms import GenerateForm
-from documents.selectors import documents_of
+from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
@@ -30,9 +30,11 @@ from .settlement import financing_write_off as write_off
 
 @login_required
 def financing_list(request):
-    financings = tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor")
-    return render(request, "factoring/financing_list.html", {"financings": financings[:300],
-                                                             "can_request": _own_supplier(request.user) is not None})
+    financings = list(tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor")[:300])
+    return render(request, "factoring/financing_list.html", {
+        "financings": financings, "can_request": _own_supplier(request.user) is not None,
+        # The advance is the supplier's price: a debtor sees the amount financed, not the advance.
+        "priced": permissions.pricing_visible_ids(request.user, financings)})
 
 
 def _financeable(supplier: Organization):
@@ -80,7 +82,7 @@ def financing_request(request):
 @login_required
 def financing_detail(request, financing_pk: int):
     financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
-    documents = documents_of(financing).order_by("kind", "language", "-version")
+    documents = documents_visible_of(financing, user=request.user)
     can_generate = (permissions.can_generate_contracts(request.user, financing) and financing.state in (
         FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED)
         and not services.contracts_signed_by_anyone(financing))

@@ -40,7 +40,7 @@ def render_step(request, task, template: str, obj, status: int = 200, **extra):
     approval_case_id = getattr(obj, "approval_case_id", None)
     context = {
         "task": task, "case": task.process.coerced, "obj": obj, "case_template": flow.case_template,
-        "documents": documents_current(obj),
+        "documents": documents_current(obj, user=request.user),
         "decisions": (ApprovalDecision.objects.filter(case_id=approval_case_id).select_related("approver")
                       if approval_case_id else []),
         "history": history_for(obj),
