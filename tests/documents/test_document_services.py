@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from documents import issuing, registry, services
@@ -10,6 +11,7 @@ from documents.exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPa
 from documents.models import Document, Signature
 from scf.core.models import NumberSequence
 from workflows.factoring.models import FactoringFinancing
+from workflows.factoring.services import financing_generate_contracts
 
 from .conftest import PASSWORD
 
@@ -224,3 +226,21 @@ def test_the_title_is_in_the_documents_language_whatever_the_request_language(de
         document = _generate(demo, language="zh-hans")
     assert document.title != "Factoring Agreement"
     assert "保理" in document.title
+
+
+def test_the_verify_page_says_whether_the_seal_of_a_final_pdf_is_intact(demo, client,
+                                                                       django_capture_on_commit_callbacks):
+    financing = demo["financing"]
+    with django_capture_on_commit_callbacks(execute=True):
+        financing_generate_contracts(financing=financing, languages=["en"], acting_user=demo["officer"])
+    agreement = Document.objects.get(kind="factoring_agreement")
+    with django_capture_on_commit_callbacks(execute=True):
+        _sign(demo, agreement, demo["supplier"], "supplier")
+        _sign(demo, agreement, demo["ops"], "lender")
+    agreement.refresh_from_db()
+    with agreement.final_pdf.open("rb") as handle:
+        final = handle.read()
+    page = client.post("/verify/", {"file": SimpleUploadedFile("signed.pdf", final)}).content.decode()
+    assert "the signed and sealed final PDF" in page and "intact and trusted" in page
+    by_hash = client.post("/verify/", {"sha256": agreement.final_sha256}).content.decode()
+    assert "not checked: upload the file itself" in by_hash and "intact and trusted" not in by_hash
