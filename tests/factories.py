@@ -37,6 +37,10 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     legal_name_en = factory.Sequence(lambda n: f"Test Enterprise {n} Co., Ltd.")
     uscc = factory.LazyFunction(next_uscc)
     is_supplier = True
+    # Verified by default, as a client that is financed must be; a test of the KYC cycle asks for draft.
+    kyc_state = Organization.KycState.VERIFIED
+    kyc_verified_at = factory.LazyFunction(timezone.now)
+    kyc_expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3 * 365))
 
 
 class LenderFactory(OrganizationFactory):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_kyc_submit_emails_reviewers_only_after_commit(corporate, risk_manager, django_capture_on_commit_callbacks):
     risk_manager.email = "risk@example.com"
     risk_manager.save()
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     services.kyc_document_upload(organization=organization, kind="business_licence",
                                  uploaded_file=SimpleUploadedFile("l.pdf", MINIMAL_PDF), acting_user=user)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

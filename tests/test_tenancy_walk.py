@@ -105,7 +105,8 @@ def build_world(prefix: str) -> World:
     organizations, users = {}, {}
     for role, flags in ROLE_FLAGS.items():
         organizations[role] = OrganizationFactory(
-            legal_name=f"{tag}-{role.upper()} 有限公司", legal_name_en=f"{tag}-{role.upper()}-EN Co., Ltd.", **flags
+            legal_name=f"{tag}-{role.upper()} 有限公司", legal_name_en=f"{tag}-{role.upper()}-EN Co., Ltd.",
+            kyc_state=Organization.KycState.DRAFT, **flags
         )
         users[role] = UserFactory(username=f"{prefix}-{role}-operator")
         MembershipFactory(user=users[role], organization=organizations[role], role=Membership.Role.OPERATOR)

@@ -20,6 +20,7 @@ from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.money import to_decimal
 from scf.parties.models import Organization, User
+from scf.parties.services import kyc_require_verified
 
 from .exceptions import FacilityLimitExceeded, FacilityUnavailable, ReservationError
 from .models import CreditFacility, FacilityMovement, FacilityReservation
@@ -78,6 +79,7 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         and (acting_user.is_superuser or lender.memberships.filter(user=acting_user).exists())
     ):
         raise ActionNotPermitted(_("Only staff of %(lender)s may propose its facilities.") % {"lender": lender})
+    kyc_require_verified(obligor)
     facility = CreditFacility(
         lender=lender, obligor=obligor, product=product, currency=currency,
         limit_amount=_clean_amount(limit_amount, "limit_amount"), revolving=revolving,
@@ -92,7 +94,7 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
 
 
 def _fire(facility: CreditFacility, name: str, acting_user: User | None, note: str = "",
-          check_permission: bool = True) -> CreditFacility:
+          check_permission: bool = True, guard=None) -> CreditFacility:
     facility = facility_lock(pk=facility.pk)
     method = getattr(facility, name)
     if not can_proceed(method):
@@ -102,6 +104,8 @@ def _fire(facility: CreditFacility, name: str, acting_user: User | None, note: s
         )
     if check_permission and (acting_user is None or not has_transition_perm(method, acting_user)):
         raise ActionNotPermitted()
+    if guard is not None:
+        guard(facility)
     method(by=acting_user, note=note)
     facility.save()
     return facility
@@ -118,7 +122,8 @@ _TRANSITION_WORDS = {
 
 @audited
 def facility_activate(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
-    return _fire(facility, "activate", acting_user, note)
+    """Make a proposed facility available; its obligor's KYC must be verified."""
+    return _fire(facility, "activate", acting_user, note, guard=lambda f: kyc_require_verified(f.obligor))
 
 
 @audited
@@ -128,7 +133,34 @@ def facility_freeze(*, facility: CreditFacility, acting_user: User, note: str = 
 
 @audited
 def facility_unfreeze(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
-    return _fire(facility, "unfreeze", acting_user, note)
+    """Lift a freeze; the comment saying why is required and goes on the record."""
+    note = (note or "").strip()
+    return _fire(facility, "unfreeze", acting_user, note, guard=lambda f: _require_comment(note))
+
+
+def _require_comment(note: str) -> None:
+    if not note:
+        raise ValidationError({"note": ValidationError(
+            _("Say why the facility is unfrozen: a comment is required."), code="required")})
+
+
+@audited
+def facilities_risk_stop(*, lender: Organization, obligors: list[Organization], note: str) -> list[CreditFacility]:
+    """Freeze every active facility `lender` granted to `obligors`, with the reason; return those frozen.
+
+    The system's own freeze (no acting user), fired when a financing falls overdue: no new money goes
+    out on them until a risk manager unfreezes each with a comment. Frozen ones are left alone, so
+    running it again changes nothing.
+    """
+    frozen = []
+    due = CreditFacility.objects.filter(lender=lender, obligor__in=obligors, state=CreditFacility.State.ACTIVE)
+    for pk in due.order_by("pk").values_list("pk", flat=True):
+        facility = facility_lock(pk=pk)
+        if facility.state == CreditFacility.State.ACTIVE:
+            facility.freeze(by=None, note=note)
+            facility.save()
+            frozen.append(facility)
+    return frozen
 
 
 @audited

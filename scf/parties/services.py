@@ -14,7 +14,7 @@ from django_fsm import can_proceed, has_transition_perm
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 
-from .exceptions import KycIncomplete
+from .exceptions import KycIncomplete, KycNotVerified
 from .models import KycDocument, Membership, Organization, User
 from .selectors import user_has_role
 from .tasks import kyc_notify
@@ -148,6 +148,34 @@ def kyc_reject(*, organization: Organization, acting_user: User, note: str) -> O
     organization.save()
     _notify(organization, "decided")
     return organization
+
+
+def kyc_refusal(organization: Organization, *, on: datetime.date | None = None) -> str | None:
+    """Return why `organization` cannot be financed on `on` for its KYC, or None when it is verified.
+
+    A verified KYC counts until its expiry date, inclusive, even before the daily job marks it expired.
+    """
+    on = on or timezone.localdate()
+    state = organization.kyc_state
+    expires_on = organization.kyc_expires_on
+    if state == Organization.KycState.VERIFIED and (expires_on is None or on <= expires_on):
+        return None
+    if expires_on is not None and state in (Organization.KycState.VERIFIED, Organization.KycState.EXPIRED):
+        return _("%(org)s cannot be financed: its KYC expired on %(date)s.") % {
+            "org": organization.legal_name, "date": expires_on.isoformat()}
+    return _("%(org)s cannot be financed: its KYC is %(state)s, not verified.") % {
+        "org": organization.legal_name, "state": str(organization.get_kyc_state_display()).lower()}
+
+
+def kyc_require_verified(organization: Organization, *, on: datetime.date | None = None) -> None:
+    """Refuse (KycNotVerified, 409) unless the organization's KYC is verified and not expired on `on`.
+
+    The one KYC gate: facilities, financing requests, approvals and disbursements all call it.
+    """
+    refusal = kyc_refusal(organization, on=on)
+    if refusal is not None:
+        raise KycNotVerified(refusal, organization=organization.pk, kyc_state=organization.kyc_state,
+                             kyc_expires_on=organization.kyc_expires_on)
 
 
 def kyc_expire_due(*, today: datetime.date | None = None) -> int:

@@ -279,6 +279,8 @@ def facility_create(request):
                                                              **form.cleaned_data)
             except ValidationError as error:
                 _form_errors_from(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
             else:
                 messages.success(request, _("Facility %(ref)s proposed.") % {"ref": facility.reference})
                 return redirect("portal:facility-detail", facility_pk=facility.pk)
@@ -300,6 +302,10 @@ def facility_transition(request, facility_pk: int, action: str):
         service(facility=facility, acting_user=request.user, note=request.POST.get("note", "").replace("\x00", ""))
     except DomainError as error:
         messages.error(request, error.message)
+        return redirect("portal:facility-detail", facility_pk=facility.pk)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
         return redirect("portal:facility-detail", facility_pk=facility.pk)
     messages.success(request, _("Facility updated."))
     return redirect("portal:facility-detail", facility_pk=facility.pk)

@@ -83,7 +83,7 @@ def test_facility_activate_refused_by_state_records_nothing(risk_manager):
 
 
 def test_kyc_submit_records_exactly_one_audit_record_with_the_transition(corporate):
-    organization, user = corporate("supplier-op")
+    organization, user = corporate("supplier-op", kyc_state="draft")
     parties.kyc_document_upload(
         organization=organization, kind="business_licence", acting_user=user,
         uploaded_file=SimpleUploadedFile("licence.pdf", MINIMAL_PDF, content_type="application/pdf"),

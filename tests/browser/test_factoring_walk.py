@@ -95,6 +95,20 @@ def _register_and_request(page, shoot, *, invoice: str, face: str, today: dateti
     expect(page.locator("#quote")).to_be_visible()
 
 
+def _unfreeze_supplier1(login, shoot) -> None:
+    """As the risk manager: lift the freeze the demo's overdue case put on supplier1's factoring line."""
+    expect = _expect()
+    risk = login("risk")
+    _nav(risk, "Facilities")
+    row = risk.locator("tbody tr").filter(has_text=NAMES["supplier1"]).filter(has_text="Factoring")
+    expect(row).to_contain_text("Frozen")
+    row.get_by_role("link").first.click()
+    risk.get_by_label("Note").fill("Buy-back of the overdue case agreed; new invoices on core1 may be financed.")
+    shoot(risk, "unfreeze")
+    risk.get_by_role("button", name="Unfreeze").click()
+    expect(risk.locator(".messages")).to_contain_text("Facility updated.")
+
+
 @pytest.fixture
 def today():
     return timezone.localdate()
@@ -104,6 +118,9 @@ def test_happy_path(login, shoot, today, demo):
     """A new invoice of supplier1 on core1 from registration to the closed file, each step by its owner."""
     expect = _expect()
     invoice = "INV-WALK-0001"
+
+    # 0. The demo's overdue case froze supplier1's line: the risk manager unfreezes it, with a comment.
+    _unfreeze_supplier1(login, shoot)
 
     # 1. supplier1 registers an invoice of 500,000.00 due in 90 days, sees the quote and applies.
     supplier = login("supplier1")
@@ -289,6 +306,7 @@ def test_recourse_buy_back(login, shoot, today):
 def test_large_advance_needs_the_risk_manager(login, shoot, today):
     """1,500,000.00 face: advance 1,200,000.00 is over 1,000,000, so a risk manager approves after the officer."""
     expect = _expect()
+    _unfreeze_supplier1(login, shoot)
     supplier = login("supplier1")
     _register_and_request(supplier, shoot, invoice="INV-WALK-0002", face="1500000.00", today=today)
     # A = 1,200,000.00; I = 1,200,000 × 0.065 × 90/360 = 19,500.00; F = 7,500.00; net = 1,173,000.00.

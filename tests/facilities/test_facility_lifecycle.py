@@ -304,7 +304,7 @@ def test_freeze_then_unfreeze_by_a_risk_manager_audits_each_transition(risk_mana
     facility_freeze(facility=facility, acting_user=risk_manager, note="covenant breach")
     facility.refresh_from_db()
     assert facility.state == State.FROZEN
-    facility_unfreeze(facility=facility, acting_user=risk_manager)
+    facility_unfreeze(facility=facility, acting_user=risk_manager, note="covenant cured")
     facility.refresh_from_db()
     assert facility.state == State.ACTIVE
 
@@ -409,7 +409,7 @@ def test_each_fired_transition_writes_exactly_one_audit_record(risk_manager):
     assert AuditRecord.objects.count() == before + 1
     facility_freeze(facility=facility, acting_user=risk_manager)
     assert AuditRecord.objects.count() == before + 2
-    facility_unfreeze(facility=facility, acting_user=risk_manager)
+    facility_unfreeze(facility=facility, acting_user=risk_manager, note="reviewed")
     assert AuditRecord.objects.count() == before + 3
     facility_close(facility=facility, acting_user=risk_manager)
     assert AuditRecord.objects.count() == before + 4

@@ -21,7 +21,7 @@ def _upload(organization, user, content=MINIMAL_PDF, name="licence.pdf"):
 
 
 def test_kyc_submit_without_documents_is_refused(corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     with pytest.raises(KycIncomplete):
         services.kyc_submit(organization=organization, acting_user=user)
     organization.refresh_from_db()
@@ -29,7 +29,7 @@ def test_kyc_submit_without_documents_is_refused(corporate):
 
 
 def test_kyc_upload_refuses_a_disguised_file_and_stores_nothing(corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     with pytest.raises(ValidationError) as error:
         _upload(organization, user, content=b"#!/bin/sh\nrm -rf /\n", name="licence.pdf")
     assert "file" in error.value.message_dict
@@ -37,15 +37,15 @@ def test_kyc_upload_refuses_a_disguised_file_and_stores_nothing(corporate):
 
 
 def test_kyc_upload_by_someone_outside_the_organization_is_refused(corporate):
-    organization, _user = corporate("sup")
-    _other_org, outsider = corporate("outsider")
+    organization, _user = corporate("sup", kyc_state="draft")
+    _other_org, outsider = corporate("outsider", kyc_state="draft")
     with pytest.raises(ActionNotPermitted):
         _upload(organization, outsider)
     assert KycDocument.objects.count() == 0
 
 
 def test_kyc_full_cycle_submit_verify_records_each_transition_once(corporate, risk_manager):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     _upload(organization, user)
     services.kyc_submit(organization=organization, acting_user=user)
     with time_machine.travel(datetime.datetime(2026, 11, 24, 10, 0, tzinfo=datetime.timezone.utc)):
@@ -61,7 +61,7 @@ def test_kyc_full_cycle_submit_verify_records_each_transition_once(corporate, ri
 
 
 def test_kyc_verify_by_the_organizations_own_user_is_refused(corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     _upload(organization, user)
     services.kyc_submit(organization=organization, acting_user=user)
     with pytest.raises(ActionNotPermitted):
@@ -71,7 +71,7 @@ def test_kyc_verify_by_the_organizations_own_user_is_refused(corporate):
 
 
 def test_kyc_reject_needs_a_reason(corporate, risk_manager):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     _upload(organization, user)
     services.kyc_submit(organization=organization, acting_user=user)
     with pytest.raises(ValidationError) as error:
@@ -84,7 +84,7 @@ def test_kyc_reject_needs_a_reason(corporate, risk_manager):
 
 
 def test_kyc_verify_twice_is_an_illegal_transition(corporate, risk_manager):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     _upload(organization, user)
     services.kyc_submit(organization=organization, acting_user=user)
     services.kyc_verify(organization=organization, acting_user=risk_manager)
@@ -93,7 +93,7 @@ def test_kyc_verify_twice_is_an_illegal_transition(corporate, risk_manager):
 
 
 def test_kyc_expire_due_expires_once_and_is_idempotent(corporate, risk_manager):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     _upload(organization, user)
     services.kyc_submit(organization=organization, acting_user=user)
     services.kyc_verify(organization=organization, acting_user=risk_manager,

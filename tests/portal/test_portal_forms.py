@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_kyc_upload_of_a_disguised_file_shows_a_form_error(client, corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     client.force_login(user)
     response = client.post(f"/organizations/{organization.pk}/kyc/upload/", {
         "kind": "business_licence", "file": SimpleUploadedFile("licence.pdf", b"PK\x03\x04 zip pretending"),
@@ -23,7 +23,7 @@ def test_kyc_upload_of_a_disguised_file_shows_a_form_error(client, corporate):
 
 
 def test_kyc_upload_and_submit_through_the_portal(client, corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     client.force_login(user)
     response = client.post(f"/organizations/{organization.pk}/kyc/upload/", {
         "kind": "business_licence", "file": SimpleUploadedFile("licence.pdf", MINIMAL_PDF),
@@ -37,7 +37,7 @@ def test_kyc_upload_and_submit_through_the_portal(client, corporate):
 
 
 def test_kyc_submit_without_documents_shows_the_reason(client, corporate):
-    organization, user = corporate("sup")
+    organization, user = corporate("sup", kyc_state="draft")
     client.force_login(user)
     response = client.post(f"/organizations/{organization.pk}/kyc/submit/", follow=True)
     assert "Upload at least one KYC document" in response.content.decode()

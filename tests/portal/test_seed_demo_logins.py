@@ -72,7 +72,9 @@ def test_wrong_password_is_refused_and_leaves_the_user_logged_out(client, demo):
 def test_lender_is_the_lender_of_every_demo_facility(demo):
     lender = Organization.objects.get(uscc=LENDER.uscc)
     assert set(CreditFacility.objects.values_list("lender_id", flat=True)) == {lender.pk}
-    assert CreditFacility.objects.filter(state="active").count() == 9
+    # Nine lines, less supplier4's (its KYC is in draft: none is proposed) and supplier1's, frozen
+    # by the overdue demo case; dist2's pledge line is proposed.
+    assert CreditFacility.objects.filter(state="active").count() == 7
 
 
 def test_the_demo_recourse_case_is_in_the_inbox_under_its_real_due_date(demo):
@@ -82,3 +84,21 @@ def test_the_demo_recourse_case_is_in_the_inbox_under_its_real_due_date(demo):
     financing = FactoringFinancing.objects.get(state="recourse_claimed")
     process = CaseProcess.objects.get(reference=financing.reference)
     assert process.due_date == financing.due_date
+
+
+def test_the_demo_overdue_case_froze_supplier1s_line_and_supplier4_has_none(demo):
+    from scf.audit.models import AuditRecord
+    from scf.parties.demo import ORGS
+    from workflows.factoring.models import FactoringFinancing
+
+    uscc = {org.key: org.uscc for org in ORGS}
+    overdue = FactoringFinancing.objects.get(state="recourse_claimed")
+    line = CreditFacility.objects.get(obligor__uscc=uscc["supplier1"])
+    assert line.state == "frozen"
+    assert AuditRecord.objects.filter(action="facilities.creditfacility.freeze", object_id=str(line.pk),
+                                      note__contains=overdue.reference).exists()
+    assert not CreditFacility.objects.filter(obligor__uscc=uscc["supplier4"]).exists()
+    # The first case was approved before the freeze: its reservation stands, to be paid once unfrozen.
+    first = FactoringFinancing.objects.get(reference=overdue.reference.replace("00003", "00001"))
+    assert first.state == "contract_issued"
+    assert line.reservations.filter(reference=first.reference, status="held").exists()

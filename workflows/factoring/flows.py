@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
+from scf.parties.permissions import is_staff_of
+from scf.parties.services import kyc_refusal
 from workflows.approval.services import approval_next_group
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox import steps
@@ -132,6 +134,10 @@ class FactoringFlow(CaseFlow):
             "facility": financing.facility if can_see_facility(request.user, financing) else None,
             "show_pricing": can_see_pricing(request.user, financing),
             "receipts": financing.receipts.all(),
+            # The parties' KYC is the lender's to check before it approves or pays, not the other party's.
+            "kyc_parties": [{"organization": organization, "refusal": kyc_refusal(organization)}
+                            for organization in (financing.supplier, financing.debtor)]
+            if is_staff_of(request.user, financing.lender) else [],
         }
 
     def is_paid(self, activation) -> bool:

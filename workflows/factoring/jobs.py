@@ -13,6 +13,8 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from scf.facilities.services import facilities_risk_stop
+
 from . import tasks
 from .models import FactoringFinancing
 from .settlement import financing_accrue_penalty, overdue_from
@@ -39,7 +41,13 @@ def send_maturity_reminders(on: datetime.date) -> int:
 
 
 def mark_overdue(on: datetime.date) -> int:
-    """Mark financings still owing the advance after the grace days as overdue."""
+    """Mark financings still owing the advance after the grace days as overdue, and stop the obligor's lines.
+
+    Every active facility the lender granted to the financing's obligor (the supplier, or the core
+    enterprise whose line carries a reverse factoring) is frozen with the overdue financing as the
+    reason. The freeze goes with the overdue transition, which fires once: a line a risk manager
+    unfroze stays open when the day is run again.
+    """
     marked = 0
     candidates = FactoringFinancing.objects.filter(state=State.DISBURSED, advance_outstanding__gt=0,
                                                    due_date__lt=on).select_related("facility")
@@ -47,12 +55,25 @@ def mark_overdue(on: datetime.date) -> int:
         if on < overdue_from(financing):
             continue
         with transaction.atomic():
-            financing = FactoringFinancing.objects.select_for_update().get(pk=financing.pk)
+            financing = FactoringFinancing.objects.select_for_update(of=("self",)).select_related(
+                "facility__obligor", "supplier", "debtor", "lender").get(pk=financing.pk)
             if financing.state == State.DISBURSED and financing.advance_outstanding > 0:
                 financing.mark_overdue(note=_("unpaid after the grace days"))
                 financing.save()
+                _risk_stop(financing)
                 marked += 1
     return marked
+
+
+def _risk_stop(financing: FactoringFinancing) -> None:
+    obligors = [financing.facility.obligor]
+    if financing.reverse and financing.debtor_id != financing.facility.obligor_id:
+        obligors.append(financing.debtor)
+    facilities_risk_stop(
+        lender=financing.lender, obligors=obligors,
+        note=_("Risk stop: financing %(ref)s of %(supplier)s on %(debtor)s is overdue (due %(date)s).")
+        % {"ref": financing.reference, "supplier": financing.supplier.legal_name,
+           "debtor": financing.debtor.legal_name, "date": financing.due_date.isoformat()})
 
 
 def accrue_penalties(on: datetime.date) -> int:

@@ -27,6 +27,7 @@ from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
 from scf.parties.models import Organization, User
 from scf.parties.permissions import require
+from scf.parties.services import kyc_require_verified
 from workflows.approval.models import ApprovalCase
 from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
 from workflows.inbox.services import case_start, complete_step, process_cancel, process_sync
@@ -203,6 +204,14 @@ def check_request(supplier: Organization, receivables: list[Receivable], value_d
         raise ValidationError(errors)
 
 
+def financing_kyc_require(*, supplier: Organization, facility: CreditFacility,
+                          on: datetime.date | None = None) -> None:
+    """Refuse unless the supplier and the facility's obligor (the core enterprise in reverse factoring) are KYC-verified."""
+    kyc_require_verified(supplier, on=on)
+    if facility.obligor_id != supplier.pk:
+        kyc_require_verified(facility.obligor, on=on)
+
+
 CLOSED_STATES = ("rejected", "cancelled", "closed")
 FINANCING_SEQUENCE = "factoring.financing"
 
@@ -216,11 +225,13 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     the core enterprise's approved payables in reverse factoring) go straight to credit review.
     """
     require(permissions.can_request_financing(acting_user, supplier), operator_only(supplier, _("request financing")))
+    kyc_require_verified(supplier)
     receivables = list(Receivable.objects.select_for_update().filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
     check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor
     reverse = all(r.reverse for r in receivables)
     facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
+    financing_kyc_require(supplier=supplier, facility=facility)
     quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
     number = sequence_next(key=FINANCING_SEQUENCE, year=value_date.year)
     financing = FactoringFinancing.objects.create(
@@ -354,7 +365,9 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
         raise IllegalTransition(_("Financing %(ref)s is %(state)s; it is not under review.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
     # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
-    facility_lock(pk=financing.facility_id)
+    facility = facility_lock(pk=financing.facility_id)
+    if decision == "approve":  # every approval, not only the last; a rejection or return stays possible
+        financing_kyc_require(supplier=financing.supplier, facility=facility)
     approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
     case = financing.approval_case = ApprovalCase.objects.get(pk=financing.approval_case_id)
     if case.status == ApprovalCase.Status.APPROVED:

@@ -24,6 +24,8 @@ from scf.collections.permissions import require_receipts_staff
 from scf.collections.registry import Applied
 from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
 from scf.core.exceptions import IllegalTransition
+from scf.facilities.exceptions import FacilityUnavailable
+from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
@@ -35,6 +37,7 @@ from workflows.inbox.services import complete_step
 
 from . import permissions
 from .models import FactoringFinancing
+from .services import financing_kyc_require
 
 ZERO = Decimal("0.00")
 P = Account.Purpose
@@ -98,6 +101,13 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
         # Interest runs from the value date: paying earlier would lend days nobody is charged for.
         raise IllegalTransition(_("Financing %(ref)s is disbursed on its value date, %(date)s, not before.")
                                 % {"ref": financing.reference, "date": financing.value_date.isoformat()})
+    facility = facility_lock(pk=financing.facility_id)
+    financing_kyc_require(supplier=financing.supplier, facility=facility, on=on)
+    if facility.state == CreditFacility.State.FROZEN:
+        # Its reservation stands, but no money goes out on a frozen line until a risk manager unfreezes it.
+        raise FacilityUnavailable(
+            _("Facility %(facility)s is frozen: %(ref)s is not disbursed until a risk manager unfreezes it.")
+            % {"facility": facility.reference, "ref": financing.reference})
     currency = financing.currency
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
