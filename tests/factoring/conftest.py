@@ -68,3 +68,9 @@ def world(db, time_machine):
         committee=_staff(lender, "committee", StaffGroup.CREDIT_COMMITTEE),
         ops=_staff(lender, "ops", StaffGroup.OPERATIONS, signatory=True),
     )
+
+
+@pytest.fixture
+def registration_day(time_machine):
+    """Run on the day the fixed invoice dates were written for: registration refuses an invoice already due."""
+    time_machine.move_to(datetime.datetime(2026, 11, 25, 10, 0, tzinfo=datetime.UTC))

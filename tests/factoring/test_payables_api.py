@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.factories import OrganizationFactory
 from workflows.factoring.models import Receivable
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registration_day")]
 
 PAYABLE = {"invoice_number": "AP-2026-0001", "issue_date": "2026-11-01", "due_date": "2027-02-28",
            "face_amount": "480000.00"}

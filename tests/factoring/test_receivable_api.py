@@ -3,7 +3,7 @@ import pytest
 from tests.factories import OrganizationFactory
 from workflows.factoring.models import Receivable
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registration_day")]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from workflows.factoring.services import receivable_create
 
 ISSUE = datetime.date(2026, 11, 1)
 DUE = datetime.date(2027, 2, 28)
+pytestmark = pytest.mark.usefixtures("registration_day")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from scf.parties.models import TradeRelationship
 from tests.factories import OrganizationFactory
 from workflows.factoring.models import Receivable
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registration_day")]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.factories import OrganizationFactory
 from workflows.factoring.imports import receivables_import
 from workflows.factoring.models import Receivable
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registration_day")]
 HEADER = "debtor_uscc,invoice_number,issue_date,due_date,face_amount,currency\n"
 
 

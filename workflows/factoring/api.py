@@ -19,9 +19,10 @@ from scf.parties.validators import normalize_uscc
 from .calculations import QuoteError, factoring_quote
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
-from .permissions import can_see_pricing
-from .services import (financing_request_create, payable_create, receivable_confirm, receivable_create,
-                       receivable_dispute)
+from .permissions import can_see_headroom, can_see_pricing
+from .services import (check_headroom, check_request, facility_for, financing_quote, financing_request_create,
+                       payable_create, receivable_confirm, receivable_create, receivable_dispute, value_date_note,
+                       value_date_roll)
 
 
 class QuoteView(APIView):
@@ -57,8 +58,10 @@ class QuoteView(APIView):
         net_disbursement = serializers.DecimalField(max_digits=20, decimal_places=2)
         all_in_rate = serializers.DecimalField(max_digits=12, decimal_places=6)
         interest_due_at_maturity = serializers.DecimalField(max_digits=20, decimal_places=2)
-        value_date = serializers.DateField()
+        value_date = serializers.DateField(help_text="The value date quoted: the next business day when the one "
+                                                     "asked for is not.")
         due_date = serializers.DateField()
+        value_date_note = serializers.CharField(help_text="Says that the value date was rolled; empty when not.")
 
         class Meta:
             ref_name = "FactoringQuote"
@@ -73,16 +76,23 @@ class QuoteView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        requested = values["value_date"]
+        values["value_date"] = value_date_roll(requested)
         try:
-            quote = factoring_quote(**data.validated_data)
+            quote = factoring_quote(**values)
         except QuoteError as error:
             raise serializers.ValidationError({error.field: [error.message]}) from None
-        return Response(self.OutputSerializer({
-            "advance": quote.advance, "tenor_days": quote.tenor_days, "interest": quote.interest, "fee": quote.fee,
-            "net_disbursement": quote.net_disbursement, "all_in_rate": quote.all_in_rate,
-            "interest_due_at_maturity": quote.interest_due_at_maturity, "value_date": quote.value_date,
-            "due_date": quote.due_date,
-        }).data)
+        return Response(self.OutputSerializer(_quote_output(quote, requested)).data)
+
+
+def _quote_output(quote, requested) -> dict:
+    return {
+        "advance": quote.advance, "tenor_days": quote.tenor_days, "interest": quote.interest, "fee": quote.fee,
+        "net_disbursement": quote.net_disbursement, "all_in_rate": quote.all_in_rate,
+        "interest_due_at_maturity": quote.interest_due_at_maturity, "value_date": quote.value_date,
+        "due_date": quote.due_date, "value_date_note": value_date_note(requested, quote.value_date),
+    }
 
 
 def _acting_organization(found: list[Organization], field: str, uscc: str | None, kind: str) -> Organization:
@@ -327,6 +337,14 @@ class FinancingOutput(serializers.ModelSerializer):
         return data
 
 
+def _requested_receivables(user, ids: list[int]) -> list[Receivable]:
+    receivables = list(tenancy.visible(Receivable, user).filter(pk__in=ids))
+    if len(receivables) != len(set(ids)):
+        raise serializers.ValidationError({"receivables": ["Unknown invoice ids: "
+                                                           f"{sorted(set(ids) - {r.pk for r in receivables})}."]})
+    return receivables
+
+
 class FinancingListView(APIView):
     class InputSerializer(serializers.Serializer):
         receivables = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
@@ -351,14 +369,49 @@ class FinancingListView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
-        ids = data.validated_data["receivables"]
-        receivables = list(tenancy.visible(Receivable, request.user).filter(pk__in=ids))
-        if len(receivables) != len(set(ids)):
-            raise serializers.ValidationError({"receivables": ["Unknown invoice ids: "
-                                                               f"{sorted(set(ids) - {r.pk for r in receivables})}."]})
+        receivables = _requested_receivables(request.user, data.validated_data["receivables"])
         financing = financing_request_create(supplier=supplier, receivables=receivables,
                                              value_date=data.validated_data["value_date"], acting_user=request.user)
         return Response(FinancingOutput(financing, context={"request": request}).data, status=201)
+
+
+class FinancingQuoteView(APIView):
+    """The quote of a request on your invoices, on the facility it would draw on, before applying.
+
+    The facility's headroom is shown to who may see the facility (not to a supplier in reverse
+    factoring, which learns only that the advance fits); an advance above it answers 400.
+    """
+
+    class OutputSerializer(QuoteView.OutputSerializer):
+        confirmed_amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+        currency = serializers.CharField()
+        fits_facility = serializers.BooleanField()
+        facility = serializers.CharField(allow_null=True, help_text="Null when the facility is not yours to see.")
+        headroom = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+
+        class Meta:
+            ref_name = "FactoringFinancingQuote"
+
+    @extend_schema(request=FinancingListView.InputSerializer, responses={200: OutputSerializer},
+                   summary="Quote a financing of your invoices, with the facility's headroom")
+    def post(self, request):
+        data = FinancingListView.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        supplier = _acting_supplier(request.user, data.validated_data.get("supplier"))
+        receivables = _requested_receivables(request.user, data.validated_data["receivables"])
+        value_date = data.validated_data["value_date"]
+        check_request(supplier, receivables, value_date)
+        facility = facility_for(supplier=supplier, debtor=receivables[0].debtor,
+                                reverse=all(r.reverse for r in receivables))
+        quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
+        check_headroom(facility=facility, advance=quote.advance, user=request.user)
+        visible = can_see_headroom(request.user, facility)
+        return Response(self.OutputSerializer({
+            **_quote_output(quote, value_date), "confirmed_amount": quote.confirmed_amount,
+            "currency": facility.currency, "fits_facility": True,
+            "facility": facility.reference if visible else None,
+            "headroom": facility.available_amount if visible else None,
+        }).data)
 
 
 class FinancingDetailView(APIView):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("receivables/<int:receivable_pk>/dispute/", factoring_api.ReceivableDisputeView.as_view(),
          name="receivable-dispute"),
     path("factoring/financings/", factoring_api.FinancingListView.as_view(), name="financing-list"),
+    path("factoring/financings/quote/", factoring_api.FinancingQuoteView.as_view(), name="financing-quote"),
     path("factoring/financings/<int:financing_pk>/", factoring_api.FinancingDetailView.as_view(),
          name="financing-detail"),
 ]

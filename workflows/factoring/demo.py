@@ -71,11 +71,13 @@ def seed_factoring_demo(context: DemoContext) -> None:
     officer, risk, ops = context.staff["officer"], context.staff["risk"], context.staff["ops"]
     if FactoringFinancing.objects.filter(supplier=supplier, debtor=debtor).exists():
         return
-    today = timezone.localdate()
+    # From the first business day (today, or the next one at a weekend), so the figures are the same on any day.
+    value_date = services.value_date_roll(timezone.localdate())
     with transaction.atomic():
-        receivables = _receivables(supplier, debtor, supplier_user, INVOICES, today + datetime.timedelta(days=120))
-        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
-                                                      acting_user=supplier_user)
+        receivables = _receivables(supplier, debtor, supplier_user, INVOICES,
+                                   value_date + datetime.timedelta(days=120))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables,
+                                                      value_date=value_date, acting_user=supplier_user)
         _confirm_all(financing, debtor_user, {number: confirmed for number, _a, _f, confirmed in INVOICES})
     if not context.lifecycle:
         financing.refresh_from_db()
@@ -91,11 +93,12 @@ def seed_factoring_demo(context: DemoContext) -> None:
 
 def _seed_review_case(*, supplier, supplier_user, debtor, debtor_user) -> None:
     """supplier2's request on core1, confirmed and waiting in the credit officers' inbox."""
-    today = timezone.localdate()
+    value_date = services.value_date_roll(timezone.localdate())
     with transaction.atomic():
-        receivables = _receivables(supplier, debtor, supplier_user,
-                                   [("INV-2026-1107", 12, Decimal("800000.00"), None)], today + datetime.timedelta(days=90))
-        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
+        receivables = _receivables(supplier, debtor, supplier_user, [("INV-2026-1107", 12, Decimal("800000.00"), None)],
+                                   value_date + datetime.timedelta(days=90))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables,
+                                                      value_date=value_date,
                                                       acting_user=supplier_user)
         _confirm_all(financing, debtor_user, {"INV-2026-1107": Decimal("800000.00")})
 
@@ -104,9 +107,10 @@ def _seed_recourse_case(*, supplier, debtor, lender, supplier_user, debtor_user,
     today = timezone.localdate()
     number, face = RECOURSE_INVOICE
     with transaction.atomic():
+        start = services.value_date_roll(today)
         receivables = _receivables(supplier, debtor, supplier_user, [(number, 10, face, face)],
-                                   today + datetime.timedelta(days=90))
-        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=today,
+                                   start + datetime.timedelta(days=90))
+        financing = services.financing_request_create(supplier=supplier, receivables=receivables, value_date=start,
                                                       acting_user=supplier_user)
         _confirm_all(financing, debtor_user, {number: face})
         # The case's history starts 130 days back: 90 days' tenor, due 40 days ago, still unpaid.

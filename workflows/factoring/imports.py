@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_batch, audit_record
@@ -21,7 +22,7 @@ from scf.parties.validators import normalize_uscc
 
 from .models import Receivable, normalize_invoice_number
 from .permissions import can_register_receivables
-from .services import operator_only
+from .services import face_amount_refusal, invoice_date_refusals, operator_only, registration_facility
 
 CURRENCIES = {"CNY", "USD", "EUR", "HKD"}
 
@@ -59,6 +60,8 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
     counterparties = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
     candidates: list[tuple[int, Receivable]] = []
     seen: dict[tuple[int, str], int] = {}
+    today = timezone.localdate()
+    bounds: dict[tuple[int, str], object] = {}  # (counterparty, currency) → the facility bounding face amounts
 
     def cell(values, name):
         return tabular.cell(values, columns, name)
@@ -94,6 +97,11 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
                                            % {"value": cell(values, name)}))
         if len(dates) == 2 and dates["due_date"] < dates["issue_date"]:
             row_errors.append(RowError(number, "due_date", _("The due date is before the issue date.")))
+        for name, message in invoice_date_refusals(issue_date=dates.get("issue_date"), due_date=dates.get("due_date"),
+                                                   today=today).items():
+            if not any(e.row == number and e.field == name for e in row_errors):
+                row_errors.append(RowError(number, name, message))
+        currency = str(cell(values, "currency") or "CNY").strip().upper()
         amount = None
         try:
             amount = parse_amount(cell(values, "face_amount"))
@@ -103,10 +111,16 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
                 row_errors.append(RowError(number, "face_amount", _("Amounts have at most two decimal places.")))
             elif amount >= Decimal("1e18"):
                 row_errors.append(RowError(number, "face_amount", _("The amount is too large.")))
+            elif other is not None and currency in CURRENCIES:
+                if (other.pk, currency) not in bounds:
+                    bounds[other.pk, currency] = registration_facility(
+                        supplier=other if reverse else owner, debtor=owner if reverse else other, reverse=reverse,
+                        currency=currency)
+                if message := face_amount_refusal(facility=bounds[other.pk, currency], face_amount=amount):
+                    row_errors.append(RowError(number, "face_amount", message))
         except (InvalidOperation, ValueError):
             row_errors.append(RowError(number, "face_amount", _("“%(value)s” is not an amount.")
                                        % {"value": cell(values, "face_amount")}))
-        currency = str(cell(values, "currency") or "CNY").strip().upper()
         if currency not in CURRENCIES:
             row_errors.append(RowError(number, "currency", _("Unknown currency %(cur)s.") % {"cur": currency}))
         if other is not None and key:

@@ -8,6 +8,7 @@ Each predicate answers for the people, not for the state: the service checks the
 from __future__ import annotations
 
 from scf.collections.permissions import RECORD_RECEIPTS, can_handle_receipts  # noqa: F401  (the flow assigns by it)
+from scf.facilities.models import CreditFacility
 from scf.parties.models import Organization, User
 from scf.parties.permissions import is_member, is_operator, is_staff_of, staff_may
 from scf.parties.selectors import user_lender_ids, user_organization_ids
@@ -63,7 +64,12 @@ def pricing_visible_ids(user: User, financings) -> set[int]:
 
 def can_see_facility(user: User, financing: FactoringFinancing) -> bool:
     """The facility drawn on is its obligor's and the lender's business."""
-    return is_staff_of(user, financing.lender_id) or is_member(user, financing.facility.obligor_id)
+    return can_see_headroom(user, financing.facility)
+
+
+def can_see_headroom(user: User, facility: CreditFacility) -> bool:
+    """A facility's limit and headroom are its obligor's and its lender's business (not a supplier's in reverse)."""
+    return is_staff_of(user, facility.lender_id) or is_member(user, facility.obligor_id)
 
 
 def can_disburse(user: User, financing: FactoringFinancing) -> bool:

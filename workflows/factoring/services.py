@@ -23,12 +23,14 @@ from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IllegalTransition
 from scf.core.sequences import sequence_next
+from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
+from scf.money import MAX_AMOUNT_IN_WORDS, BusinessDayConvention, adjust
 from scf.parties.models import Organization, User
 from scf.parties.permissions import require
 from scf.parties.services import kyc_require_verified
-from workflows.approval.models import ApprovalCase
+from workflows.approval.models import ApprovalCase, ApprovalDecision
 from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
 from workflows.inbox.services import case_start, complete_step, process_cancel, process_sync
 
@@ -108,6 +110,14 @@ def _insert_receivable(receivable: Receivable, acting_user: User, errors: dict[s
         errors["due_date"] = _("The due date cannot be before the issue date.")
     if receivable.face_amount is None or receivable.face_amount <= 0:
         errors["face_amount"] = _("The face amount must be greater than zero.")
+    elif receivable.supplier_id and receivable.debtor_id:
+        facility = registration_facility(supplier=receivable.supplier, debtor=receivable.debtor,
+                                         reverse=receivable.reverse, currency=receivable.currency)
+        if message := face_amount_refusal(facility=facility, face_amount=receivable.face_amount):
+            errors["face_amount"] = message
+    for field, message in invoice_date_refusals(issue_date=receivable.issue_date,
+                                                due_date=receivable.due_date).items():
+        errors.setdefault(field, message)
     if errors:
         raise ValidationError(errors)
     receivable.full_clean(exclude=["state", "invoice_key", "created_by"], validate_unique=False,
@@ -129,15 +139,61 @@ def _insert_receivable(receivable: Receivable, acting_user: User, errors: dict[s
     return receivable
 
 
+def invoice_date_refusals(*, issue_date: datetime.date | None, due_date: datetime.date | None,
+                          today: datetime.date | None = None) -> dict[str, str]:
+    """Return what is wrong with an invoice's dates at registration, by field.
+
+    An invoice is not issued in the future, and a lender finances receivables not yet due:
+    one due today or earlier is refused.
+    """
+    today = today or timezone.localdate()
+    errors = {}
+    if issue_date is not None and issue_date > today:
+        errors["issue_date"] = _("The issue date %(date)s is in the future.") % {"date": issue_date.isoformat()}
+    if due_date is not None and due_date <= today:
+        errors["due_date"] = _("The invoice is due on %(date)s: only invoices not yet due can be registered.") % {
+            "date": due_date.isoformat()}
+    return errors
+
+
+def registration_facility(*, supplier: Organization, debtor: Organization, reverse: bool,
+                          currency: str) -> CreditFacility | None:
+    """Return the facility whose limit bounds an invoice's face amount: the largest that could finance it.
+
+    Only a facility in the invoice's currency can finance it (no exchange rate is applied).
+    """
+    return _facilities(supplier=supplier, debtor=debtor, reverse=reverse).filter(currency=currency).exclude(
+        state=CreditFacility.State.CLOSED).order_by("-limit_amount", "pk").first()
+
+
+def face_amount_refusal(*, facility: CreditFacility | None, face_amount: Decimal) -> str:
+    """Return why a face amount is too large to register, or "" when it is not.
+
+    No invoice above the limit of the facility that would finance it can ever be financed;
+    with no facility, the bound is the largest amount written in words on a contract.
+    """
+    if facility is not None and face_amount > facility.limit_amount:
+        return _("The face amount %(amount)s is above the limit of %(currency)s %(limit)s of facility %(ref)s.") % {
+            "amount": f"{face_amount:,}", "currency": facility.currency, "limit": f"{facility.limit_amount:,}",
+            "ref": facility.reference}
+    if facility is None and face_amount > MAX_AMOUNT_IN_WORDS:
+        return _("The face amount %(amount)s is above the largest amount accepted, %(max)s.") % {
+            "amount": f"{face_amount:,}", "max": f"{MAX_AMOUNT_IN_WORDS:,}"}
+    return ""
+
+
 # --- the request ------------------------------------------------------------------------------
+
+def _facilities(*, supplier: Organization, debtor: Organization, reverse: bool):
+    if reverse:
+        return CreditFacility.objects.filter(obligor=debtor, product=Product.REVERSE_FACTORING)
+    return CreditFacility.objects.filter(obligor=supplier, product=Product.FACTORING).filter(
+        Q(anchor__isnull=True) | Q(anchor=debtor))
+
 
 def facility_for(*, supplier: Organization, debtor: Organization, reverse: bool) -> CreditFacility:
     """Return the facility a financing draws on: the supplier's, or the core enterprise's in reverse factoring."""
-    if reverse:
-        facilities = CreditFacility.objects.filter(obligor=debtor, product=Product.REVERSE_FACTORING)
-    else:
-        facilities = CreditFacility.objects.filter(obligor=supplier, product=Product.FACTORING).filter(
-            Q(anchor__isnull=True) | Q(anchor=debtor))
+    facilities = _facilities(supplier=supplier, debtor=debtor, reverse=reverse)
     facility = facilities.filter(state=CreditFacility.State.ACTIVE).order_by("-anchor_id", "valid_to", "pk").first()
     if facility is None:
         owner = debtor if reverse else supplier
@@ -151,8 +207,46 @@ def _quote_amount(receivables) -> Decimal:
                start=Decimal("0.00"))
 
 
+def value_date_roll(value_date: datetime.date) -> datetime.date:
+    """Return the value date, moved to the next business day when it is not one (make-up working days count)."""
+    return adjust(value_date, BusinessDayConvention.FOLLOWING)
+
+
+def value_date_note(requested: datetime.date | None, quoted: datetime.date) -> str:
+    """Say that the value date asked for was rolled to the next business day, or "" when it was not."""
+    if requested is None or requested == quoted:
+        return ""
+    return _("The value date %(requested)s is not a business day: the quote is for %(quoted)s.") % {
+        "requested": requested.isoformat(), "quoted": quoted.isoformat()}
+
+
+def headroom_refusal(*, facility: CreditFacility, advance: Decimal, user: User) -> str:
+    """Return why the advance does not fit in the facility's headroom now, or "" when it fits.
+
+    Who may not see the facility (a supplier, in reverse factoring) learns only that it does not fit.
+    """
+    available = facility.available_amount
+    if advance <= available:
+        return ""
+    if permissions.can_see_headroom(user, facility):
+        return _("The advance of %(currency)s %(advance)s exceeds the headroom of %(currency)s %(available)s "
+                 "on facility %(ref)s.") % {"currency": facility.currency, "advance": f"{advance:,}",
+                                            "available": f"{available:,}", "ref": facility.reference}
+    return _("The advance of %(currency)s %(advance)s does not fit in the core enterprise's facility.") % {
+        "currency": facility.currency, "advance": f"{advance:,}"}
+
+
+def check_headroom(*, facility: CreditFacility, advance: Decimal, user: User) -> None:
+    """Refuse an advance above the facility's headroom, as an error on the request's invoices."""
+    if message := headroom_refusal(facility=facility, advance=advance, user=user):
+        raise ValidationError({"receivables": message})
+
+
 def financing_quote(*, facility: CreditFacility, receivables, value_date: datetime.date) -> Quote:
-    """Quote a financing of these receivables on the facility's pricing (face until confirmed)."""
+    """Quote a financing of these receivables on the facility's pricing (face until confirmed).
+
+    A value date that is not a business day is quoted on the next business day.
+    """
     foreign = [r for r in receivables if r.currency != facility.currency]
     if foreign:
         # The limit is in the facility's currency; no exchange rate is applied to draw on it.
@@ -163,7 +257,7 @@ def financing_quote(*, facility: CreditFacility, receivables, value_date: dateti
     try:
         return factoring_quote(
             confirmed_amount=_quote_amount(receivables), advance_rate=facility.advance_rate,
-            annual_rate=facility.annual_rate, fee_rate=facility.fee_rate, value_date=value_date,
+            annual_rate=facility.annual_rate, fee_rate=facility.fee_rate, value_date=value_date_roll(value_date),
             due_date=max(r.due_date for r in receivables), day_count=facility.day_count,
             interest_mode=facility.interest_mode, max_tenor_days=facility.max_tenor_days,
         )
@@ -233,9 +327,10 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
     financing_kyc_require(supplier=supplier, facility=facility)
     quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
-    number = sequence_next(key=FINANCING_SEQUENCE, year=value_date.year)
+    check_headroom(facility=facility, advance=quote.advance, user=acting_user)
+    number = sequence_next(key=FINANCING_SEQUENCE, year=quote.value_date.year)
     financing = FactoringFinancing.objects.create(
-        reference=f"FF-{value_date.year}-{number:05d}", facility=facility, supplier=supplier, debtor=debtor,
+        reference=f"FF-{quote.value_date.year}-{number:05d}", facility=facility, supplier=supplier, debtor=debtor,
         lender=facility.lender, currency=receivables[0].currency, reverse=reverse,
         with_recourse=facility.with_recourse, prepared_by=acting_user, **_quote_fields(quote),
     )
@@ -369,6 +464,11 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
     if decision == "approve":  # every approval, not only the last; a rejection or return stays possible
         financing_kyc_require(supplier=financing.supplier, facility=facility)
     approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
+    if decision == ApprovalDecision.Decision.APPROVE and (
+            message := headroom_refusal(facility=facility, advance=financing.advance_amount, user=approver)):
+        # Every approver, not only the last, approves against the headroom there is now. Raised after
+        # the case's own checks (who may decide), it rolls the decision back: nothing is recorded.
+        raise FacilityLimitExceeded(message, requested=financing.advance_amount, available=facility.available_amount)
     case = financing.approval_case = ApprovalCase.objects.get(pk=financing.approval_case_id)
     if case.status == ApprovalCase.Status.APPROVED:
         facility_reserve(facility=financing.facility, amount=financing.advance_amount,

@@ -21,8 +21,8 @@ from workflows.inbox.steps import (ConfirmForm, DecisionForm, apply_errors, case
                                    step_done)
 
 from .models import FactoringFinancing, Receivable
-from .services import (financing_cancel, financing_resubmit, financing_review_decide, receivable_confirm,
-                       receivable_dispute)
+from .services import (financing_cancel, financing_resubmit, financing_review_decide, headroom_refusal,
+                       receivable_confirm, receivable_dispute)
 from .settlement import financing_disburse, financing_settle, receipt_record
 
 # --- the debtor's confirmation --------------------------------------------------------------
@@ -67,10 +67,14 @@ def confirm(request, task):
 
 def review(request, task):
     financing = case_object(task)
+    # The debtor's confirmation is never refused for the lender's limit: the approvers see here,
+    # at every stage, when the advance no longer fits, and an approval is then refused.
+    warning = headroom_refusal(facility=financing.facility, advance=financing.advance_amount, user=request.user)
     return form_step(
         request, task, financing, DecisionForm(request.POST or None), "inbox/decide.html",
         lambda data: financing_review_decide(financing=financing, approver=request.user, **data),
-        _("Your decision on %(ref)s was recorded."))
+        _("Your decision on %(ref)s was recorded."),
+        limit_warning=warning and _("%(refusal)s It can be rejected or returned, not approved.") % {"refusal": warning})
 
 
 # --- revision by the supplier -----------------------------------------------------------------

@@ -18,7 +18,6 @@ from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
-from scf.parties.permissions import is_member
 from scf.parties.selectors import acting_organizations
 
 from . import permissions, services
@@ -53,7 +52,7 @@ def financing_request(request):
     candidates = list(_financeable(supplier))
     form = FinancingRequestForm(request.POST or None, receivables=candidates,
                                 initial={"value_date": timezone.localdate()})
-    quote = facility = None
+    quote = facility = value_date_note = None
     if request.method == "POST" and form.is_valid():
         chosen = [r for r in candidates if str(r.pk) in form.cleaned_data["receivables"]]
         value_date = form.cleaned_data["value_date"]
@@ -66,8 +65,10 @@ def financing_request(request):
             services.check_request(supplier, chosen, value_date)
             facility = services.facility_for(supplier=supplier, debtor=chosen[0].debtor,
                                              reverse=all(r.reverse for r in chosen))
-            quote = services.financing_quote(facility=facility, receivables=chosen, value_date=value_date)
-            if not is_member(request.user, facility.obligor_id):
+            quoted = services.financing_quote(facility=facility, receivables=chosen, value_date=value_date)
+            services.check_headroom(facility=facility, advance=quoted.advance, user=request.user)
+            quote, value_date_note = quoted, services.value_date_note(value_date, quoted.value_date)
+            if not permissions.can_see_headroom(request.user, facility):
                 facility = None  # reverse factoring: the core enterprise's facility is not the supplier's to see
         except ValidationError as error:
             for field_name, errors in error.message_dict.items():
@@ -76,7 +77,8 @@ def financing_request(request):
             form.add_error(None, error.message)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "factoring/financing_request.html",
-                  {"form": form, "quote": quote, "facility": facility, "supplier": supplier}, status=status)
+                  {"form": form, "quote": quote, "facility": facility, "supplier": supplier,
+                   "value_date_note": value_date_note}, status=status)
 
 
 @login_required
