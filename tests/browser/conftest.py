@@ -8,12 +8,18 @@ tests' browser is up.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.utils import timezone
+
+from scf.money import BusinessDayConvention, adjust
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -108,3 +114,21 @@ def shoot(request, capsys):
         return path
 
     return save
+
+
+@pytest.fixture
+def today():
+    """The day the walk runs on: a business day, since value dates roll to one (DESIGN §5).
+
+    On a weekend or a holiday the clock of the server under test moves to the next business day,
+    so that the value date of a new request is the day it is asked for and its money can go out.
+    Ask for it before the demo is seeded, so that the demo's dates are the same day's.
+    """
+    day = timezone.localdate()
+    business = adjust(day, BusinessDayConvention.FOLLOWING)
+    if business == day:
+        yield day
+        return
+    moment = datetime.datetime.combine(business, datetime.time(10, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    with time_machine.travel(moment, tick=True):
+        yield business

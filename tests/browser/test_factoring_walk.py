@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.conf import settings
-from django.utils import timezone
 
-from scf.money import BusinessDayConvention, adjust
 from scf.parties.demo import ORGS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,24 +106,6 @@ def _unfreeze_supplier1(login, shoot) -> None:
     shoot(risk, "unfreeze")
     risk.get_by_role("button", name="Unfreeze").click()
     expect(risk.locator(".messages")).to_contain_text("Facility updated.")
-
-
-@pytest.fixture
-def today():
-    """The day the walk runs on: a business day, since value dates roll to one (DESIGN §5).
-
-    On a weekend or a holiday the clock of the server under test moves to the next business day,
-    so that the value date of a new request is the day it is asked for and its money can go out.
-    Ask for it before the demo is seeded, so that the demo's dates are the same day's.
-    """
-    day = timezone.localdate()
-    business = adjust(day, BusinessDayConvention.FOLLOWING)
-    if business == day:
-        yield day
-        return
-    moment = datetime.datetime.combine(business, datetime.time(10, 0), tzinfo=ZoneInfo(settings.TIME_ZONE))
-    with time_machine.travel(moment, tick=True):
-        yield business
 
 
 def test_happy_path(today, login, shoot, demo):
