@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("scf.portal.urls")),
     path("collections/", include("scf.collections.urls")),
     path("documents/", include("documents.urls")),
+    path("releases/", include("scf.releases.urls")),
     # The Suspense page's address before it moved to collections, for bookmarks.
     path("factoring/suspense/", login_required(RedirectView.as_view(pattern_name="collections:suspense",
                                                                     permanent=True))),

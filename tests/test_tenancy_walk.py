@@ -27,9 +27,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.test import Client
-from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 from django.views import static as static_views
 from django.views.i18n import JavaScriptCatalog, set_language
@@ -44,6 +44,7 @@ from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF
 from scf.parties.models import KycDocument, Membership, Organization, StaffGroup, TradeRelationship, User
 from scf.portal.views import FACILITY_ACTIONS
+from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
@@ -66,6 +67,7 @@ class World:
     tasks: list = field(default_factory=list)
     receivable: Receivable | None = None
     contract: Document | None = None
+    release: Release | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
 
     @property
@@ -158,6 +160,12 @@ def add_financing_and_contract(world: World) -> None:
             [(world.supplier, "supplier"), (world.organizations["core"], "debtor"), (world.lender, "lender")]):
         DocumentParty.objects.create(document=world.contract, organization=organization, role=role, order=order)
     add_flow_tasks(world)
+    world.release = Release.objects.create(
+        lender=world.lender, action="factoring.disbursement", key=f"disburse:{world.financing.reference}",
+        reference=world.financing.reference, case_type=ContentType.objects.get_for_model(FactoringFinancing),
+        case_id=world.financing.pk, party_ids=[world.supplier.pk], amount=Decimal("78200.00"), currency="CNY",
+        prepared_by=world.users["supplier"],
+    )
 
 
 def add_flow_tasks(world: World) -> None:
@@ -241,6 +249,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "receivable_pk": KwargValues(lambda b: [b.receivable.pk]),
     "task_pk": KwargValues(lambda b: [t.pk for t in b.tasks]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
+    "release_pk": KwargValues(lambda b: [b.release.pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
 }
@@ -255,7 +264,7 @@ PUBLIC_ROUTES: dict[str, str] = {
 
 # Keyword arguments naming objects that even lender staff see only for their own lender
 # (organizations and KYC documents are visible to all lender staff by design, DESIGN §4).
-LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "financing_pk", "document_pk", "task_pk", "receivable_pk"}
+LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "release_pk", "financing_pk", "document_pk", "task_pk", "receivable_pk"}
 
 
 @dataclass(frozen=True)

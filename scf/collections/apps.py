@@ -8,10 +8,15 @@ class CollectionsConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self) -> None:
-        """Put the Suspense page in the menu of the lender's operations."""
-        from scf.core import menus
+        """Put the Suspense page in the menu of the lender's operations; its money is released by a second person."""
+        from scf.core import demo, menus
+        from scf.releases import registry as releases
 
+        from .demo import seed_collections_demo
         from .permissions import can_handle_receipts
+        from .releases import ACTIONS
 
         menus.register_menu_item("suspense", _("Suspense"), "collections:suspense", order=850,
                                  visible=can_handle_receipts)
+        releases.register(*ACTIONS)
+        demo.register_seeder("collections", seed_collections_demo, order=200)

@@ -24,8 +24,8 @@ from scf.money import MAX_AMOUNT_IN_WORDS
 from scf.parties.models import Organization, User
 
 from .models import ALLOCATION_FIELDS, Receipt
-from .registry import Applied, handler_for
 from .permissions import require_receipts_staff
+from .registry import Applied, handler_for
 
 P = Account.Purpose
 

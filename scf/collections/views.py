@@ -10,12 +10,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import DomainError
+from scf.core.tenancy import visible
+from scf.releases import registry as releases
+from scf.releases.models import Release
 
 from . import registry
 from .forms import UnmatchedReceiptForm
 from .permissions import can_handle_receipts
+from .releases import (
+    SUSPENSE_APPLY,
+    SUSPENSE_RETURN,
+    UNMATCHED,
+    suspense_apply_prepare,
+    suspense_return_prepare,
+    unmatched_prepare,
+)
 from .selectors import suspense_waiting
-from .services import receipt_record_unmatched, suspense_return
 
 
 def _payer_labels() -> dict[str, str]:
@@ -40,8 +50,9 @@ def _apply(request, receipt) -> str:
     paid_by = request.POST.get("payer") or next(iter(handler.payer_labels), "")
     if paid_by not in payers:
         raise ValidationError(_("Choose who paid."))
-    handler.apply_from_suspense(receipt=receipt, case=case, acting_user=request.user, payer=payers[paid_by])
-    return _("Receipt %(bank)s applied to %(ref)s.") % {"bank": receipt.bank_reference, "ref": case.reference}
+    suspense_apply_prepare(receipt=receipt, case=case, payer=paid_by, acting_user=request.user)
+    return _("Applying receipt %(bank)s to %(ref)s prepared: a second operations user releases it on the Releases "
+             "page.") % {"bank": receipt.bank_reference, "ref": case.reference}
 
 
 @login_required
@@ -57,8 +68,9 @@ def suspense(request):
     elif request.method == "POST":
         try:
             if action == "record":
-                receipt_record_unmatched(acting_user=request.user, **form.cleaned_data)
-                messages.success(request, _("The receipt waits in suspense."))
+                unmatched_prepare(acting_user=request.user, **form.cleaned_data)
+                messages.success(request, _("The receipt is prepared: once a second operations user releases it "
+                                            "on the Releases page, it waits in suspense."))
             else:
                 receipt = suspense_waiting(user=request.user).filter(pk=request.POST.get("receipt") or 0).first()
                 if receipt is None:
@@ -66,8 +78,10 @@ def suspense(request):
                 if action == "apply":
                     messages.success(request, _apply(request, receipt))
                 elif action == "return":
-                    suspense_return(receipt=receipt, acting_user=request.user, note=request.POST.get("note", ""))
-                    messages.success(request, _("Receipt %(bank)s returned to the payer.")
+                    suspense_return_prepare(receipt=receipt, acting_user=request.user,
+                                            note=request.POST.get("note", ""))
+                    messages.success(request, _("Returning receipt %(bank)s to the payer prepared: a second "
+                                                "operations user releases it on the Releases page.")
                                      % {"bank": receipt.bank_reference})
                 else:
                     raise Http404
@@ -84,8 +98,16 @@ def suspense(request):
         else:
             return redirect("collections:suspense")
     waiting = list(suspense_waiting(user=request.user).order_by("value_date", "pk")[:500])
+    # What a second person has yet to release: new receipts, and receipts already being applied or returned.
+    prepared = list(visible(Release, request.user).filter(status=Release.Status.PENDING, action__in=(
+        UNMATCHED, SUSPENSE_APPLY, SUSPENSE_RETURN)).select_related("prepared_by").order_by("prepared_at", "pk"))
+    busy = {release.key: release for release in prepared}
     for receipt in waiting:
         handler = registry.handler_for_type(receipt.case_type_id) if receipt.case_type_id else None
         receipt.case_url = handler.url(receipt.case_id) if handler is not None else ""
+        receipt.pending_release = busy.get(f"suspense:{receipt.pk}")
+    for release in prepared:
+        release.label = releases.action(release.action).label
     return render(request, "collections/suspense.html",
-                  {"form": form, "waiting": waiting, "payer_labels": _payer_labels()}, status=status)
+                  {"form": form, "waiting": waiting, "payer_labels": _payer_labels(),
+                   "prepared": [r for r in prepared if r.action == UNMATCHED]}, status=status)

@@ -71,6 +71,8 @@ STAFF = [
     ("risk", "Zhang", "Qiang", [StaffGroup.RISK_MANAGER]),
     ("committee", "Liu", "Yang", [StaffGroup.CREDIT_COMMITTEE]),
     ("ops", "Chen", "Jing", [StaffGroup.OPERATIONS]),
+    # A second operations user: money that one of them prepares, the other releases (maker-checker).
+    ("ops2", "Zhou", "Min", [StaffGroup.OPERATIONS]),
     ("lender_admin", "Huang", "Lei", [StaffGroup.ADMIN]),
 ]
 

@@ -15,3 +15,11 @@ class KycNotVerified(DomainError):
     code = "kyc_not_verified"
     http_status = 409
     default_message = _("The organization's KYC is not verified.")
+
+
+class FourEyesViolation(DomainError):
+    """The user prepared the work, or is a party to it: someone else must decide or release it."""
+
+    code = "four_eyes"
+    http_status = 403
+    default_message = _("This decision must be taken by someone else.")

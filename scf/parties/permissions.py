@@ -74,6 +74,29 @@ def staff_may(user: User, permission: str, lender: Organization | int | None) ->
     return is_staff_of(user, lender) and user.has_perm(permission)
 
 
+def four_eyes_require(user: User, *, preparer_id: int | None, organizations, lender: Organization | int | None,
+                      prepared: str, applicant: Organization | None = None) -> None:
+    """Refuse a decider who prepared the work, or belongs to one of its parties, or not to the lender's staff.
+
+    The approval routing and the release of money share this rule: `prepared` is the refusal for
+    the preparer ("You prepared this case; ..."); `organizations` are the parties (objects, ids or
+    a queryset), `applicant` the one among them named as such in the refusal.
+    """
+    from .exceptions import FourEyesViolation
+
+    if preparer_id is not None and user.pk == preparer_id:
+        raise FourEyesViolation(prepared)
+    party = is_member_of_any(user, organizations)
+    if party is not None and applicant is not None and party.pk == applicant.pk:
+        raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": applicant})
+    if party is not None:
+        raise FourEyesViolation(_("You are a member of %(org)s, a party to this case.") % {"org": party})
+    if lender is not None and not is_staff_of(user, lender):
+        raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.")
+                                 % {"lender": lender if isinstance(lender, Organization) else
+                                    Organization.objects.get(pk=lender)})
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     """Refuse the action (403) unless `allowed`."""
     if not allowed:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "scf.facilities",
     "scf.ledger",
     "scf.collections",
+    "scf.releases",
     "scf.api",
     "scf.portal",
     "documents",

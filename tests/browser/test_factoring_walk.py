@@ -66,6 +66,18 @@ def _badge(page):
     return page.get_by_role("heading", level=1).locator(".badge")
 
 
+def _release(login, reference: str, what: str, shoot, step: str, *, by: str = "ops2") -> None:
+    """A second operations user releases on the Releases page what the first one prepared."""
+    expect = _expect()
+    checker = login(by)
+    _nav(checker, "Releases")
+    row = checker.locator("table.releases tbody tr").filter(has_text=reference).filter(has_text=what)
+    expect(row).to_have_count(1)
+    shoot(checker, step)
+    row.get_by_role("button", name="Release").click()
+    expect(checker.locator(".messages")).to_contain_text(f"{what} {reference} released.")
+
+
 def _register_and_request(page, shoot, *, invoice: str, face: str, today: datetime.date) -> None:
     """As a supplier: register an invoice on core1, ask for its financing, check the quote, apply."""
     expect = _expect()
@@ -209,7 +221,17 @@ def test_happy_path(today, login, shoot, demo):
     ops.get_by_label("I have checked the details above").check()
     shoot(ops, "disburse")
     ops.get_by_role("button", name="Disburse").click()
-    expect(ops.locator(".messages")).to_contain_text(f"{reference} disbursed.")
+    expect(ops.locator(".messages")).to_contain_text(f"Disbursement of {reference} prepared")
+    # Nothing is paid until a second operations user releases it: the financing is still signed.
+    _open_financing(ops, reference)
+    expect(_badge(ops)).to_have_text("Signed")
+    expect(ops.locator("#pending-releases")).to_contain_text("Disbursement")
+    expect(ops.locator("#pending-releases")).to_contain_text("391,000.00")
+    _nav(ops, "Releases")
+    mine = ops.locator("table.releases tbody tr").filter(has_text=reference)
+    expect(mine).to_contain_text("You prepared this: a second person releases it.")
+    expect(mine.get_by_role("button", name="Release")).to_have_count(0)
+    _release(login, reference, "Disbursement", shoot, "release-disbursement")
 
     _open_task(ops, reference, "Record the payment")
     action = ops.locator("aside")
@@ -223,7 +245,8 @@ def test_happy_path(today, login, shoot, demo):
     ops.get_by_label("Bank reference").fill("CN-TT-WALK-0001")
     shoot(ops, "record-payment")
     ops.get_by_role("button", name="Record").click()
-    expect(ops.locator(".messages")).to_contain_text(f"Receipt recorded on {reference}.")
+    expect(ops.locator(".messages")).to_contain_text(f"Receipt on {reference} prepared")
+    _release(login, reference, "Receipt", shoot, "release-receipt")
 
     _open_task(ops, reference, "Settle and pay the rebate")
     expect(_fact(ops.locator("aside"), "Rebate to pay")).to_have_text("CNY 100,000.00")
@@ -231,7 +254,9 @@ def test_happy_path(today, login, shoot, demo):
     ops.get_by_label("I have checked the details above").check()
     shoot(ops, "settle")
     ops.get_by_role("button", name="Pay the rebate and close").click()
-    expect(ops.locator(".messages")).to_contain_text(f"{reference} settled and closed.")
+    expect(ops.locator(".messages")).to_contain_text(f"Settlement of {reference} prepared")
+    _release(login, reference, "Settlement", shoot, "release-settlement")
+    _nav(ops, "Tasks")
     expect(ops.locator("table.inbox tbody tr").filter(has_text=reference)).to_have_count(0)
 
     _open_financing(ops, reference)
@@ -281,7 +306,9 @@ def test_recourse_buy_back(today, login, shoot):
     ops.get_by_label("Bank reference").fill("CN-BB-WALK-0001")
     shoot(ops, "record-buy-back")
     ops.get_by_role("button", name="Record").click()
-    expect(ops.locator(".messages")).to_contain_text(f"Receipt recorded on {reference}.")
+    expect(ops.locator(".messages")).to_contain_text(f"Receipt on {reference} prepared")
+    _release(login, reference, "Receipt", shoot, "release-buy-back")
+    _nav(ops, "Tasks")
     expect(ops.locator("table.inbox tbody tr").filter(has_text=reference)).to_have_count(0)
 
     _open_financing(ops, reference)

@@ -16,6 +16,7 @@ from scf.collections.models import Receipt
 from scf.parties.models import Membership, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, UserFactory
 from tests.factoring.test_settlement import _disbursed, _pay
+from tests.releasing import release_pending
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.factoring import settlement
 from workflows.factoring.receipts import RECEIPT_HANDLER
@@ -95,6 +96,7 @@ def test_the_suspense_page_links_an_overpaid_financing_and_offers_its_payers(wor
     client.post(reverse("collections:suspense"), {"action": "record", "amount": "10.00",
                                                   "value_date": "2027-02-23", "bank_reference": "UNK-P",
                                                   "payer_name": "?"})
+    release_pending(world.ops2)
     page = client.get(reverse("collections:suspense")).content.decode()
     detail = reverse("factoring:financing-detail", kwargs={"financing_pk": financing.pk})
     assert f'<a href="{detail}">{financing.reference}</a>' in page
@@ -109,6 +111,7 @@ def test_applying_money_from_suspense_refuses_a_payer_the_financing_does_not_hav
     client.force_login(world.ops)
     client.post(reverse("collections:suspense"), {"action": "record", "amount": "10.00", "value_date": "2026-11-25",
                                                   "bank_reference": "UNK-W", "payer_name": "?"})
+    release_pending(world.ops2)
     receipt = Receipt.objects.get(bank_reference="UNK-W")
     page = client.post(reverse("collections:suspense"), {"action": "apply", "receipt": receipt.pk,
                                                          "financing": financing.reference, "payer": "warehouse"})

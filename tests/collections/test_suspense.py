@@ -10,6 +10,7 @@ from scf.collections.models import Receipt
 from scf.collections.services import receipt_record_unmatched
 from scf.ledger.models import Posting
 from tests.factoring.test_settlement import _disbursed
+from tests.releasing import release_pending
 
 D = Decimal
 SUSPENSE = "/collections/suspense/"
@@ -25,12 +26,19 @@ def test_an_unmatched_receipt_waits_in_suspense_then_is_applied_from_the_page(wo
                                                     "value_date": "2026-11-25", "bank_reference": "UNK-1",
                                                     "payer_name": "HX GROUP FIN DEPT"})
     assert recorded.status_code == 302
+    # Prepared, not posted: nothing is in suspense until a second operations user releases it.
+    assert not Receipt.objects.filter(bank_reference="UNK-1").exists()
+    assert not Posting.objects.filter(account__purpose="suspense").exists()
+    release_pending(world.ops2)
     receipt = Receipt.objects.get(bank_reference="UNK-1")
     assert (receipt.kind, receipt.status, receipt.suspense) == ("unmatched", "suspense", D("100000.00"))
     assert sum(p.amount for p in Posting.objects.filter(account__purpose="suspense")) == D("-100000.00")
     wrong = client.post(SUSPENSE, {"action": "apply", "receipt": receipt.pk, "financing": "FF-NONE"})
     assert wrong.status_code == 400
     client.post(SUSPENSE, {"action": "apply", "receipt": receipt.pk, "financing": financing.reference})
+    receipt.refresh_from_db()
+    assert (receipt.status, receipt.case_id) == ("suspense", None)  # waits for the release
+    release_pending(world.ops2)
     receipt.refresh_from_db()
     financing.refresh_from_db()
     assert (receipt.status, receipt.case, receipt.applied_advance) == ("applied", financing, D("100000.00"))
@@ -53,6 +61,7 @@ def test_operations_of_another_lender_do_not_see_the_money_in_suspense(world):
     client.force_login(world.ops)
     client.post(SUSPENSE, {"action": "record", "amount": "250.00", "value_date": "2026-11-25",
                                          "bank_reference": "UNK-OURS", "payer_name": "CANARY PAYER"})
+    release_pending(world.ops2)
     receipt = Receipt.objects.get(bank_reference="UNK-OURS")
     assert receipt.lender == world.lender
     elsewhere = UserFactory(username="ops-elsewhere")
@@ -87,6 +96,7 @@ def test_refused_apply_and_return_on_the_suspense_page_answer_400_with_the_reaso
     client.force_login(world.ops)
     client.post(SUSPENSE, {"action": "record", "amount": "300.00", "value_date": "2026-11-25",
                                          "bank_reference": "UNK-R", "payer_name": "SOMEONE"})
+    release_pending(world.ops2)
     receipt = Receipt.objects.get(bank_reference="UNK-R")
     no_note = client.post(SUSPENSE, {"action": "return", "receipt": receipt.pk, "note": " "})
     assert no_note.status_code == 400
@@ -133,11 +143,13 @@ def test_money_in_suspense_paid_by_the_debtor_after_a_recourse_claim_is_not_a_bu
     client.force_login(world.ops)
     client.post(SUSPENSE, {"action": "record", "amount": "1000.00", "value_date": "2026-11-25",
                                          "bank_reference": "DEBTOR-LATE", "payer_name": "CORE GROUP"})
+    release_pending(world.ops2)
     receipt = Receipt.objects.get(bank_reference="DEBTOR-LATE")
     blank = client.post(SUSPENSE, {"action": "apply", "receipt": receipt.pk, "financing": " "})
     assert blank.status_code == 400 and "Enter the reference of the financing" in blank.content.decode()
     client.post(SUSPENSE, {"action": "apply", "receipt": receipt.pk, "financing": financing.reference,
                                          "payer": "debtor"})
+    release_pending(world.ops2)
     receipt.refresh_from_db()
     assert (receipt.status, receipt.kind, receipt.payer) == ("applied", "debtor_payment", world.debtor)
 

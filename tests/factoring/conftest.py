@@ -27,6 +27,7 @@ class World:
     risk: User
     committee: User
     ops: User
+    ops2: User  # a second operations user: releases what `ops` prepared (maker-checker)
 
 
 def _staff(lender, username, group, *, signatory=False):
@@ -67,6 +68,7 @@ def world(db, time_machine):
         risk=_staff(lender, "risk", StaffGroup.RISK_MANAGER),
         committee=_staff(lender, "committee", StaffGroup.CREDIT_COMMITTEE),
         ops=_staff(lender, "ops", StaffGroup.OPERATIONS, signatory=True),
+        ops2=_staff(lender, "ops2", StaffGroup.OPERATIONS),
     )
 
 

@@ -10,6 +10,8 @@ from viewflow.workflow.models import Task
 from documents.models import Document
 from workflows.factoring.models import FactoringFinancing, Receivable
 
+from tests.releasing import release_pending
+
 from .test_financing_lifecycle import _receivable
 
 
@@ -91,12 +93,20 @@ def test_the_happy_path_through_the_inbox_pages(world, django_capture_on_commit_
     assert set(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == {"signed"}
 
     ops = _client(world.ops)
-    ops.post(_only_task(ops), {"confirm": "on"})
+    url = _only_task(ops)
+    ops.post(url, {"confirm": "on"})
+    financing.refresh_from_db()
+    assert financing.state == "signed"  # prepared, not posted: the task waits for the release
+    page = ops.get(url).content.decode()
+    assert "Waiting for release" in page or "waiting for release" in page
+    release_pending(world.ops2)
     financing.refresh_from_db()
     assert financing.state == "disbursed"
     url = _only_task(ops)
     ops.post(url, {"payer": "debtor", "amount": "950000.00", "value_date": "2026-11-25", "bank_reference": "CN-TT-1"})
+    release_pending(world.ops2)
     ops.post(_only_task(ops), {"confirm": "on"})
+    release_pending(world.ops2)
     financing.refresh_from_db()
     assert (financing.state, financing.rebate_paid) == ("closed", Decimal("190000.00"))
     assert not Task.objects.filter(status__in=["NEW", "ASSIGNED"]).exists()

@@ -25,6 +25,7 @@ MENU = [("Dashboard", "portal:dashboard"), ("Tasks", "inbox:list"), ("Organizati
         ("Factoring", "factoring:financing-list"), ("Documents", "documents:list")]
 KYC_REVIEW = ("KYC review", "portal:kyc-review")
 SUSPENSE = ("Suspense", "collections:suspense")
+RELEASES = ("Releases", "releases:list")
 
 
 def _menu(user) -> list[tuple[str, str]]:
@@ -46,10 +47,10 @@ def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user
     _org, client_user = corporate("menu-client")
     assert _menu(client_user) == _expected()
     assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW)
-    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE)
+    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES)
     admin = staff_user(StaffGroup.ADMIN)
     admin.is_staff = True
     admin.save()
     assert _menu(admin) == _expected(KYC_REVIEW, back_office=True)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
-    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, back_office=True)
+    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True)

@@ -23,7 +23,7 @@ def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo", "--password", PASSWORD, stdout=open("/dev/null", "w"))
     assert (User.objects.count(), Organization.objects.count(), Membership.objects.count(),
             CreditFacility.objects.count()) == counts
-    assert counts[0] == 15 and counts[1] == 10
+    assert counts[0] == 16 and counts[1] == 10  # 7 lender staff, 9 client users
 
 
 def test_seed_demo_prints_every_login(db, capsys):

@@ -1,12 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from scf.core.exceptions import DomainError
-
-
-class FourEyesViolation(DomainError):
-    code = "four_eyes"
-    http_status = 403
-    default_message = _("This decision must be taken by someone else.")
+from scf.parties.exceptions import FourEyesViolation  # noqa: F401  (the rule is shared with money releases)
 
 
 class NotYourTurn(DomainError):

@@ -12,9 +12,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.exceptions import IllegalTransition
 from scf.parties.models import Organization, StaffGroup, User
-from scf.parties.permissions import is_member_of_any, is_staff_of
+from scf.parties.permissions import four_eyes_require
 
 from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
 from .models import ApprovalCase, ApprovalDecision, ApprovalTier
@@ -72,16 +72,10 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
     comment = (comment or "").strip()
     if decision != ApprovalDecision.Decision.APPROVE and not comment:
         raise ValidationError({"comment": _("Say why: a comment is required to reject or return a case.")})
-    if approver.pk == case.preparer_id:
-        raise FourEyesViolation(_("You prepared this case; someone else must decide it."))
-    # The applicant, and every other party to the case (the debtor, a supplier in reverse factoring...).
-    party = is_member_of_any(approver, Organization.objects.filter(Q(pk=case.applicant_id) | Q(approval_cases=case)))
-    if party is not None and party.pk == case.applicant_id:
-        raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": case.applicant})
-    if party is not None:
-        raise FourEyesViolation(_("You are a member of %(org)s, a party to this case.") % {"org": party})
-    if case.lender_id is not None and not is_staff_of(approver, case.lender_id):
-        raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.") % {"lender": case.lender})
+    # The preparer, the applicant, every other party to the case (the debtor, a supplier in reverse factoring...).
+    four_eyes_require(approver, preparer_id=case.preparer_id, applicant=case.applicant,
+                      organizations=Organization.objects.filter(Q(pk=case.applicant_id) | Q(approval_cases=case)),
+                      lender=case.lender_id and case.lender, prepared=_("You prepared this case; someone else must decide it."))
     if case.decisions.filter(round=case.round, approver=approver).exists():
         raise FourEyesViolation(_("You have already decided this case; the next approver must be someone else."))
     group = approval_next_group(case)

@@ -13,10 +13,12 @@ class FactoringConfig(AppConfig):
         from scf.collections import registry as receipt_handlers
         from scf.core import demo, menus
         from scf.core import jobs as daily_jobs
+        from scf.releases import registry as releases
         from workflows.inbox import registry as flows
         from workflows.inbox.signing import signing_steps
 
         from . import advices, jobs, selectors  # noqa: F401  (selectors registers the visibility rules)
+        from . import releases as money_releases
         from .demo import seed_factoring_demo
         from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT
         from .flows import FactoringFlow
@@ -36,6 +38,7 @@ class FactoringConfig(AppConfig):
         )
         flows.register(FactoringFlow)
         receipt_handlers.register(RECEIPT_HANDLER)
+        releases.register(*money_releases.ACTIONS)
         demo.register_seeder("factoring", seed_factoring_demo, order=100)
         menus.register_menu_item("receivables", _("Receivables"), "factoring:receivable-list", order=500)
         menus.register_menu_item("factoring", _("Factoring"), "factoring:financing-list", order=510)

@@ -17,13 +17,26 @@ from django.utils.translation import gettext_lazy
 
 from scf.core.exceptions import DomainError
 from scf.core.widgets import DateInput
-from workflows.inbox.steps import (ConfirmForm, DecisionForm, apply_errors, case_object, form_step, render_step,
-                                   step_done)
+from workflows.inbox.steps import (
+    ConfirmForm,
+    DecisionForm,
+    apply_errors,
+    case_object,
+    form_step,
+    render_step,
+    step_done,
+)
 
 from .models import FactoringFinancing, Receivable
-from .services import (financing_cancel, financing_resubmit, financing_review_decide, headroom_refusal,
-                       receivable_confirm, receivable_dispute)
-from .settlement import financing_disburse, financing_settle, receipt_record
+from .releases import disbursement_prepare, receipt_prepare, settlement_prepare
+from .services import (
+    financing_cancel,
+    financing_resubmit,
+    financing_review_decide,
+    headroom_refusal,
+    receivable_confirm,
+    receivable_dispute,
+)
 
 # --- the debtor's confirmation --------------------------------------------------------------
 
@@ -107,8 +120,9 @@ def revise(request, task):
 def disburse(request, task):
     financing = case_object(task)
     return form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/disburse.html",
-                     lambda data: financing_disburse(financing=financing, acting_user=request.user),
-                     _("%(ref)s disbursed."))
+                     lambda data: disbursement_prepare(financing=financing, acting_user=request.user),
+                     _("Disbursement of %(ref)s prepared: a second operations user releases it on the Releases "
+                       "page."))
 
 
 class ReceiptForm(forms.Form):
@@ -130,14 +144,14 @@ def collect(request, task):
 
     def act(data):
         payer = financing.supplier if data["payer"] == "supplier" else financing.debtor
-        receipt_record(financing=financing, acting_user=request.user, **{**data, "payer": payer})
+        receipt_prepare(financing=financing, acting_user=request.user, **{**data, "payer": payer})
 
     return form_step(request, task, financing, form, "factoring/tasks/collect.html", act,
-                     _("Receipt recorded on %(ref)s."))
+                     _("Receipt on %(ref)s prepared: a second operations user releases it on the Releases page."))
 
 
 def settle(request, task):
     financing = case_object(task)
     return form_step(request, task, financing, ConfirmForm(request.POST or None), "factoring/tasks/settle.html",
-                     lambda data: financing_settle(financing=financing, acting_user=request.user),
-                     _("%(ref)s settled and closed."), rebate=financing.rebate_due - financing.rebate_paid)
+                     lambda data: settlement_prepare(financing=financing, acting_user=request.user),
+                     _("Settlement of %(ref)s prepared: a second operations user releases it on the Releases page."), rebate=financing.rebate_due - financing.rebate_paid)

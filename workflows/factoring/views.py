@@ -19,12 +19,13 @@ from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
 from scf.parties.selectors import acting_organizations
+from scf.releases.selectors import releases_pending_for
 
 from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
-from .settlement import financing_write_off as write_off
+from .releases import write_off_prepare
 
 
 @login_required
@@ -97,6 +98,7 @@ def financing_detail(request, financing_pk: int):
                                                                       financing.debtor.preferred_language})}),
         "history": history_for(financing),
         "receipts": financing.receipts.all(),
+        "pending_releases": releases_pending_for(financing, request.user),
         # The price of the financing is the supplier's and the lender's business, not the debtor's.
         "show_pricing": permissions.can_see_pricing(request.user, financing),
         "can_cancel": can_proceed(financing.cancel) and permissions.can_withdraw(request.user, financing),
@@ -131,7 +133,9 @@ def financing_cancel(request, financing_pk: int):
 @login_required
 def financing_write_off(request, financing_pk: int):
     """A risk manager or the credit committee writes off what is still owed; the reason is required."""
-    return _financing_action(request, financing_pk, write_off, _("%(ref)s written off and closed."))
+    return _financing_action(request, financing_pk, write_off_prepare,
+                             _("Write-off of %(ref)s prepared: a second person entitled to it releases it on the "
+                               "Releases page."))
 
 
 @require_POST

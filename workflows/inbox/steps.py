@@ -24,6 +24,7 @@ from documents.selectors import documents_current, documents_to_sign
 from documents.services import document_sign
 from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
+from scf.releases.selectors import releases_pending_for
 from workflows.approval.models import ApprovalDecision
 
 
@@ -44,6 +45,8 @@ def render_step(request, task, template: str, obj, status: int = 200, **extra):
         "decisions": (ApprovalDecision.objects.filter(case_id=approval_case_id).select_related("approver")
                       if approval_case_id else []),
         "history": history_for(obj),
+        # Money prepared on the case that a second person has not released yet.
+        "pending_releases": releases_pending_for(obj, request.user),
         **flow.case_context(request, obj),
         **extra,
     }

@@ -5,10 +5,11 @@ until 0003 has copied it into the generic link). Runs after factoring 0005 has r
 model from factoring's state.
 """
 
+from decimal import Decimal
+
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
-from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 

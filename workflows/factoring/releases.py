@@ -1,0 +1,104 @@
+"""Factoring's money under maker-checker: each movement is prepared by one person, released by a second.
+
+The views and the API call the `*_prepare` functions; the release (scf.releases) runs the
+settlement service for real with the releaser as the acting user. The services in
+`settlement.py` stay the one place where money moves, with their own checks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from scf.collections.models import Receipt
+from scf.collections.permissions import RECORD_RECEIPTS
+from scf.collections.services import receipt_input_clean
+from scf.parties.models import Organization, User
+from scf.releases.models import Release
+from scf.releases.registry import ReleaseAction
+from scf.releases.services import release_prepare
+
+from . import settlement
+from .models import FactoringFinancing
+from .permissions import DISBURSE, WRITE_OFF
+
+DISBURSEMENT, RECEIPT, SETTLEMENT, WRITE_OFF_ACTION = ("factoring.disburse", "factoring.receipt",
+                                                       "factoring.settle", "factoring.write_off")
+
+
+def _prepare(action: str, financing: FactoringFinancing, key: str, amount: Decimal, acting_user: User,
+             payload: dict | None = None) -> Release:
+    return release_prepare(action=action, lender=financing.lender, key=key, reference=financing.reference,
+                           amount=amount, currency=financing.currency, case=financing,
+                           parties=(financing.supplier, financing.debtor), payload=payload, acting_user=acting_user)
+
+
+def disbursement_prepare(*, financing: FactoringFinancing, acting_user: User) -> Release:
+    return _prepare(DISBURSEMENT, financing, f"disburse:{financing.reference}", financing.net_disbursement,
+                    acting_user)
+
+
+def receipt_prepare(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date,
+                    bank_reference: str, payer: Organization, acting_user: User) -> Release:
+    """Prepare money received for the financing; `payer` is its debtor or its supplier (a buy-back)."""
+    amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
+    if Receipt.objects.filter(lender_id=financing.lender_id, bank_reference=bank_reference).exists():
+        raise ValidationError({"bank_reference": _("Receipt %(bank)s is already recorded.") % {"bank": bank_reference}})
+    role = "supplier" if payer.pk == financing.supplier_id else "debtor"
+    return _prepare(RECEIPT, financing, f"receipt:{bank_reference}", amount, acting_user,
+                    {"amount": amount, "value_date": value_date, "bank_reference": bank_reference, "payer": role})
+
+
+def settlement_prepare(*, financing: FactoringFinancing, acting_user: User) -> Release:
+    return _prepare(SETTLEMENT, financing, f"settle:{financing.reference}",
+                    financing.rebate_due - financing.rebate_paid, acting_user)
+
+
+def write_off_prepare(*, financing: FactoringFinancing, acting_user: User, note: str) -> Release:
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the financing is written off.")})
+    return _prepare(WRITE_OFF_ACTION, financing, f"write-off:{financing.reference}", financing.lender_owed,
+                    acting_user, {"note": note.strip()})
+
+
+# --- what a release does ----------------------------------------------------------------------
+
+def _disburse(release: Release, acting_user: User) -> None:
+    settlement.financing_disburse(financing=release.case, acting_user=acting_user)
+
+
+def _receipt(release: Release, acting_user: User) -> None:
+    financing, data = release.case, release.payload
+    settlement.receipt_record(
+        financing=financing, amount=Decimal(data["amount"]), value_date=datetime.date.fromisoformat(data["value_date"]),
+        bank_reference=data["bank_reference"], acting_user=acting_user,
+        payer=financing.supplier if data["payer"] == "supplier" else financing.debtor)
+
+
+def _settle(release: Release, acting_user: User) -> None:
+    settlement.financing_settle(financing=release.case, acting_user=acting_user)
+
+
+def _write_off(release: Release, acting_user: User) -> None:
+    settlement.financing_write_off(financing=release.case, acting_user=acting_user, note=release.payload["note"])
+
+
+def _receipt_details(release: Release) -> list:
+    data = release.payload
+    return [(gettext_lazy("Bank reference"), data.get("bank_reference", "")),
+            (gettext_lazy("Value date"), data.get("value_date", "")),
+            (gettext_lazy("Paid by"), gettext_lazy("Supplier (buy-back)") if data.get("payer") == "supplier"
+             else gettext_lazy("Debtor"))]
+
+
+ACTIONS = (
+    ReleaseAction(DISBURSEMENT, gettext_lazy("Disbursement"), _disburse, DISBURSE),
+    ReleaseAction(RECEIPT, gettext_lazy("Receipt"), _receipt, RECORD_RECEIPTS, details=_receipt_details),
+    ReleaseAction(SETTLEMENT, gettext_lazy("Settlement"), _settle, RECORD_RECEIPTS),
+    ReleaseAction(WRITE_OFF_ACTION, gettext_lazy("Write-off"), _write_off, WRITE_OFF,
+                  details=lambda release: [(gettext_lazy("Reason"), release.payload.get("note", ""))]),
+)
