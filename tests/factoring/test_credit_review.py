@@ -23,8 +23,12 @@ import pytest
 
 from scf.facilities.models import Product
 from tests.factories import FacilityFactory, LenderFactory, OrganizationFactory
-from workflows.factoring.credit_review import (applicant_exposure, credit_review_for, debtor_concentration,
-                                               overdue_history)
+from workflows.factoring.credit_review import (
+    applicant_exposure,
+    credit_review_for,
+    debtor_concentration,
+    overdue_history,
+)
 from workflows.factoring.models import FactoringFinancing
 
 D = Decimal

@@ -26,6 +26,7 @@ from scf.parties.models import Organization, User
 from scf.parties.permissions import is_staff_of
 
 from .models import FactoringFinancing
+from .settlement import overdue_from
 
 State = FactoringFinancing.State
 ZERO = Decimal("0.00")
@@ -126,7 +127,7 @@ class OverdueCase:
     """One of the applicant's financings with this lender that fell overdue, and what became of it."""
 
     financing: FactoringFinancing
-    overdue_on: datetime.date | None  # when the daily job marked it overdue (None if not in the audit trail)
+    overdue_on: datetime.date  # its first overdue day: the day after the grace days that follow the due date
     recourse_claimed_on: datetime.date | None
     owed: Decimal  # what the lender is still owed on it
     written_off: Decimal
@@ -149,16 +150,17 @@ def overdue_history(*, lender: Organization, supplier: Organization,
         financings = financings.exclude(pk=request.pk)
     content_type = ContentType.objects.get_for_model(FactoringFinancing)
     label = FactoringFinancing._meta.label_lower
-    events: dict[int, dict[str, datetime.date]] = {}
+    events: dict[int, dict[str, datetime.date]] = {}  # financing → transition → the day it was fired
     records = AuditRecord.objects.filter(
         content_type=content_type, action__in=[f"{label}.mark_overdue", f"{label}.claim_recourse"],
         object_id__in=[str(pk) for pk in financings.values_list("pk", flat=True)],
     ).order_by("seq").values_list("object_id", "action", "at")
     for object_id, action, at in records:
         events.setdefault(int(object_id), {}).setdefault(action.rsplit(".", 1)[-1], at.date())
-    found = financings.filter(Q(pk__in=list(events)) | Q(state__in=WENT_OVERDUE)).order_by("-due_date", "-pk")
+    found = (financings.filter(Q(pk__in=list(events)) | Q(state__in=WENT_OVERDUE))
+             .select_related("facility", "debtor").order_by("-due_date", "-pk"))
     return [
-        OverdueCase(financing=financing, overdue_on=events.get(financing.pk, {}).get("mark_overdue"),
+        OverdueCase(financing=financing, overdue_on=overdue_from(financing),
                     recourse_claimed_on=events.get(financing.pk, {}).get("claim_recourse"),
                     owed=financing.lender_owed, written_off=financing.written_off_amount)
         for financing in found
