@@ -87,7 +87,7 @@ def document_request_create(*, case: models.Model, organization: Organization, l
         raise ValidationError({"requested_document": error.message_dict.get("description", error.messages)}) \
             from None
     request.save()
-    audit_record(action="inbox.document_request.create", target=case, actor=acting_user,
+    audit_record(action="inbox.document_request.ask_document", target=case, actor=acting_user,
                  note=description)
     return request
 
@@ -137,6 +137,6 @@ def attachment_add(*, case: models.Model, organization: Organization, lender: Or
     if answers is not None:
         answers.fulfilled_at = timezone.now()
         answers.save(update_fields=["fulfilled_at"])
-    audit_record(action="inbox.case_attachment.add", target=case, actor=acting_user,
+    audit_record(action="inbox.case_attachment.upload", target=case, actor=acting_user,
                  note=f"{attachment.title} {attachment.original_name} sha256={digest}")
     return attachment
