@@ -46,6 +46,8 @@ from scf.parties.models import KycDocument, Membership, Organization, StaffGroup
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
+from workflows.inbox.attachments import attachment_add
+from workflows.inbox.models import CaseAttachment
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -68,6 +70,7 @@ class World:
     receivable: Receivable | None = None
     contract: Document | None = None
     release: Release | None = None
+    attachment: CaseAttachment | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
 
     @property
@@ -79,7 +82,8 @@ class World:
 
     def canaries(self) -> list[str]:
         """Return the strings of this world that no user of another tenant may ever receive."""
-        strings = [self.facility.reference, self.document.original_name, self.receivable.invoice_number]
+        strings = [self.facility.reference, self.document.original_name, self.receivable.invoice_number,
+                   self.attachment.original_name, self.attachment.title, self.attachment.sha256]
         for organization in self.all_organizations():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         strings += [user.username for user in self.users.values()]
@@ -159,6 +163,10 @@ def add_financing_and_contract(world: World) -> None:
     for order, (organization, role) in enumerate(
             [(world.supplier, "supplier"), (world.organizations["core"], "debtor"), (world.lender, "lender")]):
         DocumentParty.objects.create(document=world.contract, organization=organization, role=role, order=order)
+    world.attachment = attachment_add(
+        case=world.financing, organization=world.supplier, lender=world.lender, title=f"{tag}-ATTACHMENT-TITLE",
+        uploaded_file=SimpleUploadedFile(f"{world.prefix}-accounts.pdf", MINIMAL_PDF + tag.encode()),
+        acting_user=world.users["supplier"])
     add_flow_tasks(world)
     world.release = Release.objects.create(
         lender=world.lender, action="factoring.disbursement", key=f"disburse:{world.financing.reference}",
@@ -248,6 +256,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "financing_pk": KwargValues(lambda b: [b.financing.pk]),
     "receivable_pk": KwargValues(lambda b: [b.receivable.pk]),
     "task_pk": KwargValues(lambda b: [t.pk for t in b.tasks]),
+    "attachment_pk": KwargValues(lambda b: [b.attachment.pk]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     "release_pk": KwargValues(lambda b: [b.release.pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
@@ -488,6 +497,7 @@ def snapshot(world: World) -> dict:
         ).order_by("pk").values()),
         "contract_parties": list(DocumentParty.objects.filter(document=world.contract).order_by("pk").values()),
         "signatures": list(Signature.objects.filter(document=world.contract).values_list("pk", flat=True)),
+        "attachments": list(CaseAttachment.objects.filter(case_id=world.financing.pk).order_by("pk").values()),
         "audit": list(AuditRecord.objects.filter(targets).values_list("seq", flat=True)),
     }
 
@@ -592,6 +602,7 @@ NOT_FOUND_WHEN_OWN = {
     "documents:pdf": "the walk's contract has no rendered PDF",
     "documents:final-pdf": "the walk's contract is not signed and sealed",
     "documents:preview": "the walk's contract has no rendered PDF",
+    "api:financing-credit-review": "the credit review is the lender's staff's, not the supplier's",
 }
 
 

@@ -204,6 +204,7 @@ ACTION_LABELS = {
     "activate": pgettext_lazy("history", "Activated"),
     "append": pgettext_lazy("history", "Appended"),
     "approve": pgettext_lazy("history", "Approved"),
+    "ask_document": pgettext_lazy("history", "Document asked for"),
     "bought_back": pgettext_lazy("history", "Bought back"),
     "cancel": pgettext_lazy("history", "Cancelled"),
     "claim_recourse": pgettext_lazy("history", "Recourse claimed"),

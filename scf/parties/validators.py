@@ -69,10 +69,13 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def inspect_upload(uploaded_file) -> tuple[str, str, int]:
-    """Check an upload by its content; return (content_type, sha256, size) or raise ValidationError."""
+def inspect_upload(uploaded_file, *, max_bytes: int | None = None) -> tuple[str, str, int]:
+    """Check an upload by its content; return (content_type, sha256, size) or raise ValidationError.
+
+    `max_bytes` defaults to the KYC limit; case attachments pass their own.
+    """
     size = uploaded_file.size
-    limit = settings.KYC_UPLOAD_MAX_BYTES
+    limit = settings.KYC_UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     if size > limit:
         raise ValidationError(
             _("The file is %(size)s; the limit is %(limit)s."),

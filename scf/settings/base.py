@@ -143,6 +143,8 @@ DEFAULT_CURRENCY = "CNY"
 # Uploads: KYC documents and files are checked by content.
 KYC_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 KYC_VALIDITY_DAYS = env.int("KYC_VALIDITY_DAYS", default=365)
+# Documents a client attaches to a case (e.g. one the credit officer asked for on a return).
+CASE_ATTACHMENT_MAX_BYTES = env.int("CASE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

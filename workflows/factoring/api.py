@@ -4,8 +4,10 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,14 +17,28 @@ from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import Organization
 from scf.parties.selectors import acting_organizations
 from scf.parties.validators import normalize_uscc
+from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
+from workflows.inbox.models import CaseAttachment, DocumentRequest
 
 from .calculations import QuoteError, factoring_quote
+from .credit_review import credit_review_for
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .permissions import can_see_headroom, can_see_pricing
-from .services import (check_headroom, check_request, facility_for, financing_quote, financing_request_create,
-                       payable_create, receivable_confirm, receivable_create, receivable_dispute, value_date_note,
-                       value_date_roll)
+from .services import (
+    check_headroom,
+    check_request,
+    facility_for,
+    financing_attach,
+    financing_quote,
+    financing_request_create,
+    payable_create,
+    receivable_confirm,
+    receivable_create,
+    receivable_dispute,
+    value_date_note,
+    value_date_roll,
+)
 
 
 class QuoteView(APIView):
@@ -419,3 +435,122 @@ class FinancingDetailView(APIView):
     def get(self, request, financing_pk: int):
         financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
         return Response(FinancingOutput(financing, context={"request": request}).data)
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    document_request = serializers.PrimaryKeyRelatedField(source="request", read_only=True,
+                                                          help_text="The request for a document this file answers.")
+
+    class Meta:
+        model = CaseAttachment
+        fields = ["id", "title", "document_request", "original_name", "content_type", "size", "sha256",
+                  "uploaded_at"]
+        ref_name = "CaseAttachment"
+
+
+class DocumentRequestOutput(serializers.ModelSerializer):
+    is_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = DocumentRequest
+        fields = ["id", "description", "requested_at", "fulfilled_at", "is_open"]
+        ref_name = "DocumentRequest"
+
+
+class FinancingAttachmentListView(APIView):
+    """Documents on a request: those the lender asked for and the files the supplier attached.
+
+    The supplier and the lender's staff see them; the debtor sees none; another tenant's
+    financing is 404. A file is checked by its content (PDF, PNG or JPEG) and size and kept
+    with its SHA-256; a refused one answers 400 with the field's error and nothing is stored.
+    """
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(help_text="PDF, PNG or JPEG; checked by content, not by name.")
+        title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                      help_text="What the document is; optional when it answers a request.")
+        document_request = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None,
+                                                    help_text="Id of the open request for a document it answers.")
+
+        class Meta:
+            ref_name = "CaseAttachmentUpload"
+
+    class OutputSerializer(serializers.Serializer):
+        document_requests = DocumentRequestOutput(many=True)
+        attachments = AttachmentOutput(many=True)
+
+        class Meta:
+            ref_name = "FinancingAttachments"
+
+    @extend_schema(responses={200: OutputSerializer}, summary="Documents asked for and attached on a financing")
+    def get(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        return Response(self.OutputSerializer({
+            "document_requests": document_requests_of(financing, user=request.user),
+            "attachments": attachments_of(financing, user=request.user),
+        }).data)
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: AttachmentOutput},
+                   summary="Attach a document to your financing request")
+    def post(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answers = None
+        if (request_id := data.validated_data["document_request"]) is not None:
+            answers = document_requests_open(financing).filter(pk=request_id).first()
+            if answers is None:
+                raise serializers.ValidationError({"document_request": [
+                    f"No open request for a document with id {request_id} on {financing.reference}."]})
+        attachment = financing_attach(financing=financing, uploaded_file=data.validated_data["file"],
+                                      title=data.validated_data["title"], answers=answers, acting_user=request.user)
+        return Response(AttachmentOutput(attachment).data, status=201)
+
+
+class CreditReviewOutput(serializers.Serializer):
+    currency = serializers.CharField(source="exposure.currency")
+    exposure = serializers.SerializerMethodField()
+    overdue_history = serializers.SerializerMethodField()
+    concentration = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "FactoringCreditReview"
+
+    def get_exposure(self, review) -> dict:
+        e = review.exposure
+        return {"advance_outstanding": str(e.advance_outstanding), "charges_outstanding": str(e.charges_outstanding),
+                "committed": str(e.committed), "total": str(e.total), "this_request": str(e.this_request),
+                "with_request": str(e.with_request), "waiting": str(e.waiting), "funded_count": e.funded_count,
+                "committed_count": e.committed_count, "waiting_count": e.waiting_count}
+
+    def get_overdue_history(self, review) -> list[dict]:
+        return [{"reference": o.financing.reference, "state": o.financing.state, "due_date": o.financing.due_date,
+                 "overdue_on": o.overdue_on, "recourse_claimed": o.recourse_claimed,
+                 "recourse_claimed_on": o.recourse_claimed_on, "owed": str(o.owed),
+                 "written_off": str(o.written_off)} for o in review.overdue]
+
+    def get_concentration(self, review) -> dict:
+        c = review.concentration
+        return {"facility_limit": str(c.facility_limit),
+                "facility_on_debtor_with_request": str(c.facility_on_debtor_with_request),
+                "book_on_debtor_with_request": str(c.book_on_debtor_with_request),
+                "book_total_with_request": str(c.book_total_with_request),
+                "share_of_limit": str(c.share_of_limit_percent), "share_of_facility": str(c.share_of_facility_percent),
+                "share_of_book": str(c.share_of_book_percent)}
+
+
+class FinancingCreditReviewView(APIView):
+    """The lender's credit review figures of a financing: exposure, overdue history, debtor concentration.
+
+    For the lender's staff only (shares in percent to 0.01); anyone else gets 404.
+    """
+
+    @extend_schema(responses={200: CreditReviewOutput}, summary="Credit review figures of a financing (lender staff)")
+    def get(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        review = credit_review_for(financing=financing, user=request.user)
+        if review is None:
+            raise Http404
+        return Response(CreditReviewOutput(review).data)

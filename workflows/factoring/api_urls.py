@@ -20,4 +20,8 @@ urlpatterns = [
     path("factoring/financings/quote/", factoring_api.FinancingQuoteView.as_view(), name="financing-quote"),
     path("factoring/financings/<int:financing_pk>/", factoring_api.FinancingDetailView.as_view(),
          name="financing-detail"),
+    path("factoring/financings/<int:financing_pk>/attachments/", factoring_api.FinancingAttachmentListView.as_view(),
+         name="financing-attachments"),
+    path("factoring/financings/<int:financing_pk>/credit-review/", factoring_api.FinancingCreditReviewView.as_view(),
+         name="financing-credit-review"),
 ]

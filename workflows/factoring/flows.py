@@ -8,6 +8,7 @@ state to route on.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -15,14 +16,18 @@ from viewflow.workflow import flow
 from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
 from workflows.approval.services import approval_next_group
-from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox import steps
+from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
+from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
 from . import task_views
+from .credit_review import credit_review_for
+from .forms import AttachmentForm
 from .models import FactoringFinancing
 from .permissions import DISBURSE, RECORD_RECEIPTS, can_see_facility, can_see_pricing
-from .services import financing_issue_contracts
+from .permissions import can_attach as can_attach_to
+from .services import ATTACHABLE, financing_issue_contracts
 
 State = FactoringFinancing.State
 
@@ -138,6 +143,19 @@ class FactoringFlow(CaseFlow):
             "kyc_parties": [{"organization": organization, "refusal": kyc_refusal(organization)}
                             for organization in (financing.supplier, financing.debtor)]
             if is_staff_of(request.user, financing.lender) else [],
+            # Exposure, overdue history and concentration: the lender's own book, for its staff only.
+            "credit_review": credit_review_for(financing=financing, user=request.user),
+            **self._attachments(request, financing),
+        }
+
+    def _attachments(self, request, financing: FactoringFinancing) -> dict:
+        """The documents asked for and attached (the supplier's and the lender's), and the form to attach one."""
+        can_attach = financing.state in ATTACHABLE and can_attach_to(request.user, financing)
+        return {
+            "attachments": attachments_of(financing, user=request.user),
+            "document_requests": document_requests_of(financing, user=request.user),
+            "attach_form": AttachmentForm(requests=document_requests_open(financing)) if can_attach else None,
+            "attach_url": reverse("factoring:financing-attach", kwargs={"financing_pk": financing.pk}),
         }
 
     def is_paid(self, activation) -> bool:

@@ -1,11 +1,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from scf.core.widgets import DateInput
 from scf.parties.models import Organization
+from workflows.inbox.models import DocumentRequest
 
 
 class ReceivableForm(forms.Form):
@@ -58,3 +61,21 @@ class PayableForm(ReceivableForm):
         del self.fields["debtor"]
         self.fields["supplier"].queryset = suppliers if suppliers is not None else Organization.objects.none()
         self.order_fields(["supplier"])
+
+
+class AttachmentForm(forms.Form):
+    """A document the supplier attaches to its request: one the lender asked for, or another."""
+
+    document_request = forms.ModelChoiceField(label=_("Asked for"), queryset=DocumentRequest.objects.none(),
+                                              required=False, empty_label=_("Another document"))
+    title = forms.CharField(label=_("What is it?"), max_length=200, required=False,
+                            help_text=_("Optional when it answers a request."))
+    file = forms.FileField(error_messages={"required": _("Choose a file to attach."),
+                                           "empty": _("The file is empty.")},
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
+
+    def __init__(self, *args, requests=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document_request"].queryset = requests if requests is not None else DocumentRequest.objects.none()
+        self.fields["file"].label = _("File (PDF, PNG or JPEG, at most %(size)s)") % {
+            "size": filesizeformat(settings.CASE_ATTACHMENT_MAX_BYTES)}

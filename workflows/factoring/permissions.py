@@ -40,6 +40,11 @@ def can_revise(user: User, financing: FactoringFinancing) -> bool:
     return is_operator(user, financing.supplier_id)
 
 
+def can_attach(user: User, financing: FactoringFinancing) -> bool:
+    """The supplier's operators attach documents to its request (one the lender asked for, or another)."""
+    return is_operator(user, financing.supplier_id)
+
+
 def can_withdraw(user: User, financing: FactoringFinancing) -> bool:
     """The supplier's operators, or the lender's staff, withdraw a request."""
     return is_staff_of(user, financing.lender_id) or is_operator(user, financing.supplier_id)

@@ -32,6 +32,8 @@ from scf.parties.permissions import require
 from scf.parties.services import kyc_require_verified
 from workflows.approval.models import ApprovalCase, ApprovalDecision
 from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
+from workflows.inbox.attachments import attachment_add, document_request_create, document_requests_open
+from workflows.inbox.models import CaseAttachment, DocumentRequest
 from workflows.inbox.services import case_start, complete_step, process_cancel, process_sync
 
 from . import permissions
@@ -449,12 +451,17 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
 
 @audited
 def financing_review_decide(*, financing: FactoringFinancing, approver: User, decision: str,
-                            comment: str = "") -> FactoringFinancing:
+                            comment: str = "", requested_document: str = "") -> FactoringFinancing:
     """Record a credit decision; the last approval reserves the facility and approves the financing.
 
     Who may decide (four eyes, the lender's own staff, the approver group whose turn it is) is the
-    approval case's rule: `approval_decide` refuses anyone else.
+    approval case's rule: `approval_decide` refuses anyone else. A return for revision may name a
+    document the supplier must attach (`requested_document`) before it resubmits.
     """
+    requested_document = (requested_document or "").strip()
+    if requested_document and decision != ApprovalDecision.Decision.RETURN:
+        raise ValidationError({"requested_document": _(
+            "A document can be asked for only when returning the request for revision.")}, code="invalid")
     financing = financing_lock(pk=financing.pk)
     if financing.state != FactoringFinancing.State.UNDER_REVIEW:
         raise IllegalTransition(_("Financing %(ref)s is %(state)s; it is not under review.")
@@ -479,6 +486,9 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
         _free_receivables(financing, approver)
     elif case.status == ApprovalCase.Status.RETURNED:
         financing.return_for_revision(by=approver, note=comment)
+        if requested_document:
+            document_request_create(case=financing, organization=financing.supplier, lender=financing.lender,
+                                    description=requested_document, acting_user=approver)
     financing.save()
     complete_step(financing, "review", approver)
     return financing
@@ -501,6 +511,10 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
     require(permissions.can_revise(acting_user, financing), operator_only(financing.supplier, _("revise its requests")))
     if financing.state != FactoringFinancing.State.RETURNED:
         raise IllegalTransition(_("Only a request returned for revision can be resubmitted."))
+    if missing := [request.description for request in document_requests_open(financing)]:
+        raise ValidationError(_("The lender asked for a document that is not attached yet: %(documents)s. "
+                                "Attach it before resubmitting, or withdraw the request.")
+                              % {"documents": "; ".join(missing)}, code="document_missing")
     if value_date is not None:
         if value_date < timezone.localdate():
             raise ValidationError({"value_date": _("The value date cannot be in the past.")})
@@ -508,6 +522,28 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
     _submit_for_review(financing, acting_user, note=(note or "").strip())
     complete_step(financing, "revise", acting_user)
     return financing
+
+
+# Until the credit decision the supplier may add documents to its request; after it, nothing more is read.
+ATTACHABLE = (FactoringFinancing.State.DRAFT, FactoringFinancing.State.UNDER_REVIEW,
+              FactoringFinancing.State.RETURNED)
+
+
+@audited
+def financing_attach(*, financing: FactoringFinancing, uploaded_file, acting_user: User, title: str = "",
+                     answers: DocumentRequest | None = None) -> CaseAttachment:
+    """Attach a supplier's document (PDF, PNG or JPEG) to its request, answering a document the lender asked for.
+
+    The file is checked by its content and size and kept with its SHA-256 (`attachment_add`).
+    """
+    financing = financing_lock(pk=financing.pk)
+    require(permissions.can_attach(acting_user, financing),
+            operator_only(financing.supplier, _("attach documents to its requests")))
+    if financing.state not in ATTACHABLE:
+        raise IllegalTransition(_("Documents can be attached until the credit decision; %(ref)s is %(state)s.")
+                                % {"ref": financing.reference, "state": financing.get_state_display()})
+    return attachment_add(case=financing, organization=financing.supplier, lender=financing.lender,
+                          uploaded_file=uploaded_file, title=title, answers=answers, acting_user=acting_user)
 
 
 @audited

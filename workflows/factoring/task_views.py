@@ -78,13 +78,22 @@ def confirm(request, task):
 
 # --- credit review --------------------------------------------------------------------------
 
+class ReviewDecisionForm(DecisionForm):
+    """The credit decision, which on a return may name a document the supplier must attach."""
+
+    requested_document = forms.CharField(
+        label=gettext_lazy("Document to ask for"), required=False, max_length=200,
+        help_text=gettext_lazy("Only when returning for revision: the document the supplier must attach before it "
+                               "resubmits, e.g. “audited financial statements 2025”."))
+
+
 def review(request, task):
     financing = case_object(task)
     # The debtor's confirmation is never refused for the lender's limit: the approvers see here,
     # at every stage, when the advance no longer fits, and an approval is then refused.
     warning = headroom_refusal(facility=financing.facility, advance=financing.advance_amount, user=request.user)
     return form_step(
-        request, task, financing, DecisionForm(request.POST or None), "inbox/decide.html",
+        request, task, financing, ReviewDecisionForm(request.POST or None), "inbox/decide.html",
         lambda data: financing_review_decide(financing=financing, approver=request.user, **data),
         _("Your decision on %(ref)s was recorded."),
         limit_warning=warning and _("%(refusal)s It can be rejected or returned, not approved.") % {"refusal": warning})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import attachment_views, views
 
 app_name = "factoring"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:financing_pk>/contracts/", views.financing_generate, name="financing-generate"),
     path("<int:financing_pk>/write-off/", views.financing_write_off, name="financing-write-off"),
     path("<int:financing_pk>/withdraw/", views.financing_cancel, name="financing-cancel"),
+    path("<int:financing_pk>/attach/", attachment_views.financing_attach_view, name="financing-attach"),
 ]

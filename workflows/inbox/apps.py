@@ -6,3 +6,6 @@ class InboxConfig(AppConfig):
     name = "workflows.inbox"
     label = "inbox"
     verbose_name = _("Tasks")
+
+    def ready(self) -> None:
+        from . import attachments  # noqa: F401  (registers the visibility rules of attachments and requests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
+from scf.core import tenancy
 from scf.facilities.models import Product
 
 from . import registry
 from .assignment import can_act
+from .models import CaseAttachment
 from .selectors import OPEN_STATUSES, SORTS, InboxFilters, inbox_page
 
 
@@ -71,3 +73,13 @@ def task_detail(request, task_pk: int):
         messages.info(request, _("“%(task)s” on %(case)s is no longer open.") % {
             "task": task.flow_task.task_title, "case": task.process.coerced.reference})
     return redirect("inbox:list")
+
+
+@login_required
+def attachment_download(request, attachment_pk: int):
+    """A file attached to a case, to the party that attached it and the lender's staff; 404 to anyone else."""
+    attachment = tenancy.get_visible_or_404(CaseAttachment, request.user, pk=attachment_pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True,
+                            filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
