@@ -16,33 +16,51 @@ from scf.parties.models import Membership, Organization, User
 from . import registry, sealing, tasks
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from .issuing import build_context, document_lock
-from .models import Document, DocumentParty, Signature
+from .models import Document, DocumentParty, Language, Signature
 from .rendering import require_fonts
 from .selectors import documents_of, party_signed_all
 
 
+def document_title(kind: registry.DocumentKind, language: str) -> str:
+    """Return the kind's title in the document's language (both, Chinese first, for parallel text)."""
+    if language == Language.BILINGUAL:
+        with translation.override(Language.ZH_HANS):
+            chinese = str(kind.title)
+        with translation.override(Language.EN):
+            english = str(kind.title)
+        return chinese if chinese == english else f"{chinese} / {english}"
+    with translation.override(language):
+        return str(kind.title)
+
+
 @audited
 def document_generate(*, obj, kind_code: str, language: str, acting_user: User | None) -> Document:
-    """Create the next version of a document (rendered after commit); a pending draft is reused."""
+    """Create the next version of a document (rendered after commit); a pending draft is reused.
+
+    A business object has one document of each kind, whatever its language: choosing another
+    language makes the next version of the same document (same number once issued), which
+    supersedes the one in the other language. Never two agreements for one financing.
+    """
     kind = registry.get(kind_code)
     if language not in kind.languages:
         raise registry.UnknownDocumentKind(_("“%(kind)s” is not available in %(lang)s.")
                                            % {"kind": kind_code, "lang": language})
     require_fonts(language)
     content_type = ContentType.objects.get_for_model(obj)
-    existing = Document.objects.select_for_update().filter(
-        content_type=content_type, object_id=obj.pk, kind=kind_code, language=language)
-    pending = existing.filter(state=Document.State.DRAFT).order_by("-version").first()
+    existing = Document.objects.select_for_update().filter(content_type=content_type, object_id=obj.pk, kind=kind_code)
+    drafts = list(existing.filter(state=Document.State.DRAFT).order_by("-version"))
+    pending = next((draft for draft in drafts if draft.language == language), None)
     if pending is not None:
         return pending
     # Check the content before anything is stored: no blanks in a contract.
     build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
                               "issued_date": timezone.localdate(), "kind": kind_code})
+    for draft in drafts:  # a draft in another language, not rendered yet: the new language replaces it
+        draft.supersede(by=acting_user, note=f"replaced by the {language} text")
+        draft.save()
     version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
-    with translation.override(language):
-        title = str(kind.title)
     document = Document.objects.create(
-        kind=kind_code, version=version, language=language, title=title,
+        kind=kind_code, version=version, language=language, title=document_title(kind, language),
         content_type=content_type, object_id=obj.pk, created_by=acting_user,
     )
     DocumentParty.objects.bulk_create(

@@ -4,11 +4,15 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.api import DocumentOutput
+from documents.languages import Language
+from documents.selectors import documents_current
 from scf.api.imports import BulkUploadView, ImportReportOutput, UploadInput, upload_answer
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
@@ -20,7 +24,8 @@ from .calculations import QuoteError, factoring_quote
 from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .permissions import can_see_headroom, can_see_pricing
-from .services import (check_headroom, check_request, facility_for, financing_quote, financing_request_create,
+from .services import (SIGNED_KINDS, check_headroom, check_request, facility_for, financing_generate_contracts,
+                       financing_quote, financing_request_create,
                        payable_create, receivable_confirm, receivable_create, receivable_dispute, value_date_note,
                        value_date_roll)
 
@@ -419,3 +424,34 @@ class FinancingDetailView(APIView):
     def get(self, request, financing_pk: int):
         financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
         return Response(FinancingOutput(financing, context={"request": request}).data)
+
+
+class FinancingContractsView(APIView):
+    """Generate the financing's one factoring agreement in the language the supplier chose.
+
+    `bilingual` is Chinese and English as parallel text in one instrument (the Chinese governs).
+    Another language makes the next version of the same agreement, with the same number. The
+    notice of assignment and the confirmation letter are generated in the debtor's language when
+    missing. Refused with 409 `contracts_not_open` before approval or after signing starts
+    (`contracts_already_signed`); the PDFs are rendered after the request.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=Language.choices,
+                                           help_text="en, zh-hans, or bilingual (parallel text, Chinese governs).")
+
+        class Meta:
+            ref_name = "FinancingContracts"
+
+    @extend_schema(request=InputSerializer, responses={201: DocumentOutput(many=True)},
+                   summary="Generate the factoring agreement in the chosen language")
+    def post(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            financing_generate_contracts(financing=financing, language=data.validated_data["language"],
+                                         acting_user=request.user)
+        current = documents_current(financing, user=request.user).filter(kind__in=SIGNED_KINDS)
+        return Response(DocumentOutput(current.prefetch_related("document_parties__organization", "signatures"),
+                                       many=True).data, status=201)

@@ -20,4 +20,6 @@ urlpatterns = [
     path("factoring/financings/quote/", factoring_api.FinancingQuoteView.as_view(), name="financing-quote"),
     path("factoring/financings/<int:financing_pk>/", factoring_api.FinancingDetailView.as_view(),
          name="financing-detail"),
+    path("factoring/financings/<int:financing_pk>/contracts/", factoring_api.FinancingContractsView.as_view(),
+         name="financing-contracts"),
 ]

@@ -108,7 +108,7 @@ def demo_financing() -> FactoringFinancing | None:
 FACTORING_AGREEMENT = registry.DocumentKind(
     code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
     build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
-    related=RELATED,
+    related=RELATED, languages=("en", "zh-hans", "bilingual"),
 )
 NOTICE_OF_ASSIGNMENT = registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
