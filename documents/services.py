@@ -33,6 +33,11 @@ def document_title(kind: registry.DocumentKind, language: str) -> str:
         return str(kind.title)
 
 
+def _live_language(existing) -> str | None:
+    latest = existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]).order_by("-version").first()
+    return latest.language if latest is not None else None
+
+
 @audited
 def document_generate(*, obj, kind_code: str, language: str, acting_user: User | None) -> Document:
     """Create the next version of a document (rendered after commit); a pending draft is reused.
@@ -55,18 +60,24 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
     # Check the content before anything is stored: no blanks in a contract.
     build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
                               "issued_date": timezone.localdate(), "kind": kind_code})
-    for draft in drafts:  # a draft in another language, not rendered yet: the new language replaces it
-        draft.supersede(by=acting_user, note=f"replaced by the {language} text")
-        draft.save()
     version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
+    if drafts or language != _live_language(existing):
+        # Another language replaces the document at once: nobody may sign the old text meanwhile.
+        for older in existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]):
+            older.supersede(by=acting_user, note=f"replaced by v{version} ({language})")
+            older.save()
     document = Document.objects.create(
         kind=kind_code, version=version, language=language, title=document_title(kind, language),
         content_type=content_type, object_id=obj.pk, created_by=acting_user,
     )
+    parties = kind.parties(obj)
+    roles = registry.signing_roles(kind_code)
+    if roles is not None and {p.role for p in parties if p.must_sign} != set(roles):
+        raise RuntimeError(f"{kind_code}: the signing parties differ from the signing set's {roles}.")
     DocumentParty.objects.bulk_create(
         DocumentParty(document=document, organization=party.organization, role=party.role,
                       must_sign=party.must_sign, order=order)
-        for order, party in enumerate(kind.parties(obj)))
+        for order, party in enumerate(parties))
     audit_record(action="documents.document.generate", target=document, actor=acting_user,
                  note=f"{kind_code} v{version} {language}")
     tasks.render_document.delay_on_commit(document_id=document.pk)
