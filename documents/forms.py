@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .languages import Language
+
 
 class SignForm(forms.Form):
     organization = forms.TypedChoiceField(label=_("Sign for"), coerce=int)
@@ -32,5 +34,7 @@ class VerifyForm(forms.Form):
 
 
 class GenerateForm(forms.Form):
-    languages = forms.MultipleChoiceField(label=_("Languages"), widget=forms.CheckboxSelectMultiple,
-                                          choices=[("en", _("English")), ("zh-hans", _("Simplified Chinese"))])
+    agreement_language = forms.ChoiceField(label=_("Language of the agreement"), widget=forms.RadioSelect,
+                                 choices=Language.choices,
+                                 help_text=_("One agreement, signed once by each party: in one language, or in "
+                                             "Chinese and English as parallel text (the Chinese text governs)."))

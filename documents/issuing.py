@@ -17,9 +17,11 @@ from scf.core.sequences import sequence_next
 from scf.parties.models import Organization
 
 from . import registry, sealing
+from .languages import language_locale
 from .models import Document
 from .rendering import html_to_pdf, render_html
 from .selectors import kinds_all_signed
+from .signature_blocks import document_blocks, fill_signature_blocks
 
 
 def document_lock(pk: int) -> Document:
@@ -49,8 +51,9 @@ def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict
 
 def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     """Take the next number of the kind and year; the row lock makes the sequence gapless."""
+    # One number per document of a business object, whatever the language of its versions.
     previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
-                                        kind=document.kind, language=document.language)
+                                        kind=document.kind)
                 .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
     if previous is not None:
         return previous.number
@@ -78,11 +81,14 @@ def document_issue(*, document_id: int) -> Document:
     document.save()
     for older in Document.objects.select_for_update().filter(
         content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
-        language=document.language, version__lt=document.version,
+        version__lt=document.version,
         state__in=[Document.State.DRAFT, Document.State.ISSUED],
     ):
         older.supersede(note=f"superseded by v{document.version}")
         older.save()
+    if not document_needs_signature(document):
+        # Nobody signs it (an advice): the lender seals it at once.
+        return document_finalize(document_id=document.pk)
     return document
 
 
@@ -92,23 +98,36 @@ def document_missing_signers(document: Document) -> list[Organization]:
             if p.organization_id not in signed]
 
 
+def document_needs_signature(document: Document) -> bool:
+    return document.document_parties.filter(must_sign=True).exists()
+
+
 @audited
 def document_finalize(*, document_id: int) -> Document:
-    """Append the signature certificate, seal, mark signed and tell the business object (idempotent)."""
+    """Fill the signature blocks, append the signature certificate, seal, mark signed (idempotent).
+
+    The final PDF shows in each party's block who signed for it and when, and the lender's seal
+    image in the lender's block. A document nobody signs (an advice) is sealed as soon as it is
+    issued: its lender's block carries the seal, and there is no certificate page.
+    """
     document = document_lock(document_id)
     if document.state != Document.State.ISSUED or document_missing_signers(document):
         return document
     kind = registry.get(document.kind)
+    signatures = list(document.signatures.select_related("organization"))
+    html = fill_signature_blocks(document.html, document_blocks(document), document.language)
     certificate_html = render_html("documents/signature_certificate.html", {
-        "doc": document_meta(document), "document": document,
-        "signatures": list(document.signatures.select_related("organization")),
-    }, document.language)
-    rendered = html_to_pdf(document.html, extra_pages_html=certificate_html)
+        # Parallel text is certified in Chinese, the text that governs.
+        "doc": {**document_meta(document), "language": language_locale(document.language)}, "document": document,
+        "signatures": signatures,
+    }, document.language) if signatures else None
+    rendered = html_to_pdf(html, extra_pages_html=certificate_html)
     sealed = sealing.seal_pdf(rendered.data, reason=f"{document.number} v{document.version}")
-    document.final_pdf.save(f"{document.number}-signed.pdf", ContentFile(sealed), save=False)
+    document.final_pdf.save(f"{document.number}-{'signed' if signatures else 'sealed'}.pdf", ContentFile(sealed),
+                            save=False)
     document.final_sha256 = hashlib.sha256(sealed).hexdigest()
     document.signed_at = timezone.now()
-    document.complete_signing(note=_("all parties signed"))
+    document.complete_signing(note=_("all parties signed") if signatures else _("sealed by the lender"))
     document.save()
     signing_set = registry.signing_set_for(kind)
     if signing_set is not None and signing_set.on_complete is not None:

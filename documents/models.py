@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from .languages import Language
+
 
 def document_pdf_path(instance: "Document", filename: str) -> str:
     return f"documents/{instance.kind}/{instance.created_at:%Y}/{instance.pk}-v{instance.version}-{filename}"
@@ -27,7 +29,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=50)
     number = models.CharField(_("number"), max_length=40, blank=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices)
     title = models.CharField(_("title"), max_length=200)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()

@@ -81,6 +81,10 @@ class SigningSet:
 
     model: type[models.Model]
     kinds: tuple[str, ...]
+    # Kind → the roles of the parties that sign it (e.g. the agreement: supplier and lender). Every
+    # kind of the set names its signers, and a kind's `parties` mark exactly those must_sign: a
+    # party never gets a document, or a signature block, it is not to sign.
+    signers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (business object, organization, signer): the organization has signed every document of the set it must.
     on_party_done: Callable[[Any, Any, Any], None] | None = None
     # (business object): every kind of the set has a signed document.
@@ -106,7 +110,18 @@ def register_signing_set(signing_set: SigningSet) -> None:
     unknown = [code for code in signing_set.kinds if code not in _kinds]
     if unknown:
         raise RuntimeError(f"Unknown document kinds in the signing set: {', '.join(unknown)}.")
+    unnamed = [code for code in signing_set.kinds if not signing_set.signers.get(code)]
+    if signing_set.signers and unnamed:
+        raise RuntimeError(f"The signing set names no signers for: {', '.join(unnamed)}.")
     _signing_sets[signing_set.model] = signing_set
+
+
+def signing_roles(kind_code: str) -> tuple[str, ...] | None:
+    """Return the roles that sign documents of a kind, as its signing set names them (None: no set says)."""
+    for signing_set in _signing_sets.values():
+        if kind_code in signing_set.signers:
+            return signing_set.signers[kind_code]
+    return None
 
 
 def signing_set_for(kind: DocumentKind) -> SigningSet | None:

@@ -51,6 +51,8 @@ from django.utils import translation
 
 from scf.core.exceptions import DomainError
 
+from .languages import language_locale, language_needs_cjk
+
 logger = logging.getLogger(__name__)
 
 #: The options of every render, spelled out; all are WeasyPrint's defaults.
@@ -102,7 +104,7 @@ def cjk_font_available() -> bool:
 
 def require_fonts(language: str) -> None:
     """Fail loudly rather than print empty boxes in a Chinese contract."""
-    if language.startswith("zh") and not cjk_font_available():
+    if language_needs_cjk(language) and not cjk_font_available():
         raise RendererNotReady(
             "No CJK font is installed: install Debian's fonts-noto-cjk and run fc-cache (make setup does both)."
         )
@@ -238,7 +240,7 @@ def warm_up() -> None:
 
 def render_html(template_name: str, context: dict, language: str) -> str:
     """Render a document template in the document's language, whatever the request's language."""
-    with translation.override(language):
+    with translation.override(language_locale(language)):
         return render_to_string(template_name, context)
 
 

@@ -16,39 +16,68 @@ from scf.parties.models import Membership, Organization, User
 from . import registry, sealing, tasks
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from .issuing import build_context, document_lock
-from .models import Document, DocumentParty, Signature
+from .models import Document, DocumentParty, Language, Signature
 from .rendering import require_fonts
 from .selectors import documents_of, party_signed_all
 
 
+def document_title(kind: registry.DocumentKind, language: str) -> str:
+    """Return the kind's title in the document's language (both, Chinese first, for parallel text)."""
+    if language == Language.BILINGUAL:
+        with translation.override(Language.ZH_HANS):
+            chinese = str(kind.title)
+        with translation.override(Language.EN):
+            english = str(kind.title)
+        return chinese if chinese == english else f"{chinese} / {english}"
+    with translation.override(language):
+        return str(kind.title)
+
+
+def _live_language(existing) -> str | None:
+    latest = existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]).order_by("-version").first()
+    return latest.language if latest is not None else None
+
+
 @audited
 def document_generate(*, obj, kind_code: str, language: str, acting_user: User | None) -> Document:
-    """Create the next version of a document (rendered after commit); a pending draft is reused."""
+    """Create the next version of a document (rendered after commit); a pending draft is reused.
+
+    A business object has one document of each kind, whatever its language: choosing another
+    language makes the next version of the same document (same number once issued), which
+    supersedes the one in the other language. Never two agreements for one financing.
+    """
     kind = registry.get(kind_code)
     if language not in kind.languages:
         raise registry.UnknownDocumentKind(_("“%(kind)s” is not available in %(lang)s.")
                                            % {"kind": kind_code, "lang": language})
     require_fonts(language)
     content_type = ContentType.objects.get_for_model(obj)
-    existing = Document.objects.select_for_update().filter(
-        content_type=content_type, object_id=obj.pk, kind=kind_code, language=language)
-    pending = existing.filter(state=Document.State.DRAFT).order_by("-version").first()
+    existing = Document.objects.select_for_update().filter(content_type=content_type, object_id=obj.pk, kind=kind_code)
+    drafts = list(existing.filter(state=Document.State.DRAFT).order_by("-version"))
+    pending = next((draft for draft in drafts if draft.language == language), None)
     if pending is not None:
         return pending
     # Check the content before anything is stored: no blanks in a contract.
     build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
                               "issued_date": timezone.localdate(), "kind": kind_code})
     version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
-    with translation.override(language):
-        title = str(kind.title)
+    if drafts or language != _live_language(existing):
+        # Another language replaces the document at once: nobody may sign the old text meanwhile.
+        for older in existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]):
+            older.supersede(by=acting_user, note=f"replaced by v{version} ({language})")
+            older.save()
     document = Document.objects.create(
-        kind=kind_code, version=version, language=language, title=title,
+        kind=kind_code, version=version, language=language, title=document_title(kind, language),
         content_type=content_type, object_id=obj.pk, created_by=acting_user,
     )
+    parties = kind.parties(obj)
+    roles = registry.signing_roles(kind_code)
+    if roles is not None and {p.role for p in parties if p.must_sign} != set(roles):
+        raise RuntimeError(f"{kind_code}: the signing parties differ from the signing set's {roles}.")
     DocumentParty.objects.bulk_create(
         DocumentParty(document=document, organization=party.organization, role=party.role,
                       must_sign=party.must_sign, order=order)
-        for order, party in enumerate(kind.parties(obj)))
+        for order, party in enumerate(parties))
     audit_record(action="documents.document.generate", target=document, actor=acting_user,
                  note=f"{kind_code} v{version} {language}")
     tasks.render_document.delay_on_commit(document_id=document.pk)

@@ -81,7 +81,7 @@ def document_detail(request, document_pk: int):
     signable = _signable_organizations(document, request.user)
     parties = _parties_and_signatures(document)
     versions = Document.objects.filter(content_type=document.content_type, object_id=document.object_id,
-                                       kind=document.kind, language=document.language).order_by("-version")
+                                       kind=document.kind).order_by("-version")
     return render(request, "portal/documents/detail.html", {
         "document": document, "parties": parties, "versions": versions,
         "sign_form": SignForm(organizations=signable) if signable else None,

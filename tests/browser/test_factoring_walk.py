@@ -190,7 +190,7 @@ def test_happy_path(today, login, shoot, demo):
     # 4. Each party signs its documents with its password: supplier1, core1, then ops for the lender.
     ops = login("ops")
     for page, who, title in ((supplier, "supplier1", "Sign the agreement and the notice"),
-                             (core, "core1", "Acknowledge the notice of assignment"),
+                             (core, "core1", "Acknowledge the notice and sign the confirmation letter"),
                              (ops, "ops", "Sign the factoring agreement")):
         _open_task(page, reference, title)
         for _attempt in range(20):  # contracts render after commit; the page says so until they are issued

@@ -14,13 +14,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def contracts(demo, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        financing_generate_contracts(financing=demo["financing"], languages=["en", "zh-hans"],
-                                     acting_user=demo["officer"])
-    return {d.kind + "." + d.language: d for d in Document.objects.all()}
+        financing_generate_contracts(financing=demo["financing"], language="en", acting_user=demo["officer"])
+    return {d.kind: d for d in Document.objects.all()}
 
 
 def test_parties_see_their_documents_and_others_get_404(client, demo, contracts):
-    agreement = contracts["factoring_agreement.en"]
+    agreement = contracts["factoring_agreement"]
     client.force_login(demo["supplier"])
     page = client.get("/documents/").content.decode()
     assert agreement.number in page
@@ -33,7 +32,7 @@ def test_parties_see_their_documents_and_others_get_404(client, demo, contracts)
 
 def test_preview_is_a_png_of_the_first_page(client, demo, contracts):
     client.force_login(demo["officer"])
-    response = client.get(f"/documents/{contracts['factoring_agreement.zh-hans'].pk}/preview.png")
+    response = client.get(f"/documents/{contracts['factoring_agreement'].pk}/preview.png")
     assert response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG")
 
@@ -41,12 +40,12 @@ def test_preview_is_a_png_of_the_first_page(client, demo, contracts):
 def test_staff_filter_documents_by_kind(client, demo, contracts):
     client.force_login(demo["officer"])
     page = client.get("/documents/?kind=notice_of_assignment").content.decode()
-    assert contracts["notice_of_assignment.en"].number in page
-    assert contracts["factoring_agreement.en"].number not in page
+    assert contracts["notice_of_assignment"].number in page
+    assert contracts["factoring_agreement"].number not in page
 
 
 def test_portal_signing_with_a_wrong_password_shows_an_error_and_signs_nothing(client, demo, contracts):
-    agreement = contracts["factoring_agreement.en"]
+    agreement = contracts["factoring_agreement"]
     client.force_login(demo["supplier"])
     response = client.post(f"/documents/{agreement.pk}/sign/", {
         "organization": demo["financing"].supplier_id, "password": "nope", "confirm": "on"})
@@ -56,7 +55,7 @@ def test_portal_signing_with_a_wrong_password_shows_an_error_and_signs_nothing(c
 
 
 def test_portal_signing_records_ip_and_user_agent(client, demo, contracts):
-    agreement = contracts["factoring_agreement.en"]
+    agreement = contracts["factoring_agreement"]
     client.force_login(demo["supplier"])
     response = client.post(f"/documents/{agreement.pk}/sign/", {
         "organization": demo["financing"].supplier_id, "password": PASSWORD, "confirm": "on"},
@@ -68,7 +67,7 @@ def test_portal_signing_records_ip_and_user_agent(client, demo, contracts):
 
 
 def test_public_verify_page_and_api(client, contracts):
-    agreement = contracts["factoring_agreement.en"]
+    agreement = contracts["factoring_agreement"]
     with agreement.pdf.open("rb") as handle:
         data = handle.read()
     page = client.post("/verify/", {"file": SimpleUploadedFile("c.pdf", data)}).content.decode()

@@ -78,14 +78,17 @@ def test_regenerating_makes_the_next_version_with_the_same_number(demo, django_c
     assert second.state == Document.State.ISSUED
 
 
-def test_numbers_are_per_kind_and_consecutive(demo, django_capture_on_commit_callbacks):
+def test_numbers_are_per_kind_and_one_per_document_whatever_its_language(demo, django_capture_on_commit_callbacks):
     agreement = _issued(demo, "factoring_agreement", "en", django_capture_on_commit_callbacks)
     notice = _issued(demo, "notice_of_assignment", "en", django_capture_on_commit_callbacks)
     agreement_zh = _issued(demo, "factoring_agreement", "zh-hans", django_capture_on_commit_callbacks)
     year = timezone.localdate().year
     assert agreement.number == f"FAC-{year}-000001"
     assert notice.number == f"NOA-{year}-000001"
-    assert agreement_zh.number == f"FAC-{year}-000002"
+    # The Chinese text is the next version of the same agreement, not a second agreement.
+    assert (agreement_zh.number, agreement_zh.version) == (f"FAC-{year}-000001", 2)
+    agreement.refresh_from_db()
+    assert agreement.state == Document.State.SUPERSEDED
 
 
 def test_missing_context_names_the_field_and_stores_nothing(demo):
@@ -163,7 +166,7 @@ def test_every_party_signing_seals_the_final_pdf_and_tells_the_financing(demo, d
     from workflows.factoring.services import financing_generate_contracts
 
     with django_capture_on_commit_callbacks(execute=True):
-        financing_generate_contracts(financing=financing, languages=["zh-hans"], acting_user=demo["officer"])
+        financing_generate_contracts(financing=financing, language="zh-hans", acting_user=demo["officer"])
     financing.refresh_from_db()
     assert financing.state == FactoringFinancing.State.CONTRACT_ISSUED
     agreement = Document.objects.get(kind="factoring_agreement")
@@ -232,7 +235,7 @@ def test_the_verify_page_says_whether_the_seal_of_a_final_pdf_is_intact(demo, cl
                                                                        django_capture_on_commit_callbacks):
     financing = demo["financing"]
     with django_capture_on_commit_callbacks(execute=True):
-        financing_generate_contracts(financing=financing, languages=["en"], acting_user=demo["officer"])
+        financing_generate_contracts(financing=financing, language="en", acting_user=demo["officer"])
     agreement = Document.objects.get(kind="factoring_agreement")
     with django_capture_on_commit_callbacks(execute=True):
         _sign(demo, agreement, demo["supplier"], "supplier")

@@ -272,15 +272,15 @@ def test_contracts_are_not_generated_again_once_a_party_has_signed(world, client
     with django_capture_on_commit_callbacks(execute=True):
         services.financing_review_decide(financing=FactoringFinancing.objects.get(pk=financing.pk),
                                          approver=world.officer, decision="approve")
-    assert 'name="languages"' in _financing_page(client, world.officer, financing)  # offered before any signature
+    assert 'name="agreement_language"' in _financing_page(client, world.officer, financing)  # offered before any signature
     agreement = Document.objects.get(object_id=financing.pk, kind="factoring_agreement", state="issued")
     document_sign(document=agreement, organization=world.supplier, signer=world.supplier_user,
                   password="pw-Secret-123", ip_address=None, user_agent="test")
     before = list(Document.objects.filter(object_id=financing.pk).values_list("pk", "state"))
     with pytest.raises(IllegalTransition, match="already signed the contracts"):
-        services.financing_generate_contracts(financing=financing, languages=["en"], acting_user=world.officer)
+        services.financing_generate_contracts(financing=financing, language="en", acting_user=world.officer)
     assert list(Document.objects.filter(object_id=financing.pk).values_list("pk", "state")) == before
-    assert 'name="languages"' not in _financing_page(client, world.officer, financing)  # no longer offered
+    assert 'name="agreement_language"' not in _financing_page(client, world.officer, financing)  # no longer offered
 
 
 def _financing_page(client, user, financing) -> str:

@@ -150,8 +150,9 @@ def test_the_whole_happy_path_with_worked_numbers(world, requested, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         settlement.financing_settle(financing=financing, acting_user=world.ops)
     advices = Document.objects.filter(object_id=financing.pk, kind__in=["disbursement_advice", "settlement_advice"])
+    # Nobody signs an advice: the lender seals it as soon as it is issued.
     assert sorted(advices.values_list("kind", "state")) == [("disbursement_advice", "draft"),
-                                                            ("settlement_advice", "issued")]
+                                                            ("settlement_advice", "signed")]
     financing.refresh_from_db()
     receivable.refresh_from_db()
     settle.refresh_from_db()

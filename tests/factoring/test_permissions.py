@@ -29,7 +29,7 @@ def people(world):
     (can.can_write_off, {"risk", "committee", "root"}),
     (can.can_withdraw, {"supplier", "officer", "risk", "committee", "ops", "root"}),
     (can.can_revise, {"supplier"}),
-    (can.can_generate_contracts, {"officer", "risk", "committee", "ops", "root"}),
+    (can.can_generate_contracts, {"supplier", "officer", "risk", "committee", "ops", "root"}),
     (can.can_see_pricing, {"supplier", "officer", "risk", "committee", "ops", "root"}),
     (can.can_see_facility, {"supplier", "officer", "risk", "committee", "ops", "root"}),
 ])

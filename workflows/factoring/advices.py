@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from documents import registry
 from documents.context import amount
 
-from .documents import RELATED, demo_financing, financing_context
+from .documents import RELATED, demo_financing, financing_context, named_parties
 from .models import FactoringFinancing
 from scf.collections.models import Receipt
 
@@ -97,11 +97,7 @@ def confirmation_letter_context(financing: FactoringFinancing) -> dict:
 
 def confirmation_letter_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
     # The debtor gives the confirmation; the lender, to whom it is addressed, and the supplier are named.
-    return [
-        registry.SigningParty(financing.debtor, "debtor"),
-        registry.SigningParty(financing.supplier, "supplier", must_sign=False),
-        registry.SigningParty(financing.lender, "lender", must_sign=False),
-    ]
+    return named_parties(financing, "debtor_confirmation_letter", ("debtor", "supplier", "lender"))
 
 
 CONFIRMATION_LETTER_REQUIRED = PARTIES_REQUIRED + [

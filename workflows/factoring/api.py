@@ -4,6 +4,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -11,6 +12,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.api import DocumentOutput
+from documents.languages import Language
+from documents.selectors import documents_current
 from scf.api.imports import BulkUploadView, ImportReportOutput, UploadInput, upload_answer
 from scf.core import tenancy
 from scf.facilities.models import DayCountChoice, InterestMode
@@ -26,10 +30,12 @@ from .imports import receivables_import
 from .models import FactoringFinancing, Receivable
 from .permissions import can_see_headroom, can_see_pricing
 from .services import (
+    SIGNED_KINDS,
     check_headroom,
     check_request,
     facility_for,
     financing_attach,
+    financing_generate_contracts,
     financing_quote,
     financing_request_create,
     payable_create,
@@ -554,3 +560,34 @@ class FinancingCreditReviewView(APIView):
         if review is None:
             raise Http404
         return Response(CreditReviewOutput(review).data)
+
+
+class FinancingContractsView(APIView):
+    """Generate the financing's one factoring agreement in the language the supplier chose.
+
+    `bilingual` is Chinese and English as parallel text in one instrument (the Chinese governs).
+    Another language makes the next version of the same agreement, with the same number. The
+    notice of assignment and the confirmation letter are generated in the debtor's language when
+    missing. Refused with 409 `contracts_not_open` before approval or after signing starts
+    (`contracts_already_signed`); the PDFs are rendered after the request.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=Language.choices,
+                                           help_text="en, zh-hans, or bilingual (parallel text, Chinese governs).")
+
+        class Meta:
+            ref_name = "FinancingContracts"
+
+    @extend_schema(request=InputSerializer, responses={201: DocumentOutput(many=True)},
+                   summary="Generate the factoring agreement in the chosen language")
+    def post(self, request, financing_pk: int):
+        financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            financing_generate_contracts(financing=financing, language=data.validated_data["language"],
+                                         acting_user=request.user)
+        current = documents_current(financing, user=request.user).filter(kind__in=SIGNED_KINDS)
+        return Response(DocumentOutput(current.prefetch_related("document_parties__organization", "signatures"),
+                                       many=True).data, status=201)

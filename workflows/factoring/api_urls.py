@@ -24,4 +24,6 @@ urlpatterns = [
          name="financing-attachments"),
     path("factoring/financings/<int:financing_pk>/credit-review/", factoring_api.FinancingCreditReviewView.as_view(),
          name="financing-credit-review"),
+    path("factoring/financings/<int:financing_pk>/contracts/", factoring_api.FinancingContractsView.as_view(),
+         name="financing-contracts"),
 ]

@@ -20,7 +20,7 @@ class FactoringConfig(AppConfig):
         from . import advices, jobs, selectors  # noqa: F401  (selectors registers the visibility rules)
         from . import releases as money_releases
         from .demo import seed_factoring_demo
-        from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT
+        from .documents import FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT, SIGNERS
         from .flows import FactoringFlow
         from .models import FactoringFinancing
         from .receipts import RECEIPT_HANDLER
@@ -34,7 +34,7 @@ class FactoringConfig(AppConfig):
             model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
             steps=lambda financing: {financing.supplier_id: "sign_supplier", financing.debtor_id: "sign_debtor",
                                      financing.lender_id: "sign_lender"},
-            note=_("agreement, notice of assignment and confirmation letter signed"),
+            note=_("agreement, notice of assignment and confirmation letter signed"), signers=SIGNERS,
         )
         flows.register(FactoringFlow)
         receipt_handlers.register(RECEIPT_HANDLER)

@@ -83,22 +83,29 @@ def financing_context(financing: FactoringFinancing) -> dict:
     }
 
 
+# Who signs what, once each: the agreement is between the supplier and the lender only (it prices the
+# advance, which the debtor does not see); the supplier gives the notice of assignment and the debtor
+# acknowledges it; the debtor alone gives the confirmation letter. The debtor is never asked to sign
+# the agreement, and the agreement has no block for it.
+SIGNERS: dict[str, tuple[str, ...]] = {
+    "factoring_agreement": ("supplier", "lender"),
+    "notice_of_assignment": ("supplier", "debtor"),
+    "debtor_confirmation_letter": ("debtor",),
+}
+
+
+def named_parties(financing: FactoringFinancing, kind: str, roles: tuple[str, ...]) -> list[registry.SigningParty]:
+    """The parties a document names, in order; those its kind's signers list must sign."""
+    return [registry.SigningParty(getattr(financing, role), role, must_sign=role in SIGNERS[kind]) for role in roles]
+
+
 def agreement_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
-    # Between the supplier and the lender only: it prices the advance, which the debtor does not see.
-    # The debtor learns of the assignment from the notice and the confirmation letter.
-    return [
-        registry.SigningParty(financing.supplier, "supplier"),
-        registry.SigningParty(financing.lender, "lender"),
-    ]
+    return named_parties(financing, "factoring_agreement", ("supplier", "lender"))
 
 
 def notice_parties(financing: FactoringFinancing) -> list[registry.SigningParty]:
-    # The supplier gives notice; the debtor acknowledges it by signing; the lender is named.
-    return [
-        registry.SigningParty(financing.supplier, "supplier"),
-        registry.SigningParty(financing.debtor, "debtor"),
-        registry.SigningParty(financing.lender, "lender", must_sign=False),
-    ]
+    # The lender, to which the debtor is told to pay, is named and does not sign.
+    return named_parties(financing, "notice_of_assignment", ("supplier", "debtor", "lender"))
 
 
 def demo_financing() -> FactoringFinancing | None:
@@ -108,7 +115,7 @@ def demo_financing() -> FactoringFinancing | None:
 FACTORING_AGREEMENT = registry.DocumentKind(
     code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
     build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
-    related=RELATED,
+    related=RELATED, languages=("en", "zh-hans", "bilingual"),
 )
 NOTICE_OF_ASSIGNMENT = registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),

@@ -1,9 +1,23 @@
 from django.utils.translation import gettext_lazy as _
 
-from scf.core.exceptions import DomainError
+from scf.core.exceptions import DomainError, IllegalTransition
 
 
 class DuplicateReceivable(DomainError):
     code = "duplicate_receivable"
     http_status = 409
     default_message = _("This receivable (same debtor, creditor and invoice number) is already registered.")
+
+
+class ContractsNotOpen(IllegalTransition):
+    """The financing is not (or no longer) at the stage where its contracts are generated."""
+
+    code = "contracts_not_open"
+    default_message = _("The contracts of this financing cannot be generated in its current state.")
+
+
+class ContractsAlreadySigned(IllegalTransition):
+    """A party signed: a new version would set its signature aside."""
+
+    code = "contracts_already_signed"
+    default_message = _("A party has already signed the contracts; they cannot be generated again.")

@@ -90,7 +90,7 @@ class FactoringFlow(CaseFlow):
                      .Permission(SIGN_FOR, obj=organization_of("applicant"))
                      .Next(this.signed))
     sign_debtor = (flow.View(steps.sign)
-                   .Annotation(title=_("Acknowledge the notice of assignment"))
+                   .Annotation(title=_("Acknowledge the notice and sign the confirmation letter"))
                    .Permission(SIGN_FOR, obj=organization_of("counterparty"))
                    .Next(this.signed))
     sign_lender = (flow.View(steps.sign)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from scf.collections.permissions import RECORD_RECEIPTS, can_handle_receipts  # noqa: F401  (the flow assigns by it)
 from scf.facilities.models import CreditFacility
 from scf.parties.models import Organization, User
-from scf.parties.permissions import is_member, is_operator, is_staff_of, staff_may
+from scf.parties.permissions import is_member, is_operator, is_signatory, is_staff_of, staff_may
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
 from .models import FactoringFinancing, Receivable
@@ -51,7 +51,9 @@ def can_withdraw(user: User, financing: FactoringFinancing) -> bool:
 
 
 def can_generate_contracts(user: User, financing: FactoringFinancing) -> bool:
-    return is_staff_of(user, financing.lender_id)
+    """The lender's staff, or the supplier's operators and signatories, who choose the agreement's language."""
+    return (is_staff_of(user, financing.lender_id) or is_operator(user, financing.supplier_id)
+            or is_signatory(user, financing.supplier_id))
 
 
 def can_see_pricing(user: User, financing: FactoringFinancing) -> bool:

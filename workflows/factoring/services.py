@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from documents.languages import Language
 from documents.models import Document
-from documents.selectors import signed_by_anyone
+from documents.selectors import LIVE_STATES, documents_of, signed_by_anyone
 from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IllegalTransition
@@ -38,10 +39,12 @@ from workflows.inbox.services import case_start, complete_step, process_cancel, 
 
 from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
-from .exceptions import DuplicateReceivable
+from .exceptions import ContractsAlreadySigned, ContractsNotOpen, DuplicateReceivable
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
 CONTRACT_KINDS = ("factoring_agreement", "notice_of_assignment")
+# The agreement is in the supplier's chosen language, or both as parallel text (the Chinese governs).
+AGREEMENT_LANGUAGES = tuple(Language.values)
 # What must be signed before disbursement: the contracts and the debtor's confirmation letter.
 SIGNED_KINDS = (*CONTRACT_KINDS, "debtor_confirmation_letter")
 
@@ -52,28 +55,52 @@ def financing_lock(*, pk: int) -> FactoringFinancing:
         "facility", "supplier", "debtor", "lender").get(pk=pk)
 
 
+def agreement_language(financing: FactoringFinancing) -> str:
+    """Return the language of the financing's current agreement, else the supplier's document language."""
+    agreement = (documents_of(financing, kinds=["factoring_agreement"]).filter(state__in=LIVE_STATES)
+                 .order_by("-version").first())
+    return agreement.language if agreement is not None else financing.supplier.preferred_language
+
+
 def contracts_signed_by_anyone(financing: FactoringFinancing) -> bool:
     """Whether a party has signed one of the financing's current contracts."""
     return signed_by_anyone(financing, SIGNED_KINDS)
 
 
 @audited
-def financing_generate_contracts(*, financing: FactoringFinancing, languages: list[str],
+def financing_generate_contracts(*, financing: FactoringFinancing, language: str,
                                  acting_user: User) -> list[Document]:
-    """Generate the agreement and the notice of assignment in each language asked for."""
+    """Generate the one factoring agreement of the financing in the language the supplier chose.
+
+    `language` is English, Chinese or both as parallel text ("bilingual"). Another language makes
+    the next version of the same agreement, with the same number, which supersedes the other: a
+    financing never has two agreements. The notice of assignment and the confirmation letter are
+    the debtor's, in its language; they are generated only when missing.
+    """
     financing = financing_lock(pk=financing.pk)
     require(permissions.can_generate_contracts(acting_user, financing),
-            _("Only the staff of %(lender)s generate its contracts.") % {"lender": financing.lender})
+            _("Only the supplier %(supplier)s or the staff of %(lender)s generate the contracts.")
+            % {"supplier": financing.supplier, "lender": financing.lender})
+    if language not in AGREEMENT_LANGUAGES:
+        raise ValidationError({"language": _("Choose English, Chinese, or both as parallel text.")})
     if financing.state not in (FactoringFinancing.State.APPROVED, FactoringFinancing.State.CONTRACT_ISSUED):
-        raise IllegalTransition(_("Contracts are generated once the financing is approved; it is %(state)s.")
+        raise ContractsNotOpen(_("Contracts are generated once the financing is approved; it is %(state)s.")
                                 % {"state": financing.get_state_display()})
     if contracts_signed_by_anyone(financing):
         # A new version would silently set aside a party's signature, and its signing task is done.
-        raise IllegalTransition(_("A party has already signed the contracts of %(ref)s; they cannot be generated "
+        raise ContractsAlreadySigned(_("A party has already signed the contracts of %(ref)s; they cannot be generated "
                                   "again. Withdraw the request and apply again to change them.")
                                 % {"ref": financing.reference})
-    documents = [document_generate(obj=financing, kind_code=kind, language=language, acting_user=acting_user)
-                 for kind in SIGNED_KINDS for language in languages]
+    current = documents_of(financing, kinds=SIGNED_KINDS).filter(state__in=LIVE_STATES)
+    documents = []
+    agreement = current.filter(kind="factoring_agreement").order_by("-version").first()
+    if agreement is None or agreement.language != language:
+        documents.append(document_generate(obj=financing, kind_code="factoring_agreement", language=language,
+                                           acting_user=acting_user))
+    for kind in SIGNED_KINDS[1:]:
+        if not current.filter(kind=kind).exists():
+            documents.append(document_generate(obj=financing, kind_code=kind,
+                                               language=financing.debtor.preferred_language, acting_user=acting_user))
     if can_proceed(financing.issue_contract):
         financing.issue_contract(by=acting_user)
         financing.save()

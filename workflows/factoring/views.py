@@ -94,8 +94,7 @@ def financing_detail(request, financing_pk: int):
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
         "documents": documents,
         "can_generate": can_generate,
-        "generate_form": GenerateForm(initial={"languages": sorted({financing.supplier.preferred_language,
-                                                                      financing.debtor.preferred_language})}),
+        "generate_form": GenerateForm(initial={"agreement_language": services.agreement_language(financing)}),
         "history": history_for(financing),
         "receipts": financing.receipts.all(),
         "pending_releases": releases_pending_for(financing, request.user),
@@ -144,15 +143,17 @@ def financing_generate(request, financing_pk: int):
     financing = tenancy.get_visible_or_404(FactoringFinancing, request.user, pk=financing_pk)
     form = GenerateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose at least one language."))
+        messages.error(request, _("Choose the language of the agreement."))
     else:
         try:
             documents = services.financing_generate_contracts(
-                financing=financing, languages=form.cleaned_data["languages"], acting_user=request.user)
-        except DomainError as error:
-            messages.error(request, error.message)
+                financing=financing, language=form.cleaned_data["agreement_language"], acting_user=request.user)
+        except (ValidationError, DomainError) as error:
+            messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else error.message)
         else:
-            messages.success(request, _("%(count)d documents generated.") % {"count": len(documents)})
+            messages.success(request, ngettext("%(count)d document generated.", "%(count)d documents generated.",
+                                               len(documents)) % {"count": len(documents)} if documents
+                             else _("The contracts are already in that language."))
     return redirect("factoring:financing-detail", financing_pk=financing.pk)
 
 

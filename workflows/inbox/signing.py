@@ -5,7 +5,8 @@ signing party completes, and the transition its business object fires once every
 signed. The document services call back after each signature and after sealing.
 
     signing_steps(model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
-                  steps=lambda financing: {financing.supplier_id: "sign_supplier", ...})
+                  steps=lambda financing: {financing.supplier_id: "sign_supplier", ...},
+                  signers={"factoring_agreement": ("supplier", "lender"), ...})
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .services import complete_step
 
 
 def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transition: str,
-                  steps: Callable[[models.Model], dict[int, str]], note: str = "") -> None:
+                  steps: Callable[[models.Model], dict[int, str]], note: str = "",
+                  signers: dict[str, tuple[str, ...]] | None = None) -> None:
     """Register the signing set of `model`: a party that signed all it must completes its step; all signed fires `transition`."""
 
     def on_party_done(obj, organization, signer) -> None:
@@ -37,4 +39,5 @@ def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transiti
             locked.save()
 
     document_registry.register_signing_set(document_registry.SigningSet(
-        model=model, kinds=tuple(kinds), on_party_done=on_party_done, on_complete=on_complete))
+        model=model, kinds=tuple(kinds), signers=dict(signers or {}), on_party_done=on_party_done,
+        on_complete=on_complete))
