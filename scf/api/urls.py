@@ -1,6 +1,7 @@
 from django.urls import path
 
 from documents import api as documents_api
+from scf.releases import api as releases_api
 from workflows.factoring import api_urls as factoring_api_urls
 
 from . import views
@@ -15,6 +16,9 @@ urlpatterns = [
     path("facilities/", views.FacilityListView.as_view(), name="facility-list"),
     path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
     *factoring_api_urls.urlpatterns,
+    path("releases/", releases_api.ReleaseListView.as_view(), name="release-list"),
+    *(path(f"releases/<int:release_pk>/{verb}/", releases_api.ReleaseDecideView.as_view(verb=verb),
+           name=f"release-{verb}") for verb in ("release", "reject", "withdraw")),
     path("documents/", documents_api.DocumentListView.as_view(), name="document-list"),
     path("documents/verify/", documents_api.DocumentVerifyView.as_view(), name="document-verify"),
     path("documents/<int:document_pk>/", documents_api.DocumentDetailView.as_view(), name="document-detail"),
