@@ -251,10 +251,13 @@ def facility_detail(request, facility_pk: int):
         for name, label in (("activate", _("Activate")), ("freeze", _("Freeze")),
                             ("unfreeze", _("Unfreeze")), ("close", _("Close"))):
             method = getattr(facility, name)
+            if name == "activate" and facility.created_by_id == request.user.pk:
+                continue  # four eyes: a second person activates what one proposed
             if has_transition_perm(method, request.user):
                 actions.append((name, label))
     return render(request, "portal/facility_detail.html", {
         "facility": facility,
+        "proposed_by_you": facility.state == CreditFacility.State.PROPOSED and facility.created_by_id == request.user.pk,
         "movements": facility.movements.select_related("actor").order_by("-id")[:100],
         "reservations": facility.reservations.order_by("-id")[:100],
         "history": history_for(facility),
