@@ -96,3 +96,30 @@ def test_applying_a_receipt_handled_meanwhile_answers_409_not_404(world):
     assert page.status_code == 409 and "was already returned to the payer" in page.content.decode()
     missing = client.post("/collections/suspense/", {"action": "return", "receipt": receipt.pk + 999, "note": "x"})
     assert missing.status_code == 404
+
+
+def test_five_clicks_on_the_suspense_page_and_on_release_at_once_move_the_money_once(postgres_only, world):
+    from scf.releases.models import Release
+
+    entries = JournalEntry.objects.count()
+
+    def post(user, url, data=None):
+        def job():
+            client = Client()
+            client.force_login(user)
+            return client.post(url, data or {}).status_code
+        return job
+
+    record = {"action": "record", "amount": "4321.00", "value_date": "2026-11-25", "bank_reference": "RACE-P-1",
+              "payer_name": "CORE FIN"}
+    results, errors = _together(*[post(world.ops, "/collections/suspense/", record)] * 5)
+    assert not errors, errors
+    assert sorted(results.values()) == [302, 409, 409, 409, 409]  # one prepared, four told it waits
+    release = Release.objects.get(reference="RACE-P-1", status="pending")
+
+    url = f"/releases/{release.pk}/release/"
+    results, errors = _together(*[post(world.ops2, url)] * 5)
+    assert not errors, errors
+    assert sorted(results.values()) == [302, 409, 409, 409, 409]  # one released, four told it is released
+    assert Receipt.objects.filter(bank_reference="RACE-P-1").count() == 1
+    assert JournalEntry.objects.count() == entries + 1
