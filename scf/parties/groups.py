@@ -23,6 +23,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     StaffGroup.OPERATIONS: [
         "parties.view_organization", "facilities.view_creditfacility",
         "ledger.view_account", "ledger.view_journalentry", "inbox.disburse", "inbox.record_receipts",
+        "parties.verify_settlementaccount",
     ],
     StaffGroup.ADMIN: [
         "parties.review_kyc", "parties.view_organization", "parties.add_organization",
