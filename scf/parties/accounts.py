@@ -17,6 +17,7 @@ from django_fsm import can_proceed, has_transition_perm
 from scf.audit.services import audit_record, audited
 from scf.core import tenancy
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.money import DEFAULT_CURRENCY
 
 from .exceptions import NoSettlementAccount, SettlementAccountFourEyes
 from .models import Organization, SettlementAccount, User
@@ -135,7 +136,8 @@ def _organization_lock(organization: Organization) -> None:
 
 @audited
 def settlement_account_create(*, organization: Organization, bank_name: str, account_name: str,
-                              account_number: str, currency: str, acting_user: User, branch: str = "",
+                              account_number: str, acting_user: User, currency: str = DEFAULT_CURRENCY,
+                              branch: str = "",
                               is_default: bool = False) -> SettlementAccount:
     """Enter a new account for the organization; it waits for the lender's operations to verify it.
 

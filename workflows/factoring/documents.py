@@ -11,7 +11,7 @@ from scf.parties.accounts import printed_account, settlement_account_for
 from .models import FactoringFinancing
 
 # What the contexts and the parties read of a financing, loaded with it.
-RELATED = ("lender", "supplier", "debtor", "facility")
+RELATED = ("lender", "supplier", "debtor", "facility", "settlement_account")
 
 REQUIRED = [
     "lender.legal_name", "lender.uscc", "supplier.legal_name", "supplier.uscc", "debtor.legal_name", "debtor.uscc",

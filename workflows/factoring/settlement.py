@@ -46,8 +46,8 @@ State = FactoringFinancing.State
 
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
-    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related("facility", "supplier", "debtor",
-                                                                         "lender").get(pk=financing.pk)
+    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related(
+        "facility", "supplier", "debtor", "lender", "settlement_account").get(pk=financing.pk)
 
 
 def _only_staff(financing: FactoringFinancing, action: str) -> str:
