@@ -82,7 +82,7 @@ def printed_account(account: SettlementAccount | None) -> dict | None:
     if account is None:
         return None
     bank = f"{account.bank_name} {account.branch}".strip() if account.branch else account.bank_name
-    return {"bank": bank, "name": account.account_name, "number": account.account_number}
+    return {"bank": bank, "name": account.account_name, "number": account.grouped_number}
 
 
 # --- who may do what ----------------------------------------------------------------------------

@@ -294,9 +294,10 @@ class SettlementAccount(ConcurrentTransitionMixin, models.Model):
         return f"{self.bank_name} {self.account_number} ({self.currency})"
 
     @property
-    def masked_number(self) -> str:
-        """Return the number with all but its last four characters hidden, for lists."""
-        return "•••• " + self.account_number[-4:]
+    def grouped_number(self) -> str:
+        """Return the number in groups of four, as banks print it (1102 0206 0900 0123 456)."""
+        compact = "".join(self.account_number.split())
+        return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
 
     # Transitions only change state; the services in `accounts.py` check, save and audit.
 

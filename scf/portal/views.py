@@ -390,7 +390,7 @@ def settlement_account_create(request):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Account %(number)s added: the lender's operations verify it before money "
-                                        "is paid into it.") % {"number": account.account_number})
+                                        "is paid into it.") % {"number": account.grouped_number})
             return redirect("portal:settlement-account-list")
     return _account_form_page(request, form)
 
@@ -413,9 +413,9 @@ def settlement_account_edit(request, account_pk: int):
         else:
             if account.status == SettlementAccount.Status.PENDING:
                 messages.success(request, _("Account %(number)s changed: it receives no money until the lender's "
-                                            "operations verify it again.") % {"number": account.account_number})
+                                            "operations verify it again.") % {"number": account.grouped_number})
             else:
-                messages.success(request, _("Account %(number)s updated.") % {"number": account.account_number})
+                messages.success(request, _("Account %(number)s updated.") % {"number": account.grouped_number})
             return redirect("portal:settlement-account-list")
     return _account_form_page(request, form, account)
 
@@ -438,7 +438,7 @@ def settlement_account_verify(request, account_pk: int):
         accounts.settlement_account_verify(account=account, acting_user=request.user,
                                            note=request.POST.get("note", "").replace("\x00", ""))
         messages.success(request, _("Account %(number)s of %(org)s verified: money may now be paid into it.")
-                         % {"number": account.account_number, "org": account.organization.legal_name})
+                         % {"number": account.grouped_number, "org": account.organization.legal_name})
 
     return _account_review(request, account_pk, action)
 
@@ -452,6 +452,6 @@ def settlement_account_reject(request, account_pk: int):
             raise ValidationError(_("Give the reason for rejecting."))
         accounts.settlement_account_reject(account=account, acting_user=request.user, note=form.cleaned_data["note"])
         messages.success(request, _("Account %(number)s of %(org)s rejected; the client reads why.")
-                         % {"number": account.account_number, "org": account.organization.legal_name})
+                         % {"number": account.grouped_number, "org": account.organization.legal_name})
 
     return _account_review(request, account_pk, action)

@@ -327,9 +327,9 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     reverse = all(r.reverse for r in receivables)
     facility = facility_for(supplier=supplier, debtor=debtor, reverse=reverse)
     financing_kyc_require(supplier=supplier, facility=facility)
-    account = settlement_account_require(supplier, receivables[0].currency)
     quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
     check_headroom(facility=facility, advance=quote.advance, user=acting_user)
+    account = settlement_account_require(supplier, receivables[0].currency)
     number = sequence_next(key=FINANCING_SEQUENCE, year=quote.value_date.year)
     financing = FactoringFinancing.objects.create(
         reference=f"FF-{quote.value_date.year}-{number:05d}", facility=facility, supplier=supplier, debtor=debtor,
