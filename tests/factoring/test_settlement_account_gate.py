@@ -100,7 +100,7 @@ def test_the_api_answers_409_no_settlement_account_in_the_users_language(world):
     assert answer.status_code == 409, answer.content
     error = answer.json()["error"]
     assert error["code"] == "no_settlement_account"
-    assert error["message"].startswith("上海供应商有限公司 没有已核实的 CNY 结算账户")
+    assert error["message"].startswith("上海供应商有限公司 没有已核验的 CNY 结算账户")
     assert not FactoringFinancing.objects.exists()
 
 
