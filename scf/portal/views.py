@@ -22,15 +22,22 @@ from scf.core.exceptions import DomainError
 from scf.facilities import selectors as facility_selectors
 from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
+from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
-from scf.parties import accounts
 from scf.parties.models import KycDocument, Membership, Organization, SettlementAccount
 from scf.parties.permissions import OPERATOR_ROLES
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
-from .forms import (FacilityForm, KycRejectForm, KycUploadForm, KycVerifyForm, SettlementAccountForm,
-                    SettlementAccountRejectForm, TokenForm)
+from .forms import (
+    FacilityForm,
+    KycRejectForm,
+    KycUploadForm,
+    KycVerifyForm,
+    SettlementAccountForm,
+    SettlementAccountRejectForm,
+    TokenForm,
+)
 
 
 def _form_errors_from(form, error: ValidationError) -> None:

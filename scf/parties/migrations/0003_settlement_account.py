@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django_fsm
-import scf.parties.validators
 from django.conf import settings
 from django.db import migrations, models
+
+import scf.parties.validators
 
 NOTE = "Carried over from the organization's record when settlement accounts were introduced."
 
