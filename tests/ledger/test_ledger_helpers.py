@@ -34,10 +34,19 @@ def test_entry_key_refuses_keys_that_could_collide(parts):
         entry_key(*parts)
 
 
-def test_house_and_party_accounts_are_the_accounts_for_their_owner(lender):
-    assert house_account(P.SUSPENSE, "CNY") == account_for(owner=None, purpose=P.SUSPENSE, currency="CNY")
-    assert party_account(lender, P.MARGIN, "USD") == account_for(owner=lender, purpose=P.MARGIN, currency="USD")
-    assert party_account(lender, P.MARGIN, "USD").code == f"{lender.uscc}:margin:USD"
+def test_house_and_party_accounts_are_the_accounts_for_their_owner_in_the_lenders_books(lender, supplier):
+    house = house_account(P.SUSPENSE, "CNY", lender=lender)
+    assert house == account_for(lender=lender, owner=None, purpose=P.SUSPENSE, currency="CNY")
+    assert (house.code, house.lender, house.owner) == (f"HOUSE:{lender.uscc}:suspense:CNY", lender, None)
+    margin = party_account(supplier, P.MARGIN, "USD", lender=lender)
+    assert margin == account_for(lender=lender, owner=supplier, purpose=P.MARGIN, currency="USD")
+    assert (margin.code, margin.lender, margin.owner) == (f"{lender.uscc}:{supplier.uscc}:margin:USD", lender, supplier)
+
+
+def test_an_account_needs_its_lender(supplier):
+    with pytest.raises(ValueError):
+        account_for(lender=None, owner=supplier, purpose=P.MARGIN)
+    assert not Account.objects.exists()
 
 
 def test_lines_leave_out_zero_amounts(accounts):
