@@ -12,7 +12,6 @@ from scf.parties.selectors import user_lender_ids, user_organization_ids
 
 from .models import Account, JournalEntry, Posting
 
-
 CENT = Decimal("0.01")
 
 

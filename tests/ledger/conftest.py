@@ -6,6 +6,7 @@ import pytest
 
 from scf.ledger.models import Account
 from scf.ledger.services import account_for
+from tests.factoring.conftest import world  # noqa: F401  (the migration test finances through the factoring world)
 
 from ..factories import OrganizationFactory
 

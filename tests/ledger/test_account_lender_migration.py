@@ -28,9 +28,8 @@ from django.db.migrations.executor import MigrationExecutor
 from scf.ledger.models import Account, JournalEntry, Posting
 from scf.ledger.selectors import account_balance
 from tests.conftest import on_postgres
-from tests.factoring.conftest import world  # noqa: F401
-from tests.factoring.test_financing_lifecycle import _receivable
 from tests.factories import LenderFactory
+from tests.factoring.test_financing_lifecycle import _receivable
 from workflows.factoring import services
 from workflows.factoring.models import FactoringFinancing
 

@@ -6,8 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import (Line, accrual_post, account_for, entry_key, house_account, lines,
-                                 party_account)
+from scf.ledger.services import Line, account_for, accrual_post, entry_key, house_account, lines, party_account
 
 P = Account.Purpose
 DAY = datetime.date(2027, 3, 1)
