@@ -11,9 +11,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.http import Http404
 
 from scf.collections.services import receipt_record_unmatched
 from scf.core import tenancy
+from scf.core.exceptions import IdempotencyConflict
 from scf.ledger.exceptions import UnbalancedEntry
 from scf.ledger.models import Account, JournalEntry, Posting
 from scf.ledger.selectors import account_balance
@@ -112,9 +114,8 @@ def test_lender_staff_see_only_their_lenders_ledger_and_the_supplier_its_own_acc
         assert not tenancy.visible(Posting, staff).filter(account__lender=other).exists()
         assert tenancy.visible(Posting, staff).count() == 4
         foreign = Account.objects.filter(lender=other).first()
-        with pytest.raises(Exception) as missing:
+        with pytest.raises(Http404):
             tenancy.get_visible_or_404(Account, staff, pk=foreign.pk)
-        assert missing.type.__name__ == "Http404"
     # The supplier sees its advances with both lenders, and nothing of either lender's own books.
     mine = tenancy.visible(Account, world.supplier_user)
     assert set(mine.values_list("owner_id", flat=True)) == {world.supplier.pk}
@@ -129,3 +130,16 @@ def test_an_entry_across_two_lenders_books_is_refused_and_stores_nothing(world, 
         ledger_post(idempotency_key="cross", description="d", acting_user=None,
                     lines=[Line(first, D("10.00")), Line(other, D("-10.00"))])
     assert not JournalEntry.objects.exists() and not Posting.objects.exists()
+
+
+def test_an_entry_key_replayed_with_another_lenders_accounts_is_a_conflict_not_the_other_lenders_entry(world, second):
+    mine = [Line(party_account(world.supplier, P.ADVANCES, "CNY", lender=world.lender), D("10.00")),
+            Line(house_account(P.LENDER_FUNDING, "CNY", lender=world.lender), D("-10.00"))]
+    theirs = [Line(party_account(world.supplier, P.ADVANCES, "CNY", lender=second.lender), D("10.00")),
+              Line(house_account(P.LENDER_FUNDING, "CNY", lender=second.lender), D("-10.00"))]
+    first = ledger_post(idempotency_key="test:same", description="d", acting_user=None, lines=mine)
+    assert ledger_post(idempotency_key="test:same", description="d", acting_user=None, lines=mine) == first
+    with pytest.raises(IdempotencyConflict):
+        ledger_post(idempotency_key="test:same", description="d", acting_user=None, lines=theirs)
+    assert JournalEntry.objects.count() == 1 and Posting.objects.count() == 2
+    assert not Posting.objects.filter(account__lender=second.lender).exists()
