@@ -103,7 +103,7 @@ def receipt_apply(*, case: models.Model, amount: Decimal, value_date: datetime.d
 
     def record() -> Receipt:
         applied = handler_for(case).apply(case, amount=amount, value_date=value_date, bank_reference=bank_reference,
-                                          payer=payer, debit=house_account(P.DEBTOR_COLLECTION, case.currency),
+                                          payer=payer, debit=house_account(P.DEBTOR_COLLECTION, case.currency, lender=case.lender),
                                           acting_user=acting_user)
         return Receipt.objects.create(
             case=case, case_reference=case.reference, lender=case.lender, kind=applied.kind, payer=applied.payer,
@@ -140,7 +140,7 @@ def receipt_apply_from_suspense(*, receipt: Receipt, case: models.Model, acting_
                                % {"cur": receipt.currency}})
     applied = handler_for(case).apply(case, amount=receipt.amount, value_date=receipt.value_date,
                                       bank_reference=receipt.bank_reference, payer=payer,
-                                      debit=house_account(P.SUSPENSE, receipt.currency), acting_user=acting_user)
+                                      debit=house_account(P.SUSPENSE, receipt.currency, lender=receipt.lender), acting_user=acting_user)
     receipt.case, receipt.case_reference = case, case.reference
     receipt.kind, receipt.payer = applied.kind, applied.payer
     for field, value in _allocation(applied, receipt.amount).items():
@@ -163,8 +163,8 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
     def record() -> Receipt:
         entry = ledger_post(
             idempotency_key=entry_key("receipt", lender.uscc, bank_reference),
-            lines=lines((house_account(P.DEBTOR_COLLECTION, currency), amount),
-                        (house_account(P.SUSPENSE, currency), -amount)),
+            lines=lines((house_account(P.DEBTOR_COLLECTION, currency, lender=lender), amount),
+                        (house_account(P.SUSPENSE, currency, lender=lender), -amount)),
             description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
             acting_user=acting_user, value_date=value_date,
         )
@@ -194,8 +194,8 @@ def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receip
     currency = receipt.currency
     ledger_post(
         idempotency_key=entry_key("receipt", receipt.lender.uscc, receipt.bank_reference, "return"),
-        lines=lines((house_account(P.SUSPENSE, currency), receipt.suspense),
-                    (house_account(P.DEBTOR_COLLECTION, currency), -receipt.suspense)),
+        lines=lines((house_account(P.SUSPENSE, currency, lender=receipt.lender), receipt.suspense),
+                    (house_account(P.DEBTOR_COLLECTION, currency, lender=receipt.lender), -receipt.suspense)),
         description=_("Return of %(amount)s in suspense from receipt %(bank)s: %(note)s")
         % {"amount": receipt.suspense, "bank": receipt.bank_reference, "note": note},
         acting_user=acting_user,

@@ -15,10 +15,10 @@ class PostingInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["code", "owner", "purpose", "currency"]
+    list_display = ["code", "lender", "owner", "purpose", "currency"]
     list_filter = ["purpose", "currency"]
     search_fields = ["code", "owner__legal_name"]
-    readonly_fields = ["code", "owner", "purpose", "currency", "created_at"]
+    readonly_fields = ["code", "lender", "owner", "purpose", "currency", "created_at"]
 
 
 @admin.register(JournalEntry)

@@ -15,7 +15,11 @@ class AppendOnlyError(Exception):
 
 
 class Account(models.Model):
-    """An account of one party and purpose in one currency."""
+    """An account in one lender's books: the lender's own (no party) or a party's, for a purpose in one currency.
+
+    Every account belongs to one lender, so two lenders on one deployment never share books: a
+    supplier financed by two lenders has an advances account with each.
+    """
 
     class Purpose(models.TextChoices):
         LENDER_FUNDING = "lender_funding", _("Lender funding")
@@ -32,6 +36,8 @@ class Account(models.Model):
         LOSS = "loss", _("Credit losses")
 
     code = models.CharField(_("code"), max_length=80, unique=True)
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="ledger_accounts",
+                               verbose_name=_("lender"))
     owner = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="accounts",
                               null=True, blank=True, verbose_name=_("party"))
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
@@ -43,9 +49,10 @@ class Account(models.Model):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         constraints = [
-            models.UniqueConstraint(fields=["owner", "purpose", "currency"], name="account_owner_purpose_currency"),
-            models.UniqueConstraint(fields=["purpose", "currency"], condition=Q(owner__isnull=True),
-                                    name="account_house_purpose_currency"),
+            models.UniqueConstraint(fields=["lender", "owner", "purpose", "currency"],
+                                    name="account_lender_owner_purpose_currency"),
+            models.UniqueConstraint(fields=["lender", "purpose", "currency"], condition=Q(owner__isnull=True),
+                                    name="account_lender_house_purpose_currency"),
         ]
 
     def __str__(self) -> str:

@@ -8,10 +8,9 @@ from django.db.models import QuerySet, Sum
 
 from scf.core import tenancy
 from scf.parties.models import User
-from scf.parties.selectors import user_organization_ids
+from scf.parties.selectors import user_lender_ids, user_organization_ids
 
 from .models import Account, JournalEntry, Posting
-
 
 CENT = Decimal("0.01")
 
@@ -35,14 +34,25 @@ def balances_by_account(*, accounts: QuerySet[Account]) -> dict[int, Decimal]:
 
 @tenancy.rule(Account)
 def account_visible(user: User) -> QuerySet[Account]:
-    """Lender staff see every account; a party sees its own accounts."""
-    if user.is_superuser or user.is_lender_staff:
+    """Lender staff see the accounts in their lender's books; a party sees its own accounts; superusers all."""
+    if user.is_superuser:
         return Account.objects.all()
+    if user.is_lender_staff:
+        return Account.objects.filter(lender_id__in=user_lender_ids(user))
     return Account.objects.filter(owner_id__in=user_organization_ids(user))
 
 
 @tenancy.rule(JournalEntry)
 def journal_entry_visible(user: User) -> QuerySet[JournalEntry]:
-    if user.is_superuser or user.is_lender_staff:
+    """An entry is posted in one lender's books: that lender's staff see it, and the parties it posts to."""
+    if user.is_superuser:
         return JournalEntry.objects.all()
+    if user.is_lender_staff:
+        return JournalEntry.objects.filter(postings__account__lender_id__in=user_lender_ids(user)).distinct()
     return JournalEntry.objects.filter(postings__account__owner_id__in=user_organization_ids(user)).distinct()
+
+
+@tenancy.rule(Posting)
+def posting_visible(user: User) -> QuerySet[Posting]:
+    """A posting is seen with its account: by the staff of the account's lender, or by the account's party."""
+    return Posting.objects.filter(account__in=account_visible(user))

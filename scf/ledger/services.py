@@ -37,30 +37,41 @@ class Line:
         return self.currency or self.account.currency
 
 
-def account_for(*, owner: Organization | None, purpose: str, currency: str = "CNY") -> Account:
-    """Return the account of a party (or the house, when owner is None) for a purpose, creating it once."""
-    code = f"{owner.uscc if owner else 'HOUSE'}:{purpose}:{currency}"
+def account_code(*, lender: Organization, owner: Organization | None, purpose: str, currency: str) -> str:
+    """Return the code of an account: `HOUSE:<lender>:<purpose>:<currency>` for the lender's own books,
+    `<lender>:<party>:<purpose>:<currency>` for a party's account in them (organizations by USCC)."""
+    if owner is None:
+        return f"HOUSE:{lender.uscc}:{purpose}:{currency}"
+    return f"{lender.uscc}:{owner.uscc}:{purpose}:{currency}"
+
+
+def account_for(*, lender: Organization, owner: Organization | None, purpose: str, currency: str = "CNY") -> Account:
+    """Return the account in `lender`'s books of a party (or of the lender itself, when owner is None)
+    for a purpose, creating it once."""
+    if lender is None or not lender.pk:
+        raise ValueError("An account belongs to one lender's books; name the lender.")
+    code = account_code(lender=lender, owner=owner, purpose=purpose, currency=currency)
     account = Account.objects.filter(code=code).first()
     if account is not None:
         return account
     try:
         with transaction.atomic():
             account, _created = Account.objects.get_or_create(
-                code=code, defaults={"owner": owner, "purpose": purpose, "currency": currency}
+                code=code, defaults={"lender": lender, "owner": owner, "purpose": purpose, "currency": currency}
             )
     except IntegrityError:
         account = Account.objects.get(code=code)
     return account
 
 
-def house_account(purpose: str, currency: str) -> Account:
-    """Return the house's account (the lender's own books, no party) for a purpose and currency."""
-    return account_for(owner=None, purpose=purpose, currency=currency)
+def house_account(purpose: str, currency: str, *, lender: Organization) -> Account:
+    """Return the lender's own account (its books, no party) for a purpose and currency."""
+    return account_for(lender=lender, owner=None, purpose=purpose, currency=currency)
 
 
-def party_account(owner: Organization, purpose: str, currency: str) -> Account:
-    """Return a party's account for a purpose and currency."""
-    return account_for(owner=owner, purpose=purpose, currency=currency)
+def party_account(owner: Organization, purpose: str, currency: str, *, lender: Organization) -> Account:
+    """Return a party's account in the lender's books for a purpose and currency (one per lender)."""
+    return account_for(lender=lender, owner=owner, purpose=purpose, currency=currency)
 
 
 def lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
@@ -99,6 +110,8 @@ def _normalized(lines: list[Line]) -> list[tuple[int, str, Decimal]]:
             raise UnbalancedEntry(_("Account %(code)s is kept in %(cur)s.")
                                   % {"code": line.account.code, "cur": line.account.currency})
         normalized.append((line.account.pk, line.posting_currency, amount.quantize(CENT)))
+    if len({line.account.lender_id for line in lines}) > 1:
+        raise UnbalancedEntry(_("An entry is posted in one lender's books; these accounts belong to several lenders."))
     return sorted(normalized)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from scf.ledger.models import Account
 from scf.ledger.services import account_for
+from tests.factoring.conftest import world  # noqa: F401  (the migration test finances through the factoring world)
 
 from ..factories import OrganizationFactory
 
@@ -20,11 +21,11 @@ def accounts(lender, supplier):
     """Return the accounts the tests post to; the house (owner None) keeps advances and income."""
     P = Account.Purpose
     return SimpleNamespace(
-        funding=account_for(owner=lender, purpose=P.LENDER_FUNDING),
-        advances=account_for(owner=None, purpose=P.ADVANCES),
-        settlement=account_for(owner=supplier, purpose=P.SUPPLIER_SETTLEMENT),
-        fee_income=account_for(owner=None, purpose=P.FEE_INCOME),
-        usd_advances=account_for(owner=None, purpose=P.ADVANCES, currency="USD"),
-        usd_settlement=account_for(owner=supplier, purpose=P.SUPPLIER_SETTLEMENT, currency="USD"),
+        funding=account_for(lender=lender, owner=lender, purpose=P.LENDER_FUNDING),
+        advances=account_for(lender=lender, owner=None, purpose=P.ADVANCES),
+        settlement=account_for(lender=lender, owner=supplier, purpose=P.SUPPLIER_SETTLEMENT),
+        fee_income=account_for(lender=lender, owner=None, purpose=P.FEE_INCOME),
+        usd_advances=account_for(lender=lender, owner=None, purpose=P.ADVANCES, currency="USD"),
+        usd_settlement=account_for(lender=lender, owner=supplier, purpose=P.SUPPLIER_SETTLEMENT, currency="USD"),
     )
 

@@ -6,8 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import (Line, accrual_post, account_for, entry_key, house_account, lines,
-                                 party_account)
+from scf.ledger.services import Line, account_for, accrual_post, entry_key, house_account, lines, party_account
 
 P = Account.Purpose
 DAY = datetime.date(2027, 3, 1)
@@ -34,10 +33,19 @@ def test_entry_key_refuses_keys_that_could_collide(parts):
         entry_key(*parts)
 
 
-def test_house_and_party_accounts_are_the_accounts_for_their_owner(lender):
-    assert house_account(P.SUSPENSE, "CNY") == account_for(owner=None, purpose=P.SUSPENSE, currency="CNY")
-    assert party_account(lender, P.MARGIN, "USD") == account_for(owner=lender, purpose=P.MARGIN, currency="USD")
-    assert party_account(lender, P.MARGIN, "USD").code == f"{lender.uscc}:margin:USD"
+def test_house_and_party_accounts_are_the_accounts_for_their_owner_in_the_lenders_books(lender, supplier):
+    house = house_account(P.SUSPENSE, "CNY", lender=lender)
+    assert house == account_for(lender=lender, owner=None, purpose=P.SUSPENSE, currency="CNY")
+    assert (house.code, house.lender, house.owner) == (f"HOUSE:{lender.uscc}:suspense:CNY", lender, None)
+    margin = party_account(supplier, P.MARGIN, "USD", lender=lender)
+    assert margin == account_for(lender=lender, owner=supplier, purpose=P.MARGIN, currency="USD")
+    assert (margin.code, margin.lender, margin.owner) == (f"{lender.uscc}:{supplier.uscc}:margin:USD", lender, supplier)
+
+
+def test_an_account_needs_its_lender(supplier):
+    with pytest.raises(ValueError):
+        account_for(lender=None, owner=supplier, purpose=P.MARGIN)
+    assert not Account.objects.exists()
 
 
 def test_lines_leave_out_zero_amounts(accounts):

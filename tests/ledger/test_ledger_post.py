@@ -103,12 +103,12 @@ def test_ledger_post_accepts_trailing_zeros_beyond_the_cent(accounts):
 
 
 def test_account_for_returns_the_same_account_for_the_same_party_purpose_and_currency(lender):
-    first = account_for(owner=lender, purpose=Account.Purpose.MARGIN)
-    again = account_for(owner=lender, purpose=Account.Purpose.MARGIN)
-    usd = account_for(owner=lender, purpose=Account.Purpose.MARGIN, currency="USD")
+    first = account_for(lender=lender, owner=lender, purpose=Account.Purpose.MARGIN)
+    again = account_for(lender=lender, owner=lender, purpose=Account.Purpose.MARGIN)
+    usd = account_for(lender=lender, owner=lender, purpose=Account.Purpose.MARGIN, currency="USD")
     assert first.pk == again.pk
     assert usd.pk != first.pk
-    assert (first.code, usd.code) == (f"{lender.uscc}:margin:CNY", f"{lender.uscc}:margin:USD")
+    assert (first.code, usd.code) == (f"{lender.uscc}:{lender.uscc}:margin:CNY", f"{lender.uscc}:{lender.uscc}:margin:USD")
 
 
 # --- refusals: nothing is stored ----------------------------------------------------------------
@@ -285,8 +285,8 @@ def test_postgres_trigger_refuses_raw_sql_changes_to_posted_rows(postgres_only, 
 def test_ledger_post_same_key_from_ten_threads_at_once_posts_one_entry(postgres_only):
     lender = LenderFactory()
     supplier = OrganizationFactory()
-    advances = account_for(owner=lender, purpose=Account.Purpose.ADVANCES)
-    settlement = account_for(owner=supplier, purpose=Account.Purpose.SUPPLIER_SETTLEMENT)
+    advances = account_for(lender=lender, owner=lender, purpose=Account.Purpose.ADVANCES)
+    settlement = account_for(lender=lender, owner=supplier, purpose=Account.Purpose.SUPPLIER_SETTLEMENT)
     lines = [Line(advances, D("500000.00")), Line(settlement, D("-500000.00"))]
     threads_count = 10
     barrier = threading.Barrier(threads_count)

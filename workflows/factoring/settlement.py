@@ -28,8 +28,7 @@ from scf.facilities.exceptions import FacilityUnavailable
 from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
-                                 party_account)
+from scf.ledger.services import Line, accrual_post, entry_key, house_account, ledger_post, lines, party_account
 from scf.money import DayCount, allocate_in_order
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
@@ -126,11 +125,11 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     arrears = financing.interest_mode == "arrears"
     supplier = financing.supplier
     postings = lines(
-        (party_account(supplier, P.ADVANCES, currency), a),
-        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), i if arrears else ZERO),
-        (house_account(P.LENDER_FUNDING, currency), -financing.net_disbursement),
-        (house_account(P.INTEREST_INCOME, currency), -i),
-        (house_account(P.FEE_INCOME, currency), -f),
+        (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), a),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), i if arrears else ZERO),
+        (house_account(P.LENDER_FUNDING, currency, lender=financing.lender), -financing.net_disbursement),
+        (house_account(P.INTEREST_INCOME, currency, lender=financing.lender), -i),
+        (house_account(P.FEE_INCOME, currency, lender=financing.lender), -f),
     )
     ledger_post(idempotency_key=entry_key("factoring", financing.reference, "disbursement"), lines=postings,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
@@ -190,8 +189,8 @@ def _accrue_penalty(financing: FactoringFinancing, to_date: datetime.date, actin
     due = accrual_post(
         exact=penalty_exact(financing, to_date), posted=financing.penalty_accrued,
         idempotency_key=entry_key("factoring", financing.reference, "penalty", to_date),
-        debit=lambda: party_account(financing.supplier, P.PENALTY_RECEIVABLE, currency),
-        credit=lambda: house_account(P.PENALTY_INCOME, currency),
+        debit=lambda: party_account(financing.supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender),
+        credit=lambda: house_account(P.PENALTY_INCOME, currency, lender=financing.lender),
         description=_("Penalty interest on %(ref)s to %(date)s") % {"ref": financing.reference, "date": to_date},
         acting_user=acting_user, value_date=to_date,
     )
@@ -256,11 +255,11 @@ def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decima
     currency, supplier = financing.currency, financing.supplier
     return lines(
         (debit, amount),
-        (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -a.penalty),
-        (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -a.interest),
-        (party_account(supplier, P.ADVANCES, currency), -(a.fees + a.advance)),
-        (party_account(supplier, P.SUPPLIER_SETTLEMENT, currency), -a.rebate),
-        (house_account(P.SUSPENSE, currency), -a.suspense),
+        (party_account(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -a.penalty),
+        (party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -a.interest),
+        (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), -(a.fees + a.advance)),
+        (party_account(supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), -a.rebate),
+        (house_account(P.SUSPENSE, currency, lender=financing.lender), -a.suspense),
     )
 
 
@@ -383,8 +382,8 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
         currency = financing.currency
         ledger_post(
             idempotency_key=entry_key("factoring", financing.reference, "rebate"),
-            lines=lines((party_account(financing.supplier, P.SUPPLIER_SETTLEMENT, currency), rebate),
-                        (house_account(P.DEBTOR_COLLECTION, currency), -rebate)),
+            lines=lines((party_account(financing.supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), rebate),
+                        (house_account(P.DEBTOR_COLLECTION, currency, lender=financing.lender), -rebate)),
             description=_("Rebate of %(ref)s paid to %(supplier)s")
             % {"ref": financing.reference, "supplier": financing.supplier.legal_name},
             acting_user=acting_user,
@@ -422,10 +421,10 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
     total = financing.lender_owed
     ledger_post(
         idempotency_key=entry_key("factoring", financing.reference, "write-off"),
-        lines=lines((house_account(P.LOSS, currency), total),
-                    (party_account(supplier, P.PENALTY_RECEIVABLE, currency), -financing.penalty_outstanding),
-                    (party_account(supplier, P.INTEREST_RECEIVABLE, currency), -financing.interest_outstanding),
-                    (party_account(supplier, P.ADVANCES, currency), -(financing.fees_outstanding
+        lines=lines((house_account(P.LOSS, currency, lender=financing.lender), total),
+                    (party_account(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -financing.penalty_outstanding),
+                    (party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -financing.interest_outstanding),
+                    (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), -(financing.fees_outstanding
                                                                        + financing.advance_outstanding))),
         description=_("Write-off of %(ref)s: %(note)s") % {"ref": financing.reference, "note": note},
         acting_user=acting_user,
