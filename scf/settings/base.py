@@ -213,7 +213,7 @@ if not DEBUG:
 # Content Security Policy (django-csp), in every environment so that tests and development see
 # what production sends. Scripts and styles come only from our own static files: no inline
 # <script>, no on...= handler, no style="" attribute or <style> element in a portal template
-# (tests/portal/test_security_headers.py greps them). Two views widen it: the Swagger UI allows
+# (tests/test_security_headers.py greps them). Two views widen it: the Swagger UI allows
 # data: images for its icons (scf/api/docs.py), DRF's HTML pages of the API allow inline styles
 # (scf/api/renderers.py). No report endpoint: the browser console shows violations, and
 # tests/browser/test_csp_walk.py fails on any.
