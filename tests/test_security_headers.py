@@ -141,7 +141,8 @@ def _project_templates() -> list[Path]:
 
 
 def test_the_checker_finds_what_the_policy_refuses():
-    old_language_menu = '<select name="language" aria-label="{% translate \'Language\' %}" onchange="this.form.submit()">'
+    old_language_menu = ('<select name="language" aria-label="{% translate \'Language\' %}"'
+                         ' onchange="this.form.submit()">')
     assert _refused(old_language_menu, styles=True) == [f"inline handler: {old_language_menu[:80]}"]
     assert len(_refused("<script>alert(1)</script><script type='module'>x()</script>", styles=False)) == 2
     assert _refused('<a href="javascript:go()">', styles=False)
@@ -214,7 +215,8 @@ def test_production_settings_send_https_hardening_and_the_policy():
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["settings"] == {
         "DEBUG": False, "SECURE_SSL_REDIRECT": True, "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
-        "SECURE_HSTS_SECONDS": 31536000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True, "SECURE_REFERRER_POLICY": "same-origin",
+        "SECURE_HSTS_SECONDS": 31536000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_REFERRER_POLICY": "same-origin",
         "SECURE_CONTENT_TYPE_NOSNIFF": True, "X_FRAME_OPTIONS": "DENY",
     }
     headers = probe["headers"]
