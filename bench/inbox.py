@@ -119,7 +119,7 @@ class Seeder:
         from django.contrib.auth.models import Group
         from stdnum.cn import uscc
 
-        from scf.parties.models import Membership, Organization, StaffGroup, User
+        from scf.parties.models import Membership, Organization, SettlementAccount, StaffGroup, User
 
         serial = iter(range(800000001, 900000000))
 
@@ -128,9 +128,11 @@ class Seeder:
             return base + uscc.calc_check_digit(base)
 
         self.lender = Organization.objects.create(
-            legal_name="基准测试银行", legal_name_en="Bench Bank", uscc=code(), is_lender=True,
-            bank_name="Bench Bank Shanghai", bank_account_name="Bench Bank factoring collection",
-            bank_account_number="31009990001")
+            legal_name="基准测试银行", legal_name_en="Bench Bank", uscc=code(), is_lender=True)
+        SettlementAccount.objects.create(organization=self.lender, bank_name="Bench Bank Shanghai",
+                                         account_name="Bench Bank factoring collection",
+                                         account_number="31009990001", is_default=True,
+                                         status=SettlementAccount.Status.VERIFIED)
         self.small_lender = Organization.objects.create(
             legal_name="基准小银行", legal_name_en="Small Bench Bank", uscc=code(), is_lender=True)
         self.applicants = Organization.objects.bulk_create([

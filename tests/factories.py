@@ -9,7 +9,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from scf.facilities.models import CreditFacility, Product
-from scf.parties.models import Membership, Organization, User
+from scf.parties.models import Membership, Organization, SettlementAccount, User
 
 _serial = itertools.count(700000001)
 
@@ -41,6 +41,38 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     kyc_state = Organization.KycState.VERIFIED
     kyc_verified_at = factory.LazyFunction(timezone.now)
     kyc_expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=3 * 365))
+
+
+    @classmethod
+    def _create(cls, model_class, *args, with_account: bool | None = None, bank_name: str = "",
+                bank_account_name: str = "", bank_account_number: str = "", **kwargs):
+        """Create the organization with a verified default CNY settlement account, as a financed client has.
+
+        Suppliers and lenders get one unless `with_account=False`; `bank_*` set its bank, name and number.
+        """
+        organization = super()._create(model_class, *args, **kwargs)
+        if with_account is None:
+            with_account = bool(organization.is_supplier or organization.is_lender or bank_account_number)
+        if with_account:
+            SettlementAccountFactory(organization=organization, bank_name=bank_name or "Test Bank Shanghai Branch",
+                                     account_name=bank_account_name or organization.legal_name,
+                                     account_number=bank_account_number or f"6222{organization.pk:012d}")
+        return organization
+
+
+class SettlementAccountFactory(factory.django.DjangoModelFactory):
+    """A verified default CNY account; pass status="pending" for one waiting for verification."""
+
+    class Meta:
+        model = SettlementAccount
+
+    organization = factory.SubFactory(OrganizationFactory, with_account=False)
+    bank_name = "Test Bank Shanghai Branch"
+    account_name = factory.LazyAttribute(lambda o: o.organization.legal_name)
+    account_number = factory.Sequence(lambda n: f"62220000{n:08d}")
+    currency = "CNY"
+    is_default = True
+    status = SettlementAccount.Status.VERIFIED
 
 
 class LenderFactory(OrganizationFactory):

@@ -42,7 +42,8 @@ from scf.audit.models import AuditRecord
 from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
 from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF
-from scf.parties.models import KycDocument, Membership, Organization, StaffGroup, TradeRelationship, User
+from scf.parties.models import (KycDocument, Membership, Organization, SettlementAccount, StaffGroup,
+                                TradeRelationship, User)
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
@@ -72,6 +73,7 @@ class World:
     release: Release | None = None
     attachment: CaseAttachment | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    account: SettlementAccount | None = None  # the supplier's verified settlement account
 
     @property
     def supplier(self) -> Organization:
@@ -88,6 +90,7 @@ class World:
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         strings += [user.username for user in self.users.values()]
         strings += [token.prefix for token, _key in self.tokens.values()]
+        strings += [self.account.account_number, self.account.grouped_number]
         return strings + self.lender_scoped_canaries()
 
     def lender_scoped_canaries(self) -> list[str]:
@@ -126,7 +129,7 @@ def build_world(prefix: str) -> World:
         acting_user=users["supplier"],
     )
     world = World(prefix=prefix, lender=lender, organizations=organizations, users=users, facility=facility,
-                  document=document)
+                  document=document, account=SettlementAccount.objects.get(organization=organizations["supplier"]))
     add_financing_and_contract(world)
     for role, user in users.items():
         world.tokens[role] = api_token_create(user=user, name=f"{prefix} ERP")
@@ -259,6 +262,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "attachment_pk": KwargValues(lambda b: [b.attachment.pk]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     "release_pk": KwargValues(lambda b: [b.release.pk]),
+    "account_pk": KwargValues(lambda b: [b.account.pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
 }
@@ -500,6 +504,8 @@ def snapshot(world: World) -> dict:
         "signatures": list(Signature.objects.filter(document=world.contract).values_list("pk", flat=True)),
         "attachments": list(CaseAttachment.objects.filter(case_id=world.financing.pk).order_by("pk").values()),
         "audit": list(AuditRecord.objects.filter(targets).values_list("seq", flat=True)),
+        "settlement_accounts": list(SettlementAccount.objects.filter(organization_id__in=org_ids).order_by("pk")
+                                    .values()),
     }
 
 
@@ -634,7 +640,8 @@ def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""
     client = Client()
     client.force_login(world_a.users[role])
-    private = [world_a.facility.reference, world_a.document.original_name, world_a.tokens["supplier"][0].prefix]
+    private = [world_a.facility.reference, world_a.document.original_name, world_a.tokens["supplier"][0].prefix,
+               world_a.account.account_number, world_a.account.grouped_number]
     failures = []
     for route, url, object_kwargs in walked_urls(world_a):
         get, post = get_and_post(client, url)

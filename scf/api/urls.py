@@ -4,7 +4,7 @@ from documents import api as documents_api
 from scf.releases import api as releases_api
 from workflows.factoring import api_urls as factoring_api_urls
 
-from . import views
+from . import settlement_accounts, views
 
 app_name = "api"
 
@@ -15,6 +15,16 @@ urlpatterns = [
     path("organizations/<int:organization_pk>/", views.OrganizationDetailView.as_view(), name="organization-detail"),
     path("facilities/", views.FacilityListView.as_view(), name="facility-list"),
     path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
+    path("settlement-accounts/", settlement_accounts.SettlementAccountListView.as_view(),
+         name="settlement-account-list"),
+    path("settlement-accounts/<int:account_pk>/", settlement_accounts.SettlementAccountDetailView.as_view(),
+         name="settlement-account-detail"),
+    path("settlement-accounts/<int:account_pk>/verify/",
+         settlement_accounts.SettlementAccountReviewView.as_view(action_name="verify"),
+         name="settlement-account-verify"),
+    path("settlement-accounts/<int:account_pk>/reject/",
+         settlement_accounts.SettlementAccountReviewView.as_view(action_name="reject"),
+         name="settlement-account-reject"),
     *factoring_api_urls.urlpatterns,
     path("releases/", releases_api.ReleaseListView.as_view(), name="release-list"),
     *(path(f"releases/<int:release_pk>/{verb}/", releases_api.ReleaseDecideView.as_view(verb=verb),

@@ -12,6 +12,7 @@ class CollectionsConfig(AppConfig):
         from scf.core import demo, menus
         from scf.releases import registry as releases
 
+        from . import selectors  # noqa: F401  (registers the visibility rule of receipts)
         from .demo import seed_collections_demo
         from .permissions import can_handle_receipts
         from .releases import ACTIONS

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from scf.core.exceptions import IllegalTransition
 from scf.parties.models import Organization, User
 from scf.releases.models import Release
 from scf.releases.registry import ReleaseAction
@@ -50,6 +51,9 @@ def suspense_apply_prepare(*, receipt: Receipt, case: models.Model, payer: str, 
 def suspense_return_prepare(*, receipt: Receipt, note: str, acting_user: User) -> Release:
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the money is returned.")})
+    receipt = Receipt.objects.get(pk=receipt.pk)
+    if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:
+        raise IllegalTransition(_("Nothing of receipt %(ref)s is in suspense.") % {"ref": receipt.bank_reference})
     return release_prepare(action=SUSPENSE_RETURN, lender=receipt.lender, key=f"suspense:{receipt.pk}",
                            reference=receipt.bank_reference, amount=receipt.suspense, currency=receipt.currency,
                            case=receipt, acting_user=acting_user, payload={"note": note.strip()})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IdempotencyConflict, IllegalTransition
+from scf.core.races import insert_once
 from scf.ledger.models import Account
 from scf.ledger.services import entry_key, house_account, ledger_post, lines
 from scf.money import MAX_AMOUNT_IN_WORDS
@@ -99,16 +100,21 @@ def receipt_apply(*, case: models.Model, amount: Decimal, value_date: datetime.d
     existing = receipt_existing(lender=case.lender, bank_reference=bank_reference, amount=amount, case=case)
     if existing is not None:
         return existing, False
-    applied = handler_for(case).apply(case, amount=amount, value_date=value_date, bank_reference=bank_reference,
-                                      payer=payer, debit=house_account(P.DEBTOR_COLLECTION, case.currency),
-                                      acting_user=acting_user)
-    receipt = Receipt.objects.create(
-        case=case, case_reference=case.reference, lender=case.lender, kind=applied.kind, payer=applied.payer,
-        payer_name=applied.payer.legal_name, bank_reference=bank_reference, value_date=value_date,
-        currency=case.currency, amount=amount, entry=applied.entry, recorded_by=acting_user,
-        **_allocation(applied, amount),
-    )
-    return receipt, True
+
+    def record() -> Receipt:
+        applied = handler_for(case).apply(case, amount=amount, value_date=value_date, bank_reference=bank_reference,
+                                          payer=payer, debit=house_account(P.DEBTOR_COLLECTION, case.currency),
+                                          acting_user=acting_user)
+        return Receipt.objects.create(
+            case=case, case_reference=case.reference, lender=case.lender, kind=applied.kind, payer=applied.payer,
+            payer_name=applied.payer.legal_name, bank_reference=bank_reference, value_date=value_date,
+            currency=case.currency, amount=amount, entry=applied.entry, recorded_by=acting_user,
+            **_allocation(applied, amount),
+        )
+
+    # The same bank line recorded at once elsewhere (the Suspense page, another system): its receipt answers.
+    return insert_once(record, lambda: receipt_existing(lender=case.lender, bank_reference=bank_reference,
+                                                        amount=amount, case=case))
 
 
 def receipt_apply_from_suspense(*, receipt: Receipt, case: models.Model, acting_user: User,
@@ -153,18 +159,25 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
     existing = receipt_existing(lender=lender, bank_reference=bank_reference, amount=amount)
     if existing is not None:
         return existing
-    entry = ledger_post(
-        idempotency_key=entry_key("receipt", lender.uscc, bank_reference),
-        lines=lines((house_account(P.DEBTOR_COLLECTION, currency), amount),
-                    (house_account(P.SUSPENSE, currency), -amount)),
-        description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
-        acting_user=acting_user, value_date=value_date,
-    )
-    return Receipt.objects.create(
-        lender=lender, kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
-        bank_reference=bank_reference, value_date=value_date, currency=currency, amount=amount, suspense=amount,
-        entry=entry, recorded_by=acting_user,
-    )
+
+    def record() -> Receipt:
+        entry = ledger_post(
+            idempotency_key=entry_key("receipt", lender.uscc, bank_reference),
+            lines=lines((house_account(P.DEBTOR_COLLECTION, currency), amount),
+                        (house_account(P.SUSPENSE, currency), -amount)),
+            description=_("Unmatched receipt %(bank)s from %(payer)s") % {"bank": bank_reference, "payer": payer_name},
+            acting_user=acting_user, value_date=value_date,
+        )
+        return Receipt.objects.create(
+            lender=lender, kind=Receipt.Kind.UNMATCHED, status=Receipt.Status.SUSPENSE, payer_name=payer_name[:200],
+            bank_reference=bank_reference, value_date=value_date, currency=currency, amount=amount, suspense=amount,
+            entry=entry, recorded_by=acting_user,
+        )
+
+    # Recorded at once by someone else (five clicks, the payment task): the first receipt answers them all.
+    receipt, _new = insert_once(record, lambda: receipt_existing(lender=lender, bank_reference=bank_reference,
+                                                                 amount=amount))
+    return receipt
 
 
 @audited

@@ -9,13 +9,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from scf.core.exceptions import DomainError
+from scf.core.exceptions import DomainError, IllegalTransition
 from scf.core.tenancy import visible
 from scf.releases import registry as releases
 from scf.releases.models import Release
 
 from . import registry
 from .forms import UnmatchedReceiptForm
+from .models import Receipt
 from .permissions import can_handle_receipts
 from .releases import (
     SUSPENSE_APPLY,
@@ -55,6 +56,23 @@ def _apply(request, receipt) -> str:
              "page.") % {"bank": receipt.bank_reference, "ref": case.reference}
 
 
+def _waiting_receipt(request) -> Receipt:
+    """The receipt posted, if it still waits in suspense; one handled meanwhile answers 409 saying how."""
+    pk = request.POST.get("receipt") or 0
+    receipt = suspense_waiting(user=request.user).filter(pk=pk).first()
+    if receipt is not None:
+        return receipt
+    # Another click, or another operations user, got there first: say so rather than "not found".
+    handled = visible(Receipt, request.user).filter(pk=pk if str(pk).isdigit() else 0).first()
+    if handled is None:
+        raise Http404
+    if handled.status == Receipt.Status.RETURNED:
+        raise IllegalTransition(_("Receipt %(bank)s was already returned to the payer.")
+                                % {"bank": handled.bank_reference})
+    raise IllegalTransition(_("Receipt %(bank)s is already applied to %(ref)s; nothing of it is in suspense.")
+                            % {"bank": handled.bank_reference, "ref": handled.case_reference or "—"})
+
+
 @login_required
 def suspense(request):
     """Operations: money that matched no case, or more than was owed; apply it or return it."""
@@ -72,9 +90,7 @@ def suspense(request):
                 messages.success(request, _("The receipt is prepared: once a second operations user releases it "
                                             "on the Releases page, it waits in suspense."))
             else:
-                receipt = suspense_waiting(user=request.user).filter(pk=request.POST.get("receipt") or 0).first()
-                if receipt is None:
-                    raise Http404
+                receipt = _waiting_receipt(request)
                 if action == "apply":
                     messages.success(request, _apply(request, receipt))
                 elif action == "return":

@@ -3,7 +3,7 @@
     menus.register_menu_item("factoring", _("Factoring"), "factoring:financing-list", order=510)
 
 The portal shows its own sections and the registered ones together, by `order`: Dashboard
-100, Tasks 200, Organizations 300, Facilities 400, the products from 500, Documents 700,
+100, Tasks 200, Organizations 300, Facilities 400, Settlement accounts 450, the products from 500, Documents 700,
 KYC review 800, API tokens 900, Back office 1000. An entry shows to the users for whom
 `visible(user)` is true (everyone signed in, by default).
 """

@@ -76,6 +76,9 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Four eyes on a limit: who made it available, never the one who proposed it.
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("activated by"))
 
     class Meta:
         ordering = ["reference"]
@@ -87,6 +90,8 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(limit_amount__gt=0), name="facility_limit_positive"),
+            models.CheckConstraint(condition=Q(activated_by__isnull=True) | Q(created_by__isnull=True)
+                                   | ~Q(activated_by=F("created_by")), name="facility_not_activated_by_proposer"),
             models.CheckConstraint(
                 condition=Q(reserved_amount__gte=0) & Q(outstanding_amount__gte=0) & Q(retired_amount__gte=0),
                 name="facility_amounts_non_negative",
@@ -128,6 +133,7 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.PROPOSED, target=State.ACTIVE, permission="facilities.activate_facility")
     def activate(self, *, by=None, note: str = "") -> None:
         """Make the facility available for reservations."""
+        self.activated_by = by
 
     @transition(field=state, source=State.ACTIVE, target=State.FROZEN, permission="facilities.freeze_facility")
     def freeze(self, *, by=None, note: str = "") -> None:

@@ -20,6 +20,7 @@ from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.money import to_decimal
 from scf.parties.models import Organization, User
+from scf.parties.permissions import four_eyes_require
 from scf.parties.services import kyc_require_verified
 
 from .exceptions import FacilityLimitExceeded, FacilityUnavailable, ReservationError
@@ -122,8 +123,20 @@ _TRANSITION_WORDS = {
 
 @audited
 def facility_activate(*, facility: CreditFacility, acting_user: User, note: str = "") -> CreditFacility:
-    """Make a proposed facility available; its obligor's KYC must be verified."""
-    return _fire(facility, "activate", acting_user, note, guard=lambda f: kyc_require_verified(f.obligor))
+    """Make a proposed facility available: a second person, not the proposer nor a member of its parties.
+
+    Its obligor's KYC must be verified.
+    """
+
+    def guard(facility: CreditFacility) -> None:
+        four_eyes_require(acting_user, preparer_id=facility.created_by_id,
+                          organizations=[o for o in (facility.obligor, facility.anchor) if o is not None],
+                          lender=facility.lender,
+                          prepared=_("You proposed facility %(ref)s; a second person must activate it.")
+                          % {"ref": facility.reference})
+        kyc_require_verified(facility.obligor)
+
+    return _fire(facility, "activate", acting_user, note, guard=guard)
 
 
 @audited

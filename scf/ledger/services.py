@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import IdempotencyConflict
+from scf.core.races import insert_once
 from scf.money import round_money, to_decimal
 from scf.parties.models import Organization, User
 
@@ -140,23 +141,21 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     existing = _existing(idempotency_key, fingerprint)
     if existing is not None:
         return existing
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                idempotency_key=idempotency_key, fingerprint=fingerprint, description=description[:300],
-                posted_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-                value_date=value_date or timezone.localdate(), reverses=reverses,
-            )
-            Posting.objects.bulk_create(
-                Posting(entry=entry, account_id=account, currency=currency, amount=amount)
-                for account, currency, amount in normalized
-            )
-    except IntegrityError:
-        # A concurrent request posted the same key first: answer as a replay would.
-        existing = _existing(idempotency_key, fingerprint)
-        if existing is None:
-            raise
-        return existing
+
+    def post() -> JournalEntry:
+        entry = JournalEntry.objects.create(
+            idempotency_key=idempotency_key, fingerprint=fingerprint, description=description[:300],
+            posted_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            value_date=value_date or timezone.localdate(), reverses=reverses,
+        )
+        Posting.objects.bulk_create(
+            Posting(entry=entry, account_id=account, currency=currency, amount=amount)
+            for account, currency, amount in normalized
+        )
+        return entry
+
+    # A concurrent request posting the same key first: answer as a replay would.
+    entry, _created = insert_once(post, lambda: _existing(idempotency_key, fingerprint))
     return entry
 
 

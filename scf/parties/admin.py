@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import KycDocument, Membership, Organization, TradeRelationship, User
+from .models import KycDocument, Membership, Organization, SettlementAccount, TradeRelationship, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,3 +47,22 @@ class TradeRelationshipAdmin(admin.ModelAdmin):
     list_display = ["seller", "buyer", "since"]
     search_fields = ["seller__legal_name", "buyer__legal_name"]
     autocomplete_fields = ["seller", "buyer"]
+
+
+@admin.register(SettlementAccount)
+class SettlementAccountAdmin(admin.ModelAdmin):
+    """Read only: accounts are entered in the portal and verified there by a second person (four eyes)."""
+
+    list_display = ["organization", "bank_name", "branch", "account_number", "currency", "is_default", "status",
+                    "entered_by", "verified_by", "verified_at"]
+    list_filter = ["status", "currency"]
+    search_fields = ["organization__legal_name", "account_number", "account_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,7 +11,7 @@ class PartiesConfig(AppConfig):
     def ready(self) -> None:
         from scf.core import jobs
 
-        from . import selectors  # noqa: F401  (registers the visibility rules)
+        from . import accounts, selectors  # noqa: F401  (register the visibility rules)
         from .groups import ensure_staff_groups
         from .services import kyc_expire_due
 

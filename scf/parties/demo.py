@@ -20,7 +20,7 @@ from scf.core.demo import DemoContext, run_seeders
 from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
 
-from . import services
+from . import accounts, services
 from .models import Membership, Organization, StaffGroup, TradeRelationship, User
 
 
@@ -95,6 +95,16 @@ FACILITIES = [
     ("dist2", Product.CONFIRMING, "6000000.00", False, 180),
 ]
 
+# (organization, bank, branch, account name, number, verified): the lender's collection account and the
+# suppliers' accounts the advances are paid into.
+ACCOUNTS = [
+    ("lender", "海川银行股份有限公司", "上海分行营业部", "海川银行股份有限公司保理回款专户", "3101 0000 8866 2026 001", True),
+    ("supplier1", "中国工商银行", "苏州工业园区支行", "苏州精密零件有限公司", "1102 0206 0900 0123 456", True),
+    ("supplier2", "中国建设银行", "宁波北仑支行", "宁波海达钢材有限公司", "3305 0110 7401 0000 0288", True),
+    ("supplier3", "中国银行", "无锡新吴支行", "无锡恒通电子有限公司", "5245 7812 3006", True),
+    ("supplier4", "交通银行", "常州武进支行", "常州新源包装有限公司", "3240 0060 1018 0100 5566 7", False),
+]
+
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
@@ -137,11 +147,6 @@ def _verify_kyc(organization: Organization, operator: User, reviewer: User) -> N
 def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, str]]:
     """Create the demo (idempotent) and return (username, role, organization) for every login."""
     lender = _organization(LENDER)
-    if not lender.bank_account_number:
-        Organization.objects.filter(pk=lender.pk).update(
-            bank_name="海川银行股份有限公司上海分行营业部", bank_account_name="海川银行股份有限公司保理回款专户",
-            bank_account_number="3101 0000 8866 2026 001")
-        lender.refresh_from_db()
     context = DemoContext(password=password, lifecycle=lifecycle, lender=lender)
     staff = context.staff
     for username, first, last, groups in STAFF:
@@ -170,11 +175,19 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
             services.membership_grant(user=user, organization=organization, role=role, acting_user=None)
         context.logins[spec.key] = ("operator, signatory", organization.legal_name)
 
-    # The factoring demo pays supplier1: its settlement account is printed on the advices.
-    Organization.objects.filter(pk=organizations["supplier1"].pk, bank_account_number="").update(
-        bank_name="中国工商银行苏州工业园区支行", bank_account_name="苏州精密零件有限公司",
-        bank_account_number="1102 0206 0900 0123 456")
-    organizations["supplier1"].refresh_from_db()
+    # Settlement accounts, entered by the client (the lender's by its administrator) and verified by
+    # operations; supplier4's waits in the operations' queue.
+    for key, bank, branch, name, number, verified in ACCOUNTS:
+        organization = lender if key == "lender" else organizations[key]
+        if organization.settlement_accounts.exists():
+            continue
+        enterer = staff["lender_admin"] if key == "lender" else context.clients[key]
+        account = accounts.settlement_account_create(
+            organization=organization, bank_name=bank, branch=branch, account_name=name, account_number=number,
+            currency="CNY", acting_user=enterer)
+        if verified:
+            accounts.settlement_account_verify(account=account, acting_user=staff["ops"],
+                                               note="Demo: bank confirmation letter checked.")
 
     for seller, buyer in TRADE:
         TradeRelationship.objects.get_or_create(seller=organizations[seller], buyer=organizations[buyer],

@@ -23,3 +23,19 @@ class FourEyesViolation(DomainError):
     code = "four_eyes"
     http_status = 403
     default_message = _("This decision must be taken by someone else.")
+
+
+class NoSettlementAccount(DomainError):
+    """The organization has no verified settlement account in the currency: no money is paid to it."""
+
+    code = "no_settlement_account"
+    http_status = 409
+    default_message = _("The organization has no verified settlement account.")
+
+
+class SettlementAccountFourEyes(DomainError):
+    """The verifier entered or last changed the account, or belongs to its organization."""
+
+    code = "settlement_account_four_eyes"
+    http_status = 409
+    default_message = _("A settlement account is verified by someone else than the person who entered it.")

@@ -23,12 +23,14 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
     StaffGroup.OPERATIONS: [
         "parties.view_organization", "facilities.view_creditfacility",
         "ledger.view_account", "ledger.view_journalentry", "inbox.disburse", "inbox.record_receipts",
+        "parties.verify_settlementaccount",
     ],
     StaffGroup.ADMIN: [
         "parties.review_kyc", "parties.view_organization", "parties.add_organization",
         "parties.change_organization", "parties.view_membership", "parties.add_membership",
         "parties.change_membership", "parties.delete_membership", "parties.view_user", "parties.add_user",
         "parties.change_user", "parties.view_kycdocument", "parties.view_traderelationship",
+        "parties.view_settlementaccount",
         "parties.add_traderelationship", "parties.change_traderelationship",
         "facilities.view_creditfacility", "facilities.add_creditfacility", "facilities.change_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",

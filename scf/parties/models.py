@@ -10,7 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .validators import ALLOWED_UPLOAD_TYPES, validate_uscc
+from scf.core.fields import CurrencyField
+
+from .validators import ALLOWED_UPLOAD_TYPES, validate_account_number, validate_uscc
 
 
 class User(AbstractUser):
@@ -78,9 +80,6 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     preferred_language = models.CharField(
         _("document language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
-    bank_name = models.CharField(_("settlement bank"), max_length=200, blank=True)
-    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True)
-    bank_account_number = models.CharField(_("account number"), max_length=40, blank=True)
     kyc_state = FSMField(_("KYC state"), choices=KycState.choices, default=KycState.DRAFT, protected=True)
     kyc_verified_at = models.DateTimeField(_("KYC verified at"), null=True, blank=True)
     kyc_expires_on = models.DateField(_("KYC expires on"), null=True, blank=True)
@@ -235,3 +234,87 @@ class KycDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.original_name}"
+
+
+class SettlementAccountQuerySet(models.QuerySet):
+    def payout_for(self, organization, currency: str) -> "SettlementAccount | None":
+        """Return the organization's verified account in `currency`: its default if verified, else the oldest."""
+        return (self.filter(organization=organization, currency=currency, status=SettlementAccount.Status.VERIFIED)
+                .order_by("-is_default", "id").first())
+
+
+class SettlementAccount(ConcurrentTransitionMixin, models.Model):
+    """A bank account of an organization that money is paid into (or, for a lender, collected on).
+
+    The client enters it; the lender's operations verify it before it can receive money, and a change to
+    a verified account makes it pending again (four eyes: the verifier is neither the person who entered
+    or last changed it nor a member of the organization).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="settlement_accounts",
+                                     verbose_name=_("organization"))
+    bank_name = models.CharField(_("bank"), max_length=200)
+    branch = models.CharField(_("branch"), max_length=200, blank=True)
+    account_name = models.CharField(_("account name"), max_length=200)
+    account_number = models.CharField(_("account number"), max_length=40, validators=[validate_account_number])
+    currency = CurrencyField()
+    is_default = models.BooleanField(_("default for its currency"), default=False)
+    status = FSMField(_("status"), choices=Status.choices, default=Status.PENDING, protected=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("entered or last changed by"))
+    entered_at = models.DateTimeField(_("entered or last changed at"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("reviewer's note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SettlementAccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization_id", "currency", "-is_default", "id"]
+        verbose_name = _("settlement account")
+        verbose_name_plural = _("settlement accounts")
+        permissions = [("verify_settlementaccount", "Can verify or reject settlement accounts")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "currency", "account_number"],
+                                    name="settlement_account_unique_number",
+                                    violation_error_message=_("This account is already registered.")),
+            models.UniqueConstraint(fields=["organization", "currency"], condition=models.Q(is_default=True),
+                                    name="settlement_account_one_default",
+                                    violation_error_message=_("Only one account per currency is the default.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.account_number} ({self.currency})"
+
+    @property
+    def grouped_number(self) -> str:
+        """Return the number in groups of four, as banks print it (1102 0206 0900 0123 456)."""
+        compact = "".join(self.account_number.split())
+        return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+    # Transitions only change state; the services in `accounts.py` check, save and audit.
+
+    @transition(field=status, source=[Status.PENDING, Status.VERIFIED, Status.REJECTED], target=Status.PENDING)
+    def change(self, *, by=None, note: str = "") -> None:
+        """Send the changed account back for verification."""
+        self.verified_by = None
+        self.verified_at = None
+
+    @transition(field=status, source=Status.PENDING, target=Status.VERIFIED,
+                permission="parties.verify_settlementaccount")
+    def verify(self, *, by=None, note: str = "") -> None:
+        """Accept the account: it may receive money."""
+        self.review_note = note
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED,
+                permission="parties.verify_settlementaccount")
+    def reject(self, *, by=None, note: str = "") -> None:
+        """Refuse the account, with the reason."""
+        self.review_note = note

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from scf.core.exceptions import ActionNotPermitted
 
+from .exceptions import FourEyesViolation
 from .models import Membership, Organization, User
 
 OPERATOR_ROLES = (Membership.Role.OPERATOR, Membership.Role.ADMIN)
@@ -82,8 +83,6 @@ def four_eyes_require(user: User, *, preparer_id: int | None, organizations, len
     the preparer ("You prepared this case; ..."); `organizations` are the parties (objects, ids or
     a queryset), `applicant` the one among them named as such in the refusal.
     """
-    from .exceptions import FourEyesViolation
-
     if preparer_id is not None and user.pk == preparer_id:
         raise FourEyesViolation(prepared)
     party = is_member_of_any(user, organizations)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,6 +57,31 @@ PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
 ALLOWED_UPLOAD_TYPES = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
+
+
+ACCOUNT_NUMBER_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def normalize_account_number(value: str) -> str:
+    """Return the account number without spaces or hyphens, in capitals."""
+    return ACCOUNT_NUMBER_SEPARATORS.sub("", value or "").upper()
+
+
+def validate_account_number(value: str) -> None:
+    """Validate a bank account number: 8 to 34 digits or capital letters (IBAN-like), at least 8 digits.
+
+    A Chinese account number is 8 to 30 digits; other currencies' accounts may be IBANs.
+    Spaces and hyphens between groups are allowed and dropped.
+    """
+    compact = normalize_account_number(value)
+    if not compact:
+        raise ValidationError(_("Enter the account number."), code="required")
+    if not re.fullmatch(r"[0-9A-Z]+", compact):
+        raise ValidationError(_("An account number has only digits and letters (spaces and hyphens between "
+                                "groups are allowed)."), code="account_number_characters")
+    if not 8 <= len(compact) <= 34 or sum(c.isdigit() for c in compact) < 8:
+        raise ValidationError(_("An account number has 8 to 34 characters, at least 8 of them digits; this one "
+                                "has %(count)d."), code="account_number_length", params={"count": len(compact)})
 
 
 def sniff_content_type(head: bytes) -> str | None:

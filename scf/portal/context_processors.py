@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from scf.core.menus import MenuItem, menu_items
+from scf.parties.accounts import can_verify_accounts
 from scf.parties.models import StaffGroup
 
 
@@ -12,12 +13,19 @@ def _reviews_kyc(user) -> bool:
         user.staff_groups() & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN})
 
 
+def _sees_settlement_accounts(user) -> bool:
+    # Clients manage their accounts; of the lender's staff, operations verify them.
+    return not user.is_lender_staff or can_verify_accounts(user)
+
+
 # The portal's own sections; the products register theirs (scf.core.menus) between them.
 PORTAL_ITEMS = [
     MenuItem("dashboard", _("Dashboard"), "portal:dashboard", 100),
     MenuItem("inbox", _("Tasks"), "inbox:list", 200),
     MenuItem("organizations", _("Organizations"), "portal:organization-list", 300),
     MenuItem("facilities", _("Facilities"), "portal:facility-list", 400),
+    MenuItem("settlement-accounts", _("Settlement accounts"), "portal:settlement-account-list", 450,
+             visible=_sees_settlement_accounts),
     MenuItem("documents", _("Documents"), "documents:list", 700),
     MenuItem("kyc-review", _("KYC review"), "portal:kyc-review", 800, visible=_reviews_kyc),
     MenuItem("tokens", _("API tokens"), "portal:token-list", 900),

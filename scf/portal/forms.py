@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.fields import CURRENCY_CHOICES
 from scf.core.widgets import DateInput
 from scf.facilities.models import DayCountChoice, Product
 from scf.parties.models import KycDocument, Organization
@@ -52,3 +53,26 @@ class FacilityForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("What is this token for?"), max_length=100)
+
+
+class SettlementAccountForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none(),
+                                          empty_label=None)
+    bank_name = forms.CharField(label=_("Bank"), max_length=200)
+    branch = forms.CharField(label=_("Branch"), max_length=200, required=False)
+    account_name = forms.CharField(label=_("Account name"), max_length=200)
+    account_number = forms.CharField(label=_("Account number"), max_length=60)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
+    is_default = forms.BooleanField(label=_("Default account for this currency"), required=False)
+
+    def __init__(self, *args, organizations=None, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations if organizations is not None \
+            else Organization.objects.none()
+        if editing:
+            # An account stays with its organization: a different one enters its own.
+            del self.fields["organization"]
+
+
+class SettlementAccountRejectForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

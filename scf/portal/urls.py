@@ -18,6 +18,13 @@ urlpatterns = [
     path("facilities/new/", views.facility_create, name="facility-create"),
     path("facilities/<int:facility_pk>/", views.facility_detail, name="facility-detail"),
     path("facilities/<int:facility_pk>/<slug:action>/", views.facility_transition, name="facility-transition"),
+    path("settlement-accounts/", views.settlement_account_list, name="settlement-account-list"),
+    path("settlement-accounts/new/", views.settlement_account_create, name="settlement-account-create"),
+    path("settlement-accounts/<int:account_pk>/edit/", views.settlement_account_edit, name="settlement-account-edit"),
+    path("settlement-accounts/<int:account_pk>/verify/", views.settlement_account_verify,
+         name="settlement-account-verify"),
+    path("settlement-accounts/<int:account_pk>/reject/", views.settlement_account_reject,
+         name="settlement-account-reject"),
     path("tokens/", views.token_list, name="token-list"),
     path("tokens/<int:token_pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -22,12 +22,22 @@ from scf.core.exceptions import DomainError
 from scf.facilities import selectors as facility_selectors
 from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
+from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
-from scf.parties.models import KycDocument, Membership, Organization
+from scf.parties.models import KycDocument, Membership, Organization, SettlementAccount
+from scf.parties.permissions import OPERATOR_ROLES
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
-from .forms import FacilityForm, KycRejectForm, KycUploadForm, KycVerifyForm, TokenForm
+from .forms import (
+    FacilityForm,
+    KycRejectForm,
+    KycUploadForm,
+    KycVerifyForm,
+    SettlementAccountForm,
+    SettlementAccountRejectForm,
+    TokenForm,
+)
 
 
 def _form_errors_from(form, error: ValidationError) -> None:
@@ -251,10 +261,13 @@ def facility_detail(request, facility_pk: int):
         for name, label in (("activate", _("Activate")), ("freeze", _("Freeze")),
                             ("unfreeze", _("Unfreeze")), ("close", _("Close"))):
             method = getattr(facility, name)
+            if name == "activate" and facility.created_by_id == request.user.pk:
+                continue  # four eyes: a second person activates what one proposed
             if has_transition_perm(method, request.user):
                 actions.append((name, label))
     return render(request, "portal/facility_detail.html", {
         "facility": facility,
+        "proposed_by_you": facility.state == CreditFacility.State.PROPOSED and facility.created_by_id == request.user.pk,
         "movements": facility.movements.select_related("actor").order_by("-id")[:100],
         "reservations": facility.reservations.order_by("-id")[:100],
         "history": history_for(facility),
@@ -335,3 +348,120 @@ def token_revoke(request, token_pk: int):
     messages.success(request, _("Token revoked."))
     return redirect(reverse("portal:token-list"))
 
+
+
+# --- settlement accounts ----------------------------------------------------------------------
+
+def _managed_organizations(user):
+    """Return the organizations whose settlement accounts the user may add or change."""
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=OPERATOR_ROLES).distinct() \
+        .order_by("legal_name")
+
+
+@login_required
+def settlement_account_list(request):
+    user = request.user
+    status = request.GET.get("status") or ""
+    if status not in SettlementAccount.Status.values:
+        status = ""
+    can_verify = accounts.can_verify_accounts(user)
+    pending = []
+    if can_verify:
+        pending = list(accounts.settlement_account_list(user=user, status=SettlementAccount.Status.PENDING)[:200])
+        for account in pending:
+            account.refusal = accounts.four_eyes_refusal(user, account)
+    managed = set(_managed_organizations(user).values_list("pk", flat=True))
+    return render(request, "portal/settlement_accounts.html", {
+        "accounts": accounts.settlement_account_list(user=user, status=status or None)[:500],
+        "pending": pending, "can_verify": can_verify, "managed_ids": managed, "can_add": bool(managed),
+        "statuses": SettlementAccount.Status.choices, "status": status,
+        "reject_form": SettlementAccountRejectForm(),
+    })
+
+
+def _account_form_page(request, form, account=None):
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/settlement_account_form.html", {"form": form, "account": account},
+                  status=status)
+
+
+@login_required
+def settlement_account_create(request):
+    organizations = _managed_organizations(request.user)
+    if not organizations.exists():
+        raise PermissionDenied
+    form = SettlementAccountForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = accounts.settlement_account_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Account %(number)s added: the lender's operations verify it before money "
+                                        "is paid into it.") % {"number": account.grouped_number})
+            return redirect("portal:settlement-account-list")
+    return _account_form_page(request, form)
+
+
+@login_required
+def settlement_account_edit(request, account_pk: int):
+    account = tenancy.get_visible_or_404(SettlementAccount, request.user, pk=account_pk)
+    if account.organization_id not in set(_managed_organizations(request.user).values_list("pk", flat=True)):
+        raise Http404
+    initial = {field: getattr(account, field) for field in (*accounts.PAYMENT_FIELDS, "is_default")}
+    form = SettlementAccountForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = accounts.settlement_account_update(account=account, acting_user=request.user,
+                                                         **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if account.status == SettlementAccount.Status.PENDING:
+                messages.success(request, _("Account %(number)s changed: it receives no money until the lender's "
+                                            "operations verify it again.") % {"number": account.grouped_number})
+            else:
+                messages.success(request, _("Account %(number)s updated.") % {"number": account.grouped_number})
+            return redirect("portal:settlement-account-list")
+    return _account_form_page(request, form, account)
+
+
+def _account_review(request, account_pk: int, action) -> HttpResponse:
+    account = tenancy.get_visible_or_404(SettlementAccount, request.user, pk=account_pk)
+    try:
+        action(account)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("portal:settlement-account-list")
+
+
+@require_POST
+@login_required
+def settlement_account_verify(request, account_pk: int):
+    def action(account):
+        accounts.settlement_account_verify(account=account, acting_user=request.user,
+                                           note=request.POST.get("note", "").replace("\x00", ""))
+        messages.success(request, _("Account %(number)s of %(org)s verified: money may now be paid into it.")
+                         % {"number": account.grouped_number, "org": account.organization.legal_name})
+
+    return _account_review(request, account_pk, action)
+
+
+@require_POST
+@login_required
+def settlement_account_reject(request, account_pk: int):
+    def action(account):
+        form = SettlementAccountRejectForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for rejecting."))
+        accounts.settlement_account_reject(account=account, acting_user=request.user, note=form.cleaned_data["note"])
+        messages.success(request, _("Account %(number)s of %(org)s rejected; the client reads why.")
+                         % {"number": account.grouped_number, "org": account.organization.legal_name})
+
+    return _account_review(request, account_pk, action)

@@ -54,8 +54,8 @@ def _tamper(sql: str, params: list) -> None:
 # --- one record per fired transition ------------------------------------------------------------
 
 
-def test_facility_activate_records_exactly_one_audit_record_with_the_transition(risk_manager):
-    facility = FacilityFactory(state=CreditFacility.State.PROPOSED)
+def test_facility_activate_records_exactly_one_audit_record_with_the_transition(risk_manager, lender):
+    facility = FacilityFactory(state=CreditFacility.State.PROPOSED, lender=lender)
     before = AuditRecord.objects.count()
 
     facility_activate(facility=facility, acting_user=risk_manager, note="approved by committee 2026/07")

@@ -1,6 +1,8 @@
 """sequence_next: gapless numbers per key and year, under a row lock in the caller's transaction."""
 
+import datetime
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -9,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from scf.core.models import NumberSequence
 from scf.core.sequences import sequence_next
 
-from ..factories import FacilityFactory
+from ..factories import LenderFactory, OrganizationFactory
 
 THREADS = 16
 JOIN_TIMEOUT = 30  # seconds; a thread still alive after this is taken as a deadlock
@@ -60,9 +62,12 @@ def test_the_migrations_carry_document_numbers_over_and_seed_facility_numbers():
     DocumentSequence = executor.loader.project_state(before).apps.get_model("documents", "DocumentSequence")
     DocumentSequence.objects.create(kind="factoring_agreement", year=2026, last_number=17)
     DocumentSequence.objects.create(kind="factoring_agreement", year=2027, last_number=2)
-    FacilityFactory(reference="CF-2031-00041")
-    FacilityFactory(reference="CF-2031-00007")
-    FacilityFactory(reference="CF-2032-00003")
+    # Facilities as they were then (the model has grown since): the historical model, not the factory.
+    Facility = executor.loader.project_state(before).apps.get_model("facilities", "CreditFacility")
+    for reference in ("CF-2031-00041", "CF-2031-00007", "CF-2032-00003"):
+        Facility.objects.create(reference=reference, lender_id=LenderFactory().pk, obligor_id=OrganizationFactory().pk,
+                                product="factoring", limit_amount=Decimal("1000000.00"),
+                                valid_from=datetime.date(2031, 1, 1), valid_to=datetime.date(2032, 12, 31))
 
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())

@@ -212,9 +212,10 @@ def test_verify_knows_issued_and_final_pdfs_and_nothing_else(demo, django_captur
 
 
 def test_the_notice_needs_the_lenders_collection_account(demo):
-    from scf.parties.models import Organization
+    from scf.parties.models import SettlementAccount
 
-    Organization.objects.filter(pk=demo["financing"].lender_id).update(bank_account_number="")
+    # A lender's collection account that is pending verification (changed, say) is not printed either.
+    SettlementAccount.objects.filter(organization_id=demo["financing"].lender_id).update(status="pending")
     demo["financing"].refresh_from_db()
     with pytest.raises(registry.MissingContext) as error:
         _generate(demo, kind="notice_of_assignment")

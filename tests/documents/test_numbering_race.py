@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from documents import issuing
-from documents.models import Document
+from documents.models import Document, DocumentParty
 from documents.rendering import RenderedPdf
 from scf.core.models import NumberSequence
 from scf.parties.demo import seed_demo
@@ -45,6 +45,10 @@ def test_twenty_concurrent_issues_take_consecutive_numbers(on_postgres, monkeypa
     content_type = ContentType.objects.get_for_model(FactoringFinancing)
     drafts = [Document.objects.create(kind="factoring_agreement", language="en", title="Factoring Agreement",
                                       content_type=content_type, object_id=f.pk) for f in financings]
+    # An agreement waits for its signers once issued (one nobody signs would be sealed at once).
+    for draft, financing in zip(drafts, financings, strict=True):
+        DocumentParty.objects.create(document=draft, organization=financing.supplier, role="supplier", order=0,
+                                     must_sign=True)
     # The race is about numbers, not layout: a cheap stand-in for the renderer keeps it fast.
     monkeypatch.setattr(issuing, "html_to_pdf", lambda html, **kw: RenderedPdf(b"%PDF-1.7 race", "0" * 64, 1))
 

@@ -22,6 +22,7 @@ from scf.facilities.services import (
     facility_restore,
     facility_unfreeze,
 )
+from scf.parties.models import StaffGroup
 
 from ..factories import FacilityFactory
 
@@ -232,8 +233,8 @@ def _audit(facility):
     return list(history_for(facility))
 
 
-def test_activate_by_a_risk_manager_makes_the_facility_active_and_audits_it(risk_manager):
-    facility = FacilityFactory(state=State.PROPOSED)
+def test_activate_by_a_risk_manager_makes_the_facility_active_and_audits_it(risk_manager, lender):
+    facility = FacilityFactory(state=State.PROPOSED, lender=lender)
 
     facility_activate(facility=facility, acting_user=risk_manager, note="approved by committee")
 
@@ -401,8 +402,8 @@ def test_close_by_a_credit_officer_is_not_permitted(credit_officer):
     assert facility.state == State.ACTIVE
 
 
-def test_each_fired_transition_writes_exactly_one_audit_record(risk_manager):
-    facility = FacilityFactory(state=State.PROPOSED)
+def test_each_fired_transition_writes_exactly_one_audit_record(risk_manager, lender):
+    facility = FacilityFactory(state=State.PROPOSED, lender=lender)
     before = AuditRecord.objects.count()
 
     facility_activate(facility=facility, acting_user=risk_manager)
@@ -418,3 +419,47 @@ def test_each_fired_transition_writes_exactly_one_audit_record(risk_manager):
         (State.PROPOSED, State.ACTIVE), (State.ACTIVE, State.FROZEN),
         (State.FROZEN, State.ACTIVE), (State.ACTIVE, State.CLOSED),
     ]
+
+
+def test_the_proposer_never_activates_the_facility_and_the_database_holds_it(staff_user, lender):
+    from django.db import IntegrityError, transaction
+
+    from scf.parties.exceptions import FourEyesViolation
+
+    risk = staff_user(StaffGroup.RISK_MANAGER, "risk-proposer")
+    other = staff_user(StaffGroup.RISK_MANAGER, "risk-second")
+    facility = FacilityFactory(state=State.PROPOSED, lender=lender, created_by=risk)
+    with pytest.raises(FourEyesViolation, match="a second person must activate it"):
+        facility_activate(facility=facility, acting_user=risk)
+    facility.refresh_from_db()
+    assert (facility.state, facility.activated_by) == (State.PROPOSED, None)
+    # Written around the service, the row is refused by the database too.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CreditFacility.objects.filter(pk=facility.pk).update(activated_by=risk)
+    facility_activate(facility=facility, acting_user=other)
+    facility.refresh_from_db()
+    assert (facility.state, facility.activated_by, facility.created_by) == (State.ACTIVE, other, risk)
+
+
+def test_staff_of_another_lender_do_not_activate_its_facility(risk_manager):
+    facility = FacilityFactory(state=State.PROPOSED)  # another lender's
+    with pytest.raises(ActionNotPermitted):
+        facility_activate(facility=facility, acting_user=risk_manager)
+    facility.refresh_from_db()
+    assert facility.state == State.PROPOSED
+
+
+def test_the_facility_page_offers_activate_to_a_second_person_only(staff_user, lender):
+    from django.test import Client
+
+    risk = staff_user(StaffGroup.RISK_MANAGER, "risk-page-proposer")
+    other = staff_user(StaffGroup.RISK_MANAGER, "risk-page-second")
+    facility = FacilityFactory(state=State.PROPOSED, lender=lender, created_by=risk)
+    url = f"/facilities/{facility.pk}/"
+    mine, theirs = Client(), Client()
+    mine.force_login(risk)
+    theirs.force_login(other)
+    page = mine.get(url)
+    assert ("activate", "Activate") not in [(n, str(label)) for n, label in page.context["actions"]]
+    assert "a second person entitled to it activates it" in page.content.decode()
+    assert ("activate", "Activate") in [(n, str(label)) for n, label in theirs.get(url).context["actions"]]

@@ -50,6 +50,7 @@ from documents.rendering import html_to_pdf, render_html
 from documents.issuing import build_context
 from scf.collections.models import Receipt
 from scf.ledger.models import JournalEntry
+from scf.parties.models import SettlementAccount
 from tests.factories import FacilityFactory, LenderFactory, OrganizationFactory, UserFactory
 from workflows.factoring.models import FactoringFinancing, Receivable
 
@@ -358,7 +359,7 @@ def test_settlement_advice_without_receipts_says_so(financing):
 # --- missing values stop the document ------------------------------------------------------------
 
 def _blank_collection_account(financing):
-    financing.lender.bank_account_number = ""
+    SettlementAccount.objects.filter(organization=financing.lender).delete()
 
 
 def _unconfirm_one(financing):
@@ -366,11 +367,12 @@ def _unconfirm_one(financing):
 
 
 def _blank_supplier_account(financing):
-    financing.supplier.bank_account_number = ""
+    # Changed and pending verification: an account that is not verified is never printed.
+    SettlementAccount.objects.filter(organization=financing.supplier).update(status="pending")
 
 
 def _blank_supplier_account_name(financing):
-    financing.supplier.bank_account_name = " "
+    SettlementAccount.objects.filter(organization=financing.supplier).update(account_name=" ")
 
 
 def _blank_debtor_code(financing):
@@ -434,12 +436,11 @@ def test_pdf_pages_read_back_with_footer_and_embedded_chinese_font(financing, tm
 
 
 def test_demo_samples_fall_back_to_the_demo_financing_with_a_marked_placeholder_account(financing):
-    type(financing.supplier).objects.filter(pk=financing.supplier_id).update(bank_account_number="")
+    SettlementAccount.objects.filter(organization=financing.supplier).update(status="pending")
     FactoringFinancing.objects.filter(pk=financing.pk).update(disbursed_on=None)
     sample = registry.get("disbursement_advice").sample()
     assert sample.pk == financing.pk
-    assert sample.supplier.bank_account_number == advices.DEMO_ACCOUNT["bank_account_number"]
+    assert sample.demo_supplier_account["number"] == advices.DEMO_ACCOUNT["number"]
     assert "demo placeholder" in _text(_html(sample, "disbursement_advice", "en"))
-    financing.supplier.refresh_from_db()
-    assert financing.supplier.bank_account_number == ""  # nothing saved
+    assert SettlementAccount.objects.get(organization=financing.supplier).status == "pending"  # nothing saved
     assert advices.demo_settled_financing().pk == financing.pk  # settled: ready for a demo settlement advice

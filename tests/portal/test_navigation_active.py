@@ -36,8 +36,13 @@ def _menu(user) -> list[tuple[str, str]]:
     return re.findall(r'<a href="([^"]+)" class="[^"]*">([^<]+)</a>', nav)
 
 
-def _expected(*extra: tuple[str, str], back_office: bool = False) -> list[tuple[str, str]]:
-    items = [*MENU, *extra, ("API tokens", "portal:token-list")]
+SETTLEMENT_ACCOUNTS = ("Settlement accounts", "portal:settlement-account-list")
+
+
+def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True) -> list[tuple[str, str]]:
+    # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them.
+    items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:], *extra,
+             ("API tokens", "portal:token-list")]
     if back_office:
         items.append(("Back office", "admin:index"))
     return [(reverse(name), label) for label, name in items]
@@ -46,11 +51,11 @@ def _expected(*extra: tuple[str, str], back_office: bool = False) -> list[tuple[
 def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user, django_user_model):
     _org, client_user = corporate("menu-client")
     assert _menu(client_user) == _expected()
-    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW)
+    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW, accounts=False)
     assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES)
     admin = staff_user(StaffGroup.ADMIN)
     admin.is_staff = True
     admin.save()
-    assert _menu(admin) == _expected(KYC_REVIEW, back_office=True)
+    assert _menu(admin) == _expected(KYC_REVIEW, back_office=True, accounts=False)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
     assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True)

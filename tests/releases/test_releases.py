@@ -247,3 +247,11 @@ def test_the_releases_page_offers_release_to_the_second_user_only(world):
     assert financing.state == "disbursed"
     again = checker.post(url)
     assert again.status_code == 409 and "already released" in again.content.decode()
+
+
+def test_preparing_again_what_was_released_answers_that_it_is_done(world):
+    financing = signed_financing(world)
+    release_approve(release=disbursement_prepare(financing=financing, acting_user=world.ops), acting_user=world.ops2)
+    with pytest.raises(IllegalTransition, match="is already disbursed"):
+        disbursement_prepare(financing=financing, acting_user=world.ops)  # the stale page's second click
+    assert Release.objects.filter(status="pending").count() == 0

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import registry
 from documents.context import amount
+from scf.parties.accounts import printed_account
 
 from .documents import RELATED, demo_financing, financing_context, named_parties
 from .models import FactoringFinancing
@@ -40,15 +41,15 @@ RECEIPT_COLUMNS = {
 }
 
 
-def bank_account(organization) -> dict | None:
-    """Return an organization's settlement account as printed, or None when it has no account number."""
-    if organization is None or not organization.bank_account_number:
-        return None
-    return {
-        "bank": organization.bank_name,
-        "name": organization.bank_account_name,
-        "number": organization.bank_account_number,
-    }
+def supplier_account(financing: FactoringFinancing) -> dict | None:
+    """Return the supplier's settlement account the financing pays into, as printed, or None when it has none.
+
+    A demo sample may carry a marked placeholder in memory (`demo_supplier_account`), never saved.
+    """
+    placeholder = getattr(financing, "demo_supplier_account", None)
+    if placeholder is not None:
+        return placeholder
+    return printed_account(financing.payout_account())
 
 
 def _positive(value: Decimal, currency: str) -> dict | None:
@@ -110,7 +111,7 @@ CONFIRMATION_LETTER_REQUIRED = PARTIES_REQUIRED + [
 def disbursement_advice_context(financing: FactoringFinancing) -> dict:
     """Return what the disbursement advice prints: the quote as paid, the day it was paid and where to."""
     context = financing_context(financing)
-    context["supplier_account"] = bank_account(financing.supplier)
+    context["supplier_account"] = supplier_account(financing)
     context["disbursement"] = {
         # Demo and older financings may not carry the day of payment: the value date is the day it is due.
         "date": financing.disbursed_on or financing.value_date,
@@ -176,7 +177,7 @@ def settlement_advice_context(financing: FactoringFinancing) -> dict:
               for column, name in RECEIPT_COLUMNS.items()}
     suspense_held = sum((r.suspense for r in receipts if r.status == Receipt.Status.SUSPENSE), start=ZERO)
     suspense_returned = sum((r.suspense for r in receipts if r.status == Receipt.Status.RETURNED), start=ZERO)
-    context["supplier_account"] = bank_account(financing.supplier)
+    context["supplier_account"] = supplier_account(financing)
     context["settlement"] = {
         "closed": True if financing.state in CLOSING_STATES else None,
         "disbursed_on": financing.disbursed_on or financing.value_date,
@@ -204,23 +205,20 @@ SETTLEMENT_ADVICE_REQUIRED = PARTIES_REQUIRED + [
 
 # --- demo and registration ---------------------------------------------------------------------
 
-DEMO_ACCOUNT = {"bank_name": "示例银行 Sample Bank (demo placeholder)", "bank_account_number": "DEMO-0000-0000"}
+DEMO_ACCOUNT = {"bank": "示例银行 Sample Bank (demo placeholder)", "number": "DEMO-0000-0000"}
 
 
 def _demo_sample(*filters) -> FactoringFinancing | None:
     """Return the first demo financing matching `filters` (else the demo financing), for `demo_documents`.
 
-    The demo seeds a settlement account for the lender only; when the supplier has none, a marked
-    placeholder is set on the object in memory (never saved) so that the advice templates can be looked
-    at. A real advice still needs the supplier's own account: it is in the kinds' `required`.
+    When the supplier has no verified settlement account, a marked placeholder is put on the object in
+    memory (never saved) so that the advice templates can be looked at. A real advice still needs the
+    supplier's own verified account: it is in the kinds' `required`.
     """
     financing = (FactoringFinancing.objects.filter(*filters).select_related("supplier").order_by("id").first()
                  or demo_financing())
-    if financing is not None and not financing.supplier.bank_account_number:
-        supplier = financing.supplier
-        supplier.bank_name = DEMO_ACCOUNT["bank_name"]
-        supplier.bank_account_name = supplier.legal_name
-        supplier.bank_account_number = DEMO_ACCOUNT["bank_account_number"]
+    if financing is not None and financing.payout_account() is None:
+        financing.demo_supplier_account = {**DEMO_ACCOUNT, "name": financing.supplier.legal_name}
     return financing
 
 

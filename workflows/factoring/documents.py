@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import registry
 from documents.context import amount, party, percent
+from scf.parties.accounts import printed_account, settlement_account_for
 
 from .models import FactoringFinancing
 
 # What the contexts and the parties read of a financing, loaded with it.
-RELATED = ("lender", "supplier", "debtor", "facility")
+RELATED = ("lender", "supplier", "debtor", "facility", "settlement_account")
 
 REQUIRED = [
     "lender.legal_name", "lender.uscc", "supplier.legal_name", "supplier.uscc", "debtor.legal_name", "debtor.uscc",
@@ -27,11 +28,7 @@ def financing_context(financing: FactoringFinancing) -> dict:
         "lender": party(financing.lender),
         "supplier": party(financing.supplier),
         "debtor": party(financing.debtor),
-        "collection_account": {
-            "bank": financing.lender.bank_name,
-            "name": financing.lender.bank_account_name,
-            "number": financing.lender.bank_account_number,
-        } if financing.lender.bank_account_number else None,
+        "collection_account": printed_account(settlement_account_for(financing.lender, financing.currency)),
         "facility": {
             "reference": financing.facility.reference,
             "limit": amount(financing.facility.limit_amount, financing.facility.currency),

@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from scf.core.fields import CurrencyField, MoneyField
 from scf.facilities.models import DayCountChoice, InterestMode
+from scf.parties.models import SettlementAccount
 
 _INVOICE_NOISE = re.compile(r"[\s\-]+")
 
@@ -145,6 +146,10 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT,
                                related_name="factoring_loans", verbose_name=_("lender"))
     receivables = models.ManyToManyField(Receivable, related_name="financings", verbose_name=_("receivables"))
+    # The supplier's verified account the advance (and later the rebate) is paid into: set at the request,
+    # replaced at payment by the supplier's current verified one if it is no longer verified.
+    settlement_account = models.ForeignKey("parties.SettlementAccount", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+", verbose_name=_("settlement account"))
     currency = CurrencyField()
     confirmed_amount = MoneyField(_("confirmed amount"))
     advance_rate = models.DecimalField(_("advance rate"), max_digits=7, decimal_places=6)
@@ -215,6 +220,17 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     def collectable_from_debtor(self) -> Decimal:
         """Return how much more the debtor owes on the confirmed receivables."""
         return max(self.confirmed_amount - self.collected_amount, Decimal("0.00"))
+
+    def payout_account(self):
+        """Return the supplier's verified account this financing pays into, or None when it has none.
+
+        The account chosen at the request while it stays verified; else the supplier's current verified
+        account in the currency (a changed account is pending until verified again, and receives nothing).
+        """
+        account = self.settlement_account
+        if account is not None and account.status == account.Status.VERIFIED:
+            return account
+        return SettlementAccount.objects.payout_for(self.supplier_id, self.currency)
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
     def submit(self, *, by=None, note: str = "") -> None:

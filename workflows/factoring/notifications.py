@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from scf.parties.accounts import printed_account, settlement_account_for
 from scf.parties.models import User
 
 from .models import FactoringFinancing
@@ -19,7 +20,8 @@ def _people(*organizations) -> list[User]:
 
 def send_maturity_reminder(financing: FactoringFinancing, days: int) -> int:
     """Tell supplier and debtor that the financing falls due in `days` days; return the number of emails sent."""
-    account = financing.lender
+    lender = financing.lender
+    account = printed_account(settlement_account_for(lender, financing.currency)) or {"bank": "", "number": "—"}
     sent = 0
     for user in _people(financing.supplier, financing.debtor):
         with translation.override(user.preferred_language):
@@ -29,8 +31,8 @@ def send_maturity_reminder(financing: FactoringFinancing, days: int) -> int:
                   "collection account of %(lender)s: %(bank)s %(number)s.")
                 % {"debtor": financing.debtor.legal_name, "currency": financing.currency,
                    "amount": f"{financing.confirmed_amount:,}", "ref": financing.reference,
-                   "due": financing.due_date.isoformat(), "lender": account.legal_name,
-                   "bank": account.bank_name, "number": account.bank_account_number},
+                   "due": financing.due_date.isoformat(), "lender": lender.legal_name,
+                   "bank": account["bank"], "number": account["number"]},
                 settings.DEFAULT_FROM_EMAIL, [user.email],
             )
     return sent

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from scf.collections.models import Receipt
 from scf.collections.permissions import RECORD_RECEIPTS
 from scf.collections.services import receipt_input_clean
+from scf.core.exceptions import IllegalTransition
 from scf.parties.models import Organization, User
 from scf.releases.models import Release
 from scf.releases.registry import ReleaseAction
@@ -37,7 +38,15 @@ def _prepare(action: str, financing: FactoringFinancing, key: str, amount: Decim
                            parties=(financing.supplier, financing.debtor), payload=payload, acting_user=acting_user)
 
 
+def _not_done_yet(financing: FactoringFinancing, done: bool, message: str) -> None:
+    """A second click after the release answers what happened, not a new release that would do nothing."""
+    if done:
+        raise IllegalTransition(message % {"ref": financing.reference})
+
+
 def disbursement_prepare(*, financing: FactoringFinancing, acting_user: User) -> Release:
+    financing = FactoringFinancing.objects.get(pk=financing.pk)
+    _not_done_yet(financing, financing.disbursed_on is not None, _("%(ref)s is already disbursed."))
     return _prepare(DISBURSEMENT, financing, f"disburse:{financing.reference}", financing.net_disbursement,
                     acting_user)
 
@@ -54,6 +63,9 @@ def receipt_prepare(*, financing: FactoringFinancing, amount: Decimal, value_dat
 
 
 def settlement_prepare(*, financing: FactoringFinancing, acting_user: User) -> Release:
+    financing = FactoringFinancing.objects.get(pk=financing.pk)
+    _not_done_yet(financing, financing.state == FactoringFinancing.State.CLOSED,
+                  _("%(ref)s is already settled and closed."))
     return _prepare(SETTLEMENT, financing, f"settle:{financing.reference}",
                     financing.rebate_due - financing.rebate_paid, acting_user)
 
@@ -61,6 +73,9 @@ def settlement_prepare(*, financing: FactoringFinancing, acting_user: User) -> R
 def write_off_prepare(*, financing: FactoringFinancing, acting_user: User, note: str) -> Release:
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the financing is written off.")})
+    financing = FactoringFinancing.objects.get(pk=financing.pk)
+    _not_done_yet(financing, financing.state in (FactoringFinancing.State.WRITTEN_OFF,
+                                                 FactoringFinancing.State.CLOSED), _("%(ref)s is already closed."))
     return _prepare(WRITE_OFF_ACTION, financing, f"write-off:{financing.reference}", financing.lender_owed,
                     acting_user, {"note": note.strip()})
 

@@ -28,6 +28,7 @@ from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import CreditFacility, Product
 from scf.facilities.services import facility_lock, facility_release, facility_reserve
 from scf.money import MAX_AMOUNT_IN_WORDS, BusinessDayConvention, adjust
+from scf.parties.accounts import settlement_account_require
 from scf.parties.models import Organization, User
 from scf.parties.permissions import require
 from scf.parties.services import kyc_require_verified
@@ -357,11 +358,13 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     financing_kyc_require(supplier=supplier, facility=facility)
     quote = financing_quote(facility=facility, receivables=receivables, value_date=value_date)
     check_headroom(facility=facility, advance=quote.advance, user=acting_user)
+    account = settlement_account_require(supplier, receivables[0].currency)
     number = sequence_next(key=FINANCING_SEQUENCE, year=quote.value_date.year)
     financing = FactoringFinancing.objects.create(
         reference=f"FF-{quote.value_date.year}-{number:05d}", facility=facility, supplier=supplier, debtor=debtor,
         lender=facility.lender, currency=receivables[0].currency, reverse=reverse,
-        with_recourse=facility.with_recourse, prepared_by=acting_user, **_quote_fields(quote),
+        with_recourse=facility.with_recourse, prepared_by=acting_user, settlement_account=account,
+        **_quote_fields(quote),
     )
     financing.receivables.set(receivables)
     for receivable in receivables:

@@ -31,7 +31,8 @@ from scf.ledger.models import Account
 from scf.ledger.services import (Line, accrual_post, entry_key, house_account, ledger_post, lines,
                                  party_account)
 from scf.money import DayCount, allocate_in_order
-from scf.parties.models import Organization, User
+from scf.parties.exceptions import NoSettlementAccount
+from scf.parties.models import Organization, SettlementAccount, User
 from scf.parties.permissions import require
 from workflows.inbox.services import complete_step
 
@@ -45,8 +46,8 @@ State = FactoringFinancing.State
 
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
-    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related("facility", "supplier", "debtor",
-                                                                         "lender").get(pk=financing.pk)
+    return FactoringFinancing.objects.select_for_update(of=("self",)).select_related(
+        "facility", "supplier", "debtor", "lender", "settlement_account").get(pk=financing.pk)
 
 
 def _only_staff(financing: FactoringFinancing, action: str) -> str:
@@ -80,6 +81,17 @@ def _complete(node_name: str, financing: FactoringFinancing, user: User | None) 
 
 # --- disbursement ---------------------------------------------------------------------------
 
+def payout_account_require(financing: FactoringFinancing) -> SettlementAccount:
+    """Return the supplier's verified account the money goes to, or refuse (no_settlement_account, 409)."""
+    account = financing.payout_account()
+    if account is None:
+        raise NoSettlementAccount(
+            _("%(ref)s cannot be paid: %(org)s has no verified settlement account in %(currency)s.")
+            % {"ref": financing.reference, "org": financing.supplier.legal_name, "currency": financing.currency},
+            organization=financing.supplier_id, currency=financing.currency)
+    return account
+
+
 @audited
 def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
                        on: datetime.date | None = None) -> FactoringFinancing:
@@ -108,6 +120,7 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
         raise FacilityUnavailable(
             _("Facility %(facility)s is frozen: %(ref)s is not disbursed until a risk manager unfreezes it.")
             % {"facility": facility.reference, "ref": financing.reference})
+    financing.settlement_account = payout_account_require(financing)
     currency = financing.currency
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
@@ -366,6 +379,7 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
         )
     rebate = financing.rebate_due - financing.rebate_paid
     if rebate:
+        financing.settlement_account = payout_account_require(financing)
         currency = financing.currency
         ledger_post(
             idempotency_key=entry_key("factoring", financing.reference, "rebate"),
