@@ -5,9 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from documents import views as documents_views
+from scf.api.docs import SwaggerUIView
 
 admin.site.site_header = "SCF back office"
 admin.site.site_title = "SCF back office"
@@ -30,7 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("scf.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerUIView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
 if settings.DEBUG:

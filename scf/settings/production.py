@@ -1,4 +1,9 @@
-"""Production: secrets are required; the hardening in base.py applies (DEBUG is off)."""
+"""Production: secrets are required; the hardening in base.py applies (DEBUG is off).
+
+That is HTTPS behind a proxy (SSL redirect, HSTS with subdomains and preload, secure session and
+CSRF cookies), Referrer-Policy same-origin, X-Content-Type-Options nosniff, X-Frame-Options DENY,
+and the Content Security Policy. `make check-deploy` holds it (tests/test_security_headers.py).
+"""
 
 from .base import *  # noqa: F401,F403
 from .base import env
