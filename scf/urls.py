@@ -9,8 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from documents import views as documents_views
 
-admin.site.site_header = "SCF back office"
-admin.site.site_title = "SCF back office"
 
 urlpatterns = [
     path("", include("scf.portal.urls")),

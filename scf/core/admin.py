@@ -9,7 +9,6 @@ staff work. See docs/ARCHITECTURE.md, "The Django admin".
 from __future__ import annotations
 
 from django.contrib.admin import AdminSite
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +39,3 @@ class SuperuserAdminSite(AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_platform_superuser(request.user)
-
-
-class SuperuserAdminConfig(AdminConfig):
-    default_site = "scf.core.admin.SuperuserAdminSite"
