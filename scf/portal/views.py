@@ -281,7 +281,7 @@ def facility_create(request):
     if not request.user.has_perm("facilities.add_creditfacility"):
         raise PermissionDenied
     lender = party_selectors.user_organizations(request.user).filter(is_lender=True).first()
-    obligors = Organization.objects.filter(is_lender=False)
+    obligors = tenancy.visible(Organization, request.user).filter(is_lender=False).order_by("legal_name")
     form = FacilityForm(request.POST or None, obligors=obligors)
     if request.method == "POST" and form.is_valid():
         if lender is None:
