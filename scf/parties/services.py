@@ -65,8 +65,9 @@ def lender_client_add(*, lender: Organization, organization: Organization, sourc
     client, created = LenderClient.objects.get_or_create(lender=lender, organization=organization,
                                                          defaults={"source": source})
     if created:
-        audit_record(action="parties.lender_client.add", target=organization, actor=acting_user,
-                     note=f"{lender.uscc} {source}")
+        # Recorded on the relationship, not on the organization: another lender reading the
+        # organization's history must not learn whose client it also is.
+        audit_record(action="parties.lender_client.add", target=client, actor=acting_user, note=source)
     return client
 
 
