@@ -9,7 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from documents import views as documents_views
 
-
 urlpatterns = [
     path("", include("scf.portal.urls")),
     path("collections/", include("scf.collections.urls")),
