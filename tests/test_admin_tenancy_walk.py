@@ -287,3 +287,24 @@ def test_a_superuser_finds_the_demo_lenders_objects_so_that_the_redirects_mean_s
     assert not failures, "\n".join(failures)
     page = client.get(reverse("admin:facilities_creditfacility_change", args=[facility.pk])).content.decode()
     assert facility.reference in page
+
+
+def test_the_demo_lenders_staff_see_every_demo_organization_and_the_second_lenders_none(demo, second_admin):
+    demo_codes = {LENDER.uscc, *(spec.uscc for spec in ORGS)}
+    client = Client()
+    client.force_login(User.objects.get(username="officer"))
+    listed = {row["uscc"] for row in client.get(reverse("api:organization-list")).json()}
+    assert listed == demo_codes
+    page = client.get(reverse("portal:organization-list")).content.decode()
+    assert all(spec.legal_name in page for spec in ORGS)
+    supplier1 = Organization.objects.get(uscc=ORGS[0].uscc)
+    assert client.get(reverse("portal:organization-detail", args=[supplier1.pk])).status_code == 200
+
+    client.force_login(second_admin)
+    listed = {row["uscc"] for row in client.get(reverse("api:organization-list")).json()}
+    assert not listed & demo_codes
+    assert client.get(reverse("portal:organization-detail", args=[supplier1.pk])).status_code == 404
+    response = client.get(reverse("api:organization-detail", args=[supplier1.pk]))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    kyc = supplier1.kyc_documents.first()
+    assert client.get(reverse("portal:kyc-document", args=[kyc.pk])).status_code == 404
