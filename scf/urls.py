@@ -10,9 +10,6 @@ from drf_spectacular.views import SpectacularAPIView
 from documents import views as documents_views
 from scf.api.docs import SwaggerUIView
 
-admin.site.site_header = "SCF back office"
-admin.site.site_title = "SCF back office"
-
 urlpatterns = [
     path("", include("scf.portal.urls")),
     path("collections/", include("scf.collections.urls")),

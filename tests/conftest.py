@@ -4,8 +4,9 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.models.signals import post_save
 
-from scf.parties.models import Membership, StaffGroup
+from scf.parties.models import LenderClient, Membership, Organization, StaffGroup
 
 from .factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -36,7 +37,24 @@ def postgres_only(db):
 
 @pytest.fixture
 def lender(db):
-    return LenderFactory(legal_name="测试银行", legal_name_en="Test Bank")
+    """The one lender of a single-lender deployment: every organization the test creates is its client.
+
+    Its staff see them all, as a lender sees the organizations it onboarded (LenderClient). Tests of
+    isolation between lenders build their lenders with LenderFactory, whose clients are only those
+    they give them (tests/test_tenancy_walk.py).
+    """
+    test_lender = LenderFactory(legal_name="测试银行", legal_name_en="Test Bank")
+
+    def onboard(sender, instance, created, raw=False, **kwargs):
+        if created and not raw and not instance.is_lender:
+            LenderClient.objects.get_or_create(lender=test_lender, organization=instance,
+                                               defaults={"source": LenderClient.Source.ONBOARDED})
+
+    for organization in Organization.objects.filter(is_lender=False):
+        onboard(Organization, organization, True)
+    post_save.connect(onboard, sender=Organization, dispatch_uid="tests-lender-onboards")
+    yield test_lender
+    post_save.disconnect(sender=Organization, dispatch_uid="tests-lender-onboards")
 
 
 @pytest.fixture

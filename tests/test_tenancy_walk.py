@@ -41,9 +41,17 @@ from scf.api.services import api_token_create
 from scf.audit.models import AuditRecord
 from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
 from scf.parties import services as party_services
-from scf.parties.demo import MINIMAL_PDF
-from scf.parties.models import (KycDocument, Membership, Organization, SettlementAccount, StaffGroup,
-                                TradeRelationship, User)
+from scf.parties.demo import MINIMAL_PDF, make_uscc
+from scf.parties.models import (
+    KycDocument,
+    LenderClient,
+    Membership,
+    Organization,
+    SettlementAccount,
+    StaffGroup,
+    TradeRelationship,
+    User,
+)
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
@@ -94,9 +102,12 @@ class World:
         return strings + self.lender_scoped_canaries()
 
     def lender_scoped_canaries(self) -> list[str]:
-        """Return what even lender staff of another lender may not receive."""
-        return [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                self.receivable.invoice_number, *(token.prefix for token, _key in self.tokens.values())]
+        """Return what even lender staff of another lender may not receive: everything of the world."""
+        strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
+                   self.receivable.invoice_number, *(token.prefix for token, _key in self.tokens.values())]
+        for organization in self.organizations.values():
+            strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
+        return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number]
 
 
 ROLE_FLAGS = {
@@ -275,9 +286,10 @@ PUBLIC_ROUTES: dict[str, str] = {
     "api:document-verify": "the same check for machines (throttled)",
 }
 
-# Keyword arguments naming objects that even lender staff see only for their own lender
-# (organizations and KYC documents are visible to all lender staff by design, DESIGN §4).
-LENDER_SCOPED_KWARGS = {"facility_pk", "token_pk", "release_pk", "financing_pk", "document_pk", "task_pk", "receivable_pk"}
+# Keyword arguments naming objects that lender staff see only for their own lender: all of them.
+# Organizations, KYC files and settlement accounts are seen by the staff of the lenders the
+# organization is known to (its own lender's clients and their trade counterparties), not by others.
+LENDER_SCOPED_KWARGS = {name for name, values in URL_KWARG_VALUES.items() if values.identifies_object}
 
 
 @dataclass(frozen=True)
@@ -332,7 +344,8 @@ class Skip:
 
 SKIPPED = [
     Skip("admin/", lambda r: "admin" in r.namespaces,
-         "staff-only back office; test_admin_sends_corporate_users_to_the_admin_login asserts the redirect"),
+         "platform superusers' back office; tests/test_admin_tenancy_walk.py walks every admin URL as another "
+         "lender's administrator, and test_admin_sends_corporate_users_to_the_admin_login asserts the redirect"),
     Skip("static/ and media/", lambda r: r.callback is static_views.serve,
          "file serving (DEBUG only), no tenant data", present=False),
     Skip("i18n/setlang/", lambda r: r.callback is set_language, "switches the language; no tenant data"),
@@ -695,8 +708,9 @@ def test_anonymous_client_is_sent_to_login_or_refused(world_b):
     assert_unchanged(world_b, before)
 
 
-def test_lender_staff_of_another_lender_cannot_reach_the_facility(world_b, other_lender_officer):
-    """Facilities are scoped to their lender; organizations and KYC files are visible to all lender staff."""
+def test_lender_staff_of_another_lender_cannot_reach_the_facility_organizations_or_kyc(
+        world_b, other_lender_officer):
+    """Everything of world B is its lender's: another lender's staff find none of it (404)."""
     client = Client()
     client.force_login(other_lender_officer)
     canaries = world_b.lender_scoped_canaries()
@@ -704,9 +718,13 @@ def test_lender_staff_of_another_lender_cannot_reach_the_facility(world_b, other
     before = snapshot(world_b)
     for route, url, object_kwargs in walked_urls(world_b):
         get, post = get_and_post(client, url)
-        for method, response in (("GET", get), ("POST", post)):
+        responses = [("GET", get, ""), ("POST", post, "")]
+        if not route.kwarg_names:
+            responses += [("GET", fetch(client, "GET", url, probe), probe) for probe in filter_probes(world_b)]
+        for method, response, query in responses:
             if found := leaked(response, canaries):
-                failures.append(f"{method} {url} ({route.name}) → {response.status_code} contains {found}")
+                failures.append(f"{method} {url} {query or ''} ({route.name}) → {response.status_code} "
+                                f"contains {found}")
         if object_kwargs & LENDER_SCOPED_KWARGS:
             statuses = (get.status_code, post.status_code)
             if not set(statuses) <= {404, 405} or statuses == (405, 405):
@@ -714,13 +732,85 @@ def test_lender_staff_of_another_lender_cannot_reach_the_facility(world_b, other
                                 f"expected 404")
     assert not failures, "\n".join(failures)
     assert_unchanged(world_b, before)
-    # By design (DESIGN §4) lender staff see every organization.
-    response = client.get(reverse("api:organization-detail", args=[world_b.supplier.pk]))
-    assert response.status_code == 200
-    assert response.json()["uscc"] == world_b.supplier.uscc
-    response = client.get(reverse("api:facility-detail", args=[world_b.facility.pk]))
+    for name, pk in (("api:organization-detail", world_b.supplier.pk), ("api:facility-detail", world_b.facility.pk)):
+        response = client.get(reverse(name, args=[pk]))
+        assert response.status_code == 404, name
+        assert is_error_shape(response, "not_found")
+    assert client.get(reverse("portal:kyc-document", args=[world_b.document.pk])).status_code == 404
+
+
+def _lender_staff(world: World, group: str = StaffGroup.CREDIT_OFFICER) -> User:
+    user = UserFactory(username=f"{world.prefix}-lender-{group}")
+    user.groups.add(Group.objects.get(name=group))
+    MembershipFactory(user=user, organization=world.lender, role=Membership.Role.OPERATOR)
+    return user
+
+
+def test_a_lender_sees_its_clients_their_counterparties_and_applicants_not_the_rest(world_a, world_b):
+    """A's lender: its obligor and the obligor's trading partner, with their KYC files; an applicant once it
+    asks; not B's organizations, nor A's distributor (a partner of a partner) nor its warehouse."""
+    officer = _lender_staff(world_a)
+    client = Client()
+    client.force_login(officer)
+
+    listed = {row["id"] for row in client.get(reverse("api:organization-list")).json()}
+    a = world_a.organizations
+    assert listed == {world_a.lender.pk, a["supplier"].pk, a["core"].pk}
+    for organization in (a["supplier"], a["core"]):
+        assert client.get(reverse("portal:organization-detail", args=[organization.pk])).status_code == 200
+    for organization in (a["distributor"], a["warehouse"], world_b.supplier, world_b.lender):
+        assert client.get(reverse("portal:organization-detail", args=[organization.pk])).status_code == 404
+        assert client.get(reverse("api:organization-detail", args=[organization.pk])).status_code == 404
+    assert client.get(reverse("portal:kyc-document", args=[world_a.document.pk])).status_code == 200
+    assert client.get(reverse("portal:kyc-document", args=[world_b.document.pk])).status_code == 404
+
+    # B's warehouse asks A's lender for a facility: from then on A's staff see it, B's staff still do not see
+    # A's clients, and B's lender does not lose anything.
+    party_services.lender_client_add(lender=world_a.lender, organization=world_b.organizations["warehouse"],
+                                     source=LenderClient.Source.APPLICATION, acting_user=None)
+    officer = User.objects.get(pk=officer.pk)
+    client.force_login(officer)
+    assert client.get(reverse("api:organization-detail",
+                              args=[world_b.organizations["warehouse"].pk])).status_code == 200
+    assert client.get(reverse("api:organization-detail", args=[world_b.supplier.pk])).status_code == 404
+
+
+def test_the_review_queue_lists_only_the_lenders_own_clients(world_a, world_b):
+    for world in (world_a, world_b):
+        supplier = world.supplier
+        party_services.kyc_submit(organization=supplier, acting_user=world.users["supplier"])
+    reviewer = _lender_staff(world_a, StaffGroup.RISK_MANAGER)
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(reverse("portal:kyc-review")).content.decode()
+    assert world_a.supplier.legal_name in page
+    assert world_b.supplier.legal_name not in page
+    # Nor can the reviewer verify B's supplier by posting its address: 404, and its KYC stays submitted.
+    response = client.post(reverse("portal:kyc-verify", args=[world_b.supplier.pk]), {"note": "checked"})
     assert response.status_code == 404
-    assert is_error_shape(response, "not_found")
+    world_b.supplier.refresh_from_db()
+    assert world_b.supplier.kyc_state == Organization.KycState.SUBMITTED
+
+
+def test_onboarding_and_proposing_a_facility_make_an_organization_the_lenders_client(world_a):
+    officer = _lender_staff(world_a, StaffGroup.ADMIN)
+    client = Client()
+    client.force_login(officer)
+    response = client.post(reverse("api:organization-list"), {
+        "legal_name": "新客户有限公司", "uscc": make_uscc("310000", 900000001), "roles": ["supplier"]},
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    created = Organization.objects.get(pk=response.json()["id"])
+    assert LenderClient.objects.filter(lender=world_a.lender, organization=created,
+                                       source=LenderClient.Source.ONBOARDED).exists()
+    assert client.get(reverse("api:organization-detail", args=[created.pk])).status_code == 200
+    # Another lender's staff do not see the newcomer.
+    other = LenderFactory(legal_name="Third Lender")
+    stranger = UserFactory(username="third-lender-officer")
+    stranger.groups.add(Group.objects.get(name=StaffGroup.CREDIT_OFFICER))
+    MembershipFactory(user=stranger, organization=other, role=Membership.Role.OPERATOR)
+    client.force_login(stranger)
+    assert client.get(reverse("api:organization-detail", args=[created.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ROLES)

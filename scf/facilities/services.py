@@ -19,9 +19,9 @@ from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.money import to_decimal
-from scf.parties.models import Organization, User
+from scf.parties.models import LenderClient, Organization, User
 from scf.parties.permissions import four_eyes_require
-from scf.parties.services import kyc_require_verified
+from scf.parties.services import kyc_require_verified, lender_client_add
 
 from .exceptions import FacilityLimitExceeded, FacilityUnavailable, ReservationError
 from .models import CreditFacility, FacilityMovement, FacilityReservation
@@ -91,6 +91,8 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
     facility.reference = _next_reference(valid_from.year)
     facility.save()
     audit_record(action="facilities.facility.create", target=facility, actor=acting_user)
+    lender_client_add(lender=lender, organization=obligor, source=LenderClient.Source.FACILITY,
+                      acting_user=acting_user)
     return facility
 
 

@@ -9,7 +9,7 @@ account sends it back to pending: until verified again it receives nothing.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -22,7 +22,7 @@ from scf.money import DEFAULT_CURRENCY
 from .exceptions import NoSettlementAccount, SettlementAccountFourEyes
 from .models import Organization, SettlementAccount, User
 from .permissions import is_member, is_operator, require
-from .selectors import user_organization_ids
+from .selectors import lender_known_ids, user_lender_ids, user_organization_ids
 from .validators import normalize_account_number
 
 Status = SettlementAccount.Status
@@ -35,10 +35,15 @@ PAYMENT_FIELDS = ("bank_name", "branch", "account_name", "account_number", "curr
 
 @tenancy.rule(SettlementAccount)
 def settlement_account_visible(user: User) -> QuerySet[SettlementAccount]:
-    """Lender staff see every account; a client sees its own organizations' accounts, never a counterparty's."""
-    if user.is_superuser or user.is_lender_staff:
+    """A client sees its own organizations' accounts, never a counterparty's; lender staff also those of the
+    organizations known to their lender (its clients and their counterparties), not another lender's clients'."""
+    if user.is_superuser:
         return SettlementAccount.objects.all()
-    return SettlementAccount.objects.filter(organization_id__in=user_organization_ids(user))
+    visible = Q(organization_id__in=user_organization_ids(user))
+    lender_ids = user_lender_ids(user)
+    if lender_ids:
+        visible |= Q(organization_id__in=lender_known_ids(lender_ids))
+    return SettlementAccount.objects.filter(visible)
 
 
 def settlement_account_list(*, user: User, status: str | None = None,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import KycDocument, Membership, Organization, SettlementAccount, TradeRelationship, User
+from .models import KycDocument, LenderClient, Membership, Organization, SettlementAccount, TradeRelationship, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -66,3 +66,13 @@ class SettlementAccountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(LenderClient)
+class LenderClientAdmin(admin.ModelAdmin):
+    """Which lender knows which organization; a superuser records a client the services did not."""
+
+    list_display = ["lender", "organization", "source", "created_at"]
+    list_filter = ["source", "lender"]
+    search_fields = ["organization__legal_name", "organization__uscc", "lender__legal_name"]
+    autocomplete_fields = ["lender", "organization"]

@@ -21,7 +21,7 @@ from scf.facilities import services as facility_services
 from scf.facilities.models import CreditFacility, Product
 
 from . import accounts, services
-from .models import Membership, Organization, StaffGroup, TradeRelationship, User
+from .models import LenderClient, Membership, Organization, StaffGroup, TradeRelationship, User
 
 
 def make_uscc(division: str, serial: int) -> str:
@@ -167,6 +167,9 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
     for spec in ORGS:
         organization = _organization(spec)
         organizations[spec.key] = organization
+        # Every demo organization is the demo lender's client: its staff see them all.
+        services.lender_client_add(lender=lender, organization=organization,
+                                   source=LenderClient.Source.ONBOARDED, acting_user=None)
         # A Chinese name is written whole, surname first, without a space.
         user = _user(spec.key, password, spec.representative, "",
                      language="zh-hans" if spec.language == "zh-hans" else "en")

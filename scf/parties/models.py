@@ -201,6 +201,39 @@ class TradeRelationship(models.Model):
         return f"{self.seller} → {self.buyer}"
 
 
+class LenderClient(models.Model):
+    """An organization known to a lender: its client, or an applicant that asked it for a facility.
+
+    A lender's staff see the organizations (and their KYC files) of these rows, of the obligors of the
+    lender's facilities, and of their trade counterparties; never another lender's other clients.
+    """
+
+    class Source(models.TextChoices):
+        ONBOARDED = "onboarded", _("Onboarded by the lender's staff")
+        FACILITY = "facility", _("Facility proposed")
+        APPLICATION = "application", _("Applied for a facility")
+        EXISTING = "existing", _("Client before lenders were separated")
+
+    lender = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="clients_held",
+                               limit_choices_to={"is_lender": True}, verbose_name=_("lender"))
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="lender_relationships",
+                                     verbose_name=_("client"))
+    source = models.CharField(_("how it became a client"), max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lender_id", "organization_id"]
+        verbose_name = _("lender's client")
+        verbose_name_plural = _("lenders' clients")
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "organization"], name="lender_client_unique"),
+            models.CheckConstraint(condition=~models.Q(lender=models.F("organization")), name="lender_client_distinct"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lender} · {self.organization}"
+
+
 def kyc_upload_path(instance: "KycDocument", filename: str) -> str:
     # The stored name never reuses the client's name: it is derived from the content.
     extension = ALLOWED_UPLOAD_TYPES.get(instance.content_type, "")

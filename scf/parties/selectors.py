@@ -75,28 +75,68 @@ def counterparty_ids(organization_ids: set[int]) -> set[int]:
     return ids - organization_ids
 
 
+def lender_client_ids(lender_ids: set[int]) -> QuerySet:
+    """Return (as a subquery) the ids of the lenders' clients: their LenderClient rows and facility obligors."""
+    return Organization.objects.filter(
+        Q(lender_relationships__lender_id__in=lender_ids) | Q(facilities__lender_id__in=lender_ids)
+    ).values("id")
+
+
+def lender_known_ids(lender_ids: set[int]) -> QuerySet:
+    """Return (as a subquery) the organizations known to the lenders: clients and their trade counterparties."""
+    clients = lender_client_ids(lender_ids)
+    return Organization.objects.filter(
+        Q(id__in=clients)
+        | Q(sales_relationships__buyer_id__in=clients)
+        | Q(purchase_relationships__seller_id__in=clients)
+    ).values("id")
+
+
+def _visible_organization_filter(user: User) -> Q:
+    own = user_organization_ids(user)
+    visible = Q(id__in=own | counterparty_ids(own))
+    lender_ids = user_lender_ids(user)
+    if lender_ids:
+        visible |= Q(id__in=lender_known_ids(lender_ids))
+    return visible
+
+
 @tenancy.rule(Organization)
 def organization_visible(user: User) -> QuerySet[Organization]:
-    """Lender staff see every organization; others see their own and their counterparties."""
-    if user.is_superuser or user.is_lender_staff:
+    """Their own organizations and counterparties; lender staff also their lender's clients and theirs.
+
+    A lender's clients are the organizations it onboarded or that asked it for a facility (LenderClient)
+    and the obligors of its facilities; their trade counterparties (debtors, anchors) are seen too.
+    Another lender's other clients are not.
+    """
+    if user.is_superuser:
         return Organization.objects.all()
-    own = user_organization_ids(user)
-    return Organization.objects.filter(id__in=own | counterparty_ids(own))
+    return Organization.objects.filter(_visible_organization_filter(user))
 
 
 @tenancy.rule(KycDocument)
 def kyc_document_visible(user: User) -> QuerySet[KycDocument]:
-    """KYC files are seen by their organization and by lender staff, never by counterparties."""
-    if user.is_superuser or user.is_lender_staff:
+    """KYC files are seen by their organization and by the staff of lenders it is known to, never by
+    counterparties."""
+    if user.is_superuser:
         return KycDocument.objects.all()
-    return KycDocument.objects.filter(organization_id__in=user_organization_ids(user))
+    visible = Q(organization_id__in=user_organization_ids(user))
+    lender_ids = user_lender_ids(user)
+    if lender_ids:
+        visible |= Q(organization_id__in=lender_known_ids(lender_ids))
+    return KycDocument.objects.filter(visible)
 
 
 @tenancy.rule(Membership)
 def membership_visible(user: User) -> QuerySet[Membership]:
-    if user.is_superuser or user.is_lender_staff:
+    """Members of one's own organizations; lender staff also those of the organizations known to the lender."""
+    if user.is_superuser:
         return Membership.objects.all()
-    return Membership.objects.filter(organization_id__in=user_organization_ids(user))
+    visible = Q(organization_id__in=user_organization_ids(user))
+    lender_ids = user_lender_ids(user)
+    if lender_ids:
+        visible |= Q(organization_id__in=lender_known_ids(lender_ids))
+    return Membership.objects.filter(visible)
 
 
 def organization_list(*, user: User, role: str | None = None, search: str = "") -> QuerySet[Organization]:
@@ -109,6 +149,8 @@ def organization_list(*, user: User, role: str | None = None, search: str = "") 
     return qs
 
 
-def kyc_review_queue() -> QuerySet[Organization]:
-    return Organization.objects.filter(kyc_state=Organization.KycState.SUBMITTED).order_by("created_at")
+def kyc_review_queue(user: User) -> QuerySet[Organization]:
+    """Return the organizations waiting for a KYC review that the user may see (a lender's own clients)."""
+    return (tenancy.visible(Organization, user).filter(kyc_state=Organization.KycState.SUBMITTED)
+            .order_by("created_at"))
 

@@ -15,8 +15,8 @@ from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 
 from .exceptions import KycIncomplete, KycNotVerified
-from .models import KycDocument, Membership, Organization, User
-from .selectors import user_has_role
+from .models import KycDocument, LenderClient, Membership, Organization, User
+from .selectors import user_has_role, user_lender_ids
 from .tasks import kyc_notify
 from .validators import inspect_upload, normalize_uscc
 
@@ -43,7 +43,32 @@ def organization_create(*, legal_name: str, uscc: str, roles: list[str], acting_
     organization.full_clean(exclude=["kyc_state"])
     organization.save()
     audit_record(action="parties.organization.create", target=organization, actor=acting_user)
+    if acting_user is not None:
+        # Onboarded by a lender's staff: the organization is that lender's client.
+        for lender in Organization.objects.filter(pk__in=user_lender_ids(acting_user)):
+            lender_client_add(lender=lender, organization=organization, source=LenderClient.Source.ONBOARDED,
+                              acting_user=acting_user)
     return organization
+
+
+def lender_client_add(*, lender: Organization, organization: Organization, source: str,
+                      acting_user: User | None) -> LenderClient | None:
+    """Make the organization known to the lender (idempotent); its staff see it and its KYC files from now on.
+
+    Called when the lender's staff onboard the organization, when a facility is proposed to it, and when
+    it asks the lender for a facility. Returns None for the lender itself.
+    """
+    if lender.pk == organization.pk:
+        return None
+    if not lender.is_lender:
+        raise ValidationError({"lender": _("%(org)s is not a lender.") % {"org": lender}})
+    client, created = LenderClient.objects.get_or_create(lender=lender, organization=organization,
+                                                         defaults={"source": source})
+    if created:
+        # Recorded on the relationship, not on the organization: another lender reading the
+        # organization's history must not learn whose client it also is.
+        audit_record(action="parties.lender_client.add", target=client, actor=acting_user, note=source)
+    return client
 
 
 @audited

@@ -29,7 +29,7 @@ PORTAL_ITEMS = [
     MenuItem("documents", _("Documents"), "documents:list", 700),
     MenuItem("kyc-review", _("KYC review"), "portal:kyc-review", 800, visible=_reviews_kyc),
     MenuItem("tokens", _("API tokens"), "portal:token-list", 900),
-    MenuItem("admin", _("Back office"), "admin:index", 1000, visible=lambda user: user.is_staff),
+    MenuItem("admin", _("Back office"), "admin:index", 1000, visible=lambda user: user.is_superuser),
 ]
 
 

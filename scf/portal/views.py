@@ -61,8 +61,8 @@ def dashboard(request):
         facilities = facility_selectors.facility_list(user=user)
         context.update(
             template="portal/dashboard_staff.html",
-            kyc_queue=party_selectors.kyc_review_queue()[:10],
-            kyc_queue_count=party_selectors.kyc_review_queue().count(),
+            kyc_queue=party_selectors.kyc_review_queue(user)[:10],
+            kyc_queue_count=party_selectors.kyc_review_queue(user).count(),
             facility_totals=[
                 {**row, "label": CreditFacility.State(row["state"]).label}
                 for row in facilities.order_by().values("state").annotate(
@@ -74,7 +74,7 @@ def dashboard(request):
                 state=CreditFacility.State.ACTIVE,
                 valid_to__lte=timezone.localdate() + timezone.timedelta(days=30),
             )[:10],
-            kyc_expiring=Organization.objects.filter(
+            kyc_expiring=tenancy.visible(Organization, user).filter(
                 kyc_state=Organization.KycState.VERIFIED,
                 kyc_expires_on__lte=timezone.localdate() + timezone.timedelta(days=30),
             )[:10],
@@ -233,7 +233,7 @@ def kyc_review(request):
     if not _can_review_kyc(request.user):
         raise PermissionDenied
     return render(request, "portal/kyc_review.html", {
-        "queue": party_selectors.kyc_review_queue().annotate(kyc_document_count=Count("kyc_documents")),
+        "queue": party_selectors.kyc_review_queue(request.user).annotate(kyc_document_count=Count("kyc_documents")),
     })
 
 
@@ -281,7 +281,7 @@ def facility_create(request):
     if not request.user.has_perm("facilities.add_creditfacility"):
         raise PermissionDenied
     lender = party_selectors.user_organizations(request.user).filter(is_lender=True).first()
-    obligors = Organization.objects.filter(is_lender=False)
+    obligors = tenancy.visible(Organization, request.user).filter(is_lender=False).order_by("legal_name")
     form = FacilityForm(request.POST or None, obligors=obligors)
     if request.method == "POST" and form.is_valid():
         if lender is None:
