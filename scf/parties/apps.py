@@ -11,11 +11,15 @@ class PartiesConfig(AppConfig):
     def ready(self) -> None:
         from scf.core import jobs
 
+        from django.contrib.auth.signals import user_logged_in
+
         from . import accounts, selectors  # noqa: F401  (register the visibility rules)
+        from .second_factor import throttle_reset_on_sign_in
         from .groups import ensure_staff_groups
         from .services import kyc_expire_due
 
         jobs.register_daily("parties.kyc_expired", lambda on: kyc_expire_due(today=on), order=20)
 
+        user_logged_in.connect(throttle_reset_on_sign_in, dispatch_uid="parties.second_factor_throttle_reset")
         # After every app's permissions exist: connect without a sender.
         post_migrate.connect(ensure_staff_groups, dispatch_uid="parties.ensure_staff_groups")
