@@ -23,8 +23,8 @@ from base64 import b32encode
 from binascii import unhexlify
 
 import qrcode
-from axes.utils import reset as axes_reset
 import qrcode.image.svg
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q

@@ -23,6 +23,7 @@ from scf.audit.services import audit_batch, audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.parties.models import Organization, User
 from scf.parties.permissions import four_eyes_require, require
+from scf.parties.second_factor import second_factor_recheck
 
 from . import registry
 from .models import Release
