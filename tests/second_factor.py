@@ -1,0 +1,36 @@
+"""Test helpers: an authenticator app with a known secret, and the codes it would show."""
+
+from __future__ import annotations
+
+import time
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# 20 bytes in hex; the base-32 text an app would be given is GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ.
+KNOWN_KEY = "3132333435363738393031323334353637383930"
+
+
+def enrolled_device(user, key: str = KNOWN_KEY) -> TOTPDevice:
+    """Give the user a confirmed authenticator app with a known secret."""
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", key=key, confirmed=True)
+
+
+def code_at(device: TOTPDevice, steps: int = 0) -> str:
+    """Return the code the app shows `steps` time steps from now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def fresh_code(device: TOTPDevice) -> str:
+    """Return a code the server has not accepted yet (it takes one per time step, give or take one step)."""
+    while True:
+        device.refresh_from_db()
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        for steps in (-1, 0, 1):
+            if totp.t() + steps > device.last_t:
+                return code_at(device, steps)
+        time.sleep(2)
