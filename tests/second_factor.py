@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,3 +35,11 @@ def fresh_code(device: TOTPDevice) -> str:
             if totp.t() + steps > device.last_t:
                 return code_at(device, steps)
         time.sleep(2)
+
+
+def force_login_verified(client, user, device: TOTPDevice) -> None:
+    """Log the user in as if the password and a code from the device had been entered."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

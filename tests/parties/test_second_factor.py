@@ -10,9 +10,17 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from scf.parties.models import Membership, RecoveryCode, StaffGroup
 from scf.api.services import api_token_create
-from scf.parties.second_factor import _hash, policy_requires, recovery_codes_issue, sign_in_requires
+from scf.parties.models import Membership, RecoveryCode, StaffGroup, User
+from scf.parties.second_factor import (
+    SecondFactorRequired,
+    WrongSecondFactor,
+    _hash,
+    policy_requires,
+    recovery_codes_issue,
+    second_factor_recheck,
+    sign_in_requires,
+)
 from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.second_factor import code_at, enrolled_device
 
@@ -169,3 +177,15 @@ def test_api_tokens_stay_machine_access(staff):
     _, raw = api_token_create(user=staff, name="treasury")
     answer = Client().get("/api/v1/releases/", HTTP_AUTHORIZATION=f"Token {raw}")
     assert answer.status_code == 200
+
+
+def test_a_recheck_code_serves_one_request_only(staff):
+    device = enrolled_device(staff)
+    code = code_at(device)
+    second_factor_recheck(user=staff, code=code)
+    second_factor_recheck(user=staff, code=code)  # several documents signed in one click: one code
+    with pytest.raises(WrongSecondFactor):
+        second_factor_recheck(user=User.objects.get(pk=staff.pk), code=code)  # the next request
+    with pytest.raises(SecondFactorRequired):
+        second_factor_recheck(user=staff, code="")
+    second_factor_recheck(user=UserFactory(username="no-app"), code="")  # no app, not asked
