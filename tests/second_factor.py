@@ -12,10 +12,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 KNOWN_KEY = "3132333435363738393031323334353637383930"
 
 
-def enrolled_device(user, key: str = KNOWN_KEY) -> TOTPDevice:
-    """Give the user a confirmed authenticator app with a known secret."""
+def enrolled_device(user, key: str = KNOWN_KEY, tolerance: int = 1) -> TOTPDevice:
+    """Give the user a confirmed authenticator app with a known secret.
+
+    `tolerance` is how many time steps either side of now the server accepts (django-otp's default: 1).
+    """
     TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name="authenticator", key=key, confirmed=True)
+    return TOTPDevice.objects.create(user=user, name="authenticator", key=key, confirmed=True, tolerance=tolerance)
 
 
 def code_at(device: TOTPDevice, steps: int = 0) -> str:
@@ -31,7 +34,7 @@ def fresh_code(device: TOTPDevice) -> str:
         device.refresh_from_db()
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         totp.time = time.time()
-        for steps in (-1, 0, 1):
+        for steps in range(-device.tolerance, device.tolerance + 1):
             if totp.t() + steps > device.last_t:
                 return code_at(device, steps)
         time.sleep(2)
@@ -43,3 +46,10 @@ def force_login_verified(client, user, device: TOTPDevice) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def fill_code(scope, username: str) -> None:
+    """Fill a form's code field (signing, releasing) with a fresh code of the user's app, if the form asks for one."""
+    field = scope.locator("input[name=otp_code]")
+    if field.count():
+        field.fill(fresh_code(TOTPDevice.objects.get(user__username=username, confirmed=True)))
