@@ -125,6 +125,8 @@ AXES_RESET_ON_SUCCESS = False
 # for it (Organization.signatories_use_second_factor). Off only in unit tests that log in with force_login.
 SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=True)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="SCF")
+# The admin never shows a device's secret or its QR code: only its owner sees them, once, at enrolment.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

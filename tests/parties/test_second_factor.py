@@ -189,3 +189,18 @@ def test_a_recheck_code_serves_one_request_only(staff):
     with pytest.raises(SecondFactorRequired):
         second_factor_recheck(user=staff, code="")
     second_factor_recheck(user=UserFactory(username="no-app"), code="")  # no app, not asked
+
+
+def test_failures_are_cleared_by_a_complete_sign_in_only(staff):
+    client_user = UserFactory(username="client-no-2fa")
+    for username in ("client-no-2fa", "ops-2fa"):
+        _password(Client(), username, "wrong-password")
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"client-no-2fa", "ops-2fa"}
+    _password(Client(), client_user.username)  # the password is the whole sign-in: cleared
+    assert not AccessAttempt.objects.filter(username="client-no-2fa").exists()
+    device = enrolled_device(staff)
+    client = Client()
+    _password(client)  # half a sign-in: still counted
+    assert AccessAttempt.objects.get(username="ops-2fa").failures_since_start == 1
+    client.post("/accounts/second-factor/", {"code": code_at(device)})
+    assert not AccessAttempt.objects.filter(username="ops-2fa").exists()
