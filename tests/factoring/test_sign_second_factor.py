@@ -51,8 +51,8 @@ def test_the_inbox_sign_step_needs_a_fresh_code_and_signs_nothing_without(world,
 def test_the_service_refuses_without_a_valid_code(world, approved):  # noqa: F811
     device = enrolled_device(world.ops)
     document = _lender_documents(approved, world)[0]
-    sign = dict(document=document, organization=world.lender, signer=world.ops, password=PASSWORD,
-                ip_address="203.0.113.7", user_agent="pytest")
+    sign = {"document": document, "organization": world.lender, "signer": world.ops, "password": PASSWORD,
+            "ip_address": "203.0.113.7", "user_agent": "pytest"}
     with pytest.raises(SecondFactorRequired):
         document_sign(**sign)
     with pytest.raises(WrongSecondFactor):
