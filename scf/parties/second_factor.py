@@ -119,6 +119,19 @@ def device_confirm(*, device: TOTPDevice, code: str) -> list[str]:
     return recovery_codes_issue(user=device.user)
 
 
+@transaction.atomic
+def second_factor_reset(*, user: User, acting_user: User | None) -> tuple[int, int]:
+    """Remove the user's authenticator app and recovery codes (a lost phone); return how many of each.
+
+    The user's next sign-in enrols a new app; sessions already verified stay so until they end.
+    """
+    devices, _ = TOTPDevice.objects.filter(user=user).delete()
+    codes, _ = RecoveryCode.objects.filter(user=user).delete()
+    audit_record(action="parties.second_factor.reset", target=user, actor=acting_user,
+                 note=f"devices={devices} recovery_codes={codes}")
+    return devices, codes
+
+
 # --- recovery codes -----------------------------------------------------------------------------
 
 def _hash(code: str) -> str:

@@ -1,16 +1,19 @@
 """Signing in with a second factor: enrolment by QR code, password then code, recovery codes, the throttle."""
 
 import datetime
+import io
 import re
 from base64 import b32decode
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from scf.api.services import api_token_create
+from scf.audit.models import AuditRecord
 from scf.parties.models import Membership, RecoveryCode, StaffGroup, User
 from scf.parties.second_factor import (
     SecondFactorRequired,
@@ -204,3 +207,18 @@ def test_failures_are_cleared_by_a_complete_sign_in_only(staff):
     assert AccessAttempt.objects.get(username="ops-2fa").failures_since_start == 1
     client.post("/accounts/second-factor/", {"code": code_at(device)})
     assert not AccessAttempt.objects.filter(username="ops-2fa").exists()
+
+
+def test_a_lost_phone_is_reset_and_the_next_sign_in_enrols_again(staff):
+    enrolled_device(staff)
+    recovery_codes_issue(user=staff)
+    out = io.StringIO()
+    call_command("second_factor_reset", "ops-2fa", stdout=out)
+    assert "removed 1 authenticator app(s) and 10 recovery code(s)" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=staff).exists() and not RecoveryCode.objects.filter(user=staff).exists()
+    assert AuditRecord.objects.filter(action="parties.second_factor.reset").count() == 1
+    client = Client()
+    _password(client)
+    assert client.get("/accounts/second-factor/")["Location"].startswith("/accounts/second-factor/enrol/")
+    with pytest.raises(CommandError):
+        call_command("second_factor_reset", "nobody")
