@@ -1,8 +1,8 @@
 """The second factor: a TOTP authenticator app (django-otp), with one-time recovery codes.
 
 Who must use one: lender staff and platform superusers always; a client's signatory when a lender
-that granted one of the signatory's organizations a facility asks for it
-(`Organization.signatories_use_second_factor`); and anyone who enrolled a device anyway.
+that granted a facility to one of the signatory's organizations, or on it as the anchor, asks for
+it (`Organization.signatories_use_second_factor`); and anyone who enrolled a device anyway.
 
 Signing in is the password (Django's login form, throttled by django-axes) and then a code: a
 wrong code is an axes failure of the same username and address, so the password and the code
@@ -64,8 +64,11 @@ def policy_requires(user: User) -> bool:
     if user.is_superuser or user.is_lender_staff:
         return True
     signatory_of = Membership.objects.filter(user=user, role=Membership.Role.SIGNATORY).values("organization_id")
+    # The lenders that granted a facility to, or on, an organization the user signs for (the borrower, or the
+    # anchor who signs notices and confirmations), and a lender the user signs for itself.
     return Organization.objects.filter(
-        Q(facilities_granted__obligor_id__in=signatory_of) | Q(memberships__user=user, is_lender=True),
+        Q(facilities_granted__obligor_id__in=signatory_of) | Q(facilities_granted__anchor_id__in=signatory_of)
+        | Q(pk__in=signatory_of),
         is_lender=True, signatories_use_second_factor=True,
     ).exists()
 

@@ -154,7 +154,12 @@ def test_the_app_backs_off_after_a_wrong_code(staff, time_machine):
 
 def test_client_signatories_need_it_only_by_their_lenders_policy(lender):
     client_org = OrganizationFactory()
-    FacilityFactory(lender=lender, obligor=client_org)
+    anchor = OrganizationFactory(is_supplier=False, is_core=True)
+    FacilityFactory(lender=lender, obligor=client_org, anchor=anchor)
+    anchor_signatory = UserFactory(username="anchor-sign-2fa")
+    MembershipFactory(user=anchor_signatory, organization=anchor, role=Membership.Role.SIGNATORY)
+    elsewhere = UserFactory(username="elsewhere-sign-2fa")  # a signatory of a client of another lender
+    MembershipFactory(user=elsewhere, organization=OrganizationFactory(), role=Membership.Role.SIGNATORY)
     signatory = UserFactory(username="sign-2fa")
     MembershipFactory(user=signatory, organization=client_org, role=Membership.Role.SIGNATORY)
     operator = UserFactory(username="oper-2fa")
@@ -166,7 +171,8 @@ def test_client_signatories_need_it_only_by_their_lenders_policy(lender):
 
     lender.signatories_use_second_factor = True
     lender.save(update_fields=["signatories_use_second_factor"])
-    assert policy_requires(signatory) and not policy_requires(operator)
+    assert policy_requires(signatory) and policy_requires(anchor_signatory)
+    assert not policy_requires(operator) and not policy_requires(elsewhere)
     client = Client()
     _password(client, "sign-2fa")
     assert client.get("/")["Location"].startswith("/accounts/second-factor/")
