@@ -8,11 +8,16 @@ class SignForm(forms.Form):
     organization = forms.TypedChoiceField(label=_("Sign for"), coerce=int)
     password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                                help_text=_("Re-enter your password to sign."))
+    otp_code = forms.CharField(label=_("Code from your authenticator app"), required=False, max_length=10,
+                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+                               help_text=_("A fresh 6-digit code: signing asks for your second factor again."))
     confirm = forms.BooleanField(label=_("I have read this document and sign it on behalf of the organization."))
 
-    def __init__(self, *args, organizations=(), **kwargs):
+    def __init__(self, *args, organizations=(), second_factor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = [(o.pk, o.legal_name) for o in organizations]
+        if not second_factor:
+            del self.fields["otp_code"]
 
 
 class VerifyForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.parties.models import Membership, Organization, User
+from scf.parties.second_factor import second_factor_recheck
 
 from . import registry, sealing, tasks
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
@@ -86,8 +87,11 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
 
 @audited
 def document_sign(*, document: Document, organization: Organization, signer: User, password: str,
-                  ip_address: str | None, user_agent: str) -> Signature:
-    """Record a party's signature on the issued PDF after the signer re-enters their password."""
+                  ip_address: str | None, user_agent: str, otp_code: str | None = None) -> Signature:
+    """Record a party's signature on the issued PDF after the signer re-enters their password.
+
+    A signer with an authenticator app also enters a fresh code from it (`otp_code`).
+    """
     document = document_lock(document.pk)
     if document.state != Document.State.ISSUED:
         raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
@@ -101,6 +105,7 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
                             % {"user": signer.get_username(), "org": organization})
     if not password or not signer.check_password(password):
         raise WrongPassword()
+    second_factor_recheck(user=signer, code=otp_code)
     signed = set(document.signatures.values_list("organization_id", flat=True))
     if organization.pk in signed:
         raise SigningRefused(_("%(org)s has already signed this document.") % {"org": organization})

@@ -19,10 +19,20 @@ from django.views.decorators.http import require_POST
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.parties.models import Membership
+from scf.parties.second_factor import SECOND_FACTOR_ERRORS, confirmed_device, second_factor_failure_note
 
 from . import issuing, registry, selectors, services
 from .forms import SignForm, VerifyForm
 from .models import Document
+
+
+def _error_field(form, error: DomainError) -> str | None:
+    """Return the field a signing refusal belongs to: the password, the code, or the form as a whole."""
+    if error.code == "wrong_password":
+        return "password"
+    if error.code in SECOND_FACTOR_ERRORS and "otp_code" in form.fields:
+        return "otp_code"
+    return None
 
 
 def _signable_organizations(document: Document, user) -> list:
@@ -84,7 +94,8 @@ def document_detail(request, document_pk: int):
                                        kind=document.kind).order_by("-version")
     return render(request, "portal/documents/detail.html", {
         "document": document, "parties": parties, "versions": versions,
-        "sign_form": SignForm(organizations=signable) if signable else None,
+        "sign_form": SignForm(organizations=signable, second_factor=confirmed_device(request.user) is not None)
+        if signable else None,
         "missing": issuing.document_missing_signers(document),
     })
 
@@ -139,7 +150,8 @@ def document_preview(request, document_pk: int):
 def document_sign(request, document_pk: int):
     document = tenancy.get_visible_or_404(Document, request.user, pk=document_pk)
     signable = _signable_organizations(document, request.user)
-    form = SignForm(request.POST, organizations=signable)
+    form = SignForm(request.POST, organizations=signable,
+                    second_factor=confirmed_device(request.user) is not None)
     if not signable:
         messages.error(request, _("There is nothing for you to sign on this document."))
         return redirect("documents:detail", document_pk=document.pk)
@@ -149,10 +161,11 @@ def document_sign(request, document_pk: int):
             services.document_sign(
                 document=document, organization=organization, signer=request.user,
                 password=form.cleaned_data["password"], ip_address=request.META.get("REMOTE_ADDR"),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""), otp_code=form.cleaned_data.get("otp_code"),
             )
         except DomainError as error:
-            form.add_error("password" if error.code == "wrong_password" else None, error.message)
+            form.add_error(_error_field(form, error), error.message)
+            second_factor_failure_note(user=request.user, error=error)
         else:
             messages.success(request, _("Signed for %(org)s.") % {"org": organization.legal_name})
             return redirect("documents:detail", document_pk=document.pk)

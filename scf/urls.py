@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from documents import views as documents_views
 from scf.api.docs import SwaggerUIView
+from scf.portal import second_factor
 
 urlpatterns = [
     path("", include("scf.portal.urls")),
@@ -22,6 +23,8 @@ urlpatterns = [
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/second-factor/", second_factor.verify, name="second-factor"),
+    path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

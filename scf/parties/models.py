@@ -75,6 +75,10 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     is_distributor = models.BooleanField(_("distributor"), default=False)
     is_warehouse = models.BooleanField(_("warehouse operator"), default=False)
     is_lender = models.BooleanField(_("lender"), default=False)
+    signatories_use_second_factor = models.BooleanField(
+        _("client signatories use a second factor"), default=False,
+        help_text=_("A lender's policy: signatories of its clients sign in with a code from an authenticator app "
+                    "too, as its staff always do."))
     registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     preferred_language = models.CharField(
@@ -351,3 +355,19 @@ class SettlementAccount(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, by=None, note: str = "") -> None:
         """Refuse the account, with the reason."""
         self.review_note = note
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app once; only its SHA-256 is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'used' if self.used_at else 'unused'}"

@@ -37,6 +37,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if request.path.startswith(reverse("second-factor")):
+        return {"nav_items": []}  # signed in halfway: the sections open once the code is entered
     entries = sorted([*PORTAL_ITEMS, *menu_items()], key=lambda item: item.order)
     items = [(item.label, reverse(item.url_name), item.key) for item in entries if item.visible(user)]
     # The section is the item whose address is the longest prefix of the page's (/factoring/ holds

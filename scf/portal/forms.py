@@ -76,3 +76,10 @@ class SettlementAccountForm(forms.Form):
 
 class SettlementAccountRejectForm(forms.Form):
     note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=20, strip=True,
+                           help_text=_("The 6 digits the app shows now, or one of your recovery codes."),
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                                         "inputmode": "text", "size": 12}))

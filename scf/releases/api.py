@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scf.core import tenancy
+from scf.core.exceptions import DomainError
+from scf.parties.second_factor import second_factor_failure_note
 
 from . import registry
 from .models import Release
@@ -62,6 +64,10 @@ class ReleaseDecideView(APIView):
     class InputSerializer(serializers.Serializer):
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                         help_text="Why it is rejected: required to reject.")
+        otp_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=10,
+                                         help_text="To release: a fresh code from the caller's authenticator app, "
+                                                   "when the caller has one (403 `second_factor_required` or "
+                                                   "`second_factor_invalid` otherwise).")
 
         class Meta:
             ref_name = "ReleaseDecision"
@@ -73,7 +79,12 @@ class ReleaseDecideView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if self.verb == "release":
-            release = release_approve(release=release, acting_user=request.user)
+            try:
+                release = release_approve(release=release, acting_user=request.user,
+                                          otp_code=data.validated_data["otp_code"])
+            except DomainError as error:
+                second_factor_failure_note(user=request.user, error=error)
+                raise
         elif self.verb == "reject":
             release = release_reject(release=release, acting_user=request.user,
                                      comment=data.validated_data["comment"])

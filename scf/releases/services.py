@@ -23,6 +23,7 @@ from scf.audit.services import audit_batch, audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.parties.models import Organization, User
 from scf.parties.permissions import four_eyes_require, require
+from scf.parties.second_factor import second_factor_recheck
 
 from . import registry
 from .models import Release
@@ -119,10 +120,14 @@ def _decide(release: Release, acting_user: User, status: str, comment: str = "")
 
 
 @audited
-def release_approve(*, release: Release, acting_user: User) -> Release:
-    """Release a prepared movement: a second person entitled to it does it now, for real."""
+def release_approve(*, release: Release, acting_user: User, otp_code: str | None = None) -> Release:
+    """Release a prepared movement: a second person entitled to it does it now, for real.
+
+    A releaser with an authenticator app enters a fresh code from it (`otp_code`); without it nothing moves.
+    """
     release = _lock_pending(release, acting_user, _("released"))
     _second_person(release, acting_user, _("You prepared this; a second person entitled to it must release it."))
+    second_factor_recheck(user=acting_user, code=otp_code)
     registry.action(release.action).execute(release, acting_user)
     return _decide(release, acting_user, Status.RELEASED)
 

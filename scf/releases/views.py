@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from scf.core.exceptions import DomainError
 from scf.core.tenancy import get_visible_or_404, visible
+from scf.parties.second_factor import confirmed_device, second_factor_failure_note
 
 from . import registry
 from .models import Release
@@ -29,6 +30,10 @@ def _rows(releases, user) -> list[Release]:
     return releases
 
 
+def _asks_code(user) -> bool:
+    return confirmed_device(user) is not None
+
+
 @login_required
 def release_list(request):
     if not can_see_releases(request.user):
@@ -37,7 +42,8 @@ def release_list(request):
     pending = _rows(list(releases.filter(status=Release.Status.PENDING).order_by("prepared_at", "pk")), request.user)
     decided = _rows(list(releases.exclude(status=Release.Status.PENDING).order_by("-decided_at", "-pk")[:30]),
                     request.user)
-    return render(request, "releases/list.html", {"pending": pending, "decided": decided})
+    return render(request, "releases/list.html", {"pending": pending, "decided": decided,
+                                                  "asks_code": _asks_code(request.user)})
 
 
 @login_required
@@ -47,7 +53,7 @@ def release_decide(request, release_pk: int, verb: str):
     action = registry.action(release.action)
     try:
         if verb == "release":
-            release_approve(release=release, acting_user=request.user)
+            release_approve(release=release, acting_user=request.user, otp_code=request.POST.get("otp_code"))
             messages.success(request, _("%(what)s %(ref)s released.") % {"what": action.label,
                                                                        "ref": release.reference})
         elif verb == "reject":
@@ -62,6 +68,7 @@ def release_decide(request, release_pk: int, verb: str):
         messages.error(request, " ".join(error.messages))
         return _again(request, 400)
     except DomainError as error:
+        second_factor_failure_note(user=request.user, error=error)
         messages.error(request, error.message)
         return _again(request, error.http_status)
     return redirect("releases:list")

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "viewflow",
     "viewflow.workflow",
     "scf.core",
@@ -57,6 +59,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified once a second factor was entered in this session (django-otp);
+    # SecondFactorMiddleware then keeps everyone who must use one on the second-factor pages until then.
+    "django_otp.middleware.OTPMiddleware",
+    "scf.portal.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -114,7 +120,16 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# A password alone is not a success for someone who must enter a second factor: the failures of a
+# username are cleared only once the whole sign-in succeeded (scf.parties.second_factor).
+AXES_RESET_ON_SUCCESS = False
+
+# Second factor (TOTP, django-otp): lender staff always, client signatories when a lender of theirs asks
+# for it (Organization.signatories_use_second_factor). Off only in unit tests that log in with force_login.
+SECOND_FACTOR_REQUIRED = env.bool("SECOND_FACTOR_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="SCF")
+# The admin never shows a device's secret or its QR code: only its owner sees them, once, at enrolment.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]

@@ -20,3 +20,5 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 SEAL_DEMO_AUTOCREATE = True
+# Most tests log staff in with force_login; the second-factor tests and the browser walks turn it on.
+SECOND_FACTOR_REQUIRED = False

@@ -43,12 +43,38 @@ def _chromium_and_playwright():
 
 
 @pytest.fixture
-def demo(transactional_db):
-    """Seed the demo (lender, staff, clients, facilities, the two demo cases) into the flushed test database."""
+def demo(transactional_db, settings):
+    """Seed the demo (lender, staff, clients, facilities, the two demo cases) into the flushed test database.
+
+    Staff sign in with a second factor, as in production; codes are taken as computed (no clock-drift
+    learning), so that the walk knows which codes the server still accepts.
+    """
     from scf.parties.demo import seed_demo
 
+    settings.SECOND_FACTOR_REQUIRED = True
+    settings.OTP_TOTP_SYNC = False
     seed_demo(password=PASSWORD)
     return PASSWORD
+
+
+@pytest.fixture
+def totp(demo):
+    """Return a function giving a user's authenticator app (enrolled with a known secret if it has none yet)
+    or, with `code=True`, a code from it that the server has not accepted yet."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from scf.parties.models import User
+    from tests.second_factor import enrolled_device, fresh_code
+
+    def device_or_code(username: str, *, code: bool = True):
+        user = User.objects.get(username=username)
+        # Three steps either side: a walk signs the same user in, signs and releases several times a minute,
+        # and each code is accepted once.
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or enrolled_device(user, tolerance=3))
+        return fresh_code(device) if code else device
+
+    return device_or_code
 
 
 @pytest.fixture
@@ -70,12 +96,23 @@ def browser(demo):
 
 
 @pytest.fixture
-def login(browser, live_server, demo):
-    """Return a function that logs a demo user in through the login form, in a fresh browser context."""
+def login(browser, live_server, demo, totp):
+    """Return a function that logs a demo user in through the login form, in a fresh browser context.
+
+    Staff (whom the second factor is for) then enter a code from their authenticator app, enrolled
+    beforehand with a known secret; tests/browser/test_second_factor_walk.py walks the enrolment itself.
+    """
+    from scf.parties.models import User
+    from scf.parties.second_factor import sign_in_requires
+
     contexts = []
 
     def log_in(username: str):
         from playwright.sync_api import expect
+
+        needs_code = sign_in_requires(User.objects.get(username=username))
+        if needs_code:
+            totp(username, code=False)
 
         context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900},
                                       timezone_id=settings.TIME_ZONE, base_url=live_server.url)
@@ -86,6 +123,10 @@ def login(browser, live_server, demo):
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(demo)
         page.get_by_role("button", name="Log in").click()
+        if needs_code:
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            page.get_by_label("Code from your authenticator app").fill(totp(username))
+            page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()
         return page
 

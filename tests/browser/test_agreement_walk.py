@@ -17,6 +17,7 @@ import subprocess
 import pytest
 
 from scf.parties.demo import ORGS
+from tests.second_factor import fill_code
 
 from .conftest import screenshot_dir
 from .test_factoring_walk import REFERENCE, _badge, _card, _expect, _nav, _open_financing, _open_task
@@ -43,6 +44,7 @@ def _sign_task(page, reference: str, title: str, password: str, shoot, who: str)
         expect(items.nth(index).locator(".badge")).to_have_text("Issued")
     shoot(page, f"sign-{who}")
     page.get_by_label("Your password").fill(password)
+    fill_code(page, who)  # the lender's signatory re-enters a code from the authenticator app
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.locator(".messages")).to_contain_text(re.compile(r"Signed \d+ documents? for "))
     return listed

@@ -16,6 +16,7 @@ import re
 import pytest
 
 from scf.parties.demo import ORGS
+from tests.second_factor import fill_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,6 +75,7 @@ def _release(login, reference: str, what: str, shoot, step: str, *, by: str = "o
     row = checker.locator("table.releases tbody tr").filter(has_text=reference).filter(has_text=what)
     expect(row).to_have_count(1)
     shoot(checker, step)
+    fill_code(row, by)  # releasing money asks for a fresh code from the authenticator app
     row.get_by_role("button", name="Release").click()
     expect(checker.locator(".messages")).to_contain_text(f"{what} {reference} released.")
 
@@ -204,6 +206,7 @@ def test_happy_path(today, login, shoot, demo):
             expect(items.nth(index).locator(".badge")).to_have_text("Issued")
         shoot(page, f"sign-{who}")
         page.get_by_label("Your password").fill(demo)  # the password each signatory logs in with
+        fill_code(page, who)  # and, for the lender's staff, a fresh code from the authenticator app
         page.get_by_role("button", name="Sign", exact=True).click()
         expect(page.locator(".messages")).to_contain_text(re.compile(r"Signed \d+ documents? for "))
     _open_financing(ops, reference)

@@ -10,6 +10,7 @@ import pytest
 from scf.collections.demo import BANK_REFERENCE
 from scf.collections.models import Receipt
 from scf.releases.models import Release
+from tests.second_factor import fill_code
 
 from .test_factoring_walk import _expect
 
@@ -44,6 +45,7 @@ def test_ops_releases_in_chinese_what_ops2_prepared(today, login, shoot):
     # A rejection needs a reason, asked for beside the button.
     expect(row.locator("input[name=comment]")).to_have_attribute("placeholder", "原因")
     shoot(checker, "ops-to-release")
+    fill_code(row, "ops")  # releasing money asks for a fresh code from the authenticator app
     row.get_by_role("button", name="放行", exact=True).click()
     expect(checker.locator(".messages")).to_contain_text(f"未匹配回款 {BANK_REFERENCE} 已放行。")
     decided = checker.locator("table").last.locator("tbody tr").filter(has_text=BANK_REFERENCE)

@@ -24,6 +24,7 @@ from documents.selectors import documents_current, documents_to_sign
 from documents.services import document_sign
 from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
+from scf.parties.second_factor import SECOND_FACTOR_ERRORS, confirmed_device, second_factor_failure_note
 from scf.releases.selectors import releases_pending_for
 from workflows.approval.models import ApprovalDecision
 
@@ -100,6 +101,14 @@ class DecisionForm(forms.Form):
 class SignAllForm(forms.Form):
     password = forms.CharField(label=gettext_lazy("Your password"), strip=False, widget=forms.PasswordInput,
                                help_text=gettext_lazy("Re-enter your password to sign."))
+    otp_code = forms.CharField(label=gettext_lazy("Code from your authenticator app"), required=False, max_length=10,
+                               widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+                               help_text=gettext_lazy("A fresh 6-digit code: signing asks for your second factor again."))
+
+    def __init__(self, *args, second_factor: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not second_factor:
+            del self.fields["otp_code"]
 
 
 def sign(request, task):
@@ -108,7 +117,7 @@ def sign(request, task):
     organization = task.owner_permission_obj
     to_sign = documents_to_sign(obj, organization)
     not_ready = [d for d in to_sign if d.state != Document.State.ISSUED]
-    form = SignAllForm(request.POST or None)
+    form = SignAllForm(request.POST or None, second_factor=confirmed_device(request.user) is not None)
     if request.method == "POST" and form.is_valid():
         if not_ready:
             form.add_error(None, _("The documents are still being prepared; try again in a moment."))
@@ -119,9 +128,13 @@ def sign(request, task):
                         document_sign(document=document, organization=organization, signer=request.user,
                                       password=form.cleaned_data["password"],
                                       ip_address=request.META.get("REMOTE_ADDR"),
-                                      user_agent=request.META.get("HTTP_USER_AGENT", ""))
+                                      user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                                      otp_code=form.cleaned_data.get("otp_code"))
             except DomainError as error:
-                form.add_error("password" if error.code == "wrong_password" else None, error.message)
+                field = ("password" if error.code == "wrong_password"
+                         else "otp_code" if error.code in SECOND_FACTOR_ERRORS and "otp_code" in form.fields else None)
+                form.add_error(field, error.message)
+                second_factor_failure_note(user=request.user, error=error)
             else:
                 return step_done(request, ngettext("Signed %(count)d document for %(org)s.",
                                                    "Signed %(count)d documents for %(org)s.", len(to_sign))

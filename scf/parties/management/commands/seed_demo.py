@@ -15,3 +15,5 @@ class Command(BaseCommand):
         width = max(len(username) for username, _role, _org in logins)
         for username, role, organization in logins:
             self.stdout.write(f"  {username.ljust(width)}  {role:<35} {organization}")
+        self.stdout.write("Lender staff sign in with a second factor: at their first sign-in the portal shows a QR code "
+                          "(and its secret as text) for an authenticator app, then asks for its code every time.")
