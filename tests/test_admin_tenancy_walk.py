@@ -116,6 +116,9 @@ def admin_urls(demo: Organization) -> list[tuple[Route, str]]:
         elif names == {"object_id"} and model is not None:
             obj = demo_object(model, demo)
             urls.append((route, build_url(route, {"object_id": str(obj.pk if obj is not None else 1)})))
+        elif names == {"pk"} and model is not None:  # a TOTP device's QR configuration (django-otp)
+            obj = demo_object(model, demo)
+            urls.append((route, build_url(route, {"pk": str(obj.pk if obj is not None else 1)})))
         elif names == {"id"}:  # the password form of a user
             urls.append((route, build_url(route, {"id": str(demo_object(User, demo).pk)})))
         elif names == {"content_type_id", "object_id"}:  # "view on site"

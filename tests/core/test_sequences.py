@@ -63,9 +63,17 @@ def test_the_migrations_carry_document_numbers_over_and_seed_facility_numbers():
     DocumentSequence.objects.create(kind="factoring_agreement", year=2026, last_number=17)
     DocumentSequence.objects.create(kind="factoring_agreement", year=2027, last_number=2)
     # Facilities as they were then (the model has grown since): the historical model, not the factory.
-    Facility = executor.loader.project_state(before).apps.get_model("facilities", "CreditFacility")
+    state = executor.loader.project_state(before).apps
+    Facility, Organization = state.get_model("facilities", "CreditFacility"), state.get_model("parties", "Organization")
+    known = {f.attname for f in Organization._meta.concrete_fields} - {"id"}
+
+    def organization(factory):
+        built = factory.build()
+        return Organization.objects.create(**{name: getattr(built, name) for name in known if hasattr(built, name)})
+
     for reference in ("CF-2031-00041", "CF-2031-00007", "CF-2032-00003"):
-        Facility.objects.create(reference=reference, lender_id=LenderFactory().pk, obligor_id=OrganizationFactory().pk,
+        Facility.objects.create(reference=reference, lender_id=organization(LenderFactory).pk,
+                                obligor_id=organization(OrganizationFactory).pk,
                                 product="factoring", limit_amount=Decimal("1000000.00"),
                                 valid_from=datetime.date(2031, 1, 1), valid_to=datetime.date(2032, 12, 31))
 
