@@ -2,13 +2,20 @@
 
 from decimal import Decimal
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from scf.core import tenancy
+from scf.parties.models import Organization
+from scf.parties.selectors import user_lender_ids
+
 from . import calculations as calc
+from . import selectors, services
 from .calculations import PledgeCalculationError, pledge_quote
+from .models import Commodity, CommodityPrice
 
 PRECISION_CHOICES = [("0.001", "0.001"), ("1", "1")]
 
@@ -83,3 +90,92 @@ class QuoteView(APIView):
         if quote.exposure is None:
             answer.pop("ltv")  # nothing outstanding was given: no LTV at all, rather than an unbounded one
         return Response(answer)
+
+
+class PriceOutput(serializers.ModelSerializer):
+    commodity = serializers.CharField(source="commodity.code")
+    lender = serializers.CharField(source="lender.legal_name")
+    created_by = serializers.CharField(source="created_by.username")
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    price = serializers.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        model = CommodityPrice
+        fields = ["id", "commodity", "lender", "price", "currency", "source", "reference", "effective_date", "state",
+                  "created_by", "created_at", "decided_by", "decided_at"]
+        ref_name = "CommodityPrice"
+
+
+def _staff_lender(user) -> Organization:
+    """Return the lender the staff user works for; nobody else has prices to enter."""
+    lender_ids = sorted(user_lender_ids(user))
+    if not lender_ids:
+        raise Http404
+    return Organization.objects.get(pk=lender_ids[0])
+
+
+class PriceListView(APIView):
+    """Commodity prices of your lender: enter one (a second person approves it) or read them."""
+
+    class InputSerializer(serializers.Serializer):
+        commodity = serializers.SlugRelatedField(slug_field="code", queryset=Commodity.objects.filter(is_active=True),
+                                                 help_text="The commodity's code, e.g. CU.")
+        price = serializers.DecimalField(max_digits=20, decimal_places=6, min_value=Decimal("0.000001"))
+        currency = serializers.CharField(max_length=3, default="CNY")
+        source = serializers.ChoiceField(choices=CommodityPrice.Source.choices)
+        effective_date = serializers.DateField()
+        reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CommodityPriceCreate"
+
+    class FilterSerializer(serializers.Serializer):
+        commodity = serializers.CharField(required=False, allow_blank=True)
+        state = serializers.ChoiceField(choices=CommodityPrice.State.choices, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "CommodityPriceFilter"
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: PriceOutput(many=True)},
+                   summary="Commodity prices of your lender, newest first")
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        prices = selectors.price_list(user=request.user)
+        if filters.validated_data.get("commodity"):
+            prices = prices.filter(commodity__code=filters.validated_data["commodity"].upper())
+        if filters.validated_data.get("state"):
+            prices = prices.filter(state=filters.validated_data["state"])
+        return Response(PriceOutput(prices[:500], many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: PriceOutput},
+                   summary="Enter a commodity price (counts once a second person approved it)")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        price = services.price_propose(lender=_staff_lender(request.user), acting_user=request.user,
+                                       **data.validated_data)
+        return Response(PriceOutput(price).data, status=201)
+
+
+class PriceDecideView(APIView):
+    """Approve or reject a proposed price: a second person (409 price_four_eyes for its maker)."""
+
+    verb = "approve"
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CommodityPriceDecision"
+
+    @extend_schema(request=InputSerializer, responses={200: PriceOutput}, summary="Decide a commodity price")
+    def post(self, request, price_pk: int):
+        price = tenancy.get_visible_or_404(CommodityPrice, request.user, pk=price_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if self.verb == "approve":
+            price = services.price_approve(price=price, acting_user=request.user)
+        else:
+            price = services.price_reject(price=price, acting_user=request.user, note=data.validated_data["comment"])
+        return Response(PriceOutput(price).data)

@@ -6,4 +6,7 @@ from . import api as pledge_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
+    path("pledge/prices/", pledge_api.PriceListView.as_view(), name="pledge-price-list"),
+    *(path(f"pledge/prices/<int:price_pk>/{verb}/", pledge_api.PriceDecideView.as_view(verb=verb),
+           name=f"pledge-price-{verb}") for verb in ("approve", "reject")),
 ]
