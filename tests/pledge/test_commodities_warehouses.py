@@ -10,8 +10,7 @@ from scf.core import tenancy
 from scf.core.exceptions import ActionNotPermitted
 from workflows.pledge.models import Commodity, CommodityEligibility, WarehouseApproval
 from workflows.pledge.selectors import approved_warehouses, eligible_commodities
-from workflows.pledge.services import (commodity_create, commodity_eligibility_set, warehouse_approve,
-                                       warehouse_suspend)
+from workflows.pledge.services import commodity_create, commodity_eligibility_set, warehouse_approve, warehouse_suspend
 
 D = Decimal
 pytestmark = pytest.mark.django_db
