@@ -99,6 +99,7 @@ class PriceCheck:
 
     price: CommodityPrice | None
     stale: bool
+    on: datetime.date | None = None
 
     @property
     def missing(self) -> bool:
@@ -107,8 +108,6 @@ class PriceCheck:
     @property
     def age_days(self) -> int | None:
         return None if self.price is None else (self.on - self.price.effective_date).days
-
-    on: datetime.date | None = None
 
 
 def price_check(commodity: Commodity, on: datetime.date, *, lender: Organization | int,

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from scf.core.exceptions import DomainError
 from scf.core.tenancy import get_visible_or_404
@@ -55,11 +55,10 @@ def _price_form(request, lender: Organization) -> PriceForm | None:
 
 
 @login_required
+@require_GET
 def price_list(request):
     """The lender's current price per eligible commodity (stale or missing marked), and the price history."""
     lender = _lender_for(request.user)
-    if request.method == "POST":
-        return price_propose_view(request)
     return _page(request, lender, _price_form(request, lender))
 
 
