@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows.pledge import calculations as calc
 from workflows.pledge.calculations import Lines, PledgeCalculationError, Zone
@@ -291,3 +293,39 @@ def test_quote_in_a_margin_call():
         collateral_value=V, max_loan=D("300000.00"), exposure=D("350000.00"), ltv=D("0.700000"), zone=Zone.CALL,
         margin_call=True, default=False, cure_amount=D("50000.00"), cure_quantity=D("16.667"),
         floor_value=D("583333.34"), releasable_value=D("0.00"), releasable_quantity=D("0.000"))
+
+
+# --- properties: the rounding never lets goods go that the loan needs -----------------------------
+
+money = st.decimals(min_value=D("0.00"), max_value=D("5000000.00"), places=2)
+prices = st.decimals(min_value=D("0.01"), max_value=D("100000.00"), places=2)
+rates = st.decimals(min_value=D("0.01"), max_value=D("0.99"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(quantity=st.integers(min_value=1, max_value=10_000_000), precision=st.sampled_from([T, P]), price=prices,
+       rate=rates, exposure=money, pending=money)
+def test_what_stays_after_a_release_always_covers_the_loan_and_one_unit_more_would_not(
+        quantity, precision, price, rate, exposure, pending):
+    qty = (D(quantity) * precision).quantize(precision)
+    free = calc.releasable_quantity(qty, exposure, rate, price, precision, pending)
+    assert D("0") <= free <= qty
+    kept = qty - free
+    # exactly: kept × price ≥ E / r + R, i.e. kept × price × r ≥ E + R × r
+    if free > 0:
+        assert kept * price * rate >= exposure + pending * rate
+        # releasing one more unit of precision would leave too little
+        assert (kept - precision) * price * rate < exposure + pending * rate
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=money, exposure=money, rate=rates)
+def test_the_cure_brings_ltv_to_the_pledge_rate_and_the_floor_covers_the_exposure(value, exposure, rate):
+    lines = Lines(warning=D("0.99"), call=D("0.99"), liquidation=D("1"))
+    cure = calc.cure_amount(exposure, value, rate, lines)
+    if calc.is_margin_call(exposure, value, lines):
+        assert exposure - cure <= value * rate < exposure - cure + D("0.01")
+    else:
+        assert cure == D("0.00")
+    floor = calc.floor_value(exposure, rate)
+    assert floor * rate >= exposure > (floor - D("0.01")) * rate or exposure == 0
