@@ -20,6 +20,7 @@ urlpatterns = [
     path("factoring/suspense/", login_required(RedirectView.as_view(pattern_name="collections:suspense",
                                                                     permanent=True))),
     path("factoring/", include("workflows.factoring.urls")),
+    path("pledge/", include("workflows.pledge.urls")),
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -57,6 +57,7 @@ from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
+from workflows.pledge.models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -82,6 +83,7 @@ class World:
     attachment: CaseAttachment | None = None
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     account: SettlementAccount | None = None  # the supplier's verified settlement account
+    price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
 
     @property
     def supplier(self) -> Organization:
@@ -104,7 +106,7 @@ class World:
     def lender_scoped_canaries(self) -> list[str]:
         """Return what even lender staff of another lender may not receive: everything of the world."""
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                   self.receivable.invoice_number, *(token.prefix for token, _key in self.tokens.values())]
+                   self.receivable.invoice_number, self.price.reference, *(token.prefix for token, _key in self.tokens.values())]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number]
@@ -142,9 +144,24 @@ def build_world(prefix: str) -> World:
     world = World(prefix=prefix, lender=lender, organizations=organizations, users=users, facility=facility,
                   document=document, account=SettlementAccount.objects.get(organization=organizations["supplier"]))
     add_financing_and_contract(world)
+    add_pledge_reference_data(world)
     for role, user in users.items():
         world.tokens[role] = api_token_create(user=user, name=f"{prefix} ERP")
     return world
+
+
+def add_pledge_reference_data(world: World) -> None:
+    """Give the lender an eligible commodity, its warehouse approved as supervisor and a proposed price."""
+    tag = world.prefix.upper()
+    commodity = Commodity.objects.create(code=f"{tag}-CU", name_en="Copper cathode", name_zh="电解铜", unit="t")
+    CommodityEligibility.objects.create(lender=world.lender, commodity=commodity)
+    WarehouseApproval.objects.create(lender=world.lender, warehouse=world.organizations["warehouse"],
+                                     concentration_limit=Decimal("1000000.00"))
+    pricer = UserFactory(username=f"{world.prefix}-pricer")
+    MembershipFactory(user=pricer, organization=world.lender, role=Membership.Role.OPERATOR)
+    world.price = CommodityPrice.objects.create(
+        lender=world.lender, commodity=commodity, price=Decimal("68450.00"), source=CommodityPrice.Source.SPOT,
+        reference=f"{tag}-PRICE-REFERENCE", effective_date=timezone.localdate(), created_by=pricer)
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -274,6 +291,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     "release_pk": KwargValues(lambda b: [b.release.pk]),
     "account_pk": KwargValues(lambda b: [b.account.pk]),
+    "price_pk": KwargValues(lambda b: [b.price.pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
 }
@@ -509,6 +527,8 @@ def snapshot(world: World) -> dict:
         "trade": list(TradeRelationship.objects.filter(
             Q(seller_id__in=org_ids) | Q(buyer_id__in=org_ids)).order_by("pk").values()),
         "financings": list(FactoringFinancing.objects.filter(pk=world.financing.pk).values()),
+        "prices": list(CommodityPrice.objects.filter(lender=world.lender).order_by("pk").values()),
+        "warehouse_approvals": list(WarehouseApproval.objects.filter(lender=world.lender).order_by("pk").values()),
         "receivables": list(Receivable.objects.filter(supplier=world.supplier).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,

@@ -3,6 +3,7 @@ from django.urls import path
 from documents import api as documents_api
 from scf.releases import api as releases_api
 from workflows.factoring import api_urls as factoring_api_urls
+from workflows.pledge import api_urls as pledge_api_urls
 
 from . import settlement_accounts, views
 
@@ -26,6 +27,7 @@ urlpatterns = [
          settlement_accounts.SettlementAccountReviewView.as_view(action_name="reject"),
          name="settlement-account-reject"),
     *factoring_api_urls.urlpatterns,
+    *pledge_api_urls.urlpatterns,
     path("releases/", releases_api.ReleaseListView.as_view(), name="release-list"),
     *(path(f"releases/<int:release_pk>/{verb}/", releases_api.ReleaseDecideView.as_view(verb=verb),
            name=f"release-{verb}") for verb in ("release", "reject", "withdraw")),

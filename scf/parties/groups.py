@@ -9,21 +9,25 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "parties.review_kyc", "parties.view_organization",
         "facilities.view_creditfacility", "facilities.add_creditfacility",
         "inbox.decide_as_credit_officer",
+        "pledge.propose_commodity_price",
     ],
     StaffGroup.RISK_MANAGER: [
         "parties.review_kyc", "parties.view_organization",
         "facilities.view_creditfacility", "facilities.add_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",
         "inbox.decide_as_risk_manager", "inbox.write_off",
+        "pledge.propose_commodity_price", "pledge.approve_commodity_price", "pledge.manage_pledge_commodities",
     ],
     StaffGroup.CREDIT_COMMITTEE: [
         "parties.view_organization", "facilities.view_creditfacility", "facilities.activate_facility",
         "inbox.decide_as_credit_committee", "inbox.write_off",
+        "pledge.approve_commodity_price",
     ],
     StaffGroup.OPERATIONS: [
         "parties.view_organization", "facilities.view_creditfacility",
         "ledger.view_account", "ledger.view_journalentry", "inbox.disburse", "inbox.record_receipts",
         "parties.verify_settlementaccount",
+        "pledge.propose_commodity_price",
     ],
     StaffGroup.ADMIN: [
         "parties.review_kyc", "parties.view_organization", "parties.add_organization",
@@ -37,6 +41,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_account", "ledger.view_journalentry", "audit.view_auditrecord",
         "approval.view_approvaltier", "approval.add_approvaltier", "approval.change_approvaltier",
         "approval.delete_approvaltier", "approval.view_approvalcase",
+        "pledge.manage_pledge_commodities", "pledge.view_commodity", "pledge.add_commodity", "pledge.change_commodity",
+        "pledge.view_commodityeligibility", "pledge.add_commodityeligibility",
+        "pledge.change_commodityeligibility", "pledge.view_warehouseapproval", "pledge.add_warehouseapproval",
+        "pledge.change_warehouseapproval", "pledge.view_commodityprice",
     ],
 }
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workflows.approval",
     "workflows.inbox",
     "workflows.factoring",
+    "workflows.pledge",
 ]
 
 MIDDLEWARE = [

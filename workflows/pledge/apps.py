@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PledgeConfig(AppConfig):
+    name = "workflows.pledge"
+    label = "pledge"
+    verbose_name = _("Warehouse-receipt and inventory pledge")
+
+    def ready(self) -> None:
+        """Plug pledge into the shared parts: visibility rules, menu, demo seeder."""
+        from scf.core import demo, menus
+
+        from . import selectors  # noqa: F401  (selectors registers the visibility rules)
+        from .demo import seed_pledge_demo
+        from .permissions import can_see_prices
+
+        demo.register_seeder("pledge", seed_pledge_demo, order=200)
+        menus.register_menu_item("pledge-prices", _("Commodity prices"), "pledge:price-list", order=600,
+                                 visible=can_see_prices)
