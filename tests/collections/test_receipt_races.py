@@ -6,11 +6,9 @@ unique key on (lender, bank reference) lets one insert win and the others answer
 """
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from scf.collections.models import Receipt
@@ -18,34 +16,14 @@ from scf.collections.services import receipt_record_unmatched, suspense_return
 from scf.core.exceptions import IdempotencyConflict
 from scf.ledger.models import JournalEntry
 from tests.factoring.test_settlement import _disbursed
+from tests.races import run_together
 from workflows.factoring import settlement
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 D = Decimal
-JOIN_TIMEOUT = 30
 
 
-def _together(*jobs):
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    results, errors = {}, {}
-
-    def worker(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001  (every outcome is checked by the test)
-            errors[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not [t for t in threads if t.is_alive()], "a recording never finished: deadlock or lock wait"
-    return results, errors
 
 
 def test_five_recordings_of_one_unmatched_receipt_at_once_answer_one_receipt(postgres_only, world):
@@ -56,7 +34,7 @@ def test_five_recordings_of_one_unmatched_receipt_at_once_answer_one_receipt(pos
                                         value_date=datetime.date(2026, 11, 25), bank_reference="RACE-U-1",
                                         payer_name="HX", acting_user=world.ops)
 
-    results, errors = _together(*[record] * 5)
+    results, errors = run_together(*[record] * 5)
     assert not errors, errors
     assert len({receipt.pk for receipt in results.values()}) == 1
     assert Receipt.objects.filter(bank_reference="RACE-U-1").count() == 1
@@ -77,7 +55,7 @@ def test_one_bank_line_on_the_payment_task_and_the_suspense_page_at_once_is_reco
                                         value_date=datetime.date(2026, 11, 25), bank_reference="RACE-B-1",
                                         payer_name="CORE", acting_user=world.ops2)
 
-    results, errors = _together(for_the_financing, unmatched, for_the_financing, unmatched, for_the_financing)
+    results, errors = run_together(for_the_financing, unmatched, for_the_financing, unmatched, for_the_financing)
     # Whichever came first is the receipt; the others answer it (same page) or a conflict (the other page).
     assert all(isinstance(error, IdempotencyConflict) for error in errors.values()), errors
     assert results, "nobody recorded the receipt"
@@ -112,13 +90,13 @@ def test_five_clicks_on_the_suspense_page_and_on_release_at_once_move_the_money_
 
     record = {"action": "record", "amount": "4321.00", "value_date": "2026-11-25", "bank_reference": "RACE-P-1",
               "payer_name": "CORE FIN"}
-    results, errors = _together(*[post(world.ops, "/collections/suspense/", record)] * 5)
+    results, errors = run_together(*[post(world.ops, "/collections/suspense/", record)] * 5)
     assert not errors, errors
     assert sorted(results.values()) == [302, 409, 409, 409, 409]  # one prepared, four told it waits
     release = Release.objects.get(reference="RACE-P-1", status="pending")
 
     url = f"/releases/{release.pk}/release/"
-    results, errors = _together(*[post(world.ops2, url)] * 5)
+    results, errors = run_together(*[post(world.ops2, url)] * 5)
     assert not errors, errors
     assert sorted(results.values()) == [302, 409, 409, 409, 409]  # one released, four told it is released
     assert Receipt.objects.filter(bank_reference="RACE-P-1").count() == 1

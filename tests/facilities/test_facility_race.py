@@ -5,7 +5,6 @@ the row lock in facility_lock is what keeps the balances right. SQLite serialise
 writer, so these tests mean nothing there and are skipped.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from django.db.models import Sum
 from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
 from scf.facilities.services import facility_consume, facility_release, facility_reserve
+from tests.races import run_together
 
 from ..factories import FacilityFactory
 
@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 D = Decimal
 LIMIT = D("1000000.00")
-JOIN_TIMEOUT = 30  # seconds; a thread still alive after this is taken as a deadlock
 
 
 @pytest.fixture
@@ -31,28 +30,6 @@ def on_postgres(db):
         pytest.skip("needs PostgreSQL for real row locks: set DATABASE_URL=postgres://user@host:5432/name")
 
 
-def _run_together(jobs):
-    """Run each callable in its own thread, all released at once; return (successes, errors) by index."""
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    results, errors = {}, {}
-
-    def worker(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001  (every outcome is checked by the test)
-            errors[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    stuck = [i for i, thread in enumerate(threads) if thread.is_alive()]
-    assert not stuck, f"threads {stuck} never finished: deadlock or lock wait"
-    return results, errors
 
 
 def _sum(queryset, field="amount"):
@@ -71,7 +48,7 @@ def test_concurrent_reserves_never_exceed_the_limit_and_refuse_only_what_does_no
                                     reference=f"RACE-{index:02d}", acting_user=credit_officer)
         return job
 
-    results, errors = _run_together([reserve(i) for i in range(24)])
+    results, errors = run_together(*[reserve(i) for i in range(24)])
 
     unexpected = {i: repr(e) for i, e in errors.items() if not isinstance(e, FacilityLimitExceeded)}
     assert not unexpected, f"only FacilityLimitExceeded may refuse a reserve: {unexpected}"
@@ -130,7 +107,7 @@ def test_concurrent_reserves_releases_and_consumes_keep_the_balances_equal_to_th
         kinds += ["reserve", "release", "reserve", "consume"]
     assert len(jobs) == 20
 
-    results, errors = _run_together(jobs)
+    results, errors = run_together(*jobs)
 
     unexpected = {i: repr(e) for i, e in errors.items()
                   if not (kinds[i] == "reserve" and isinstance(e, FacilityLimitExceeded))}
@@ -177,7 +154,7 @@ def test_concurrent_reserves_with_the_same_reference_reserve_once(on_postgres, c
         return facility_reserve(facility=CreditFacility(pk=facility.pk), amount=D("70000.00"),
                                 reference="SAME", acting_user=credit_officer)
 
-    results, errors = _run_together([job] * 8)
+    results, errors = run_together(*[job] * 8)
 
     assert not errors, {i: repr(e) for i, e in errors.items()}
     assert len({r.pk for r in results.values()}) == 1

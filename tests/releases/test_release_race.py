@@ -5,11 +5,9 @@ connection, released together by a barrier: the release's row lock lets one post
 find it released. SQLite serialises every writer, so the race means nothing there.
 """
 
-import threading
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from scf.core.exceptions import IllegalTransition
 from scf.ledger.models import JournalEntry
@@ -17,6 +15,7 @@ from scf.parties.models import Membership, StaffGroup
 from scf.releases.models import Release
 from scf.releases.services import release_approve
 from tests.factories import MembershipFactory, UserFactory
+from tests.races import run_together
 from workflows.factoring.models import FactoringFinancing
 from workflows.factoring.releases import disbursement_prepare, receipt_prepare
 
@@ -24,29 +23,8 @@ from .cases import signed_financing
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
-JOIN_TIMEOUT = 30
 
 
-def _together(*jobs):
-    barrier = threading.Barrier(len(jobs), timeout=JOIN_TIMEOUT)
-    results, errors = {}, {}
-
-    def worker(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as exc:  # noqa: BLE001  (every outcome is checked by the test)
-            errors[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_TIMEOUT)
-    assert not [t for t in threads if t.is_alive()], "a release never finished: deadlock or lock wait"
-    return results, errors
 
 
 def _third_ops(world):
@@ -63,7 +41,7 @@ def test_two_releases_of_one_disbursement_at_once_post_it_once(postgres_only, wo
     entries = JournalEntry.objects.count()
     checkers = (world.ops2, _third_ops(world))
 
-    results, errors = _together(*(
+    results, errors = run_together(*(
         (lambda user=user: release_approve(release=Release(pk=release.pk), acting_user=user)) for user in checkers))
 
     assert len(results) == 1 and len(errors) == 1, (results, errors)
@@ -88,7 +66,7 @@ def test_two_releases_of_one_receipt_at_once_record_it_once(postgres_only, world
     release = receipt_prepare(financing=financing, amount=Decimal("100000.00"), value_date=datetime.date(2026, 11, 25),
                               bank_reference="RACE-R-1", payer=world.debtor, acting_user=world.ops)
     entries = JournalEntry.objects.count()
-    results, errors = _together(
+    results, errors = run_together(
         *((lambda user=user: release_approve(release=Release(pk=release.pk), acting_user=user))
           for user in (world.ops2, _third_ops(world))))
     assert len(results) == 1 and [type(e) for e in errors.values()] == [IllegalTransition]
