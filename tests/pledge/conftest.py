@@ -1,14 +1,16 @@
 """A pledge world: a lender with staff, a pledgor, a warehouse operator, two eligible commodities."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 
+from scf.facilities.models import Product
 from scf.parties.models import Organization, StaffGroup, User
-from tests.factories import LenderFactory, MembershipFactory, UserFactory
-from workflows.pledge.models import Commodity
+from tests.factories import FacilityFactory, LenderFactory, MembershipFactory, UserFactory
+from workflows.pledge.models import Commodity, PledgeAgreement
 from workflows.pledge.services import commodity_eligibility_set
 
 
@@ -51,3 +53,15 @@ def other_lender_world(corporate):
     user.groups.add(Group.objects.get(name=StaffGroup.RISK_MANAGER))
     MembershipFactory(user=user, organization=other)
     return other, user
+
+
+@pytest.fixture
+def active_agreement(world):
+    """A dynamic pledge agreement of the world, signed by all three (active), on a pledge facility of 5,000,000."""
+    facility = FacilityFactory(lender=world.lender, obligor=world.pledgor, product=Product.PLEDGE,
+                               limit_amount=Decimal("5000000.00"))
+    return PledgeAgreement.objects.create(
+        reference="PLA-TEST-0001", lender=world.lender, pledgor=world.pledgor, warehouse=world.warehouse,
+        facility=facility, kind=PledgeAgreement.Kind.DYNAMIC, maximum_amount=Decimal("3000000.00"),
+        annual_rate=Decimal("0.055"), start_date=datetime.date(2026, 1, 5), end_date=datetime.date(2027, 1, 5),
+        prepared_by=world.ops, state=PledgeAgreement.State.ACTIVE)

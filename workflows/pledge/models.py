@@ -1,4 +1,4 @@
-"""Pledge's business objects: commodities, the lender's eligible commodities and supervisors, prices."""
+"""Pledge's business objects: commodities, eligibility and supervisors, prices, agreements, collateral, registration."""
 
 from decimal import Decimal
 
@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from scf.core.fields import CurrencyField, MoneyField
+from scf.facilities.models import DayCountChoice
 
 
 class Commodity(models.Model):
@@ -182,3 +183,385 @@ class CommodityPrice(models.Model):
         """Mark the price rejected; it never counts."""
         self.decided_by = by
         self.decided_at = at
+
+
+def QuantityField(verbose_name=None, **kwargs) -> models.DecimalField:  # noqa: N802
+    """A quantity of goods, kept to 0.001 (a commodity of whole units keeps it to 1, checked by the services)."""
+    kwargs.setdefault("max_digits", 20)
+    kwargs.setdefault("decimal_places", 3)
+    return models.DecimalField(verbose_name, **kwargs)
+
+
+class PledgeAgreement(ConcurrentTransitionMixin, models.Model):
+    """A maximum-amount pledge agreement (最高额质押) between a lender, a pledgor and a warehouse/supervisor.
+
+    The terms are fixed when it is approved; the loans under it (drawdowns) and the goods pledged
+    under it (collateral) are counted together: exposure and value are the agreement's, not a loan's.
+    Collateral counts only once the agreement is active, that is once all three parties signed.
+    """
+
+    class Kind(models.TextChoices):
+        STATIC = "static", _("Static pledge")
+        DYNAMIC = "dynamic", _("Dynamic pledge")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        UNDER_REVIEW = "under_review", _("Under review")
+        RETURNED = "returned", _("Returned for revision")
+        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", _("Approved")
+        CONTRACT_ISSUED = "contract_issued", _("Contracts issued")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="pledge_loans",
+                               verbose_name=_("lender"))
+    pledgor = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="pledge_agreements",
+                                verbose_name=_("pledgor"))
+    warehouse = models.ForeignKey("parties.Organization", on_delete=models.PROTECT,
+                                  related_name="pledge_custody", verbose_name=_("warehouse / supervisor"))
+    facility = models.ForeignKey("facilities.CreditFacility", on_delete=models.PROTECT, related_name="pledges",
+                                 verbose_name=_("facility"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DYNAMIC)
+    currency = CurrencyField()
+    maximum_amount = MoneyField(_("maximum amount secured"))
+    pledge_rate = models.DecimalField(_("pledge rate"), max_digits=7, decimal_places=6, default=Decimal("0.600000"))
+    warning_ltv = models.DecimalField(_("warning line (LTV)"), max_digits=7, decimal_places=6,
+                                      default=Decimal("0.650000"))
+    call_ltv = models.DecimalField(_("margin call line (LTV)"), max_digits=7, decimal_places=6,
+                                   default=Decimal("0.700000"))
+    liquidation_ltv = models.DecimalField(_("liquidation line (LTV)"), max_digits=7, decimal_places=6,
+                                          default=Decimal("0.800000"))
+    cure_days = models.PositiveSmallIntegerField(_("cure days (business days)"), default=3)
+    price_max_age_days = models.PositiveSmallIntegerField(_("price maximum age (days)"), default=5)
+    floor_value_minimum = MoneyField(_("lender's minimum floor value"), default=Decimal("0.00"),
+                                     help_text=_("A dynamic pledge's floor is never below this."))
+    annual_rate = models.DecimalField(_("annual interest rate"), max_digits=7, decimal_places=6)
+    day_count = models.CharField(_("day count"), max_length=7, choices=DayCountChoice.choices,
+                                 default=DayCountChoice.ACT_360)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("prepared by"))
+    approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="pledge_agreement", verbose_name=_("approval case"))
+    # Running balances kept under the agreement's row lock by the services; the ledger is the record.
+    principal_outstanding = MoneyField(_("principal outstanding"), default=Decimal("0.00"))
+    cash_margin = MoneyField(_("cash margin held"), default=Decimal("0.00"))
+    activated_at = models.DateTimeField(_("active since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pledge agreement")
+        verbose_name_plural = _("pledge agreements")
+        constraints = [
+            models.CheckConstraint(condition=Q(maximum_amount__gt=0), name="pledge_agreement_maximum_positive"),
+            models.CheckConstraint(condition=Q(pledge_rate__gt=0) & Q(pledge_rate__lt=1),
+                                   name="pledge_agreement_rate_between_0_and_1"),
+            models.CheckConstraint(
+                condition=Q(warning_ltv__gt=0) & Q(warning_ltv__lte=F("call_ltv")) & Q(call_ltv__lte=F("liquidation_ltv"))
+                & Q(liquidation_ltv__lte=1),
+                name="pledge_agreement_lines_ordered"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="pledge_agreement_term_positive"),
+            models.CheckConstraint(condition=Q(cure_days__gte=1) & Q(price_max_age_days__gte=1),
+                                   name="pledge_agreement_days_positive"),
+            models.CheckConstraint(condition=~Q(pledgor=F("warehouse")) & ~Q(pledgor=F("lender"))
+                                   & ~Q(warehouse=F("lender")), name="pledge_agreement_parties_distinct"),
+        ]
+        indexes = [models.Index(fields=["lender", "state"]), models.Index(fields=["warehouse", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.pledgor} · {self.currency} {self.maximum_amount:,}"
+
+    @property
+    def exposure(self) -> Decimal:
+        """Return E = max(0, principal outstanding − cash margin held) (DESIGN §5)."""
+        return max(self.principal_outstanding - self.cash_margin, Decimal("0.00"))
+
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
+    def submit(self) -> None:
+        """Send the agreement to the lender's credit review."""
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.RETURNED)
+    def return_for_revision(self) -> None:
+        """Send the agreement back to be revised."""
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.REJECTED)
+    def reject(self) -> None:
+        """Decline the agreement."""
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.APPROVED)
+    def approve(self) -> None:
+        """Record the final approval."""
+
+    @transition(field=state, source=State.APPROVED, target=State.CONTRACT_ISSUED)
+    def issue_contracts(self) -> None:
+        """Record that the loan agreement, pledge contract and supervision agreement were issued for signing."""
+
+    @transition(field=state, source=State.CONTRACT_ISSUED, target=State.ACTIVE)
+    def activate(self, *, at) -> None:
+        """Record that all three parties signed every contract: from now on collateral counts."""
+        self.activated_at = at
+
+    @transition(field=state, source=State.ACTIVE, target=State.CLOSED)
+    def close(self, *, at) -> None:
+        """Record the closed file: every loan repaid, all goods released, the registration cancelled."""
+        self.closed_at = at
+
+    @transition(field=state, source=[State.DRAFT, State.RETURNED, State.APPROVED, State.CONTRACT_ISSUED],
+                target=State.CANCELLED)
+    def cancel(self) -> None:
+        """Cancel an agreement that never became active."""
+
+
+class WarehouseReceipt(models.Model):
+    """A warehouse receipt (仓单) issued by a warehouse to the goods' owner; its number is unique per warehouse.
+
+    Released whole; to release part of it, the warehouse splits it (拆单) into new receipts whose
+    quantities add up to it, and the old one is marked split.
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        SPLIT = "split", _("Split into new receipts")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    warehouse = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="issued_receipts",
+                                  verbose_name=_("warehouse"))
+    number = models.CharField(_("receipt number"), max_length=60)
+    owner = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="warehouse_receipts",
+                              verbose_name=_("owner"))
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, related_name="receipts",
+                                  verbose_name=_("commodity"))
+    quantity = QuantityField(_("quantity"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="split_into",
+                                   verbose_name=_("split from"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.VALID)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["warehouse_id", "number"]
+        verbose_name = _("warehouse receipt")
+        verbose_name_plural = _("warehouse receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "number"], name="warehouse_receipt_number_once_per_warehouse",
+                                    violation_error_message=_("This warehouse already issued a receipt with this "
+                                                              "number.")),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="warehouse_receipt_quantity_positive"),
+            models.CheckConstraint(condition=~Q(number=""), name="warehouse_receipt_number_not_blank"),
+            models.CheckConstraint(condition=Q(expires_on__isnull=True) | Q(expires_on__gte=F("issued_on")),
+                                   name="warehouse_receipt_expiry_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.commodity.code} {self.quantity}"
+
+
+class InventoryLot(models.Model):
+    """A quantity of one commodity held under the supervisor's control (存货); it releases partly."""
+
+    warehouse = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="supervised_lots",
+                                  verbose_name=_("warehouse / supervisor"))
+    owner = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="inventory_lots",
+                              verbose_name=_("owner"))
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, related_name="lots",
+                                  verbose_name=_("commodity"))
+    lot_number = models.CharField(_("lot number"), max_length=60)
+    quantity = QuantityField(_("quantity"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True,
+                                   help_text=_("Grade, marks, packing: what identifies the goods on site."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["warehouse_id", "lot_number"]
+        verbose_name = _("inventory lot")
+        verbose_name_plural = _("inventory lots")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "lot_number"], name="inventory_lot_number_once_per_warehouse",
+                                    violation_error_message=_("This warehouse already has a lot with this number.")),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_lot_quantity_positive"),
+            models.CheckConstraint(condition=~Q(lot_number=""), name="inventory_lot_number_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_number} · {self.commodity.code} {self.quantity}"
+
+
+class CollateralIntake(ConcurrentTransitionMixin, models.Model):
+    """Goods brought under an agreement at once: declared by the pledgor, counted by the warehouse, noticed.
+
+    Its lines count in the valuation only once effective: the warehouse confirmed the count (and signed
+    the pledged goods list, 质物清单) and confirmed the lender's notice of pledge. A substitution's new
+    goods come in through an intake too.
+    """
+
+    class State(models.TextChoices):
+        DECLARED = "declared", _("Declared by the pledgor")
+        COUNTED = "counted", _("Counted by the warehouse")
+        NOTICE_ISSUED = "notice_issued", _("Notice of pledge issued")
+        EFFECTIVE = "effective", _("Effective")
+        REFUSED = "refused", _("Refused by the warehouse")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="intakes",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DECLARED, protected=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("declared by"))
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("counted by"))
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    notice_issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                         null=True, blank=True, verbose_name=_("notice issued by"))
+    effective_at = models.DateTimeField(_("effective since"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("collateral intake")
+        verbose_name_plural = _("collateral intakes")
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.get_state_display()}"
+
+    @transition(field=state, source=State.DECLARED, target=State.COUNTED)
+    def count(self, *, by, at) -> None:
+        """Record the warehouse's count confirming every line."""
+        self.counted_by = by
+        self.counted_at = at
+
+    @transition(field=state, source=State.DECLARED, target=State.REFUSED)
+    def refuse(self, *, by, at) -> None:
+        """Record that the warehouse could not confirm the goods declared."""
+        self.counted_by = by
+        self.counted_at = at
+
+    @transition(field=state, source=State.COUNTED, target=State.NOTICE_ISSUED)
+    def issue_notice(self, *, by) -> None:
+        """Record that the lender issued the notice of pledge to the warehouse."""
+        self.notice_issued_by = by
+
+    @transition(field=state, source=State.NOTICE_ISSUED, target=State.EFFECTIVE)
+    def make_effective(self, *, at) -> None:
+        """Record the warehouse's confirmation of the notice: the goods are pledged from now on."""
+        self.effective_at = at
+
+    @transition(field=state, source=State.DECLARED, target=State.WITHDRAWN)
+    def withdraw(self) -> None:
+        """Withdraw a declaration the warehouse has not counted yet."""
+
+
+class PledgedItem(models.Model):
+    """One receipt or lot under an agreement, with the quantity pledged now.
+
+    A receipt or lot sits under at most one agreement while the item is held (declared, counted or
+    pledged): two partial unique indexes say so to the database, whatever races to insert it.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        PLEDGED = "pledged", _("Pledged")
+        RELEASED = "released", _("Released")
+        REFUSED = "refused", _("Refused")
+
+    HELD = (Status.PROPOSED, Status.PLEDGED)
+
+    intake = models.ForeignKey(CollateralIntake, on_delete=models.PROTECT, related_name="items",
+                               verbose_name=_("intake"))
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="items",
+                                  verbose_name=_("agreement"))
+    receipt = models.ForeignKey(WarehouseReceipt, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="pledges", verbose_name=_("warehouse receipt"))
+    lot = models.ForeignKey(InventoryLot, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges",
+                            verbose_name=_("inventory lot"))
+    commodity = models.ForeignKey(Commodity, on_delete=models.PROTECT, related_name="+", verbose_name=_("commodity"))
+    declared_quantity = QuantityField(_("declared quantity"))
+    counted_quantity = QuantityField(_("counted quantity"), null=True, blank=True)
+    quantity = QuantityField(_("quantity pledged"), default=Decimal("0.000"),
+                             help_text=_("What counts in the valuation now: the counted quantity, less releases."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agreement_id", "id"]
+        verbose_name = _("pledged item")
+        verbose_name_plural = _("pledged items")
+        constraints = [
+            models.CheckConstraint(condition=(Q(receipt__isnull=False) & Q(lot__isnull=True))
+                                   | (Q(receipt__isnull=True) & Q(lot__isnull=False)),
+                                   name="pledged_item_receipt_or_lot"),
+            models.UniqueConstraint(fields=["receipt"], condition=Q(status__in=["proposed", "pledged"]),
+                                    name="pledged_item_receipt_held_once",
+                                    violation_error_message=_("This warehouse receipt is already pledged.")),
+            models.UniqueConstraint(fields=["lot"], condition=Q(status__in=["proposed", "pledged"]),
+                                    name="pledged_item_lot_held_once",
+                                    violation_error_message=_("This inventory lot is already pledged.")),
+            models.CheckConstraint(condition=Q(declared_quantity__gt=0) & Q(quantity__gte=0)
+                                   & (Q(counted_quantity__isnull=True) | Q(counted_quantity__gte=0))
+                                   & (Q(counted_quantity__isnull=True) | Q(quantity__lte=F("counted_quantity"))),
+                                   name="pledged_item_quantities_sane"),
+        ]
+        indexes = [models.Index(fields=["agreement", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.receipt or self.lot} · {self.quantity}"
+
+
+class PledgeRegistration(models.Model):
+    """The pledge's registration with the national movable-asset registry (中登网), and its cancellation.
+
+    No loan is disbursed under an agreement without a registration in force; closing the agreement
+    needs it deregistered. The evidence is a file attached to the agreement (the registry's certificate).
+    """
+
+    agreement = models.OneToOneField(PledgeAgreement, on_delete=models.PROTECT, related_name="registration",
+                                     verbose_name=_("agreement"))
+    number = models.CharField(_("registration number"), max_length=80)
+    registered_on = models.DateField(_("registered on"))
+    expires_on = models.DateField(_("expires on"))
+    evidence = models.ForeignKey("inbox.CaseAttachment", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("registration certificate"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True)
+    deregistration_evidence = models.ForeignKey("inbox.CaseAttachment", on_delete=models.PROTECT, null=True,
+                                                blank=True, related_name="+",
+                                                verbose_name=_("deregistration certificate"))
+    deregistered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("deregistered by"))
+
+    class Meta:
+        verbose_name = _("pledge registration")
+        verbose_name_plural = _("pledge registrations")
+        constraints = [
+            models.CheckConstraint(condition=~Q(number=""), name="pledge_registration_number_not_blank"),
+            models.CheckConstraint(condition=Q(expires_on__gt=F("registered_on")),
+                                   name="pledge_registration_expiry_after_registration"),
+            models.CheckConstraint(
+                condition=(Q(deregistered_on__isnull=True) & Q(deregistered_by__isnull=True)
+                           & Q(deregistration_evidence__isnull=True))
+                | (Q(deregistered_on__isnull=False) & Q(deregistered_by__isnull=False)
+                   & Q(deregistration_evidence__isnull=False) & Q(deregistered_on__gte=F("registered_on"))),
+                name="pledge_registration_deregistered_whole"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def in_force_on(self, day) -> bool:
+        """Return whether the registration protects the pledge on `day`."""
+        return self.deregistered_on is None and self.registered_on <= day < self.expires_on
