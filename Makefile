@@ -9,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo-pass-2026
 PYTEST_ARGS ?=
+# The suite runs on both cores (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 
 # What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium
@@ -20,7 +22,7 @@ run: setup migrate seed static seal
 
 test: setup
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: system-packages venv
 
