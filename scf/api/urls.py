@@ -2,6 +2,7 @@ from django.urls import path
 
 from documents import api as documents_api
 from scf.releases import api as releases_api
+from workflows.confirming import api_urls as confirming_api_urls
 from workflows.factoring import api_urls as factoring_api_urls
 from workflows.pledge import api_urls as pledge_api_urls
 
@@ -28,6 +29,7 @@ urlpatterns = [
          name="settlement-account-reject"),
     *factoring_api_urls.urlpatterns,
     *pledge_api_urls.urlpatterns,
+    *confirming_api_urls.urlpatterns,
     path("releases/", releases_api.ReleaseListView.as_view(), name="release-list"),
     *(path(f"releases/<int:release_pk>/{verb}/", releases_api.ReleaseDecideView.as_view(verb=verb),
            name=f"release-{verb}") for verb in ("release", "reject", "withdraw")),

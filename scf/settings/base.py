@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "workflows.inbox",
     "workflows.factoring",
     "workflows.pledge",
+    "workflows.confirming",
 ]
 
 MIDDLEWARE = [
