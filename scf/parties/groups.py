@@ -28,6 +28,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "ledger.view_account", "ledger.view_journalentry", "inbox.disburse", "inbox.record_receipts",
         "parties.verify_settlementaccount",
         "pledge.propose_commodity_price",
+        "confirming.record_confirming_margin",
     ],
     StaffGroup.ADMIN: [
         "parties.review_kyc", "parties.view_organization", "parties.add_organization",

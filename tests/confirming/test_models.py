@@ -6,26 +6,14 @@ from decimal import Decimal as D
 import pytest
 from django.db import IntegrityError, transaction
 
-from scf.facilities.models import Product
-from tests.factories import FacilityFactory, LenderFactory, OrganizationFactory, UserFactory
 from workflows.confirming.models import ConfirmingAgreement, PurchaseOrder, RefundDemand, ReleaseRequest
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agreement():
-    lender = LenderFactory()
-    seller = OrganizationFactory(is_core=True, is_supplier=False)
-    distributor = OrganizationFactory(is_distributor=True, is_supplier=False)
-    warehouse = OrganizationFactory(is_warehouse=True, is_supplier=False)
-    return ConfirmingAgreement.objects.create(
-        reference="CWA-TEST-1", form=ConfirmingAgreement.Form.FOUR_PARTY, lender=lender, seller=seller,
-        distributor=distributor, warehouse=warehouse,
-        facility=FacilityFactory(lender=lender, obligor=distributor, product=Product.CONFIRMING),
-        guarantee_facility=FacilityFactory(lender=lender, obligor=seller, product=Product.CONFIRMING),
-        limit_amount=D("5000000.00"), release_mode=2, annual_rate=D("0.045"),
-        start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2027, 1, 1), prepared_by=UserFactory())
+def agreement(world):
+    return world.agreement
 
 
 @pytest.fixture

@@ -211,6 +211,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                                    name="confirming_order_refund_within_order"),
         ]
         indexes = [models.Index(fields=["state", "maturity_date"])]
+        permissions = [("record_confirming_margin", "Can apply margin received to a confirming-warehouse order")]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.currency} {self.order_amount:,}"

@@ -1,0 +1,37 @@
+"""Confirming-warehouse refusals, each with a stable code a client can branch on."""
+
+from django.utils.translation import gettext_lazy as _
+
+from scf.core.exceptions import DomainError
+
+
+class ReleaseExceedsAllowance(DomainError):
+    """A release larger than the release mode lets out for the margin paid so far."""
+
+    code = "release_exceeds_allowance"
+    http_status = 409
+    default_message = _("This release is larger than the margin paid allows.")
+
+
+class MarginExceedsOrder(DomainError):
+    """Margin beyond what the order still needs."""
+
+    code = "margin_exceeds_order"
+    http_status = 409
+    default_message = _("This margin is more than the order still needs.")
+
+
+class MarginReferenceReused(DomainError):
+    """A bank reference already applied to the order with another amount or date."""
+
+    code = "margin_reference_reused"
+    http_status = 409
+    default_message = _("This bank reference was already applied to the order with another amount.")
+
+
+class OrderNotOpen(DomainError):
+    """Margin or a release on an order that is not funded (or awaiting margin), or already closed."""
+
+    code = "order_not_open"
+    http_status = 409
+    default_message = _("This order does not take margin or releases in its current state.")
