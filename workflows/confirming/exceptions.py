@@ -35,3 +35,27 @@ class OrderNotOpen(DomainError):
     code = "order_not_open"
     http_status = 409
     default_message = _("This order does not take margin or releases in its current state.")
+
+
+class AgreementNotActive(DomainError):
+    """An order on an agreement not signed by every party (or closed)."""
+
+    code = "agreement_not_active"
+    http_status = 409
+    default_message = _("Orders are financed only under an agreement every party signed.")
+
+
+class OrderAboveLimit(DomainError):
+    """An order that would take the agreement's open orders above its limit."""
+
+    code = "order_above_limit"
+    http_status = 409
+    default_message = _("This order is above what the agreement's limit has left.")
+
+
+class FundingRouteNotAllowed(DomainError):
+    """A funding route the agreement does not allow."""
+
+    code = "funding_route_not_allowed"
+    http_status = 409
+    default_message = _("The agreement does not allow this funding route.")

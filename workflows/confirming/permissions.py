@@ -21,3 +21,13 @@ def can_request_release(user: User, order: PurchaseOrder) -> bool:
 def can_withdraw_release(user: User, release: ReleaseRequest) -> bool:
     """Whether the user withdraws a release request: an operator of the distributor that asked."""
     return release.state == ReleaseRequest.State.REQUESTED and is_operator(user, release.order.agreement.distributor_id)
+
+
+def can_create_order(user: User, agreement) -> bool:
+    """Whether the user applies for an order under the agreement: an operator of its distributor."""
+    return is_operator(user, agreement.distributor_id)
+
+
+def can_confirm_order(user: User, order: PurchaseOrder) -> bool:
+    """Whether the user confirms the order as the seller: an operator of the core enterprise selling."""
+    return order.state == PurchaseOrder.State.SELLER_CONFIRMATION and is_operator(user, order.agreement.seller_id)
