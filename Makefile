@@ -15,10 +15,25 @@ PYTEST_WORKERS ?= 2
 # What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium
 
-.PHONY: run test setup system-packages venv migrate seed static seal clean bench check-deploy
+.PHONY: run up test setup system-packages venv migrate seed static seal clean bench check-deploy
 
 run: setup migrate seed static seal
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production topology on this machine (Procfile, run by honcho): gunicorn, the documents, mail and
+# nightly-batch Celery workers and beat, over the local PostgreSQL and Redis. Ctrl-C stops them all.
+UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scf
+UP_BROKER_URL ?= redis://127.0.0.1:6379/0
+UP_ENV = DJANGO_SETTINGS_MODULE=scf.settings.local DATABASE_URL=$(UP_DATABASE_URL) \
+	CELERY_BROKER_URL=$(UP_BROKER_URL) CELERY_RESULT_BACKEND=$(UP_BROKER_URL) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+
+up: setup
+	$(UP_ENV) $(PY) manage.py database_create
+	$(UP_ENV) $(PY) manage.py migrate --noinput
+	$(UP_ENV) $(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+	$(UP_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(UP_ENV) $(PY) manage.py make_seal_certificate
+	$(UP_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
 
 test: setup
 	$(VENV)/bin/lint-imports

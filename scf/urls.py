@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from documents import views as documents_views
 from scf.api.docs import SwaggerUIView
-from scf.portal import second_factor
+from scf.portal import health, second_factor
 
 urlpatterns = [
     path("", include("scf.portal.urls")),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("pledge/", include("workflows.pledge.urls")),
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
+    path("health/", health.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/second-factor/", second_factor.verify, name="second-factor"),
     path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),

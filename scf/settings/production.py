@@ -10,3 +10,7 @@ from .base import env
 
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# One JSON object a log line, with the request id, unless LOG_FORMAT says otherwise.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = {**LOGGING, "handlers": {"console": {**LOGGING["handlers"]["console"],  # noqa: F405
+                                               "formatter": "json" if LOG_FORMAT == "json" else "text"}}}
