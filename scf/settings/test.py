@@ -22,3 +22,5 @@ WHITENOISE_AUTOREFRESH = True
 SEAL_DEMO_AUTOCREATE = True
 # Most tests log staff in with force_login; the second-factor tests and the browser walks turn it on.
 SECOND_FACTOR_REQUIRED = False
+# Each test's connections close as they always did (the race tests and the live server open their own).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
