@@ -1,6 +1,7 @@
 """The Commodity prices page and API: enter, approve by a second person, refusals change nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from workflows.pledge.models import CommodityPrice
-from workflows.pledge.services import price_propose
+from workflows.pledge.services import price_approve, price_propose
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +124,18 @@ def test_api_bad_price_answers_400_naming_the_field(world, changes, field):
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not CommodityPrice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_prices_page_shows_a_foreign_currency_price_beside_the_default_one_never_instead(client, world):
+    today = timezone.localdate()
+    for currency, amount in (("CNY", "68450.00"), ("USD", "9000.00")):
+        price_approve(price=price_propose(lender=world.lender, commodity=world.copper, price=Decimal(amount),
+                                          currency=currency, source="exchange", effective_date=today,
+                                          acting_user=world.ops), acting_user=world.risk)
+    client.force_login(world.risk)
+    html = client.get("/pledge/prices/").content.decode()
+    cny_row = html.split('id="current-CU"')[1].split("</tr>")[0]
+    usd_row = html.split('id="current-CU-USD"')[1].split("</tr>")[0]
+    assert "CNY 68,450.00" in cny_row and "USD" not in cny_row
+    assert "USD 9,000.00" in usd_row

@@ -162,3 +162,14 @@ def test_the_maximum_age_is_the_callers(world):
     assert price_is_stale(price, on=today, max_age_days=2)
     assert not price_is_stale(price, on=today, max_age_days=3)
     assert price_is_stale(None, on=today, max_age_days=365)
+
+
+def test_a_price_in_another_currency_never_stands_for_the_agreements(world):
+    today = timezone.localdate()
+    cny = approved(world)
+    usd = price_approve(price=price_propose(lender=world.lender, commodity=world.copper, price=D("9000.00"),
+                                            currency="USD", source="spot", effective_date=today,
+                                            acting_user=world.ops), acting_user=world.risk)
+    assert latest_approved_price(world.copper, today, lender=world.lender) == cny
+    assert latest_approved_price(world.copper, today, lender=world.lender, currency="USD") == usd
+    assert latest_approved_price(world.copper, today, lender=world.lender, currency="EUR") is None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
+from scf.money import DEFAULT_CURRENCY
 from scf.parties.models import Organization, User
 from scf.parties.selectors import user_organization_ids
 
@@ -68,17 +69,28 @@ def approved_warehouses(*, lender: Organization) -> QuerySet[WarehouseApproval]:
             .select_related("warehouse").order_by("warehouse__legal_name"))
 
 
-def latest_approved_price(commodity: Commodity, on: datetime.date, *, lender: Organization | int
-                          ) -> CommodityPrice | None:
-    """Return the lender's latest approved price of the commodity effective on or before `on`, or None.
+def latest_approved_price(commodity: Commodity, on: datetime.date, *, lender: Organization | int,
+                          currency: str = DEFAULT_CURRENCY) -> CommodityPrice | None:
+    """Return the lender's latest approved price of the commodity in `currency` effective on or before `on`.
 
-    None means there is no price: a caller must treat the valuation as missing, never as zero.
+    None means there is no price: a caller must treat the valuation as missing, never as zero. A price
+    in another currency is never taken for one in the agreement's (a USD quote is not a CNY price).
     Among prices of the same effective date the one approved last wins.
     """
     lender_id = lender if isinstance(lender, int) else lender.pk
-    return (CommodityPrice.objects.filter(lender_id=lender_id, commodity=commodity,
+    return (CommodityPrice.objects.filter(lender_id=lender_id, commodity=commodity, currency=currency,
                                           state=CommodityPrice.State.APPROVED, effective_date__lte=on)
             .order_by("-effective_date", "-decided_at", "-pk").first())
+
+
+def priced_currencies(*, lender: Organization) -> dict[int, list[str]]:
+    """Return, by commodity id, the currencies other than the default the lender has approved prices in."""
+    rows = (CommodityPrice.objects.filter(lender=lender, state=CommodityPrice.State.APPROVED)
+            .exclude(currency=DEFAULT_CURRENCY).values_list("commodity_id", "currency").distinct())
+    found: dict[int, list[str]] = {}
+    for commodity_id, currency in sorted(rows):
+        found.setdefault(commodity_id, []).append(currency)
+    return found
 
 
 def price_is_stale(price: CommodityPrice | None, *, on: datetime.date,
@@ -111,7 +123,7 @@ class PriceCheck:
 
 
 def price_check(commodity: Commodity, on: datetime.date, *, lender: Organization | int,
-                max_age_days: int = DEFAULT_PRICE_MAX_AGE_DAYS) -> PriceCheck:
-    """Return the latest approved price for a valuation on `on` and whether it is stale (or missing)."""
-    price = latest_approved_price(commodity, on, lender=lender)
+                max_age_days: int = DEFAULT_PRICE_MAX_AGE_DAYS, currency: str = DEFAULT_CURRENCY) -> PriceCheck:
+    """Return the latest approved price in `currency` for a valuation on `on` and whether it is stale (or missing)."""
+    price = latest_approved_price(commodity, on, lender=lender, currency=currency)
     return PriceCheck(price=price, stale=price_is_stale(price, on=on, max_age_days=max_age_days), on=on)

@@ -38,9 +38,16 @@ def _page(request, lender: Organization, form: PriceForm | None, status: int = 2
         price.mine = price.created_by_id == request.user.pk
         price.may_decide = permissions.can_approve_price(request.user, price)
     current = []
+    # One row per commodity in the default currency, and one per other currency it has approved prices in:
+    # a price in one currency never stands for another's.
+    other_currencies = selectors.priced_currencies(lender=lender)
     for commodity in selectors.eligible_commodities(lender=lender):
-        check = selectors.price_check(commodity, today, lender=lender)
-        current.append({"commodity": commodity, "price": check.price, "stale": check.stale, "age": check.age_days})
+        for currency in [selectors.DEFAULT_CURRENCY, *other_currencies.get(commodity.pk, [])]:
+            check = selectors.price_check(commodity, today, lender=lender, currency=currency)
+            current.append({"commodity": commodity, "currency": currency, "price": check.price,
+                            "stale": check.stale, "age": check.age_days,
+                            "row_id": commodity.code if currency == selectors.DEFAULT_CURRENCY
+                            else f"{commodity.code}-{currency}"})
     return render(request, "pledge/price_list.html", {
         "lender": lender, "prices": prices, "current": current, "form": form,
         "max_age_days": selectors.DEFAULT_PRICE_MAX_AGE_DAYS,
