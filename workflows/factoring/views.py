@@ -13,13 +13,13 @@ from django_fsm import can_proceed
 
 from documents.forms import GenerateForm
 from documents.selectors import documents_visible_of
-from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
 from scf.parties.selectors import acting_organizations
 from scf.releases.selectors import releases_pending_for
+from workflows.inbox.history import case_history
 
 from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
@@ -95,7 +95,8 @@ def financing_detail(request, financing_pk: int):
         "documents": documents,
         "can_generate": can_generate,
         "generate_form": GenerateForm(initial={"agreement_language": services.agreement_language(financing)}),
-        "history": history_for(financing),
+        "history": case_history(financing, user=request.user, lender_id=financing.lender_id,
+                                applicant_id=financing.supplier_id),
         "receipts": financing.receipts.all(),
         "pending_releases": releases_pending_for(financing, request.user),
         # The price of the financing is the supplier's and the lender's business, not the debtor's.

@@ -22,11 +22,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from documents.models import Document
 from documents.selectors import documents_current, documents_to_sign
 from documents.services import document_sign
-from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
+from scf.parties.permissions import is_staff_of
 from scf.parties.second_factor import SECOND_FACTOR_ERRORS, confirmed_device, second_factor_failure_note
 from scf.releases.selectors import releases_pending_for
 from workflows.approval.models import ApprovalDecision
+
+from .history import case_history
 
 
 def case_object(task):
@@ -40,12 +42,16 @@ def render_step(request, task, template: str, obj, status: int = 200, **extra):
     """Render a step's page: the generic cards, the product's own (its flow's `case_context`), the form."""
     flow = task.flow_task.flow_class.instance
     approval_case_id = getattr(obj, "approval_case_id", None)
+    lender_id = getattr(obj, "lender_id", None)
+    # Who approved and what they wrote is the lender's own business.
+    lender_staff = lender_id is None or request.user.is_superuser or is_staff_of(request.user, lender_id)
     context = {
         "task": task, "case": task.process.coerced, "obj": obj, "case_template": flow.case_template,
         "documents": documents_current(obj, user=request.user),
         "decisions": (ApprovalDecision.objects.filter(case_id=approval_case_id).select_related("approver")
-                      if approval_case_id else []),
-        "history": history_for(obj),
+                      if approval_case_id and lender_staff else []),
+        "history": case_history(obj, user=request.user, lender_id=lender_id,
+                                applicant_id=getattr(task.process.coerced, "applicant_id", None)),
         # Money prepared on the case that a second person has not released yet.
         "pending_releases": releases_pending_for(obj, request.user),
         **flow.case_context(request, obj),
