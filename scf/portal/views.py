@@ -19,14 +19,15 @@ from scf.api.services import api_token_create
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.facilities import permissions as facility_permissions
 from scf.facilities import selectors as facility_selectors
 from scf.facilities import services as facility_services
-from scf.facilities.models import CreditFacility, Product
+from scf.facilities.models import CreditFacility, FacilityLimitChange, Product
 from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
 from scf.parties.models import KycDocument, Membership, Organization, SettlementAccount
-from scf.parties.permissions import OPERATOR_ROLES
+from scf.parties.permissions import OPERATOR_ROLES, is_staff_of
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
 from .forms import (
@@ -34,6 +35,8 @@ from .forms import (
     KycRejectForm,
     KycUploadForm,
     KycVerifyForm,
+    LimitChangeDecisionForm,
+    LimitChangeForm,
     SettlementAccountForm,
     SettlementAccountRejectForm,
     TokenForm,
@@ -266,6 +269,7 @@ def facility_detail(request, facility_pk: int):
             if has_transition_perm(method, request.user):
                 actions.append((name, label))
     return render(request, "portal/facility_detail.html", {
+        **_limit_change_context(request.user, facility),
         "facility": facility,
         "proposed_by_you": facility.state == CreditFacility.State.PROPOSED and facility.created_by_id == request.user.pk,
         "movements": facility.movements.select_related("actor").order_by("-id")[:100],
@@ -465,3 +469,71 @@ def settlement_account_reject(request, account_pk: int):
                          % {"number": account.grouped_number, "org": account.organization.legal_name})
 
     return _account_review(request, account_pk, action)
+
+
+# --- facility limit changes (four eyes) ---------------------------------------------------------
+
+def _limit_change_context(user, facility: CreditFacility) -> dict:
+    """The limit-change cards of the facility page: the open proposal with what this user may do, and the history."""
+    changes = list(facility_selectors.facility_limit_changes(facility=facility, user=user)[:50])
+    pending = next((c for c in changes if c.state == FacilityLimitChange.State.PROPOSED), None)
+    if pending is not None:
+        pending.facility = facility
+    return {
+        "limit_changes": [c for c in changes if c is not pending],
+        "show_limit_changes": is_staff_of(user, facility.lender_id),
+        "pending_limit_change": pending,
+        "can_propose_limit_change": pending is None and facility.state in (
+            CreditFacility.State.ACTIVE, CreditFacility.State.FROZEN)
+        and facility_permissions.can_propose_limit_change(user, facility),
+        "can_decide_limit_change": pending is not None and facility_permissions.can_decide_limit_change(user, pending),
+        "can_cancel_limit_change": pending is not None and facility_permissions.can_cancel_limit_change(user, pending),
+        "limit_decision_form": LimitChangeDecisionForm(),
+    }
+
+
+@login_required
+def facility_limit_change_propose(request, facility_pk: int):
+    facility = tenancy.get_visible_or_404(CreditFacility, request.user, pk=facility_pk)
+    if not facility_permissions.can_propose_limit_change(request.user, facility):
+        raise PermissionDenied
+    form = LimitChangeForm(request.POST or None, initial={"new_limit": facility.limit_amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility_services.facility_limit_change_propose(facility=facility, acting_user=request.user,
+                                                            **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("New limit proposed: a second person reviews it before it applies."))
+            return redirect("portal:facility-detail", facility_pk=facility.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/facility_limit_change_form.html", {"facility": facility, "form": form},
+                  status=status)
+
+
+@require_POST
+@login_required
+def facility_limit_change_decide(request, limit_change_pk: int, action: str):
+    change = tenancy.get_visible_or_404(FacilityLimitChange, request.user, pk=limit_change_pk)
+    service = facility_services.LIMIT_CHANGE_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    form = LimitChangeDecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        service(change=change, acting_user=request.user, note=note)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, {
+            "approve": _("Limit change approved: the new limit applies now."),
+            "reject": _("Limit change rejected."),
+            "cancel": _("Limit change cancelled."),
+        }[action])
+    return redirect("portal:facility-detail", facility_pk=change.facility_id)
