@@ -26,7 +26,7 @@ from scf.facilities.models import CreditFacility, FacilityLimitChange, Product
 from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
-from scf.parties.models import KycDocument, Membership, Organization, SettlementAccount
+from scf.parties.models import KycDocument, Organization, SettlementAccount
 from scf.parties.permissions import OPERATOR_ROLES, is_staff_of
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
@@ -124,14 +124,17 @@ def _can_review_kyc(user) -> bool:
 def organization_detail(request, organization_pk: int):
     organization = tenancy.get_visible_or_404(Organization, request.user, pk=organization_pk)
     own = organization.pk in party_selectors.user_organization_ids(request.user)
-    can_manage = own and (party_selectors.user_has_role(request.user, organization, Membership.Role.ADMIN)
-                          or party_selectors.user_has_role(request.user, organization, Membership.Role.OPERATOR))
+    # Its administrators and operators, or its lender's staff onboarding it, prepare the KYC file.
+    can_manage = party_services.kyc_can_prepare(request.user, organization)
     context = {
         "organization": organization,
         "own": own,
         "can_see_kyc": _can_see_kyc(request.user, organization),
         "can_manage_kyc": can_manage,
         "can_review_kyc": _can_review_kyc(request.user) and not own,
+        # Four eyes: whoever submitted the file is not offered the verify button.
+        "can_verify_kyc": party_services.kyc_can_verify(request.user, organization),
+        "kyc_submitted_by_you": organization.kyc_submitted_by_id == request.user.pk,
         "facilities": facility_selectors.facility_list(user=request.user).filter(
             Q(obligor=organization) | Q(lender=organization)),
         "upload_form": KycUploadForm(),
@@ -153,7 +156,7 @@ def _organization_for_action(request, organization_pk: int) -> Organization:
 @login_required
 def kyc_upload(request, organization_pk: int):
     organization = _organization_for_action(request, organization_pk)
-    if organization.pk not in party_selectors.user_organization_ids(request.user):
+    if not party_services.kyc_can_prepare(request.user, organization):
         raise Http404
     form = KycUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -186,7 +189,7 @@ def _kyc_action(request, organization_pk: int, action) -> HttpResponse:
 @login_required
 def kyc_submit(request, organization_pk: int):
     def action(organization):
-        if organization.pk not in party_selectors.user_organization_ids(request.user):
+        if not party_services.kyc_can_prepare(request.user, organization):
             raise Http404
         party_services.kyc_submit(organization=organization, acting_user=request.user)
         messages.success(request, _("KYC file submitted for review."))

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from scf.facilities.models import FacilityLimitChange
 from scf.facilities.services import facility_limit_change_propose, facility_reserve
@@ -13,6 +14,13 @@ from scf.parties.models import Membership, StaffGroup
 from ..factories import FacilityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Chinese leaves Chinese active in this thread: reset it for the tests after this one."""
+    yield
+    translation.deactivate()
 
 D = Decimal
 
