@@ -223,6 +223,7 @@ ACTION_LABELS = {
     "issue": pgettext_lazy("history", "Issued"),
     "issue_contract": pgettext_lazy("history", "Contracts issued"),
     "kyc_expire": pgettext_lazy("history", "KYC expired"),
+    "limit_change": pgettext_lazy("history", "Limit changed"),
     "mark_overdue": pgettext_lazy("history", "Overdue"),
     "mark_signed": pgettext_lazy("history", "Signed"),
     "open": pgettext_lazy("history", "Opened"),

@@ -77,6 +77,7 @@ def dashboard(request):
                 state=CreditFacility.State.ACTIVE,
                 valid_to__lte=timezone.localdate() + timezone.timedelta(days=30),
             )[:10],
+            limit_changes_to_review=_limit_changes_to_review(user),
             kyc_expiring=tenancy.visible(Organization, user).filter(
                 kyc_state=Organization.KycState.VERIFIED,
                 kyc_expires_on__lte=timezone.localdate() + timezone.timedelta(days=30),
@@ -475,6 +476,15 @@ def settlement_account_reject(request, account_pk: int):
 
 
 # --- facility limit changes (four eyes) ---------------------------------------------------------
+
+def _limit_changes_to_review(user):
+    """Return the open limit changes of the user's lender that the user may decide (never their own)."""
+    if not (user.is_superuser or user.has_perm(facility_permissions.DECIDE_PERMISSION)):
+        return []
+    return list(tenancy.visible(FacilityLimitChange, user).filter(state=FacilityLimitChange.State.PROPOSED)
+                .exclude(proposed_by=user).select_related("facility__obligor", "proposed_by")
+                .order_by("proposed_at")[:10])
+
 
 def _limit_change_context(user, facility: CreditFacility) -> dict:
     """The limit-change cards of the facility page: the open proposal with what this user may do, and the history."""

@@ -173,3 +173,22 @@ def test_api_refuses_a_reduction_below_used_with_409_and_bad_input_with_400(faci
                                               content_type="application/json")
     assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
     assert not FacilityLimitChange.objects.exists()
+
+
+def test_the_staff_dashboard_lists_changes_to_review_for_deciders_only(facility, credit_officer, risk_manager):
+    facility_limit_change_propose(facility=facility, new_limit=D("1500000.00"), reason="Growth",
+                                  acting_user=credit_officer)
+    assert "limit-changes-to-review" in client_for(risk_manager).get("/").content.decode()
+    assert "limit-changes-to-review" not in client_for(credit_officer).get("/").content.decode()
+    page = client_for(risk_manager, "zh-hans").get("/").content.decode()
+    assert "待您复核的额度调整" in page and facility.reference in page
+
+
+def test_the_facility_history_names_the_limit_change_in_chinese(facility, credit_officer, risk_manager):
+    from scf.facilities.services import facility_limit_change_approve
+
+    change = facility_limit_change_propose(facility=facility, new_limit=D("1500000.00"), reason="Growth",
+                                           acting_user=credit_officer)
+    facility_limit_change_approve(change=change, acting_user=risk_manager)
+    page = _page(risk_manager, facility, "zh-hans")
+    assert "额度已调整" in page and "1,000,000.00 -&gt; 1,500,000.00" in page
