@@ -444,6 +444,9 @@ def facility_limit_change_approve(*, change: FacilityLimitChange, acting_user: U
     if facility.limit_amount != change.old_limit:
         raise IllegalTransition(_("The facility's limit changed since this proposal; reject it and propose again."))
     _limit_change_refusal(facility, new_limit=change.new_limit, new_valid_to=change.new_valid_to)
+    if change.new_valid_to is not None and change.new_valid_to < timezone.localdate():
+        raise IllegalTransition(_("The proposed end of validity %(date)s has passed; reject this change and propose "
+                                  "again.") % {"date": change.new_valid_to})
     change.approve(by=acting_user, note=(note or "").replace("\x00", "").strip())
     change.save()
     facility.limit_amount = change.new_limit

@@ -254,3 +254,12 @@ def test_a_raise_needs_the_obligors_kyc_verified(facility, credit_officer):
         _propose(facility, credit_officer)
     # Reducing credit to a client whose KYC lapsed is what a bank wants to be able to do.
     assert _propose(facility, credit_officer, new_limit="700000.00").state == State.PROPOSED
+
+
+def test_a_proposed_end_of_validity_that_has_passed_by_approval_is_refused(facility, credit_officer, risk_manager):
+    import time_machine
+
+    change = _propose(facility, credit_officer, new_valid_to=timezone.localdate() + datetime.timedelta(days=1))
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        with pytest.raises(IllegalTransition, match="has passed"):
+            facility_limit_change_approve(change=change, acting_user=risk_manager)
