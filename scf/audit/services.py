@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils.translation import pgettext_lazy
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from .models import GENESIS_HASH, AuditChainHead, AuditRecord
 
