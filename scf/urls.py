@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/second-factor/", second_factor.verify, name="second-factor"),
     path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
+    path("accounts/second-factor/recovery-codes/", second_factor.recovery_codes, name="second-factor-recovery-codes"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

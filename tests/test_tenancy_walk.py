@@ -39,7 +39,8 @@ from documents.models import Document, DocumentParty, Signature
 from scf.api.models import ApiToken
 from scf.api.services import api_token_create
 from scf.audit.models import AuditRecord
-from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
+from scf.facilities.models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation
+from scf.facilities.services import LIMIT_CHANGE_ACTIONS
 from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF, make_uscc
 from scf.parties.models import (
@@ -84,6 +85,7 @@ class World:
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     account: SettlementAccount | None = None  # the supplier's verified settlement account
     price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
+    limit_change: FacilityLimitChange | None = None  # a proposed new limit for the facility
 
     @property
     def supplier(self) -> Organization:
@@ -106,7 +108,7 @@ class World:
     def lender_scoped_canaries(self) -> list[str]:
         """Return what even lender staff of another lender may not receive: everything of the world."""
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                   self.receivable.invoice_number, self.price.reference, *(token.prefix for token, _key in self.tokens.values())]
+                   self.receivable.invoice_number, self.price.reference, self.limit_change.reason, *(token.prefix for token, _key in self.tokens.values())]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number]
@@ -145,6 +147,10 @@ def build_world(prefix: str) -> World:
                   document=document, account=SettlementAccount.objects.get(organization=organizations["supplier"]))
     add_financing_and_contract(world)
     add_pledge_reference_data(world)
+    world.limit_change = FacilityLimitChange.objects.create(
+        facility=facility, old_limit=facility.limit_amount, new_limit=facility.limit_amount + Decimal("1000.00"),
+        old_valid_to=facility.valid_to, reason=f"{tag}-LIMIT-CHANGE-REASON",
+        proposed_by=UserFactory(username=f"{prefix}-limit-proposer"))
     for role, user in users.items():
         world.tokens[role] = api_token_create(user=user, name=f"{prefix} ERP")
     return world
@@ -292,8 +298,10 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "release_pk": KwargValues(lambda b: [b.release.pk]),
     "account_pk": KwargValues(lambda b: [b.account.pk]),
     "price_pk": KwargValues(lambda b: [b.price.pk]),
-    # Facility transitions (portal): every slug the view knows, "freeze" among them.
-    "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
+    "limit_change_pk": KwargValues(lambda b: [b.limit_change.pk]),
+    # Facility transitions and limit-change decisions (portal): every slug the views know, "freeze" among them.
+    "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS) + sorted(LIMIT_CHANGE_ACTIONS),
+                          identifies_object=False),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still
@@ -643,6 +651,8 @@ NOT_FOUND_WHEN_OWN = {
     "documents:final-pdf": "the walk's contract is not signed and sealed",
     "documents:preview": "the walk's contract has no rendered PDF",
     "api:financing-credit-review": "the credit review is the lender's staff's, not the supplier's",
+    "api:limit-change-detail": "a proposed limit is the lender's staff's internal decision, not the obligor's",
+    "portal:facility-limit-change-propose": "the obligor sees its facility but may not propose its limit (403)",
 }
 
 

@@ -6,7 +6,7 @@ from workflows.confirming import api_urls as confirming_api_urls
 from workflows.factoring import api_urls as factoring_api_urls
 from workflows.pledge import api_urls as pledge_api_urls
 
-from . import settlement_accounts, views
+from . import limit_changes, settlement_accounts, views
 
 app_name = "api"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("organizations/<int:organization_pk>/", views.OrganizationDetailView.as_view(), name="organization-detail"),
     path("facilities/", views.FacilityListView.as_view(), name="facility-list"),
     path("facilities/<int:facility_pk>/", views.FacilityDetailView.as_view(), name="facility-detail"),
+    path("facilities/<int:facility_pk>/limit-changes/", limit_changes.LimitChangeListView.as_view(),
+         name="facility-limit-change-list"),
+    path("limit-changes/<int:limit_change_pk>/", limit_changes.LimitChangeDetailView.as_view(),
+         name="limit-change-detail"),
+    *(path(f"limit-changes/<int:limit_change_pk>/{verb}/", limit_changes.LimitChangeDecideView.as_view(
+        action_name=verb), name=f"limit-change-{verb}") for verb in ("approve", "reject", "cancel")),
     path("settlement-accounts/", settlement_accounts.SettlementAccountListView.as_view(),
          name="settlement-account-list"),
     path("settlement-accounts/<int:account_pk>/", settlement_accounts.SettlementAccountDetailView.as_view(),

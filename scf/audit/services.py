@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.utils.translation import pgettext_lazy
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from .models import GENESIS_HASH, AuditChainHead, AuditRecord
 
@@ -223,6 +223,7 @@ ACTION_LABELS = {
     "issue": pgettext_lazy("history", "Issued"),
     "issue_contract": pgettext_lazy("history", "Contracts issued"),
     "kyc_expire": pgettext_lazy("history", "KYC expired"),
+    "limit_change": pgettext_lazy("history", "Limit changed"),
     "mark_overdue": pgettext_lazy("history", "Overdue"),
     "mark_signed": pgettext_lazy("history", "Signed"),
     "open": pgettext_lazy("history", "Opened"),

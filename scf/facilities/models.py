@@ -209,3 +209,84 @@ class FacilityMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.reference}"
+
+
+class FacilityLimitChange(ConcurrentTransitionMixin, models.Model):
+    """A proposed new limit (and optionally a new end of validity) for a facility, decided by a second person.
+
+    The database holds the four eyes (the decider is never the proposer) and allows one open
+    proposal per facility; the approving service applies the new limit under the facility's row lock.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    facility = models.ForeignKey(CreditFacility, on_delete=models.PROTECT, related_name="limit_changes",
+                                 verbose_name=_("facility"))
+    old_limit = MoneyField(_("limit before"))
+    new_limit = MoneyField(_("new limit"))
+    old_valid_to = models.DateField(_("valid to before"))
+    new_valid_to = models.DateField(_("new end of validity"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("comment"), blank=True)
+    state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("facility limit change")
+        verbose_name_plural = _("facility limit changes")
+        constraints = [
+            models.CheckConstraint(condition=Q(new_limit__gt=0), name="limit_change_new_limit_positive"),
+            models.CheckConstraint(condition=~Q(new_limit=F("old_limit")), name="limit_change_changes_the_limit"),
+            # Four eyes: whoever decides is not who proposed; a cancellation (by the proposer) has no decider.
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                                   name="limit_change_not_decided_by_proposer"),
+            models.CheckConstraint(
+                condition=(Q(state="proposed") & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
+                | (Q(state__in=["approved", "rejected"]) & Q(decided_by__isnull=False) & Q(decided_at__isnull=False))
+                | (Q(state="cancelled") & Q(decided_by__isnull=True) & Q(decided_at__isnull=False)),
+                name="limit_change_decision_matches_state",
+            ),
+            models.UniqueConstraint(fields=["facility"], condition=Q(state="proposed"),
+                                    name="limit_change_one_open_per_facility"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility.reference} · {self.old_limit:,} → {self.new_limit:,}"
+
+    @property
+    def is_increase(self) -> bool:
+        return self.new_limit > self.old_limit
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new_limit - self.old_limit
+
+    @transition(field=state, source=State.PROPOSED, target=State.APPROVED)
+    def approve(self, *, by=None, note: str = "") -> None:
+        """Accept the new limit; the service applies it to the facility."""
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.decision_note = note
+
+    @transition(field=state, source=State.PROPOSED, target=State.REJECTED)
+    def reject(self, *, by=None, note: str = "") -> None:
+        """Refuse the new limit, with the reason."""
+        self.decided_by = by
+        self.decided_at = timezone.now()
+        self.decision_note = note
+
+    @transition(field=state, source=State.PROPOSED, target=State.CANCELLED)
+    def cancel(self, *, by=None, note: str = "") -> None:
+        """Withdraw the proposal (its proposer)."""
+        self.decided_at = timezone.now()
+        self.decision_note = note

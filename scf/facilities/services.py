@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -23,8 +23,14 @@ from scf.parties.models import LenderClient, Organization, User
 from scf.parties.permissions import four_eyes_require
 from scf.parties.services import kyc_require_verified, lender_client_add
 
-from .exceptions import FacilityLimitExceeded, FacilityUnavailable, ReservationError
-from .models import CreditFacility, FacilityMovement, FacilityReservation
+from .exceptions import FacilityLimitExceeded, FacilityUnavailable, LimitBelowUsed, LimitChangeOpen, ReservationError
+from .models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation
+from .permissions import (
+    DECIDE_PERMISSION,
+    can_cancel_limit_change,
+    can_propose_limit_change,
+    facility_parties,
+)
 
 CENT = Decimal("0.01")
 
@@ -320,3 +326,170 @@ def facility_restore(*, facility: CreditFacility, amount, reference: str,
         facility.retired_amount += amount
     _save_balances(facility)
     return _movement(facility, FacilityMovement.Kind.RESTORE, amount, reference, acting_user)
+
+
+# --- limit changes (four eyes) -------------------------------------------------------------------
+#
+# A bank's rules, beyond the four eyes: an active facility's limit may go up or down; a frozen one
+# may only come down (and its validity may only be shortened): raising credit that risk stopped
+# would undo the freeze; an expired, closed or not yet activated facility takes no limit change
+# (renewal is a new facility, a proposed one is decided as proposed). A raise needs the obligor's
+# KYC verified, as a new facility does. The limit never goes below reserved + outstanding (+ repaid
+# when not revolving): checked at the proposal for the figures, and again at approval under the
+# facility's row lock, which the database's facility_within_limit constraint backs.
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _limit_change_refusal(facility: CreditFacility, *, new_limit: Decimal, new_valid_to: datetime.date | None) -> None:
+    """Refuse a new limit (and end of validity) that the facility cannot take now; raise the reason."""
+    state = CreditFacility.State
+    if facility.state not in (state.ACTIVE, state.FROZEN) or facility.is_past_validity():
+        raise IllegalTransition(
+            _("Facility %(ref)s is %(state)s or past its validity: its limit cannot be changed. "
+              "Propose a new facility instead.")
+            % {"ref": facility.reference, "state": facility.get_state_display()})
+    if facility.state == state.FROZEN and (
+            new_limit > facility.limit_amount or (new_valid_to is not None and new_valid_to > facility.valid_to)):
+        raise FacilityUnavailable(
+            _("Facility %(ref)s is frozen: its limit may be reduced, not raised or extended, until it is unfrozen.")
+            % {"ref": facility.reference})
+    if new_limit < facility.used_amount:
+        raise LimitBelowUsed(
+            _("The new limit %(new)s is below what facility %(ref)s already uses: %(reserved)s reserved + "
+              "%(outstanding)s outstanding%(retired)s = %(used)s.")
+            % {"new": _fmt(new_limit), "ref": facility.reference, "reserved": _fmt(facility.reserved_amount),
+               "outstanding": _fmt(facility.outstanding_amount),
+               "retired": (_(" + %(amount)s repaid, not restorable") % {"amount": _fmt(facility.retired_amount)}
+                           if facility.retired_amount else ""),
+               "used": _fmt(facility.used_amount)},
+            new_limit=new_limit, reserved=facility.reserved_amount, outstanding=facility.outstanding_amount,
+            retired=facility.retired_amount, used=facility.used_amount)
+    if new_limit > facility.limit_amount:
+        kyc_require_verified(facility.obligor)
+
+
+@audited
+def facility_limit_change_propose(*, facility: CreditFacility, new_limit, reason: str, acting_user: User,
+                                  new_valid_to: datetime.date | None = None) -> FacilityLimitChange:
+    """Propose a new limit for the facility; a second person approves it before it counts."""
+    if not can_propose_limit_change(acting_user, facility):
+        raise ActionNotPermitted(_("Only staff of %(lender)s entitled to propose facilities may propose a new "
+                                   "limit.") % {"lender": facility.lender})
+    new_limit = _clean_amount(new_limit, "new_limit")
+    reason = (reason or "").replace("\x00", "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = ValidationError(_("Say why the limit should change: a reason is required."),
+                                           code="required")
+    if new_limit == facility.limit_amount:
+        errors["new_limit"] = ValidationError(_("The new limit is the same as the current one."), code="unchanged")
+    if new_valid_to is not None and (new_valid_to < facility.valid_from or new_valid_to < timezone.localdate()):
+        errors["new_valid_to"] = ValidationError(
+            _("The new end of validity must be after the start of validity and not in the past."), code="invalid")
+    if errors:
+        raise ValidationError(errors)
+    facility = facility_lock(pk=facility.pk)
+    if facility.limit_changes.filter(state=FacilityLimitChange.State.PROPOSED).exists():
+        raise LimitChangeOpen(_("Facility %(ref)s already has a limit change awaiting review; decide or cancel "
+                                "it first.") % {"ref": facility.reference})
+    _limit_change_refusal(facility, new_limit=new_limit, new_valid_to=new_valid_to)
+    change = FacilityLimitChange(
+        facility=facility, old_limit=facility.limit_amount, new_limit=new_limit, old_valid_to=facility.valid_to,
+        new_valid_to=new_valid_to if new_valid_to != facility.valid_to else None, reason=reason,
+        proposed_by=acting_user,
+    )
+    change.full_clean(exclude=["state"])
+    try:
+        # The facility row lock already serialises proposals; the partial unique index stands behind it.
+        with transaction.atomic():
+            change.save()
+    except IntegrityError:
+        raise LimitChangeOpen() from None
+    audit_record(action="facilities.facilitylimitchange.propose", target=change, actor=acting_user,
+                 target_state=change.state,
+                 note=f"{_fmt(change.old_limit)} -> {_fmt(change.new_limit)}; {reason}")
+    return change
+
+
+def _limit_change_locked(change: FacilityLimitChange) -> tuple[CreditFacility, FacilityLimitChange]:
+    """Lock the facility, then the change: the facility first, as every balance change does."""
+    facility = facility_lock(pk=change.facility_id)
+    change = FacilityLimitChange.objects.select_for_update().get(pk=change.pk)
+    change.facility = facility
+    if change.state != FacilityLimitChange.State.PROPOSED:
+        raise IllegalTransition(_("This limit change is already %(state)s.")
+                                % {"state": str(change.get_state_display()).lower()},
+                                state=change.state)
+    return facility, change
+
+
+def _decider_require(change: FacilityLimitChange, acting_user: User) -> None:
+    facility = change.facility
+    four_eyes_require(acting_user, preparer_id=change.proposed_by_id, organizations=facility_parties(facility),
+                      lender=facility.lender,
+                      prepared=_("You proposed this limit change; a second person must decide it."))
+    if not (acting_user.is_superuser or acting_user.has_perm(DECIDE_PERMISSION)):
+        raise ActionNotPermitted(_("Only staff entitled to activate facilities may decide a limit change."))
+
+
+@audited
+def facility_limit_change_approve(*, change: FacilityLimitChange, acting_user: User,
+                                  note: str = "") -> FacilityLimitChange:
+    """Approve the change and apply the new limit under the facility's row lock."""
+    facility, change = _limit_change_locked(change)
+    _decider_require(change, acting_user)
+    if facility.limit_amount != change.old_limit:
+        raise IllegalTransition(_("The facility's limit changed since this proposal; reject it and propose again."))
+    _limit_change_refusal(facility, new_limit=change.new_limit, new_valid_to=change.new_valid_to)
+    if change.new_valid_to is not None and change.new_valid_to < timezone.localdate():
+        raise IllegalTransition(_("The proposed end of validity %(date)s has passed; reject this change and propose "
+                                  "again.") % {"date": change.new_valid_to})
+    change.approve(by=acting_user, note=(note or "").replace("\x00", "").strip())
+    change.save()
+    facility.limit_amount = change.new_limit
+    fields = ["limit_amount"]
+    if change.new_valid_to is not None:
+        facility.valid_to = change.new_valid_to
+        fields.append("valid_to")
+    # The database's facility_within_limit and facility_dates_ordered constraints stand behind the checks.
+    facility.save(update_fields=fields)
+    audit_record(action="facilities.creditfacility.limit_change", target=facility, actor=acting_user,
+                 note=f"{_fmt(change.old_limit)} -> {_fmt(change.new_limit)}"
+                      + (f"; valid to {change.new_valid_to}" if change.new_valid_to else ""))
+    return change
+
+
+@audited
+def facility_limit_change_reject(*, change: FacilityLimitChange, acting_user: User, note: str) -> FacilityLimitChange:
+    """Refuse the change; the comment saying why is required."""
+    note = (note or "").replace("\x00", "").strip()
+    if not note:
+        raise ValidationError({"note": ValidationError(_("Say why the limit change is rejected: a comment is "
+                                                         "required."), code="required")})
+    _facility, change = _limit_change_locked(change)
+    _decider_require(change, acting_user)
+    change.reject(by=acting_user, note=note)
+    change.save()
+    return change
+
+
+@audited
+def facility_limit_change_cancel(*, change: FacilityLimitChange, acting_user: User,
+                                 note: str = "") -> FacilityLimitChange:
+    """Withdraw a proposal: its proposer only."""
+    _facility, change = _limit_change_locked(change)
+    if not can_cancel_limit_change(acting_user, change):
+        raise ActionNotPermitted(_("Only the person who proposed this limit change may cancel it."))
+    change.cancel(by=acting_user, note=(note or "").replace("\x00", "").strip())
+    change.save()
+    return change
+
+
+LIMIT_CHANGE_ACTIONS = {
+    "approve": facility_limit_change_approve,
+    "reject": facility_limit_change_reject,
+    "cancel": facility_limit_change_cancel,
+}

@@ -25,6 +25,14 @@ class FourEyesViolation(DomainError):
     default_message = _("This decision must be taken by someone else.")
 
 
+class KycFourEyes(DomainError):
+    """The reviewer submitted the KYC file (on the client's behalf): someone else verifies it."""
+
+    code = "kyc_four_eyes"
+    http_status = 409
+    default_message = _("You submitted this KYC file; a second person must verify it.")
+
+
 class NoSettlementAccount(DomainError):
     """The organization has no verified settlement account in the currency: no money is paid to it."""
 

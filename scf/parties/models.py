@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -88,6 +89,13 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     kyc_verified_at = models.DateTimeField(_("KYC verified at"), null=True, blank=True)
     kyc_expires_on = models.DateField(_("KYC expires on"), null=True, blank=True)
     kyc_note = models.TextField(_("KYC reviewer's note"), blank=True)
+    # Four eyes on KYC: whoever sent the file for review (the client, or lender staff onboarding it)
+    # never verifies it; the database holds it for the current file.
+    kyc_submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("KYC submitted by"))
+    kyc_submitted_at = models.DateTimeField(_("KYC submitted at"), null=True, blank=True)
+    kyc_verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("KYC verified by"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,7 +112,12 @@ class Organization(ConcurrentTransitionMixin, models.Model):
                 | models.Q(is_lender=True),
                 name="organization_has_a_role",
                 violation_error_message=_("An organization plays at least one role."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kyc_verified_by__isnull=True) | models.Q(kyc_submitted_by__isnull=True)
+                | ~models.Q(kyc_verified_by=models.F("kyc_submitted_by")),
+                name="organization_kyc_not_verified_by_submitter",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,7 +147,10 @@ class Organization(ConcurrentTransitionMixin, models.Model):
         conditions=[has_kyc_documents],
     )
     def kyc_submit(self, *, by=None, note: str = "") -> None:
-        """Send the KYC file to the lender for review."""
+        """Send the KYC file to the lender for review; the verifier of an earlier file no longer counts."""
+        self.kyc_submitted_by = by
+        self.kyc_submitted_at = timezone.now()
+        self.kyc_verified_by = None
 
     @transition(
         field=kyc_state,
@@ -144,6 +160,7 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     )
     def kyc_verify(self, *, by=None, note: str = "", expires_on: datetime.date) -> None:
         """Accept the KYC file until `expires_on`."""
+        self.kyc_verified_by = by
         self.kyc_expires_on = expires_on
         self.kyc_note = note
 

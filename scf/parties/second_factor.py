@@ -153,6 +153,28 @@ def recovery_codes_issue(*, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
+def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
+    """Replace the user's recovery codes after a current code from the app; return the new ones (shown once).
+
+    Only a code from the app counts, never a recovery code: whoever holds one old code must not turn it
+    into ten. A wrong code counts against the device's back-off (django-otp saves it at once) and
+    changes nothing; the old codes stop working the moment the new ones are issued.
+    """
+    device = confirmed_device(user)
+    if device is None:
+        raise SecondFactorRequired(_("Set up your authenticator app first; recovery codes come with it."))
+    cleaned = (code or "").strip().replace(" ", "")
+    if not cleaned:
+        raise SecondFactorRequired()
+    if not (cleaned.isdigit() and len(cleaned) == device.digits and device.verify_token(cleaned)):
+        raise WrongSecondFactor()
+    with transaction.atomic():
+        codes = recovery_codes_issue(user=user)
+        audit_record(action="parties.second_factor.recovery_codes_regenerate", target=user, actor=user,
+                     note=f"recovery_codes={len(codes)}")
+    return codes
+
+
 def recovery_code_use(*, user: User, code: str) -> bool:
     """Spend one unused recovery code of the user; return whether it was one."""
     normalized = _normalize(code)

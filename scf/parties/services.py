@@ -14,7 +14,7 @@ from django_fsm import can_proceed, has_transition_perm
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 
-from .exceptions import KycIncomplete, KycNotVerified
+from .exceptions import KycFourEyes, KycIncomplete, KycNotVerified
 from .models import KycDocument, LenderClient, Membership, Organization, User
 from .selectors import user_has_role, user_lender_ids
 from .tasks import kyc_notify
@@ -81,16 +81,41 @@ def membership_grant(*, user: User, organization: Organization, role: str, actin
     return membership
 
 
-def _require_org_admin_or_operator(user: User, organization: Organization) -> None:
-    if not (user_has_role(user, organization, Membership.Role.ADMIN)
-            or user_has_role(user, organization, Membership.Role.OPERATOR)):
-        raise ActionNotPermitted(_("Only an administrator or operator of %(org)s can do this.") % {"org": organization})
+# Lender staff onboarding a client prepare its KYC file on its behalf with the right to review KYC;
+# a second person then verifies it (kyc_verify refuses whoever submitted it).
+KYC_ON_BEHALF_PERMISSION = "parties.review_kyc"
+
+
+def kyc_can_prepare(user: User, organization: Organization) -> bool:
+    """Whether the user may upload and submit the organization's KYC file: its administrator or operator,
+    or staff with the right of a lender that has it as a client."""
+    if user_has_role(user, organization, Membership.Role.ADMIN) or user_has_role(
+            user, organization, Membership.Role.OPERATOR):
+        return True
+    if not (getattr(user, "is_authenticated", False) and user.is_lender_staff
+            and user.has_perm(KYC_ON_BEHALF_PERMISSION)):
+        return False
+    return LenderClient.objects.filter(lender__memberships__user=user, lender__is_lender=True,
+                                       organization=organization).exists()
+
+
+def kyc_can_verify(user: User, organization: Organization) -> bool:
+    """Whether to offer the verify button: a reviewer who is not of the organization and did not submit its file."""
+    return (organization.kyc_state == Organization.KycState.SUBMITTED and user.has_perm("parties.review_kyc")
+            and organization.kyc_submitted_by_id != user.pk
+            and not organization.memberships.filter(user=user).exists())
+
+
+def _require_kyc_preparer(user: User, organization: Organization) -> None:
+    if not kyc_can_prepare(user, organization):
+        raise ActionNotPermitted(_("Only an administrator or operator of %(org)s, or its lender's staff onboarding "
+                                   "it, can do this.") % {"org": organization})
 
 
 @audited
 def kyc_document_upload(*, organization: Organization, kind: str, uploaded_file, acting_user: User) -> KycDocument:
     """Store a KYC file after checking its real content type and size."""
-    _require_org_admin_or_operator(acting_user, organization)
+    _require_kyc_preparer(acting_user, organization)
     if organization.kyc_state not in (Organization.KycState.DRAFT, Organization.KycState.REJECTED,
                                       Organization.KycState.EXPIRED):
         raise IllegalTransition(_("The KYC file is under review or verified; documents cannot be added now."))
@@ -120,8 +145,8 @@ def _organization_lock(pk: int) -> Organization:
 
 @audited
 def kyc_submit(*, organization: Organization, acting_user: User) -> Organization:
-    """Send the organization's KYC file for review."""
-    _require_org_admin_or_operator(acting_user, organization)
+    """Send the organization's KYC file for review, recording who sent it (never its verifier)."""
+    _require_kyc_preparer(acting_user, organization)
     organization = _organization_lock(organization.pk)
     if organization.kyc_state in (Organization.KycState.DRAFT, Organization.KycState.REJECTED,
                                   Organization.KycState.EXPIRED) and not organization.has_kyc_documents():
@@ -148,9 +173,12 @@ def _review_guard(organization: Organization, method, user: User) -> None:
 @audited
 def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
                expires_on: datetime.date | None = None) -> Organization:
-    """Accept the KYC file; it expires after the validity period."""
+    """Accept the KYC file, by someone else than who submitted it; it expires after the validity period."""
     organization = _organization_lock(organization.pk)
     _review_guard(organization, organization.kyc_verify, acting_user)
+    if organization.kyc_submitted_by_id is not None and organization.kyc_submitted_by_id == acting_user.pk:
+        raise KycFourEyes(_("You submitted the KYC file of %(org)s; a second person must verify it.")
+                          % {"org": organization.legal_name})
     today = timezone.localdate()
     expires_on = expires_on or today + datetime.timedelta(days=settings.KYC_VALIDITY_DAYS)
     if expires_on <= today:

@@ -83,3 +83,22 @@ class SecondFactorForm(forms.Form):
                            help_text=_("The 6 digits the app shows now, or one of your recovery codes."),
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
                                                          "inputmode": "text", "size": 12}))
+
+
+class LimitChangeForm(forms.Form):
+    new_limit = forms.DecimalField(label=_("New limit"), max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    new_valid_to = forms.DateField(label=_("New end of validity"), required=False, widget=DateInput(),
+                                   help_text=_("Leave empty to keep the current end of validity."))
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LimitChangeDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecoveryCodesForm(forms.Form):
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=6, min_length=6, strip=True,
+                           help_text=_("The 6 digits the app shows now; a recovery code is not accepted here."),
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "size": 8}))

@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 
 from scf.parties import second_factor as sf
 
-from .forms import SecondFactorForm
+from .forms import RecoveryCodesForm, SecondFactorForm
 
 
 def _next(request) -> str:
@@ -103,4 +103,30 @@ def enrol(request):
             return render(request, "registration/recovery_codes.html", {"codes": codes, "next": _next(request)})
     return render(request, "registration/second_factor_enrol.html", {
         "form": form, "next": _next(request), "qr_svg": sf.qr_svg(device), "secret": sf.device_secret(device),
+    }, status=400 if form.errors else 200)
+
+
+@never_cache
+@login_required
+def recovery_codes(request):
+    """Regenerate the recovery codes of a signed-in user after a current code from the app; show them once.
+
+    The path is among the second-factor pages the middleware lets through, so the view itself asks
+    for a session that was verified with the second factor.
+    """
+    if sf.confirmed_device(request.user) is None:
+        return redirect(f"{reverse('second-factor-enrol')}?{urlencode({'next': request.path})}")
+    if not request.user.is_verified():
+        return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.path})}")
+    form = RecoveryCodesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = sf.recovery_codes_regenerate(user=request.user, code=form.cleaned_data["code"])
+        except (sf.WrongSecondFactor, sf.SecondFactorRequired) as error:
+            form.add_error("code", error.message)
+        else:
+            return render(request, "registration/recovery_codes.html",
+                          {"codes": codes, "next": reverse("portal:dashboard"), "regenerated": True})
+    return render(request, "registration/recovery_codes_regenerate.html", {
+        "form": form, "codes_left": sf.recovery_codes_left(request.user),
     }, status=400 if form.errors else 200)

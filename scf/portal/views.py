@@ -19,14 +19,15 @@ from scf.api.services import api_token_create
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.facilities import permissions as facility_permissions
 from scf.facilities import selectors as facility_selectors
 from scf.facilities import services as facility_services
-from scf.facilities.models import CreditFacility, Product
+from scf.facilities.models import CreditFacility, FacilityLimitChange, Product
 from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
-from scf.parties.models import KycDocument, Membership, Organization, SettlementAccount
-from scf.parties.permissions import OPERATOR_ROLES
+from scf.parties.models import KycDocument, Organization, SettlementAccount
+from scf.parties.permissions import OPERATOR_ROLES, is_staff_of
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
 from .forms import (
@@ -34,6 +35,8 @@ from .forms import (
     KycRejectForm,
     KycUploadForm,
     KycVerifyForm,
+    LimitChangeDecisionForm,
+    LimitChangeForm,
     SettlementAccountForm,
     SettlementAccountRejectForm,
     TokenForm,
@@ -74,6 +77,7 @@ def dashboard(request):
                 state=CreditFacility.State.ACTIVE,
                 valid_to__lte=timezone.localdate() + timezone.timedelta(days=30),
             )[:10],
+            limit_changes_to_review=_limit_changes_to_review(user),
             kyc_expiring=tenancy.visible(Organization, user).filter(
                 kyc_state=Organization.KycState.VERIFIED,
                 kyc_expires_on__lte=timezone.localdate() + timezone.timedelta(days=30),
@@ -121,14 +125,17 @@ def _can_review_kyc(user) -> bool:
 def organization_detail(request, organization_pk: int):
     organization = tenancy.get_visible_or_404(Organization, request.user, pk=organization_pk)
     own = organization.pk in party_selectors.user_organization_ids(request.user)
-    can_manage = own and (party_selectors.user_has_role(request.user, organization, Membership.Role.ADMIN)
-                          or party_selectors.user_has_role(request.user, organization, Membership.Role.OPERATOR))
+    # Its administrators and operators, or its lender's staff onboarding it, prepare the KYC file.
+    can_manage = party_services.kyc_can_prepare(request.user, organization)
     context = {
         "organization": organization,
         "own": own,
         "can_see_kyc": _can_see_kyc(request.user, organization),
         "can_manage_kyc": can_manage,
         "can_review_kyc": _can_review_kyc(request.user) and not own,
+        # Four eyes: whoever submitted the file is not offered the verify button.
+        "can_verify_kyc": party_services.kyc_can_verify(request.user, organization),
+        "kyc_submitted_by_you": organization.kyc_submitted_by_id == request.user.pk,
         "facilities": facility_selectors.facility_list(user=request.user).filter(
             Q(obligor=organization) | Q(lender=organization)),
         "upload_form": KycUploadForm(),
@@ -150,7 +157,7 @@ def _organization_for_action(request, organization_pk: int) -> Organization:
 @login_required
 def kyc_upload(request, organization_pk: int):
     organization = _organization_for_action(request, organization_pk)
-    if organization.pk not in party_selectors.user_organization_ids(request.user):
+    if not party_services.kyc_can_prepare(request.user, organization):
         raise Http404
     form = KycUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +190,7 @@ def _kyc_action(request, organization_pk: int, action) -> HttpResponse:
 @login_required
 def kyc_submit(request, organization_pk: int):
     def action(organization):
-        if organization.pk not in party_selectors.user_organization_ids(request.user):
+        if not party_services.kyc_can_prepare(request.user, organization):
             raise Http404
         party_services.kyc_submit(organization=organization, acting_user=request.user)
         messages.success(request, _("KYC file submitted for review."))
@@ -266,6 +273,7 @@ def facility_detail(request, facility_pk: int):
             if has_transition_perm(method, request.user):
                 actions.append((name, label))
     return render(request, "portal/facility_detail.html", {
+        **_limit_change_context(request.user, facility),
         "facility": facility,
         "proposed_by_you": facility.state == CreditFacility.State.PROPOSED and facility.created_by_id == request.user.pk,
         "movements": facility.movements.select_related("actor").order_by("-id")[:100],
@@ -465,3 +473,80 @@ def settlement_account_reject(request, account_pk: int):
                          % {"number": account.grouped_number, "org": account.organization.legal_name})
 
     return _account_review(request, account_pk, action)
+
+
+# --- facility limit changes (four eyes) ---------------------------------------------------------
+
+def _limit_changes_to_review(user):
+    """Return the open limit changes of the user's lender that the user may decide (never their own)."""
+    if not (user.is_superuser or user.has_perm(facility_permissions.DECIDE_PERMISSION)):
+        return []
+    return list(tenancy.visible(FacilityLimitChange, user).filter(state=FacilityLimitChange.State.PROPOSED)
+                .exclude(proposed_by=user).select_related("facility__obligor", "proposed_by")
+                .order_by("proposed_at")[:10])
+
+
+def _limit_change_context(user, facility: CreditFacility) -> dict:
+    """The limit-change cards of the facility page: the open proposal with what this user may do, and the history."""
+    changes = list(facility_selectors.facility_limit_changes(facility=facility, user=user)[:50])
+    pending = next((c for c in changes if c.state == FacilityLimitChange.State.PROPOSED), None)
+    if pending is not None:
+        pending.facility = facility
+    return {
+        "limit_changes": [c for c in changes if c is not pending],
+        "show_limit_changes": is_staff_of(user, facility.lender_id),
+        "pending_limit_change": pending,
+        "can_propose_limit_change": pending is None and facility.state in (
+            CreditFacility.State.ACTIVE, CreditFacility.State.FROZEN)
+        and facility_permissions.can_propose_limit_change(user, facility),
+        "can_decide_limit_change": pending is not None and facility_permissions.can_decide_limit_change(user, pending),
+        "can_cancel_limit_change": pending is not None and facility_permissions.can_cancel_limit_change(user, pending),
+        "limit_decision_form": LimitChangeDecisionForm(),
+    }
+
+
+@login_required
+def facility_limit_change_propose(request, facility_pk: int):
+    facility = tenancy.get_visible_or_404(CreditFacility, request.user, pk=facility_pk)
+    if not facility_permissions.can_propose_limit_change(request.user, facility):
+        raise PermissionDenied
+    form = LimitChangeForm(request.POST or None, initial={"new_limit": facility.limit_amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility_services.facility_limit_change_propose(facility=facility, acting_user=request.user,
+                                                            **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("New limit proposed: a second person reviews it before it applies."))
+            return redirect("portal:facility-detail", facility_pk=facility.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/facility_limit_change_form.html", {"facility": facility, "form": form},
+                  status=status)
+
+
+@require_POST
+@login_required
+def facility_limit_change_decide(request, limit_change_pk: int, action: str):
+    change = tenancy.get_visible_or_404(FacilityLimitChange, request.user, pk=limit_change_pk)
+    service = facility_services.LIMIT_CHANGE_ACTIONS.get(action)
+    if service is None:
+        raise Http404
+    form = LimitChangeDecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        service(change=change, acting_user=request.user, note=note)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, {
+            "approve": _("Limit change approved: the new limit applies now."),
+            "reject": _("Limit change rejected."),
+            "cancel": _("Limit change cancelled."),
+        }[action])
+    return redirect("portal:facility-detail", facility_pk=change.facility_id)
