@@ -23,6 +23,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped, but SCF_NO_SKIP=1 forbids skips: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A page fetched in Chinese leaves Chinese active in the thread: every test starts in the default language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def on_postgres() -> bool:
     from django.db import connection
 
