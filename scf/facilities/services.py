@@ -24,7 +24,7 @@ from scf.parties.permissions import four_eyes_require
 from scf.parties.services import kyc_require_verified, lender_client_add
 
 from .exceptions import FacilityLimitExceeded, FacilityUnavailable, LimitBelowUsed, LimitChangeOpen, ReservationError
-from .models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation
+from .models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation, Product
 from .permissions import (
     DECIDE_PERMISSION,
     can_cancel_limit_change,
@@ -60,6 +60,26 @@ def _clean_amount(amount, field: str = "amount") -> Decimal:
 FACILITY_SEQUENCE = "facilities.facility"
 
 
+#: The roles an obligor of each product plays: who owes the lender under it.
+OBLIGOR_ROLES = {
+    Product.FACTORING: ("supplier",),
+    Product.REVERSE_FACTORING: ("core",),
+    Product.PLEDGE: ("supplier", "distributor"),
+    # The distributor's facility and the core enterprise's guarantee line.
+    Product.CONFIRMING: ("distributor", "core"),
+}
+
+
+def obligor_role_refusal(obligor: Organization, product: str) -> str:
+    """Return why `obligor` cannot owe under a facility of `product` (its roles), or "" when it can."""
+    roles = OBLIGOR_ROLES.get(product)
+    if roles is None or any(getattr(obligor, Organization.role_field(role)) for role in roles):
+        return ""
+    return _("%(org)s is not a %(roles)s: it cannot be the obligor of a %(product)s facility.") % {
+        "org": obligor, "roles": _(" or ").join(str(Organization.Role(role).label).lower() for role in roles),
+        "product": str(Product(product).label).lower()}
+
+
 def _next_reference(year: int) -> str:
     return f"CF-{year}-{sequence_next(key=FACILITY_SEQUENCE, year=year):05d}"
 
@@ -79,6 +99,13 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         errors["lender"] = _("%(org)s is not a lender.") % {"org": lender}
     if valid_to < valid_from:
         errors["valid_to"] = _("The end of validity must not be before its start.")
+    elif acting_user is not None and valid_to < timezone.localdate():
+        # A data load run from the command line (no acting user) may record facilities of the past.
+        errors["valid_to"] = _("The validity ended on %(date)s: a facility is proposed for today or the future.") % {
+            "date": valid_to.isoformat()}
+    role_refusal = obligor_role_refusal(obligor, product)
+    if role_refusal:
+        errors["obligor"] = role_refusal
     if errors:
         raise ValidationError(errors)
     if acting_user is not None and not (
@@ -94,7 +121,9 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         created_by=acting_user,
     )
     facility.full_clean(exclude=["state", "reference"])
-    facility.reference = _next_reference(valid_from.year)
+    # Numbered by the year it is proposed in, as every other reference: a facility starting next January
+    # proposed in December is this year's.
+    facility.reference = _next_reference(timezone.localdate().year)
     facility.save()
     audit_record(action="facilities.facility.create", target=facility, actor=acting_user)
     lender_client_add(lender=lender, organization=obligor, source=LenderClient.Source.FACILITY,
@@ -143,6 +172,9 @@ def facility_activate(*, facility: CreditFacility, acting_user: User, note: str 
                           prepared=_("You proposed facility %(ref)s; a second person must activate it.")
                           % {"ref": facility.reference})
         kyc_require_verified(facility.obligor)
+        if facility.is_past_validity():
+            raise IllegalTransition(_("Facility %(ref)s was valid until %(date)s: it cannot be activated.")
+                                    % {"ref": facility.reference, "date": facility.valid_to.isoformat()})
 
     return _fire(facility, "activate", acting_user, note, guard=guard)
 
@@ -238,12 +270,14 @@ def facility_reserve(*, facility: CreditFacility, amount, reference: str,
         if existing.amount != amount:
             raise ReservationError(_("Reference %(ref)s already holds a different amount.") % {"ref": reference})
         return existing
-    if facility.state != CreditFacility.State.ACTIVE or not facility.is_within_validity(on):
+    if facility.state != CreditFacility.State.ACTIVE:
+        raise FacilityUnavailable(_("Facility %(ref)s is %(state)s: nothing can be reserved.")
+                                  % {"ref": facility.reference, "state": facility.get_state_display()})
+    if not facility.is_within_validity(on):
         raise FacilityUnavailable(
-            _("Facility %(ref)s is %(state)s or outside its validity (%(start)s to %(end)s): nothing can be reserved.")
-            % {"ref": facility.reference, "state": facility.get_state_display(),
-               "start": facility.valid_from, "end": facility.valid_to}
-        )
+            _("Facility %(ref)s is valid from %(start)s to %(end)s: nothing can be reserved on %(day)s.")
+            % {"ref": facility.reference, "start": facility.valid_from.isoformat(),
+               "end": facility.valid_to.isoformat(), "day": (on or timezone.localdate()).isoformat()})
     if amount > facility.available_amount:
         raise FacilityLimitExceeded(
             _("%(amount)s exceeds the available %(available)s on facility %(ref)s.")

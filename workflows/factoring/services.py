@@ -255,6 +255,12 @@ def headroom_refusal(*, facility: CreditFacility, advance: Decimal, user: User) 
 
     Who may not see the facility (a supplier, in reverse factoring) learns only that it does not fit.
     """
+    if facility.state != CreditFacility.State.ACTIVE or not facility.is_within_validity():
+        if not permissions.can_see_headroom(user, facility):
+            return _("The core enterprise's facility cannot be drawn on today.")
+        return _("Facility %(ref)s is %(state)s, valid from %(start)s to %(end)s: nothing can be drawn on it "
+                 "today.") % {"ref": facility.reference, "state": facility.get_state_display(),
+                              "start": facility.valid_from.isoformat(), "end": facility.valid_to.isoformat()}
     available = facility.available_amount
     if advance <= available:
         return ""
