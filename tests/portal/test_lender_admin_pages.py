@@ -87,7 +87,7 @@ def test_the_staff_page_lists_the_lenders_staff_only(bank, other_bank):
 
 def test_the_staff_page_in_chinese(bank):
     page = _client(bank["admin"], "zh-hans").get(reverse("portal:staff-list")).content.decode()
-    for text in ("<h1>员工与权限</h1>", "新增员工", "信贷专员, 风险经理", "已绑定", "未绑定", "最近登录", "身份验证器",
+    for text in ("<h1>员工与权限</h1>", "新增员工", "信贷专员、风险经理", "已绑定", "未绑定", "最近登录", "身份验证器",
                  "审批权限矩阵"):
         assert text in page, text
 

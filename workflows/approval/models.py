@@ -48,7 +48,8 @@ class ApprovalTier(models.Model):
 
     def __str__(self) -> str:
         bound = f"≤ {self.up_to_amount:,}" if self.up_to_amount is not None else "above"
-        return f"{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
+        owner = f"{self.lender}: " if self.lender_id else ""
+        return f"{owner}{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
 
     @property
     def group_labels(self) -> list[str]:
