@@ -55,6 +55,18 @@ def test_the_administrator_adds_a_staff_member_and_sets_the_banks_matrix(today, 
     shoot(admin, "staff-added")
     assert User.objects.get(username="officer3").staff_groups() == {StaffGroup.CREDIT_OFFICER}
 
+    # Her page: she is given the risk manager's group too.
+    row.get_by_role("link", name="Min Sun").click()
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Min Sun")
+    admin.get_by_label("Risk manager").check()
+    admin.get_by_role("button", name="Save the groups").click()
+    expect(admin.locator(".messages")).to_contain_text("The groups of Min Sun are saved.")
+    expect(admin.get_by_role("button", name="Deactivate")).to_be_visible()
+    expect(admin.get_by_role("button", name="Reset the authenticator app")).to_have_count(0)  # none enrolled yet
+    shoot(admin, "staff-member")
+    assert User.objects.get(username="officer3").staff_groups() == {StaffGroup.CREDIT_OFFICER,
+                                                                    StaffGroup.RISK_MANAGER}
+
     # The approval matrix, in Chinese: the platform default is in force; the bank sets its own factoring tiers.
     with admin.expect_navigation():
         admin.locator("select[name=language]").select_option("zh-hans")
