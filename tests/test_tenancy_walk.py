@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.regex_helper import normalize
 from django.views import static as static_views
 from django.views.i18n import JavaScriptCatalog, set_language
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular import views as spectacular_views
 
 from documents.models import Document, DocumentParty, Signature
@@ -55,12 +56,14 @@ from scf.parties.models import (
 )
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
+from workflows.approval.models import ApprovalTier
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
 from workflows.pledge.models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
+from .second_factor import enrolled_device
 
 ROLES = ("supplier", "core", "distributor", "warehouse")
 
@@ -86,6 +89,7 @@ class World:
     account: SettlementAccount | None = None  # the supplier's verified settlement account
     price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
     limit_change: FacilityLimitChange | None = None  # a proposed new limit for the facility
+    staff: User | None = None  # a credit officer of the lender, with an authenticator app
 
     @property
     def supplier(self) -> Organization:
@@ -101,6 +105,7 @@ class World:
         for organization in self.all_organizations():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         strings += [user.username for user in self.users.values()]
+        strings += [self.staff.username, self.staff.email]
         strings += [token.prefix for token, _key in self.tokens.values()]
         strings += [self.account.account_number, self.account.grouped_number]
         return strings + self.lender_scoped_canaries()
@@ -111,7 +116,8 @@ class World:
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason, *(token.prefix for token, _key in self.tokens.values())]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
-        return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number]
+        return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
+                          self.staff.username, self.staff.email]
 
 
 ROLE_FLAGS = {
@@ -151,6 +157,10 @@ def build_world(prefix: str) -> World:
         facility=facility, old_limit=facility.limit_amount, new_limit=facility.limit_amount + Decimal("1000.00"),
         old_valid_to=facility.valid_to, reason=f"{tag}-LIMIT-CHANGE-REASON",
         proposed_by=UserFactory(username=f"{prefix}-limit-proposer"))
+    world.staff = UserFactory(username=f"{prefix}-staff-officer", email=f"{prefix}-staff@{prefix}.example")
+    world.staff.groups.add(Group.objects.get(name=StaffGroup.CREDIT_OFFICER))
+    MembershipFactory(user=world.staff, organization=lender, role=Membership.Role.OPERATOR)
+    enrolled_device(world.staff)
     for role, user in users.items():
         world.tokens[role] = api_token_create(user=user, name=f"{prefix} ERP")
     return world
@@ -302,6 +312,10 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     # Facility transitions and limit-change decisions (portal): every slug the views know, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS) + sorted(LIMIT_CHANGE_ACTIONS),
                           identifies_object=False),
+    # A lender administrator's staff pages: a member of B's lender's staff.
+    "staff_pk": KwargValues(lambda b: [b.staff.pk]),
+    # The approval matrix pages act on the administrator's own lender; the address names a product only.
+    "scope": KwargValues(lambda b: ["all", "factoring"], identifies_object=False),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still
@@ -515,7 +529,7 @@ def filter_probes(world_b: World) -> list[dict]:
 def snapshot(world: World) -> dict:
     """Return everything of world B that a request could change."""
     org_ids = [o.pk for o in world.all_organizations()]
-    users = list(world.users.values())
+    users = [*world.users.values(), world.staff]
     facility_ids = [world.facility.pk]
     targets = Q()
     for model, ids in ((Organization, org_ids), (CreditFacility, facility_ids), (KycDocument, [world.document.pk]),
@@ -547,6 +561,10 @@ def snapshot(world: World) -> dict:
         "audit": list(AuditRecord.objects.filter(targets).values_list("seq", flat=True)),
         "settlement_accounts": list(SettlementAccount.objects.filter(organization_id__in=org_ids).order_by("pk")
                                     .values()),
+        "staff_groups": sorted(world.staff.groups.values_list("name", flat=True)),
+        "staff_devices": list(TOTPDevice.objects.filter(user=world.staff).values_list("pk", "confirmed")),
+        "approval_tiers": list(ApprovalTier.objects.filter(Q(lender__isnull=True) | Q(lender=world.lender))
+                               .order_by("pk").values()),
     }
 
 
@@ -653,6 +671,8 @@ NOT_FOUND_WHEN_OWN = {
     "api:financing-credit-review": "the credit review is the lender's staff's, not the supplier's",
     "api:limit-change-detail": "a proposed limit is the lender's staff's internal decision, not the obligor's",
     "portal:facility-limit-change-propose": "the obligor sees its facility but may not propose its limit (403)",
+    "portal:staff-detail": "a lender's staff are seen by its administrators only, not by a supplier "
+                           "(tests/portal/test_lender_admin_pages.py)",
 }
 
 
@@ -738,10 +758,14 @@ def test_anonymous_client_is_sent_to_login_or_refused(world_b):
     assert_unchanged(world_b, before)
 
 
+@pytest.mark.parametrize("who", ["officer", "administrator"])
 def test_lender_staff_of_another_lender_cannot_reach_the_facility_organizations_or_kyc(
-        world_b, other_lender_officer):
-    """Everything of world B is its lender's: another lender's staff find none of it (404)."""
+        who, world_b, other_lender_officer):
+    """Everything of world B is its lender's: another lender's staff find none of it (404), nor does another
+    lender's administrator find B's staff or change B's approval matrix."""
     client = Client()
+    if who == "administrator":
+        other_lender_officer.groups.set([Group.objects.get(name=StaffGroup.ADMIN)])
     client.force_login(other_lender_officer)
     canaries = world_b.lender_scoped_canaries()
     failures = []

@@ -4,7 +4,8 @@
 
 The portal shows its own sections and the registered ones together, by `order`: Dashboard
 100, Tasks 200, Organizations 300, Facilities 400, Settlement accounts 450, the products from 500, Documents 700,
-KYC review 800, API tokens 900, Back office 1000. An entry shows to the users for whom
+KYC review 800, Staff and groups 850 and Approval matrix 860 (lender administrators), API tokens 900,
+Back office 1000. An entry shows to the users for whom
 `visible(user)` is true (everyone signed in, by default).
 """
 

@@ -13,6 +13,12 @@ def _reviews_kyc(user) -> bool:
         user.staff_groups() & {StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER, StaffGroup.ADMIN})
 
 
+def _administers_a_lender(user) -> bool:
+    # A lender administrator manages the lender's staff and approval matrix in the portal; a platform
+    # superuser does it in the back office.
+    return not user.is_superuser and StaffGroup.ADMIN in user.staff_groups()
+
+
 def _sees_settlement_accounts(user) -> bool:
     # Clients manage their accounts; of the lender's staff, operations verify them.
     return not user.is_lender_staff or can_verify_accounts(user)
@@ -28,6 +34,8 @@ PORTAL_ITEMS = [
              visible=_sees_settlement_accounts),
     MenuItem("documents", _("Documents"), "documents:list", 700),
     MenuItem("kyc-review", _("KYC review"), "portal:kyc-review", 800, visible=_reviews_kyc),
+    MenuItem("staff", _("Staff and groups"), "portal:staff-list", 850, visible=_administers_a_lender),
+    MenuItem("approval-matrix", _("Approval matrix"), "portal:approval-matrix", 860, visible=_administers_a_lender),
     MenuItem("tokens", _("API tokens"), "portal:token-list", 900),
     MenuItem("admin", _("Back office"), "admin:index", 1000, visible=lambda user: user.is_superuser),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lender_admin, views
 
 app_name = "portal"
 
@@ -31,4 +31,17 @@ urlpatterns = [
          name="settlement-account-reject"),
     path("tokens/", views.token_list, name="token-list"),
     path("tokens/<int:token_pk>/revoke/", views.token_revoke, name="token-revoke"),
+    # A lender administrator's pages: the staff and their groups, the approval matrix.
+    path("administration/staff/", lender_admin.staff_list, name="staff-list"),
+    path("administration/staff/new/", lender_admin.staff_create, name="staff-create"),
+    path("administration/staff/<int:staff_pk>/", lender_admin.staff_detail, name="staff-detail"),
+    path("administration/staff/<int:staff_pk>/deactivate/", lender_admin.staff_deactivate, name="staff-deactivate"),
+    path("administration/staff/<int:staff_pk>/reactivate/", lender_admin.staff_reactivate, name="staff-reactivate"),
+    path("administration/staff/<int:staff_pk>/second-factor/reset/", lender_admin.staff_second_factor_reset,
+         name="staff-second-factor-reset"),
+    path("administration/approval-matrix/", lender_admin.approval_matrix, name="approval-matrix"),
+    path("administration/approval-matrix/<slug:scope>/", lender_admin.approval_matrix_edit,
+         name="approval-matrix-edit"),
+    path("administration/approval-matrix/<slug:scope>/reset/", lender_admin.approval_matrix_reset,
+         name="approval-matrix-reset"),
 ]

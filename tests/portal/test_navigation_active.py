@@ -26,6 +26,8 @@ MENU = [("Dashboard", "portal:dashboard"), ("Tasks", "inbox:list"), ("Organizati
 KYC_REVIEW = ("KYC review", "portal:kyc-review")
 SUSPENSE = ("Suspense", "collections:suspense")
 RELEASES = ("Releases", "releases:list")
+STAFF = ("Staff and groups", "portal:staff-list")
+MATRIX = ("Approval matrix", "portal:approval-matrix")
 
 
 def _menu(user) -> list[tuple[str, str]]:
@@ -59,7 +61,8 @@ def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user
     admin = staff_user(StaffGroup.ADMIN)
     admin.is_staff = True
     admin.save()
-    # The back office (Django admin) is the platform superusers' only: a lender administrator is not offered it.
-    assert _menu(admin) == _expected(KYC_REVIEW, accounts=False)
+    # The back office (Django admin) is the platform superusers' only: a lender administrator is not offered it,
+    # and manages the lender's staff and approval matrix in the portal instead.
+    assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, accounts=False)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
     assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True)

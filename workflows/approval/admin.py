@@ -5,8 +5,8 @@ from .models import ApprovalCase, ApprovalDecision, ApprovalTier
 
 @admin.register(ApprovalTier)
 class ApprovalTierAdmin(admin.ModelAdmin):
-    list_display = ["product", "up_to_amount", "groups"]
-    list_filter = ["product"]
+    list_display = ["lender", "product", "up_to_amount", "groups"]
+    list_filter = ["product", ("lender", admin.EmptyFieldListFilter)]
 
 
 class DecisionInline(admin.TabularInline):

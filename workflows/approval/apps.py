@@ -10,6 +10,7 @@ class ApprovalConfig(AppConfig):
     def ready(self) -> None:
         from scf.core import demo
 
+        from . import selectors  # noqa: F401  (the approval matrix's tenancy rule)
         from .services import approval_matrix_ensure_default
 
         # Before any product's demo case asks for approval.

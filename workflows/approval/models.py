@@ -16,25 +16,45 @@ from scf.parties.models import StaffGroup
 class ApprovalTier(models.Model):
     """Up to `up_to_amount` (inclusive; empty = no upper bound) a case needs these groups, in order.
 
-    A tier with an empty product applies to every product without a tier of its own.
+    A tier with an empty product applies to every product without a tier of its own. A tier with
+    an empty lender belongs to the platform's default matrix; a lender's own tiers for a product
+    (or for all products) replace the default for that lender's cases.
     """
 
+    lender = models.ForeignKey("parties.Organization", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="approval_tiers", verbose_name=_("lender"),
+                               help_text=_("Empty: the platform's default matrix."))
     product = models.CharField(_("product"), max_length=20, choices=Product.choices, blank=True)
     up_to_amount = MoneyField(_("up to (inclusive)"), null=True, blank=True)
     groups = models.JSONField(_("approver groups, in order"),
                               help_text=_("For example [\"credit_officer\", \"risk_manager\"]."))
 
     class Meta:
-        ordering = ["product", F("up_to_amount").asc(nulls_last=True)]
+        ordering = ["lender_id", "product", F("up_to_amount").asc(nulls_last=True)]
         verbose_name = _("approval tier")
         verbose_name_plural = _("approval matrix")
         constraints = [
-            models.UniqueConstraint(fields=["product", "up_to_amount"], name="approval_tier_unique"),
+            # One tier per bound, and one unlimited top tier, per matrix (the default's or a lender's) and product.
+            models.UniqueConstraint(fields=["product", "up_to_amount"], condition=Q(lender__isnull=True),
+                                    name="approval_tier_unique"),
+            models.UniqueConstraint(fields=["lender", "product", "up_to_amount"], condition=Q(lender__isnull=False),
+                                    name="approval_tier_unique_per_lender"),
+            models.UniqueConstraint(fields=["product"], condition=Q(lender__isnull=True, up_to_amount__isnull=True),
+                                    name="approval_tier_one_top"),
+            models.UniqueConstraint(fields=["lender", "product"],
+                                    condition=Q(lender__isnull=False, up_to_amount__isnull=True),
+                                    name="approval_tier_one_top_per_lender"),
         ]
 
     def __str__(self) -> str:
         bound = f"≤ {self.up_to_amount:,}" if self.up_to_amount is not None else "above"
-        return f"{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
+        owner = f"{self.lender}: " if self.lender_id else ""
+        return f"{owner}{self.get_product_display() or 'any product'} {bound}: {' → '.join(self.groups)}"
+
+    @property
+    def group_labels(self) -> list[str]:
+        """Return the approver groups, in order, as people read them."""
+        return [str(StaffGroup(group).label) if group in StaffGroup.values else group for group in self.groups]
 
     def clean(self):
         if not isinstance(self.groups, list) or not self.groups:

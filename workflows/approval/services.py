@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from importlib import import_module
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import IllegalTransition
+from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.facilities.models import Product
 from scf.parties.models import Organization, StaffGroup, User
 from scf.parties.permissions import four_eyes_require
+from scf.parties.staff import can_administer
 
 from .exceptions import FourEyesViolation, NoApprovalTier, NotYourTurn
 from .models import ApprovalCase, ApprovalDecision, ApprovalTier
+from .selectors import ALL_PRODUCTS, DECISION_GROUPS, approval_tiers_in_force
 
 
-def approvers_required(*, product: str, amount: Decimal) -> list[str]:
-    """Return the approver groups a case of this product and amount needs, in order."""
-    for product_filter in (product, ""):
-        tiers = ApprovalTier.objects.filter(product=product_filter).order_by(F("up_to_amount").asc(nulls_last=True))
-        for tier in tiers:
-            if tier.up_to_amount is None or amount <= tier.up_to_amount:
-                return list(tier.groups)
+def approvers_required(*, product: str, amount: Decimal, lender: Organization | int | None = None) -> list[str]:
+    """Return the approver groups a case of this product and amount needs, in order.
+
+    The lender's own tiers for the product (or for all products) route its cases when it has any;
+    otherwise the platform's default matrix does (`selectors.approval_tiers_in_force`).
+    """
+    tiers, _source = approval_tiers_in_force(product=product, lender=lender)
+    for tier in tiers:
+        if tier.up_to_amount is None or amount <= tier.up_to_amount:
+            return list(tier.groups)
     raise NoApprovalTier()
 
 
@@ -41,7 +47,8 @@ def approval_case_open(*, product: str, amount: Decimal, applicant: Organization
     """
     case = ApprovalCase.objects.create(
         product=product, amount=amount, currency=currency, applicant=applicant, preparer=preparer,
-        reference=reference, required_groups=approvers_required(product=product, amount=amount), lender=lender,
+        reference=reference, lender=lender,
+        required_groups=approvers_required(product=product, amount=amount, lender=lender),
     )
     ids = sorted({applicant.pk, *(party.pk for party in parties if party is not None)})
     ApprovalCase.parties.through.objects.bulk_create(
@@ -128,7 +135,7 @@ def approval_case_submit(*, case: ApprovalCase | None, product: str, amount: Dec
     if case.amount != amount:
         # A new round decides the new amount, with the approvers the matrix wants for it.
         case.amount = amount
-        case.required_groups = approvers_required(product=case.product, amount=amount)
+        case.required_groups = approvers_required(product=case.product, amount=amount, lender=case.lender_id)
         case.save(update_fields=["amount", "required_groups"])
     return case
 
@@ -148,5 +155,113 @@ def approval_case_withdraw(*, case: ApprovalCase, acting_user: User, note: str) 
 
 
 def approval_matrix_ensure_default() -> None:
-    """Put back the default tiers of DESIGN §5 where none exist (the demo, and tests after a flush)."""
-    import_module("workflows.approval.migrations.0002_default_matrix").forwards(apps, None)
+    """Put back the platform's default tiers of DESIGN §5 where none exist (the demo, and tests after a flush)."""
+    for up_to, groups in import_module("workflows.approval.migrations.0002_default_matrix").DEFAULT:
+        ApprovalTier.objects.get_or_create(lender=None, product="", up_to_amount=up_to, defaults={"groups": groups})
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    """One tier as an administrator writes it: up to an amount (None: no upper limit), the groups in order."""
+
+    up_to_amount: Decimal | None
+    groups: tuple[str, ...]
+
+
+def _matrix_errors(tiers: list[TierSpec]) -> list[ValidationError]:
+    errors = []
+    if not tiers:
+        return [ValidationError(_("Enter at least one tier."), code="required")]
+    allowed = set(DECISION_GROUPS)
+    for number, tier in enumerate(tiers, start=1):
+        if not tier.groups:
+            errors.append(ValidationError(_("Tier %(n)s: choose at least one approver group.") % {"n": number},
+                                          code="no_group"))
+        if set(tier.groups) - allowed:
+            errors.append(ValidationError(
+                _("Tier %(n)s: approvers are credit officers, risk managers or the credit committee.") % {"n": number},
+                code="invalid_group"))
+        repeated = sorted({g for g in tier.groups if tier.groups.count(g) > 1})
+        for group in repeated:
+            label = StaffGroup(group).label if group in StaffGroup.values else group
+            errors.append(ValidationError(_("Tier %(n)s: %(group)s appears twice.") % {"n": number, "group": label},
+                                          code="repeated_group"))
+        if tier.up_to_amount is not None and tier.up_to_amount <= 0:
+            errors.append(ValidationError(_("Tier %(n)s: the amount must be greater than zero.") % {"n": number},
+                                          code="not_positive"))
+    unlimited = [i for i, tier in enumerate(tiers) if tier.up_to_amount is None]
+    if not unlimited:
+        errors.append(ValidationError(_("Leave the amount of the last tier empty: one top tier with no upper limit "
+                                        "takes every larger amount."), code="no_top_tier"))
+    elif len(unlimited) > 1:
+        errors.append(ValidationError(_("Only one tier may have no upper limit."), code="two_top_tiers"))
+    elif unlimited[0] != len(tiers) - 1:
+        errors.append(ValidationError(_("The tier with no upper limit comes last."), code="top_tier_not_last"))
+    bounds = [tier.up_to_amount for tier in tiers if tier.up_to_amount is not None]
+    if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
+        errors.append(ValidationError(_("The amounts must increase from one tier to the next."),
+                                      code="amounts_not_increasing"))
+    return errors
+
+
+def _describe(tiers) -> str:
+    return "; ".join(f"{'<= ' + str(t.up_to_amount) if t.up_to_amount is not None else 'above'}: "
+                     f"{' > '.join(t.groups)}" for t in tiers)
+
+
+def _require_matrix_admin(user: User, lender: Organization) -> Organization:
+    if not can_administer(user, lender):
+        raise ActionNotPermitted(_("Only an administrator of %(lender)s changes its approval matrix.")
+                                 % {"lender": lender})
+    return Organization.objects.select_for_update().get(pk=lender.pk)
+
+
+def _require_scope(product: str) -> None:
+    if product != ALL_PRODUCTS and product not in Product.values:
+        raise ValidationError({"product": _("Choose a product.")}, code="invalid_choice")
+
+
+@audited
+def approval_matrix_set(*, lender: Organization, product: str, tiers: list[TierSpec],
+                        acting_user: User) -> list[ApprovalTier]:
+    """Replace the lender's own tiers for a product ("" for all products) with `tiers`, in order.
+
+    The amounts increase from tier to tier, the last tier has no upper limit (and only it), each
+    tier names at least one of the deciding groups, none twice. Cases opened before keep the
+    approvers fixed at their opening; cases opened afterwards follow the new tiers.
+    """
+    lender = _require_matrix_admin(acting_user, lender)
+    _require_scope(product)
+    tiers = [TierSpec(up_to_amount=t.up_to_amount, groups=tuple(t.groups)) for t in tiers]
+    errors = _matrix_errors(tiers)
+    if errors:
+        raise ValidationError(errors)
+    before = ApprovalTier.objects.filter(lender=lender, product=product)
+    old = _describe(before.order_by(F("up_to_amount").asc(nulls_last=True)))
+    before.delete()
+    rows = []
+    for spec in tiers:
+        tier = ApprovalTier(lender=lender, product=product, up_to_amount=spec.up_to_amount, groups=list(spec.groups))
+        tier.full_clean(validate_constraints=False)
+        tier.save()
+        rows.append(tier)
+    audit_record(action="approval.matrix.set", target=lender, actor=acting_user,
+                 note=f"{product or 'all products'}: {old or 'platform default'} -> {_describe(rows)}")
+    return rows
+
+
+@audited
+def approval_matrix_reset(*, lender: Organization, product: str, acting_user: User) -> int:
+    """Remove the lender's own tiers for a product ("" for all products): the platform default applies again.
+
+    Return how many tiers were removed.
+    """
+    lender = _require_matrix_admin(acting_user, lender)
+    _require_scope(product)
+    before = ApprovalTier.objects.filter(lender=lender, product=product)
+    old = _describe(before.order_by(F("up_to_amount").asc(nulls_last=True)))
+    removed, _counts = before.delete()
+    if removed:
+        audit_record(action="approval.matrix.reset", target=lender, actor=acting_user,
+                     note=f"{product or 'all products'}: {old} -> platform default")
+    return removed
