@@ -151,6 +151,9 @@ def kyc_submit(*, organization: Organization, acting_user: User) -> Organization
     if organization.kyc_state in (Organization.KycState.DRAFT, Organization.KycState.REJECTED,
                                   Organization.KycState.EXPIRED) and not organization.has_kyc_documents():
         raise KycIncomplete()
+    if not organization.kyc_documents.filter(kind__in=KYC_REQUIRED_KINDS).exists():
+        raise KycIncomplete(_("Upload the business licence before submitting: a KYC file is not reviewed "
+                              "without it."))
     if not can_proceed(organization.kyc_submit):
         raise IllegalTransition(_("A KYC file in state “%(state)s” cannot be submitted.")
                                 % {"state": organization.get_kyc_state_display()})
@@ -158,6 +161,10 @@ def kyc_submit(*, organization: Organization, acting_user: User) -> Organization
     organization.save()
     _notify(organization, "submitted")
     return organization
+
+
+#: The documents without which a KYC file is not reviewed (营业执照).
+KYC_REQUIRED_KINDS = (KycDocument.Kind.BUSINESS_LICENCE,)
 
 
 def _review_guard(organization: Organization, method, user: User) -> None:
@@ -180,9 +187,15 @@ def kyc_verify(*, organization: Organization, acting_user: User, note: str = "",
         raise KycFourEyes(_("You submitted the KYC file of %(org)s; a second person must verify it.")
                           % {"org": organization.legal_name})
     today = timezone.localdate()
-    expires_on = expires_on or today + datetime.timedelta(days=settings.KYC_VALIDITY_DAYS)
+    longest = today + datetime.timedelta(days=settings.KYC_VALIDITY_DAYS)
+    expires_on = expires_on or longest
     if expires_on <= today:
         raise ValidationError({"expires_on": _("The expiry date must be after today.")}, code="invalid")
+    if expires_on > longest:
+        raise ValidationError({"expires_on": _("A KYC review holds for %(days)s days at most: the expiry date can be "
+                                               "%(date)s at the latest.") % {"days": settings.KYC_VALIDITY_DAYS,
+                                                                             "date": longest.isoformat()}},
+                              code="invalid")
     organization.kyc_verify(by=acting_user, note=note, expires_on=expires_on)
     organization.kyc_verified_at = timezone.now()
     organization.save()
