@@ -18,3 +18,16 @@ class PledgeConfig(AppConfig):
         demo.register_seeder("pledge", seed_pledge_demo, order=200)
         menus.register_menu_item("pledge-prices", _("Commodity prices"), "pledge:price-list", order=600,
                                  visible=can_see_prices)
+        self._ready_collateral()
+
+    def _ready_collateral(self) -> None:
+        """Plug in the collateral intake: its document kinds and signing set, the warehouse's menu entry."""
+        from scf.core import menus
+
+        from . import collateral_documents
+        from .collateral import intake_documents_signed
+        from .permissions import is_warehouse_member
+
+        collateral_documents.register(on_complete=intake_documents_signed)
+        menus.register_menu_item("pledge-goods-to-count", _("Goods to count"), "pledge:goods-to-count", order=610,
+                                 visible=is_warehouse_member)
