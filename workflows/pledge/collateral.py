@@ -24,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from documents.models import Document
 from documents.selectors import kinds_all_signed
-from documents.services import document_generate
+from documents.services import document_generate, document_sign
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IllegalTransition
 from scf.core.races import insert_once
@@ -41,6 +42,7 @@ from .exceptions import (
     CommodityNotEligible,
     ConcentrationLimitExceeded,
     GoodsListNotSigned,
+    IntakeDocumentNotReady,
     NotYourWarehouse,
     WarehouseNotApproved,
 )
@@ -460,3 +462,23 @@ def intake_make_effective(*, intake: CollateralIntake, acting_user: User | None 
 def intake_documents_signed(intake: CollateralIntake) -> None:
     """The signing set's completion: both the goods list and the notice are signed by the warehouse."""
     intake_make_effective(intake=intake, acting_user=None)
+
+
+def intake_sign(*, intake: CollateralIntake, kind: str, acting_user: User, password: str, otp_code: str | None = None,
+                ip_address: str | None = None, user_agent: str = "") -> Document:
+    """The warehouse signs the intake's current goods list, or confirms its notice of pledge (signs the receipt).
+
+    The documents engine checks the signatory and the password; the notice's signature makes the intake
+    effective (the signing set's completion), after the signed PDF is finalised.
+    """
+    if kind not in INTAKE_KINDS:
+        raise IntakeDocumentNotReady()
+    _require_warehouse(acting_user, intake)
+    document = (Document.objects.filter(content_type__app_label="pledge", content_type__model="collateralintake",
+                                        object_id=intake.pk, kind=kind, state=Document.State.ISSUED)
+                .order_by("-version").first())
+    if document is None:
+        raise IntakeDocumentNotReady()
+    document_sign(document=document, organization=intake.agreement.warehouse, signer=acting_user, password=password,
+                  otp_code=otp_code, ip_address=ip_address, user_agent=user_agent)
+    return document

@@ -85,3 +85,11 @@ class GoodsListNotSigned(DomainError):
     code = "goods_list_not_signed"
     http_status = 409
     default_message = _("The warehouse has not signed the pledged goods list yet.")
+
+
+class IntakeDocumentNotReady(DomainError):
+    """The document to sign is not issued yet (or there is none in this state of the intake)."""
+
+    code = "document_not_ready"
+    http_status = 409
+    default_message = _("There is no issued document of this kind to sign for the intake yet.")
