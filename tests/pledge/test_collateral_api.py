@@ -75,6 +75,8 @@ def test_the_whole_intake_through_the_api(priced, active_agreement, django_captu
     assert valuation["reliable"] is True and valuation["missing"] == []
     assert [line["value"] for line in valuation["lines"]] == ["8224125.00", "512000.00"]
     assert len(pledgor.get(f"{base}/intakes/").json()) == 1
+    assert pledgor.get(f"{base}/valuation/").status_code == 200
+    assert warehouse.get(f"{base}/valuation/").status_code == 404  # the pledgor's borrowing is not its business
 
 
 def test_bad_lines_answer_400_with_their_fields_and_a_held_receipt_409(priced, active_agreement):

@@ -115,6 +115,9 @@ def test_the_warehouse_counts_signs_and_confirms_in_its_portal(priced, active_ag
     assert lot_item.status == PledgedItem.Status.PLEDGED and lot_item.quantity == 39
     valuation = client_for(world.risk).get(f"/pledge/agreements/{active_agreement.pk}/collateral/").content.decode()
     assert "8,224,125.00" in valuation and "499,200.00" in valuation  # 39 × 12,800.00
+    # The warehouse sees the goods and the floor, not the pledgor's borrowing.
+    held = warehouse.get(f"/pledge/agreements/{active_agreement.pk}/collateral/").content.decode()
+    assert "8,224,125.00" in held and "Floor value" in held and "Exposure" not in held and "Available" not in held
 
 
 def test_the_warehouse_refuses_and_the_pledgor_withdraws(priced, active_agreement):

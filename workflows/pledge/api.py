@@ -16,7 +16,7 @@ from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
 
 from . import calculations as calc
-from . import collateral, selectors, services
+from . import collateral, permissions, selectors, services
 from .calculations import PledgeCalculationError, pledge_quote
 from .collateral import IntakeLine
 from .models import CollateralIntake, Commodity, CommodityPrice, PledgeAgreement, PledgedItem
@@ -445,7 +445,10 @@ class ValuationOutput(serializers.Serializer):
 
 
 class AgreementValuationView(APIView):
-    @extend_schema(responses={200: ValuationOutput}, summary="The valuation of an agreement's collateral today")
+    @extend_schema(responses={200: ValuationOutput},
+                   summary="The valuation of an agreement's collateral today (the lender and the pledgor)")
     def get(self, request, agreement_pk: int):
         agreement = _collateral_agreement(request.user, agreement_pk)
+        if not permissions.can_see_loan_figures(request.user, agreement):
+            raise Http404
         return Response(ValuationOutput(agreement_valuation(agreement)).data)

@@ -50,6 +50,7 @@ def agreement_collateral(request, agreement_pk: int):
     return render(request, "pledge/collateral_agreement.html", {
         "agreement": agreement,
         "valuation": agreement_valuation(agreement),
+        "loan_figures": permissions.can_see_loan_figures(request.user, agreement),
         "intakes": agreement.intakes.order_by("-created_at", "-pk"),
         "can_declare": (agreement.state == PledgeAgreement.State.ACTIVE
                         and permissions.can_declare_collateral(request.user, agreement)),
@@ -115,7 +116,8 @@ def _intake_page(request, intake: CollateralIntake, *, refuse_form=None, count_e
     for item in items:
         item.number = item.receipt.number if item.receipt_id else item.lot.lot_number
         item.location = (item.receipt.location if item.receipt_id else item.lot.location) or ""
-        item.count_value = posted.get(f"count-{item.pk}", item.declared_quantity.normalize() if may_count else "")
+        # Never prefilled with the declared quantity: the warehouse enters what it counted.
+        item.count_value = posted.get(f"count-{item.pk}", "")
         item.count_errors = (count_errors or {}).get(f"counts.{item.pk}", [])
     to_sign = []
     if permissions.is_agreement_warehouse(user, agreement):

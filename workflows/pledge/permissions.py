@@ -1,7 +1,7 @@
 """One predicate per pledge action: the view shows the button with it, the service refuses with it."""
 
 from scf.parties.models import Organization, User
-from scf.parties.permissions import is_operator, is_signatory, staff_may
+from scf.parties.permissions import is_member, is_operator, is_signatory, is_staff_of, staff_may
 
 from .models import CommodityPrice
 
@@ -71,3 +71,11 @@ def is_warehouse_member(user: User) -> bool:
     if not getattr(user, "is_authenticated", False) or getattr(user, "is_lender_staff", False):
         return False
     return user.memberships.filter(organization__is_warehouse=True).exists()
+
+
+def can_see_loan_figures(user: User, agreement) -> bool:
+    """Whether the user sees the agreement's loan figures (exposure, LTV, what may be drawn): lender staff, pledgor.
+
+    The warehouse holds the goods and sees them and the floor value, not the pledgor's borrowing.
+    """
+    return is_staff_of(user, agreement.lender_id) or is_member(user, agreement.pledgor_id)
