@@ -10,6 +10,7 @@ from django.utils import timezone
 from documents.models import Document
 from scf.audit.models import AuditRecord
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.facilities.models import Product
 from tests.factories import FacilityFactory
 from tests.pledge.collateral_helpers import (
     approve_price,
@@ -21,7 +22,13 @@ from tests.pledge.collateral_helpers import (
     receipt_line,
     sign,
 )
-from workflows.pledge.collateral import intake_count, intake_issue_notice, intake_refuse, intake_withdraw
+from workflows.pledge.collateral import (
+    intake_count,
+    intake_declare,
+    intake_issue_notice,
+    intake_refuse,
+    intake_withdraw,
+)
 from workflows.pledge.exceptions import (
     AgreementNotActive,
     CollateralAlreadyPledged,
@@ -53,7 +60,6 @@ def priced(world):
 
 
 def second_agreement(world, reference="PLA-TEST-0002", pledgor=None):
-    from scf.facilities.models import Product
     pledgor = pledgor or world.pledgor
     facility = FacilityFactory(lender=world.lender, obligor=pledgor, product=Product.PLEDGE,
                                limit_amount=Decimal("5000000.00"))
@@ -144,7 +150,6 @@ def test_only_an_active_agreement_takes_collateral(priced, active_agreement):
 
 
 def test_only_the_pledgor_declares(priced, active_agreement):
-    from workflows.pledge.collateral import intake_declare
     with pytest.raises(ActionNotPermitted):
         intake_declare(agreement=active_agreement, lines=[lot_line(commodity=priced.batteries)],
                        acting_user=priced.warehouse_user)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from scf.facilities.models import CreditFacility
 from tests.pledge.collateral_helpers import approve_price
 from workflows.pledge.calculations import Zone
 from workflows.pledge.models import (
@@ -82,7 +83,6 @@ def test_a_line_rounds_half_up_on_its_own(world, active_agreement):
 
 
 def test_available_is_capped_by_the_facility_headroom(valued):
-    from scf.facilities.models import CreditFacility
     CreditFacility.objects.filter(pk=valued.facility_id).update(reserved_amount=Decimal("4000000.00"))
     valued.refresh_from_db()
     valuation = agreement_valuation(valued, on=ON)
