@@ -149,6 +149,14 @@ def test_only_an_active_agreement_takes_collateral(priced, active_agreement):
         declare(world, active_agreement, lot_line(commodity=world.batteries))
 
 
+def test_an_agreement_no_longer_active_takes_no_count(priced, active_agreement):
+    world = priced
+    intake = declare(world, active_agreement, lot_line(commodity=world.batteries))
+    PledgeAgreement.objects.filter(pk=active_agreement.pk).update(state=PledgeAgreement.State.CLOSED)
+    with pytest.raises(AgreementNotActive):
+        intake_count(intake=intake, counts={i.pk: "40" for i in intake.items.all()}, acting_user=world.warehouse_user)
+
+
 def test_only_the_pledgor_declares(priced, active_agreement):
     with pytest.raises(ActionNotPermitted):
         intake_declare(agreement=active_agreement, lines=[lot_line(commodity=priced.batteries)],

@@ -343,6 +343,8 @@ def intake_count(*, intake: CollateralIntake, counts: Mapping[int, Decimal | str
         raise IllegalTransition(_("Intake %(ref)s is %(state)s: it is not waiting for a count.")
                                 % {"ref": intake.reference, "state": intake.get_state_display()})
     agreement = intake.agreement
+    if agreement.state != PledgeAgreement.State.ACTIVE:
+        raise AgreementNotActive()
     # One count at a time per supervisor and lender: the approval row is the lock the limit is held by.
     approval = (WarehouseApproval.objects.select_for_update()
                 .filter(lender_id=agreement.lender_id, warehouse_id=agreement.warehouse_id, is_active=True).first())
@@ -426,6 +428,8 @@ def intake_issue_notice(*, intake: CollateralIntake, acting_user: User) -> Colla
     intake = _lock_intake(intake)
     require(staff_may(acting_user, ISSUE_PLEDGE_NOTICE, intake.agreement.lender_id),
             _("Only the lender's operations issue the notice of pledge."))
+    if intake.agreement.state != PledgeAgreement.State.ACTIVE:
+        raise AgreementNotActive()
     if intake.state == CollateralIntake.State.COUNTED and not kinds_all_signed(intake, [GOODS_LIST]):
         raise GoodsListNotSigned()
     source = intake.state
