@@ -60,7 +60,16 @@ from workflows.approval.models import ApprovalTier
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
-from workflows.pledge.models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
+from workflows.pledge.models import (
+    CollateralIntake,
+    Commodity,
+    CommodityEligibility,
+    CommodityPrice,
+    PledgeAgreement,
+    PledgedItem,
+    WarehouseApproval,
+    WarehouseReceipt,
+)
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from .second_factor import enrolled_device
@@ -90,6 +99,8 @@ class World:
     price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
     limit_change: FacilityLimitChange | None = None  # a proposed new limit for the facility
     staff: User | None = None  # a credit officer of the lender, with an authenticator app
+    pledge_agreement: PledgeAgreement | None = None  # an active pledge agreement: supplier, warehouse
+    intake: CollateralIntake | None = None  # a declared intake of a receipt under it
 
     @property
     def supplier(self) -> Organization:
@@ -113,7 +124,9 @@ class World:
     def lender_scoped_canaries(self) -> list[str]:
         """Return what even lender staff of another lender may not receive: everything of the world."""
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                   self.receivable.invoice_number, self.price.reference, self.limit_change.reason, *(token.prefix for token, _key in self.tokens.values())]
+                   self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
+                   *(token.prefix for token, _key in self.tokens.values()),
+                   self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001"]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
@@ -178,6 +191,25 @@ def add_pledge_reference_data(world: World) -> None:
     world.price = CommodityPrice.objects.create(
         lender=world.lender, commodity=commodity, price=Decimal("68450.00"), source=CommodityPrice.Source.SPOT,
         reference=f"{tag}-PRICE-REFERENCE", effective_date=timezone.localdate(), created_by=pricer)
+    add_pledge_collateral(world, commodity, pricer)
+
+
+def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) -> None:
+    """Give the world an active pledge agreement (supplier as pledgor) and a declared intake of one receipt."""
+    tag = world.prefix.upper()
+    warehouse = world.organizations["warehouse"]
+    world.pledge_agreement = PledgeAgreement.objects.create(
+        reference=f"PLA-{tag}-0001", lender=world.lender, pledgor=world.supplier, warehouse=warehouse,
+        facility=world.facility, maximum_amount=Decimal("1000000.00"), annual_rate=Decimal("0.055"),
+        start_date=datetime.date(2026, 1, 5), end_date=datetime.date(2027, 1, 5), prepared_by=preparer,
+        state=PledgeAgreement.State.ACTIVE)
+    receipt = WarehouseReceipt.objects.create(
+        warehouse=warehouse, number=f"{tag}-WR-0001", owner=world.supplier, commodity=commodity,
+        quantity=Decimal("10.000"), issued_on=datetime.date(2026, 11, 1), created_by=world.users["warehouse"])
+    world.intake = CollateralIntake.objects.create(agreement=world.pledge_agreement, reference=f"CIN-{tag}-0001",
+                                                   declared_by=world.users["supplier"])
+    PledgedItem.objects.create(intake=world.intake, agreement=world.pledge_agreement, receipt=receipt,
+                               commodity=commodity, declared_quantity=Decimal("10.000"))
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -316,6 +348,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "staff_pk": KwargValues(lambda b: [b.staff.pk]),
     # The approval matrix pages act on the administrator's own lender; the address names a product only.
     "scope": KwargValues(lambda b: ["all", "factoring"], identifies_object=False),
+    "agreement_pk": KwargValues(lambda b: [b.pledge_agreement.pk]),
+    "intake_pk": KwargValues(lambda b: [b.intake.pk]),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still
@@ -552,6 +586,9 @@ def snapshot(world: World) -> dict:
         "prices": list(CommodityPrice.objects.filter(lender=world.lender).order_by("pk").values()),
         "warehouse_approvals": list(WarehouseApproval.objects.filter(lender=world.lender).order_by("pk").values()),
         "receivables": list(Receivable.objects.filter(supplier=world.supplier).order_by("pk").values()),
+        "intakes": list(CollateralIntake.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
+        "pledged_items": list(PledgedItem.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
+        "receipts": list(WarehouseReceipt.objects.filter(owner_id__in=org_ids).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
         ).order_by("pk").values()),
@@ -697,7 +734,8 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
     ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk"}),
     ("distributor", set()),
-    ("warehouse", set()),
+    # Holds the goods of the supplier's pledge: a party to the agreement and its intake.
+    ("warehouse", {"agreement_pk", "intake_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""

@@ -40,14 +40,15 @@ def _menu(user) -> list[tuple[str, str]]:
 
 SETTLEMENT_ACCOUNTS = ("Settlement accounts", "portal:settlement-account-list")
 PRICES = ("Commodity prices", "pledge:price-list")
+GOODS_TO_COUNT = ("Goods to count", "pledge:goods-to-count")
 
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
-              prices: bool = False) -> list[tuple[str, str]]:
+              prices: bool = False, goods: bool = False) -> list[tuple[str, str]]:
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
     # Commodity prices (600) after Factoring, for the lender staff who enter or approve them.
     items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6], *([PRICES] if prices else []),
-             *MENU[6:], *extra, ("API tokens", "portal:token-list")]
+             *([GOODS_TO_COUNT] if goods else []), *MENU[6:], *extra, ("API tokens", "portal:token-list")]
     if back_office:
         items.append(("Back office", "admin:index"))
     return [(reverse(name), label) for label, name in items]
@@ -66,3 +67,9 @@ def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user
     assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, accounts=False)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
     assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True)
+
+
+def test_a_warehouse_member_finds_the_goods_to_count(db, corporate):
+    # Goods to count (610) sits after Commodity prices, for the members of a warehouse operator.
+    _org, warehouse_user = corporate("menu-warehouse", is_warehouse=True, is_supplier=False)
+    assert _menu(warehouse_user) == _expected(goods=True)

@@ -2,20 +2,25 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.api import DocumentOutput
+from documents.selectors import documents_current
 from scf.core import tenancy
 from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
 
 from . import calculations as calc
-from . import selectors, services
+from . import collateral, permissions, selectors, services
 from .calculations import PledgeCalculationError, pledge_quote
-from .models import Commodity, CommodityPrice
+from .collateral import IntakeLine
+from .models import CollateralIntake, Commodity, CommodityPrice, PledgeAgreement, PledgedItem
+from .valuation import agreement_valuation
 
 PRECISION_CHOICES = [("0.001", "0.001"), ("1", "1")]
 
@@ -179,3 +184,271 @@ class PriceDecideView(APIView):
         else:
             price = services.price_reject(price=price, acting_user=request.user, note=data.validated_data["comment"])
         return Response(PriceOutput(price).data)
+
+
+# --- collateral: intakes and valuation ------------------------------------------------------------
+
+class PledgedItemOutput(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    number = serializers.SerializerMethodField()
+    commodity = serializers.CharField(source="commodity.code")
+    location = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PledgedItem
+        fields = ["id", "kind", "number", "commodity", "location", "declared_quantity", "counted_quantity", "quantity",
+                  "status"]
+        ref_name = "PledgedItem"
+
+    def get_kind(self, item) -> str:
+        return "receipt" if item.receipt_id else "lot"
+
+    def get_number(self, item) -> str:
+        return item.receipt.number if item.receipt_id else item.lot.lot_number
+
+    def get_location(self, item) -> str:
+        return (item.receipt.location if item.receipt_id else item.lot.location) or ""
+
+
+class IntakeOutput(serializers.ModelSerializer):
+    agreement = serializers.CharField(source="agreement.reference")
+    items = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CollateralIntake
+        fields = ["id", "reference", "agreement", "state", "note", "created_at", "counted_at", "effective_at", "items",
+                  "documents"]
+        ref_name = "CollateralIntake"
+
+    @extend_schema_field(PledgedItemOutput(many=True))
+    def get_items(self, intake):
+        return PledgedItemOutput(intake.items.select_related("commodity", "receipt", "lot").order_by("pk"),
+                                 many=True).data
+
+    @extend_schema_field(DocumentOutput(many=True))
+    def get_documents(self, intake):
+        user = self.context["request"].user
+        return DocumentOutput(documents_current(intake, user=user)
+                              .prefetch_related("document_parties__organization", "signatures"), many=True).data
+
+
+def _intake_answer(request, intake: CollateralIntake, status: int = 200) -> Response:
+    intake = tenancy.visible(CollateralIntake, request.user).get(pk=intake.pk)
+    return Response(IntakeOutput(intake, context={"request": request}).data, status=status)
+
+
+def _collateral_agreement(user, agreement_pk: int) -> PledgeAgreement:
+    try:
+        return selectors.collateral_agreements(user).select_related("lender", "pledgor", "warehouse").get(
+            pk=agreement_pk)
+    except PledgeAgreement.DoesNotExist:
+        raise Http404 from None
+
+
+def _line_fields(error: DjangoValidationError) -> dict:
+    return {key: messages for key, messages in error.message_dict.items()}
+
+
+class IntakeListView(APIView):
+    """The intakes of an agreement; the pledgor declares new goods (receipts whole, or lots) with POST."""
+
+    class LineSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=[IntakeLine.RECEIPT, IntakeLine.LOT])
+        number = serializers.CharField(max_length=60, help_text="The warehouse receipt's or the lot's number.")
+        commodity = serializers.SlugRelatedField(slug_field="code", queryset=Commodity.objects.filter(is_active=True))
+        quantity = serializers.DecimalField(max_digits=20, decimal_places=3,
+                                            help_text="A receipt's whole quantity; a lot's quantity.")
+        location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        issued_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                          help_text="Receipts: the date the warehouse issued it.")
+        expires_on = serializers.DateField(required=False, allow_null=True, default=None)
+        description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CollateralIntakeLine"
+
+    class InputSerializer(serializers.Serializer):
+        lines = serializers.ListField(min_length=1, max_length=50)
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CollateralIntakeCreate"
+
+    @extend_schema(responses={200: IntakeOutput(many=True)}, summary="The collateral intakes of an agreement")
+    def get(self, request, agreement_pk: int):
+        agreement = _collateral_agreement(request.user, agreement_pk)
+        intakes = agreement.intakes.select_related("agreement").order_by("-created_at", "-pk")[:200]
+        return Response(IntakeOutput(intakes, many=True, context={"request": request}).data)
+
+    @extend_schema(request=inline_serializer("CollateralIntakeRequest", {
+        "lines": LineSerializer(many=True), "note": serializers.CharField(required=False)}),
+        responses={201: IntakeOutput}, summary="Declare goods under an active agreement (the pledgor)",
+        examples=[OpenApiExample("A receipt and a lot", request_only=True, value={"lines": [
+            {"kind": "receipt", "number": "WR-2026-0815", "commodity": "CU", "quantity": "120.500",
+             "location": "Shed 3", "issued_on": "2026-11-20"},
+            {"kind": "lot", "number": "LOT-B-07", "commodity": "EVB", "quantity": "40", "description": "Type A"}]})])
+    def post(self, request, agreement_pk: int):
+        agreement = _collateral_agreement(request.user, agreement_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lines, errors = [], {}
+        for index, raw in enumerate(data.validated_data["lines"]):
+            line = self.LineSerializer(data=raw)
+            if not line.is_valid():
+                errors.update({f"lines.{index}.{field}": messages for field, messages in line.errors.items()})
+                continue
+            lines.append(IntakeLine(**line.validated_data))
+        if errors:
+            raise serializers.ValidationError(errors)
+        try:
+            intake = collateral.intake_declare(agreement=agreement, lines=lines, note=data.validated_data["note"],
+                                               acting_user=request.user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_line_fields(error)) from None
+        return _intake_answer(request, intake, status=201)
+
+
+class IntakeDetailView(APIView):
+    @extend_schema(responses={200: IntakeOutput}, summary="A collateral intake, its lines and documents")
+    def get(self, request, intake_pk: int):
+        intake = tenancy.get_visible_or_404(CollateralIntake, request.user, pk=intake_pk)
+        return _intake_answer(request, intake)
+
+
+class IntakeCountView(APIView):
+    """The warehouse confirms its count of every line (receipts whole, lots at most as declared)."""
+
+    class CountSerializer(serializers.Serializer):
+        item = serializers.IntegerField(help_text="The line's id (items[].id of the intake).")
+        counted_quantity = serializers.DecimalField(max_digits=20, decimal_places=3)
+
+        class Meta:
+            ref_name = "CollateralCountLine"
+
+    class InputSerializer(serializers.Serializer):
+        counts = serializers.ListField(child=serializers.DictField(), min_length=1)
+
+        class Meta:
+            ref_name = "CollateralCount"
+
+    @extend_schema(request=inline_serializer("CollateralCountRequest", {"counts": CountSerializer(many=True)}),
+                   responses={200: IntakeOutput},
+                   summary="Confirm the warehouse's count (409 not_your_warehouse, concentration_limit_exceeded)")
+    def post(self, request, intake_pk: int):
+        intake = tenancy.get_visible_or_404(CollateralIntake, request.user, pk=intake_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        counts = {}
+        for index, raw in enumerate(data.validated_data["counts"]):
+            line = self.CountSerializer(data=raw)
+            if not line.is_valid():
+                raise serializers.ValidationError({f"counts.{index}.{k}": v for k, v in line.errors.items()})
+            counts[line.validated_data["item"]] = line.validated_data["counted_quantity"]
+        try:
+            collateral.intake_count(intake=intake, counts=counts, acting_user=request.user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_line_fields(error)) from None
+        return _intake_answer(request, intake)
+
+
+class IntakeRefuseView(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000, help_text="Why the goods cannot be confirmed.")
+
+        class Meta:
+            ref_name = "CollateralRefuse"
+
+    @extend_schema(request=InputSerializer, responses={200: IntakeOutput},
+                   summary="The warehouse refuses a declared intake")
+    def post(self, request, intake_pk: int):
+        intake = tenancy.get_visible_or_404(CollateralIntake, request.user, pk=intake_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        collateral.intake_refuse(intake=intake, reason=data.validated_data["reason"], acting_user=request.user)
+        return _intake_answer(request, intake)
+
+
+class IntakeNoticeView(APIView):
+    @extend_schema(request=None, responses={200: IntakeOutput},
+                   summary="The lender's operations issue the notice of pledge (409 goods_list_not_signed)")
+    def post(self, request, intake_pk: int):
+        intake = tenancy.get_visible_or_404(CollateralIntake, request.user, pk=intake_pk)
+        collateral.intake_issue_notice(intake=intake, acting_user=request.user)
+        return _intake_answer(request, intake)
+
+
+class IntakeSignView(APIView):
+    """The warehouse's signatory signs the goods list, or confirms the notice of pledge, re-entering a password."""
+
+    kind = collateral.GOODS_LIST
+
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField(style={"input_type": "password"})
+        otp_code = serializers.CharField(required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CollateralSign"
+
+    @extend_schema(request=InputSerializer, responses={200: IntakeOutput},
+                   summary="The warehouse signs the intake's document (409 document_not_ready)")
+    def post(self, request, intake_pk: int):
+        intake = tenancy.get_visible_or_404(CollateralIntake, request.user, pk=intake_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        collateral.intake_sign(intake=intake, kind=self.kind, acting_user=request.user,
+                               password=data.validated_data["password"],
+                               otp_code=data.validated_data["otp_code"] or None,
+                               ip_address=request.META.get("REMOTE_ADDR"),
+                               user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        return _intake_answer(request, intake)
+
+
+class ValuationLineOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    commodity = serializers.CharField(source="commodity.code")
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=3)
+    price = serializers.DecimalField(max_digits=20, decimal_places=6, allow_null=True)
+    price_date = serializers.DateField(allow_null=True)
+    stale = serializers.BooleanField()
+    missing = serializers.BooleanField(help_text="No approved price: the line is not valued (never at zero).")
+    value = _money(allow_null=True, help_text="round(quantity × price), half up.")
+
+    class Meta:
+        ref_name = "PledgeValuationLine"
+
+
+class ValuationOutput(serializers.Serializer):
+    agreement = serializers.CharField(source="agreement.reference")
+    on = serializers.DateField()
+    currency = serializers.CharField()
+    lines = ValuationLineOutput(many=True)
+    value = _money(help_text="V over the priced lines.")
+    exposure = _money()
+    ltv = serializers.DecimalField(source="ltv_display", max_digits=20, decimal_places=6, allow_null=True,
+                                   help_text="E / V to 6 places, for display; null when V = 0 and E > 0.")
+    zone = serializers.CharField()
+    max_loan = _money()
+    headroom = _money(help_text="The facility's available amount (0 unless active and valid).")
+    available = _money(help_text="max(0, max loan − E), capped by the headroom.")
+    floor_value = _money(allow_null=True, help_text="Dynamic pledges: E / r rounded up, or the lender's minimum.")
+    stale = serializers.BooleanField()
+    missing = serializers.SerializerMethodField()
+    reliable = serializers.BooleanField(help_text="Every line priced and no price stale.")
+
+    class Meta:
+        ref_name = "PledgeValuation"
+
+    def get_missing(self, valuation) -> list[str]:
+        return [commodity.code for commodity in valuation.missing]
+
+
+class AgreementValuationView(APIView):
+    @extend_schema(responses={200: ValuationOutput},
+                   summary="The valuation of an agreement's collateral today (the lender and the pledgor)")
+    def get(self, request, agreement_pk: int):
+        agreement = _collateral_agreement(request.user, agreement_pk)
+        if not permissions.can_see_loan_figures(request.user, agreement):
+            raise Http404
+        return Response(ValuationOutput(agreement_valuation(agreement)).data)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
+from documents.issuing import document_finalize, document_issue
+from documents.models import Document
+from documents.services import document_sign
 from scf.core.demo import DemoContext
 
-from .models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
+from .collateral import GOODS_LIST, PLEDGE_NOTICE, IntakeLine, intake_count, intake_declare, intake_issue_notice
+from .models import Commodity, CommodityEligibility, CommodityPrice, PledgeAgreement, PledgedItem, WarehouseApproval
 from .services import commodity_create, commodity_eligibility_set, price_approve, price_propose, warehouse_approve
 
 DEMO_COMMODITIES = [
@@ -41,3 +47,66 @@ def seed_pledge_demo(context: DemoContext) -> None:
     if warehouse is not None and not WarehouseApproval.objects.filter(lender=lender, warehouse=warehouse).exists():
         warehouse_approve(lender=lender, warehouse=warehouse, concentration_limit=WAREHOUSE1_LIMIT,
                           acting_user=admin)
+
+
+# --- collateral: one effective intake and one awaiting the warehouse's count ------------------------
+
+DEMO_EFFECTIVE_LINES = [
+    # kind, number, commodity code, quantity, location, description
+    ("receipt", "SGC-WR-2026-0815", "CU", Decimal("120.500"), "上海外高桥保税区 3 号库 A 区", ""),
+    ("lot", "SGC-LOT-2026-0107", "EVB", Decimal("40"), "上海外高桥保税区 5 号库", "75 kWh 磷酸铁锂电池包，原厂木箱包装"),
+]
+DEMO_DECLARED_LINES = [
+    ("receipt", "SGC-WR-2026-0902", "CU", Decimal("80.000"), "上海外高桥保税区 3 号库 B 区", ""),
+]
+
+
+def _demo_lines(rows) -> list:
+    today = timezone.localdate()
+    return [IntakeLine(kind=kind, number=number, commodity=Commodity.objects.get(code=code), quantity=quantity,
+                       location=location, description=description,
+                       issued_on=today - datetime.timedelta(days=20) if kind == IntakeLine.RECEIPT else None,
+                       expires_on=today + datetime.timedelta(days=340) if kind == IntakeLine.RECEIPT else None)
+            for kind, number, code, quantity, location, description in rows]
+
+
+def _demo_held(number: str) -> bool:
+    return PledgedItem.objects.filter(Q(receipt__number=number) | Q(lot__lot_number=number),
+                                      status__in=PledgedItem.HELD).exists()
+
+
+def _demo_sign_current(intake, kind: str, warehouse_user, password: str) -> None:
+    """Issue, sign and seal the intake's draft of `kind` here: the seed's transaction never commits midway."""
+    for document in Document.objects.filter(object_id=intake.pk, kind=kind, state=Document.State.DRAFT,
+                                            content_type__model="collateralintake"):
+        document = document_issue(document_id=document.pk)
+        document_sign(document=document, organization=intake.agreement.warehouse, signer=warehouse_user,
+                      password=password, ip_address="127.0.0.1", user_agent="seed_demo")
+        document_finalize(document_id=document.pk)
+
+
+def seed_collateral_demo(context: DemoContext) -> None:
+    """Under dist1's active agreement with warehouse1 (if the demo has one): an effective intake, one to count.
+
+    Safe to run again: a receipt or lot already held is not declared again. Without the life cycle
+    (the document engine's tests) only the declared intake is made: counting it would issue documents.
+    """
+    pledgor, warehouse = context.organizations.get("dist1"), context.organizations.get("warehouse1")
+    if pledgor is None or warehouse is None:
+        return
+    agreement = (PledgeAgreement.objects.filter(lender=context.lender, pledgor=pledgor, warehouse=warehouse,
+                                                state=PledgeAgreement.State.ACTIVE).order_by("pk").first())
+    if agreement is None:
+        return
+    pledgor_user, warehouse_user = context.clients["dist1"], context.clients["warehouse1"]
+    if context.lifecycle and not _demo_held(DEMO_EFFECTIVE_LINES[0][1]):
+        intake = intake_declare(agreement=agreement, lines=_demo_lines(DEMO_EFFECTIVE_LINES),
+                                note="首批入库质物", acting_user=pledgor_user)
+        intake_count(intake=intake, counts={item.pk: item.declared_quantity for item in intake.items.all()},
+                     acting_user=warehouse_user)
+        _demo_sign_current(intake, GOODS_LIST, warehouse_user, context.password)
+        intake_issue_notice(intake=intake, acting_user=context.staff["ops"])
+        _demo_sign_current(intake, PLEDGE_NOTICE, warehouse_user, context.password)
+    if not _demo_held(DEMO_DECLARED_LINES[0][1]):
+        intake_declare(agreement=agreement, lines=_demo_lines(DEMO_DECLARED_LINES), note="第二批入库质物，待仓库清点",
+                       acting_user=pledgor_user)

@@ -27,3 +27,69 @@ class CommodityNotEligible(DomainError):
     code = "commodity_not_eligible"
     http_status = 409
     default_message = _("The lender does not accept this commodity as collateral.")
+
+
+# --- collateral intake ------------------------------------------------------------------------
+
+class AgreementNotActive(DomainError):
+    """Collateral counts only under an active agreement (signed by all three parties)."""
+
+    code = "agreement_not_active"
+    http_status = 409
+    default_message = _("Collateral can be declared only under an active agreement.")
+
+
+class CollateralAlreadyPledged(DomainError):
+    """The receipt or lot is already held (proposed or pledged) under an agreement."""
+
+    code = "collateral_already_pledged"
+    http_status = 409
+    default_message = _("This receipt or lot is already pledged under an agreement.")
+
+
+class NotYourWarehouse(DomainError):
+    """Only the agreement's own warehouse counts and confirms its goods."""
+
+    code = "not_your_warehouse"
+    http_status = 409
+    default_message = _("These goods are held by another warehouse: only the agreement's warehouse may confirm them.")
+
+
+class WarehouseNotApproved(DomainError):
+    """The agreement's warehouse is not (or no longer) approved by the lender as its supervisor."""
+
+    code = "warehouse_not_approved"
+    http_status = 409
+    default_message = _("The lender has not approved this warehouse as its supervisor.")
+
+
+class ConcentrationLimitExceeded(DomainError):
+    """The value the warehouse would hold for the lender would exceed its concentration limit."""
+
+    code = "concentration_limit_exceeded"
+    http_status = 409
+    default_message = _("The warehouse would hold more for the lender than its concentration limit.")
+
+
+class CollateralPriceMissing(DomainError):
+    """A commodity has no approved price: its value cannot be counted (never as zero)."""
+
+    code = "collateral_price_missing"
+    http_status = 409
+    default_message = _("A commodity has no approved price: the value cannot be checked.")
+
+
+class GoodsListNotSigned(DomainError):
+    """The notice of pledge follows the pledged goods list signed by the warehouse."""
+
+    code = "goods_list_not_signed"
+    http_status = 409
+    default_message = _("The warehouse has not signed the pledged goods list yet.")
+
+
+class IntakeDocumentNotReady(DomainError):
+    """The document to sign is not issued yet (or there is none in this state of the intake)."""
+
+    code = "document_not_ready"
+    http_status = 409
+    default_message = _("There is no issued document of this kind to sign for the intake yet.")

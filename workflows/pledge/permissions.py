@@ -1,7 +1,7 @@
 """One predicate per pledge action: the view shows the button with it, the service refuses with it."""
 
 from scf.parties.models import Organization, User
-from scf.parties.permissions import staff_may
+from scf.parties.permissions import is_member, is_operator, is_signatory, is_staff_of, staff_may
 
 from .models import CommodityPrice
 
@@ -33,3 +33,49 @@ def can_see_prices(user: User) -> bool:
     if user.is_superuser:
         return True
     return user.is_lender_staff and (user.has_perm(PROPOSE_PRICE) or user.has_perm(APPROVE_PRICE))
+
+
+# --- collateral intake ------------------------------------------------------------------------
+
+#: The lender's operations issue the notice of pledge: the operations staff's permission.
+ISSUE_PLEDGE_NOTICE = "inbox.disburse"
+
+
+def can_declare_collateral(user: User, agreement) -> bool:
+    """Whether the user declares goods under the agreement: an operator of the pledgor."""
+    return is_operator(user, agreement.pledgor_id)
+
+
+def is_agreement_warehouse(user: User, agreement) -> bool:
+    """Whether the user works for the agreement's warehouse (counts and confirms its goods)."""
+    return is_operator(user, agreement.warehouse_id) or is_signatory(user, agreement.warehouse_id)
+
+
+def can_count_intake(user: User, intake) -> bool:
+    """Whether the user counts (or refuses) a declared intake: its agreement's warehouse, while declared."""
+    return intake.state == intake.State.DECLARED and is_agreement_warehouse(user, intake.agreement)
+
+
+def can_issue_pledge_notice(user: User, intake) -> bool:
+    """Whether the user issues the notice of pledge of a counted intake: the lender's operations."""
+    return intake.state == intake.State.COUNTED and staff_may(user, ISSUE_PLEDGE_NOTICE, intake.agreement.lender_id)
+
+
+def can_withdraw_intake(user: User, intake) -> bool:
+    """Whether the user withdraws a declared intake: the pledgor's operator, before the count."""
+    return intake.state == intake.State.DECLARED and is_operator(user, intake.agreement.pledgor_id)
+
+
+def is_warehouse_member(user: User) -> bool:
+    """Whether the Goods to count page is in the user's menu: a member of a warehouse operator."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_lender_staff", False):
+        return False
+    return user.memberships.filter(organization__is_warehouse=True).exists()
+
+
+def can_see_loan_figures(user: User, agreement) -> bool:
+    """Whether the user sees the agreement's loan figures (exposure, LTV, what may be drawn): lender staff, pledgor.
+
+    The warehouse holds the goods and sees them and the floor value, not the pledgor's borrowing.
+    """
+    return is_staff_of(user, agreement.lender_id) or is_member(user, agreement.pledgor_id)

@@ -10,9 +10,19 @@ from django.db.models import Q, QuerySet
 from scf.core import tenancy
 from scf.money import DEFAULT_CURRENCY
 from scf.parties.models import Organization, User
-from scf.parties.selectors import user_organization_ids
+from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
+from .models import (
+    CollateralIntake,
+    Commodity,
+    CommodityEligibility,
+    CommodityPrice,
+    InventoryLot,
+    PledgeAgreement,
+    PledgedItem,
+    WarehouseApproval,
+    WarehouseReceipt,
+)
 
 #: DESIGN §5: a price older than the agreement's `price_max_age_days` (default 5) marks the valuation stale.
 DEFAULT_PRICE_MAX_AGE_DAYS = 5
@@ -127,3 +137,70 @@ def price_check(commodity: Commodity, on: datetime.date, *, lender: Organization
     """Return the latest approved price in `currency` for a valuation on `on` and whether it is stale (or missing)."""
     price = latest_approved_price(commodity, on, lender=lender, currency=currency)
     return PriceCheck(price=price, stale=price_is_stale(price, on=on, max_age_days=max_age_days), on=on)
+
+
+# --- collateral: receipts, lots, intakes and pledged items --------------------------------------
+
+def agreement_party_q(user: User, prefix: str = "") -> Q:
+    """The agreements a user is a party to: the lender's staff, the pledgor's and the warehouse's members."""
+    own = user_organization_ids(user)
+    lenders = user_lender_ids(user)
+    return (Q(**{f"{prefix}lender_id__in": lenders}) | Q(**{f"{prefix}pledgor_id__in": own})
+            | Q(**{f"{prefix}warehouse_id__in": own}))
+
+
+def collateral_agreements(user: User) -> QuerySet[PledgeAgreement]:
+    """Return the agreements whose collateral the user may see (as a party to them)."""
+    if user.is_superuser:
+        return PledgeAgreement.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return PledgeAgreement.objects.none()
+    return PledgeAgreement.objects.filter(agreement_party_q(user))
+
+
+@tenancy.rule(CollateralIntake)
+def intake_visible(user: User) -> QuerySet[CollateralIntake]:
+    """An intake is seen by its agreement's lender staff, pledgor and warehouse."""
+    if user.is_superuser:
+        return CollateralIntake.objects.all()
+    return CollateralIntake.objects.filter(agreement_party_q(user, "agreement__"))
+
+
+@tenancy.rule(PledgedItem)
+def pledged_item_visible(user: User) -> QuerySet[PledgedItem]:
+    """A pledged item is seen by its agreement's lender staff, pledgor and warehouse."""
+    if user.is_superuser:
+        return PledgedItem.objects.all()
+    return PledgedItem.objects.filter(agreement_party_q(user, "agreement__"))
+
+
+@tenancy.rule(WarehouseReceipt)
+def receipt_visible(user: User) -> QuerySet[WarehouseReceipt]:
+    """A receipt is seen by its warehouse and its owner, and by the staff of a lender it was pledged to."""
+    if user.is_superuser:
+        return WarehouseReceipt.objects.all()
+    own = user_organization_ids(user)
+    return WarehouseReceipt.objects.filter(
+        Q(warehouse_id__in=own) | Q(owner_id__in=own)
+        | Q(pk__in=PledgedItem.objects.filter(agreement__lender_id__in=user_lender_ids(user)).values("receipt_id")))
+
+
+@tenancy.rule(InventoryLot)
+def lot_visible(user: User) -> QuerySet[InventoryLot]:
+    """A lot is seen by its warehouse and its owner, and by the staff of a lender it was pledged to."""
+    if user.is_superuser:
+        return InventoryLot.objects.all()
+    own = user_organization_ids(user)
+    return InventoryLot.objects.filter(
+        Q(warehouse_id__in=own) | Q(owner_id__in=own)
+        | Q(pk__in=PledgedItem.objects.filter(agreement__lender_id__in=user_lender_ids(user)).values("lot_id")))
+
+
+def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:
+    """Return the intakes the user's warehouses must count, or whose notice they must confirm, oldest first."""
+    return (CollateralIntake.objects
+            .filter(agreement__warehouse_id__in=user_organization_ids(user),
+                    state__in=[CollateralIntake.State.DECLARED, CollateralIntake.State.COUNTED,
+                               CollateralIntake.State.NOTICE_ISSUED])
+            .select_related("agreement__pledgor", "agreement__lender", "agreement__warehouse")
+            .order_by("created_at", "pk"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import collateral_views, views
 
 app_name = "pledge"
 
@@ -9,4 +9,13 @@ urlpatterns = [
     path("prices/propose/", views.price_propose_view, name="price-propose"),
     path("prices/<int:price_pk>/approve/", views.price_decide_view, {"verb": "approve"}, name="price-approve"),
     path("prices/<int:price_pk>/reject/", views.price_decide_view, {"verb": "reject"}, name="price-reject"),
+    path("agreements/<int:agreement_pk>/collateral/", collateral_views.agreement_collateral,
+         name="agreement-collateral"),
+    path("agreements/<int:agreement_pk>/collateral/declare/", collateral_views.intake_declare, name="intake-declare"),
+    path("intakes/<int:intake_pk>/", collateral_views.intake_detail, name="intake-detail"),
+    path("intakes/<int:intake_pk>/count/", collateral_views.intake_count, name="intake-count"),
+    path("intakes/<int:intake_pk>/refuse/", collateral_views.intake_refuse, name="intake-refuse"),
+    path("intakes/<int:intake_pk>/notice/", collateral_views.intake_issue_notice, name="intake-notice"),
+    path("intakes/<int:intake_pk>/withdraw/", collateral_views.intake_withdraw, name="intake-withdraw"),
+    path("goods-to-count/", collateral_views.goods_to_count, name="goods-to-count"),
 ]
