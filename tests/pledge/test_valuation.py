@@ -125,3 +125,15 @@ def test_a_static_pledge_has_no_floor(valued):
     PledgeAgreement.objects.filter(pk=valued.pk).update(kind=PledgeAgreement.Kind.STATIC)
     valued.refresh_from_db()
     assert agreement_valuation(valued, on=ON).floor_value is None
+
+
+def test_a_price_in_another_currency_is_missing_for_a_cny_agreement(world, active_agreement):
+    from workflows.pledge.services import price_approve, price_propose
+
+    price_approve(price=price_propose(lender=world.lender, commodity=world.copper, price=Decimal("9000.00"),
+                                      currency="USD", source="spot", effective_date=ON, acting_user=world.ops),
+                  acting_user=world.risk)
+    pledge(world, active_agreement, world.copper, "10.000", "WR-USD")
+    valuation = agreement_valuation(active_agreement, on=ON)
+    assert [line.price for line in valuation.lines] == [None]
+    assert valuation.missing == [world.copper] and valuation.value == Decimal("0.00")

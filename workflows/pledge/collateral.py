@@ -319,7 +319,8 @@ def held_value_for(*, approval: WarehouseApproval, extra: Mapping[Commodity, Dec
     for commodity_id, quantity in quantities.items():
         if quantity <= 0:
             continue
-        price = latest_approved_price(commodities[commodity_id], on, lender=approval.lender_id)
+        price = latest_approved_price(commodities[commodity_id], on, lender=approval.lender_id,
+                                      currency=approval.currency)
         if price is None:
             raise CollateralPriceMissing(_("%(commodity)s has no approved price: the value the warehouse holds "
                                            "cannot be checked against its limit.")

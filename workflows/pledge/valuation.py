@@ -96,7 +96,8 @@ def agreement_valuation(agreement: PledgeAgreement, on: datetime.date | None = N
     missing: dict[int, Commodity] = {}
     for item in pledged_items(agreement):
         if item.commodity_id not in prices:
-            prices[item.commodity_id] = latest_approved_price(item.commodity, on, lender=agreement.lender_id)
+            prices[item.commodity_id] = latest_approved_price(item.commodity, on, lender=agreement.lender_id,
+                                                              currency=agreement.currency)
         price = prices[item.commodity_id]
         if price is None:
             missing[item.commodity_id] = item.commodity
