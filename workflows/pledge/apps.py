@@ -18,3 +18,33 @@ class PledgeConfig(AppConfig):
         demo.register_seeder("pledge", seed_pledge_demo, order=200)
         menus.register_menu_item("pledge-prices", _("Commodity prices"), "pledge:price-list", order=600,
                                  visible=can_see_prices)
+        self._ready_agreements()
+
+    def _ready_agreements(self) -> None:
+        """Plug the pledge agreement in: its contracts and their signing set, its flow, its menu entry."""
+        from documents import registry as documents
+        from scf.core import menus
+        from workflows.inbox import registry as flows
+        from workflows.inbox.services import complete_step
+
+        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .documents import AGREEMENT_KINDS, AGREEMENT_SIGNERS
+        from .flows import PledgeAgreementFlow
+        from .models import PledgeAgreement
+        from .permissions import can_see_agreements
+
+        documents.register(*AGREEMENT_KINDS)
+
+        def party_done(agreement, organization, signer) -> None:
+            # Each party's signing task is done once it signed every contract it must.
+            step = {agreement.pledgor_id: "sign_pledgor", agreement.warehouse_id: "sign_warehouse",
+                    agreement.lender_id: "sign_lender"}.get(organization.pk)
+            if step is not None:
+                complete_step(agreement, step, signer)
+
+        documents.register_signing_set(documents.SigningSet(
+            model=PledgeAgreement, kinds=CONTRACT_KINDS, signers=AGREEMENT_SIGNERS, on_party_done=party_done,
+            on_complete=agreement_signed_by_all))
+        flows.register(PledgeAgreementFlow)
+        menus.register_menu_item("pledge-agreements", _("Pledge agreements"), "pledge:agreement-list", order=590,
+                                 visible=can_see_agreements)

@@ -9,9 +9,16 @@ from django.db.models import Q, QuerySet
 
 from scf.core import tenancy
 from scf.parties.models import Organization, User
-from scf.parties.selectors import user_organization_ids
+from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
+from .models import (
+    Commodity,
+    CommodityEligibility,
+    CommodityPrice,
+    PledgeAgreement,
+    PledgeRegistration,
+    WarehouseApproval,
+)
 
 #: DESIGN §5: a price older than the agreement's `price_max_age_days` (default 5) marks the valuation stale.
 DEFAULT_PRICE_MAX_AGE_DAYS = 5
@@ -115,3 +122,49 @@ def price_check(commodity: Commodity, on: datetime.date, *, lender: Organization
     """Return the latest approved price for a valuation on `on` and whether it is stale (or missing)."""
     price = latest_approved_price(commodity, on, lender=lender)
     return PriceCheck(price=price, stale=price_is_stale(price, on=on, max_age_days=max_age_days), on=on)
+
+
+# --- pledge agreements ----------------------------------------------------------------------------
+
+def _agreements_of(user: User) -> Q:
+    own = user_organization_ids(user)
+    return Q(pledgor_id__in=own) | Q(warehouse_id__in=own) | Q(lender_id__in=user_lender_ids(user))
+
+
+@tenancy.rule(PledgeAgreement)
+def agreement_visible(user: User) -> QuerySet[PledgeAgreement]:
+    """The lender's staff, the pledgor's and the warehouse's members see an agreement; nobody else."""
+    if user.is_superuser:
+        return PledgeAgreement.objects.all()
+    return PledgeAgreement.objects.filter(_agreements_of(user))
+
+
+@tenancy.rule(PledgeRegistration)
+def registration_visible(user: User) -> QuerySet[PledgeRegistration]:
+    """A registration is seen by whoever sees its agreement."""
+    if user.is_superuser:
+        return PledgeRegistration.objects.all()
+    return PledgeRegistration.objects.filter(agreement__in=PledgeAgreement.objects.filter(_agreements_of(user)))
+
+
+def agreement_list(*, user: User, state: str | None = None) -> QuerySet[PledgeAgreement]:
+    """Return the agreements the user sees, newest first, optionally in one state."""
+    agreements = tenancy.visible(PledgeAgreement, user).select_related("lender", "pledgor", "warehouse", "facility")
+    if state:
+        agreements = agreements.filter(state=state)
+    return agreements.order_by("-created_at", "-pk")
+
+
+def registration_of(agreement: PledgeAgreement) -> PledgeRegistration | None:
+    """Return the agreement's registration (中登网), if one was recorded."""
+    return PledgeRegistration.objects.filter(agreement=agreement).select_related(
+        "evidence", "deregistration_evidence", "recorded_by", "deregistered_by").first()
+
+
+def registration_in_force(agreement: PledgeAgreement, on: datetime.date) -> bool:
+    """Whether the pledge is registered on `on`: recorded, not yet expired, not deregistered.
+
+    No loan is disbursed under an agreement without it (DESIGN §5).
+    """
+    registration = registration_of(agreement)
+    return registration is not None and registration.in_force_on(on)
