@@ -9,4 +9,9 @@ urlpatterns = [
     path("pledge/prices/", pledge_api.PriceListView.as_view(), name="pledge-price-list"),
     *(path(f"pledge/prices/<int:price_pk>/{verb}/", pledge_api.PriceDecideView.as_view(verb=verb),
            name=f"pledge-price-{verb}") for verb in ("approve", "reject")),
+    path("pledge/agreements/", pledge_api.AgreementListView.as_view(), name="pledge-agreement-list"),
+    path("pledge/agreements/<int:agreement_pk>/", pledge_api.AgreementDetailView.as_view(),
+         name="pledge-agreement-detail"),
+    path("pledge/agreements/<int:agreement_pk>/submit/", pledge_api.AgreementSubmitView.as_view(),
+         name="pledge-agreement-submit"),
 ]
