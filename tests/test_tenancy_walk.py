@@ -39,7 +39,7 @@ from documents.models import Document, DocumentParty, Signature
 from scf.api.models import ApiToken
 from scf.api.services import api_token_create
 from scf.audit.models import AuditRecord
-from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation
+from scf.facilities.models import CreditFacility, FacilityMovement, FacilityReservation, Product
 from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF, make_uscc
 from scf.parties.models import (
@@ -57,7 +57,13 @@ from scf.releases.models import Release
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
-from workflows.pledge.models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
+from workflows.pledge.models import (
+    Commodity,
+    CommodityEligibility,
+    CommodityPrice,
+    PledgeAgreement,
+    WarehouseApproval,
+)
 
 from .factories import FacilityFactory, LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -84,6 +90,7 @@ class World:
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     account: SettlementAccount | None = None  # the supplier's verified settlement account
     price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
+    agreement: PledgeAgreement | None = None  # supplier (pledgor) ↔ warehouse pledge agreement (draft)
 
     @property
     def supplier(self) -> Organization:
@@ -106,7 +113,7 @@ class World:
     def lender_scoped_canaries(self) -> list[str]:
         """Return what even lender staff of another lender may not receive: everything of the world."""
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
-                   self.receivable.invoice_number, self.price.reference, *(token.prefix for token, _key in self.tokens.values())]
+                   self.receivable.invoice_number, self.price.reference, self.agreement.reference, *(token.prefix for token, _key in self.tokens.values())]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number]
@@ -162,6 +169,13 @@ def add_pledge_reference_data(world: World) -> None:
     world.price = CommodityPrice.objects.create(
         lender=world.lender, commodity=commodity, price=Decimal("68450.00"), source=CommodityPrice.Source.SPOT,
         reference=f"{tag}-PRICE-REFERENCE", effective_date=timezone.localdate(), created_by=pricer)
+    pledge_facility = FacilityFactory(reference=f"CF-{tag}-PLEDGE", lender=world.lender,
+                                      obligor=world.supplier, product=Product.PLEDGE)
+    world.agreement = PledgeAgreement.objects.create(
+        reference=f"PLA-{tag}-0001", lender=world.lender, pledgor=world.supplier,
+        warehouse=world.organizations["warehouse"], facility=pledge_facility, maximum_amount=Decimal("800000.00"),
+        annual_rate=Decimal("0.055"), start_date=timezone.localdate(),
+        end_date=timezone.localdate() + datetime.timedelta(days=365), prepared_by=pricer)
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -292,6 +306,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "release_pk": KwargValues(lambda b: [b.release.pk]),
     "account_pk": KwargValues(lambda b: [b.account.pk]),
     "price_pk": KwargValues(lambda b: [b.price.pk]),
+    "agreement_pk": KwargValues(lambda b: [b.agreement.pk]),
     # Facility transitions (portal): every slug the view knows, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS), identifies_object=False),
 }
@@ -643,6 +658,7 @@ NOT_FOUND_WHEN_OWN = {
     "documents:final-pdf": "the walk's contract is not signed and sealed",
     "documents:preview": "the walk's contract has no rendered PDF",
     "api:financing-credit-review": "the credit review is the lender's staff's, not the supplier's",
+    "pledge:agreement-edit": "the lender's credit staff edit an agreement's terms, not its pledgor",
 }
 
 
@@ -667,7 +683,8 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
     ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk"}),
     ("distributor", set()),
-    ("warehouse", set()),
+    # Supervises the goods the supplier pledges: a party to the pledge agreement.
+    ("warehouse", {"agreement_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""

@@ -38,13 +38,16 @@ def _menu(user) -> list[tuple[str, str]]:
 
 SETTLEMENT_ACCOUNTS = ("Settlement accounts", "portal:settlement-account-list")
 PRICES = ("Commodity prices", "pledge:price-list")
+PLEDGE_AGREEMENTS = ("Pledge agreements", "pledge:agreement-list")
 
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
-              prices: bool = False) -> list[tuple[str, str]]:
+              prices: bool = False, pledges: bool = False) -> list[tuple[str, str]]:
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
-    # Commodity prices (600) after Factoring, for the lender staff who enter or approve them.
-    items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6], *([PRICES] if prices else []),
+    # Pledge agreements (590) after Factoring, for lender staff and the pledgors and warehouses of one;
+    # Commodity prices (600) after them, for the lender staff who enter or approve them.
+    items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6],
+             *([PLEDGE_AGREEMENTS] if pledges else []), *([PRICES] if prices else []),
              *MENU[6:], *extra, ("API tokens", "portal:token-list")]
     if back_office:
         items.append(("Back office", "admin:index"))
@@ -54,12 +57,14 @@ def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool
 def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user, django_user_model):
     _org, client_user = corporate("menu-client")
     assert _menu(client_user) == _expected()
-    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW, accounts=False, prices=True)
-    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES, prices=True)
+    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW, accounts=False, prices=True,
+                                                                     pledges=True)
+    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES, prices=True, pledges=True)
     admin = staff_user(StaffGroup.ADMIN)
     admin.is_staff = True
     admin.save()
     # The back office (Django admin) is the platform superusers' only: a lender administrator is not offered it.
-    assert _menu(admin) == _expected(KYC_REVIEW, accounts=False)
+    assert _menu(admin) == _expected(KYC_REVIEW, accounts=False, pledges=True)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
-    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True)
+    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True,
+                                         pledges=True)
