@@ -23,11 +23,12 @@ class PledgeConfig(AppConfig):
     def _ready_agreements(self) -> None:
         """Plug the pledge agreement in: its contracts and their signing set, its flow, its menu entry."""
         from documents import registry as documents
-        from scf.core import menus
+        from scf.core import demo, menus
         from workflows.inbox import registry as flows
         from workflows.inbox.services import complete_step
 
         from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .demo import seed_pledge_agreements
         from .documents import AGREEMENT_KINDS, AGREEMENT_SIGNERS
         from .flows import PledgeAgreementFlow
         from .models import PledgeAgreement
@@ -46,5 +47,7 @@ class PledgeConfig(AppConfig):
             model=PledgeAgreement, kinds=CONTRACT_KINDS, signers=AGREEMENT_SIGNERS, on_party_done=party_done,
             on_complete=agreement_signed_by_all))
         flows.register(PledgeAgreementFlow)
+        # After the commodities, prices and approved warehouse of the pledge seeder (200).
+        demo.register_seeder("pledge-agreements", seed_pledge_agreements, order=210)
         menus.register_menu_item("pledge-agreements", _("Pledge agreements"), "pledge:agreement-list", order=590,
                                  visible=can_see_agreements)
