@@ -9,11 +9,12 @@ from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from documents.models import Document
 from workflows.pledge import agreements
 from workflows.pledge.models import PledgeAgreement, PledgeRegistration
 
 from .agreement_setup import *  # noqa: F403
-from .agreement_setup import pdf, prepare
+from .agreement_setup import approve_all, pdf, prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,47 @@ def test_a_refused_registration_shows_the_reason_and_stores_nothing(world, activ
         "number": "R-1", "registered_on": "2026-02-27", "expires_on": "2027-02-01", "evidence": pdf()}
     ).status_code == 302
     assert not PledgeRegistration.objects.exists()
+
+
+def test_each_party_sees_its_contracts_and_signs_them_on_its_task_page(aw, django_capture_on_commit_callbacks,
+                                                                        time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = approve_all(aw, prepare(aw))
+    url = reverse("pledge:agreement-detail", args=[agreement.pk])
+    pledgor_page = get(logged_in(aw.pledgor_user), url).content.decode()
+    contracts = {d.kind: d for d in Document.objects.filter(object_id=agreement.pk)}
+    assert len(contracts) == 3 and all(d.title in pledgor_page for d in contracts.values())
+    assert "Sign the contracts" in pledgor_page
+    warehouse_page = get(logged_in(aw.warehouse_user, "zh-hans"), url, "zh-hans").content.decode()
+    assert contracts["pledge_supervision_agreement"].title in warehouse_page
+    assert contracts["pledge_contract"].title not in warehouse_page
+    assert "签署合同" in warehouse_page
+    for user in (aw.pledgor_user, aw.warehouse_user, aw.ops):
+        task = next(t for t in Task.objects.filter(flow_task__contains=".sign_", status__in=["NEW", "ASSIGNED"])
+                    if logged_in(user).get(reverse("inbox:task", args=[t.pk])).status_code == 200)
+        client = logged_in(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("inbox:task", args=[task.pk]), {"password": "pw-Secret-123"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    agreement.refresh_from_db()
+    assert agreement.state == PledgeAgreement.State.ACTIVE
+    register = Task.objects.get(flow_task__endswith=".register", status="NEW")
+    ops = logged_in(aw.ops, "zh-hans")
+    page = get(ops, reverse("inbox:task", args=[register.pk]), "zh-hans").content.decode()
+    assert "录入质押登记" in page and "中登网" in page
+    response = ops.post(reverse("inbox:task", args=[register.pk]), {
+        "number": "04123456000123456789", "registered_on": "2026-03-02", "expires_on": "2027-03-02",
+        "evidence": pdf()}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 302
+    assert PledgeRegistration.objects.get(agreement=agreement).number == "04123456000123456789"
+    # Nothing drawn, nothing pledged: operations open the closing task, deregister and close on it.
+    assert logged_in(aw.ops).post(reverse("pledge:agreement-wind-up", args=[agreement.pk])).status_code == 302
+    close = Task.objects.get(flow_task__endswith=".close", status="NEW")
+    refused = logged_in(aw.ops).post(reverse("inbox:task", args=[close.pk]), {"note": "file complete"})
+    assert refused.status_code == 400 and "Enter the deregistration date." in refused.content.decode()
+    response = logged_in(aw.ops).post(reverse("inbox:task", args=[close.pk]), {
+        "deregistered_on": "2026-03-02", "evidence": pdf("dereg.pdf"), "note": "file complete"})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.state == PledgeAgreement.State.CLOSED
