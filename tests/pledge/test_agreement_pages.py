@@ -186,3 +186,13 @@ def test_each_party_sees_its_contracts_and_signs_them_on_its_task_page(aw, djang
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.state == PledgeAgreement.State.CLOSED
+
+
+def test_the_menu_offers_pledge_agreements_to_the_parties_of_one_only(aw, corporate):
+    menu = reverse("pledge:agreement-list")
+    assert f'href="{menu}"' not in get(logged_in(aw.pledgor_user), "/").content.decode()
+    prepare(aw)
+    for user in (aw.pledgor_user, aw.warehouse_user, aw.officer):
+        assert f'href="{menu}"' in get(logged_in(user), "/").content.decode()
+    _org, stranger = corporate("no-pledge")
+    assert f'href="{menu}"' not in get(logged_in(stranger), "/").content.decode()
