@@ -19,7 +19,7 @@ from workflows.approval.exceptions import FourEyesViolation, NotYourTurn
 from workflows.approval.models import ApprovalCase
 from workflows.pledge import agreements
 from workflows.pledge.exceptions import AgreementStateConflict
-from workflows.pledge.models import PledgeAgreement
+from workflows.pledge.models import PledgeAgreement, WarehouseApproval
 
 from .agreement_setup import *  # noqa: F403
 from .agreement_setup import D, approve_all, prepare, sign_all, terms
@@ -195,3 +195,14 @@ def test_approval_issues_three_contracts_and_all_signatures_activate(aw, django_
     agreement.refresh_from_db()
     assert agreement.state == State.ACTIVE and agreement.activated_at is not None
     assert Task.objects.filter(flow_task__contains="register", status="NEW").count() == 1
+
+
+def test_a_warehouse_named_in_a_revision_becomes_a_party_of_the_case(aw, staff_user):
+    agreement = agreements.agreement_submit(agreement=prepare(aw), acting_user=aw.officer)
+    agreements.agreement_review_decide(agreement=agreement, approver=aw.officer2, decision="return",
+                                       comment="Use the Taicang warehouse.")
+    other = OrganizationFactory(is_warehouse=True, is_supplier=False)
+    WarehouseApproval.objects.create(lender=aw.lender, warehouse=other, concentration_limit=D("1000000.00"))
+    agreements.agreement_update(agreement=agreement, acting_user=aw.officer, warehouse=other)
+    agreement = agreements.agreement_submit(agreement=agreement, acting_user=aw.officer)
+    assert set(agreement.approval_case.parties.values_list("pk", flat=True)) >= {aw.pledgor.pk, other.pk}

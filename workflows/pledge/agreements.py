@@ -269,6 +269,8 @@ def agreement_submit(*, agreement: PledgeAgreement, acting_user: User, note: str
         currency=agreement.currency, applicant=agreement.pledgor, lender=agreement.lender,
         parties=[agreement.pledgor, agreement.warehouse], preparer=agreement.prepared_by,
         reference=agreement.reference, acting_user=acting_user)
+    # A revision may have named another warehouse: its members may not decide the case either.
+    agreement.approval_case.parties.add(agreement.warehouse)
     agreement.submit(by=acting_user, note=(note or "").strip())
     agreement.save()
     if returned and process_for(agreement) is not None:
