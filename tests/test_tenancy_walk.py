@@ -40,7 +40,7 @@ from documents.models import Document, DocumentParty, Signature
 from scf.api.models import ApiToken
 from scf.api.services import api_token_create
 from scf.audit.models import AuditRecord
-from scf.facilities.models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation
+from scf.facilities.models import CreditFacility, FacilityLimitChange, FacilityMovement, FacilityReservation, Product
 from scf.facilities.services import LIMIT_CHANGE_ACTIONS
 from scf.parties import services as party_services
 from scf.parties.demo import MINIMAL_PDF, make_uscc
@@ -101,6 +101,8 @@ class World:
     staff: User | None = None  # a credit officer of the lender, with an authenticator app
     pledge_agreement: PledgeAgreement | None = None  # an active pledge agreement: supplier, warehouse
     intake: CollateralIntake | None = None  # a declared intake of a receipt under it
+    agreement: PledgeAgreement | None = None  # supplier (pledgor) ↔ warehouse pledge agreement (draft)
+    pledge_facility: CreditFacility | None = None  # the supplier's pledge facility, which both agreements draw on
 
     @property
     def supplier(self) -> Organization:
@@ -125,7 +127,7 @@ class World:
         """Return what even lender staff of another lender may not receive: everything of the world."""
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
-                   *(token.prefix for token, _key in self.tokens.values()),
+                   *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
                    self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001"]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
@@ -191,6 +193,14 @@ def add_pledge_reference_data(world: World) -> None:
     world.price = CommodityPrice.objects.create(
         lender=world.lender, commodity=commodity, price=Decimal("68450.00"), source=CommodityPrice.Source.SPOT,
         reference=f"{tag}-PRICE-REFERENCE", effective_date=timezone.localdate(), created_by=pricer)
+    pledge_facility = FacilityFactory(reference=f"CF-{tag}-PLEDGE", lender=world.lender,
+                                      obligor=world.supplier, product=Product.PLEDGE)
+    world.pledge_facility = pledge_facility
+    world.agreement = PledgeAgreement.objects.create(
+        reference=f"PLA-{tag}-0002", lender=world.lender, pledgor=world.supplier,
+        warehouse=world.organizations["warehouse"], facility=pledge_facility, maximum_amount=Decimal("800000.00"),
+        annual_rate=Decimal("0.055"), start_date=timezone.localdate(),
+        end_date=timezone.localdate() + datetime.timedelta(days=365), prepared_by=pricer)
     add_pledge_collateral(world, commodity, pricer)
 
 
@@ -200,7 +210,7 @@ def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) ->
     warehouse = world.organizations["warehouse"]
     world.pledge_agreement = PledgeAgreement.objects.create(
         reference=f"PLA-{tag}-0001", lender=world.lender, pledgor=world.supplier, warehouse=warehouse,
-        facility=world.facility, maximum_amount=Decimal("1000000.00"), annual_rate=Decimal("0.055"),
+        facility=world.pledge_facility, maximum_amount=Decimal("1000000.00"), annual_rate=Decimal("0.055"),
         start_date=datetime.date(2026, 1, 5), end_date=datetime.date(2027, 1, 5), prepared_by=preparer,
         state=PledgeAgreement.State.ACTIVE)
     receipt = WarehouseReceipt.objects.create(
@@ -348,7 +358,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "staff_pk": KwargValues(lambda b: [b.staff.pk]),
     # The approval matrix pages act on the administrator's own lender; the address names a product only.
     "scope": KwargValues(lambda b: ["all", "factoring"], identifies_object=False),
-    "agreement_pk": KwargValues(lambda b: [b.pledge_agreement.pk]),
+    # B's draft agreement (the agreement pages) and its active one (the collateral pages).
+    "agreement_pk": KwargValues(lambda b: [b.agreement.pk, b.pledge_agreement.pk]),
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
 }
 
@@ -358,6 +369,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "verify": "DESIGN §1: anyone can check later whether a PDF was issued by the service; "
               "it answers only about the file or hash it is given",
     "api:document-verify": "the same check for machines (throttled)",
+    "health": "the load balancer's probe: database, broker and workers up or down, nothing of any tenant",
 }
 
 # Keyword arguments naming objects that lender staff see only for their own lender: all of them.
@@ -710,6 +722,7 @@ NOT_FOUND_WHEN_OWN = {
     "portal:facility-limit-change-propose": "the obligor sees its facility but may not propose its limit (403)",
     "portal:staff-detail": "a lender's staff are seen by its administrators only, not by a supplier "
                            "(tests/portal/test_lender_admin_pages.py)",
+    "pledge:agreement-edit": "the lender's credit staff edit an agreement's terms, not its pledgor",
 }
 
 

@@ -41,13 +41,17 @@ def _menu(user) -> list[tuple[str, str]]:
 SETTLEMENT_ACCOUNTS = ("Settlement accounts", "portal:settlement-account-list")
 PRICES = ("Commodity prices", "pledge:price-list")
 GOODS_TO_COUNT = ("Goods to count", "pledge:goods-to-count")
+PLEDGE_AGREEMENTS = ("Pledge agreements", "pledge:agreement-list")
 
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
-              prices: bool = False, goods: bool = False) -> list[tuple[str, str]]:
+              prices: bool = False, goods: bool = False, pledges: bool = False) -> list[tuple[str, str]]:
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
-    # Commodity prices (600) after Factoring, for the lender staff who enter or approve them.
-    items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6], *([PRICES] if prices else []),
+    # Pledge agreements (590) after Factoring, for lender staff and the pledgors and warehouses of one;
+    # Commodity prices (600) after them, for the lender staff who enter or approve them; Goods to count (610)
+    # for the members of a warehouse operator.
+    items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6],
+             *([PLEDGE_AGREEMENTS] if pledges else []), *([PRICES] if prices else []),
              *([GOODS_TO_COUNT] if goods else []), *MENU[6:], *extra, ("API tokens", "portal:token-list")]
     if back_office:
         items.append(("Back office", "admin:index"))
@@ -57,16 +61,18 @@ def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool
 def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user, django_user_model):
     _org, client_user = corporate("menu-client")
     assert _menu(client_user) == _expected()
-    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW, accounts=False, prices=True)
-    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES, prices=True)
+    assert _menu(staff_user(StaffGroup.CREDIT_OFFICER)) == _expected(KYC_REVIEW, accounts=False, prices=True,
+                                                                     pledges=True)
+    assert _menu(staff_user(StaffGroup.OPERATIONS)) == _expected(SUSPENSE, RELEASES, prices=True, pledges=True)
     admin = staff_user(StaffGroup.ADMIN)
     admin.is_staff = True
     admin.save()
     # The back office (Django admin) is the platform superusers' only: a lender administrator is not offered it,
     # and manages the lender's staff and approval matrix in the portal instead.
-    assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, accounts=False)
+    assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, accounts=False, pledges=True)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
-    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True)
+    assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True,
+                                         pledges=True)
 
 
 def test_a_warehouse_member_finds_the_goods_to_count(db, corporate):

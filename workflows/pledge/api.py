@@ -15,8 +15,8 @@ from scf.core import tenancy
 from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
 
+from . import agreements, collateral, permissions, selectors, services
 from . import calculations as calc
-from . import collateral, permissions, selectors, services
 from .calculations import PledgeCalculationError, pledge_quote
 from .collateral import IntakeLine
 from .models import CollateralIntake, Commodity, CommodityPrice, PledgeAgreement, PledgedItem
@@ -452,3 +452,113 @@ class AgreementValuationView(APIView):
         if not permissions.can_see_loan_figures(request.user, agreement):
             raise Http404
         return Response(ValuationOutput(agreement_valuation(agreement)).data)
+# --- pledge agreements ----------------------------------------------------------------------------
+
+class AgreementOutput(serializers.ModelSerializer):
+    lender = serializers.CharField(source="lender.legal_name")
+    pledgor = serializers.CharField(source="pledgor.uscc", help_text="The pledgor's unified social credit code.")
+    pledgor_name = serializers.CharField(source="pledgor.legal_name")
+    warehouse = serializers.CharField(source="warehouse.uscc", help_text="The warehouse's unified social credit code.")
+    warehouse_name = serializers.CharField(source="warehouse.legal_name")
+    facility = serializers.CharField(source="facility.reference")
+    maximum_amount = _money()
+    floor_value_minimum = _money()
+    principal_outstanding = _money()
+    cash_margin = _money()
+
+    class Meta:
+        model = PledgeAgreement
+        fields = ["id", "reference", "state", "kind", "lender", "pledgor", "pledgor_name", "warehouse",
+                  "warehouse_name", "facility", "currency", "maximum_amount", "pledge_rate", "warning_ltv", "call_ltv",
+                  "liquidation_ltv", "cure_days", "price_max_age_days", "floor_value_minimum", "annual_rate",
+                  "day_count", "start_date", "end_date", "principal_outstanding", "cash_margin", "activated_at",
+                  "closed_at", "created_at"]
+        ref_name = "PledgeAgreement"
+
+
+class AgreementListView(APIView):
+    """Pledge agreements you are a party to (lender staff: your lender's); credit staff prepare new ones."""
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=PledgeAgreement.State.choices, required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "PledgeAgreementFilter"
+
+    class InputSerializer(serializers.Serializer):
+        pledgor = serializers.CharField(max_length=18, help_text="The pledgor's unified social credit code.")
+        warehouse = serializers.CharField(max_length=18,
+                                          help_text="The approved warehouse's unified social credit code.")
+        kind = serializers.ChoiceField(choices=PledgeAgreement.Kind.choices, default=PledgeAgreement.Kind.DYNAMIC)
+        maximum_amount = _money()
+        pledge_rate = _rate(default=calc.DEFAULT_PLEDGE_RATE)
+        warning_ltv = _rate(default=calc.DEFAULT_WARNING_LTV)
+        call_ltv = _rate(default=calc.DEFAULT_CALL_LTV)
+        liquidation_ltv = _rate(default=calc.DEFAULT_LIQUIDATION_LTV)
+        cure_days = serializers.IntegerField(default=3, min_value=0, max_value=365)
+        price_max_age_days = serializers.IntegerField(default=5, min_value=0, max_value=365)
+        floor_value_minimum = _money(default=Decimal("0.00"))
+        annual_rate = _rate()
+        day_count = serializers.ChoiceField(choices=[("ACT/360", "ACT/360"), ("ACT/365", "ACT/365")],
+                                            default="ACT/360")
+        start_date = serializers.DateField()
+        end_date = serializers.DateField()
+        currency = serializers.CharField(max_length=3, required=False)
+
+        class Meta:
+            ref_name = "PledgeAgreementCreate"
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: AgreementOutput(many=True)},
+                   summary="Pledge agreements you see, newest first")
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        found = selectors.agreement_list(user=request.user, state=filters.validated_data.get("state") or None)
+        return Response(AgreementOutput(found[:500], many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: AgreementOutput},
+                   summary="Prepare a pledge agreement (draft) for a client with an active pledge facility")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        lender = _staff_lender(request.user)
+        visible = tenancy.visible(Organization, request.user)
+        parties, errors = {}, {}
+        for role in ("pledgor", "warehouse"):
+            parties[role] = visible.filter(uscc=values.pop(role).strip().upper()).first()
+            if parties[role] is None:
+                errors[role] = ["No organization you know has this unified social credit code."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        agreement = agreements.agreement_create(lender=lender, acting_user=request.user, **parties, **values)
+        return Response(AgreementOutput(agreement).data, status=201)
+
+
+class AgreementDetailView(APIView):
+    """One pledge agreement (404 unless you are a party or its lender's staff)."""
+
+    @extend_schema(responses={200: AgreementOutput}, summary="A pledge agreement")
+    def get(self, request, agreement_pk: int):
+        agreement = tenancy.get_visible_or_404(PledgeAgreement, request.user, pk=agreement_pk)
+        return Response(AgreementOutput(agreement).data)
+
+
+class AgreementSubmitView(APIView):
+    """Send a draft or returned agreement to credit review (409 pledge_agreement_state otherwise)."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "PledgeAgreementSubmit"
+
+    @extend_schema(request=InputSerializer, responses={200: AgreementOutput},
+                   summary="Submit a pledge agreement for credit review")
+    def post(self, request, agreement_pk: int):
+        agreement = tenancy.get_visible_or_404(PledgeAgreement, request.user, pk=agreement_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = agreements.agreement_submit(agreement=agreement, acting_user=request.user,
+                                                note=data.validated_data["note"])
+        return Response(AgreementOutput(agreement).data)

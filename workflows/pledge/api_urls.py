@@ -21,4 +21,9 @@ urlpatterns = [
     path("pledge/intakes/<int:intake_pk>/notice/", pledge_api.IntakeNoticeView.as_view(), name="pledge-intake-notice"),
     path("pledge/intakes/<int:intake_pk>/notice/confirm/", pledge_api.IntakeSignView.as_view(kind="pledge_notice"),
          name="pledge-intake-notice-confirm"),
+    path("pledge/agreements/", pledge_api.AgreementListView.as_view(), name="pledge-agreement-list"),
+    path("pledge/agreements/<int:agreement_pk>/", pledge_api.AgreementDetailView.as_view(),
+         name="pledge-agreement-detail"),
+    path("pledge/agreements/<int:agreement_pk>/submit/", pledge_api.AgreementSubmitView.as_view(),
+         name="pledge-agreement-submit"),
 ]

@@ -18,6 +18,7 @@ class PledgeConfig(AppConfig):
         demo.register_seeder("pledge", seed_pledge_demo, order=200)
         menus.register_menu_item("pledge-prices", _("Commodity prices"), "pledge:price-list", order=600,
                                  visible=can_see_prices)
+        self._ready_agreements()
         self._ready_collateral()
 
     def _ready_collateral(self) -> None:
@@ -30,7 +31,39 @@ class PledgeConfig(AppConfig):
         from .permissions import is_warehouse_member
 
         collateral_documents.register(on_complete=intake_documents_signed)
-        # After the pledge seeder (200), which makes the demo's agreements.
-        demo.register_seeder("pledge-collateral", seed_collateral_demo, order=210)
+        # After the agreements' seeder (210), which makes the demo's active agreement.
+        demo.register_seeder("pledge-collateral", seed_collateral_demo, order=220)
         menus.register_menu_item("pledge-goods-to-count", _("Goods to count"), "pledge:goods-to-count", order=610,
                                  visible=is_warehouse_member)
+
+    def _ready_agreements(self) -> None:
+        """Plug the pledge agreement in: its contracts and their signing set, its flow, its menu entry."""
+        from documents import registry as documents
+        from scf.core import demo, menus
+        from workflows.inbox import registry as flows
+        from workflows.inbox.services import complete_step
+
+        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .demo import seed_pledge_agreements
+        from .documents import AGREEMENT_KINDS, AGREEMENT_SIGNERS
+        from .flows import PledgeAgreementFlow
+        from .models import PledgeAgreement
+        from .permissions import can_see_agreements
+
+        documents.register(*AGREEMENT_KINDS)
+
+        def party_done(agreement, organization, signer) -> None:
+            # Each party's signing task is done once it signed every contract it must.
+            step = {agreement.pledgor_id: "sign_pledgor", agreement.warehouse_id: "sign_warehouse",
+                    agreement.lender_id: "sign_lender"}.get(organization.pk)
+            if step is not None:
+                complete_step(agreement, step, signer)
+
+        documents.register_signing_set(documents.SigningSet(
+            model=PledgeAgreement, kinds=CONTRACT_KINDS, signers=AGREEMENT_SIGNERS, on_party_done=party_done,
+            on_complete=agreement_signed_by_all))
+        flows.register(PledgeAgreementFlow)
+        # After the commodities, prices and approved warehouse of the pledge seeder (200).
+        demo.register_seeder("pledge-agreements", seed_pledge_agreements, order=210)
+        menus.register_menu_item("pledge-agreements", _("Pledge agreements"), "pledge:agreement-list", order=590,
+                                 visible=can_see_agreements)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone
 
@@ -12,7 +13,17 @@ from documents.issuing import document_finalize, document_issue
 from documents.models import Document
 from documents.services import document_sign
 from scf.core.demo import DemoContext
+from scf.facilities.models import CreditFacility, Product
+from scf.facilities.services import facility_activate, facility_create
+from scf.parties.demo import MINIMAL_PDF
 
+from .agreements import (
+    CONTRACT_KINDS,
+    agreement_create,
+    agreement_review_decide,
+    agreement_submit,
+    registration_record,
+)
 from .collateral import GOODS_LIST, PLEDGE_NOTICE, IntakeLine, intake_count, intake_declare, intake_issue_notice
 from .models import Commodity, CommodityEligibility, CommodityPrice, PledgeAgreement, PledgedItem, WarehouseApproval
 from .services import commodity_create, commodity_eligibility_set, price_approve, price_propose, warehouse_approve
@@ -110,3 +121,64 @@ def seed_collateral_demo(context: DemoContext) -> None:
     if not _demo_held(DEMO_DECLARED_LINES[0][1]):
         intake_declare(agreement=agreement, lines=_demo_lines(DEMO_DECLARED_LINES), note="第二批入库质物，待仓库清点",
                        acting_user=pledgor_user)
+# --- pledge agreements ----------------------------------------------------------------------------
+# dist1 ↔ warehouse1 on dist1's pledge facility: one active dynamic agreement with its registration
+# recorded, and one under review (a credit officer decides first, then the risk manager).
+
+REGISTRATION_NUMBER = "04592817000812345678"
+
+
+def _agreement_terms(maximum: Decimal) -> dict:
+    today = timezone.localdate()
+    end = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) else today.replace(
+        year=today.year + 1, day=28)
+    return {"kind": PledgeAgreement.Kind.DYNAMIC, "maximum_amount": maximum, "pledge_rate": Decimal("0.60"),
+            "warning_ltv": Decimal("0.65"), "call_ltv": Decimal("0.70"), "liquidation_ltv": Decimal("0.80"),
+            "cure_days": 3, "price_max_age_days": 5, "floor_value_minimum": Decimal("500000.00"),
+            "annual_rate": Decimal("0.0485"), "day_count": "ACT/360", "start_date": today, "end_date": end}
+
+
+def seed_pledge_agreements(context: DemoContext) -> None:
+    """Make the demo's pledge agreements once (idempotent), through the services the pages call."""
+    lender, pledgor = context.lender, context.organizations.get("dist1")
+    warehouse = context.organizations.get("warehouse1")
+    if pledgor is None or warehouse is None or PledgeAgreement.objects.filter(lender=lender, pledgor=pledgor).exists():
+        return
+    staff = context.staff
+    officer, officer2, risk, ops = staff["officer"], staff["officer2"], staff["risk"], staff["ops"]
+    facility = CreditFacility.objects.filter(lender=lender, obligor=pledgor, product=Product.PLEDGE).first()
+    if facility is None:
+        today = timezone.localdate()
+        facility = facility_create(lender=lender, obligor=pledgor, product=Product.PLEDGE,
+                                   limit_amount=Decimal("8000000.00"), valid_from=today.replace(month=1, day=1),
+                                   valid_to=today.replace(year=today.year + 1, month=12, day=31), acting_user=officer)
+    if facility.state == CreditFacility.State.PROPOSED:
+        facility_activate(facility=facility, acting_user=risk, note="Demo approval")
+    active = agreement_create(lender=lender, pledgor=pledgor, warehouse=warehouse, acting_user=officer,
+                              **_agreement_terms(Decimal("6000000.00")))
+    if not context.lifecycle:
+        return  # the document engine's tests: a draft to print the contracts' samples from, no contracts
+    agreement_submit(agreement=active, acting_user=officer, note="Demo: copper cathode in warehouse1, Taicang.")
+    for approver in (officer2, risk):
+        agreement_review_decide(agreement=active, approver=approver, decision="approve",
+                                comment="Demo: supervisor approved; concentration within limit.")
+    signers = {pledgor.pk: context.clients["dist1"], warehouse.pk: context.clients["warehouse1"], lender.pk: ops}
+    # The seed runs in one transaction, so the after-commit rendering and sealing are run here.
+    for document in Document.objects.filter(object_id=active.pk, kind__in=CONTRACT_KINDS,
+                                            state=Document.State.DRAFT):
+        document = document_issue(document_id=document.pk)
+        for party in document.document_parties.filter(must_sign=True):
+            document_sign(document=document, organization=party.organization, signer=signers[party.organization_id],
+                          password=context.password, ip_address="127.0.0.1", user_agent="seed_demo")
+        document_finalize(document_id=document.pk)
+    active.refresh_from_db()
+    today = timezone.localdate()
+    registration_record(agreement=active, number=REGISTRATION_NUMBER, registered_on=today,
+                        expires_on=active.end_date + datetime.timedelta(days=30),
+                        evidence=SimpleUploadedFile("zhongdeng-registration.pdf",
+                                                    MINIMAL_PDF + REGISTRATION_NUMBER.encode(),
+                                                    content_type="application/pdf"),
+                        acting_user=ops)
+    waiting = agreement_create(lender=lender, pledgor=pledgor, warehouse=warehouse, acting_user=officer,
+                               **_agreement_terms(Decimal("2000000.00")))
+    agreement_submit(agreement=waiting, acting_user=officer, note="Demo: EV battery packs, second supervised lot.")

@@ -93,3 +93,27 @@ class IntakeDocumentNotReady(DomainError):
     code = "document_not_ready"
     http_status = 409
     default_message = _("There is no issued document of this kind to sign for the intake yet.")
+# --- pledge agreements ----------------------------------------------------------------------------
+
+class AgreementStateConflict(DomainError):
+    """The agreement's state does not allow the action (edit after submission, approve a draft, ...)."""
+
+    code = "pledge_agreement_state"
+    http_status = 409
+    default_message = _("The pledge agreement's state does not allow this action.")
+
+
+class RegistrationConflict(DomainError):
+    """The registration cannot be recorded or cancelled now (one already recorded, goods still pledged, ...)."""
+
+    code = "pledge_registration_conflict"
+    http_status = 409
+    default_message = _("The pledge's registration cannot be changed now.")
+
+
+class ClosingBlocked(DomainError):
+    """The agreement cannot be closed yet; the message names everything still missing."""
+
+    code = "pledge_closing_blocked"
+    http_status = 409
+    default_message = _("The pledge agreement cannot be closed yet.")

@@ -1,9 +1,11 @@
 """One predicate per pledge action: the view shows the button with it, the service refuses with it."""
 
+from django.db.models import Q
+
 from scf.parties.models import Organization, User
 from scf.parties.permissions import is_member, is_operator, is_signatory, is_staff_of, staff_may
 
-from .models import CommodityPrice
+from .models import CommodityPrice, PledgeAgreement
 
 MANAGE_COMMODITIES = "pledge.manage_pledge_commodities"
 PROPOSE_PRICE = "pledge.propose_commodity_price"
@@ -79,3 +81,29 @@ def can_see_loan_figures(user: User, agreement) -> bool:
     The warehouse holds the goods and sees them and the floor value, not the pledgor's borrowing.
     """
     return is_staff_of(user, agreement.lender_id) or is_member(user, agreement.pledgor_id)
+# --- pledge agreements ----------------------------------------------------------------------------
+
+# The staff who prepare credit (credit officers and risk managers) prepare an agreement; operations
+# record its registration, as they disburse under it.
+PREPARE_AGREEMENT = "facilities.add_creditfacility"
+RECORD_REGISTRATION = "inbox.disburse"
+
+
+def can_prepare_agreement(user: User, lender: Organization | int | None) -> bool:
+    """Whether the user prepares (and edits, submits, cancels) the lender's pledge agreements."""
+    return staff_may(user, PREPARE_AGREEMENT, lender)
+
+
+def can_record_registration(user: User, lender: Organization | int | None) -> bool:
+    """Whether the user records a pledge's registration (中登网) and its deregistration, and closes the file."""
+    return staff_may(user, RECORD_REGISTRATION, lender)
+
+
+def can_see_agreements(user: User) -> bool:
+    """Whether "Pledge agreements" is in the user's menu: lender staff, and members of a pledgor or warehouse."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_lender_staff:
+        return True
+    own = user.memberships.values("organization_id")
+    return PledgeAgreement.objects.filter(Q(pledgor_id__in=own) | Q(warehouse_id__in=own)).exists()

@@ -20,6 +20,7 @@ from .models import (
     InventoryLot,
     PledgeAgreement,
     PledgedItem,
+    PledgeRegistration,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -204,3 +205,47 @@ def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:
                                CollateralIntake.State.NOTICE_ISSUED])
             .select_related("agreement__pledgor", "agreement__lender", "agreement__warehouse")
             .order_by("created_at", "pk"))
+# --- pledge agreements ----------------------------------------------------------------------------
+
+def _agreements_of(user: User) -> Q:
+    own = user_organization_ids(user)
+    return Q(pledgor_id__in=own) | Q(warehouse_id__in=own) | Q(lender_id__in=user_lender_ids(user))
+
+
+@tenancy.rule(PledgeAgreement)
+def agreement_visible(user: User) -> QuerySet[PledgeAgreement]:
+    """The lender's staff, the pledgor's and the warehouse's members see an agreement; nobody else."""
+    if user.is_superuser:
+        return PledgeAgreement.objects.all()
+    return PledgeAgreement.objects.filter(_agreements_of(user))
+
+
+@tenancy.rule(PledgeRegistration)
+def registration_visible(user: User) -> QuerySet[PledgeRegistration]:
+    """A registration is seen by whoever sees its agreement."""
+    if user.is_superuser:
+        return PledgeRegistration.objects.all()
+    return PledgeRegistration.objects.filter(agreement__in=PledgeAgreement.objects.filter(_agreements_of(user)))
+
+
+def agreement_list(*, user: User, state: str | None = None) -> QuerySet[PledgeAgreement]:
+    """Return the agreements the user sees, newest first, optionally in one state."""
+    agreements = tenancy.visible(PledgeAgreement, user).select_related("lender", "pledgor", "warehouse", "facility")
+    if state:
+        agreements = agreements.filter(state=state)
+    return agreements.order_by("-created_at", "-pk")
+
+
+def registration_of(agreement: PledgeAgreement) -> PledgeRegistration | None:
+    """Return the agreement's registration (中登网), if one was recorded."""
+    return PledgeRegistration.objects.filter(agreement=agreement).select_related(
+        "evidence", "deregistration_evidence", "recorded_by", "deregistered_by").first()
+
+
+def registration_in_force(agreement: PledgeAgreement, on: datetime.date) -> bool:
+    """Whether the pledge is registered on `on`: recorded, not yet expired, not deregistered.
+
+    No loan is disbursed under an agreement without it (DESIGN §5).
+    """
+    registration = registration_of(agreement)
+    return registration is not None and registration.in_force_on(on)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import collateral_views, views
+from . import agreement_views, collateral_views, views
 
 app_name = "pledge"
 
@@ -18,4 +18,16 @@ urlpatterns = [
     path("intakes/<int:intake_pk>/notice/", collateral_views.intake_issue_notice, name="intake-notice"),
     path("intakes/<int:intake_pk>/withdraw/", collateral_views.intake_withdraw, name="intake-withdraw"),
     path("goods-to-count/", collateral_views.goods_to_count, name="goods-to-count"),
+    path("agreements/", agreement_views.agreement_list_view, name="agreement-list"),
+    path("agreements/new/", agreement_views.agreement_new, name="agreement-new"),
+    path("agreements/<int:agreement_pk>/", agreement_views.agreement_detail, name="agreement-detail"),
+    path("agreements/<int:agreement_pk>/edit/", agreement_views.agreement_edit, name="agreement-edit"),
+    path("agreements/<int:agreement_pk>/submit/", agreement_views.agreement_submit_view, name="agreement-submit"),
+    path("agreements/<int:agreement_pk>/cancel/", agreement_views.agreement_cancel_view, name="agreement-cancel"),
+    path("agreements/<int:agreement_pk>/registration/", agreement_views.registration_record_view,
+         name="agreement-register"),
+    path("agreements/<int:agreement_pk>/deregistration/", agreement_views.registration_deregister_view,
+         name="agreement-deregister"),
+    path("agreements/<int:agreement_pk>/wind-up/", agreement_views.agreement_wind_up_view, name="agreement-wind-up"),
+    path("agreements/<int:agreement_pk>/close/", agreement_views.agreement_close_view, name="agreement-close"),
 ]

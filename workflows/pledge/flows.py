@@ -1,0 +1,125 @@
+"""Who acts next on a pledge agreement, from credit review to the closed file.
+
+The agreement's state machine holds what happened; this flow holds who must act now. The
+services (`agreements.py`) fire the transitions and complete the steps; the gateways read the
+agreement's state. Drawdowns and releases repeat, so they get small flows of their own.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+
+from scf.parties.permissions import is_staff_of
+from scf.parties.services import kyc_refusal
+from workflows.approval.services import approval_next_group
+from workflows.inbox import steps
+from workflows.inbox.assignment import SIGN_FOR, organization_of
+from workflows.inbox.attachments import attachments_of
+from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
+
+from . import agreement_views
+from .agreements import agreement_issue_contracts
+from .models import PledgeAgreement
+from .permissions import RECORD_REGISTRATION
+from .selectors import registration_of
+
+State = PledgeAgreement.State
+
+
+def _review_permission(activation) -> str:
+    case = case_of(activation).approval_case
+    return f"inbox.decide_as_{approval_next_group(case)}"
+
+
+def _preparer(activation):
+    return case_of(activation).prepared_by
+
+
+class PledgeAgreementFlow(CaseFlow):
+    case_model = PledgeAgreement
+    case_related = ("lender", "pledgor", "warehouse", "facility", "approval_case", "prepared_by")
+    case_template = "pledge/agreement_case.html"
+    process_title = _("Pledge agreement")
+
+    start = flow.StartHandle(this.start_case).Next(this.review)
+
+    review = (flow.View(agreement_views.review_task)
+              .Annotation(title=_("Credit review of the pledge agreement"))
+              .Permission(_review_permission, obj=lender_of)
+              .Next(this.after_review))
+
+    after_review = (flow.Switch()
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
+                    .Case(this.revise, in_state(State.RETURNED))
+                    .Case(this.contracts, in_state(State.APPROVED))
+                    .Default(this.end))
+
+    revise = (flow.View(agreement_views.revise_task)
+              .Annotation(title=_("Revise the pledge agreement"))
+              .Assign(_preparer)
+              .Next(this.after_revise))
+
+    after_revise = (flow.Switch()
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
+                    .Default(this.end))
+
+    contracts = flow.Function(this.issue_contracts).Next(this.signing)
+
+    signing = (flow.Split()
+               .Next(this.sign_pledgor)
+               .Next(this.sign_warehouse)
+               .Next(this.sign_lender))
+
+    sign_pledgor = (flow.View(steps.sign)
+                    .Annotation(title=_("Sign the loan agreement, pledge contract and supervision agreement"))
+                    .Permission(SIGN_FOR, obj=organization_of("applicant"))
+                    .Next(this.signed))
+    sign_warehouse = (flow.View(steps.sign)
+                      .Annotation(title=_("Sign the tripartite supervision agreement"))
+                      .Permission(SIGN_FOR, obj=organization_of("counterparty"))
+                      .Next(this.signed))
+    sign_lender = (flow.View(steps.sign)
+                   .Annotation(title=_("Sign the pledge agreement's contracts"))
+                   .Permission(SIGN_FOR, obj=lender_of)
+                   .Next(this.signed))
+
+    signed = flow.Join().Next(this.register)
+
+    register = (flow.View(agreement_views.register_task)
+                .Annotation(title=_("Record the pledge registration (中登网)"))
+                .Permission(RECORD_REGISTRATION, obj=lender_of)
+                .Next(this.repaid))
+
+    # Waits while loans and goods are under the agreement; the service that sees the last repaid
+    # and released (or operations, from the agreement's page) completes it.
+    repaid = flow.Handle().Next(this.close)
+
+    close = (flow.View(agreement_views.close_task)
+             .Annotation(title=_("Deregister and close the pledge agreement"))
+             .Permission(RECORD_REGISTRATION, obj=lender_of)
+             .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, agreement: PledgeAgreement) -> dict:
+        return {
+            "product": agreement.facility.product, "reference": agreement.reference,
+            "applicant": agreement.pledgor, "counterparty": agreement.warehouse, "currency": agreement.currency,
+            "amount": agreement.maximum_amount, "due_date": agreement.end_date,
+        }
+
+    def case_context(self, request, agreement: PledgeAgreement) -> dict:
+        staff = is_staff_of(request.user, agreement.lender)
+        return {
+            "agreement": agreement,
+            "staff": staff,
+            "registration": registration_of(agreement),
+            "attachments": attachments_of(agreement, user=request.user),
+            "kyc_parties": [{"organization": organization, "refusal": kyc_refusal(organization)}
+                            for organization in (agreement.pledgor, agreement.warehouse)] if staff else [],
+        }
+
+    def issue_contracts(self, activation):
+        agreement_issue_contracts(case_of(activation))
