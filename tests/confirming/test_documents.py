@@ -1,0 +1,276 @@
+"""The confirming-warehouse documents rendered to real PDFs and read back with poppler, with numbers worked by hand.
+
+The worked order (DESIGN §5), four-party agreement, m = 0.30, release mode 2:
+  lines   螺纹钢 HRB400  250.000 t × 3,856.50 = 964,125.00
+          线材 Q235      120.500 t × 3,712.35 = 447,338.175 → 447,338.18 (each line rounded half up)
+  P  = 964,125.00 + 447,338.18               = 1,411,463.18
+  M0 = round(1,411,463.18 × 0.30) = round(423,438.954) = 423,438.95
+  margin paid: 423,438.95 (2026-03-02, the initial margin) + 141,146.33 (2026-04-10) → M = 564,585.28
+  mode 2 allowance = round_down((M − M0) / (1 − m)) = round_down(141,146.33 / 0.70)
+                   = round_down(201,637.614285…) = 201,637.61
+  (mode 1 would allow M = 564,585.28; mode 3, M − M0 = 141,146.33)
+  releases: RL-1 50,000.00 (noticed) then RL-2 120,000.00: cumulative 170,000.00 ≤ 201,637.61
+  shortfall S = P − M = 1,411,463.18 − 564,585.28 = 846,877.90
+
+Amounts in Chinese capitals by the PBOC rules, first form where they give a choice (as scf.money does):
+  5,000,000.00  人民币伍佰万元整
+  1,411,463.18  人民币壹佰肆拾壹万壹仟肆佰陆拾叁元壹角捌分
+  846,877.90    the 分 is 0: 角 then 整: 人民币捌拾肆万陆仟捌佰柒拾柒元玖角整
+  141,146.33    人民币壹拾肆万壹仟壹佰肆拾陆元叁角叁分
+  564,585.28    人民币伍拾陆万肆仟伍佰捌拾伍元贰角捌分
+  201,637.61    the 万 digit is 0 and the 仟 digit is not: no 零 after 万: 人民币贰拾万壹仟陆佰叁拾柒元陆角壹分
+  120,000.00    人民币壹拾贰万元整
+  170,000.00    人民币壹拾柒万元整
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+
+from documents import registry
+from documents.issuing import build_context
+from documents.rendering import html_to_pdf, render_html
+from scf.parties.models import Organization, SettlementAccount
+from workflows.confirming.models import (
+    ConfirmingAgreement,
+    MarginPayment,
+    OrderLine,
+    PurchaseOrder,
+    RefundDemand,
+    ReleaseRequest,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)"),
+]
+
+D = Decimal
+VERSION = 2
+KINDS = {
+    "confirming_agreement": "CWA", "confirming_release_notice": "CWRN", "confirming_delivery_notice": "CWDN",
+    "confirming_refund_notice": "CWRF", "confirming_margin_receipt": "CWMR",
+}
+LENDER = ("测试银行", "Test Bank")
+SELLER = ("华东测试钢铁集团有限公司", "East China Test Steel Group Co., Ltd.")
+DISTRIBUTOR = ("苏州测试钢材贸易有限公司", "Suzhou Test Steel Trading Co., Ltd.")
+WAREHOUSE = ("上海测试仓储物流有限公司", "Shanghai Test Warehousing Logistics Co., Ltd.")
+
+
+# --- the world, built row by row ---------------------------------------------------------------------
+
+def _name(org: Organization, names: tuple[str, str]) -> None:
+    Organization.objects.filter(pk=org.pk).update(legal_name=names[0], legal_name_en=names[1])
+
+
+@pytest.fixture
+def case(world):
+    _name(world.seller, SELLER)
+    _name(world.distributor, DISTRIBUTOR)
+    _name(world.warehouse, WAREHOUSE)
+    agreement = world.agreement
+    order = PurchaseOrder.objects.create(
+        agreement=agreement, reference="CWO-2026-0007", seller_order_number="SO-88021",
+        route=PurchaseOrder.Route.ACCEPTANCE_BILL, order_amount=D("1411463.18"), initial_margin=D("423438.95"),
+        margin_paid=D("564585.28"), allowed_value=D("201637.61"), released_value=D("170000.00"),
+        funded_on=datetime.date(2026, 3, 3), maturity_date=datetime.date(2026, 8, 30), bill_number="BA-2026-5531",
+        prepared_by=world.ops, state=PurchaseOrder.State.FUNDED)
+    OrderLine.objects.create(order=order, description="螺纹钢 HRB400 Φ20", unit="吨", quantity=D("250.000"),
+                             unit_price=D("3856.50"), amount=D("964125.00"))
+    OrderLine.objects.create(order=order, description="线材 Q235 Φ6.5", unit="吨", quantity=D("120.500"),
+                             unit_price=D("3712.35"), amount=D("447338.18"), delivered_quantity=D("10.000"))
+    first = MarginPayment.objects.create(order=order, amount=D("423438.95"), received_on=datetime.date(2026, 3, 2),
+                                         bank_reference="MG-0302-01", recorded_by=world.ops)
+    second = MarginPayment.objects.create(order=order, amount=D("141146.33"), received_on=datetime.date(2026, 4, 10),
+                                          bank_reference="MG-0410-07", recorded_by=world.ops)
+    ReleaseRequest.objects.create(order=order, reference="CWO-2026-0007-RL-1", value=D("50000.00"),
+                                  requested_by=world.distributor_user, noticed_by=world.ops,
+                                  state=ReleaseRequest.State.DELIVERED)
+    release = ReleaseRequest.objects.create(order=order, reference="CWO-2026-0007-RL-2", value=D("120000.00"),
+                                            requested_by=world.distributor_user, noticed_by=world.ops,
+                                            state=ReleaseRequest.State.NOTICE_ISSUED)
+    demand = RefundDemand.objects.create(order=order, amount=D("846877.90"), notice_date=datetime.date(2026, 8, 21),
+                                         due_date=datetime.date(2026, 8, 30))
+    return {"world": world, "agreement": agreement, "order": order, "first_margin": first, "margin": second,
+            "release": release, "refund": demand}
+
+
+@pytest.fixture
+def three_party(case):
+    world = case["world"]
+    return ConfirmingAgreement.objects.create(
+        reference="CWA-TEST-3", form=ConfirmingAgreement.Form.THREE_PARTY, lender=world.lender, seller=world.seller,
+        distributor=world.distributor, facility=world.agreement.facility,
+        guarantee_facility=world.agreement.guarantee_facility, limit_amount=D("5000000.00"), revolving=False,
+        release_mode=1, annual_rate=D("0.045"), start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2027, 1, 1), prepared_by=world.ops, state=ConfirmingAgreement.State.ACTIVE)
+
+
+def _object(case, kind_code):
+    return {"confirming_agreement": case["agreement"], "confirming_release_notice": case["release"],
+            "confirming_delivery_notice": case["release"], "confirming_refund_notice": case["refund"],
+            "confirming_margin_receipt": case["margin"]}[kind_code]
+
+
+def _meta(kind_code: str, language: str) -> dict:
+    kind = registry.get(kind_code)
+    return {"number": f"{kind.prefix}-2099-000042", "version": VERSION, "title": str(kind.title),
+            "language": language, "issued_date": datetime.date(2026, 8, 21), "kind": kind_code}
+
+
+def _fresh(obj):
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def _context(obj, kind_code, language="en"):
+    return build_context(registry.get(kind_code), _fresh(obj), _meta(kind_code, language))
+
+
+def _pdf(obj, kind_code: str, language: str, folder) -> list[str]:
+    """Render the kind to PDF and return its pages as pdftotext reads them, whitespace removed."""
+    kind = registry.get(kind_code)
+    html = render_html(kind.template_name(language), _context(obj, kind_code, language), language)
+    pdf = html_to_pdf(html)
+    path = folder / f"{kind_code}.{language}.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) == pdf.page_count >= 1
+    return [re.sub(r"\s+", "", page) for page in pages]
+
+
+def _assert_all(pages: list[str], *phrases: str) -> None:
+    whole = "".join(pages)
+    for phrase in phrases:
+        assert re.sub(r"\s+", "", phrase) in whole, phrase
+
+
+def _assert_none(pages: list[str], *phrases: str) -> None:
+    whole = "".join(pages)
+    for phrase in phrases:
+        assert re.sub(r"\s+", "", phrase) not in whole, phrase
+
+
+# --- registration ----------------------------------------------------------------------------------
+
+def test_the_five_kinds_are_registered_with_their_prefixes_and_languages():
+    assert {code: registry.get(code).prefix for code in KINDS} == KINDS
+    for code in KINDS:
+        assert registry.get(code).languages == ("en", "zh-hans")
+        assert registry.get(code).related
+
+
+def test_every_party_signs_the_agreement_and_the_seller_alone_the_delivery_notice(case, three_party):
+    def parties(code, obj):
+        return [(p.role, p.organization.pk, p.must_sign) for p in registry.get(code).parties(_fresh(obj))]
+
+    world = case["world"]
+    assert parties("confirming_agreement", case["agreement"]) == [
+        ("lender", world.lender.pk, True), ("seller", world.seller.pk, True),
+        ("distributor", world.distributor.pk, True), ("warehouse", world.warehouse.pk, True)]
+    assert parties("confirming_agreement", three_party) == [
+        ("lender", world.lender.pk, True), ("seller", world.seller.pk, True),
+        ("distributor", world.distributor.pk, True)]
+    assert [(role, sign) for role, _, sign in parties("confirming_delivery_notice", case["release"])] == [
+        ("lender", False), ("seller", True), ("distributor", False), ("warehouse", False)]
+    for code in ("confirming_release_notice", "confirming_refund_notice", "confirming_margin_receipt"):
+        assert not any(sign for _, _, sign in parties(code, _object(case, code))), code  # sealed by the lender
+
+
+def test_samples_return_a_row_or_none(case):
+    for code in KINDS:
+        assert registry.get(code).sample() is not None
+
+
+# --- the agreement ---------------------------------------------------------------------------------
+
+def test_four_party_agreement_in_english(case, tmp_path):
+    pages = _pdf(case["agreement"], "confirming_agreement", "en", tmp_path)
+    _assert_all(pages, "CONFIRMING-WAREHOUSE FINANCING AGREEMENT", "Four-Party Agreement", "CWA-2099-000042",
+                *LENDER[1:], SELLER[1], DISTRIBUTOR[1], WAREHOUSE[1],
+                "CNY 5,000,000.00 (in words: Renminbi Five Million Yuan Only)", "revolving",
+                "30.00% of the Order Amount", "Mode 2: proportional release",
+                "allowance = (M − M0) ÷ (1 − m) = (M − M0) ÷ 70.00%, rounded down to 0.01",
+                "5 Business Days before the Maturity Date", "bank acceptance bill", "Article 552", "Article 70",
+                "buys back", "advance", "6.75% per annum (the interest rate of 4.50% × 1.5)", "The Warehouse:")
+    _assert_none(pages, "Mode 1", "Mode 3", "keeps, as its own")
+
+
+def test_four_party_agreement_in_chinese(case, tmp_path):
+    pages = _pdf(case["agreement"], "confirming_agreement", "zh-hans", tmp_path)
+    _assert_all(pages, "保兑仓业务四方合作协议", LENDER[0], SELLER[0], DISTRIBUTOR[0], WAREHOUSE[0],
+                "人民币伍佰万元整（小写：¥5,000,000.00）", "可循环使用", "订单金额的30.00%",
+                "方式二：首笔后期按比例提货", "可提货额度＝（M－M0）÷（1－m）＝（M－M0）÷70.00%，计算结果向下保留至分",
+                "到期日前5个工作日", "差额退款通知书", "第五百五十二条", "第七十条", "第九百零四条", "垫款", "回购",
+                "年利率6.75%（即贷款利率4.50%×1.5）", "丁方（仓储方）：" + WAREHOUSE[0])
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_three_party_agreement_names_no_warehouse(three_party, tmp_path, language):
+    pages = _pdf(three_party, "confirming_agreement", language, tmp_path)
+    if language == "en":
+        _assert_all(pages, "Three-Party Agreement", SELLER[1], DISTRIBUTOR[1], "non-revolving",
+                    "Mode 1: full release", "allowance = M.", "keeps, as its own")
+        _assert_none(pages, "Warehouse", "(M − M0) ÷")
+    else:
+        _assert_all(pages, "保兑仓业务三方合作协议", SELLER[0], DISTRIBUTOR[0], "不可循环使用",
+                    "方式一：首笔可全额提货", "可提货额度＝M。", "归乙方所有")
+        _assert_none(pages, "丁方", "仓储方")
+    _assert_none(pages, WAREHOUSE[0], WAREHOUSE[1])
+
+
+def test_initial_margin_last_mode_is_explained(three_party, tmp_path):
+    ConfirmingAgreement.objects.filter(pk=three_party.pk).update(release_mode=3)
+    _assert_all(_pdf(three_party, "confirming_agreement", "en", tmp_path),
+                "Mode 3: initial margin released last", "allowance = M − M0 while M < P, and P once M = P")
+    _assert_all(_pdf(three_party, "confirming_agreement", "zh-hans", tmp_path),
+                "方式三：首笔最后提货", "M＜P时，可提货额度＝M－M0；M＝P时，可提货额度＝P")
+
+
+# --- missing values ----------------------------------------------------------------------------------
+
+def _blank_seller_code(case):
+    Organization.objects.filter(pk=case["world"].seller.pk).update(uscc="")
+
+
+def _blank_warehouse_code(case):
+    Organization.objects.filter(pk=case["world"].warehouse.pk).update(uscc="")
+
+
+def _withdraw(case):
+    ReleaseRequest.objects.filter(pk=case["release"].pk).update(state=ReleaseRequest.State.WITHDRAWN)
+
+
+def _no_lines(case):
+    OrderLine.objects.filter(order=case["order"]).delete()
+
+
+def _no_lender_account(case):
+    SettlementAccount.objects.filter(organization=case["world"].lender).delete()
+
+
+def _blank_bank_reference(case):
+    MarginPayment.objects.filter(pk=case["margin"].pk).update(bank_reference=" ")
+
+
+@pytest.mark.parametrize("kind_code,spoil,field", [
+    ("confirming_agreement", _blank_seller_code, "seller.uscc"),
+    ("confirming_agreement", _blank_warehouse_code, "custodian.uscc"),
+    ("confirming_release_notice", _withdraw, "release.live"),
+    ("confirming_delivery_notice", _no_lines, "lines"),
+    ("confirming_refund_notice", _no_lender_account, "lender_account.bank"),
+    ("confirming_margin_receipt", _blank_bank_reference, "receipt.bank_reference"),
+])
+def test_a_missing_value_stops_generation_naming_it(case, kind_code, spoil, field):
+    spoil(case)
+    with pytest.raises(registry.MissingContext) as error:
+        _context(_object(case, kind_code), kind_code)
+    assert error.value.field_path == field
+    assert field in str(error.value.message)
