@@ -274,3 +274,56 @@ def test_a_missing_value_stops_generation_naming_it(case, kind_code, spoil, fiel
         _context(_object(case, kind_code), kind_code)
     assert error.value.field_path == field
     assert field in str(error.value.message)
+
+
+# --- the release notice (提货通知书) --------------------------------------------------------------------
+
+def test_release_notice_in_english(case, tmp_path):
+    pages = _pdf(case["release"], "confirming_release_notice", "en", tmp_path)
+    _assert_all(pages, "RELEASE NOTICE", "CWRN-2099-000042", "To (the Warehouse): " + WAREHOUSE[1],
+                "Copy to (the Seller): " + SELLER[1], "Deliver to (the Distributor): " + DISTRIBUTOR[1],
+                "order CWO-2026-0007 (Seller's order no. SO-88021)", "release CWO-2026-0007-RL-2",
+                "CNY 120,000.00 (in words: Renminbi One Hundred Twenty Thousand Yuan Only)",
+                "Order amount (P) CNY 1,411,463.18", "CNY 423,438.95 (30.00% of P)", "Margin paid (M) CNY 564,585.28",
+                "(564,585.28 − 423,438.95) ÷ 70.00% = 141,146.33 ÷ 70.00%, rounded down to 0.01 = 201,637.61",
+                "Released under earlier notices CNY 50,000.00",
+                "CNY 170,000.00 (in words: Renminbi One Hundred Seventy Thousand Yuan Only)",
+                "Allowance left CNY 31,637.61", "Seal of the Lender")
+
+
+def test_release_notice_in_chinese(case, tmp_path):
+    pages = _pdf(case["release"], "confirming_release_notice", "zh-hans", tmp_path)
+    _assert_all(pages, "提货通知书", "致：" + WAREHOUSE[0] + "（仓储方", "抄送：" + SELLER[0],
+                "提货人（买方）：" + DISTRIBUTOR[0], "人民币壹拾贰万元整（小写：¥120,000.00）",
+                "人民币壹佰肆拾壹万壹仟肆佰陆拾叁元壹角捌分", "人民币伍拾陆万肆仟伍佰捌拾伍元贰角捌分",
+                "（564,585.28－423,438.95）÷70.00%＝141,146.33÷70.00%，向下保留至分＝201,637.61",
+                "此前通知已提货价值50,000.00", "人民币壹拾柒万元整（小写：¥170,000.00）", "剩余可提货价值31,637.61",
+                "发货通知书", "（通知人盖章）")
+
+
+def test_three_party_release_notice_goes_to_the_seller(case, three_party, tmp_path):
+    PurchaseOrder.objects.filter(pk=case["order"].pk).update(agreement=three_party)
+    pages = _pdf(case["release"], "confirming_release_notice", "en", tmp_path)
+    _assert_all(pages, "To (the Seller): " + SELLER[1], "Mode 1, full release: allowance = M = 564,585.28")
+    _assert_none(pages, "Warehouse", "Copy to")
+
+
+# --- the delivery notice (发货通知书) -------------------------------------------------------------------
+
+def test_delivery_notice_in_english_lists_the_lines(case, tmp_path):
+    pages = _pdf(case["release"], "confirming_delivery_notice", "en", tmp_path)
+    _assert_all(pages, "DELIVERY NOTICE", "CWDN-2099-000042", "To (the Lender): Test Bank",
+                "From (the Seller): " + SELLER[1], "Copy to (the Warehouse): " + WAREHOUSE[1],
+                "release CWO-2026-0007-RL-2", "out of the Warehouse",
+                "1 螺纹钢 HRB400 Φ20 250 吨 3,856.50 964,125.00 0",
+                "2 线材 Q235 Φ6.5 120.5 吨 3,712.35 447,338.18 10", "1,411,463.18",
+                "CNY 120,000.00 (in words: Renminbi One Hundred Twenty Thousand Yuan Only)",
+                "CNY 170,000.00 (in words: Renminbi One Hundred Seventy Thousand Yuan Only)", "The Seller:")
+
+
+def test_delivery_notice_in_chinese(case, tmp_path):
+    pages = _pdf(case["release"], "confirming_delivery_notice", "zh-hans", tmp_path)
+    _assert_all(pages, "发货通知书", "通知人（卖方）：" + SELLER[0], "抄送：" + DISTRIBUTOR[0],
+                "抄送：" + WAREHOUSE[0], "提货编号：CWO-2026-0007-RL-2", "由仓储方出库",
+                "螺纹钢HRB400Φ20250吨3,856.50964,125.000", "线材Q235Φ6.5120.5吨3,712.35447,338.1810",
+                "人民币壹拾贰万元整（小写：¥120,000.00）", "人民币壹拾柒万元整（小写：¥170,000.00）", "（盖章）")

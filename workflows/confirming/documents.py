@@ -106,6 +106,19 @@ def demo_agreement() -> ConfirmingAgreement | None:
     return ConfirmingAgreement.objects.order_by("id").first()
 
 
+def quantity(value: Decimal) -> str:
+    """Return a quantity as printed: grouped, without trailing zeros (250.000 → 250, 120.500 → 120.5)."""
+    text = f"{value.normalize():,f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def unit_price(value: Decimal) -> str:
+    """Return a unit price to the cent, or to every decimal it has beyond the cent (3,856.50; 12.3456)."""
+    if value == value.quantize(Decimal("0.01")):
+        return f"{value:,.2f}"
+    return f"{value.normalize():,f}"
+
+
 # --- the order -------------------------------------------------------------------------------------
 
 def order_context(order: PurchaseOrder) -> dict:
@@ -133,16 +146,17 @@ def order_context(order: PurchaseOrder) -> dict:
         "releasable": amount(order.releasable_value, currency),
         "exposure": amount(order.exposure, currency),
         "unreleased": amount(order.order_amount - order.released_value, currency),
+        "beyond_initial": amount(max(order.margin_paid - order.initial_margin, ZERO), currency),
     }
+    context["order"]["paid_in_full"] = order.margin_paid >= order.order_amount
     context["lines"] = [
         {
             "description": line.description,
             "unit": line.unit,
-            "quantity": line.quantity.normalize(),
-            "unit_price": line.unit_price.normalize(),
+            "quantity": quantity(line.quantity),
+            "unit_price": unit_price(line.unit_price),
             "amount": amount(line.amount, currency),
-            "delivered": line.delivered_quantity.normalize(),
-            "remaining": (line.quantity - line.delivered_quantity).normalize(),
+            "delivered": quantity(line.delivered_quantity),
         }
         for line in lines
     ]
