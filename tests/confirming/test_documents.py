@@ -61,6 +61,7 @@ LENDER = ("测试银行", "Test Bank")
 SELLER = ("华东测试钢铁集团有限公司", "East China Test Steel Group Co., Ltd.")
 DISTRIBUTOR = ("苏州测试钢材贸易有限公司", "Suzhou Test Steel Trading Co., Ltd.")
 WAREHOUSE = ("上海测试仓储物流有限公司", "Shanghai Test Warehousing Logistics Co., Ltd.")
+LENDER_ACCOUNT = ("测试银行保兑仓保证金专户", "测试银行上海分行营业部", "3101 2026 0000 0001 88")
 
 
 # --- the world, built row by row ---------------------------------------------------------------------
@@ -74,6 +75,8 @@ def case(world):
     _name(world.seller, SELLER)
     _name(world.distributor, DISTRIBUTOR)
     _name(world.warehouse, WAREHOUSE)
+    SettlementAccount.objects.filter(organization=world.lender).update(
+        bank_name=LENDER_ACCOUNT[1], branch="", account_name=LENDER_ACCOUNT[0], account_number="310120260000000188")
     agreement = world.agreement
     order = PurchaseOrder.objects.create(
         agreement=agreement, reference="CWO-2026-0007", seller_order_number="SO-88021",
@@ -327,3 +330,70 @@ def test_delivery_notice_in_chinese(case, tmp_path):
                 "抄送：" + WAREHOUSE[0], "提货编号：CWO-2026-0007-RL-2", "由仓储方出库",
                 "螺纹钢HRB400Φ20250吨3,856.50964,125.000", "线材Q235Φ6.5120.5吨3,712.35447,338.1810",
                 "人民币壹拾贰万元整（小写：¥120,000.00）", "人民币壹拾柒万元整（小写：¥170,000.00）", "（盖章）")
+
+
+# --- the refund notice (差额退款通知书) -----------------------------------------------------------------
+
+def test_refund_notice_in_english(case, tmp_path):
+    pages = _pdf(case["refund"], "confirming_refund_notice", "en", tmp_path)
+    _assert_all(pages, "REFUND NOTICE", "CWRF-2099-000042", "To (the Seller): " + SELLER[1],
+                f"Copy to: {DISTRIBUTOR[1]} (the Distributor); {WAREHOUSE[1]} (the Warehouse)", "maturing 2026-08-30",
+                "Order amount (P) CNY 1,411,463.18", "Margin paid (M) CNY 564,585.28", "Shortfall (S = P − M) CNY 846,877.90 (in words: Renminbi Eight Hundred Forty-Six Thousand Eight "
+                "Hundred Seventy-Seven Yuan and Ninety Fen Only), being 1,411,463.18 − 564,585.28",
+                "Goods not yet released CNY 1,241,463.18", "Due date 2026-08-30",
+                *(f"{label} {value}" for label, value in zip(("Account name", "Bank", "Account number"),
+                                                             LENDER_ACCOUNT)),
+                "you buy back from us the unreleased goods of the order held by the Warehouse",
+                "the acceptance bill no. BA-2026-5531 from our own funds (an advance)",
+                "penalty interest at 6.75% per annum", "Seal of the Lender")
+
+
+def test_refund_notice_in_chinese(case, tmp_path):
+    pages = _pdf(case["refund"], "confirming_refund_notice", "zh-hans", tmp_path)
+    _assert_all(pages, "差额退款通知书", "致：" + SELLER[0], "抄送：" + WAREHOUSE[0],
+                "订单金额（P）1,411,463.18", "人民币伍拾陆万肆仟伍佰捌拾伍元贰角捌分（小写：¥564,585.28）",
+                "差额（S＝P－M）人民币捌拾肆万陆仟捌佰柒拾柒元玖角整（小写：¥846,877.90），即1,411,463.18－564,585.28",
+                "付款期限2026-08-30前", *(f"{label}：{value}" for label, value in zip(("户名", "开户行", "账号"),
+                                                                                LENDER_ACCOUNT)),
+                "向我方回购仓储方保管的", "兑付编号为BA-2026-5531的银行承兑汇票（即垫款）", "年利率6.75%计收罚息",
+                "连带清偿责任", "（通知人盖章）")
+
+
+def test_three_party_refund_notice_lets_the_seller_keep_the_goods(case, three_party, tmp_path):
+    PurchaseOrder.objects.filter(pk=case["order"].pk).update(agreement=three_party, route=PurchaseOrder.Route.LOAN)
+    pages = _pdf(case["refund"], "confirming_refund_notice", "zh-hans", tmp_path)
+    _assert_all(pages, "贵司代我方保管的", "归贵司所有", "清偿该订单届时应付款项（即垫款）")
+    _assert_none(pages, "仓储方", WAREHOUSE[0], "回购")
+
+
+# --- the margin deposit receipt (保证金缴存回单) ----------------------------------------------------------
+
+def test_margin_receipt_in_english(case, tmp_path):
+    pages = _pdf(case["margin"], "confirming_margin_receipt", "en", tmp_path)
+    _assert_all(pages, "MARGIN DEPOSIT RECEIPT", "CWMR-2099-000042", "To (the Distributor): " + DISTRIBUTOR[1],
+                "following further margin",
+                "CNY 141,146.33 (in words: Renminbi One Hundred Forty-One Thousand One Hundred Forty-Six Yuan and "
+                "Thirty-Three Fen Only)", "Received on 2026-04-10; bank reference MG-0410-07",
+                "CNY 564,585.28 (in words: Renminbi Five Hundred Sixty-Four Thousand Five Hundred Eighty-Five Yuan "
+                "and Twenty-Eight Fen Only)", "Initial margin (M0) CNY 423,438.95 (30.00% of P)",
+                "(564,585.28 − 423,438.95) ÷ 70.00% = 141,146.33 ÷ 70.00%, rounded down to 0.01 = 201,637.61",
+                "Exposure after this payment (P − M) CNY 846,877.90", LENDER_ACCOUNT[2], "Seal of the Lender")
+
+
+def test_margin_receipt_in_chinese(case, tmp_path):
+    pages = _pdf(case["margin"], "confirming_margin_receipt", "zh-hans", tmp_path)
+    _assert_all(pages, "保证金缴存回单", "致：" + DISTRIBUTOR[0], "追加保证金",
+                "人民币壹拾肆万壹仟壹佰肆拾陆元叁角叁分（小写：¥141,146.33）", "银行流水号MG-0410-07",
+                "人民币伍拾陆万肆仟伍佰捌拾伍元贰角捌分（小写：¥564,585.28）",
+                "（564,585.28－423,438.95）÷70.00%＝141,146.33÷70.00%，向下保留至分＝201,637.61",
+                "本笔缴存后敞口（P－M）846,877.90", "（出具人盖章）")
+
+
+def test_the_initial_margin_receipt_counts_only_what_was_paid_by_then(case, tmp_path):
+    """The first receipt, printed after the second payment, still says M = M0 and, under mode 2, 0.00 let out."""
+    pages = _pdf(case["first_margin"], "confirming_margin_receipt", "en", tmp_path)
+    _assert_all(pages, "following initial margin", "Once the initial margin is paid in full the order may be funded",
+                "(in words: Renminbi Four Hundred Twenty-Three Thousand Four Hundred Thirty-Eight Yuan and "
+                "Ninety-Five Fen Only)",
+                "(423,438.95 − 423,438.95) ÷ 70.00% = 0.00 ÷ 70.00%, rounded down to 0.01 = 0.00",
+                "Exposure after this payment (P − M) CNY 988,024.23")
