@@ -169,7 +169,8 @@ def _assert_none(pages: list[str], *phrases: str) -> None:
 def test_the_five_kinds_are_registered_with_their_prefixes_and_languages():
     assert {code: registry.get(code).prefix for code in KINDS} == KINDS
     for code in KINDS:
-        assert registry.get(code).languages == ("en", "zh-hans")
+        expected = ("en", "zh-hans", "bilingual") if code == "confirming_agreement" else ("en", "zh-hans")
+        assert registry.get(code).languages == expected
         assert registry.get(code).related
 
 
@@ -261,6 +262,17 @@ def test_three_party_agreement_names_no_warehouse(three_party, tmp_path, languag
                     "方式一：首笔可全额提货", "可提货额度＝M。", "归乙方所有")
         _assert_none(pages, "丁方", "仓储方")
     _assert_none(pages, WAREHOUSE[0], WAREHOUSE[1])
+
+
+def test_bilingual_agreement_is_parallel_text_and_the_chinese_governs(case, three_party, tmp_path):
+    pages = _pdf(case["agreement"], "confirming_agreement", "bilingual", tmp_path)
+    _assert_all(pages, "保兑仓业务四方合作协议", "CONFIRMING-WAREHOUSE FINANCING AGREEMENT", "以中文文本为准",
+                "the Chinese text governs", WAREHOUSE[0], WAREHOUSE[1], "人民币伍佰万元整",
+                "Renminbi Five Million Yuan Only", "（M－M0）÷70.00%", "(M − M0) ÷ 70.00%", "丁方（仓储方）",
+                "The Warehouse: " + WAREHOUSE[1])
+    pages = _pdf(three_party, "confirming_agreement", "bilingual", tmp_path)
+    _assert_all(pages, "保兑仓业务三方合作协议", "Three-Party Agreement", "归乙方所有", "keeps, as its own")
+    _assert_none(pages, "丁方", "Warehouse", WAREHOUSE[0])
 
 
 def test_initial_margin_last_mode_is_explained(three_party, tmp_path):
@@ -372,7 +384,8 @@ def test_refund_notice_in_english(case, tmp_path):
     pages = _pdf(case["refund"], "confirming_refund_notice", "en", tmp_path)
     _assert_all(pages, "REFUND NOTICE", "CWRF-2099-000042", "To (the Seller): " + SELLER[1],
                 f"Copy to: {DISTRIBUTOR[1]} (the Distributor); {WAREHOUSE[1]} (the Warehouse)", "maturing 2026-08-30",
-                "Order amount (P) CNY 1,411,463.18", "Margin paid (M) CNY 564,585.28", "Shortfall (S = P − M) CNY 846,877.90 (in words: Renminbi Eight Hundred Forty-Six Thousand Eight "
+                "Order amount (P) CNY 1,411,463.18", "Margin paid (M) CNY 564,585.28",
+                "Shortfall (S = P − M) CNY 846,877.90 (in words: Renminbi Eight Hundred Forty-Six Thousand Eight "
                 "Hundred Seventy-Seven Yuan and Ninety Fen Only), being 1,411,463.18 − 564,585.28",
                 "Goods not yet released CNY 1,241,463.18", "Due date 2026-08-30",
                 *(f"{label} {value}" for label, value in zip(("Account name", "Bank", "Account number"),

@@ -1,4 +1,4 @@
-"""Confirming-warehouse (保兑仓) document kinds: the agreement, release and delivery notices, refund notice, margin receipt.
+"""Confirming-warehouse (保兑仓) documents: the agreement, release and delivery notices, refund notice, margin receipt.
 
 The agreement (three- or four-party, one kind whose templates branch on the form) is signed by every
 party it names. The release notice (提货通知书), the refund notice (差额退款通知书) and the margin deposit
@@ -317,7 +317,7 @@ SAMPLES = {
 CONFIRMING_AGREEMENT = registry.DocumentKind(
     code="confirming_agreement", prefix="CWA", title=_("Confirming-Warehouse Financing Agreement"),
     model=ConfirmingAgreement, build_context=agreement_context, parties=agreement_parties,
-    required=AGREEMENT_REQUIRED, sample=None, related=AGREEMENT_RELATED,
+    required=AGREEMENT_REQUIRED, sample=None, related=AGREEMENT_RELATED, languages=("en", "zh-hans", "bilingual"),
 )
 CONFIRMING_RELEASE_NOTICE = registry.DocumentKind(
     code="confirming_release_notice", prefix="CWRN", title=_("Release Notice"), model=ReleaseRequest,
