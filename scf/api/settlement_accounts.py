@@ -109,6 +109,11 @@ class SettlementAccountReviewView(APIView):
             ref_name = "SettlementAccountReview"
 
         note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        otp_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=12,
+                                         help_text="To verify: a fresh code from the verifier's authenticator app.")
+        holder_checked = serializers.BooleanField(
+            required=False, default=False,
+            help_text="To verify an account whose holder is not the organization: the reviewer checked why.")
 
     @extend_schema(request=InputSerializer, responses={200: SettlementAccountOutput, 400: ERROR, 403: ERROR,
                                                        404: ERROR, 409: ERROR},
@@ -117,7 +122,11 @@ class SettlementAccountReviewView(APIView):
         account = tenancy.get_visible_or_404(SettlementAccount, request.user, pk=account_pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        service = {"verify": accounts.settlement_account_verify, "reject": accounts.settlement_account_reject}
-        account = service[self.action_name](account=account, acting_user=request.user,
-                                            note=data.validated_data["note"])
+        if self.action_name == "verify":
+            account = accounts.settlement_account_verify(
+                account=account, acting_user=request.user, note=data.validated_data["note"],
+                otp_code=data.validated_data["otp_code"], holder_checked=data.validated_data["holder_checked"])
+        else:
+            account = accounts.settlement_account_reject(account=account, acting_user=request.user,
+                                                         note=data.validated_data["note"])
         return Response(SettlementAccountOutput(account).data)

@@ -121,9 +121,7 @@ def facility_create(*, lender: Organization, obligor: Organization, product: str
         created_by=acting_user,
     )
     facility.full_clean(exclude=["state", "reference"])
-    # Numbered by the year it is proposed in, as every other reference: a facility starting next January
-    # proposed in December is this year's.
-    facility.reference = _next_reference(timezone.localdate().year)
+    facility.reference = _next_reference(valid_from.year)
     facility.save()
     audit_record(action="facilities.facility.create", target=facility, actor=acting_user)
     lender_client_add(lender=lender, organization=obligor, source=LenderClient.Source.FACILITY,

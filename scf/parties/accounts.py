@@ -1,9 +1,13 @@
 """Settlement accounts: the client enters them, the lender's operations verify them, money goes only to verified ones.
 
 Four eyes: the person who verifies or rejects an account is neither the one who entered or last
-changed it, nor a member of its organization (a lender's own collection account is verified by a
-second person of its staff). Any change to the bank, branch, name, number or currency of an
-account sends it back to pending: until verified again it receives nothing.
+changed it, nor a member of its organization. A lender's own collection account — where debtors are
+told to pay — is verified by one of the lender's administrators, never by the operations who change
+it. Verifying re-checks the verifier's second factor, as releasing money does. An account whose
+holder is not the organization's legal name is verified only once the reviewer confirms having
+checked why (a payment to another holder is how a payee account is hijacked). Any change to the
+bank, branch, name, number or currency of an account sends it back to pending, keeping what it was
+when last verified for the reviewer to compare: until verified again it receives nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.money import DEFAULT_CURRENCY
 
 from .exceptions import NoSettlementAccount, SettlementAccountFourEyes
-from .models import Organization, SettlementAccount, User
+from .models import Organization, SettlementAccount, StaffGroup, User
 from .permissions import is_member, is_operator, require
+from .second_factor import second_factor_recheck
 from .selectors import lender_known_ids, user_lender_ids, user_organization_ids
 from .validators import normalize_account_number
 
@@ -104,11 +109,30 @@ def can_verify_accounts(user: User) -> bool:
     return user.is_superuser or (user.is_lender_staff and user.has_perm("parties.verify_settlementaccount"))
 
 
+def _plain(name: str) -> str:
+    return "".join((name or "").split()).casefold().replace("（", "(").replace("）", ")")
+
+
+def holder_mismatch(account: SettlementAccount) -> bool:
+    """Whether the account's holder is not the organization: its name does not begin with the legal name.
+
+    A company's account is held in its full legal name (户名), in Chinese or in English, possibly with the
+    account's purpose after it (“…有限公司保理回款专户”); a person's or another company's name is a mismatch.
+    """
+    organization = account.organization
+    holder = _plain(account.account_name)
+    names = {_plain(organization.legal_name), _plain(organization.legal_name_en)} - {""}
+    return not any(holder.startswith(name) for name in names)
+
+
 def four_eyes_refusal(user: User, account: SettlementAccount) -> str | None:
     """Return why the user may not verify or reject this account, or None."""
     if account.entered_by_id is not None and account.entered_by_id == user.pk:
         return _("You entered or last changed this account: another person of the lender's operations verifies "
                  "it.")
+    if account.organization.is_lender and not (user.is_superuser or user.groups.filter(name=StaffGroup.ADMIN).exists()):
+        return _("%(org)s's own collection account, where debtors are told to pay, is verified by one of its "
+                 "administrators.") % {"org": account.organization.legal_name}
     if not account.organization.is_lender and is_member(user, account.organization_id):
         return _("You are a member of %(org)s: its accounts are verified by the lender's operations.") % {
             "org": account.organization.legal_name}
@@ -188,6 +212,8 @@ def settlement_account_update(*, account: SettlementAccount, acting_user: User, 
         _make_default(account)
     _clean(account)
     changed = [field for field in PAYMENT_FIELDS if getattr(account, field) != before[field]]
+    if changed and account.status == SettlementAccount.Status.VERIFIED:
+        account.previous_details = {field: str(value) for field, value in before.items()}
     if changed:
         account.change(by=acting_user, note=", ".join(changed))
         account.entered_by = acting_user
@@ -210,10 +236,22 @@ def _review_guard(account: SettlementAccount, method, user: User) -> None:
 
 
 @audited
-def settlement_account_verify(*, account: SettlementAccount, acting_user: User, note: str = "") -> SettlementAccount:
-    """Accept a pending account: from now on money may be paid into it."""
+def settlement_account_verify(*, account: SettlementAccount, acting_user: User, note: str = "",
+                              otp_code: str | None = None, holder_checked: bool = False) -> SettlementAccount:
+    """Accept a pending account: from now on money may be paid into it.
+
+    A verifier with an authenticator app enters a fresh code from it (`otp_code`). An account whose
+    holder is not the organization's legal name needs `holder_checked`: the reviewer confirms having
+    checked the client's reason and authorisation for paying another holder.
+    """
     account = _lock(account.pk)
     _review_guard(account, account.verify, acting_user)
+    if holder_mismatch(account) and not holder_checked:
+        raise ValidationError({"holder_checked": ValidationError(
+            _("The account holder “%(holder)s” is not %(org)s: confirm that you checked the client's reason and "
+              "authorisation for paying into another holder's account.")
+            % {"holder": account.account_name, "org": account.organization.legal_name}, code="holder_mismatch")})
+    second_factor_recheck(user=acting_user, code=otp_code)
     account.verify(by=acting_user, note=(note or "").strip())
     account.verified_by = acting_user
     account.verified_at = timezone.now()

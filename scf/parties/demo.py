@@ -178,18 +178,19 @@ def seed_demo(*, password: str, lifecycle: bool = True) -> list[tuple[str, str, 
             services.membership_grant(user=user, organization=organization, role=role, acting_user=None)
         context.logins[spec.key] = ("operator, signatory", organization.legal_name)
 
-    # Settlement accounts, entered by the client (the lender's by its administrator) and verified by
-    # operations; supplier4's waits in the operations' queue.
+    # Settlement accounts, entered by the client and verified by operations (the lender's own collection
+    # account entered by operations and verified by its administrator); supplier4's waits in the queue.
     for key, bank, branch, name, number, verified in ACCOUNTS:
         organization = lender if key == "lender" else organizations[key]
         if organization.settlement_accounts.exists():
             continue
-        enterer = staff["lender_admin"] if key == "lender" else context.clients[key]
+        enterer = staff["ops"] if key == "lender" else context.clients[key]
         account = accounts.settlement_account_create(
             organization=organization, bank_name=bank, branch=branch, account_name=name, account_number=number,
             currency="CNY", acting_user=enterer)
         if verified:
-            accounts.settlement_account_verify(account=account, acting_user=staff["ops"],
+            accounts.settlement_account_verify(account=account,
+                                               acting_user=staff["lender_admin"] if key == "lender" else staff["ops"],
                                                note="Demo: bank confirmation letter checked.")
 
     for seller, buyer in TRADE:

@@ -35,7 +35,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "parties.change_organization", "parties.view_membership", "parties.add_membership",
         "parties.change_membership", "parties.delete_membership", "parties.view_user", "parties.add_user",
         "parties.change_user", "parties.view_kycdocument", "parties.view_traderelationship",
-        "parties.view_settlementaccount",
+        "parties.view_settlementaccount", "parties.verify_settlementaccount",
         "parties.add_traderelationship", "parties.change_traderelationship",
         "facilities.view_creditfacility", "facilities.add_creditfacility", "facilities.change_creditfacility",
         "facilities.activate_facility", "facilities.freeze_facility",

@@ -326,6 +326,9 @@ class SettlementAccount(ConcurrentTransitionMixin, models.Model):
                                     related_name="+", verbose_name=_("reviewed by"))
     verified_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.TextField(_("reviewer's note"), blank=True)
+    # What the account paid into when it was last verified, kept when a change sends it back to pending,
+    # so that the reviewer sees what changed (bank, branch, holder, number, currency).
+    previous_details = models.JSONField(_("details when last verified"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SettlementAccountQuerySet.as_manager()

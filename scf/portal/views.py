@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
@@ -28,6 +29,7 @@ from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
 from scf.parties.models import KycDocument, Organization, SettlementAccount
 from scf.parties.permissions import OPERATOR_ROLES, is_staff_of
+from scf.parties.second_factor import confirmed_device, second_factor_failure_note
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
 from .forms import (
@@ -366,6 +368,10 @@ def _managed_organizations(user):
         .order_by("legal_name")
 
 
+ACCOUNT_FIELD_LABELS = {"bank_name": _lazy("Bank"), "branch": _lazy("Branch"), "account_name": _lazy("Account name"),
+                        "account_number": _lazy("Account number"), "currency": _lazy("Currency")}
+
+
 @login_required
 def settlement_account_list(request):
     user = request.user
@@ -378,8 +384,13 @@ def settlement_account_list(request):
         pending = list(accounts.settlement_account_list(user=user, status=SettlementAccount.Status.PENDING)[:200])
         for account in pending:
             account.refusal = accounts.four_eyes_refusal(user, account)
+            account.holder_mismatch = accounts.holder_mismatch(account)
+            account.previous = ({label: (account.previous_details.get(field), getattr(account, field))
+                                 for field, label in ACCOUNT_FIELD_LABELS.items()}
+                                if account.previous_details else None)
     managed = set(_managed_organizations(user).values_list("pk", flat=True))
     return render(request, "portal/settlement_accounts.html", {
+        "asks_code": confirmed_device(user) is not None,
         "accounts": accounts.settlement_account_list(user=user, status=status or None)[:500],
         "pending": pending, "can_verify": can_verify, "managed_ids": managed, "can_add": bool(managed),
         "statuses": SettlementAccount.Status.choices, "status": status,
@@ -453,8 +464,14 @@ def _account_review(request, account_pk: int, action) -> HttpResponse:
 @login_required
 def settlement_account_verify(request, account_pk: int):
     def action(account):
-        accounts.settlement_account_verify(account=account, acting_user=request.user,
-                                           note=request.POST.get("note", "").replace("\x00", ""))
+        try:
+            accounts.settlement_account_verify(account=account, acting_user=request.user,
+                                               note=request.POST.get("note", "").replace("\x00", ""),
+                                               otp_code=request.POST.get("otp_code"),
+                                               holder_checked=request.POST.get("holder_checked") == "on")
+        except DomainError as error:
+            second_factor_failure_note(user=request.user, error=error)
+            raise
         messages.success(request, _("Account %(number)s of %(org)s verified: money may now be paid into it.")
                          % {"number": account.grouped_number, "org": account.organization.legal_name})
 

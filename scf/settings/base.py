@@ -199,7 +199,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES"},
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES",
+                            "PledgeKindEnum": "workflows.pledge.models.PledgeAgreement.Kind"},
 }
 
 # Celery: eager execution unless a broker is configured, so a fresh clone needs none.

@@ -36,13 +36,6 @@ def test_a_facility_whose_validity_has_ended_is_refused(lender, officer):
     assert not CreditFacility.objects.exists()
 
 
-def test_a_facility_starting_next_year_is_numbered_by_this_years_sequence(lender, officer):
-    today = datetime.date.today()
-    next_year = datetime.date(today.year + 1, 1, 1)
-    facility = _propose(lender, officer, OrganizationFactory(is_supplier=True), start=next_year,
-                        end=next_year + datetime.timedelta(days=365))
-    assert facility.reference.startswith(f"CF-{today.year}-")
-
 
 @pytest.mark.parametrize(("product", "roles", "refused"), [
     (Product.FACTORING, {"is_warehouse": True, "is_supplier": False}, True),

@@ -84,13 +84,18 @@ def test_the_person_who_entered_the_account_cannot_verify_it_even_in_operations(
     assert _rows() == before
 
 
-def test_a_second_operations_user_of_the_lender_verifies_its_own_collection_account(staff_user, ops):
+def test_the_lenders_own_collection_account_is_verified_by_its_administrator_not_operations(staff_user, ops):
     lender = ops.memberships.get().organization
     account = accounts.settlement_account_create(organization=lender, acting_user=ops, bank_name="Test Bank",
-                                                 account_name="Collection", account_number="31001234567890")
+                                                 account_name=f"{lender.legal_name}保理回款专户",
+                                                 account_number="31001234567890")
     second = staff_user(StaffGroup.OPERATIONS, "ops2")
+    with pytest.raises(SettlementAccountFourEyes) as refused:
+        accounts.settlement_account_verify(account=account, acting_user=second)
+    assert "administrators" in refused.value.message
+    assert SettlementAccount.objects.get(pk=account.pk).status == "pending"
 
-    accounts.settlement_account_verify(account=account, acting_user=second)
+    accounts.settlement_account_verify(account=account, acting_user=staff_user(StaffGroup.ADMIN, "lender-admin"))
 
     assert SettlementAccount.objects.get(pk=account.pk).status == "verified"
 
