@@ -69,7 +69,8 @@ def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user
     admin.save()
     # The back office (Django admin) is the platform superusers' only: a lender administrator is not offered it,
     # and manages the lender's staff and approval matrix in the portal instead.
-    assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, accounts=False, pledges=True)
+    # It verifies the lender's own collection account, so it finds Settlement accounts.
+    assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, pledges=True)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
     assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True,
                                          pledges=True)
