@@ -7,6 +7,7 @@ import pytest
 
 from scf.parties.demo import ORGS
 from scf.parties.models import SettlementAccount
+from tests.second_factor import fill_code
 
 from .test_factoring_walk import _expect, _nav
 
@@ -64,6 +65,7 @@ def test_a_supplier_adds_an_account_operations_verify_it_and_the_enterer_cannot(
     pending = ops.locator("#pending tbody tr").filter(has_text="5245 7812 3006 8840")
     expect(pending).to_contain_text(NAMES["supplier3"])
     shoot(ops, "queue")
+    fill_code(pending, "ops")
     pending.get_by_role("button", name="Verify").click()
     expect(ops.locator(".messages")).to_contain_text(
         f"Account 5245 7812 3006 8840 of {NAMES['supplier3']} verified: money may now be paid into it.")
@@ -77,6 +79,7 @@ def test_a_supplier_adds_an_account_operations_verify_it_and_the_enterer_cannot(
                  "3101 0000 8866 2026 840", currency="USD")
     own = ops.locator("#pending tbody tr").filter(has_text="3101 0000 8866 2026 840")
     expect(own).to_contain_text("You entered or last changed this account")
+    fill_code(own, "ops")
     own.get_by_role("button", name="Verify").click()
     expect(ops.locator(".messages")).to_contain_text(
         "You entered or last changed this account: another person of the lender's operations verifies it.")
@@ -113,6 +116,7 @@ def test_in_chinese_a_changed_account_waits_for_verification_and_the_enterer_is_
     expect(queue.filter(has_text=NAMES["supplier4"])).to_have_count(1)
     expect(queue.filter(has_text="3305 0110 7401 0000 0288")).to_contain_text("宁波分行营业部")
     shoot(ops, "queue-zh")
+    fill_code(queue.filter(has_text="3305 0110 7401 0000 0288"), "ops")
     queue.filter(has_text="3305 0110 7401 0000 0288").get_by_role("button", name="核验").click()
     expect(ops.locator(".messages")).to_contain_text(
         f"{NAMES['supplier2']} 的账户 3305 0110 7401 0000 0288 已核验：现在可以向其付款。")
@@ -128,6 +132,7 @@ def test_in_chinese_a_changed_account_waits_for_verification_and_the_enterer_is_
     _add_account(ops, "海川银行股份有限公司", "海川银行股份有限公司", "上海分行营业部", "海川银行股份有限公司港币回款专户",
                  "3101 0000 8866 2026 344", currency="HKD")
     own = ops.locator("#pending tbody tr").filter(has_text="3101 0000 8866 2026 344")
+    fill_code(own, "ops")
     own.get_by_role("button", name="核验").click()
     expect(ops.locator(".messages")).to_contain_text("该账户由您录入或最近修改：须由贷款机构运营部门的另一人核验。")
     expect(ops.locator(".messages")).not_to_contain_text(re.compile(r"%\(|\{\{"))
