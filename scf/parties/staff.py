@@ -115,6 +115,16 @@ def _lock(lender: Organization) -> Organization:
     return Organization.objects.select_for_update().get(pk=lender.pk)
 
 
+def _lock_as_admin(lender: Organization, acting_user: User) -> Organization:
+    """Lock the lender, then check the acting user's standing as it is now: another administrator may have
+    taken it away while this request waited for the lock."""
+    _require_admin(acting_user, lender)
+    lender = _lock(lender)
+    fresh = User.objects.get(pk=acting_user.pk)
+    _require_admin(fresh, lender)
+    return lender
+
+
 def _clean_groups(groups) -> list[str]:
     groups = list(groups or [])
     if set(groups) - set(StaffGroup.values):
@@ -142,8 +152,7 @@ def staff_member_create(*, lender: Organization, username: str, first_name: str,
     The password passes Django's password validators; the new member enrols an authenticator app
     at the first sign-in, as all staff do.
     """
-    _require_admin(acting_user, lender)
-    lender = _lock(lender)
+    lender = _lock_as_admin(lender, acting_user)
     groups = _clean_groups(groups)
     username = (username or "").strip()
     if User.objects.filter(username__iexact=username).exists():
@@ -168,8 +177,7 @@ def staff_member_create(*, lender: Organization, username: str, first_name: str,
 def staff_member_set_groups(*, lender: Organization, member: User, groups: list[str], acting_user: User) -> User:
     """Change a staff member's groups; the lender keeps at least one active administrator, and an
     administrator does not take away their own administration."""
-    _require_admin(acting_user, lender)
-    lender = _lock(lender)
+    lender = _lock_as_admin(lender, acting_user)
     member = staff_member_get(lender=lender, pk=member.pk)
     groups = _clean_groups(groups)
     before = _ordered(member.staff_groups())
@@ -191,8 +199,7 @@ def staff_member_set_groups(*, lender: Organization, member: User, groups: list[
 def staff_member_deactivate(*, lender: Organization, member: User, acting_user: User) -> User:
     """Stop a staff member from signing in (sessions and API tokens stop working); never oneself, never the
     lender's last active administrator."""
-    _require_admin(acting_user, lender)
-    lender = _lock(lender)
+    lender = _lock_as_admin(lender, acting_user)
     member = staff_member_get(lender=lender, pk=member.pk)
     if member.pk == acting_user.pk:
         raise StaffChangeRefused(_("You cannot deactivate yourself; ask another administrator."))
@@ -211,8 +218,7 @@ def staff_member_deactivate(*, lender: Organization, member: User, acting_user: 
 @audited
 def staff_member_reactivate(*, lender: Organization, member: User, acting_user: User) -> User:
     """Let a deactivated staff member sign in again."""
-    _require_admin(acting_user, lender)
-    lender = _lock(lender)
+    lender = _lock_as_admin(lender, acting_user)
     member = staff_member_get(lender=lender, pk=member.pk)
     if member.is_active:
         return member
@@ -226,8 +232,7 @@ def staff_member_reactivate(*, lender: Organization, member: User, acting_user: 
 def staff_member_second_factor_reset(*, lender: Organization, member: User, acting_user: User) -> tuple[int, int]:
     """Remove a staff member's authenticator app and recovery codes (a lost phone): the next sign-in enrols a
     new app. Not one's own: another administrator does it, as `manage.py second_factor_reset` would."""
-    _require_admin(acting_user, lender)
-    lender = _lock(lender)
+    lender = _lock_as_admin(lender, acting_user)
     member = staff_member_get(lender=lender, pk=member.pk)
     if member.pk == acting_user.pk:
         raise StaffChangeRefused(_("You cannot reset your own second factor; ask another administrator."))
