@@ -92,13 +92,18 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
 
     A signer with an authenticator app also enters a fresh code from it (`otp_code`).
     """
-    document = document_lock(document.pk)
-    if document.state != Document.State.ISSUED:
-        raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
-                             % {"state": document.get_state_display()})
-    must_sign = {p.organization_id for p in document.document_parties.filter(must_sign=True)}
-    if organization.pk not in must_sign:
-        raise SigningRefused(_("%(org)s is not a signing party of this document.") % {"org": organization})
+    return documents_sign(documents=[document], organization=organization, signer=signer, password=password,
+                          ip_address=ip_address, user_agent=user_agent, otp_code=otp_code)[0]
+
+
+@audited
+def documents_sign(*, documents, organization: Organization, signer: User, password: str,
+                   ip_address: str | None, user_agent: str, otp_code: str | None = None) -> list[Signature]:
+    """Sign several documents for one party in one click: the password (a deliberately slow hash) and the second
+    factor are checked once, then each document is signed under its own lock; all or none."""
+    documents = list(documents)
+    if not documents:
+        return []
     if not Membership.objects.filter(user=signer, organization=organization,
                                      role=Membership.Role.SIGNATORY).exists():
         raise NotASignatory(_("%(user)s is not a signatory of %(org)s.")
@@ -106,6 +111,20 @@ def document_sign(*, document: Document, organization: Organization, signer: Use
     if not password or not signer.check_password(password):
         raise WrongPassword()
     second_factor_recheck(user=signer, code=otp_code)
+    return [_sign_one(document=document, organization=organization, signer=signer, ip_address=ip_address,
+                      user_agent=user_agent) for document in documents]
+
+
+def _sign_one(*, document: Document, organization: Organization, signer: User, ip_address: str | None,
+              user_agent: str) -> Signature:
+    """One signature, once the signer's password and second factor were checked."""
+    document = document_lock(document.pk)
+    if document.state != Document.State.ISSUED:
+        raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
+                             % {"state": document.get_state_display()})
+    must_sign = {p.organization_id for p in document.document_parties.filter(must_sign=True)}
+    if organization.pk not in must_sign:
+        raise SigningRefused(_("%(org)s is not a signing party of this document.") % {"org": organization})
     signed = set(document.signatures.values_list("organization_id", flat=True))
     if organization.pk in signed:
         raise SigningRefused(_("%(org)s has already signed this document.") % {"org": organization})

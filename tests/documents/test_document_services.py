@@ -248,3 +248,27 @@ def test_the_verify_page_says_whether_the_seal_of_a_final_pdf_is_intact(demo, cl
     assert "the signed and sealed final PDF" in page and "intact and trusted" in page
     by_hash = client.post("/verify/", {"sha256": agreement.final_sha256}).content.decode()
     assert "not checked: upload the file itself" in by_hash and "intact and trusted" not in by_hash
+
+
+def test_signing_several_documents_checks_the_password_once(demo, django_capture_on_commit_callbacks, monkeypatch):
+    """The password hash is slow by design: one click signing two documents checks it once, not once each."""
+    first = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    second = _issued(demo, kind="notice_of_assignment", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    supplier = demo["supplier"]
+    checks = []
+    real_check = type(supplier).check_password
+    monkeypatch.setattr(type(supplier), "check_password", lambda self, raw: checks.append(raw) or real_check(self, raw))
+    signatures = services.documents_sign(documents=[first, second], organization=demo["financing"].supplier,
+                                         signer=supplier, password=PASSWORD, ip_address=None, user_agent="")
+    assert [s.document_id for s in signatures] == [first.pk, second.pk]
+    assert checks == [PASSWORD]
+
+
+def test_one_refused_document_signs_none_of_the_click(demo, django_capture_on_commit_callbacks):
+    first = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    second = _issued(demo, kind="notice_of_assignment", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    _sign(demo, second, demo["supplier"], "supplier")
+    with pytest.raises(SigningRefused, match="already signed"):
+        services.documents_sign(documents=[first, second], organization=demo["financing"].supplier,
+                                signer=demo["supplier"], password=PASSWORD, ip_address=None, user_agent="")
+    assert not Signature.objects.filter(document=first).exists()

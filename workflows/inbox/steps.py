@@ -14,14 +14,13 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Document
 from documents.selectors import documents_current, documents_to_sign
-from documents.services import document_sign
+from documents.services import documents_sign
 from scf.core.exceptions import DomainError
 from scf.parties.permissions import is_staff_of
 from scf.parties.second_factor import SECOND_FACTOR_ERRORS, confirmed_device, second_factor_failure_note
@@ -129,13 +128,11 @@ def sign(request, task):
             form.add_error(None, _("The documents are still being prepared; try again in a moment."))
         else:
             try:
-                with transaction.atomic():
-                    for document in to_sign:
-                        document_sign(document=document, organization=organization, signer=request.user,
-                                      password=form.cleaned_data["password"],
-                                      ip_address=request.META.get("REMOTE_ADDR"),
-                                      user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                                      otp_code=form.cleaned_data.get("otp_code"))
+                documents_sign(documents=to_sign, organization=organization, signer=request.user,
+                               password=form.cleaned_data["password"],
+                               ip_address=request.META.get("REMOTE_ADDR"),
+                               user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                               otp_code=form.cleaned_data.get("otp_code"))
             except DomainError as error:
                 field = ("password" if error.code == "wrong_password"
                          else "otp_code" if error.code in SECOND_FACTOR_ERRORS and "otp_code" in form.fields else None)
