@@ -20,6 +20,9 @@ class PledgeConfig(AppConfig):
                                  visible=can_see_prices)
         self._ready_agreements()
         self._ready_collateral()
+        from . import release_documents
+
+        release_documents.register()
 
     def _ready_collateral(self) -> None:
         """Plug in the collateral intake: its document kinds and signing set, the warehouse's menu entry."""

@@ -251,21 +251,24 @@ def releasable_value(value: Decimal, exposure_: Decimal, pledge_rate: Decimal,
 
 
 def quantity_to_keep(exposure_: Decimal, pledge_rate: Decimal, price: Decimal, precision: Decimal,
-                     pending_release_value: Decimal = ZERO) -> Decimal:
+                     pending_release_value: Decimal = ZERO, other_value: Decimal = ZERO) -> Decimal:
     """Return the quantity of one commodity line that must stay pledged: (E / r + R) / price, rounded up.
 
     Computed as (E + R × r) / (r × price) in one division, so nothing is rounded before the end.
+    With other commodities under the agreement, `other_value` (their value, staying pledged) covers
+    part of E / r + R: (E / r + R − other) / price, i.e. (E + (R − other) × r) / (r × price).
     """
-    needed = exposure_ + pending_release_value * pledge_rate
+    needed = exposure_ + (pending_release_value - other_value) * pledge_rate
     if needed <= 0:
         return ZERO.quantize(precision)
     return round_up_quantity(_ceil_div(needed, pledge_rate * price), precision)
 
 
 def releasable_quantity(quantity: Decimal, exposure_: Decimal, pledge_rate: Decimal, price: Decimal,
-                        precision: Decimal, pending_release_value: Decimal = ZERO) -> Decimal:
+                        precision: Decimal, pending_release_value: Decimal = ZERO,
+                        other_value: Decimal = ZERO) -> Decimal:
     """Return max(0, quantity − the quantity that must stay pledged) for one commodity line."""
-    keep = quantity_to_keep(exposure_, pledge_rate, price, precision, pending_release_value)
+    keep = quantity_to_keep(exposure_, pledge_rate, price, precision, pending_release_value, other_value)
     return max(ZERO.quantize(precision), quantity - keep).quantize(precision)
 
 

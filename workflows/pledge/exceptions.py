@@ -117,3 +117,54 @@ class ClosingBlocked(DomainError):
     code = "pledge_closing_blocked"
     http_status = 409
     default_message = _("The pledge agreement cannot be closed yet.")
+
+
+# --- releases and splits ----------------------------------------------------------------------
+
+class ReleaseExceedsReleasable(DomainError):
+    """The goods asked for are worth more, or are more, than may be released now (DESIGN §5 "Release")."""
+
+    code = "release_exceeds_releasable"
+    http_status = 409
+    default_message = _("This release would take more than may be released now.")
+
+
+class ReleasePartialReceipt(DomainError):
+    """A receipt is released whole; the warehouse splits it first to release part of it."""
+
+    code = "release_partial_receipt"
+    http_status = 409
+    default_message = _("A warehouse receipt is released whole: ask the warehouse to split it first.")
+
+
+class ValuationNotReliable(DomainError):
+    """A price is missing or stale: what may be released cannot be relied on."""
+
+    code = "valuation_stale"
+    http_status = 409
+    default_message = _("The valuation is stale or a price is missing: nothing can be released until the prices "
+                        "are updated.")
+
+
+class ItemNotReleasable(DomainError):
+    """The item is not pledged under this agreement, or is already in a release not yet executed."""
+
+    code = "item_not_releasable"
+    http_status = 409
+    default_message = _("These goods cannot be released under this agreement now.")
+
+
+class SplitConflict(DomainError):
+    """The receipt cannot be split now (not pledged, not a receipt, part of a pending release, numbers taken)."""
+
+    code = "receipt_split_conflict"
+    http_status = 409
+    default_message = _("This receipt cannot be split now.")
+
+
+class SubstitutionRefused(DomainError):
+    """A substitution takes out more value than it brings in, or leaves less than the floor value."""
+
+    code = "substitution_refused"
+    http_status = 409
+    default_message = _("This substitution is not allowed: the value in must cover the value out and the floor.")

@@ -476,6 +476,7 @@ class PledgedItem(models.Model):
         PLEDGED = "pledged", _("Pledged")
         RELEASED = "released", _("Released")
         REFUSED = "refused", _("Refused")
+        SPLIT = "split", _("Split into new receipts")
 
     HELD = (Status.PROPOSED, Status.PLEDGED)
 
@@ -565,3 +566,96 @@ class PledgeRegistration(models.Model):
     def in_force_on(self, day) -> bool:
         """Return whether the registration protects the pledge on `day`."""
         return self.deregistered_on is None and self.registered_on <= day < self.expires_on
+
+
+class PledgeRelease(ConcurrentTransitionMixin, models.Model):
+    """A release of pledged goods (解押): asked by the pledgor, ordered by the lender, executed by the warehouse.
+
+    requested → ordered (the lender's operations issued the release order) → executed (the warehouse
+    confirmed the goods went out; the pledged quantities drop), or cancelled before execution. While
+    requested or ordered its value counts as R, the value of releases not yet executed, in what may
+    still be released (DESIGN §5 "Release").
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ORDERED = "ordered", _("Release order issued")
+        EXECUTED = "executed", _("Executed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    PENDING = (State.REQUESTED, State.ORDERED)
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="releases",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
+    requested_value = MoneyField(_("value requested"),
+                                 help_text=_("The value of the goods to release at the prices of the request."))
+    currency = CurrencyField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("release order issued by"))
+    ordered_at = models.DateTimeField(_("release order issued at"), null=True, blank=True)
+    executed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True, verbose_name=_("executed by"))
+    executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True, verbose_name=_("cancelled by"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("pledge release")
+        verbose_name_plural = _("pledge releases")
+        constraints = [
+            models.CheckConstraint(condition=Q(requested_value__gte=0), name="pledge_release_value_not_negative"),
+        ]
+        indexes = [models.Index(fields=["agreement", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.get_state_display()}"
+
+    @transition(field=state, source=State.REQUESTED, target=State.ORDERED)
+    def issue_order(self, *, by, at) -> None:
+        """Record that the lender's operations issued the release order to the warehouse."""
+        self.ordered_by = by
+        self.ordered_at = at
+
+    @transition(field=state, source=State.ORDERED, target=State.EXECUTED)
+    def execute(self, *, by, at) -> None:
+        """Record the warehouse's confirmation that the goods went out."""
+        self.executed_by = by
+        self.executed_at = at
+
+    @transition(field=state, source=[State.REQUESTED, State.ORDERED], target=State.CANCELLED)
+    def cancel(self, *, by, at) -> None:
+        """Cancel a release not executed yet: its value no longer counts as pending."""
+        self.cancelled_by = by
+        self.cancelled_at = at
+
+
+class PledgeReleaseLine(models.Model):
+    """One pledged receipt (whole) or part of a lot in a release, with its value at the request's price."""
+
+    release = models.ForeignKey(PledgeRelease, on_delete=models.PROTECT, related_name="lines",
+                                verbose_name=_("release"))
+    item = models.ForeignKey(PledgedItem, on_delete=models.PROTECT, related_name="release_lines",
+                             verbose_name=_("pledged item"))
+    quantity = QuantityField(_("quantity released"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=6)
+    value = MoneyField(_("value"))
+
+    class Meta:
+        ordering = ["release_id", "id"]
+        verbose_name = _("pledge release line")
+        verbose_name_plural = _("pledge release lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="pledge_release_line_quantity_positive"),
+            models.UniqueConstraint(fields=["release", "item"], name="pledge_release_line_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release.reference} · {self.item} · {self.quantity}"

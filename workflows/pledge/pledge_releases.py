@@ -1,0 +1,502 @@
+"""Releases of pledged goods (解押) and splits of warehouse receipts (拆单), DESIGN §5 "Release" and "floor".
+
+A release goes requested (by the pledgor) → ordered (the lender's operations issue the release order)
+→ executed (the agreement's warehouse confirms the goods went out; the pledged quantities drop), or
+cancelled before execution. What may be released is counted under the agreement's row lock, with R
+the value of the releases requested and not executed yet, so concurrent requests never together take
+more than is releasable:
+
+* releasable value = max(0, V − round_up(E / r) − R);
+* per commodity, the quantity that must stay = (E / r + R − value of the other commodities) / price,
+  rounded up to the unit's precision (with one commodity: (E / r + R) / price, exactly DESIGN's).
+
+A receipt is released whole; to release part of one the warehouse splits it first into new receipts
+whose quantities add up to it exactly: they stay pledged under the same agreement, the old one is retired.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from documents.services import document_generate
+from scf.audit.services import audit_record, audited
+from scf.core.exceptions import IllegalTransition
+from scf.core.sequences import sequence_next
+from scf.parties.models import User
+from scf.parties.permissions import is_operator, require, staff_may
+
+from . import calculations as calc
+from .exceptions import (
+    AgreementNotActive,
+    ItemNotReleasable,
+    NotYourWarehouse,
+    ReleaseExceedsReleasable,
+    ReleasePartialReceipt,
+    SplitConflict,
+    ValuationNotReliable,
+)
+from .models import (
+    Commodity,
+    PledgeAgreement,
+    PledgedItem,
+    PledgeRelease,
+    PledgeReleaseLine,
+    WarehouseReceipt,
+)
+from .permissions import ISSUE_PLEDGE_NOTICE, is_agreement_warehouse
+from .valuation import AgreementValuation, agreement_valuation
+
+RELEASE_ORDER = "pledge_release_order"
+FLOOR_NOTICE = "pledge_floor_notice"
+
+
+# --- what may be released now ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CommodityReleasable:
+    """One commodity under the agreement: its quantity pledged, what must stay and what may go."""
+
+    commodity: Commodity
+    price: Decimal
+    quantity: Decimal
+    value: Decimal
+    keep: Decimal
+    releasable: Decimal
+
+
+@dataclass(frozen=True)
+class Releasable:
+    """What may be released from an agreement now, with the figures it comes from."""
+
+    valuation: AgreementValuation
+    value: Decimal  # V
+    exposure: Decimal  # E
+    pending: Decimal  # R: releases requested or ordered, not executed
+    kept_value: Decimal  # round_up(E / r)
+    releasable_value: Decimal
+    commodities: list[CommodityReleasable] = field(default_factory=list)
+    pending_quantities: dict[int, Decimal] = field(default_factory=dict)  # item pk → quantity in pending releases
+
+    @property
+    def reliable(self) -> bool:
+        return self.valuation.reliable
+
+    def for_commodity(self, commodity_id: int) -> CommodityReleasable | None:
+        return next((c for c in self.commodities if c.commodity.pk == commodity_id), None)
+
+    def available(self, item: PledgedItem) -> Decimal:
+        """The quantity of the item not already in a pending release."""
+        return item.quantity - self.pending_quantities.get(item.pk, Decimal("0"))
+
+
+def pending_release_value(agreement: PledgeAgreement) -> Decimal:
+    """Return R, the value of the agreement's releases requested or ordered and not executed."""
+    total = (PledgeRelease.objects.filter(agreement=agreement, state__in=PledgeRelease.PENDING)
+             .aggregate(total=Sum("requested_value"))["total"])
+    return total or calc.ZERO_MONEY
+
+
+def _pending_quantities(agreement: PledgeAgreement) -> dict[int, Decimal]:
+    rows = (PledgeReleaseLine.objects.filter(release__agreement=agreement, release__state__in=PledgeRelease.PENDING)
+            .values("item_id").annotate(total=Sum("quantity")))
+    return {row["item_id"]: row["total"] for row in rows}
+
+
+def releasable_now(agreement: PledgeAgreement, on: datetime.date | None = None) -> Releasable:
+    """Return what may be released from the agreement on `on`: the value and, per commodity, the quantity."""
+    valuation = agreement_valuation(agreement, on)
+    rate = agreement.pledge_rate
+    exposure = valuation.exposure
+    pending = pending_release_value(agreement)
+    kept = calc.round_up_money(calc._ceil_div(exposure, rate)) if exposure > 0 else calc.ZERO_MONEY
+    grouped: dict[int, dict] = {}
+    for line in valuation.lines:
+        if line.price is None:
+            continue
+        entry = grouped.setdefault(line.commodity.pk, {"commodity": line.commodity, "price": line.price,
+                                                       "quantity": Decimal("0"), "value": calc.ZERO_MONEY})
+        entry["quantity"] += line.quantity
+        entry["value"] += line.value
+    commodities = []
+    for entry in grouped.values():
+        commodity = entry["commodity"]
+        precision = commodity.quantity_precision
+        other = valuation.value - entry["value"]
+        keep = calc.quantity_to_keep(exposure, rate, entry["price"], precision, pending, other)
+        commodities.append(CommodityReleasable(
+            commodity=commodity, price=entry["price"], quantity=entry["quantity"].quantize(precision),
+            value=entry["value"], keep=keep,
+            releasable=max(Decimal("0").quantize(precision), entry["quantity"] - keep).quantize(precision)))
+    return Releasable(valuation=valuation, value=valuation.value, exposure=exposure, pending=pending,
+                      kept_value=kept, releasable_value=calc.releasable_value(valuation.value, exposure, rate, pending),
+                      commodities=commodities, pending_quantities=_pending_quantities(agreement))
+
+
+def floor_value(agreement: PledgeAgreement) -> Decimal:
+    """Return the dynamic pledge floor F = E / r rounded up to 0.01, or the lender's floor when higher."""
+    exposure = calc.exposure(agreement.principal_outstanding, agreement.cash_margin)
+    return calc.floor_value(exposure, agreement.pledge_rate, agreement.floor_value_minimum)
+
+
+# --- requesting a release ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReleaseRequestLine:
+    """One line of a release request: a pledged item and the quantity (None: the whole of it)."""
+
+    item: PledgedItem | int
+    quantity: Decimal | None = None
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _quantity(quantity: Decimal, commodity: Commodity) -> str:
+    return f"{quantity.quantize(commodity.quantity_precision):,}"
+
+
+def _number(item: PledgedItem) -> str:
+    return item.receipt.number if item.receipt_id else item.lot.lot_number
+
+
+def _lock_agreement(agreement: PledgeAgreement | int) -> PledgeAgreement:
+    pk = agreement.pk if isinstance(agreement, PledgeAgreement) else agreement
+    return PledgeAgreement.objects.select_for_update().select_related("lender", "pledgor", "warehouse").get(pk=pk)
+
+
+def _next_reference() -> str:
+    year = timezone.localdate().year
+    return f"REL-{year}-{sequence_next(key='pledge_release', year=year):06d}"
+
+
+def _line_quantity(index: int, line: ReleaseRequestLine, item: PledgedItem, available: Decimal) -> Decimal:
+    field_name = f"lines.{index}.quantity"
+    if item.receipt_id is not None:
+        if line.quantity is not None and Decimal(line.quantity) != item.quantity:
+            raise ReleasePartialReceipt(
+                _("Receipt %(number)s holds %(quantity)s and is released whole: to release %(asked)s, ask the "
+                  "warehouse to split it first.")
+                % {"number": item.receipt.number, "quantity": _quantity(item.quantity, item.commodity),
+                   "asked": _quantity(Decimal(line.quantity), item.commodity)})
+        if available != item.quantity:
+            raise ItemNotReleasable(_("Receipt %(number)s is already in a release not yet executed.")
+                                    % {"number": item.receipt.number})
+        return item.quantity
+    if line.quantity is None:
+        quantity = available
+    else:
+        try:
+            quantity = Decimal(str(line.quantity))
+        except (InvalidOperation, ValueError):
+            raise ValidationError({field_name: ValidationError(_("Enter a number."), code="invalid")}) from None
+    if quantity <= 0 and line.quantity is None:
+        raise ItemNotReleasable(_("Lot %(number)s is already wholly in releases not yet executed.")
+                                % {"number": item.lot.lot_number})
+    try:
+        calc.validate_quantity(quantity, item.commodity.quantity_precision, field=field_name)
+    except calc.PledgeCalculationError as error:
+        raise ValidationError({field_name: ValidationError(error.message, code="quantity_invalid")}) from None
+    if quantity > available:
+        raise ReleaseExceedsReleasable(
+            _("Lot %(number)s has %(available)s pledged and not already being released; %(asked)s was asked.")
+            % {"number": item.lot.lot_number, "available": _quantity(available, item.commodity),
+               "asked": _quantity(quantity, item.commodity)})
+    return quantity
+
+
+@audited
+def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseRequestLine], acting_user: User,
+                    note: str = "") -> PledgeRelease:
+    """The pledgor asks to release goods; refused beyond what is releasable now, nothing kept.
+
+    Counted under the agreement's row lock: two requests at once are counted one after the other, the
+    second with the first's value in R. Refused: a receipt in part (split it first), goods not pledged
+    under the agreement or already being released, a stale valuation or a missing price, and more value
+    or quantity than may be released (409, with the figures).
+    """
+    require(is_operator(acting_user, agreement.pledgor_id), _("Only the pledgor's operators ask for a release."))
+    agreement = _lock_agreement(agreement)
+    if agreement.state != PledgeAgreement.State.ACTIVE:
+        raise AgreementNotActive(_("Goods are released only under an active agreement."))
+    if not lines:
+        raise ValidationError({"lines": ValidationError(_("Choose at least one receipt or lot to release."),
+                                                        code="required")})
+    today = timezone.localdate()
+    status = releasable_now(agreement, today)
+    if not status.reliable:
+        raise ValuationNotReliable()
+    prices = {c.commodity.pk: c.price for c in status.commodities}
+    seen: set[int] = set()
+    chosen: list[tuple[PledgedItem, Decimal, Decimal, Decimal]] = []  # item, quantity, price, value
+    for index, line in enumerate(lines):
+        pk = line.item.pk if isinstance(line.item, PledgedItem) else line.item
+        item = (PledgedItem.objects.select_related("commodity", "receipt", "lot")
+                .filter(pk=pk, agreement=agreement, status=PledgedItem.Status.PLEDGED, quantity__gt=0).first())
+        if item is None:
+            raise ItemNotReleasable(_("These goods are not pledged under agreement %(ref)s.")
+                                    % {"ref": agreement.reference})
+        if item.pk in seen:
+            raise ValidationError({f"lines.{index}.item": ValidationError(
+                _("%(number)s is chosen twice.") % {"number": _number(item)}, code="duplicate")})
+        seen.add(item.pk)
+        quantity = _line_quantity(index, line, item, status.available(item))
+        price = prices[item.commodity_id]
+        chosen.append((item, quantity, price, calc.line_value(quantity, price)))
+    asked: dict[int, Decimal] = {}
+    for item, quantity, _price, _value in chosen:
+        asked[item.commodity_id] = asked.get(item.commodity_id, Decimal("0")) + quantity
+    for commodity_id, quantity in asked.items():
+        figures = status.for_commodity(commodity_id)
+        if quantity > figures.releasable:
+            unit = figures.commodity.get_unit_display()
+            raise ReleaseExceedsReleasable(
+                _("At most %(releasable)s %(unit)s of %(commodity)s may be released now (%(keep)s %(unit)s must "
+                  "stay pledged); %(asked)s %(unit)s was asked.")
+                % {"releasable": _quantity(figures.releasable, figures.commodity), "unit": unit,
+                   "commodity": figures.commodity.name, "keep": _quantity(figures.keep, figures.commodity),
+                   "asked": _quantity(quantity, figures.commodity)})
+    value = sum((entry[3] for entry in chosen), calc.ZERO_MONEY)
+    if value > status.releasable_value:
+        raise ReleaseExceedsReleasable(
+            _("At most %(currency)s %(releasable)s may be released now (value %(value)s, %(kept)s must stay "
+              "pledged, %(pending)s already being released); the goods asked for are worth %(asked)s.")
+            % {"currency": agreement.currency, "releasable": _money(status.releasable_value),
+               "value": _money(status.value), "kept": _money(status.kept_value), "pending": _money(status.pending),
+               "asked": _money(value)})
+    release = PledgeRelease(agreement=agreement, reference=_next_reference(), requested_value=value,
+                            currency=agreement.currency, requested_by=acting_user, note=(note or "").strip())
+    release.save()
+    PledgeReleaseLine.objects.bulk_create(
+        PledgeReleaseLine(release=release, item=item, quantity=quantity, unit_price=price, value=line_value)
+        for item, quantity, price, line_value in chosen)
+    audit_record(actor=acting_user, action="pledge.release.request", target=release, target_state=release.state,
+                 note=f"{agreement.reference}: {agreement.currency} {value} of {status.releasable_value} releasable")
+    return release
+
+
+# --- ordering, executing, cancelling ---------------------------------------------------------------
+
+def _lock_release(release: PledgeRelease) -> PledgeRelease:
+    """Lock the agreement, then the release (always in this order: a request locks the agreement too)."""
+    agreement_id = PledgeRelease.objects.values_list("agreement_id", flat=True).get(pk=release.pk)
+    _lock_agreement(agreement_id)
+    return PledgeRelease.objects.select_for_update().select_related(
+        "agreement__lender", "agreement__pledgor", "agreement__warehouse").get(pk=release.pk)
+
+
+def _fire(release: PledgeRelease, name: str, **kwargs) -> None:
+    transition = getattr(release, name)
+    if not can_proceed(transition):
+        raise IllegalTransition(_("Release %(ref)s is %(state)s: this cannot be done now.")
+                                % {"ref": release.reference, "state": release.get_state_display()})
+    transition(**kwargs)
+
+
+def can_issue_release_order(user: User, release: PledgeRelease) -> bool:
+    """Whether the user issues the release order: the lender's operations, while requested."""
+    return (release.state == PledgeRelease.State.REQUESTED
+            and staff_may(user, ISSUE_PLEDGE_NOTICE, release.agreement.lender_id))
+
+
+def can_execute_release(user: User, release: PledgeRelease) -> bool:
+    """Whether the user confirms the goods went out: the agreement's warehouse, once the order is issued."""
+    return release.state == PledgeRelease.State.ORDERED and is_agreement_warehouse(user, release.agreement)
+
+
+def can_cancel_release(user: User, release: PledgeRelease) -> bool:
+    """Whether the user cancels the release: the pledgor while requested, the lender's operations until executed."""
+    if release.state not in PledgeRelease.PENDING:
+        return False
+    if staff_may(user, ISSUE_PLEDGE_NOTICE, release.agreement.lender_id):
+        return True
+    return release.state == PledgeRelease.State.REQUESTED and is_operator(user, release.agreement.pledgor_id)
+
+
+@audited
+def release_order_issue(*, release: PledgeRelease, acting_user: User, language: str | None = None) -> PledgeRelease:
+    """The lender's operations issue the release order (EN/ZH PDF) to the agreement's warehouse."""
+    release = _lock_release(release)
+    require(staff_may(acting_user, ISSUE_PLEDGE_NOTICE, release.agreement.lender_id),
+            _("Only the lender's operations issue a release order."))
+    source = release.state
+    _fire(release, "issue_order", by=acting_user, at=timezone.now())
+    release.save()
+    audit_record(actor=acting_user, action="pledge.release.order", target=release, source_state=source,
+                 target_state=release.state)
+    document_generate(obj=release, kind_code=RELEASE_ORDER,
+                      language=language or release.agreement.warehouse.preferred_language, acting_user=acting_user)
+    return release
+
+
+@audited
+def release_execute(*, release: PledgeRelease, acting_user: User, note: str = "") -> PledgeRelease:
+    """The agreement's warehouse confirms the goods went out: the pledged quantities drop, emptied items released."""
+    release = _lock_release(release)
+    if not is_agreement_warehouse(acting_user, release.agreement):
+        raise NotYourWarehouse(_("Only the agreement's warehouse confirms that released goods went out."))
+    source = release.state
+    _fire(release, "execute", by=acting_user, at=timezone.now())
+    if note:
+        release.note = f"{release.note}\n{note.strip()}".strip()
+    release.save()
+    for line in release.lines.order_by("item_id"):
+        item = PledgedItem.objects.select_for_update().get(pk=line.item_id)
+        if item.status != PledgedItem.Status.PLEDGED or line.quantity > item.quantity:
+            raise ItemNotReleasable(_("The goods of release %(ref)s are no longer pledged as ordered.")
+                                    % {"ref": release.reference})
+        item.quantity -= line.quantity
+        if item.quantity == 0:
+            item.status = PledgedItem.Status.RELEASED
+        item.save(update_fields=["quantity", "status"])
+    audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
+                 target_state=release.state, note=f"{release.currency} {release.requested_value}")
+    return release
+
+
+@audited
+def release_cancel(*, release: PledgeRelease, acting_user: User, reason: str = "") -> PledgeRelease:
+    """Cancel a release not executed: the pledgor while requested, the lender's operations until executed."""
+    release = _lock_release(release)
+    if release.state in PledgeRelease.PENDING:
+        require(can_cancel_release(acting_user, release),
+                _("Only the pledgor (before the release order) or the lender's operations cancel a release."))
+    source = release.state
+    _fire(release, "cancel", by=acting_user, at=timezone.now())
+    reason = (reason or "").strip()
+    if reason:
+        release.note = f"{release.note}\n{reason}".strip()
+    release.save()
+    audit_record(actor=acting_user, action="pledge.release.cancel", target=release, source_state=source,
+                 target_state=release.state, note=reason)
+    return release
+
+
+# --- splitting a receipt -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SplitPart:
+    """One new receipt of a split: its number and quantity."""
+
+    number: str
+    quantity: Decimal
+
+
+@audited
+def receipt_split(*, pledged_item: PledgedItem, parts: Sequence[SplitPart], acting_user: User) -> list[PledgedItem]:
+    """The warehouse splits a pledged receipt (拆单) into new receipts that stay pledged under the same agreement.
+
+    The parts' quantities add up exactly to the receipt's; each new number is new at the warehouse. The
+    old receipt is marked split and its pledged item retired (status split); nothing else changes, so
+    the valuation is the same before and after.
+    """
+    agreement_id = PledgedItem.objects.values_list("agreement_id", flat=True).get(pk=pledged_item.pk)
+    agreement = _lock_agreement(agreement_id)
+    item = (PledgedItem.objects.select_for_update(of=("self",)).select_related("commodity", "receipt", "intake")
+            .get(pk=pledged_item.pk))
+    if not is_agreement_warehouse(acting_user, agreement):
+        raise NotYourWarehouse(_("Only the agreement's warehouse splits its receipts."))
+    if item.receipt_id is None:
+        raise SplitConflict(_("Only a warehouse receipt is split; a lot is released in part as it is."))
+    receipt = WarehouseReceipt.objects.select_for_update().get(pk=item.receipt_id)
+    if item.status != PledgedItem.Status.PLEDGED or receipt.status != WarehouseReceipt.Status.VALID:
+        raise SplitConflict(_("Receipt %(number)s is not pledged and valid: it cannot be split.")
+                            % {"number": receipt.number})
+    if PledgeReleaseLine.objects.filter(item=item, release__state__in=PledgeRelease.PENDING).exists():
+        raise SplitConflict(_("Receipt %(number)s is in a release not yet executed: cancel it before splitting.")
+                            % {"number": receipt.number})
+    if len(parts) < 2:
+        raise ValidationError({"parts": ValidationError(_("A split makes at least two new receipts."),
+                                                        code="too_few_parts")})
+    commodity = item.commodity
+    numbers: set[str] = set()
+    cleaned: list[SplitPart] = []
+    for index, part in enumerate(parts):
+        number = (part.number or "").strip()
+        if not number:
+            raise ValidationError({f"parts.{index}.number": ValidationError(_("Enter the new receipt's number."),
+                                                                            code="required")})
+        if number in numbers or number == receipt.number:
+            raise ValidationError({f"parts.{index}.number": ValidationError(
+                _("%(number)s is used twice.") % {"number": number}, code="duplicate")})
+        numbers.add(number)
+        try:
+            quantity = Decimal(str(part.quantity))
+            calc.validate_quantity(quantity, commodity.quantity_precision, field=f"parts.{index}.quantity")
+        except (InvalidOperation, ValueError):
+            raise ValidationError({f"parts.{index}.quantity": ValidationError(_("Enter a number."),
+                                                                              code="invalid")}) from None
+        except calc.PledgeCalculationError as error:
+            raise ValidationError({error.field: ValidationError(error.message, code="quantity_invalid")}) from None
+        cleaned.append(SplitPart(number=number, quantity=quantity))
+    total = sum((part.quantity for part in cleaned), Decimal("0"))
+    if total != receipt.quantity:
+        raise ValidationError({"parts": ValidationError(
+            _("The parts add up to %(total)s; receipt %(number)s holds %(quantity)s. They must add up exactly.")
+            % {"total": _quantity(total, commodity), "number": receipt.number,
+               "quantity": _quantity(receipt.quantity, commodity)}, code="parts_do_not_add_up")})
+    taken = list(WarehouseReceipt.objects.filter(warehouse_id=receipt.warehouse_id, number__in=numbers)
+                 .values_list("number", flat=True))
+    if taken:
+        raise SplitConflict(_("The warehouse already issued receipts numbered %(numbers)s.")
+                            % {"numbers": ", ".join(sorted(taken))})
+    today = timezone.localdate()
+    new_items = []
+    try:
+        with transaction.atomic():
+            for part in cleaned:
+                new_receipt = WarehouseReceipt.objects.create(
+                    warehouse_id=receipt.warehouse_id, number=part.number, owner_id=receipt.owner_id,
+                    commodity_id=receipt.commodity_id, quantity=part.quantity, location=receipt.location,
+                    issued_on=today, expires_on=receipt.expires_on, split_from=receipt, created_by=acting_user)
+                new_items.append(PledgedItem(
+                    intake=item.intake, agreement=agreement, receipt=new_receipt, commodity=commodity,
+                    declared_quantity=part.quantity, counted_quantity=part.quantity, quantity=part.quantity,
+                    status=PledgedItem.Status.PLEDGED))
+    except IntegrityError:
+        raise SplitConflict(_("Another receipt with one of these numbers was just issued: choose other numbers."
+                              )) from None
+    receipt.status = WarehouseReceipt.Status.SPLIT
+    receipt.save(update_fields=["status"])
+    item.status = PledgedItem.Status.SPLIT
+    item.save(update_fields=["status"])
+    for new_item in new_items:
+        new_item.save()
+    audit_record(actor=acting_user, action="pledge.receipt.split", target=item, source_state="pledged",
+                 target_state="split",
+                 note=f"{receipt.number} → " + ", ".join(f"{p.number} {p.quantity}" for p in cleaned))
+    return new_items
+
+
+# --- the dynamic pledge's floor value notice ----------------------------------------------------------
+
+@audited
+def floor_notice_issue(*, agreement: PledgeAgreement, acting_user: User | None,
+                       language: str | None = None):
+    """Issue the floor value notice (最低控货价值通知书) of a dynamic pledge to its warehouse, at the floor now.
+
+    Called on every change of exposure (a new version of the agreement's notice each time).
+    """
+    agreement = _lock_agreement(agreement)
+    if acting_user is not None:
+        require(staff_may(acting_user, ISSUE_PLEDGE_NOTICE, agreement.lender_id),
+                _("Only the lender's operations issue the floor value notice."))
+    if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
+        raise IllegalTransition(_("Only a dynamic pledge has a floor value."))
+    if agreement.state != PledgeAgreement.State.ACTIVE:
+        raise AgreementNotActive(_("The floor value notice is issued only under an active agreement."))
+    document = document_generate(obj=agreement, kind_code=FLOOR_NOTICE,
+                                 language=language or agreement.warehouse.preferred_language, acting_user=acting_user)
+    audit_record(actor=acting_user, action="pledge.floor.notice", target=agreement,
+                 note=f"floor {agreement.currency} {floor_value(agreement)}")
+    return document
