@@ -263,6 +263,7 @@ ACTION_LABELS = {
     "refuse": pgettext_lazy("history", "Refused"),
     "register": pgettext_lazy("history", "Registered"),
     "reject": pgettext_lazy("history", "Rejected"),
+    "repaid": pgettext_lazy("history", "Repaid"),
     "request": pgettext_lazy("history", "Requested"),
     "reset": pgettext_lazy("history", "Reset"),
     "resubmit": pgettext_lazy("history", "Resubmitted"),

@@ -23,6 +23,15 @@ class PledgeConfig(AppConfig):
         from . import release_documents
 
         release_documents.register()
+        self._ready_drawdowns()
+
+    def _ready_drawdowns(self) -> None:
+        """Plug the drawdowns in: collections applies repayments through their receipt handler."""
+        from scf.collections import registry
+
+        from .drawdowns import RECEIPT_HANDLER
+
+        registry.register(RECEIPT_HANDLER)
 
     def _ready_collateral(self) -> None:
         """Plug in the collateral intake: its document kinds and signing set, the warehouse's menu entry."""

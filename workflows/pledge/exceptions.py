@@ -168,3 +168,37 @@ class SubstitutionRefused(DomainError):
     code = "substitution_refused"
     http_status = 409
     default_message = _("This substitution is not allowed: the value in must cover the value out and the floor.")
+
+
+# --- drawdowns ------------------------------------------------------------------------------------
+
+class DrawdownStateConflict(DomainError):
+    """The drawdown's state does not allow the action (disburse a request not approved, repay a repaid loan, ...)."""
+
+    code = "pledge_drawdown_state"
+    http_status = 409
+    default_message = _("The drawdown's state does not allow this action.")
+
+
+class DrawdownAboveAvailable(DomainError):
+    """The amount asked for is more than the agreement lets the pledgor draw now; the message gives the figures."""
+
+    code = "drawdown_above_available"
+    http_status = 409
+    default_message = _("The amount is more than is available to draw under the agreement.")
+
+
+class ValuationStale(DomainError):
+    """A price the valuation uses is older than the agreement's maximum age: no new drawdown on it."""
+
+    code = "valuation_stale"
+    http_status = 409
+    default_message = _("The collateral's valuation is stale: a new price must be approved before drawing.")
+
+
+class DisbursementBeforeRegistration(DomainError):
+    """No loan under an agreement without its registration (中登网) in force."""
+
+    code = "disbursement_before_registration"
+    http_status = 409
+    default_message = _("The pledge is not registered: no disbursement before registration.")

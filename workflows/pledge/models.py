@@ -659,3 +659,134 @@ class PledgeReleaseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release.reference} · {self.item} · {self.quantity}"
+
+
+class PledgeDrawdown(ConcurrentTransitionMixin, models.Model):
+    """A loan drawn under a pledge agreement (提款): requested by the pledgor, approved, disbursed, repaid.
+
+    The amount requested is reserved on the agreement's facility at once, so that concurrent requests
+    never together draw more than is available; the agreement's principal outstanding (its exposure)
+    is the sum of its drawdowns' principal outstanding, kept under the agreement's row lock.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        DISBURSED = "disbursed", _("Disbursed")
+        REPAID = "repaid", _("Repaid")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    PENDING = (State.REQUESTED, State.APPROVED)
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="drawdowns",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    amount = MoneyField(_("amount"))
+    maturity_date = models.DateField(_("maturity date"))
+    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="pledge_drawdown", verbose_name=_("approval case"))
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    disbursed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True, verbose_name=_("disbursed by"))
+    principal_outstanding = MoneyField(_("principal outstanding"), default=Decimal("0.00"))
+    interest_posted = MoneyField(_("interest posted"), default=Decimal("0.00"))
+    interest_paid = MoneyField(_("interest paid"), default=Decimal("0.00"))
+    interest_accrued_to = models.DateField(_("interest accrued to"), null=True, blank=True,
+                                           help_text=_("Interest is posted for the days before this date."))
+    repaid_on = models.DateField(_("repaid on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("drawdown")
+        verbose_name_plural = _("drawdowns")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_drawdown_amount_positive"),
+            models.CheckConstraint(condition=Q(principal_outstanding__gte=0)
+                                   & Q(principal_outstanding__lte=F("amount")),
+                                   name="pledge_drawdown_principal_within_amount"),
+            models.CheckConstraint(condition=Q(interest_paid__gte=0) & Q(interest_paid__lte=F("interest_posted")),
+                                   name="pledge_drawdown_interest_paid_within_posted"),
+            models.CheckConstraint(condition=Q(state__in=["disbursed", "repaid"], disbursed_on__isnull=False)
+                                   | (~Q(state__in=["disbursed", "repaid"]) & Q(disbursed_on__isnull=True)),
+                                   name="pledge_drawdown_disbursed_iff_date"),
+        ]
+        indexes = [models.Index(fields=["agreement", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.currency} {self.amount:,}"
+
+    # A case collections can take money for: a reference, the lender whose account receives it, a currency.
+    @property
+    def lender(self):
+        return self.agreement.lender
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
+
+    @property
+    def currency(self) -> str:
+        return self.agreement.currency
+
+    @property
+    def interest_outstanding(self) -> Decimal:
+        """Interest posted and not yet paid."""
+        return self.interest_posted - self.interest_paid
+
+    @transition(field=state, source=State.REQUESTED, target=State.APPROVED)
+    def approve(self, *, by=None, note: str = "") -> None:
+        """Record the credit review's final approval."""
+
+    @transition(field=state, source=State.REQUESTED, target=State.REJECTED)
+    def reject(self, *, by=None, note: str = "") -> None:
+        """Decline the drawdown; its reservation is released."""
+
+    @transition(field=state, source=[State.REQUESTED, State.APPROVED], target=State.WITHDRAWN)
+    def withdraw(self, *, by=None, note: str = "") -> None:
+        """Withdraw a drawdown not yet disbursed; its reservation is released."""
+
+    @transition(field=state, source=State.APPROVED, target=State.DISBURSED)
+    def disburse(self, *, on, by=None, note: str = "") -> None:
+        """Record the loan paid out: its principal is outstanding from `on`."""
+        self.disbursed_on = on
+        self.disbursed_by = by
+        self.principal_outstanding = self.amount
+
+    @transition(field=state, source=State.DISBURSED, target=State.REPAID)
+    def repaid(self, *, on, by=None, note: str = "") -> None:
+        """Record that the principal is repaid in full."""
+        self.repaid_on = on
+
+
+class PledgeDrawdownRepayment(models.Model):
+    """A repayment of a drawdown received through collections: interest first, then principal."""
+
+    drawdown = models.ForeignKey(PledgeDrawdown, on_delete=models.PROTECT, related_name="repayments",
+                                 verbose_name=_("drawdown"))
+    receipt = models.OneToOneField("collections.Receipt", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("receipt"))
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
+    amount = MoneyField(_("amount"))
+    interest_part = MoneyField(_("to interest"), default=Decimal("0.00"))
+    principal_part = MoneyField(_("to principal"), default=Decimal("0.00"))
+    value_date = models.DateField(_("value date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["value_date", "id"]
+        verbose_name = _("drawdown repayment")
+        verbose_name_plural = _("drawdown repayments")
+        constraints = [
+            models.UniqueConstraint(fields=["drawdown", "bank_reference"], name="pledge_repayment_once_per_reference"),
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(interest_part__gte=0) & Q(principal_part__gte=0)
+                                   & Q(amount__gte=F("interest_part") + F("principal_part")),
+                                   name="pledge_repayment_parts_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_reference} · {self.amount:,}"

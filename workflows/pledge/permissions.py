@@ -107,3 +107,19 @@ def can_see_agreements(user: User) -> bool:
         return True
     own = user.memberships.values("organization_id")
     return PledgeAgreement.objects.filter(Q(pledgor_id__in=own) | Q(warehouse_id__in=own)).exists()
+
+
+# --- drawdowns ------------------------------------------------------------------------------------
+
+#: Operations disburse loans, as they disburse factoring's financings.
+DISBURSE_DRAWDOWN = "inbox.disburse"
+
+
+def can_request_drawdown(user: User, agreement) -> bool:
+    """Whether the user asks for (or withdraws) a loan under the agreement: an operator of the pledgor."""
+    return is_operator(user, agreement.pledgor_id)
+
+
+def can_disburse_drawdown(user: User, agreement) -> bool:
+    """Whether the user disburses loans under the agreement: the lender's operations."""
+    return staff_may(user, DISBURSE_DRAWDOWN, agreement.lender_id)

@@ -20,6 +20,8 @@ from .models import (
     InventoryLot,
     PledgeAgreement,
     PledgedItem,
+    PledgeDrawdown,
+    PledgeDrawdownRepayment,
     PledgeRegistration,
     WarehouseApproval,
     WarehouseReceipt,
@@ -226,6 +228,33 @@ def registration_visible(user: User) -> QuerySet[PledgeRegistration]:
     if user.is_superuser:
         return PledgeRegistration.objects.all()
     return PledgeRegistration.objects.filter(agreement__in=PledgeAgreement.objects.filter(_agreements_of(user)))
+
+
+def _loans_of(user: User, prefix: str = "") -> Q:
+    """Loans are seen by the lender's staff and the pledgor's members; the warehouse does not see the borrowing."""
+    return (Q(**{f"{prefix}pledgor_id__in": user_organization_ids(user)})
+            | Q(**{f"{prefix}lender_id__in": user_lender_ids(user)}))
+
+
+@tenancy.rule(PledgeDrawdown)
+def drawdown_visible(user: User) -> QuerySet[PledgeDrawdown]:
+    """A drawdown is seen by its agreement's lender staff and pledgor."""
+    if user.is_superuser:
+        return PledgeDrawdown.objects.all()
+    return PledgeDrawdown.objects.filter(_loans_of(user, "agreement__"))
+
+
+@tenancy.rule(PledgeDrawdownRepayment)
+def drawdown_repayment_visible(user: User) -> QuerySet[PledgeDrawdownRepayment]:
+    """A repayment is seen by whoever sees its drawdown."""
+    if user.is_superuser:
+        return PledgeDrawdownRepayment.objects.all()
+    return PledgeDrawdownRepayment.objects.filter(_loans_of(user, "drawdown__agreement__"))
+
+
+def drawdown_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeDrawdown]:
+    """Return the agreement's drawdowns the user sees, newest first."""
+    return tenancy.visible(PledgeDrawdown, user).filter(agreement=agreement).order_by("-created_at", "-pk")
 
 
 def agreement_list(*, user: User, state: str | None = None) -> QuerySet[PledgeAgreement]:
