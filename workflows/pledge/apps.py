@@ -45,6 +45,10 @@ class PledgeConfig(AppConfig):
         collateral_documents.register(on_complete=intake_documents_signed)
         # After the agreements' seeder (210), which makes the demo's active agreement.
         demo.register_seeder("pledge-collateral", seed_collateral_demo, order=220)
+        from .demo import seed_pledge_loans_demo
+
+        # After the collateral (220): the loans draw on it, the releases take goods out of it.
+        demo.register_seeder("pledge-loans", seed_pledge_loans_demo, order=230)
         menus.register_menu_item("pledge-goods-to-count", _("Goods to count"), "pledge:goods-to-count", order=610,
                                  visible=is_warehouse_member)
 

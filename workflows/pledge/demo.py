@@ -182,3 +182,50 @@ def seed_pledge_agreements(context: DemoContext) -> None:
     waiting = agreement_create(lender=lender, pledgor=pledgor, warehouse=warehouse, acting_user=officer,
                                **_agreement_terms(Decimal("2000000.00")))
     agreement_submit(agreement=waiting, acting_user=officer, note="Demo: EV battery packs, second supervised lot.")
+
+
+# --- loans and releases under dist1's active agreement ---------------------------------------------
+# Every role finds work: a loan paid out and partly repaid, one approved for operations to pay out,
+# one waiting for the credit officer; a release waiting for operations' order, one for warehouse1.
+
+DEMO_LOANS = [
+    # amount, approvers, disbursed, repaid
+    (Decimal("2000000.00"), ("officer", "risk"), True, Decimal("300000.00")),
+    (Decimal("400000.00"), ("officer",), False, None),
+    (Decimal("600000.00"), (), False, None),
+]
+DEMO_RELEASES = [Decimal("5"), Decimal("3")]  # EV battery packs out of the supervised lot
+
+
+def seed_pledge_loans_demo(context: DemoContext) -> None:
+    """Make the demo's loans and releases once (idempotent), through the services the pages call."""
+    from .drawdowns import drawdown_approve, drawdown_disburse, drawdown_repay, drawdown_request
+    from .models import PledgeDrawdown
+    from .pledge_releases import ReleaseRequestLine, release_order_issue, release_request
+
+    pledgor = context.organizations.get("dist1")
+    if pledgor is None or not context.lifecycle:
+        return
+    agreement = (PledgeAgreement.objects.filter(lender=context.lender, pledgor=pledgor,
+                                                state=PledgeAgreement.State.ACTIVE).order_by("pk").first())
+    if agreement is None or PledgeDrawdown.objects.filter(agreement=agreement).exists():
+        return
+    pledgor_user, ops, today = context.clients["dist1"], context.staff["ops"], timezone.localdate()
+    for amount, approvers, disbursed, repaid in DEMO_LOANS:
+        drawdown = drawdown_request(agreement=agreement, amount=amount, acting_user=pledgor_user)
+        for approver in approvers:
+            drawdown = drawdown_approve(drawdown=drawdown, approver=context.staff[approver],
+                                        comment="Demo: within max loan; copper price fresh.")
+        if disbursed:
+            drawdown = drawdown_disburse(drawdown=drawdown, acting_user=ops)
+        if repaid:
+            drawdown_repay(drawdown=drawdown, amount=repaid, bank_reference=f"DEMO-{drawdown.reference}-R1",
+                           on=today, acting_user=ops)
+    lot = PledgedItem.objects.filter(agreement=agreement, lot__isnull=False, status__in=PledgedItem.HELD).first()
+    if lot is None:
+        return
+    for position, quantity in enumerate(DEMO_RELEASES):
+        release = release_request(agreement=agreement, lines=[ReleaseRequestLine(item=lot, quantity=quantity)],
+                                  acting_user=pledgor_user, note="Demo: goods sold to a customer in Hangzhou.")
+        if position == 1:
+            release_order_issue(release=release, acting_user=ops)
