@@ -618,6 +618,15 @@ class PledgeRelease(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.reference} · {self.get_state_display()}"
 
+    # The release's flow assigns the lender's operations and reads the agreement's lender from the case.
+    @property
+    def lender(self):
+        return self.agreement.lender
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
+
     @transition(field=state, source=State.REQUESTED, target=State.ORDERED)
     def issue_order(self, *, by, at) -> None:
         """Record that the lender's operations issued the release order to the warehouse."""

@@ -34,6 +34,7 @@ from scf.core.exceptions import IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.parties.models import User
 from scf.parties.permissions import is_operator, require, staff_may
+from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import calculations as calc
 from .exceptions import (
@@ -282,6 +283,7 @@ def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseReques
         for item, quantity, price, line_value in chosen)
     audit_record(actor=acting_user, action="pledge.release.request", target=release, target_state=release.state,
                  note=f"{agreement.reference}: {agreement.currency} {value} of {status.releasable_value} releasable")
+    case_start(release)
     return release
 
 
@@ -336,6 +338,7 @@ def release_order_issue(*, release: PledgeRelease, acting_user: User, language: 
                  target_state=release.state)
     document_generate(obj=release, kind_code=RELEASE_ORDER,
                       language=language or release.agreement.warehouse.preferred_language, acting_user=acting_user)
+    complete_step(release, "order", acting_user)
     return release
 
 
@@ -361,6 +364,7 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
         item.save(update_fields=["quantity", "status"])
     audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
                  target_state=release.state, note=f"{release.currency} {release.requested_value}")
+    complete_step(release, "confirm", acting_user)
     return release
 
 
@@ -379,6 +383,7 @@ def release_cancel(*, release: PledgeRelease, acting_user: User, reason: str = "
     release.save()
     audit_record(actor=acting_user, action="pledge.release.cancel", target=release, source_state=source,
                  target_state=release.state, note=reason)
+    process_cancel(release)
     return release
 
 
