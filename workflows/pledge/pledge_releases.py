@@ -48,6 +48,7 @@ from .exceptions import (
 )
 from .models import (
     Commodity,
+    InventoryLot,
     PledgeAgreement,
     PledgedItem,
     PledgeRelease,
@@ -362,10 +363,28 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
         if item.quantity == 0:
             item.status = PledgedItem.Status.RELEASED
         item.save(update_fields=["quantity", "status"])
+        _goods_left(item, line.quantity)
     audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
                  target_state=release.state, note=f"{release.currency} {release.requested_value}")
     complete_step(release, "confirm", acting_user)
     return release
+
+
+def _goods_left(item: PledgedItem, quantity: Decimal) -> None:
+    """Drop the warehouse's record of goods that went out: a receipt is surrendered whole, a lot holds less.
+
+    A receipt whose goods left is cancelled, so it can never be pledged again with nothing behind it.
+    A lot keeps its last quantity when all of it went out (a lot's quantity is never zero); a new
+    declaration of it is counted by the warehouse anyway.
+    """
+    if item.receipt_id is not None:
+        WarehouseReceipt.objects.filter(pk=item.receipt_id, status=WarehouseReceipt.Status.VALID).update(
+            status=WarehouseReceipt.Status.CANCELLED)
+        return
+    lot = InventoryLot.objects.select_for_update().get(pk=item.lot_id)
+    if lot.quantity > quantity:
+        lot.quantity -= quantity
+        lot.save(update_fields=["quantity"])
 
 
 @audited
