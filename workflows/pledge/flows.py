@@ -139,7 +139,7 @@ class PledgeReleaseFlow(CaseFlow):
 
     case_model = PledgeRelease
     case_related = ("agreement__lender", "agreement__pledgor", "agreement__warehouse", "agreement__facility",
-                    "requested_by", "ordered_by", "executed_by", "cancelled_by")
+                    "requested_by", "ordered_by", "executed_by", "cancelled_by", "substitution_for")
     case_template = "pledge/release_case.html"
     process_title = _("Release of pledged goods")
 
