@@ -23,6 +23,7 @@ from .models import (
     PledgeDrawdown,
     PledgeDrawdownRepayment,
     PledgeRegistration,
+    PledgeRelease,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -197,6 +198,20 @@ def lot_visible(user: User) -> QuerySet[InventoryLot]:
     return InventoryLot.objects.filter(
         Q(warehouse_id__in=own) | Q(owner_id__in=own)
         | Q(pk__in=PledgedItem.objects.filter(agreement__lender_id__in=user_lender_ids(user)).values("lot_id")))
+
+
+@tenancy.rule(PledgeRelease)
+def release_visible(user: User) -> QuerySet[PledgeRelease]:
+    """A release is seen by its agreement's lender staff, pledgor and warehouse (which executes it)."""
+    if user.is_superuser:
+        return PledgeRelease.objects.all()
+    return PledgeRelease.objects.filter(agreement_party_q(user, "agreement__"))
+
+
+def release_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeRelease]:
+    """Return the agreement's releases the user sees, newest first."""
+    return (tenancy.visible(PledgeRelease, user).filter(agreement=agreement)
+            .select_related("requested_by", "substitution_for").order_by("-requested_at", "-pk"))
 
 
 def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:
