@@ -70,7 +70,14 @@ def test_request_order_confirm_through_the_tasks(world, lot_agreement, corporate
     assert not can_act(other_warehouse_user, confirm) and not can_act(world.ops, confirm)
     assert not can_act(world.pledgor_user, confirm)
     assert logged_in(other_warehouse_user).get(reverse("inbox:task", args=[confirm.pk])).status_code == 404
-    warehouse = logged_in(world.warehouse_user)
+    assert release.reference not in logged_in(other_warehouse_user).get(reverse("inbox:list")).content.decode()
+    warehouse = logged_in(world.warehouse_user, "zh-hans")
+    inbox = warehouse.get(reverse("inbox:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert release.reference in inbox and "确认货物已出库" in inbox
+    task_page = warehouse.get(reverse("inbox:task", args=[confirm.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = task_page.content.decode()
+    assert task_page.status_code == 200 and "LOT-1" in html and "解押指令" in html
+    assert "<script>" not in html and " style=" not in html
     response = warehouse.post(reverse("inbox:task", args=[confirm.pk]), {"confirm": "on", "note": "truck 7"})
     assert response.status_code == 302
     release.refresh_from_db()
