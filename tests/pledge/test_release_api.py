@@ -99,6 +99,11 @@ def test_a_substitution_through_the_api(world, goods):
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "substitution_exceeds_value_in"
     assert "CNY 100,005.00" in refused.json()["error"]["message"]
+    zh = post(api(world.pledgor_user, "zh-hans"), base, {"lines": [{"item": lot.pk, "quantity": "20.001"}],
+                                                         "substitution_for": new.intake_id})
+    assert zh.json()["error"]["message"] == (
+        f"换出货物价值 CNY 100,005.00，超过入库批次 {new.intake.reference} 新货带入的价值：100,000.00，其中 0.00 "
+        "已用于其他换货，因此最多可换出 100,000.00。")
     wrong = post(pledgor, base, {"lines": [{"item": lot.pk, "quantity": "1"}], "substitution_for": 999999})
     assert wrong.status_code == 400 and "substitution_for" in wrong.json()["error"]["fields"]
     created = post(pledgor, base, {"lines": [{"item": lot.pk, "quantity": "20.000"}],

@@ -452,14 +452,6 @@ def can_request_release(user: User, agreement: PledgeAgreement) -> bool:
     return agreement.state == PledgeAgreement.State.ACTIVE and is_operator(user, agreement.pledgor_id)
 
 
-def can_split_receipt(user: User, item: PledgedItem) -> bool:
-    """Whether the user splits the pledged receipt: the agreement's warehouse, while it is pledged and not in a
-    release not yet executed."""
-    return (item.receipt_id is not None and item.status == PledgedItem.Status.PLEDGED
-            and is_agreement_warehouse(user, item.agreement)
-            and not PledgeReleaseLine.objects.filter(item=item, release__state__in=PledgeRelease.PENDING).exists())
-
-
 @audited
 def release_order_issue(*, release: PledgeRelease, acting_user: User, language: str | None = None) -> PledgeRelease:
     """The lender's operations issue the release order (EN/ZH PDF) to the agreement's warehouse."""
