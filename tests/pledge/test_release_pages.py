@@ -160,3 +160,15 @@ def test_the_warehouse_splits_a_receipt_on_its_page(world, goods):
     wr_a.refresh_from_db()
     assert wr_a.status == PledgedItem.Status.SPLIT
     assert logged_in(world.warehouse_user).get(url).status_code == 200  # the split item is still seen
+
+
+def test_the_warehouse_of_a_static_pledge_is_not_told_what_must_stay(world, goods):
+    agreement, _lot, _wr_a = goods
+    agreement.kind = agreement.Kind.STATIC
+    agreement.save(update_fields=["kind"])
+    url = reverse("pledge:agreement-collateral", args=[agreement.pk])
+    warehouse = page(logged_in(world.warehouse_user), url)
+    assert "Releases of this agreement" in warehouse
+    assert "Must stay pledged" not in warehouse and "300,000.00" not in warehouse
+    pledgor = page(logged_in(world.pledgor_user), url)
+    assert "Must stay pledged" in pledgor and "300,000.00" in pledgor and "Substitution (new" not in pledgor

@@ -108,6 +108,9 @@ def releases_card(user: User, agreement: PledgeAgreement) -> dict:
         "can_substitute": (agreement.kind == PledgeAgreement.Kind.DYNAMIC
                            and services.can_request_release(user, agreement)),
         "splittable": splittable,
+        # The warehouse of a static pledge is not told the loan: what must stay would tell it E.
+        "release_figures": (permissions.can_see_loan_figures(user, agreement)
+                            or agreement.kind == PledgeAgreement.Kind.DYNAMIC),
     }
 
 
