@@ -145,3 +145,27 @@ def test_the_release_api_is_in_the_schema(client):
                  "/api/v1/pledge/items/{pledged_item_pk}/split/"):
         assert path in paths, path
     assert "PledgeRelease" in schema["components"]["schemas"]
+
+
+def test_what_is_releasable_and_the_substitutions_through_the_api(world, goods):
+    agreement, lot, _wr_a = goods
+    (new,) = pledge_goods(world, agreement, lots=[("LOT-NEW", "20.000")])  # V = 750,000.00
+    url = f"/api/v1/pledge/agreements/{agreement.pk}/releasable/"
+    assert api(world.warehouse_user).get(url).status_code == 404  # the loan is not the warehouse's business
+    post(api(world.pledgor_user), f"/api/v1/pledge/agreements/{agreement.pk}/releases/",
+         {"lines": [{"item": lot.pk, "quantity": "8.000"}], "substitution_for": new.intake_id})  # 40,000.00
+    body = api(world.pledgor_user).get(url).json()
+    # R = 40,000.00; releasable = 750,000.00 − 300,000.00 − 40,000.00 = 410,000.00;
+    # copper must stay (300,000.00 + 40,000.00) / 5,000.00 = 68.000 t of 150.000 t: 82.000 t may go.
+    assert (body["value"], body["exposure"], body["pending"], body["kept_value"], body["releasable_value"],
+            body["floor_value"], body["reliable"]) == (
+        "750000.00", "180000.00", "40000.00", "300000.00", "410000.00", "300000.00", True)
+    assert body["commodities"] == [{"commodity": "CU", "price": "5000.000000", "quantity": "150.000",
+                                    "keep": "68.000", "releasable": "82.000"}]
+    # Against LOT-NEW: 100,000.00 in, 40,000.00 exchanged; V − R − F = 410,000.00: 60,000.00 may go out.
+    # Against the first intake (130.000 t, 650,000.00 in): min(650,000.00, 410,000.00).
+    assert body["substitutions"] == [
+        {"intake": new.intake_id, "reference": new.intake.reference, "value_in": "100000.00",
+         "exchanged": "40000.00", "allowed_out": "60000.00"},
+        {"intake": lot.intake_id, "reference": lot.intake.reference, "value_in": "650000.00",
+         "exchanged": "0.00", "allowed_out": "410000.00"}]

@@ -30,6 +30,8 @@ urlpatterns = [
     # Releases of pledged goods, substitutions and receipt splits.
     path("pledge/agreements/<int:agreement_pk>/releases/", release_api.ReleaseListView.as_view(),
          name="pledge-release-list"),
+    path("pledge/agreements/<int:agreement_pk>/releasable/", release_api.ReleasableView.as_view(),
+         name="pledge-releasable"),
     path("pledge/releases/<int:pledge_release_pk>/", release_api.ReleaseDetailView.as_view(),
          name="pledge-release-detail"),
     path("pledge/releases/<int:pledge_release_pk>/order/", release_api.ReleaseOrderView.as_view(),

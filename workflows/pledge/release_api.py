@@ -8,6 +8,7 @@ allow it (`release_exceeds_releasable`, `substitution_exceeds_value_in`, `substi
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,8 +18,8 @@ from documents.api import DocumentOutput
 from documents.selectors import documents_current
 from scf.core import tenancy
 
+from . import permissions, selectors
 from . import pledge_releases as services
-from . import selectors
 from .api import PledgedItemOutput, _collateral_agreement, _money
 from .models import PledgedItem, PledgeRelease, PledgeReleaseLine
 from .pledge_releases import ReleaseRequestLine, SplitPart
@@ -78,6 +79,67 @@ def _answer(request, release: PledgeRelease, status: int = 200) -> Response:
 
 def _release(request, pledge_release_pk: int) -> PledgeRelease:
     return tenancy.get_visible_or_404(PledgeRelease, request.user, pk=pledge_release_pk)
+
+
+class CommodityReleasableOutput(serializers.Serializer):
+    commodity = serializers.CharField(source="commodity.code")
+    price = serializers.DecimalField(max_digits=20, decimal_places=6, help_text="The latest approved price.")
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=3, help_text="Pledged now.")
+    keep = serializers.DecimalField(max_digits=20, decimal_places=3,
+                                    help_text="Must stay: (E / r + R − the other commodities' value) / price, "
+                                              "rounded up to the unit's precision.")
+    releasable = serializers.DecimalField(max_digits=20, decimal_places=3, help_text="max(0, quantity − keep).")
+
+    class Meta:
+        ref_name = "PledgeCommodityReleasable"
+
+
+class SubstitutionOutput(serializers.Serializer):
+    intake = serializers.IntegerField(source="intake.pk")
+    reference = serializers.CharField(source="intake.reference")
+    value_in = _money(source="figures.value_in", help_text="The intake's goods still pledged, at current prices.")
+    exchanged = _money(source="figures.exchanged", help_text="Already gone out against them (not cancelled).")
+    allowed_out = _money(source="figures.allowed_out",
+                         help_text="min(value in − exchanged, V − R − floor): the most that may go out against them.")
+
+    class Meta:
+        ref_name = "PledgeSubstitutionFigures"
+
+
+class ReleasableOutput(serializers.Serializer):
+    currency = serializers.CharField(source="valuation.currency")
+    on = serializers.DateField(source="valuation.on")
+    reliable = serializers.BooleanField(help_text="Every line priced and no price stale: otherwise nothing goes out.")
+    value = _money(help_text="V")
+    exposure = _money(help_text="E")
+    pending = _money(help_text="R: releases requested or ordered, not executed.")
+    kept_value = _money(help_text="round_up(E / r)")
+    releasable_value = _money(help_text="max(0, V − round_up(E / r) − R)")
+    floor_value = _money(source="valuation.floor_value", allow_null=True, help_text="Dynamic pledges: F.")
+    commodities = CommodityReleasableOutput(many=True)
+    substitutions = serializers.SerializerMethodField(
+        help_text="Dynamic pledges: the intakes a substitution may be for, with what may go out against them.")
+
+    class Meta:
+        ref_name = "PledgeReleasable"
+
+    @extend_schema_field(SubstitutionOutput(many=True))
+    def get_substitutions(self, status):
+        return SubstitutionOutput(self.context["substitutions"], many=True).data
+
+
+class ReleasableView(APIView):
+    @extend_schema(responses={200: ReleasableOutput},
+                   summary="What may be released from an agreement now, and against which new goods a substitution "
+                           "may go (the lender and the pledgor)")
+    def get(self, request, agreement_pk: int):
+        agreement = _collateral_agreement(request.user, agreement_pk)
+        if not permissions.can_see_loan_figures(request.user, agreement):
+            raise Http404
+        status = services.releasable_now(agreement)
+        substitutions = [{"intake": intake, "figures": services.substitution_figures(agreement, intake, status)}
+                         for intake in selectors.substitution_intakes(agreement)]
+        return Response(ReleasableOutput(status, context={"substitutions": substitutions}).data)
 
 
 class ReleaseListView(APIView):

@@ -86,13 +86,6 @@ def _number(item: PledgedItem) -> str:
     return item.receipt.number if item.receipt_id else item.lot.lot_number
 
 
-def _substitution_intakes(agreement: PledgeAgreement):
-    """Return the intakes a substitution may be for: a dynamic pledge's intakes whose goods are pledged."""
-    if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
-        return CollateralIntake.objects.none()
-    return agreement.intakes.filter(state=CollateralIntake.State.EFFECTIVE).order_by("-effective_at", "-pk")
-
-
 def releases_card(user: User, agreement: PledgeAgreement) -> dict:
     """Return what the agreement's collateral page shows of its releases, for this user."""
     status = services.releasable_now(agreement)
@@ -127,7 +120,7 @@ class RequestNoteForm(forms.Form):
 
     def __init__(self, *args, agreement: PledgeAgreement, **kwargs):
         super().__init__(*args, **kwargs)
-        intakes = _substitution_intakes(agreement)
+        intakes = selectors.substitution_intakes(agreement)
         if agreement.kind == PledgeAgreement.Kind.DYNAMIC:
             self.fields["substitution_for"].queryset = intakes
         else:

@@ -214,6 +214,13 @@ def release_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeRe
             .select_related("requested_by", "substitution_for").order_by("-requested_at", "-pk"))
 
 
+def substitution_intakes(agreement: PledgeAgreement) -> QuerySet[CollateralIntake]:
+    """Return the intakes a substitution may be for: a dynamic pledge's intakes whose goods are pledged."""
+    if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
+        return CollateralIntake.objects.none()
+    return agreement.intakes.filter(state=CollateralIntake.State.EFFECTIVE).order_by("-effective_at", "-pk")
+
+
 def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:
     """Return the intakes the user's warehouses must count, or whose notice they must confirm, oldest first."""
     return (CollateralIntake.objects
