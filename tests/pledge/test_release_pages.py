@@ -85,6 +85,9 @@ def test_the_pledgor_requests_then_each_party_acts_on_the_release_page(world, go
     assert logged_in(other_user).get(detail).status_code == 404
     assert logged_in(other_user).post(reverse("pledge:release-execute", args=[release.pk])).status_code == 404
     warehouse = logged_in(world.warehouse_user)
+    todo = page(logged_in(world.warehouse_user, "zh-hans"), reverse("pledge:goods-to-count"), "zh-hans")
+    assert "待执行的解押指令" in todo and release.reference in todo
+    assert release.reference not in page(logged_in(other_user), reverse("pledge:goods-to-count"))
     html = page(warehouse, detail)
     assert "Confirm the goods went out" in html and "Release order" in html
     response = warehouse.post(reverse("pledge:release-execute", args=[release.pk]), {"note": "truck 9"})

@@ -221,4 +221,5 @@ def goods_to_count(request):
             action = (_("Confirm the notice of pledge") if documents_to_sign(intake, intake.agreement.warehouse)
                       else _("Waiting for the notice of pledge to be issued"))
         rows.append({"intake": intake, "action": action})
-    return render(request, "pledge/collateral_goods_to_count.html", {"rows": rows})
+    return render(request, "pledge/collateral_goods_to_count.html", {
+        "rows": rows, "releases": selectors.releases_to_execute(user=request.user)[:300]})

@@ -214,6 +214,14 @@ def release_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeRe
             .select_related("requested_by", "substitution_for").order_by("-requested_at", "-pk"))
 
 
+def releases_to_execute(*, user: User) -> QuerySet[PledgeRelease]:
+    """Return the release orders the user's warehouses must execute (goods to let out), oldest first."""
+    return (PledgeRelease.objects
+            .filter(agreement__warehouse_id__in=user_organization_ids(user), state=PledgeRelease.State.ORDERED)
+            .select_related("agreement__pledgor", "agreement__lender", "agreement__warehouse")
+            .order_by("ordered_at", "pk"))
+
+
 def substitution_intakes(agreement: PledgeAgreement) -> QuerySet[CollateralIntake]:
     """Return the intakes a substitution may be for: a dynamic pledge's intakes whose goods are pledged."""
     if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
