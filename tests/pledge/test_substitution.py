@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from documents.models import Document
+from documents.services import document_generate
 from tests.pledge.collateral_helpers import approve_price, declare, lot_line
 from tests.pledge.release_helpers import pledge_goods, priced_agreement
 from workflows.pledge import pledge_releases as releases
@@ -21,6 +23,7 @@ from workflows.pledge.exceptions import (
 )
 from workflows.pledge.models import PledgeAgreement, PledgedItem, PledgeRelease
 from workflows.pledge.pledge_releases import ReleaseRequestLine
+from workflows.pledge.release_documents import release_context
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +142,16 @@ def test_refusals_before_any_figure(world, swap, active_agreement):
     assert "Only a dynamic pledge substitutes goods" in refused.value.message
     assert not PledgeRelease.objects.exists()
     assert PledgedItem.objects.get(pk=old.pk).quantity == D("100.000")
+
+
+def test_the_release_order_of_a_substitution_names_the_new_goods(world, swap, django_capture_on_commit_callbacks):
+    agreement, old, new = swap
+    release = substitute(world, agreement, new.intake, (old, "20.000"))
+    assert release_context(release)["release"]["substitution_for"] == new.intake.reference
+    for language in ("zh-hans", "en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            document_generate(obj=release, kind_code=releases.RELEASE_ORDER, language=language,
+                              acting_user=world.ops)
+    documents = Document.objects.filter(kind="pledge_release_order", object_id=release.pk)
+    assert sorted(d.language for d in documents) == ["en", "zh-hans"]
+    assert all(d.state == Document.State.SIGNED for d in documents)
