@@ -67,6 +67,8 @@ from workflows.pledge.models import (
     CommodityPrice,
     PledgeAgreement,
     PledgedItem,
+    PledgeRelease,
+    PledgeReleaseLine,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -103,6 +105,8 @@ class World:
     intake: CollateralIntake | None = None  # a declared intake of a receipt under it
     agreement: PledgeAgreement | None = None  # supplier (pledgor) ↔ warehouse pledge agreement (draft)
     pledge_facility: CreditFacility | None = None  # the supplier's pledge facility, which both agreements draw on
+    pledged_item: PledgedItem | None = None  # the intake's receipt under the active agreement
+    pledge_release: PledgeRelease | None = None  # a requested release of that receipt
 
     @property
     def supplier(self) -> Organization:
@@ -128,7 +132,8 @@ class World:
         strings = [self.facility.reference, self.financing.reference, self.contract.number, self.contract.title,
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
                    *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
-                   self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001"]
+                   self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001",
+                   self.pledge_release.reference]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
@@ -218,8 +223,15 @@ def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) ->
         quantity=Decimal("10.000"), issued_on=datetime.date(2026, 11, 1), created_by=world.users["warehouse"])
     world.intake = CollateralIntake.objects.create(agreement=world.pledge_agreement, reference=f"CIN-{tag}-0001",
                                                    declared_by=world.users["supplier"])
-    PledgedItem.objects.create(intake=world.intake, agreement=world.pledge_agreement, receipt=receipt,
-                               commodity=commodity, declared_quantity=Decimal("10.000"))
+    world.pledged_item = PledgedItem.objects.create(intake=world.intake, agreement=world.pledge_agreement,
+                                                    receipt=receipt, commodity=commodity,
+                                                    declared_quantity=Decimal("10.000"))
+    world.pledge_release = PledgeRelease.objects.create(
+        agreement=world.pledge_agreement, reference=f"REL-{tag}-0001", requested_value=Decimal("684500.00"),
+        requested_by=world.users["supplier"])
+    PledgeReleaseLine.objects.create(release=world.pledge_release, item=world.pledged_item,
+                                     quantity=Decimal("10.000"), unit_price=Decimal("68450.00"),
+                                     value=Decimal("684500.00"))
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -361,6 +373,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     # B's draft agreement (the agreement pages) and its active one (the collateral pages).
     "agreement_pk": KwargValues(lambda b: [b.agreement.pk, b.pledge_agreement.pk]),
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
+    "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
+    "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still
@@ -600,6 +614,7 @@ def snapshot(world: World) -> dict:
         "receivables": list(Receivable.objects.filter(supplier=world.supplier).order_by("pk").values()),
         "intakes": list(CollateralIntake.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "pledged_items": list(PledgedItem.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
+        "pledge_releases": list(PledgeRelease.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "receipts": list(WarehouseReceipt.objects.filter(owner_id__in=org_ids).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
@@ -723,6 +738,8 @@ NOT_FOUND_WHEN_OWN = {
     "portal:staff-detail": "a lender's staff are seen by its administrators only, not by a supplier "
                            "(tests/portal/test_lender_admin_pages.py)",
     "pledge:agreement-edit": "the lender's credit staff edit an agreement's terms, not its pledgor",
+    "pledge:release-request": "the walk's first agreement is a draft: goods are released only under an active one",
+    "pledge:receipt-split": "the agreement's warehouse splits a receipt, not its pledgor",
 }
 
 
@@ -748,7 +765,7 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
     ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk"}),
     ("distributor", set()),
     # Holds the goods of the supplier's pledge: a party to the agreement and its intake.
-    ("warehouse", {"agreement_pk", "intake_pk"}),
+    ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""

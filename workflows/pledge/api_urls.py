@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import api as pledge_api
+from . import release_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
@@ -26,4 +27,19 @@ urlpatterns = [
          name="pledge-agreement-detail"),
     path("pledge/agreements/<int:agreement_pk>/submit/", pledge_api.AgreementSubmitView.as_view(),
          name="pledge-agreement-submit"),
+    # Releases of pledged goods, substitutions and receipt splits.
+    path("pledge/agreements/<int:agreement_pk>/releases/", release_api.ReleaseListView.as_view(),
+         name="pledge-release-list"),
+    path("pledge/agreements/<int:agreement_pk>/releasable/", release_api.ReleasableView.as_view(),
+         name="pledge-releasable"),
+    path("pledge/releases/<int:pledge_release_pk>/", release_api.ReleaseDetailView.as_view(),
+         name="pledge-release-detail"),
+    path("pledge/releases/<int:pledge_release_pk>/order/", release_api.ReleaseOrderView.as_view(),
+         name="pledge-release-order"),
+    path("pledge/releases/<int:pledge_release_pk>/execute/", release_api.ReleaseExecuteView.as_view(),
+         name="pledge-release-execute"),
+    path("pledge/releases/<int:pledge_release_pk>/cancel/", release_api.ReleaseCancelView.as_view(),
+         name="pledge-release-cancel"),
+    path("pledge/items/<int:pledged_item_pk>/split/", release_api.ReceiptSplitView.as_view(),
+         name="pledge-receipt-split"),
 ]

@@ -20,10 +20,18 @@ class PledgeConfig(AppConfig):
                                  visible=can_see_prices)
         self._ready_agreements()
         self._ready_collateral()
+        self._ready_releases()
+        self._ready_drawdowns()
+
+    def _ready_releases(self) -> None:
+        """Plug the releases in: the release order and floor notice kinds, the release's flow."""
+        from workflows.inbox import registry as flows
+
         from . import release_documents
+        from .flows import PledgeReleaseFlow
 
         release_documents.register()
-        self._ready_drawdowns()
+        flows.register(PledgeReleaseFlow)
 
     def _ready_drawdowns(self) -> None:
         """Plug the drawdowns in: collections applies repayments through their receipt handler."""

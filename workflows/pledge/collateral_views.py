@@ -19,7 +19,7 @@ from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
 
-from . import collateral, permissions, selectors
+from . import collateral, permissions, release_views, selectors
 from .collateral_forms import IntakeLineFormSet, IntakeNoteForm, RefuseForm
 from .models import CollateralIntake, PledgeAgreement, PledgedItem
 from .valuation import agreement_valuation
@@ -54,6 +54,7 @@ def agreement_collateral(request, agreement_pk: int):
         "intakes": agreement.intakes.order_by("-created_at", "-pk"),
         "can_declare": (agreement.state == PledgeAgreement.State.ACTIVE
                         and permissions.can_declare_collateral(request.user, agreement)),
+        **release_views.releases_card(request.user, agreement),
     })
 
 
@@ -220,4 +221,5 @@ def goods_to_count(request):
             action = (_("Confirm the notice of pledge") if documents_to_sign(intake, intake.agreement.warehouse)
                       else _("Waiting for the notice of pledge to be issued"))
         rows.append({"intake": intake, "action": action})
-    return render(request, "pledge/collateral_goods_to_count.html", {"rows": rows})
+    return render(request, "pledge/collateral_goods_to_count.html", {
+        "rows": rows, "releases": selectors.releases_to_execute(user=request.user)[:300]})

@@ -162,6 +162,31 @@ class SplitConflict(DomainError):
     default_message = _("This receipt cannot be split now.")
 
 
+class SubstitutionNotAllowed(DomainError):
+    """A substitution needs a dynamic pledge and new goods of the agreement already counted and pledged."""
+
+    code = "substitution_not_allowed"
+    http_status = 409
+    default_message = _("This substitution is not possible: the new goods must be pledged first, under a dynamic "
+                        "pledge.")
+
+
+class SubstitutionExceedsValueIn(DomainError):
+    """The goods going out are worth more than the new goods brought in for them (DESIGN §5, 换货)."""
+
+    code = "substitution_exceeds_value_in"
+    http_status = 409
+    default_message = _("The goods going out are worth more than the new goods brought in.")
+
+
+class SubstitutionBelowFloor(DomainError):
+    """After the substitution the goods would be worth less than the dynamic pledge's floor value."""
+
+    code = "substitution_below_floor"
+    http_status = 409
+    default_message = _("After this substitution the goods would be worth less than the floor value.")
+
+
 class SubstitutionRefused(DomainError):
     """A substitution takes out more value than it brings in, or leaves less than the floor value."""
 

@@ -15,14 +15,14 @@ from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
 from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
-from workflows.inbox.assignment import SIGN_FOR, organization_of
+from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
-from . import agreement_views
+from . import agreement_views, release_views
 from .agreements import agreement_issue_contracts
-from .models import PledgeAgreement
-from .permissions import RECORD_REGISTRATION
+from .models import PledgeAgreement, PledgeRelease
+from .permissions import ISSUE_PLEDGE_NOTICE, RECORD_REGISTRATION
 from .selectors import registration_of
 
 State = PledgeAgreement.State
@@ -123,3 +123,51 @@ class PledgeAgreementFlow(CaseFlow):
 
     def issue_contracts(self, activation):
         agreement_issue_contracts(case_of(activation))
+
+
+# --- releases of pledged goods (解押) ---------------------------------------------------------------
+
+ReleaseState = PledgeRelease.State
+
+
+class PledgeReleaseFlow(CaseFlow):
+    """Who acts next on a release: the lender's operations issue the order, the agreement's warehouse executes it.
+
+    The pledgor's request starts it (`release_request`); `release_order_issue` and `release_execute`
+    complete the steps; `release_cancel` ends it wherever it is.
+    """
+
+    case_model = PledgeRelease
+    case_related = ("agreement__lender", "agreement__pledgor", "agreement__warehouse", "agreement__facility",
+                    "requested_by", "ordered_by", "executed_by", "cancelled_by", "substitution_for")
+    case_template = "pledge/release_case.html"
+    process_title = _("Release of pledged goods")
+
+    start = flow.StartHandle(this.start_case).Next(this.order)
+
+    order = (flow.View(release_views.order_task)
+             .Annotation(title=_("Issue the release order"))
+             .Permission(ISSUE_PLEDGE_NOTICE, obj=lender_of)
+             .Next(this.after_order))
+
+    after_order = (flow.Switch()
+                   .Case(this.confirm, in_state(ReleaseState.ORDERED))
+                   .Default(this.end))
+
+    confirm = (flow.View(release_views.confirm_task)
+               .Annotation(title=_("Confirm the goods went out"))
+               .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
+               .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, release: PledgeRelease) -> dict:
+        agreement = release.agreement
+        return {
+            "product": agreement.facility.product, "reference": release.reference,
+            "applicant": agreement.pledgor, "counterparty": agreement.warehouse, "currency": release.currency,
+            "amount": release.requested_value,
+        }
+
+    def case_context(self, request, release: PledgeRelease) -> dict:
+        return release_views.release_context(request.user, release)

@@ -605,6 +605,11 @@ class PledgeRelease(ConcurrentTransitionMixin, models.Model):
                                      null=True, blank=True, verbose_name=_("cancelled by"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    substitution_for = models.ForeignKey(
+        CollateralIntake, on_delete=models.PROTECT, null=True, blank=True, related_name="substitution_releases",
+        verbose_name=_("substitution for the goods of intake"),
+        help_text=_("A substitution (换货) of a dynamic pledge: the old goods go out against the new goods of this "
+                    "intake, already pledged."))
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -617,6 +622,15 @@ class PledgeRelease(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.get_state_display()}"
+
+    # The release's flow assigns the lender's operations and reads the agreement's lender from the case.
+    @property
+    def lender(self):
+        return self.agreement.lender
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
 
     @transition(field=state, source=State.REQUESTED, target=State.ORDERED)
     def issue_order(self, *, by, at) -> None:

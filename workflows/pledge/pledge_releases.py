@@ -34,6 +34,7 @@ from scf.core.exceptions import IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.parties.models import User
 from scf.parties.permissions import is_operator, require, staff_may
+from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import calculations as calc
 from .exceptions import (
@@ -43,10 +44,15 @@ from .exceptions import (
     ReleaseExceedsReleasable,
     ReleasePartialReceipt,
     SplitConflict,
+    SubstitutionBelowFloor,
+    SubstitutionExceedsValueIn,
+    SubstitutionNotAllowed,
     ValuationNotReliable,
 )
 from .models import (
+    CollateralIntake,
     Commodity,
+    InventoryLot,
     PledgeAgreement,
     PledgedItem,
     PledgeRelease,
@@ -217,18 +223,23 @@ def _line_quantity(index: int, line: ReleaseRequestLine, item: PledgedItem, avai
 
 @audited
 def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseRequestLine], acting_user: User,
-                    note: str = "") -> PledgeRelease:
+                    note: str = "", substitution_for: CollateralIntake | int | None = None) -> PledgeRelease:
     """The pledgor asks to release goods; refused beyond what is releasable now, nothing kept.
 
     Counted under the agreement's row lock: two requests at once are counted one after the other, the
     second with the first's value in R. Refused: a receipt in part (split it first), goods not pledged
     under the agreement or already being released, a stale valuation or a missing price, and more value
     or quantity than may be released (409, with the figures).
+
+    With `substitution_for`, an intake of a dynamic pledge whose new goods are already counted and
+    pledged, the request is a substitution (换货): the old goods go out when the value in ≥ the value
+    out and the value after ≥ the floor F (`substitution_check`), instead of the release rule.
     """
     require(is_operator(acting_user, agreement.pledgor_id), _("Only the pledgor's operators ask for a release."))
     agreement = _lock_agreement(agreement)
     if agreement.state != PledgeAgreement.State.ACTIVE:
         raise AgreementNotActive(_("Goods are released only under an active agreement."))
+    intake = _substitution_intake(agreement, substitution_for) if substitution_for is not None else None
     if not lines:
         raise ValidationError({"lines": ValidationError(_("Choose at least one receipt or lot to release."),
                                                         code="required")})
@@ -253,6 +264,32 @@ def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseReques
         quantity = _line_quantity(index, line, item, status.available(item))
         price = prices[item.commodity_id]
         chosen.append((item, quantity, price, calc.line_value(quantity, price)))
+    value = sum((entry[3] for entry in chosen), calc.ZERO_MONEY)
+    if intake is not None:
+        if any(item.intake_id == intake.pk for item, *_rest in chosen):
+            raise ValidationError({"lines": ValidationError(
+                _("The new goods of intake %(ref)s cannot go out in exchange for themselves.")
+                % {"ref": intake.reference}, code="substitution_same_goods")})
+        substitution_check(agreement, intake, value, status=status)
+    else:
+        _check_releasable(agreement, chosen, value, status)
+    release = PledgeRelease(agreement=agreement, reference=_next_reference(), requested_value=value,
+                            currency=agreement.currency, requested_by=acting_user, note=(note or "").strip(),
+                            substitution_for=intake)
+    release.save()
+    PledgeReleaseLine.objects.bulk_create(
+        PledgeReleaseLine(release=release, item=item, quantity=quantity, unit_price=price, value=line_value)
+        for item, quantity, price, line_value in chosen)
+    kind = f"substitution for {intake.reference}" if intake is not None else "release"
+    audit_record(actor=acting_user, action="pledge.release.request", target=release, target_state=release.state,
+                 note=f"{agreement.reference} {kind}: {agreement.currency} {value} of {status.releasable_value} "
+                      f"releasable")
+    case_start(release)
+    return release
+
+
+def _check_releasable(agreement: PledgeAgreement, chosen: list, value: Decimal, status: Releasable) -> None:
+    """Refuse a release beyond what is releasable now, per commodity and in value (DESIGN §5 "Release")."""
     asked: dict[int, Decimal] = {}
     for item, quantity, _price, _value in chosen:
         asked[item.commodity_id] = asked.get(item.commodity_id, Decimal("0")) + quantity
@@ -266,7 +303,6 @@ def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseReques
                 % {"releasable": _quantity(figures.releasable, figures.commodity), "unit": unit,
                    "commodity": figures.commodity.name, "keep": _quantity(figures.keep, figures.commodity),
                    "asked": _quantity(quantity, figures.commodity)})
-    value = sum((entry[3] for entry in chosen), calc.ZERO_MONEY)
     if value > status.releasable_value:
         raise ReleaseExceedsReleasable(
             _("At most %(currency)s %(releasable)s may be released now (value %(value)s, %(kept)s must stay "
@@ -274,15 +310,103 @@ def release_request(*, agreement: PledgeAgreement, lines: Sequence[ReleaseReques
             % {"currency": agreement.currency, "releasable": _money(status.releasable_value),
                "value": _money(status.value), "kept": _money(status.kept_value), "pending": _money(status.pending),
                "asked": _money(value)})
-    release = PledgeRelease(agreement=agreement, reference=_next_reference(), requested_value=value,
-                            currency=agreement.currency, requested_by=acting_user, note=(note or "").strip())
-    release.save()
-    PledgeReleaseLine.objects.bulk_create(
-        PledgeReleaseLine(release=release, item=item, quantity=quantity, unit_price=price, value=line_value)
-        for item, quantity, price, line_value in chosen)
-    audit_record(actor=acting_user, action="pledge.release.request", target=release, target_state=release.state,
-                 note=f"{agreement.reference}: {agreement.currency} {value} of {status.releasable_value} releasable")
-    return release
+
+
+# --- substitution (换货) of a dynamic pledge ---------------------------------------------------------
+
+def _substitution_intake(agreement: PledgeAgreement, intake: CollateralIntake | int) -> CollateralIntake:
+    """Return the intake whose new goods a substitution is for: this agreement's, counted and pledged."""
+    if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
+        raise SubstitutionNotAllowed(_("Only a dynamic pledge substitutes goods; under a static pledge goods go out "
+                                       "only by a release after a repayment or cash margin."))
+    pk = intake.pk if isinstance(intake, CollateralIntake) else intake
+    found = CollateralIntake.objects.filter(pk=pk, agreement=agreement).first()
+    if found is None:
+        raise ValidationError({"substitution_for": ValidationError(
+            _("Choose an intake of agreement %(ref)s.") % {"ref": agreement.reference}, code="invalid_choice")})
+    if found.state != CollateralIntake.State.EFFECTIVE:
+        raise SubstitutionNotAllowed(
+            _("The new goods of intake %(ref)s are not pledged yet (%(state)s): they come in first, counted by the "
+              "warehouse and with the notice of pledge confirmed, before the old goods go out.")
+            % {"ref": found.reference, "state": found.get_state_display()})
+    return found
+
+
+@dataclass(frozen=True)
+class SubstitutionFigures:
+    """What a substitution against one intake may take out now, with the figures it comes from."""
+
+    value_in: Decimal  # the intake's goods still pledged, at current approved prices
+    exchanged: Decimal  # other substitutions against it not cancelled, at current approved prices
+    floor: Decimal  # F
+    value: Decimal  # V
+    pending: Decimal  # R: releases requested or ordered, not executed
+
+    @property
+    def value_after_pending(self) -> Decimal:
+        """V − R: what stays once the releases not yet executed are done."""
+        return self.value - self.pending
+
+    @property
+    def left_in(self) -> Decimal:
+        return max(calc.ZERO_MONEY, self.value_in - self.exchanged)
+
+    @property
+    def above_floor(self) -> Decimal:
+        return max(calc.ZERO_MONEY, self.value_after_pending - self.floor)
+
+    @property
+    def allowed_out(self) -> Decimal:
+        """The most value that may go out against the intake now: both rules at once."""
+        return min(self.left_in, self.above_floor)
+
+
+def substitution_figures(agreement: PledgeAgreement, intake: CollateralIntake,
+                         status: Releasable | None = None) -> SubstitutionFigures:
+    """Return the value brought in by the intake, the value already exchanged against it, F and V − R.
+
+    Priced at the lender's current approved prices (a commodity with no price counts nothing in).
+    """
+    status = status or releasable_now(agreement)
+    prices = {c.commodity.pk: c.price for c in status.commodities}
+
+    def priced(quantity: Decimal, commodity_id: int) -> Decimal:
+        price = prices.get(commodity_id)
+        return calc.line_value(quantity, price) if price is not None else calc.ZERO_MONEY
+
+    value_in = sum((priced(item.quantity, item.commodity_id) for item in intake.items.filter(
+        agreement=agreement, status=PledgedItem.Status.PLEDGED, quantity__gt=0)), calc.ZERO_MONEY)
+    others = PledgeReleaseLine.objects.filter(release__substitution_for=intake).exclude(
+        release__state=PledgeRelease.State.CANCELLED).select_related("item")
+    exchanged = sum((priced(line.quantity, line.item.commodity_id) for line in others), calc.ZERO_MONEY)
+    return SubstitutionFigures(value_in=value_in, exchanged=exchanged, floor=floor_value(agreement),
+                               value=status.value, pending=status.pending)
+
+
+def substitution_check(agreement: PledgeAgreement, intake: CollateralIntake, value_out: Decimal,
+                       status: Releasable | None = None) -> SubstitutionFigures:
+    """Refuse a substitution unless value in ≥ value out and value after ≥ F (DESIGN §5 "Dynamic pledge floor").
+
+    The value in is what the intake brought in less what other substitutions already took out against it;
+    the value after is V − R − value out, R counting every release not yet executed.
+    """
+    figures = substitution_figures(agreement, intake, status)
+    currency = agreement.currency
+    if value_out > figures.left_in:
+        raise SubstitutionExceedsValueIn(
+            _("The goods going out are worth %(currency)s %(out)s, more than the new goods of intake %(ref)s bring "
+              "in: %(in)s, of which %(exchanged)s already went against other goods, so at most %(left)s may go out.")
+            % {"currency": currency, "out": _money(value_out), "ref": intake.reference,
+               "in": _money(figures.value_in), "exchanged": _money(figures.exchanged),
+               "left": _money(figures.left_in)})
+    after = figures.value_after_pending - value_out
+    if after < figures.floor:
+        raise SubstitutionBelowFloor(
+            _("After this substitution the goods would be worth %(currency)s %(after)s, below the floor value "
+              "%(floor)s (value now %(value)s, %(pending)s already being released, %(out)s going out).")
+            % {"currency": currency, "after": _money(after), "floor": _money(figures.floor),
+               "value": _money(figures.value), "pending": _money(figures.pending), "out": _money(value_out)})
+    return figures
 
 
 # --- ordering, executing, cancelling ---------------------------------------------------------------
@@ -323,6 +447,11 @@ def can_cancel_release(user: User, release: PledgeRelease) -> bool:
     return release.state == PledgeRelease.State.REQUESTED and is_operator(user, release.agreement.pledgor_id)
 
 
+def can_request_release(user: User, agreement: PledgeAgreement) -> bool:
+    """Whether the user asks for a release (or a substitution): the pledgor's operators, under an active agreement."""
+    return agreement.state == PledgeAgreement.State.ACTIVE and is_operator(user, agreement.pledgor_id)
+
+
 @audited
 def release_order_issue(*, release: PledgeRelease, acting_user: User, language: str | None = None) -> PledgeRelease:
     """The lender's operations issue the release order (EN/ZH PDF) to the agreement's warehouse."""
@@ -336,6 +465,7 @@ def release_order_issue(*, release: PledgeRelease, acting_user: User, language: 
                  target_state=release.state)
     document_generate(obj=release, kind_code=RELEASE_ORDER,
                       language=language or release.agreement.warehouse.preferred_language, acting_user=acting_user)
+    complete_step(release, "order", acting_user)
     return release
 
 
@@ -359,9 +489,28 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
         if item.quantity == 0:
             item.status = PledgedItem.Status.RELEASED
         item.save(update_fields=["quantity", "status"])
+        _goods_left(item, line.quantity)
     audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
                  target_state=release.state, note=f"{release.currency} {release.requested_value}")
+    complete_step(release, "confirm", acting_user)
     return release
+
+
+def _goods_left(item: PledgedItem, quantity: Decimal) -> None:
+    """Drop the warehouse's record of goods that went out: a receipt is surrendered whole, a lot holds less.
+
+    A receipt whose goods left is cancelled, so it can never be pledged again with nothing behind it.
+    A lot keeps its last quantity when all of it went out (a lot's quantity is never zero); a new
+    declaration of it is counted by the warehouse anyway.
+    """
+    if item.receipt_id is not None:
+        WarehouseReceipt.objects.filter(pk=item.receipt_id, status=WarehouseReceipt.Status.VALID).update(
+            status=WarehouseReceipt.Status.CANCELLED)
+        return
+    lot = InventoryLot.objects.select_for_update().get(pk=item.lot_id)
+    if lot.quantity > quantity:
+        lot.quantity -= quantity
+        lot.save(update_fields=["quantity"])
 
 
 @audited
@@ -379,6 +528,7 @@ def release_cancel(*, release: PledgeRelease, acting_user: User, reason: str = "
     release.save()
     audit_record(actor=acting_user, action="pledge.release.cancel", target=release, source_state=source,
                  target_state=release.state, note=reason)
+    process_cancel(release)
     return release
 
 

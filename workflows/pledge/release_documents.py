@@ -44,7 +44,8 @@ def release_context(release: PledgeRelease) -> dict:
         "agreement": _agreement(agreement),
         "release": {"reference": release.reference, "requested_on": release.requested_at.date()
                     if release.requested_at else None,
-                    "value": amount(release.requested_value, release.currency)},
+                    "value": amount(release.requested_value, release.currency),
+                    "substitution_for": release.substitution_for.reference if release.substitution_for_id else ""},
         "lines": lines,
     }
 

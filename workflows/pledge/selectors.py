@@ -23,6 +23,7 @@ from .models import (
     PledgeDrawdown,
     PledgeDrawdownRepayment,
     PledgeRegistration,
+    PledgeRelease,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -197,6 +198,35 @@ def lot_visible(user: User) -> QuerySet[InventoryLot]:
     return InventoryLot.objects.filter(
         Q(warehouse_id__in=own) | Q(owner_id__in=own)
         | Q(pk__in=PledgedItem.objects.filter(agreement__lender_id__in=user_lender_ids(user)).values("lot_id")))
+
+
+@tenancy.rule(PledgeRelease)
+def release_visible(user: User) -> QuerySet[PledgeRelease]:
+    """A release is seen by its agreement's lender staff, pledgor and warehouse (which executes it)."""
+    if user.is_superuser:
+        return PledgeRelease.objects.all()
+    return PledgeRelease.objects.filter(agreement_party_q(user, "agreement__"))
+
+
+def release_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeRelease]:
+    """Return the agreement's releases the user sees, newest first."""
+    return (tenancy.visible(PledgeRelease, user).filter(agreement=agreement)
+            .select_related("requested_by", "substitution_for").order_by("-requested_at", "-pk"))
+
+
+def releases_to_execute(*, user: User) -> QuerySet[PledgeRelease]:
+    """Return the release orders the user's warehouses must execute (goods to let out), oldest first."""
+    return (PledgeRelease.objects
+            .filter(agreement__warehouse_id__in=user_organization_ids(user), state=PledgeRelease.State.ORDERED)
+            .select_related("agreement__pledgor", "agreement__lender", "agreement__warehouse")
+            .order_by("ordered_at", "pk"))
+
+
+def substitution_intakes(agreement: PledgeAgreement) -> QuerySet[CollateralIntake]:
+    """Return the intakes a substitution may be for: a dynamic pledge's intakes whose goods are pledged."""
+    if agreement.kind != PledgeAgreement.Kind.DYNAMIC:
+        return CollateralIntake.objects.none()
+    return agreement.intakes.filter(state=CollateralIntake.State.EFFECTIVE).order_by("-effective_at", "-pk")
 
 
 def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, views
+from . import agreement_views, collateral_views, release_views, views
 
 app_name = "pledge"
 
@@ -18,6 +18,14 @@ urlpatterns = [
     path("intakes/<int:intake_pk>/notice/", collateral_views.intake_issue_notice, name="intake-notice"),
     path("intakes/<int:intake_pk>/withdraw/", collateral_views.intake_withdraw, name="intake-withdraw"),
     path("goods-to-count/", collateral_views.goods_to_count, name="goods-to-count"),
+    # Releases of pledged goods, substitutions and receipt splits.
+    path("agreements/<int:agreement_pk>/releases/request/", release_views.release_request_view,
+         name="release-request"),
+    path("releases/<int:pledge_release_pk>/", release_views.release_detail, name="release-detail"),
+    path("releases/<int:pledge_release_pk>/order/", release_views.release_order_view, name="release-order"),
+    path("releases/<int:pledge_release_pk>/execute/", release_views.release_execute_view, name="release-execute"),
+    path("releases/<int:pledge_release_pk>/cancel/", release_views.release_cancel_view, name="release-cancel"),
+    path("items/<int:pledged_item_pk>/split/", release_views.receipt_split_view, name="receipt-split"),
     path("agreements/", agreement_views.agreement_list_view, name="agreement-list"),
     path("agreements/new/", agreement_views.agreement_new, name="agreement-new"),
     path("agreements/<int:agreement_pk>/", agreement_views.agreement_detail, name="agreement-detail"),
