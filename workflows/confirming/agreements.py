@@ -109,10 +109,10 @@ def _not_state(agreement: ConfirmingAgreement, action: str) -> AgreementStateCon
         "ref": agreement.reference, "state": agreement.get_state_display(), "action": action})
 
 
-def _require_preparer(user: User, lender: Organization, verb: str) -> None:
+def _require_preparer(user: User, lender: Organization) -> None:
     require(permissions.can_prepare_agreement(user, lender.pk),
-            _("Only the credit staff of %(lender)s %(verb)s its confirming-warehouse agreements.") % {
-                "lender": lender, "verb": verb})
+            _("Only the credit staff of %(lender)s prepare, edit, submit and cancel its confirming-warehouse "
+              "agreements.") % {"lender": lender})
 
 
 def confirming_facility_for(*, lender: Organization, obligor: Organization | None) -> CreditFacility | None:
@@ -253,7 +253,7 @@ def agreement_create(*, lender: Organization, seller: Organization, distributor:
     facilities are taken. Refused (403) for anyone but the lender's credit staff; (400) on invalid
     terms by field; (409) when the distributor, the seller or the warehouse is not KYC-verified.
     """
-    _require_preparer(acting_user, lender, _("prepare"))
+    _require_preparer(acting_user, lender)
     unknown = set(terms) - set(TERM_FIELDS)
     if unknown:
         raise TypeError(f"Unknown terms: {', '.join(sorted(unknown))}")
@@ -278,8 +278,8 @@ def agreement_create(*, lender: Organization, seller: Organization, distributor:
     agreement.save()
     audit_record(action="confirming.confirmingagreement.create", target=agreement, actor=acting_user,
                  target_state=agreement.state,
-                 note=f"{agreement.currency} {agreement.limit_amount} {agreement.form} {facility.reference} "
-                      f"{guarantee_facility.reference}")
+                 # No facility reference: every party reads the history, and a facility is its obligor's.
+                 note=f"{agreement.currency} {agreement.limit_amount} {agreement.form}")
     return agreement
 
 
@@ -291,7 +291,7 @@ def agreement_update(*, agreement: ConfirmingAgreement, acting_user: User, **cha
     drops the warehouse; omitted names keep their value.
     """
     agreement = agreement_lock(pk=agreement.pk)
-    _require_preparer(acting_user, agreement.lender, _("edit"))
+    _require_preparer(acting_user, agreement.lender)
     if agreement.state not in EDITABLE:
         raise _not_state(agreement, _("edited"))
     parties = {name: changes.pop(name) for name in ("warehouse", "facility", "guarantee_facility") if name in changes}
@@ -335,7 +335,7 @@ def agreement_submit(*, agreement: ConfirmingAgreement, acting_user: User, note:
     (and the warehouse) other parties: no member of any of them, nor the preparer, may decide it.
     """
     agreement = agreement_lock(pk=agreement.pk)
-    _require_preparer(acting_user, agreement.lender, _("submit"))
+    _require_preparer(acting_user, agreement.lender)
     if agreement.state not in EDITABLE:
         raise _not_state(agreement, _("submitted"))
     errors = agreement_terms_refusals(lender=agreement.lender, seller=agreement.seller,
@@ -397,7 +397,7 @@ def agreement_cancel(*, agreement: ConfirmingAgreement, acting_user: User, note:
     The limit held on both facilities is released, the agreement's documents are voided and its flow ends.
     """
     agreement = agreement_lock(pk=agreement.pk)
-    _require_preparer(acting_user, agreement.lender, _("cancel"))
+    _require_preparer(acting_user, agreement.lender)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say why the agreement is cancelled.")})
