@@ -7,13 +7,14 @@ from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from documents.models import Document
 from scf.core.menus import menu_items
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from workflows.confirming import agreements
 from workflows.confirming.models import ConfirmingAgreement
 
 from .agreement_setup import *  # noqa: F403
-from .agreement_setup import D, prepare
+from .agreement_setup import D, approve_all, prepare
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,38 @@ def test_submit_and_cancel_buttons_then_the_review_task_page_decides(cw):
     assert agreement.state == "cancelled"
     cw.facility.refresh_from_db()
     assert cw.facility.reserved_amount == D("0.00")
+
+
+def test_every_party_signs_on_its_task_page_then_operations_close_on_the_closing_task(
+        cw, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = approve_all(cw, prepare(cw))
+    url = reverse("confirming:agreement-detail", kwargs={"cw_agreement_pk": agreement.pk})
+    document = Document.objects.get(object_id=agreement.pk, kind="confirming_agreement")
+    seller_page = get(logged_in(cw.seller_user), url).content.decode()
+    assert document.title in seller_page and "Sign the agreement" in seller_page
+    distributor_page = get(logged_in(cw.distributor_user, "zh-hans"), url, "zh-hans").content.decode()
+    assert "签署协议" in distributor_page
+    assert "Sign the agreement" not in get(logged_in(cw.warehouse_user), url).content.decode()  # three-party
+    for user in (cw.distributor_user, cw.seller_user, cw.ops):
+        task = next(t for t in Task.objects.filter(flow_task__contains=".sign_", status__in=["NEW", "ASSIGNED"])
+                    if logged_in(user).get(reverse("inbox:task", kwargs={"task_pk": t.pk})).status_code == 200)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = logged_in(user).post(reverse("inbox:task", kwargs={"task_pk": task.pk}),
+                                            {"password": "pw-Secret-123"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    agreement.refresh_from_db()
+    assert agreement.state == ConfirmingAgreement.State.ACTIVE
+    # No order open: operations wind it up, and close it on the closing task.
+    assert agreements.agreement_wind_up(agreement=agreement, acting_user=cw.ops)
+    close = Task.objects.get(flow_task__endswith="ConfirmingAgreementFlow.close", status="NEW")
+    ops = logged_in(cw.ops, "zh-hans")
+    page = get(ops, reverse("inbox:task", kwargs={"task_pk": close.pk}), "zh-hans").content.decode()
+    assert "关闭协议将释放两项授信上占用的额度" in page
+    response = ops.post(reverse("inbox:task", kwargs={"task_pk": close.pk}), {"note": "No orders left."})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.state == ConfirmingAgreement.State.CLOSED
+    cw.facility.refresh_from_db()
+    cw.guarantee.refresh_from_db()
+    assert cw.facility.reserved_amount == D("0.00") and cw.guarantee.reserved_amount == D("0.00")
