@@ -113,6 +113,9 @@ def test_submit_and_cancel_buttons_then_the_review_task_page_decides(cw):
     reviewer = logged_in(cw.officer2, "zh-hans")
     page = get(reviewer, reverse("inbox:task", kwargs={"task_pk": task.pk}), "zh-hans").content.decode()
     assert agreement.reference in page and "保证金比例" in page
+    # The reviewer sees both facilities with their headroom, and every party's KYC.
+    assert cw.facility.reference in page and cw.guarantee.reference in page and "5,000,000.00" in page
+    assert cw.seller.legal_name in page and cw.distributor.legal_name in page
     response = reviewer.post(reverse("inbox:task", kwargs={"task_pk": task.pk}),
                              {"decision": "return", "comment": "Lower the limit."})
     assert response.status_code == 302
