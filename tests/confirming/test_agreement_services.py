@@ -7,7 +7,9 @@ from viewflow.workflow.models import Task
 from documents.models import Document
 from scf.audit.models import AuditRecord
 from scf.core.exceptions import ActionNotPermitted
+from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import FacilityReservation, Product
+from scf.facilities.services import facility_reserve
 from scf.parties.exceptions import FourEyesViolation, KycNotVerified
 from scf.parties.models import Organization
 from tests.factories import FacilityFactory, OrganizationFactory
@@ -212,3 +214,16 @@ def test_cancel_needs_a_reason_releases_both_facilities_and_voids_the_agreement(
     assert process_for(agreement).status == "CANCELED"
     with pytest.raises(AgreementStateConflict):
         agreements.agreement_cancel(agreement=agreement, acting_user=cw.officer, note="again")
+
+
+def test_the_final_approval_is_refused_when_the_guarantee_line_no_longer_covers_the_limit(cw):
+    agreement = agreements.agreement_submit(agreement=prepare(cw), acting_user=cw.officer)
+    agreements.agreement_review_decide(agreement=agreement, approver=cw.officer2, decision="approve")
+    # Meanwhile 1,500,000.00 of the seller's 4,000,000.00 line goes to another case: 2,500,000.00 is left.
+    facility_reserve(facility=cw.guarantee, amount=D("1500000.00"), reference="OTHER-CASE", acting_user=cw.officer)
+    with pytest.raises(FacilityLimitExceeded):
+        agreements.agreement_review_decide(agreement=agreement, approver=cw.risk2, decision="approve")
+    agreement.refresh_from_db()
+    assert agreement.state == State.UNDER_REVIEW
+    assert agreement.approval_case.decisions.count() == 1  # the risk manager's approval was not kept
+    assert _reserved(cw) == (D("0.00"), D("1500000.00"))  # nothing held for the agreement on either
