@@ -21,6 +21,7 @@ urlpatterns = [
                                                                     permanent=True))),
     path("factoring/", include("workflows.factoring.urls")),
     path("pledge/", include("workflows.pledge.urls")),
+    path("confirming/", include("workflows.confirming.urls")),
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
     path("health/", health.health, name="health"),

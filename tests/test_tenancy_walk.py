@@ -57,6 +57,7 @@ from scf.parties.models import (
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.approval.models import ApprovalTier
+from workflows.confirming.models import ConfirmingAgreement
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
@@ -107,6 +108,7 @@ class World:
     pledge_facility: CreditFacility | None = None  # the supplier's pledge facility, which both agreements draw on
     pledged_item: PledgedItem | None = None  # the intake's receipt under the active agreement
     pledge_release: PledgeRelease | None = None  # a requested release of that receipt
+    cw_agreement: ConfirmingAgreement | None = None  # distributor ← core four-party agreement with the warehouse
 
     @property
     def supplier(self) -> Organization:
@@ -133,7 +135,7 @@ class World:
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
                    *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
                    self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001",
-                   self.pledge_release.reference]
+                   self.pledge_release.reference, self.cw_agreement.reference]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
@@ -173,6 +175,7 @@ def build_world(prefix: str) -> World:
                   document=document, account=SettlementAccount.objects.get(organization=organizations["supplier"]))
     add_financing_and_contract(world)
     add_pledge_reference_data(world)
+    add_confirming_agreement(world)
     world.limit_change = FacilityLimitChange.objects.create(
         facility=facility, old_limit=facility.limit_amount, new_limit=facility.limit_amount + Decimal("1000.00"),
         old_valid_to=facility.valid_to, reason=f"{tag}-LIMIT-CHANGE-REASON",
@@ -207,6 +210,24 @@ def add_pledge_reference_data(world: World) -> None:
         annual_rate=Decimal("0.055"), start_date=timezone.localdate(),
         end_date=timezone.localdate() + datetime.timedelta(days=365), prepared_by=pricer)
     add_pledge_collateral(world, commodity, pricer)
+
+
+def add_confirming_agreement(world: World) -> None:
+    """Give the world a draft four-party confirming-warehouse agreement: distributor ← core, the warehouse."""
+    tag = world.prefix.upper()
+    distributor, core = world.organizations["distributor"], world.organizations["core"]
+    preparer = UserFactory(username=f"{world.prefix}-cw-preparer")
+    MembershipFactory(user=preparer, organization=world.lender, role=Membership.Role.OPERATOR)
+    # Both facility columns point at the supplier's pledge line, already the lender's: a facility of the
+    # distributor or the core would make it a client of the lender, and the distributor a client's partner,
+    # which the world keeps as a partner of a partner (test_a_lender_sees_its_clients_...). The walk needs
+    # a row to point URLs at, not the agreement's checks.
+    world.cw_agreement = ConfirmingAgreement.objects.create(
+        reference=f"CWA-{tag}-0001", form=ConfirmingAgreement.Form.FOUR_PARTY, lender=world.lender, seller=core,
+        distributor=distributor, warehouse=world.organizations["warehouse"], facility=world.pledge_facility,
+        guarantee_facility=world.pledge_facility,
+        limit_amount=Decimal("900000.00"), annual_rate=Decimal("0.045"), start_date=timezone.localdate(),
+        end_date=timezone.localdate() + datetime.timedelta(days=365), prepared_by=preparer)
 
 
 def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) -> None:
@@ -372,6 +393,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "scope": KwargValues(lambda b: ["all", "factoring"], identifies_object=False),
     # B's draft agreement (the agreement pages) and its active one (the collateral pages).
     "agreement_pk": KwargValues(lambda b: [b.agreement.pk, b.pledge_agreement.pk]),
+    # B's draft confirming-warehouse agreement.
+    "cw_agreement_pk": KwargValues(lambda b: [b.cw_agreement.pk]),
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
     "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
@@ -615,6 +638,7 @@ def snapshot(world: World) -> dict:
         "intakes": list(CollateralIntake.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "pledged_items": list(PledgedItem.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "pledge_releases": list(PledgeRelease.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
+        "cw_agreements": list(ConfirmingAgreement.objects.filter(lender=world.lender).order_by("pk").values()),
         "receipts": list(WarehouseReceipt.objects.filter(owner_id__in=org_ids).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
@@ -740,6 +764,11 @@ NOT_FOUND_WHEN_OWN = {
     "pledge:agreement-edit": "the lender's credit staff edit an agreement's terms, not its pledgor",
     "pledge:release-request": "the walk's first agreement is a draft: goods are released only under an active one",
     "pledge:receipt-split": "the agreement's warehouse splits a receipt, not its pledgor",
+    # The supplier is no party to the world's confirming-warehouse agreement; its parties (distributor,
+    # core enterprise, warehouse) reach it in test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens.
+    "confirming:agreement-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "confirming:agreement-edit": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "api:confirming-agreement-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",
 }
 
 
@@ -762,10 +791,12 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
 
 @pytest.mark.parametrize(("role", "sees"), [
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
-    ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk"}),
-    ("distributor", set()),
-    # Holds the goods of the supplier's pledge: a party to the agreement and its intake.
-    ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk"}),
+    # Also the seller of the distributor's confirming-warehouse agreement.
+    ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk", "cw_agreement_pk"}),
+    ("distributor", {"cw_agreement_pk"}),
+    # Holds the goods of the supplier's pledge (a party to the agreement, its intake and releases), and
+    # of the distributor's confirming-warehouse agreement.
+    ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk", "cw_agreement_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""

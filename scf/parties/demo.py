@@ -93,6 +93,9 @@ FACILITIES = [
     ("dist1", Product.PLEDGE, "8000000.00", True, 180),
     ("dist1", Product.CONFIRMING, "12000000.00", True, 180),
     ("dist2", Product.CONFIRMING, "6000000.00", False, 180),
+    # The core enterprises' guarantee lines (差额退款 / buy-back) beside their distributors' confirming lines.
+    ("core1", Product.CONFIRMING, "20000000.00", True, 180),
+    ("core2", Product.CONFIRMING, "10000000.00", True, 180),
 ]
 
 # (organization, bank, branch, account name, number, verified): the lender's collection account and the

@@ -72,9 +72,10 @@ def test_wrong_password_is_refused_and_leaves_the_user_logged_out(client, demo):
 def test_lender_is_the_lender_of_every_demo_facility(demo):
     lender = Organization.objects.get(uscc=LENDER.uscc)
     assert set(CreditFacility.objects.values_list("lender_id", flat=True)) == {lender.pk}
-    # Nine lines, less supplier4's (its KYC is in draft: none is proposed) and supplier1's, frozen
-    # by the overdue demo case; dist2's pledge line is proposed.
-    assert CreditFacility.objects.filter(state="active").count() == 7
+    # Eleven lines (supplier4 has none: its KYC is in draft), core1's and core2's confirming-warehouse
+    # guarantee lines among them, less supplier1's, frozen by the overdue demo case, and dist2's pledge
+    # line, proposed.
+    assert CreditFacility.objects.filter(state="active").count() == 9
 
 
 def test_the_demo_recourse_case_is_in_the_inbox_under_its_real_due_date(demo):

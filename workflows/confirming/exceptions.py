@@ -59,3 +59,19 @@ class FundingRouteNotAllowed(DomainError):
     code = "funding_route_not_allowed"
     http_status = 409
     default_message = _("The agreement does not allow this funding route.")
+
+
+class AgreementStateConflict(DomainError):
+    """The agreement's state does not allow the action (edit after submission, close a draft, ...)."""
+
+    code = "confirming_agreement_state"
+    http_status = 409
+    default_message = _("The confirming-warehouse agreement's state does not allow this action.")
+
+
+class AgreementClosingBlocked(DomainError):
+    """The agreement cannot be closed yet; the message names what is still open."""
+
+    code = "confirming_closing_blocked"
+    http_status = 409
+    default_message = _("The confirming-warehouse agreement cannot be closed yet.")

@@ -111,38 +111,38 @@ class ConfirmingAgreement(ConcurrentTransitionMixin, models.Model):
         return f"{self.reference} · {self.distributor} ← {self.seller}"
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
-    def submit(self) -> None:
+    def submit(self, *, by=None, note: str = "") -> None:
         """Send the agreement to the lender's credit review."""
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.RETURNED)
-    def return_for_revision(self) -> None:
+    def return_for_revision(self, *, by=None, note: str = "") -> None:
         """Send the agreement back to be revised."""
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.REJECTED)
-    def reject(self) -> None:
+    def reject(self, *, by=None, note: str = "") -> None:
         """Decline the agreement."""
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.APPROVED)
-    def approve(self) -> None:
+    def approve(self, *, by=None, note: str = "") -> None:
         """Record the final approval (both facilities reserved)."""
 
     @transition(field=state, source=State.APPROVED, target=State.CONTRACT_ISSUED)
-    def issue_contract(self) -> None:
+    def issue_contract(self, *, by=None, note: str = "") -> None:
         """Record that the three- or four-party agreement was issued for signing."""
 
     @transition(field=state, source=State.CONTRACT_ISSUED, target=State.ACTIVE)
-    def activate(self, *, at) -> None:
+    def activate(self, *, at, by=None, note: str = "") -> None:
         """Record that every party signed: orders may now be financed."""
         self.activated_at = at
 
     @transition(field=state, source=State.ACTIVE, target=State.CLOSED)
-    def close(self, *, at) -> None:
+    def close(self, *, at, by=None, note: str = "") -> None:
         """Record the closed agreement: every order closed."""
         self.closed_at = at
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED, State.APPROVED, State.CONTRACT_ISSUED],
                 target=State.CANCELLED)
-    def cancel(self) -> None:
+    def cancel(self, *, by=None, note: str = "") -> None:
         """Cancel an agreement that never became active."""
 
 

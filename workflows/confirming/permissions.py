@@ -1,9 +1,11 @@
 """One predicate per confirming-warehouse action: the view shows the button with it, the service refuses with it."""
 
-from scf.parties.models import User
+from django.db.models import Q
+
+from scf.parties.models import Organization, User
 from scf.parties.permissions import is_operator, staff_may
 
-from .models import PurchaseOrder, ReleaseRequest
+from .models import ConfirmingAgreement, PurchaseOrder, ReleaseRequest
 
 RECORD_MARGIN = "confirming.record_confirming_margin"
 
@@ -31,3 +33,32 @@ def can_create_order(user: User, agreement) -> bool:
 def can_confirm_order(user: User, order: PurchaseOrder) -> bool:
     """Whether the user confirms the order as the seller: an operator of the core enterprise selling."""
     return order.state == PurchaseOrder.State.SELLER_CONFIRMATION and is_operator(user, order.agreement.seller_id)
+
+
+# --- agreements -----------------------------------------------------------------------------------
+
+# The staff who prepare credit (credit officers and risk managers) prepare an agreement, as they do a
+# pledge agreement; operations close it once its orders are closed, as they run the orders' money.
+PREPARE_AGREEMENT = "facilities.add_creditfacility"
+CLOSE_AGREEMENT = "inbox.disburse"
+
+
+def can_prepare_agreement(user: User, lender: Organization | int | None) -> bool:
+    """Whether the user prepares (and edits, submits, cancels) the lender's confirming-warehouse agreements."""
+    return staff_may(user, PREPARE_AGREEMENT, lender)
+
+
+def can_close_agreement(user: User, lender: Organization | int | None) -> bool:
+    """Whether the user closes the lender's confirming-warehouse agreements: its operations."""
+    return staff_may(user, CLOSE_AGREEMENT, lender)
+
+
+def can_see_agreements(user: User) -> bool:
+    """Whether "Confirming-warehouse agreements" is in the user's menu: lender staff, and members of a party."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_lender_staff:
+        return True
+    own = user.memberships.values("organization_id")
+    return ConfirmingAgreement.objects.filter(
+        Q(distributor_id__in=own) | Q(seller_id__in=own) | Q(warehouse_id__in=own)).exists()

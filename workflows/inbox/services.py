@@ -41,6 +41,23 @@ def case_start(obj) -> CaseProcess:
     return registry.flow_for(obj).start.run(obj=obj)
 
 
+def case_submit(obj, *, resubmitted: bool, acting_user: User | None, revise_step: str = "revise",
+                **fields) -> None:
+    """Put a case submitted for review into its flow: start the flow, or finish its revision task.
+
+    A product's submit service calls this after firing its submit transition. A first submission
+    starts the flow registered for `obj`'s model; a resubmission after a return copies the inbox
+    columns that may have changed (`fields`: amount, due date, ...) and completes the open task of
+    `revise_step`, so the flow routes the case back to review.
+    """
+    if resubmitted and process_for(obj) is not None:
+        if fields:
+            process_sync(obj, **fields)
+        complete_step(obj, revise_step, acting_user)
+    else:
+        case_start(obj)
+
+
 def complete_step(obj, step_name: str, acting_user: User | None, *, check: bool = False) -> bool:
     """Complete the open task of the step `step_name` of `obj`'s flow, when there is one.
 

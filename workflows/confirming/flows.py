@@ -1,0 +1,134 @@
+"""Who acts next on a confirming-warehouse agreement, from credit review to the closed file.
+
+The agreement's state machine holds what happened; this flow holds who must act now. The services
+(`agreements.py`) fire the transitions and complete the steps; the gateways read the agreement's state.
+Orders and releases repeat, so they get small flows of their own.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+
+from scf.parties.permissions import is_staff_of
+from scf.parties.services import kyc_refusal
+from workflows.approval.services import approval_next_group
+from workflows.inbox import steps
+from workflows.inbox.assignment import SIGN_FOR, organization_of
+from workflows.inbox.attachments import attachments_of
+from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
+
+from . import agreement_views
+from .agreements import agreement_issue_contract
+from .models import ConfirmingAgreement
+from .permissions import CLOSE_AGREEMENT
+
+State = ConfirmingAgreement.State
+
+
+def _review_permission(activation) -> str:
+    case = case_of(activation).approval_case
+    return f"inbox.decide_as_{approval_next_group(case)}"
+
+
+def _preparer(activation):
+    return case_of(activation).prepared_by
+
+
+def _warehouse_of(process):
+    return process.artifact.warehouse
+
+
+def _four_party(activation) -> bool:
+    return case_of(activation).form == ConfirmingAgreement.Form.FOUR_PARTY
+
+
+class ConfirmingAgreementFlow(CaseFlow):
+    case_model = ConfirmingAgreement
+    case_related = ("lender", "seller", "distributor", "warehouse", "facility", "guarantee_facility",
+                    "approval_case", "prepared_by")
+    case_template = "confirming/agreement_case.html"
+    process_title = _("Confirming-warehouse agreement")
+
+    start = flow.StartHandle(this.start_case).Next(this.review)
+
+    review = (flow.View(agreement_views.review_task)
+              .Annotation(title=_("Credit review of the confirming-warehouse agreement"))
+              .Permission(_review_permission, obj=lender_of)
+              .Next(this.after_review))
+
+    after_review = (flow.Switch()
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
+                    .Case(this.revise, in_state(State.RETURNED))
+                    .Case(this.contract, in_state(State.APPROVED))
+                    .Default(this.end))
+
+    revise = (flow.View(agreement_views.revise_task)
+              .Annotation(title=_("Revise the confirming-warehouse agreement"))
+              .Assign(_preparer)
+              .Next(this.after_revise))
+
+    after_revise = (flow.Switch()
+                    .Case(this.review, in_state(State.UNDER_REVIEW))
+                    .Default(this.end))
+
+    contract = flow.Function(this.issue_contract).Next(this.signing)
+
+    # Every party the agreement names signs it: the warehouse only in the four-party form.
+    signing = (flow.Split()
+               .Next(this.sign_distributor)
+               .Next(this.sign_seller)
+               .Next(this.sign_warehouse, case=_four_party)
+               .Next(this.sign_lender))
+
+    sign_distributor = (flow.View(steps.sign)
+                        .Annotation(title=_("Sign the confirming-warehouse agreement as the distributor"))
+                        .Permission(SIGN_FOR, obj=organization_of("applicant"))
+                        .Next(this.signed))
+    sign_seller = (flow.View(steps.sign)
+                   .Annotation(title=_("Sign the confirming-warehouse agreement as the seller"))
+                   .Permission(SIGN_FOR, obj=organization_of("counterparty"))
+                   .Next(this.signed))
+    sign_warehouse = (flow.View(steps.sign)
+                      .Annotation(title=_("Sign the four-party agreement as the warehouse"))
+                      .Permission(SIGN_FOR, obj=_warehouse_of)
+                      .Next(this.signed))
+    sign_lender = (flow.View(steps.sign)
+                   .Annotation(title=_("Sign the confirming-warehouse agreement for the lender"))
+                   .Permission(SIGN_FOR, obj=lender_of)
+                   .Next(this.signed))
+
+    signed = flow.Join().Next(this.active)
+
+    # Waits while orders are financed under the agreement; the service that sees the last order
+    # closed (or operations, from the agreement's page) completes it.
+    active = flow.Handle().Next(this.close)
+
+    close = (flow.View(agreement_views.close_task)
+             .Annotation(title=_("Close the confirming-warehouse agreement"))
+             .Permission(CLOSE_AGREEMENT, obj=lender_of)
+             .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, agreement: ConfirmingAgreement) -> dict:
+        return {
+            "product": agreement.facility.product, "reference": agreement.reference,
+            "applicant": agreement.distributor, "counterparty": agreement.seller, "currency": agreement.currency,
+            "amount": agreement.limit_amount, "due_date": agreement.end_date,
+        }
+
+    def case_context(self, request, agreement: ConfirmingAgreement) -> dict:
+        staff = is_staff_of(request.user, agreement.lender)
+        parties = [agreement.distributor, agreement.seller, agreement.warehouse]
+        return {
+            "agreement": agreement,
+            "staff": staff,
+            "attachments": attachments_of(agreement, user=request.user),
+            "kyc_parties": [{"organization": organization, "refusal": kyc_refusal(organization)}
+                            for organization in parties if organization is not None] if staff else [],
+        }
+
+    def issue_contract(self, activation):
+        agreement_issue_contract(case_of(activation))

@@ -1,0 +1,35 @@
+"""Reads for confirming-warehouse financing, and its tenancy rules."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from scf.core import tenancy
+from scf.parties.models import User
+from scf.parties.selectors import user_lender_ids, user_organization_ids
+
+from .models import ConfirmingAgreement
+
+
+def agreement_party_q(user: User, prefix: str = "") -> Q:
+    """The agreements a user is a party to: its lender's staff, the distributor's, seller's and warehouse's members."""
+    own = user_organization_ids(user)
+    return (Q(**{f"{prefix}lender_id__in": user_lender_ids(user)}) | Q(**{f"{prefix}distributor_id__in": own})
+            | Q(**{f"{prefix}seller_id__in": own}) | Q(**{f"{prefix}warehouse_id__in": own}))
+
+
+@tenancy.rule(ConfirmingAgreement)
+def agreement_visible(user: User) -> QuerySet[ConfirmingAgreement]:
+    """The lender's staff and the members of the distributor, the seller and the warehouse see an agreement."""
+    if user.is_superuser:
+        return ConfirmingAgreement.objects.all()
+    return ConfirmingAgreement.objects.filter(agreement_party_q(user))
+
+
+def agreement_list(*, user: User, state: str | None = None) -> QuerySet[ConfirmingAgreement]:
+    """Return the agreements the user sees, newest first, optionally in one state."""
+    agreements = tenancy.visible(ConfirmingAgreement, user).select_related(
+        "lender", "seller", "distributor", "warehouse", "facility", "guarantee_facility")
+    if state:
+        agreements = agreements.filter(state=state)
+    return agreements.order_by("-created_at", "-pk")
