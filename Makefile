@@ -12,12 +12,13 @@ PYTEST_ARGS ?=
 # The suite runs on both cores (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
 
-# What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium
+# What WeasyPrint needs (Pango, HarfBuzz subsetting, CJK fonts), pdftoppm for previews, Chromium for browser tests,
+# msgfmt to compile the Chinese catalogue.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium gettext
 
-.PHONY: run up test setup system-packages venv migrate seed static seal clean bench check-deploy
+.PHONY: run up test setup system-packages venv messages migrate seed static seal clean bench check-deploy
 
-run: setup migrate seed static seal
+run: setup messages migrate seed static seal
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production topology on this machine (Procfile, run by honcho): gunicorn, the documents, mail and
@@ -27,7 +28,7 @@ UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 UP_ENV = DJANGO_SETTINGS_MODULE=scf.settings.local DATABASE_URL=$(UP_DATABASE_URL) \
 	CELERY_BROKER_URL=$(UP_BROKER_URL) CELERY_RESULT_BACKEND=$(UP_BROKER_URL) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 
-up: setup
+up: setup messages
 	$(UP_ENV) $(PY) manage.py database_create
 	$(UP_ENV) $(PY) manage.py migrate --noinput
 	$(UP_ENV) $(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
@@ -35,11 +36,15 @@ up: setup
 	$(UP_ENV) $(PY) manage.py make_seal_certificate
 	$(UP_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
 
-test: setup
+test: setup messages
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: system-packages venv
+
+# The compiled catalogue is built from the .po every time, so the pages never speak an older translation.
+messages: system-packages
+	msgfmt --check -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do \
