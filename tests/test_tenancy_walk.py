@@ -68,6 +68,7 @@ from workflows.pledge.models import (
     CommodityPrice,
     PledgeAgreement,
     PledgedItem,
+    PledgeDrawdown,
     PledgeRelease,
     PledgeReleaseLine,
     WarehouseApproval,
@@ -109,6 +110,7 @@ class World:
     pledged_item: PledgedItem | None = None  # the intake's receipt under the active agreement
     pledge_release: PledgeRelease | None = None  # a requested release of that receipt
     cw_agreement: ConfirmingAgreement | None = None  # distributor ← core four-party agreement with the warehouse
+    drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
 
     @property
     def supplier(self) -> Organization:
@@ -135,7 +137,7 @@ class World:
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
                    *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
                    self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001",
-                   self.pledge_release.reference, self.cw_agreement.reference]
+                   self.pledge_release.reference, self.cw_agreement.reference, self.drawdown.reference]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
@@ -253,6 +255,9 @@ def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) ->
     PledgeReleaseLine.objects.create(release=world.pledge_release, item=world.pledged_item,
                                      quantity=Decimal("10.000"), unit_price=Decimal("68450.00"),
                                      value=Decimal("684500.00"))
+    world.drawdown = PledgeDrawdown.objects.create(
+        agreement=world.pledge_agreement, reference=f"PLD-{tag}-0001", amount=Decimal("50000.00"),
+        maturity_date=datetime.date(2027, 1, 5), requested_by=world.users["supplier"])
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -398,6 +403,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
     "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
+    "drawdown_pk": KwargValues(lambda b: [b.drawdown.pk]),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still

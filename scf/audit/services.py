@@ -264,6 +264,7 @@ ACTION_LABELS = {
     "register": pgettext_lazy("history", "Registered"),
     "reject": pgettext_lazy("history", "Rejected"),
     "repaid": pgettext_lazy("history", "Repaid"),
+    "repayment": pgettext_lazy("history", "Repayment received"),
     "request": pgettext_lazy("history", "Requested"),
     "reset": pgettext_lazy("history", "Reset"),
     "resubmit": pgettext_lazy("history", "Resubmitted"),

@@ -15,11 +15,19 @@ from scf.core import tenancy
 from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
 
-from . import agreements, collateral, permissions, selectors, services
+from . import agreements, collateral, drawdowns, permissions, selectors, services
 from . import calculations as calc
 from .calculations import PledgeCalculationError, pledge_quote
 from .collateral import IntakeLine
-from .models import CollateralIntake, Commodity, CommodityPrice, PledgeAgreement, PledgedItem
+from .models import (
+    CollateralIntake,
+    Commodity,
+    CommodityPrice,
+    PledgeAgreement,
+    PledgedItem,
+    PledgeDrawdown,
+    PledgeDrawdownRepayment,
+)
 from .valuation import agreement_valuation
 
 PRECISION_CHOICES = [("0.001", "0.001"), ("1", "1")]
@@ -562,3 +570,144 @@ class AgreementSubmitView(APIView):
         agreement = agreements.agreement_submit(agreement=agreement, acting_user=request.user,
                                                 note=data.validated_data["note"])
         return Response(AgreementOutput(agreement).data)
+
+
+# --- drawdowns (loans under an agreement) ------------------------------------------------------------
+
+class DrawdownRepaymentOutput(serializers.ModelSerializer):
+    amount = _money()
+    interest_part = _money(help_text="Paid to interest (interest is paid first).")
+    principal_part = _money(help_text="Paid to principal.")
+
+    class Meta:
+        model = PledgeDrawdownRepayment
+        fields = ["bank_reference", "value_date", "amount", "interest_part", "principal_part"]
+        ref_name = "PledgeDrawdownRepayment"
+
+
+class DrawdownOutput(serializers.ModelSerializer):
+    agreement = serializers.CharField(source="agreement.reference")
+    currency = serializers.CharField()
+    amount = _money()
+    principal_outstanding = _money()
+    interest_posted = _money(help_text="Interest accrued and posted (ACT/360 unless the agreement says ACT/365).")
+    interest_paid = _money()
+    interest_outstanding = _money()
+    repayments = DrawdownRepaymentOutput(many=True, read_only=True)
+
+    class Meta:
+        model = PledgeDrawdown
+        fields = ["id", "reference", "agreement", "state", "currency", "amount", "maturity_date", "disbursed_on",
+                  "principal_outstanding", "interest_posted", "interest_paid", "interest_outstanding",
+                  "interest_accrued_to", "repaid_on", "created_at", "repayments"]
+        ref_name = "PledgeDrawdown"
+
+
+def _loan_agreement(user, agreement_pk: int) -> PledgeAgreement:
+    """The agreement whose loans the user sees: the lender's staff and the pledgor; anyone else 404."""
+    agreement = tenancy.get_visible_or_404(PledgeAgreement, user, pk=agreement_pk)
+    if not permissions.can_see_loan_figures(user, agreement):
+        raise Http404
+    return agreement
+
+
+def _drawdowns_of(agreement: PledgeAgreement, user):
+    return (selectors.drawdown_list(user=user, agreement=agreement).select_related("agreement")
+            .prefetch_related("repayments"))
+
+
+class DrawdownListView(APIView):
+    """The loans under a pledge agreement (the lender's staff and the pledgor); the pledgor asks for a new one."""
+
+    class InputSerializer(serializers.Serializer):
+        amount = _money(help_text="At most what is available: max loan − exposure − requests pending, capped by "
+                                  "the facility's headroom.")
+        maturity_date = serializers.DateField(required=False, allow_null=True,
+                                              help_text="By default the day the agreement ends.")
+
+        class Meta:
+            ref_name = "PledgeDrawdownRequest"
+
+    @extend_schema(responses={200: DrawdownOutput(many=True)}, summary="The loans under a pledge agreement")
+    def get(self, request, agreement_pk: int):
+        agreement = _loan_agreement(request.user, agreement_pk)
+        return Response(DrawdownOutput(_drawdowns_of(agreement, request.user)[:500], many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: DrawdownOutput},
+                   summary="Ask for a loan under a pledge agreement (409 drawdown_above_available, "
+                           "valuation_stale, collateral_price_missing, agreement_not_active, "
+                           "disbursement_before_registration)",
+                   examples=[OpenApiExample("A loan", request_only=True, value={"amount": "400000.00"})])
+    def post(self, request, agreement_pk: int):
+        agreement = _loan_agreement(request.user, agreement_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        drawdown = drawdowns.drawdown_request(agreement=agreement, amount=data.validated_data["amount"],
+                                              maturity_date=data.validated_data.get("maturity_date"),
+                                              acting_user=request.user)
+        return Response(DrawdownOutput(drawdown).data, status=201)
+
+
+def _visible_drawdown(user, drawdown_pk: int) -> PledgeDrawdown:
+    return tenancy.get_visible_or_404(PledgeDrawdown, user, pk=drawdown_pk)
+
+
+class DrawdownDetailView(APIView):
+    """One loan with its repayments (404 unless you are its lender's staff or a member of its pledgor)."""
+
+    @extend_schema(responses={200: DrawdownOutput}, summary="A loan under a pledge agreement")
+    def get(self, request, drawdown_pk: int):
+        return Response(DrawdownOutput(_visible_drawdown(request.user, drawdown_pk)).data)
+
+
+class DrawdownWithdrawView(APIView):
+    """The pledgor withdraws a loan not yet disbursed; its reservation goes back to the facility."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "PledgeDrawdownWithdraw"
+
+    @extend_schema(request=InputSerializer, responses={200: DrawdownOutput},
+                   summary="Withdraw a loan request (409 pledge_drawdown_state once disbursed)")
+    def post(self, request, drawdown_pk: int):
+        drawdown = _visible_drawdown(request.user, drawdown_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        drawdown = drawdowns.drawdown_withdraw(drawdown=drawdown, acting_user=request.user,
+                                               note=data.validated_data["note"])
+        return Response(DrawdownOutput(drawdown).data)
+
+
+class DrawdownResubmitView(APIView):
+    """The pledgor sends a request the credit review returned back for a new round (still reserved)."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "PledgeDrawdownResubmit"
+
+    @extend_schema(request=InputSerializer, responses={200: DrawdownOutput},
+                   summary="Resubmit a returned loan request (409 pledge_drawdown_state unless returned, "
+                           "drawdown_above_available, valuation_stale)")
+    def post(self, request, drawdown_pk: int):
+        drawdown = _visible_drawdown(request.user, drawdown_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        drawdown = drawdowns.drawdown_resubmit(drawdown=drawdown, acting_user=request.user,
+                                               note=data.validated_data["note"])
+        return Response(DrawdownOutput(drawdown).data)
+
+
+class DrawdownDisburseView(APIView):
+    """The lender's operations pay an approved loan to the pledgor; pressing it again changes nothing."""
+
+    @extend_schema(request=None, responses={200: DrawdownOutput},
+                   summary="Disburse an approved loan (409 pledge_drawdown_state, disbursement_before_registration, "
+                           "valuation_stale, drawdown_above_available, no_settlement_account)")
+    def post(self, request, drawdown_pk: int):
+        drawdown = _visible_drawdown(request.user, drawdown_pk)
+        drawdown = drawdowns.drawdown_disburse(drawdown=drawdown, acting_user=request.user)
+        return Response(DrawdownOutput(drawdown).data)

@@ -34,12 +34,20 @@ class PledgeConfig(AppConfig):
         flows.register(PledgeReleaseFlow)
 
     def _ready_drawdowns(self) -> None:
-        """Plug the drawdowns in: collections applies repayments through their receipt handler."""
+        """Plug the drawdowns in: their flow, their advices, the receipt handler for repayments, the daily interest."""
         from scf.collections import registry
+        from scf.core import jobs
+        from workflows.inbox import registry as flows
 
-        from .drawdowns import RECEIPT_HANDLER
+        from . import drawdown_documents
+        from .drawdowns import RECEIPT_HANDLER, drawdowns_accrue_interest_daily
+        from .flows import PledgeDrawdownFlow
 
+        drawdown_documents.register()
         registry.register(RECEIPT_HANDLER)
+        flows.register(PledgeDrawdownFlow)
+        # After factoring's jobs (orders 110-140): the loans' interest to the day, once a day.
+        jobs.register_daily("pledge.drawdown_interest", drawdowns_accrue_interest_daily, order=200)
 
     def _ready_collateral(self) -> None:
         """Plug in the collateral intake: its document kinds and signing set, the warehouse's menu entry."""

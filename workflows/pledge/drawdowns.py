@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.collections.models import Receipt
 from scf.collections.permissions import require_receipts_staff
@@ -42,10 +43,12 @@ from scf.parties.permissions import require
 from scf.parties.services import kyc_require_verified
 from workflows.approval.models import ApprovalCase
 from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
+from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import calculations as calc
 from . import permissions
 from .agreements import agreement_lock
+from .drawdown_documents import DISBURSEMENT_ADVICE, REPAYMENT_ADVICE
 from .exceptions import (
     AgreementNotActive,
     CollateralPriceMissing,
@@ -55,6 +58,7 @@ from .exceptions import (
     ValuationStale,
 )
 from .models import PledgeAgreement, PledgeDrawdown, PledgeDrawdownRepayment
+from .pledge_releases import floor_notice_issue
 from .selectors import registration_in_force
 from .valuation import AgreementValuation, agreement_valuation
 
@@ -225,6 +229,7 @@ def drawdown_request(*, agreement: PledgeAgreement, amount, acting_user: User,
     audit_record(action="pledge.pledgedrawdown.request", target=drawdown, actor=acting_user,
                  target_state=drawdown.state,
                  note=f"{agreement.reference} {agreement.currency} {amount} of {availability.available} available")
+    case_start(drawdown)
     return drawdown
 
 
@@ -237,13 +242,14 @@ def drawdown_decide(*, drawdown: PledgeDrawdown, approver: User, decision: str, 
     """Record one credit reviewer's decision through the approval routing; the last approval approves the loan.
 
     Who may decide (the lender's staff of the group whose turn it is, never the requester nor a member
-    of the pledgor) is the approval case's rule. A rejection needs a comment and releases the reservation.
+    of the pledgor) is the approval case's rule. A rejection or a return needs a comment; a rejection
+    releases the reservation, a return keeps it while the pledgor revises the request.
     """
     agreement, drawdown = _locked(drawdown)
     if drawdown.state != State.REQUESTED:
         raise _not_state(drawdown, _("decided"))
-    if decision not in ("approve", "reject"):
-        raise ValidationError({"decision": _("Approve or reject the drawdown.")})
+    if decision not in ("approve", "reject", "return"):
+        raise ValidationError({"decision": _("Approve, reject or return the drawdown.")})
     approval_decide(case=drawdown.approval_case, approver=approver, decision=decision, comment=comment)
     case = drawdown.approval_case = ApprovalCase.objects.get(pk=drawdown.approval_case_id)
     comment = (comment or "").strip()
@@ -252,7 +258,10 @@ def drawdown_decide(*, drawdown: PledgeDrawdown, approver: User, decision: str, 
     elif case.status == ApprovalCase.Status.REJECTED:
         drawdown.reject(by=approver, note=comment)
         _give_back(drawdown, approver)
+    elif case.status == ApprovalCase.Status.RETURNED:
+        drawdown.return_for_revision(by=approver, note=comment)
     drawdown.save()
+    complete_step(drawdown, "review", approver)
     return drawdown
 
 
@@ -264,6 +273,49 @@ def drawdown_approve(*, drawdown: PledgeDrawdown, approver: User, comment: str =
 def drawdown_reject(*, drawdown: PledgeDrawdown, approver: User, comment: str) -> PledgeDrawdown:
     """Reject the drawdown (a comment is required); its reservation goes back to the facility."""
     return drawdown_decide(drawdown=drawdown, approver=approver, decision="reject", comment=comment)
+
+
+def drawdown_return(*, drawdown: PledgeDrawdown, approver: User, comment: str) -> PledgeDrawdown:
+    """Return the request to the pledgor for revision (a comment is required); its reservation is kept."""
+    return drawdown_decide(drawdown=drawdown, approver=approver, decision="return", comment=comment)
+
+
+@audited
+def drawdown_resubmit(*, drawdown: PledgeDrawdown, acting_user: User, note: str = "",
+                      on: datetime.date | None = None) -> PledgeDrawdown:
+    """Send a returned request to credit review again (the pledgor's operator): a new round of the case.
+
+    The amount is still reserved; it must still fit what the agreement lets the pledgor draw now,
+    counting the other requests pending and the reservation this request already holds.
+    """
+    on = on or timezone.localdate()
+    agreement, drawdown = _locked(drawdown)
+    require(permissions.can_request_drawdown(acting_user, agreement),
+            _("Only an operator of %(org)s resubmits its loan requests.") % {"org": agreement.pledgor})
+    if not can_proceed(drawdown.resubmit):
+        raise _not_state(drawdown, _("resubmitted"))
+    _require_drawable(agreement, on)
+    valuation = agreement_valuation(agreement, on)
+    _require_reliable(valuation)
+    others = pending_amount(agreement, exclude=drawdown)
+    room = calc.available_to_draw(valuation.value, agreement.pledge_rate, valuation.exposure + others,
+                                  valuation.headroom + drawdown.amount)
+    if drawdown.amount > room:
+        raise DrawdownAboveAvailable(
+            _("%(currency)s %(amount)s is more than the %(currency)s %(available)s the agreement lets you draw now: "
+              "max loan %(max_loan)s − exposure %(exposure)s − other requests pending %(pending)s.") % {
+                "currency": agreement.currency, "amount": _money(drawdown.amount), "available": _money(room),
+                "max_loan": _money(valuation.max_loan), "exposure": _money(valuation.exposure),
+                "pending": _money(others)},
+            requested=str(drawdown.amount), available=str(room))
+    drawdown.approval_case = approval_case_submit(
+        case=drawdown.approval_case, product=Product.PLEDGE, amount=drawdown.amount, currency=agreement.currency,
+        applicant=agreement.pledgor, lender=agreement.lender, parties=[agreement.pledgor],
+        preparer=drawdown.requested_by, reference=drawdown.reference, acting_user=acting_user)
+    drawdown.resubmit(by=acting_user, note=(note or "").strip())
+    drawdown.save()
+    complete_step(drawdown, "revise", acting_user)
+    return drawdown
 
 
 @audited
@@ -280,7 +332,17 @@ def drawdown_withdraw(*, drawdown: PledgeDrawdown, acting_user: User, note: str 
     drawdown.withdraw(by=acting_user, note=note)
     _give_back(drawdown, acting_user)
     drawdown.save()
+    process_cancel(drawdown)
     return drawdown
+
+
+def _exposure_changed(agreement: PledgeAgreement) -> None:
+    """Send the warehouse a new floor value notice of a dynamic pledge (DESIGN §5: after every change of E).
+
+    The agreement's new principal outstanding is saved before; the notice is rendered after commit.
+    """
+    if agreement.kind == PledgeAgreement.Kind.DYNAMIC and agreement.state == PledgeAgreement.State.ACTIVE:
+        floor_notice_issue(agreement=agreement, acting_user=None)
 
 
 # --- disbursement ---------------------------------------------------------------------------------
@@ -344,6 +406,10 @@ def drawdown_disburse(*, drawdown: PledgeDrawdown, acting_user: User,
     drawdown.save()
     agreement.principal_outstanding += drawdown.amount
     agreement.save(update_fields=["principal_outstanding"])
+    _exposure_changed(agreement)
+    document_generate(obj=drawdown, kind_code=DISBURSEMENT_ADVICE, language=agreement.pledgor.preferred_language,
+                      acting_user=acting_user)
+    complete_step(drawdown, "disburse", acting_user)
     return drawdown
 
 
@@ -415,6 +481,11 @@ def drawdowns_accrue_interest(*, on: datetime.date | None = None) -> int:
     return posted
 
 
+def drawdowns_accrue_interest_daily(on: datetime.date) -> int:
+    """The daily job's entry point (`scf.core.jobs.run_daily` passes the day)."""
+    return drawdowns_accrue_interest(on=on)
+
+
 # --- repayment ------------------------------------------------------------------------------------
 
 def drawdown_receipt_apply(drawdown: PledgeDrawdown, amount: Decimal, *, value_date: datetime.date,
@@ -470,6 +541,11 @@ def _after_repayment(agreement: PledgeAgreement, drawdown: PledgeDrawdown, recei
         drawdown.repaid(on=receipt.value_date, by=acting_user)
     drawdown.save()
     agreement.save(update_fields=["principal_outstanding"])
+    if receipt.applied_advance:  # interest alone leaves the exposure as it was
+        _exposure_changed(agreement)
+    repayment.drawdown = drawdown
+    document_generate(obj=repayment, kind_code=REPAYMENT_ADVICE, language=agreement.pledgor.preferred_language,
+                      acting_user=acting_user)
     audit_record(action="pledge.pledgedrawdown.repayment", target=drawdown, actor=acting_user,
                  note=f"{receipt.bank_reference} {receipt.currency} {receipt.amount} → interest "
                       f"{receipt.applied_interest}, principal {receipt.applied_advance}, suspense {receipt.suspense}")
@@ -518,9 +594,7 @@ def drawdown_by_reference(reference: str, user: User) -> PledgeDrawdown | None:
 
 
 def _drawdown_url(drawdown_pk: int) -> str:
-    return reverse("pledge:agreement-detail",
-                   kwargs={"agreement_pk": PledgeDrawdown.objects.values_list("agreement_id", flat=True)
-                           .get(pk=drawdown_pk)})
+    return reverse("pledge:drawdown-detail", kwargs={"drawdown_pk": drawdown_pk})
 
 
 RECEIPT_HANDLER = ReceiptHandler(

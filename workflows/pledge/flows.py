@@ -19,10 +19,10 @@ from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
-from . import agreement_views, release_views
+from . import agreement_views, drawdown_views, release_views
 from .agreements import agreement_issue_contracts
-from .models import PledgeAgreement, PledgeRelease
-from .permissions import ISSUE_PLEDGE_NOTICE, RECORD_REGISTRATION
+from .models import PledgeAgreement, PledgeDrawdown, PledgeRelease
+from .permissions import DISBURSE_DRAWDOWN, ISSUE_PLEDGE_NOTICE, RECORD_REGISTRATION
 from .selectors import registration_of
 
 State = PledgeAgreement.State
@@ -171,3 +171,69 @@ class PledgeReleaseFlow(CaseFlow):
 
     def case_context(self, request, release: PledgeRelease) -> dict:
         return release_views.release_context(request.user, release)
+
+
+# --- loans under the agreement (drawdowns) -----------------------------------------------------------
+
+DrawdownState = PledgeDrawdown.State
+
+
+class PledgeDrawdownFlow(CaseFlow):
+    """A loan under a pledge agreement: credit review through the approval routing, then operations pay it.
+
+    A return sends it to the pledgor to resubmit (or withdraw); a rejection or a withdrawal ends it.
+    The repayments come through collections, not through tasks.
+    """
+
+    case_model = PledgeDrawdown
+    case_related = ("agreement__lender", "agreement__pledgor", "agreement__warehouse", "agreement__facility",
+                    "approval_case", "requested_by")
+    case_template = "pledge/drawdown_case.html"
+    process_title = _("Pledge loan")
+
+    start = flow.StartHandle(this.start_case).Next(this.review)
+
+    review = (flow.View(drawdown_views.review_task)
+              .Annotation(title=_("Credit review of the loan"))
+              .Permission(_review_permission, obj=lender_of)
+              .Next(this.after_review))
+
+    after_review = (flow.Switch()
+                    .Case(this.review, in_state(DrawdownState.REQUESTED))
+                    .Case(this.revise, in_state(DrawdownState.RETURNED))
+                    .Case(this.disburse, in_state(DrawdownState.APPROVED))
+                    .Default(this.end))
+
+    revise = (flow.View(drawdown_views.revise_task)
+              .Annotation(title=_("Revise the loan request"))
+              .Permission(OPERATE_FOR, obj=organization_of("applicant"))
+              .Next(this.after_revise))
+
+    after_revise = (flow.Switch()
+                    .Case(this.review, in_state(DrawdownState.REQUESTED))
+                    .Default(this.end))
+
+    disburse = (flow.View(drawdown_views.disburse_task)
+                .Annotation(title=_("Disburse the loan"))
+                .Permission(DISBURSE_DRAWDOWN, obj=lender_of)
+                .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, drawdown: PledgeDrawdown) -> dict:
+        agreement = drawdown.agreement
+        return {
+            "product": agreement.facility.product, "reference": drawdown.reference,
+            "applicant": agreement.pledgor, "currency": agreement.currency,
+            "amount": drawdown.amount, "due_date": drawdown.maturity_date,
+        }
+
+    def case_context(self, request, drawdown: PledgeDrawdown) -> dict:
+        agreement = drawdown.agreement
+        return {
+            "drawdown": drawdown,
+            "agreement": agreement,
+            "staff": is_staff_of(request.user, agreement.lender),
+            "availability": drawdown_views.availability_for(request.user, agreement),
+            "repayments": drawdown.repayments.all(),
+        }

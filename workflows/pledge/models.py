@@ -690,8 +690,10 @@ class PledgeDrawdown(ConcurrentTransitionMixin, models.Model):
         REPAID = "repaid", _("Repaid")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        RETURNED = "returned", _("Returned for revision")
 
-    PENDING = (State.REQUESTED, State.APPROVED)
+    # Reserved on the facility and counted against what is available until disbursed or given up.
+    PENDING = (State.REQUESTED, State.APPROVED, State.RETURNED)
 
     agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="drawdowns",
                                   verbose_name=_("agreement"))
@@ -760,7 +762,15 @@ class PledgeDrawdown(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, by=None, note: str = "") -> None:
         """Decline the drawdown; its reservation is released."""
 
-    @transition(field=state, source=[State.REQUESTED, State.APPROVED], target=State.WITHDRAWN)
+    @transition(field=state, source=State.REQUESTED, target=State.RETURNED)
+    def return_for_revision(self, *, by=None, note: str = "") -> None:
+        """Send the request back to the pledgor (the reviewer's comment says why); its reservation is kept."""
+
+    @transition(field=state, source=State.RETURNED, target=State.REQUESTED)
+    def resubmit(self, *, by=None, note: str = "") -> None:
+        """Send a returned request to credit review again (a new round of the approval case)."""
+
+    @transition(field=state, source=[State.REQUESTED, State.APPROVED, State.RETURNED], target=State.WITHDRAWN)
     def withdraw(self, *, by=None, note: str = "") -> None:
         """Withdraw a drawdown not yet disbursed; its reservation is released."""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, release_views, views
+from . import agreement_views, collateral_views, drawdown_views, release_views, views
 
 app_name = "pledge"
 
@@ -38,4 +38,9 @@ urlpatterns = [
          name="agreement-deregister"),
     path("agreements/<int:agreement_pk>/wind-up/", agreement_views.agreement_wind_up_view, name="agreement-wind-up"),
     path("agreements/<int:agreement_pk>/close/", agreement_views.agreement_close_view, name="agreement-close"),
+    path("agreements/<int:agreement_pk>/drawdowns/request/", drawdown_views.drawdown_request_view,
+         name="drawdown-request"),
+    path("drawdowns/<int:drawdown_pk>/", drawdown_views.drawdown_detail, name="drawdown-detail"),
+    path("drawdowns/<int:drawdown_pk>/withdraw/", drawdown_views.drawdown_withdraw_view, name="drawdown-withdraw"),
+    path("drawdowns/<int:drawdown_pk>/disburse/", drawdown_views.drawdown_disburse_view, name="drawdown-disburse"),
 ]
