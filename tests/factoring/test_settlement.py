@@ -168,7 +168,8 @@ def test_recourse_is_claimed_after_the_recourse_days_and_the_buy_back_closes_the
         "buy_back", D("5557.50"), D("760000.00"), D("0.00"))
     financing.refresh_from_db()
     assert financing.state == "closed"
-    assert list(financing.receivables.values_list("state", flat=True)) == ["settled"]
+    # The supplier bought the invoice back: the debtor owes it again, so the invoice is not "settled".
+    assert list(financing.receivables.values_list("state", flat=True)) == ["bought_back"]
     world.facility.refresh_from_db()
     assert world.facility.outstanding_amount == D("0.00")
 
@@ -185,7 +186,7 @@ def test_without_recourse_the_risk_manager_writes_the_loss_off(world, time_machi
     financing.refresh_from_db()
     # Penalty 02-27 to 03-31: 33 days × 205.8333… = 6,792.50; loss = 760,000 + 6,792.50.
     assert (financing.state, financing.written_off_amount) == ("closed", D("766792.50"))
-    assert list(financing.receivables.values_list("state", flat=True)) == ["settled"]
+    assert list(financing.receivables.values_list("state", flat=True)) == ["written_off"]
     loss = Posting.objects.get(account__purpose="loss")
     assert loss.amount == D("766792.50")
     for entry in JournalEntry.objects.all():
@@ -202,3 +203,21 @@ def test_the_daily_command_runs_the_jobs_and_refuses_a_future_day(world):
     assert out.getvalue().strip() == "2026-11-25: reminded 0, overdue 0, penalties 0, recourse 0"
     with pytest.raises(CommandError):
         call_command("factoring_daily", date="2026-11-26")
+
+
+def test_the_migration_marks_the_invoices_of_files_already_closed_after_a_buy_back(world, time_machine):
+    import importlib
+
+    from django.apps import apps
+
+    from workflows.factoring.models import Receivable
+
+    migration = importlib.import_module("workflows.factoring.migrations.0009_receivable_bought_back_written_off")
+    financing = _disbursed(world)
+    time_machine.move_to(datetime.datetime(2027, 3, 26, 1, tzinfo=datetime.UTC), tick=False)
+    jobs.factoring_daily(datetime.date(2027, 3, 26))
+    _pay(world, financing, "765557.50", datetime.date(2027, 3, 26), "BUYBACK-OLD")
+    # As the earlier code left it: the bought-back file closed with its invoice marked settled.
+    Receivable.objects.filter(financings=financing).update(state="settled")
+    migration.mark_how_files_ended(apps, None)
+    assert list(financing.receivables.values_list("state", flat=True)) == ["bought_back"]

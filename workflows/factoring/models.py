@@ -34,6 +34,10 @@ class Receivable(ConcurrentTransitionMixin, models.Model):
         DISPUTED = "disputed", _("Disputed")
         FINANCED = "financed", _("Financed")
         SETTLED = "settled", _("Settled")
+        # The financing ended without the debtor's payment: the supplier bought the invoice back (the debtor
+        # owes the supplier again), or the lender wrote it off. Neither is "settled" to the debtor.
+        BOUGHT_BACK = "bought_back", _("Bought back by the supplier")
+        WRITTEN_OFF = "written_off", _("Written off")
         CANCELLED = "cancelled", _("Cancelled")
 
     supplier = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="receivables",
@@ -109,6 +113,14 @@ class Receivable(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.FINANCED, target=State.SETTLED)
     def settle(self, *, by=None, note: str = "") -> None:
         """Mark the receivable as paid and settled."""
+
+    @transition(field=state, source=State.FINANCED, target=State.BOUGHT_BACK)
+    def bought_back(self, *, by=None, note: str = "") -> None:
+        """Hand the receivable back to the supplier, who bought its financing back."""
+
+    @transition(field=state, source=State.FINANCED, target=State.WRITTEN_OFF)
+    def write_off(self, *, by=None, note: str = "") -> None:
+        """Mark the receivable as written off with its financing."""
 
     @transition(field=state, source=[State.DRAFT, State.SUBMITTED, State.DISPUTED, State.CONFIRMED],
                 target=State.CANCELLED)

@@ -444,11 +444,15 @@ def financing_write_off(*, financing: FactoringFinancing, acting_user: User, not
 def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
     """Close a settled, bought-back or written-off file, and send the supplier the settlement advice.
 
-    The invoices are done with too, however the file ended: none of them can be financed again.
+    The invoices are done with too, however the file ended: none of them can be financed again. Each says how:
+    settled when the debtor paid, bought back by the supplier, or written off, so the debtor is never told an
+    invoice it did not pay is settled.
     """
+    ending = {State.SETTLED: "settle", State.BOUGHT_BACK: "bought_back", State.WRITTEN_OFF: "write_off"}[
+        financing.state]
     _fire(financing, "close", acting_user)
     for receivable in financing.receivables.select_for_update().filter(state="financed"):
-        receivable.settle(by=acting_user, note=financing.reference)
+        getattr(receivable, ending)(by=acting_user, note=financing.reference)
         receivable.save()
     financing.save()
     _advise(financing, "settlement_advice")
