@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import registry
 from documents.context import amount
+from scf.collections.models import Receipt
 from scf.parties.accounts import printed_account
 
 from .documents import RELATED, demo_financing, financing_context, named_parties
 from .models import FactoringFinancing
-from scf.collections.models import Receipt
 
 ZERO = Decimal("0.00")
 

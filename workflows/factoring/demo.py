@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from documents.models import Document
 from documents.issuing import document_finalize, document_issue
+from documents.models import Document
 from documents.services import document_sign
 from scf.core.demo import DemoContext
 from workflows.inbox.services import process_sync
