@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, drawdown_views, release_views, views
+from . import agreement_views, collateral_views, drawdown_views, release_views, shock_views, views
 
 app_name = "pledge"
 
 urlpatterns = [
     path("prices/", views.price_list, name="price-list"),
     path("prices/propose/", views.price_propose_view, name="price-propose"),
+    path("prices/shock/", shock_views.price_shock, name="price-shock"),
     path("prices/<int:price_pk>/approve/", views.price_decide_view, {"verb": "approve"}, name="price-approve"),
     path("prices/<int:price_pk>/reject/", views.price_decide_view, {"verb": "reject"}, name="price-reject"),
     path("agreements/<int:agreement_pk>/collateral/", collateral_views.agreement_collateral,
