@@ -71,6 +71,7 @@ from workflows.pledge.models import (
     PledgeDrawdown,
     PledgeRelease,
     PledgeReleaseLine,
+    PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -101,6 +102,7 @@ class World:
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     account: SettlementAccount | None = None  # the supplier's verified settlement account
     price: CommodityPrice | None = None  # the lender's proposed commodity price (pledge)
+    price_batch: PriceBatch | None = None  # the lender's proposed price file (pledge)
     limit_change: FacilityLimitChange | None = None  # a proposed new limit for the facility
     staff: User | None = None  # a credit officer of the lender, with an authenticator app
     pledge_agreement: PledgeAgreement | None = None  # an active pledge agreement: supplier, warehouse
@@ -203,6 +205,11 @@ def add_pledge_reference_data(world: World) -> None:
     world.price = CommodityPrice.objects.create(
         lender=world.lender, commodity=commodity, price=Decimal("68450.00"), source=CommodityPrice.Source.SPOT,
         reference=f"{tag}-PRICE-REFERENCE", effective_date=timezone.localdate(), created_by=pricer)
+    world.price_batch = PriceBatch.objects.create(lender=world.lender, name=f"{tag}-PRICE-FILE", created_by=pricer)
+    CommodityPrice.objects.create(
+        lender=world.lender, commodity=commodity, price=Decimal("68460.00"), source=CommodityPrice.Source.EXCHANGE,
+        reference=f"{tag}-PRICE-FILE-ROW", effective_date=timezone.localdate(), created_by=pricer,
+        batch=world.price_batch)
     pledge_facility = FacilityFactory(reference=f"CF-{tag}-PLEDGE", lender=world.lender,
                                       obligor=world.supplier, product=Product.PLEDGE)
     world.pledge_facility = pledge_facility
@@ -388,6 +395,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "release_pk": KwargValues(lambda b: [b.release.pk]),
     "account_pk": KwargValues(lambda b: [b.account.pk]),
     "price_pk": KwargValues(lambda b: [b.price.pk]),
+    "price_batch_pk": KwargValues(lambda b: [b.price_batch.pk]),
     "limit_change_pk": KwargValues(lambda b: [b.limit_change.pk]),
     # Facility transitions and limit-change decisions (portal): every slug the views know, "freeze" among them.
     "action": KwargValues(lambda b: sorted(FACILITY_ACTIONS) + sorted(LIMIT_CHANGE_ACTIONS),
@@ -639,6 +647,7 @@ def snapshot(world: World) -> dict:
             Q(seller_id__in=org_ids) | Q(buyer_id__in=org_ids)).order_by("pk").values()),
         "financings": list(FactoringFinancing.objects.filter(pk=world.financing.pk).values()),
         "prices": list(CommodityPrice.objects.filter(lender=world.lender).order_by("pk").values()),
+        "price_batches": list(PriceBatch.objects.filter(lender=world.lender).order_by("pk").values()),
         "warehouse_approvals": list(WarehouseApproval.objects.filter(lender=world.lender).order_by("pk").values()),
         "receivables": list(Receivable.objects.filter(supplier=world.supplier).order_by("pk").values()),
         "intakes": list(CollateralIntake.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
@@ -770,6 +779,8 @@ NOT_FOUND_WHEN_OWN = {
     "pledge:agreement-edit": "the lender's credit staff edit an agreement's terms, not its pledgor",
     "pledge:release-request": "the walk's first agreement is a draft: goods are released only under an active one",
     "pledge:receipt-split": "the agreement's warehouse splits a receipt, not its pledgor",
+    "pledge:price-file": "a lender's price files are its pricing staff's (tests/pledge/test_price_files.py)",
+    "api:pledge-price-file-detail": "a lender's price files are its pricing staff's (tests/pledge/test_price_files.py)",
     # The supplier is no party to the world's confirming-warehouse agreement; its parties (distributor,
     # core enterprise, warehouse) reach it in test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens.
     "confirming:agreement-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",

@@ -3,13 +3,18 @@
 from django.urls import path
 
 from . import api as pledge_api
-from . import release_api
+from . import price_file_api, release_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
     path("pledge/prices/", pledge_api.PriceListView.as_view(), name="pledge-price-list"),
     *(path(f"pledge/prices/<int:price_pk>/{verb}/", pledge_api.PriceDecideView.as_view(verb=verb),
            name=f"pledge-price-{verb}") for verb in ("approve", "reject")),
+    path("pledge/price-files/", price_file_api.PriceBatchListView.as_view(), name="pledge-price-file-list"),
+    path("pledge/price-files/<int:price_batch_pk>/", price_file_api.PriceBatchDetailView.as_view(),
+         name="pledge-price-file-detail"),
+    *(path(f"pledge/price-files/<int:price_batch_pk>/{verb}/", price_file_api.PriceBatchDecideView.as_view(verb=verb),
+           name=f"pledge-price-file-{verb}") for verb in ("approve", "reject")),
     path("pledge/agreements/<int:agreement_pk>/intakes/", pledge_api.IntakeListView.as_view(),
          name="pledge-intake-list"),
     path("pledge/agreements/<int:agreement_pk>/valuation/", pledge_api.AgreementValuationView.as_view(),

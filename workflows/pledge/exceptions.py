@@ -21,6 +21,14 @@ class PriceAlreadyDecided(DomainError):
     default_message = _("This price has already been decided.")
 
 
+class PriceInBatch(DomainError):
+    """A price of a file is decided with its file, never alone."""
+
+    code = "price_in_batch"
+    http_status = 409
+    default_message = _("This price came in a price file: approve or reject the file as a whole.")
+
+
 class CommodityNotEligible(DomainError):
     """The lender does not accept the commodity as collateral."""
 

@@ -115,6 +115,55 @@ class WarehouseApproval(models.Model):
         return f"{self.lender} · {self.warehouse}"
 
 
+class PriceBatch(models.Model):
+    """A file of prices (an exchange's settlement prices, a price system's post), approved or rejected as one.
+
+    Its prices count only once a second person approved the batch; they are never decided one by one.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="price_batches",
+                               verbose_name=_("lender"))
+    name = models.CharField(_("file"), max_length=200)
+    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, protected=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("entered by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("approved or rejected by"))
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("price file")
+        verbose_name_plural = _("price files")
+        constraints = [
+            # Four eyes held by the database, as for a single price.
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("created_by")),
+                                   name="price_batch_not_decided_by_maker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.name
+
+    @transition(field=state, source=State.PROPOSED, target=State.APPROVED)
+    def approve(self, *, by, at, note: str = "") -> None:
+        """Approve the file by a second person: its prices count from now on (the service decides them)."""
+        self.decided_by = by
+        self.decided_at = at
+
+    @transition(field=state, source=State.PROPOSED, target=State.REJECTED)
+    def reject(self, *, by, at, note: str = "") -> None:
+        """Reject the file: none of its prices ever counts."""
+        self.decided_by = by
+        self.decided_at = at
+
+
 class CommodityPrice(models.Model):
     """A price of a commodity for a lender's valuations; it counts only once a second person approved it."""
 
@@ -146,6 +195,8 @@ class CommodityPrice(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    null=True, blank=True, verbose_name=_("approved or rejected by"))
     decided_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(PriceBatch, on_delete=models.PROTECT, related_name="prices", null=True, blank=True,
+                              verbose_name=_("price file"))
 
     class Meta:
         ordering = ["commodity__code", "-effective_date", "-decided_at"]

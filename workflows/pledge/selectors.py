@@ -24,6 +24,7 @@ from .models import (
     PledgeDrawdownRepayment,
     PledgeRegistration,
     PledgeRelease,
+    PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
 )
@@ -61,6 +62,14 @@ def price_visible(user: User) -> QuerySet[CommodityPrice]:
     if user.is_superuser:
         return CommodityPrice.objects.all()
     return CommodityPrice.objects.filter(lender_id__in=user_organization_ids(user))
+
+
+@tenancy.rule(PriceBatch)
+def price_batch_visible(user: User) -> QuerySet[PriceBatch]:
+    """A lender's price files are seen by its own people, as its prices are."""
+    if user.is_superuser:
+        return PriceBatch.objects.all()
+    return PriceBatch.objects.filter(lender_id__in=user_organization_ids(user))
 
 
 def price_list(*, user: User, lender: Organization | None = None) -> QuerySet[CommodityPrice]:

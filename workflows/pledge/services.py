@@ -16,7 +16,7 @@ from scf.parties.models import Organization, User
 from scf.parties.permissions import require, staff_may
 
 from . import calculations as calc
-from .exceptions import CommodityNotEligible, PriceAlreadyDecided, PriceFourEyes
+from .exceptions import CommodityNotEligible, PriceAlreadyDecided, PriceFourEyes, PriceInBatch
 from .models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
 from .permissions import APPROVE_PRICE, MANAGE_COMMODITIES, can_manage_commodities, can_propose_price
 
@@ -138,6 +138,8 @@ def _decide(price: CommodityPrice, acting_user: User, verb: str, note: str) -> C
     price = CommodityPrice.objects.select_for_update().select_related("commodity", "lender").get(pk=price.pk)
     if price.state != CommodityPrice.State.PROPOSED:
         raise PriceAlreadyDecided(_("This price was already %(state)s.") % {"state": price.get_state_display()})
+    if price.batch_id is not None:
+        raise PriceInBatch()
     if acting_user.pk == price.created_by_id:
         raise PriceFourEyes()
     require(staff_may(acting_user, APPROVE_PRICE, price.lender_id),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, drawdown_views, release_views, shock_views, views
+from . import agreement_views, collateral_views, drawdown_views, price_file_views, release_views, shock_views, views
 
 app_name = "pledge"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("prices/", views.price_list, name="price-list"),
     path("prices/propose/", views.price_propose_view, name="price-propose"),
     path("prices/shock/", shock_views.price_shock, name="price-shock"),
+    path("prices/files/upload/", price_file_views.price_file_upload, name="price-file-upload"),
+    path("prices/files/<int:price_batch_pk>/", price_file_views.price_file_detail, name="price-file"),
+    *(path(f"prices/files/<int:price_batch_pk>/{verb}/", price_file_views.price_file_decide, {"verb": verb},
+           name=f"price-file-{verb}") for verb in ("approve", "reject")),
     path("prices/<int:price_pk>/approve/", views.price_decide_view, {"verb": "approve"}, name="price-approve"),
     path("prices/<int:price_pk>/reject/", views.price_decide_view, {"verb": "reject"}, name="price-reject"),
     path("agreements/<int:agreement_pk>/collateral/", collateral_views.agreement_collateral,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.core.tenancy import get_visible_or_404
 from scf.parties.models import Organization
@@ -18,7 +20,7 @@ from scf.parties.selectors import user_lender_ids
 
 from . import permissions, selectors, services
 from .forms import PriceForm
-from .models import CommodityPrice
+from .models import CommodityPrice, PriceBatch
 
 
 def _lender_for(user) -> Organization:
@@ -36,7 +38,8 @@ def _page(request, lender: Organization, form: PriceForm | None, status: int = 2
     prices = list(selectors.price_list(user=request.user, lender=lender)[:200])
     for price in prices:
         price.mine = price.created_by_id == request.user.pk
-        price.may_decide = permissions.can_approve_price(request.user, price)
+        # A price of a file is decided with its file, on the file's page.
+        price.may_decide = permissions.can_approve_price(request.user, price) and price.batch_id is None
     current = []
     # One row per commodity in the default currency, and one per other currency it has approved prices in:
     # a price in one currency never stands for another's.
@@ -50,6 +53,8 @@ def _page(request, lender: Organization, form: PriceForm | None, status: int = 2
                             else f"{commodity.code}-{currency}"})
     return render(request, "pledge/price_list.html", {
         "lender": lender, "prices": prices, "current": current, "form": form,
+        "batches": tenancy.visible(PriceBatch, request.user).filter(lender=lender).select_related("created_by")
+        .annotate(count=Count("prices"))[:20],
         "max_age_days": selectors.DEFAULT_PRICE_MAX_AGE_DAYS,
     }, status=status)
 
