@@ -200,6 +200,15 @@ def release_context(release: ReleaseRequest) -> dict:
         "released_before": amount(before, currency),
         "cumulative": amount(before + release.value, currency),
     }
+    # The goods the seller's delivery notice names, line by line (none before the delivery notice).
+    rows = list(release.lines.select_related("order_line").order_by("order_line_id"))
+    goods_total = sum((row.value for row in rows), start=ZERO)
+    context["delivery"] = {
+        "lines": [{"description": row.order_line.description, "unit": row.order_line.unit,
+                   "quantity": quantity(row.quantity), "unit_price": unit_price(row.order_line.unit_price),
+                   "value": amount(row.value, currency)} for row in rows],
+        "total": amount(goods_total, currency) if rows else None,
+    }
     return context
 
 
