@@ -16,6 +16,16 @@ class ConfirmingConfig(AppConfig):
 
         documents.register(*KINDS)
         self._ready_agreements()
+        self._ready_releases()
+
+    def _ready_releases(self) -> None:
+        """Plug the releases in: their visibility rule and their flow."""
+        from workflows.inbox import registry as flows
+
+        from . import release_selectors  # noqa: F401  (registers the release's visibility rule)
+        from .flows import ConfirmingReleaseFlow
+
+        flows.register(ConfirmingReleaseFlow)
 
     def _ready_agreements(self) -> None:
         """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""
