@@ -26,18 +26,21 @@ Amounts in Chinese capitals by the PBOC rules, first form where they give a choi
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import shutil
 import subprocess
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from documents import registry
 from documents.issuing import build_context
 from documents.models import Document
 from documents.rendering import html_to_pdf, render_html
 from documents.services import document_generate, document_title
+from scf.parties.demo import seed_demo
 from scf.parties.models import Organization, SettlementAccount
 from workflows.confirming.documents import SAMPLES
 from workflows.confirming.models import (
@@ -192,11 +195,30 @@ def test_every_party_signs_the_agreement_and_the_seller_alone_the_delivery_notic
         assert not any(sign for _, _, sign in parties(code, _object(case, code))), code  # sealed by the lender
 
 
-def test_demo_samples_find_a_row_and_wait_for_the_demo_to_seed_one(case):
+def test_demo_samples_find_a_row_and_the_seeded_kinds_have_theirs(case):
     for code in KINDS:
         assert SAMPLES[code]() is not None, code
-        # Registered without a sample until seed_demo adds confirming cases: demo_documents would stop on None.
-        assert registry.get(code).sample is None
+    # The demo seeds agreements and a release (with or without the life cycle): those kinds print from it.
+    for code in ("confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"):
+        assert registry.get(code).sample is SAMPLES[code], code
+    # Refund demands and margin payments wait for the orders' demo: demo_documents would stop on None.
+    for code in ("confirming_refund_notice", "confirming_margin_receipt"):
+        assert registry.get(code).sample is None, code
+
+
+def test_demo_documents_prints_the_agreement_and_the_release_notices_from_the_demo(tmp_path):
+    seed_demo(password="x", lifecycle=False)
+    release = SAMPLES["confirming_delivery_notice"]()
+    assert release.lines.count() == 2 and release.order.releasable_value == D("21428.57")  # 171,428.57 − 150,000
+    call_command("demo_documents", out=str(tmp_path), stdout=io.StringIO(),
+                 kinds=["confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"],
+                 languages=["en"])
+    assert {path.name for path in tmp_path.glob("*.pdf")} == {
+        "confirming_agreement.en.pdf", "confirming_release_notice.en.pdf", "confirming_delivery_notice.en.pdf"}
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "confirming_delivery_notice.en.pdf"), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "Delivered under this notice (CNY) 145,250.00" in text
+    assert not Document.objects.exists()
 
 
 def test_titles_in_chinese():
