@@ -92,12 +92,16 @@ def test_a_release_goes_from_request_to_delivery_line_by_line(world, funded_orde
     assert notice.language == world.warehouse.preferred_language  # four-party: to the warehouse
 
     # 40 t × 3,500.00 + 0.5 t × 2,500.00 = 140,000.00 + 1,250.00 = 141,250.00 ≤ 142,857.14
-    release = release_delivery_notify(release=release, lines=lines_of(order, "40", "0.5"),
-                                      acting_user=world.seller_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        release = release_delivery_notify(release=release, lines=lines_of(order, "40", "0.5"),
+                                          acting_user=world.seller_user)
     assert release.state == ReleaseRequest.State.DELIVERY_NOTIFIED
     assert [(line.quantity, line.value) for line in release.lines.order_by("order_line_id")] == [
         (D("40.000"), D("140000.00")), (D("0.500"), D("1250.00"))]
-    assert Document.objects.filter(kind="confirming_delivery_notice", object_id=release.pk).exists()
+    delivery_notice = Document.objects.get(kind="confirming_delivery_notice", object_id=release.pk)
+    # Rendered and issued for the seller's signature (the seller alone signs it).
+    assert delivery_notice.state == Document.State.ISSUED and delivery_notice.number.startswith("CWDN-")
+    assert list(delivery_notice.document_parties.filter(must_sign=True).values_list("role", flat=True)) == ["seller"]
 
     # The warehouse hands over 40 t and 0.3 t: 140,000.00 + 750.00 = 140,750.00; 2,107.14 is freed.
     release = release_delivery_confirm(release=release, lines=lines_of(order, "40", "0.3"),
