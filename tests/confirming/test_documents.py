@@ -26,18 +26,21 @@ Amounts in Chinese capitals by the PBOC rules, first form where they give a choi
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import shutil
 import subprocess
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from documents import registry
 from documents.issuing import build_context
 from documents.models import Document
 from documents.rendering import html_to_pdf, render_html
 from documents.services import document_generate, document_title
+from scf.parties.demo import seed_demo
 from scf.parties.models import Organization, SettlementAccount
 from workflows.confirming.documents import SAMPLES
 from workflows.confirming.models import (
@@ -46,6 +49,7 @@ from workflows.confirming.models import (
     OrderLine,
     PurchaseOrder,
     RefundDemand,
+    ReleaseLine,
     ReleaseRequest,
 )
 
@@ -191,11 +195,30 @@ def test_every_party_signs_the_agreement_and_the_seller_alone_the_delivery_notic
         assert not any(sign for _, _, sign in parties(code, _object(case, code))), code  # sealed by the lender
 
 
-def test_demo_samples_find_a_row_and_wait_for_the_demo_to_seed_one(case):
+def test_demo_samples_find_a_row_and_the_seeded_kinds_have_theirs(case):
     for code in KINDS:
         assert SAMPLES[code]() is not None, code
-        # Registered without a sample until seed_demo adds confirming cases: demo_documents would stop on None.
-        assert registry.get(code).sample is None
+    # The demo seeds agreements and a release (with or without the life cycle): those kinds print from it.
+    for code in ("confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"):
+        assert registry.get(code).sample is SAMPLES[code], code
+    # Refund demands and margin payments wait for the orders' demo: demo_documents would stop on None.
+    for code in ("confirming_refund_notice", "confirming_margin_receipt"):
+        assert registry.get(code).sample is None, code
+
+
+def test_demo_documents_prints_the_agreement_and_the_release_notices_from_the_demo(tmp_path):
+    seed_demo(password="x", lifecycle=False)
+    release = SAMPLES["confirming_delivery_notice"]()
+    assert release.lines.count() == 2 and release.order.releasable_value == D("21428.57")  # 171,428.57 − 150,000
+    call_command("demo_documents", out=str(tmp_path), stdout=io.StringIO(),
+                 kinds=["confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"],
+                 languages=["en"])
+    assert {path.name for path in tmp_path.glob("*.pdf")} == {
+        "confirming_agreement.en.pdf", "confirming_release_notice.en.pdf", "confirming_delivery_notice.en.pdf"}
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "confirming_delivery_notice.en.pdf"), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "Delivered under this notice (CNY) 145,250.00" in text
+    assert not Document.objects.exists()
 
 
 def test_titles_in_chinese():
@@ -376,6 +399,31 @@ def test_delivery_notice_in_chinese(case, tmp_path):
                 "抄送：" + WAREHOUSE[0], "提货编号：CWO-2026-0007-RL-2", "由仓储方出库",
                 "螺纹钢HRB400Φ20250吨3,856.50964,125.000", "线材Q235Φ6.5120.5吨3,712.35447,338.1810",
                 "人民币壹拾贰万元整（小写：¥120,000.00）", "人民币壹拾柒万元整（小写：¥170,000.00）", "（盖章）")
+
+
+def _name_goods(case):
+    """The seller's delivery notice names 30 t of line 1 and 1 t of line 2 (10 t of it delivered before):
+    30 × 3,856.50 = 115,695.00; round(11 × 3,712.35) − round(10 × 3,712.35) = 40,835.85 − 37,123.50 = 3,712.35;
+    together 119,407.35 of the release's 120,000.00.
+    """
+    first, second = case["order"].lines.order_by("id")
+    ReleaseLine.objects.create(release=case["release"], order_line=first, quantity=D("30.000"), value=D("115695.00"))
+    ReleaseLine.objects.create(release=case["release"], order_line=second, quantity=D("1.000"), value=D("3712.35"))
+    ReleaseRequest.objects.filter(pk=case["release"].pk).update(state=ReleaseRequest.State.DELIVERY_NOTIFIED)
+
+
+def test_delivery_notice_lists_the_goods_it_names_line_by_line(case, tmp_path):
+    _name_goods(case)
+    pages = _pdf(case["release"], "confirming_delivery_notice", "en", tmp_path)
+    _assert_all(pages, "The goods delivered under this notice",
+                "1 螺纹钢 HRB400 Φ20 30 吨 3,856.50 115,695.00", "2 线材 Q235 Φ6.5 1 吨 3,712.35 3,712.35",
+                "Delivered under this notice (CNY) 119,407.35",
+                "CNY 119,407.35 (in words: Renminbi One Hundred Nineteen Thousand Four Hundred Seven Yuan and "
+                "Thirty-Five Fen Only)", "of the release notice's CNY 120,000.00")
+    pages = _pdf(case["release"], "confirming_delivery_notice", "zh-hans", tmp_path)
+    _assert_all(pages, "本次发货明细", "螺纹钢HRB400Φ2030吨3,856.50115,695.00", "线材Q235Φ6.51吨3,712.353,712.35",
+                "本次发货合计（人民币元）119,407.35", "人民币壹拾壹万玖仟肆佰零柒元叁角伍分（小写：¥119,407.35）",
+                "提货通知书额度120,000.00")
 
 
 # --- the refund notice (差额退款通知书) -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import api as confirming_api
+from . import release_api
 
 urlpatterns = [
     path("quotes/confirming/", confirming_api.QuoteView.as_view(), name="confirming-quote"),
@@ -11,4 +12,15 @@ urlpatterns = [
          name="confirming-agreement-detail"),
     path("confirming/agreements/<int:cw_agreement_pk>/submit/", confirming_api.AgreementSubmitView.as_view(),
          name="confirming-agreement-submit"),
+    path("confirming/releases/", release_api.ReleaseListView.as_view(), name="confirming-release-list"),
+    path("confirming/releases/<int:cw_release_pk>/", release_api.ReleaseDetailView.as_view(),
+         name="confirming-release-detail"),
+    path("confirming/releases/<int:cw_release_pk>/withdraw/", release_api.ReleaseWithdrawView.as_view(),
+         name="confirming-release-withdraw"),
+    path("confirming/releases/<int:cw_release_pk>/notice/", release_api.ReleaseNoticeView.as_view(),
+         name="confirming-release-notice"),
+    path("confirming/releases/<int:cw_release_pk>/delivery-notice/", release_api.ReleaseDeliveryNoticeView.as_view(),
+         name="confirming-release-delivery-notice"),
+    path("confirming/releases/<int:cw_release_pk>/delivery/", release_api.ReleaseDeliveryConfirmView.as_view(),
+         name="confirming-release-delivery-confirm"),
 ]

@@ -16,6 +16,20 @@ class ConfirmingConfig(AppConfig):
 
         documents.register(*KINDS)
         self._ready_agreements()
+        self._ready_releases()
+
+    def _ready_releases(self) -> None:
+        """Plug the releases in: their visibility rule, their flow, their demo seeder."""
+        from scf.core import demo
+        from workflows.inbox import registry as flows
+
+        from . import release_selectors  # noqa: F401  (registers the release's visibility rule)
+        from .flows import ConfirmingReleaseFlow
+        from .release_demo import seed_confirming_releases
+
+        flows.register(ConfirmingReleaseFlow)
+        # After the agreements (240) and the orders they finance: a release needs a funded order.
+        demo.register_seeder("confirming-releases", seed_confirming_releases, order=260)
 
     def _ready_agreements(self) -> None:
         """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""

@@ -200,6 +200,15 @@ def release_context(release: ReleaseRequest) -> dict:
         "released_before": amount(before, currency),
         "cumulative": amount(before + release.value, currency),
     }
+    # The goods the seller's delivery notice names, line by line (none before the delivery notice).
+    rows = list(release.lines.select_related("order_line").order_by("order_line_id"))
+    goods_total = sum((row.value for row in rows), start=ZERO)
+    context["delivery"] = {
+        "lines": [{"description": row.order_line.description, "unit": row.order_line.unit,
+                   "quantity": quantity(row.quantity), "unit_price": unit_price(row.order_line.unit_price),
+                   "value": amount(row.value, currency)} for row in rows],
+        "total": amount(goods_total, currency) if rows else None,
+    }
     return context
 
 
@@ -304,8 +313,10 @@ def demo_margin_payment() -> MarginPayment | None:
 
 # --- registration ----------------------------------------------------------------------------------
 
-# The demo seeds no confirming-warehouse case yet, and `demo_documents` stops on a kind whose sample finds
-# nothing: the kinds are registered with sample=None. Once `seed_demo` adds confirming cases, pass these.
+# `demo_documents` prints each kind from its sample and stops on a sample that finds nothing. The demo seeds
+# the agreements (demo.py) and a release with its delivery notice's lines (release_demo.py), with or without
+# the life cycle. The refund notice and the margin receipt wait for the orders' demo to seed a refund demand
+# and a margin payment without the life cycle too: pass their samples then.
 SAMPLES = {
     "confirming_agreement": demo_agreement,
     "confirming_release_notice": demo_release,
@@ -317,17 +328,18 @@ SAMPLES = {
 CONFIRMING_AGREEMENT = registry.DocumentKind(
     code="confirming_agreement", prefix="CWA", title=_("Confirming-Warehouse Financing Agreement"),
     model=ConfirmingAgreement, build_context=agreement_context, parties=agreement_parties,
-    required=AGREEMENT_REQUIRED, sample=None, related=AGREEMENT_RELATED, languages=("en", "zh-hans", "bilingual"),
+    required=AGREEMENT_REQUIRED, sample=demo_agreement, related=AGREEMENT_RELATED,
+    languages=("en", "zh-hans", "bilingual"),
 )
 CONFIRMING_RELEASE_NOTICE = registry.DocumentKind(
     code="confirming_release_notice", prefix="CWRN", title=_("Release Notice"), model=ReleaseRequest,
     build_context=release_context, parties=release_notice_parties, required=RELEASE_REQUIRED,
-    sample=None, related=("order", *ORDER_RELATED),
+    sample=demo_release, related=("order", *ORDER_RELATED),
 )
 CONFIRMING_DELIVERY_NOTICE = registry.DocumentKind(
     code="confirming_delivery_notice", prefix="CWDN", title=_("Delivery Notice"), model=ReleaseRequest,
     build_context=release_context, parties=delivery_notice_parties, required=DELIVERY_REQUIRED,
-    sample=None, related=("order", *ORDER_RELATED),
+    sample=demo_release, related=("order", *ORDER_RELATED),
 )
 CONFIRMING_REFUND_NOTICE = registry.DocumentKind(
     code="confirming_refund_notice", prefix="CWRF", title=_("Refund Notice"), model=RefundDemand,

@@ -75,3 +75,43 @@ class AgreementClosingBlocked(DomainError):
     code = "confirming_closing_blocked"
     http_status = 409
     default_message = _("The confirming-warehouse agreement cannot be closed yet.")
+
+
+class DeliveryLineNotOnOrder(DomainError):
+    """A delivery for goods that are not on the release's order (another order, another seller's goods)."""
+
+    code = "delivery_line_not_on_order"
+    http_status = 409
+    default_message = _("These goods are not on the release's order.")
+
+
+class DeliveryAboveAvailable(DomainError):
+    """A delivery notice for more of a line than the order still holds undelivered and not notified."""
+
+    code = "delivery_above_available"
+    http_status = 409
+    default_message = _("This quantity is more than the order line still holds.")
+
+
+class DeliveryExceedsRelease(DomainError):
+    """Goods worth more than the release notice lets out."""
+
+    code = "delivery_exceeds_release"
+    http_status = 409
+    default_message = _("These goods are worth more than the release notice lets out.")
+
+
+class DeliveryAboveNotice(DomainError):
+    """A delivery confirmed above the quantity the delivery notice named."""
+
+    code = "delivery_above_notice"
+    http_status = 409
+    default_message = _("This quantity is more than the delivery notice named.")
+
+
+class ReleaseStateConflict(DomainError):
+    """The release's state does not allow the action (a notice twice, a delivery before the notice, ...)."""
+
+    code = "confirming_release_state"
+    http_status = 409
+    default_message = _("The release's state does not allow this action.")

@@ -15,14 +15,14 @@ from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
 from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
-from workflows.inbox.assignment import SIGN_FOR, organization_of
+from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
-from . import agreement_views
+from . import agreement_views, release_views
 from .agreements import agreement_issue_contract
-from .models import ConfirmingAgreement
-from .permissions import CLOSE_AGREEMENT
+from .models import ConfirmingAgreement, ReleaseRequest
+from .permissions import CLOSE_AGREEMENT, ISSUE_RELEASE_NOTICE
 
 State = ConfirmingAgreement.State
 
@@ -132,3 +132,71 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     def issue_contract(self, activation):
         agreement_issue_contract(case_of(activation))
+
+
+# --- releases (提货) ----------------------------------------------------------------------------------------
+
+ReleaseState = ReleaseRequest.State
+
+
+def _release_lender(process):
+    return process.artifact.order.agreement.lender
+
+
+def _release_seller(process):
+    return process.artifact.order.agreement.seller
+
+
+def _release_custodian(process):
+    return process.artifact.custodian
+
+
+class ConfirmingReleaseFlow(CaseFlow):
+    """Who acts next on a release: operations issue the notice, the seller answers, the holder delivers.
+
+    The distributor's request starts it (`services.release_request`); `releases.release_notice_issue`,
+    `release_delivery_notify` and `release_delivery_confirm` complete the steps; a withdrawal ends it.
+    The holder of the goods is the warehouse in the four-party form, the seller in the three-party one.
+    """
+
+    case_model = ReleaseRequest
+    case_related = ("order__agreement__lender", "order__agreement__seller", "order__agreement__distributor",
+                    "order__agreement__warehouse", "order__agreement__facility", "requested_by", "noticed_by",
+                    "delivery_notified_by", "delivered_by")
+    case_template = "confirming/release_case.html"
+    process_title = _("Confirming-warehouse release")
+
+    start = flow.StartHandle(this.start_case).Next(this.notice)
+
+    notice = (flow.View(release_views.notice_task)
+              .Annotation(title=_("Issue the release notice"))
+              .Permission(ISSUE_RELEASE_NOTICE, obj=_release_lender)
+              .Next(this.after_notice))
+
+    after_notice = (flow.Switch()
+                    .Case(this.delivery_notice, in_state(ReleaseState.NOTICE_ISSUED))
+                    .Default(this.end))
+
+    delivery_notice = (flow.View(release_views.delivery_notice_task)
+                       .Annotation(title=_("Give the delivery notice"))
+                       .Permission(OPERATE_FOR, obj=_release_seller)
+                       .Next(this.deliver))
+
+    deliver = (flow.View(release_views.deliver_task)
+               .Annotation(title=_("Confirm the goods delivered"))
+               .Permission(OPERATE_FOR, obj=_release_custodian)
+               .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, release: ReleaseRequest) -> dict:
+        order = release.order
+        agreement = order.agreement
+        return {
+            "product": agreement.facility.product, "reference": release.reference,
+            "applicant": agreement.distributor, "counterparty": release.custodian, "currency": order.currency,
+            "amount": release.value,
+        }
+
+    def case_context(self, request, release: ReleaseRequest) -> dict:
+        return release_views.release_context(request.user, release)

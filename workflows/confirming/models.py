@@ -351,34 +351,98 @@ class ReleaseRequest(ConcurrentTransitionMixin, models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     noticed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("notice issued by"))
+    noticed_at = models.DateTimeField(_("notice issued at"), null=True, blank=True)
+    delivery_notified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+", verbose_name=_("delivery notice by"))
+    delivery_notified_at = models.DateTimeField(_("delivery notice at"), null=True, blank=True)
+    delivered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("delivery confirmed by"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_value = MoneyField(_("value delivered"), default=Decimal("0.00"))
 
     class Meta:
         ordering = ["order_id", "requested_at", "id"]
         verbose_name = _("release request")
         verbose_name_plural = _("release requests")
-        constraints = [models.CheckConstraint(condition=Q(value__gt=0), name="confirming_release_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="confirming_release_positive"),
+            models.CheckConstraint(condition=Q(delivered_value__gte=0) & Q(delivered_value__lte=F("value")),
+                                   name="confirming_release_delivered_within_value"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.value:,} · {self.get_state_display()}"
 
+    @property
+    def lender_id(self) -> int:
+        """Return the lender's id (the inbox's history and the flow's staff steps read it)."""
+        return self.order.agreement.lender_id
+
+    @property
+    def lender(self):
+        return self.order.agreement.lender
+
+    @property
+    def custodian(self):
+        """Return who holds the goods and delivers them: the warehouse (four-party) or the seller (three-party)."""
+        agreement = self.order.agreement
+        return agreement.warehouse if agreement.warehouse_id else agreement.seller
+
     @transition(field=state, source=State.REQUESTED, target=State.NOTICE_ISSUED)
-    def issue_notice(self, *, by) -> None:
+    def issue_notice(self, *, by, at=None) -> None:
         """Record the lender's release notice (提货通知书) to the seller or warehouse."""
         self.noticed_by = by
+        self.noticed_at = at
 
     @transition(field=state, source=State.NOTICE_ISSUED, target=State.DELIVERY_NOTIFIED)
-    def notify_delivery(self) -> None:
+    def notify_delivery(self, *, by=None, at=None) -> None:
         """Record the seller's delivery notice (发货通知书)."""
+        self.delivery_notified_by = by
+        self.delivery_notified_at = at
 
     @transition(field=state, source=State.DELIVERY_NOTIFIED, target=State.DELIVERED)
-    def confirm_delivery(self, *, at) -> None:
-        """Record the goods delivered to the distributor."""
+    def confirm_delivery(self, *, at, by=None, value=None) -> None:
+        """Record the goods delivered to the distributor, worth `value`."""
         self.delivered_at = at
+        self.delivered_by = by
+        if value is not None:
+            self.delivered_value = value
 
     @transition(field=state, source=State.REQUESTED, target=State.WITHDRAWN)
     def withdraw(self) -> None:
         """Withdraw a request the lender has not noticed yet; its value is requested no more."""
+
+
+class ReleaseLine(models.Model):
+    """A line of goods a delivery notice names for one release: the quantity notified and the quantity delivered.
+
+    `value` is what the quantity notified adds to the order line's goods out, counted cumulatively
+    (round(out after × unit price) − round(out before × unit price)), so a line delivered in parts never
+    adds up to more than its amount on the order.
+    """
+
+    release = models.ForeignKey(ReleaseRequest, on_delete=models.CASCADE, related_name="lines",
+                                verbose_name=_("release"))
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="release_lines",
+                                   verbose_name=_("order line"))
+    quantity = models.DecimalField(_("quantity notified"), max_digits=20, decimal_places=3)
+    value = MoneyField(_("value notified"))
+    delivered_quantity = models.DecimalField(_("quantity delivered"), max_digits=20, decimal_places=3,
+                                             default=Decimal("0.000"))
+
+    class Meta:
+        ordering = ["release_id", "order_line_id"]
+        verbose_name = _("release line")
+        verbose_name_plural = _("release lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="confirming_release_line_positive"),
+            models.CheckConstraint(condition=Q(delivered_quantity__gte=0) & Q(delivered_quantity__lte=F("quantity")),
+                                   name="confirming_release_line_delivered_within_notified"),
+            models.UniqueConstraint(fields=["release", "order_line"], name="confirming_release_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release.reference} · {self.order_line.description} × {self.quantity}"
 
 
 class RefundDemand(ConcurrentTransitionMixin, models.Model):

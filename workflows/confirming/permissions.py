@@ -62,3 +62,28 @@ def can_see_agreements(user: User) -> bool:
     own = user.memberships.values("organization_id")
     return ConfirmingAgreement.objects.filter(
         Q(distributor_id__in=own) | Q(seller_id__in=own) | Q(warehouse_id__in=own)).exists()
+
+
+# --- releases -------------------------------------------------------------------------------------
+
+# The lender's operations issue the release notice, as they run the orders' money.
+ISSUE_RELEASE_NOTICE = "inbox.disburse"
+
+
+def can_issue_release_notice(user: User, release: ReleaseRequest) -> bool:
+    """Whether the user issues the release notice (提货通知书): the lender's operations, while requested."""
+    return (release.state == ReleaseRequest.State.REQUESTED
+            and staff_may(user, ISSUE_RELEASE_NOTICE, release.order.agreement.lender_id))
+
+
+def can_notify_delivery(user: User, release: ReleaseRequest) -> bool:
+    """Whether the user gives the delivery notice (发货通知书): an operator of the seller, once the notice is out."""
+    return (release.state == ReleaseRequest.State.NOTICE_ISSUED
+            and is_operator(user, release.order.agreement.seller_id))
+
+
+def can_confirm_delivery(user: User, release: ReleaseRequest) -> bool:
+    """Whether the user confirms the goods delivered: an operator of who holds them (warehouse, or the seller)."""
+    agreement = release.order.agreement
+    custodian_id = agreement.warehouse_id or agreement.seller_id
+    return release.state == ReleaseRequest.State.DELIVERY_NOTIFIED and is_operator(user, custodian_id)

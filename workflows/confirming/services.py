@@ -25,6 +25,7 @@ from scf.core.sequences import sequence_next
 from scf.money import round_money
 from scf.parties.models import User
 from scf.parties.permissions import require
+from workflows.inbox.services import case_start, process_cancel
 
 from . import calculations as calc
 from .exceptions import (
@@ -35,6 +36,7 @@ from .exceptions import (
     OrderAboveLimit,
     OrderNotOpen,
     ReleaseExceedsAllowance,
+    ReleaseStateConflict,
 )
 from .models import ConfirmingAgreement, MarginPayment, OrderLine, PurchaseOrder, ReleaseRequest
 from .permissions import (
@@ -148,9 +150,11 @@ def release_request(*, order: PurchaseOrder, value: Decimal, acting_user: User) 
                                             requested_by=acting_user)
     order.released_value += value
     order.save(update_fields=["released_value"])
-    audit_record(actor=acting_user, action="confirming.release.request", target=release,
+    audit_record(actor=acting_user, action="confirming.release.request", target=release, target_state=release.state,
                  note=f"{order.reference} {order.currency} {value}; released or requested {order.released_value} "
                       f"of {order.allowed_value}")
+    # Its own small flow: the lender's operations find the release notice to issue in their inbox.
+    case_start(release)
     return release
 
 
@@ -160,15 +164,17 @@ def release_withdraw(*, release: ReleaseRequest, acting_user: User) -> ReleaseRe
     with transaction.atomic():
         order = _order_lock(release.order)
         release = ReleaseRequest.objects.select_for_update().get(pk=release.pk)
-        require(can_withdraw_release(acting_user, release))
         if not can_proceed(release.withdraw):
-            raise OrderNotOpen(_("Release %(release)s is %(state)s: it can no longer be withdrawn.")
+            raise ReleaseStateConflict(_("Release %(release)s is %(state)s: it can no longer be withdrawn.")
                                % {"release": release.reference, "state": release.get_state_display()})
+        require(can_withdraw_release(acting_user, release))
         release.withdraw()
         release.save(update_fields=["state"])
         order.released_value -= release.value
         order.save(update_fields=["released_value"])
-    audit_record(actor=acting_user, action="confirming.release.withdraw", target=release)
+        audit_record(actor=acting_user, action="confirming.release.withdraw", target=release,
+                     source_state=ReleaseRequest.State.REQUESTED, target_state=release.state)
+        process_cancel(release)
     return release
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views
+from . import agreement_views, release_views
 
 app_name = "confirming"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("agreements/<int:cw_agreement_pk>/submit/", agreement_views.agreement_submit_view, name="agreement-submit"),
     path("agreements/<int:cw_agreement_pk>/cancel/", agreement_views.agreement_cancel_view, name="agreement-cancel"),
     path("agreements/<int:cw_agreement_pk>/close/", agreement_views.agreement_close_view, name="agreement-close"),
+    path("orders/<int:cw_order_pk>/releases/new/", release_views.release_request_view, name="release-request"),
+    path("releases/<int:cw_release_pk>/", release_views.release_detail, name="release-detail"),
+    path("releases/<int:cw_release_pk>/withdraw/", release_views.release_withdraw_view, name="release-withdraw"),
+    path("releases/<int:cw_release_pk>/notice/", release_views.release_notice_view, name="release-notice"),
+    path("releases/<int:cw_release_pk>/delivery-notice/", release_views.release_delivery_notice_view,
+         name="release-delivery-notice"),
+    path("releases/<int:cw_release_pk>/delivery/", release_views.release_delivery_confirm_view,
+         name="release-delivery-confirm"),
 ]
