@@ -167,6 +167,11 @@ def test_each_party_sees_its_contracts_and_signs_them_on_its_task_page(aw, djang
         assert response.status_code == 302, response.content.decode()[:2000]
     agreement.refresh_from_db()
     assert agreement.state == PledgeAgreement.State.ACTIVE
+    # Once active, each party finds the collateral and releases from the agreement's page.
+    collateral = reverse("pledge:agreement-collateral", args=[agreement.pk])
+    for user in (aw.pledgor_user, aw.warehouse_user, aw.ops):
+        page = get(logged_in(user), reverse("pledge:agreement-detail", args=[agreement.pk])).content.decode()
+        assert f'href="{collateral}"' in page and "Collateral and releases" in page
     register = Task.objects.get(flow_task__endswith=".register", status="NEW")
     ops = logged_in(aw.ops, "zh-hans")
     page = get(ops, reverse("inbox:task", args=[register.pk]), "zh-hans").content.decode()

@@ -97,6 +97,11 @@ def test_the_warehouse_counts_signs_and_confirms_in_its_portal(priced, active_ag
     assert done.status_code == 302
     page = warehouse.get(f"/pledge/intakes/{intake.pk}/").content.decode()
     assert "Sign the pledged goods list" in page
+    # The button opens the document's page at its signing form (the signing address itself takes POST only).
+    goods_list = current(intake, "pledged_goods_list")
+    assert f'href="/documents/{goods_list.pk}/#sign"' in page
+    form = warehouse.get(f"/documents/{goods_list.pk}/")
+    assert form.status_code == 200 and 'id="sign"' in form.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         sign(current(intake, "pledged_goods_list"), world.warehouse, world.warehouse_user)
     ops = client_for(world.ops)

@@ -503,6 +503,18 @@ def agreement_wind_up(*, agreement: PledgeAgreement, acting_user: User | None) -
     return complete_step(agreement, "repaid", acting_user)
 
 
+def agreement_wind_up_when_done(agreement: PledgeAgreement) -> bool:
+    """Open the closing task if nothing is owed and no goods are held any more; return whether it opened.
+
+    Called by the repayment and release services after the loan's principal or the goods dropped, with
+    the agreement locked and its new figures saved: the last repayment or release puts the
+    "Deregister and close" task in operations' inbox. Anything still owed or held leaves it as it was.
+    """
+    if agreement.state != State.ACTIVE or _deregistration_blockers(agreement):
+        return False
+    return complete_step(agreement, "repaid", None)
+
+
 @audited
 def agreement_close(*, agreement: PledgeAgreement, acting_user: User, note: str = "") -> PledgeAgreement:
     """Close an active agreement: nothing owed, the cash margin returned, no goods held, the registration cancelled.

@@ -47,7 +47,7 @@ from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import calculations as calc
 from . import permissions
-from .agreements import agreement_lock
+from .agreements import agreement_lock, agreement_wind_up_when_done
 from .drawdown_documents import DISBURSEMENT_ADVICE, REPAYMENT_ADVICE
 from .exceptions import (
     AgreementNotActive,
@@ -543,6 +543,7 @@ def _after_repayment(agreement: PledgeAgreement, drawdown: PledgeDrawdown, recei
     agreement.save(update_fields=["principal_outstanding"])
     if receipt.applied_advance:  # interest alone leaves the exposure as it was
         _exposure_changed(agreement)
+        agreement_wind_up_when_done(agreement)
     repayment.drawdown = drawdown
     document_generate(obj=repayment, kind_code=REPAYMENT_ADVICE, language=agreement.pledgor.preferred_language,
                       acting_user=acting_user)

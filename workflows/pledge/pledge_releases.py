@@ -37,6 +37,7 @@ from scf.parties.permissions import is_operator, require, staff_may
 from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import calculations as calc
+from .agreements import agreement_wind_up_when_done
 from .exceptions import (
     AgreementNotActive,
     ItemNotReleasable,
@@ -493,7 +494,18 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
     audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
                  target_state=release.state, note=f"{release.currency} {release.requested_value}")
     complete_step(release, "confirm", acting_user)
+    _goods_changed(release.agreement)
     return release
+
+
+def _goods_changed(agreement: PledgeAgreement) -> None:
+    """After goods went out: a dynamic pledge's warehouse gets the floor value notice again, restated for the
+    goods it now holds; when nothing is held nor owed any more the closing task opens instead."""
+    if agreement_wind_up_when_done(agreement):
+        return
+    if (agreement.kind == PledgeAgreement.Kind.DYNAMIC and agreement.state == PledgeAgreement.State.ACTIVE
+            and PledgedItem.objects.filter(agreement=agreement, status__in=PledgedItem.HELD).exists()):
+        floor_notice_issue(agreement=agreement, acting_user=None)
 
 
 def _goods_left(item: PledgedItem, quantity: Decimal) -> None:
