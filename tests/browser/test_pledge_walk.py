@@ -39,6 +39,7 @@ from scf.ledger.models import JournalEntry, Posting
 from scf.parties.demo import MINIMAL_PDF, ORGS
 from scf.parties.models import User
 from tests.pledge.drawdown_setup import ledger_balanced
+from tests.second_factor import fill_code
 from workflows.pledge.drawdowns import drawdown_repay
 from workflows.pledge.models import (
     CollateralIntake,
@@ -170,8 +171,9 @@ def _bring_in(pledgor, warehouse, ops, agreement: str, lines: list[dict], passwo
     return intake
 
 
-def _loan(pledgor, officer, ops, agreement: str, amount: str, shoot, step: str) -> str:
-    """The pledgor asks for a loan, the credit officer approves it, operations pay it out."""
+def _loan(pledgor, officer, ops, ops2, agreement: str, amount: str, shoot, step: str) -> str:
+    """The pledgor asks for a loan, the credit officer approves it, operations prepare the payment, a second
+    operations user releases it (maker-checker, with a fresh code from the authenticator app)."""
     expect = _expect()
     _open_agreement(pledgor, agreement)
     form = pledgor.locator("#loans form")
@@ -190,7 +192,15 @@ def _loan(pledgor, officer, ops, agreement: str, amount: str, shoot, step: str) 
     ops.get_by_label("I have checked the details above").check()
     shoot(ops, f"{step}-disburse")
     ops.get_by_role("button", name="Disburse").click()
-    expect(ops.locator(".messages")).to_contain_text(reference)
+    expect(ops.locator(".messages")).to_contain_text(
+        f"Disbursement of {reference} prepared: a second operations user releases it on the Releases page.")
+    _nav(ops2, "Releases")
+    row = ops2.locator("table.releases tbody tr").filter(has_text=reference).filter(has_text="Loan disbursement")
+    expect(row).to_have_count(1)
+    shoot(ops2, f"{step}-release")
+    fill_code(row, "ops2")
+    row.get_by_role("button", name="Release").click()
+    expect(ops2.locator(".messages")).to_contain_text(f"Loan disbursement {reference} released.")
     return reference
 
 
@@ -304,8 +314,9 @@ def test_a_dynamic_pledge_from_agreement_to_closed_file(today, login, shoot, dem
     shoot(pledgor, "available")
 
     # 6. Two loans.
-    loan1 = _loan(pledgor, officer, ops, agreement, "600000.00", shoot, "loan1")
-    loan2 = _loan(pledgor, officer, ops, agreement, "300000.00", shoot, "loan2")
+    ops2 = login("ops2")
+    loan1 = _loan(pledgor, officer, ops, ops2, agreement, "600000.00", shoot, "loan1")
+    loan2 = _loan(pledgor, officer, ops, ops2, agreement, "300000.00", shoot, "loan2")
     _open_agreement(pledgor, agreement)
     expect(loans.locator(".lead")).to_contain_text("CNY 332,100.00")
     expect(_fact(loans, "Exposure")).to_have_text("CNY 900,000.00")

@@ -33,6 +33,7 @@ class DrawdownWorld:
     world: object  # tests/pledge/conftest.py PledgeWorld
     agreement: PledgeAgreement
     officer: User  # credit officer: decides drawdowns up to 1,000,000
+    ops2: User  # a second operations user: releases the disbursements the first one prepares
 
     def __getattr__(self, name):
         return getattr(self.world, name)
@@ -65,7 +66,8 @@ def dw(today, world, active_agreement, staff_user) -> DrawdownWorld:
     register(world, active_agreement)
     collateral(world, active_agreement)
     return DrawdownWorld(world=world, agreement=active_agreement,
-                         officer=staff_user(StaffGroup.CREDIT_OFFICER, "officer"))
+                         officer=staff_user(StaffGroup.CREDIT_OFFICER, "officer"),
+                         ops2=staff_user(StaffGroup.OPERATIONS, "ops2"))
 
 
 def ledger_balanced() -> bool:

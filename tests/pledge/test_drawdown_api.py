@@ -30,6 +30,10 @@ def list_url(dw) -> str:
     return f"/api/v1/pledge/agreements/{dw.agreement.pk}/drawdowns/"
 
 
+def get(client: Client, url: str):
+    return client.get(url)
+
+
 def post(client: Client, url: str, data: dict | None = None):
     return client.post(url, data or {}, content_type="application/json")
 
@@ -87,10 +91,21 @@ def test_operations_disburse_an_approved_loan_and_not_a_requested_one(dw):
     drawdowns.drawdown_approve(drawdown=drawdown, approver=dw.officer)
     assert post(logged_in(dw.pledgor_user), url).status_code == 403
     response = post(ops, url)
-    assert response.status_code == 200
-    data = response.json()
+    # Maker-checker: the payment is prepared (202) and waits for a second operations user.
+    assert response.status_code == 202
+    assert (response.json()["action"], response.json()["status"], response.json()["amount"]) == (
+        "pledge.disburse", "pending", "400000.00")
+    assert get(ops, f"/api/v1/pledge/drawdowns/{drawdown.pk}/").json()["state"] == "approved"
+    again = post(ops, url)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
+    own = post(ops, f"/api/v1/releases/{response.json()['id']}/release/")
+    assert own.status_code in (403, 409)  # never by the one who prepared it
+    released = post(logged_in(dw.ops2), f"/api/v1/releases/{response.json()['id']}/release/")
+    assert released.status_code == 200
+    data = get(ops, f"/api/v1/pledge/drawdowns/{drawdown.pk}/").json()
     assert data["state"] == "disbursed" and data["principal_outstanding"] == "400000.00"
     assert data["disbursed_on"] == "2026-03-02"
+    assert post(ops, url).status_code == 409  # already disbursed
 
 
 def test_the_pledgor_resubmits_a_returned_request(dw):

@@ -15,6 +15,7 @@ from viewflow.workflow.status import PROCESS
 
 from scf.facilities.models import CreditFacility, FacilityReservation
 from tests.pledge.collateral_helpers import approve_price
+from tests.releasing import release_pending
 from workflows.approval.models import ApprovalCase
 from workflows.inbox.services import process_for
 from workflows.pledge import drawdowns
@@ -94,6 +95,9 @@ def test_the_officer_decides_and_operations_disburse_on_the_task_pages_in_chines
     assert "Disburse the loan" in page and "400,000.00" in page
     response = ops.post(url, {"confirm": "on"})
     assert response.status_code == 302
+    assert PledgeDrawdown.objects.get().state == PledgeDrawdown.State.APPROVED  # prepared, not yet paid
+    assert open_tasks("disburse").count() == 1
+    release_pending(dw.ops2)
     drawdown.refresh_from_db()
     assert drawdown.state == PledgeDrawdown.State.DISBURSED and drawdown.principal_outstanding == D("400000.00")
     assert CreditFacility.objects.get(pk=dw.agreement.facility_id).outstanding_amount == D("400000.00")

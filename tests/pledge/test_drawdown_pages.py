@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scf.facilities.models import FacilityReservation
+from tests.releasing import release_pending
 from workflows.pledge import drawdowns
 from workflows.pledge.models import PledgeDrawdown
 
@@ -111,7 +112,9 @@ def test_operations_disburse_from_the_page_and_everyone_sees_the_figures(dw, tod
     assert "Disburse the loan" in page and "Approved" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = ops.post(reverse("pledge:drawdown-disburse", args=[drawdown.pk]))
-    assert response.status_code == 302
+        assert response.status_code == 302
+        assert PledgeDrawdown.objects.get(pk=drawdown.pk).state == PledgeDrawdown.State.APPROVED
+        release_pending(dw.ops2)
     today.move_to(datetime.datetime(2026, 4, 2, 10, 0, tzinfo=datetime.UTC), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
         drawdowns.drawdown_repay(drawdown=drawdown, amount=D("102166.67"), bank_reference="B-1",

@@ -14,6 +14,7 @@ from documents.selectors import documents_current
 from scf.core import tenancy
 from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
+from scf.releases.api import ReleaseOutput
 
 from . import agreements, collateral, drawdowns, permissions, selectors, services
 from . import calculations as calc
@@ -28,6 +29,7 @@ from .models import (
     PledgeDrawdown,
     PledgeDrawdownRepayment,
 )
+from .money_releases import drawdown_disbursement_prepare
 from .valuation import agreement_valuation
 
 PRECISION_CHOICES = [("0.001", "0.001"), ("1", "1")]
@@ -702,12 +704,17 @@ class DrawdownResubmitView(APIView):
 
 
 class DrawdownDisburseView(APIView):
-    """The lender's operations pay an approved loan to the pledgor; pressing it again changes nothing."""
+    """The lender's operations prepare the payment of an approved loan; a second one releases it (maker-checker).
 
-    @extend_schema(request=None, responses={200: DrawdownOutput},
-                   summary="Disburse an approved loan (409 pledge_drawdown_state, disbursement_before_registration, "
-                           "valuation_stale, drawdown_above_available, no_settlement_account)")
+    The answer is the prepared release (202); `POST /api/v1/releases/{id}/release/` by a second operations
+    user pays the loan. Its checks run when it is prepared, so a refusal comes now.
+    """
+
+    @extend_schema(request=None, responses={202: ReleaseOutput},
+                   summary="Prepare an approved loan's disbursement (409 pledge_drawdown_state, illegal_transition "
+                           "when already disbursed or prepared, disbursement_before_registration, valuation_stale, "
+                           "drawdown_above_available, no_settlement_account)")
     def post(self, request, drawdown_pk: int):
         drawdown = _visible_drawdown(request.user, drawdown_pk)
-        drawdown = drawdowns.drawdown_disburse(drawdown=drawdown, acting_user=request.user)
-        return Response(DrawdownOutput(drawdown).data)
+        release = drawdown_disbursement_prepare(drawdown=drawdown, acting_user=request.user)
+        return Response(ReleaseOutput(release, context={"request": request}).data, status=202)

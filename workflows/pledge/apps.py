@@ -37,14 +37,17 @@ class PledgeConfig(AppConfig):
         """Plug the drawdowns in: their flow, their advices, the receipt handler for repayments, the daily interest."""
         from scf.collections import registry
         from scf.core import jobs
+        from scf.releases import registry as releases
         from workflows.inbox import registry as flows
 
-        from . import drawdown_documents
+        from . import drawdown_documents, money_releases
         from .drawdowns import RECEIPT_HANDLER, drawdowns_accrue_interest_daily
         from .flows import PledgeDrawdownFlow
 
         drawdown_documents.register()
         registry.register(RECEIPT_HANDLER)
+        # A loan's disbursement is prepared by one operations user and released by a second (maker-checker).
+        releases.register(*money_releases.ACTIONS)
         flows.register(PledgeDrawdownFlow)
         # After factoring's jobs (orders 110-140): the loans' interest to the day, once a day.
         jobs.register_daily("pledge.drawdown_interest", drawdowns_accrue_interest_daily, order=200)

@@ -34,7 +34,11 @@ from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_
 from . import drawdowns as services
 from . import permissions
 from .models import PledgeAgreement, PledgeDrawdown
+from .money_releases import drawdown_disbursement_prepare
 from .selectors import drawdown_list
+
+PREPARED = gettext_lazy("Disbursement of %(ref)s prepared: a second operations user releases it on the Releases "
+                        "page.")
 
 State = PledgeDrawdown.State
 
@@ -161,8 +165,8 @@ def drawdown_withdraw_view(request, drawdown_pk: int):
 @require_POST
 @login_required
 def drawdown_disburse_view(request, drawdown_pk: int):
-    return _action(request, drawdown_pk, lambda drawdown: services.drawdown_disburse(
-        drawdown=drawdown, acting_user=request.user), _("%(ref)s disbursed."))
+    return _action(request, drawdown_pk, lambda drawdown: drawdown_disbursement_prepare(
+        drawdown=drawdown, acting_user=request.user), PREPARED)
 
 
 # --- task pages -------------------------------------------------------------------------------------
@@ -201,5 +205,5 @@ def revise_task(request, task):
 def disburse_task(request, task):
     drawdown = case_object(task)
     return form_step(request, task, drawdown, ConfirmForm(request.POST or None), "pledge/drawdown_task_disburse.html",
-                     lambda data: services.drawdown_disburse(drawdown=drawdown, acting_user=request.user),
-                     _("%(ref)s disbursed."))
+                     lambda data: drawdown_disbursement_prepare(drawdown=drawdown, acting_user=request.user),
+                     PREPARED)
