@@ -16,6 +16,24 @@ class ConfirmingConfig(AppConfig):
 
         documents.register(*KINDS)
         self._ready_agreements()
+        self._ready_orders()
+
+    def _ready_orders(self) -> None:
+        """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
+        from scf.collections import registry
+        from scf.core import menus
+        from workflows.inbox import registry as flows
+
+        from . import order_documents
+        from .flows import ConfirmingOrderFlow
+        from .orders import RECEIPT_HANDLER
+        from .permissions import can_see_agreements
+
+        order_documents.register()
+        registry.register(RECEIPT_HANDLER)
+        flows.register(ConfirmingOrderFlow)
+        menus.register_menu_item("confirming-orders", _("Confirming-warehouse orders"), "confirming:order-list",
+                                 order=625, visible=can_see_agreements)
 
     def _ready_agreements(self) -> None:
         """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views
+from . import agreement_views, order_views
 
 app_name = "confirming"
 
@@ -12,4 +12,13 @@ urlpatterns = [
     path("agreements/<int:cw_agreement_pk>/submit/", agreement_views.agreement_submit_view, name="agreement-submit"),
     path("agreements/<int:cw_agreement_pk>/cancel/", agreement_views.agreement_cancel_view, name="agreement-cancel"),
     path("agreements/<int:cw_agreement_pk>/close/", agreement_views.agreement_close_view, name="agreement-close"),
+    path("agreements/<int:cw_agreement_pk>/orders/new/", order_views.order_new, name="order-new"),
+    path("orders/", order_views.order_list_view, name="order-list"),
+    path("orders/<int:cw_order_pk>/", order_views.order_detail, name="order-detail"),
+    path("orders/<int:cw_order_pk>/edit/", order_views.order_edit, name="order-edit"),
+    path("orders/<int:cw_order_pk>/submit/", order_views.order_submit_view, name="order-submit"),
+    path("orders/<int:cw_order_pk>/cancel/", order_views.order_cancel_view, name="order-cancel"),
+    path("orders/<int:cw_order_pk>/margin/", order_views.order_margin_view, name="order-margin"),
+    path("orders/<int:cw_order_pk>/fund/", order_views.order_fund_view, name="order-fund"),
+    path("orders/<int:cw_order_pk>/receipt/", order_views.order_receipt_view, name="order-receipt"),
 ]
