@@ -57,7 +57,7 @@ from scf.parties.models import (
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.approval.models import ApprovalTier
-from workflows.confirming.models import ConfirmingAgreement
+from workflows.confirming.models import ConfirmingAgreement, OrderLine, PurchaseOrder
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
@@ -111,6 +111,7 @@ class World:
     pledge_release: PledgeRelease | None = None  # a requested release of that receipt
     cw_agreement: ConfirmingAgreement | None = None  # distributor ← core four-party agreement with the warehouse
     drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
+    cw_order: PurchaseOrder | None = None  # a draft purchase order under the confirming-warehouse agreement
 
     @property
     def supplier(self) -> Organization:
@@ -137,7 +138,8 @@ class World:
                    self.receivable.invoice_number, self.price.reference, self.limit_change.reason,
                    *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
                    self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001",
-                   self.pledge_release.reference, self.cw_agreement.reference, self.drawdown.reference]
+                   self.pledge_release.reference, self.cw_agreement.reference, self.drawdown.reference,
+                   self.cw_order.reference]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
         return strings + [self.document.original_name, self.account.account_number, self.account.grouped_number,
@@ -230,6 +232,11 @@ def add_confirming_agreement(world: World) -> None:
         guarantee_facility=world.pledge_facility,
         limit_amount=Decimal("900000.00"), annual_rate=Decimal("0.045"), start_date=timezone.localdate(),
         end_date=timezone.localdate() + datetime.timedelta(days=365), prepared_by=preparer)
+    world.cw_order = PurchaseOrder.objects.create(
+        agreement=world.cw_agreement, reference=f"CWO-{tag}-0001", route=PurchaseOrder.Route.LOAN,
+        order_amount=Decimal("100000.00"), initial_margin=Decimal("30000.00"), prepared_by=preparer)
+    OrderLine.objects.create(order=world.cw_order, description=f"{tag} goods", unit="t", quantity=Decimal("10"),
+                             unit_price=Decimal("10000"), amount=Decimal("100000.00"))
 
 
 def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) -> None:
@@ -400,6 +407,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "agreement_pk": KwargValues(lambda b: [b.agreement.pk, b.pledge_agreement.pk]),
     # B's draft confirming-warehouse agreement.
     "cw_agreement_pk": KwargValues(lambda b: [b.cw_agreement.pk]),
+    # A draft purchase order under it.
+    "cw_order_pk": KwargValues(lambda b: [b.cw_order.pk]),
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
     "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
@@ -798,11 +807,12 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
 @pytest.mark.parametrize(("role", "sees"), [
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
     # Also the seller of the distributor's confirming-warehouse agreement.
-    ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk", "cw_agreement_pk"}),
-    ("distributor", {"cw_agreement_pk"}),
+    ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk", "cw_agreement_pk", "cw_order_pk"}),
+    ("distributor", {"cw_agreement_pk", "cw_order_pk"}),
     # Holds the goods of the supplier's pledge (a party to the agreement, its intake and releases), and
     # of the distributor's confirming-warehouse agreement.
-    ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk", "cw_agreement_pk"}),
+    ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk", "cw_agreement_pk",
+                   "cw_order_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""
