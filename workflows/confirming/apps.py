@@ -21,10 +21,11 @@ class ConfirmingConfig(AppConfig):
     def _ready_orders(self) -> None:
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
         from scf.collections import registry
-        from scf.core import menus
+        from scf.core import demo, menus
         from workflows.inbox import registry as flows
 
         from . import order_documents
+        from .demo import seed_confirming_orders
         from .flows import ConfirmingOrderFlow
         from .orders import RECEIPT_HANDLER
         from .permissions import can_see_agreements
@@ -32,6 +33,8 @@ class ConfirmingConfig(AppConfig):
         order_documents.register()
         registry.register(RECEIPT_HANDLER)
         flows.register(ConfirmingOrderFlow)
+        # After the agreements (240): the orders go under dist1's active agreement with core1.
+        demo.register_seeder("confirming-orders", seed_confirming_orders, order=250)
         menus.register_menu_item("confirming-orders", _("Confirming-warehouse orders"), "confirming:order-list",
                                  order=625, visible=can_see_agreements)
 
