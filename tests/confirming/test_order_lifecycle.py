@@ -5,6 +5,8 @@ from viewflow.workflow.models import Task
 
 from scf.audit.services import history_for
 from scf.collections.models import Receipt
+from scf.collections.registry import handler_for
+from scf.collections.services import receipt_record_unmatched
 from scf.ledger.models import Account, JournalEntry
 from workflows.confirming import orders
 from workflows.confirming.models import PurchaseOrder
@@ -102,3 +104,24 @@ def test_the_history_names_each_step_and_who_took_it(ow):
                      "Funded"):
         assert expected in labels
     assert (("Funded", ow.ops.pk) in [(str(label), actor) for label, actor in actions])
+
+
+def test_margin_waiting_in_suspense_is_applied_to_the_order_and_more_than_it_needs_stays_in_suspense(ow):
+    order = approved(ow)
+    receipt = receipt_record_unmatched(lender=ow.lender, amount=D("151148.20"), value_date=DAY,
+                                       bank_reference="UNM-1", payer_name="Distributor", acting_user=ow.ops)
+    assert handler_for(order).find(order.reference, ow.ops) == order
+    handler_for(order).apply_from_suspense(receipt=receipt, case=order, acting_user=ow.ops)
+    receipt.refresh_from_db()
+    order.refresh_from_db()
+    # P − M is 503,827.00: all of it is margin
+    assert (receipt.applied_margin, receipt.suspense) == (D("151148.20"), D("0.00"))
+    assert order.margin_paid == D("151148.20") and order.state == State.AWAITING_FUNDING
+    assert open_steps(order) == ["fund"] and balance(P.SUSPENSE) == D("0.00")
+    big = receipt_record_unmatched(lender=ow.lender, amount=D("400000.00"), value_date=DAY, bank_reference="UNM-2",
+                                   payer_name="Distributor", acting_user=ow.ops)
+    handler_for(order).apply_from_suspense(receipt=big, case=order, acting_user=ow.ops)
+    big.refresh_from_db()
+    # 503,827.00 − 151,148.20 = 352,678.80 to margin; 47,321.20 stays in suspense
+    assert (big.applied_margin, big.suspense) == (D("352678.80"), D("47321.20"))
+    assert balance(P.SUSPENSE) == D("-47321.20") and ledger_balanced()
