@@ -784,6 +784,10 @@ NOT_FOUND_WHEN_OWN = {
     "confirming:agreement-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",
     "confirming:agreement-edit": "the supplier is no party to the distributor's confirming-warehouse agreement",
     "api:confirming-agreement-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "confirming:order-new": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "confirming:order-detail": "the supplier is no party to the distributor's purchase order",
+    "confirming:order-edit": "the supplier is no party to the distributor's purchase order",
+    "api:confirming-order-detail": "the supplier is no party to the distributor's purchase order",
 }
 
 
