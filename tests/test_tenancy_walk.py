@@ -57,7 +57,7 @@ from scf.parties.models import (
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.approval.models import ApprovalTier
-from workflows.confirming.models import ConfirmingAgreement, PurchaseOrder, ReleaseRequest
+from workflows.confirming.models import ConfirmingAgreement, OrderLine, PurchaseOrder, ReleaseRequest
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
@@ -115,6 +115,7 @@ class World:
     cw_order: PurchaseOrder | None = None  # a funded order under it
     cw_release: ReleaseRequest | None = None  # a requested release of that order
     drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
+    cw_order: PurchaseOrder | None = None  # a draft purchase order under the confirming-warehouse agreement
 
     @property
     def supplier(self) -> Organization:
@@ -247,6 +248,8 @@ def add_confirming_agreement(world: World) -> None:
         state=PurchaseOrder.State.FUNDED)
     world.cw_release = ReleaseRequest.objects.create(order=world.cw_order, reference=f"CWR-{tag}-0001",
                                                      value=Decimal("1000.00"), requested_by=preparer)
+    OrderLine.objects.create(order=world.cw_order, description=f"{tag} goods", unit="t", quantity=Decimal("10"),
+                             unit_price=Decimal("10000"), amount=Decimal("100000.00"))
 
 
 def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) -> None:
@@ -802,6 +805,10 @@ NOT_FOUND_WHEN_OWN = {
     "confirming:release-request": "the supplier is no party to the distributor's confirming-warehouse order",
     "confirming:release-detail": "the supplier is no party to the distributor's confirming-warehouse release",
     "api:confirming-release-detail": "the supplier is no party to the distributor's confirming-warehouse release",
+    "confirming:order-new": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "confirming:order-detail": "the supplier is no party to the distributor's purchase order",
+    "confirming:order-edit": "the supplier is no party to the distributor's purchase order",
+    "api:confirming-order-detail": "the supplier is no party to the distributor's purchase order",
 }
 
 

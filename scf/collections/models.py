@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from scf.core.fields import CurrencyField, MoneyField
 
 # The columns a receipt is split into, in the order money is applied to them.
-ALLOCATION_FIELDS = ("applied_penalty", "applied_interest", "applied_fees", "applied_advance", "rebate", "suspense")
+ALLOCATION_FIELDS = ("applied_penalty", "applied_interest", "applied_fees", "applied_advance", "applied_margin", "rebate",
+                     "suspense")
 
 
 class ReceiptQuerySet(models.QuerySet):
@@ -34,6 +35,7 @@ class Receipt(models.Model):
     class Kind(models.TextChoices):
         DEBTOR_PAYMENT = "debtor_payment", _("Payment by the debtor")
         BUY_BACK = "buy_back", _("Buy-back by the supplier")
+        MARGIN = "margin", _("Margin paid by the distributor")
         UNMATCHED = "unmatched", _("Unmatched")
 
     class Status(models.TextChoices):
@@ -63,6 +65,7 @@ class Receipt(models.Model):
     applied_interest = MoneyField(_("to interest"), default=Decimal("0.00"))
     applied_fees = MoneyField(_("to fees"), default=Decimal("0.00"))
     applied_advance = MoneyField(_("to the advance"), default=Decimal("0.00"))
+    applied_margin = MoneyField(_("to margin"), default=Decimal("0.00"))
     rebate = MoneyField(_("rebate to the supplier"), default=Decimal("0.00"))
     suspense = MoneyField(_("to suspense"), default=Decimal("0.00"))
     entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
@@ -81,7 +84,7 @@ class Receipt(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
             models.CheckConstraint(
                 condition=Q(amount=F("applied_penalty") + F("applied_interest") + F("applied_fees")
-                            + F("applied_advance") + F("rebate") + F("suspense")),
+                            + F("applied_advance") + F("applied_margin") + F("rebate") + F("suspense")),
                 name="receipt_fully_allocated",
             ),
             # A receipt pays a whole case or none: never a kind of case without the case, or the reverse.

@@ -34,6 +34,13 @@ class Account(models.Model):
         PENALTY_INCOME = "penalty_income", _("Penalty interest income")
         SUSPENSE = "suspense", _("Suspense")
         LOSS = "loss", _("Credit losses")
+        # Margin held against a bank acceptance bill: it cannot be drawn or applied until the bill is paid.
+        MARGIN_FROZEN = "margin_frozen", _("Margin frozen against acceptance bills")
+        # Off balance sheet, a pair that always nets to zero: the customer's liability on the bills the lender
+        # accepted for it, against the lender's contingent liability to pay them at maturity.
+        ACCEPTANCE_CONTINGENT = ("acceptance_contingent",
+                                 _("Customers' liability on acceptance bills (off balance sheet)"))
+        ACCEPTANCES_OUTSTANDING = "acceptances_outstanding", _("Acceptance bills outstanding (off balance sheet)")
 
     code = models.CharField(_("code"), max_length=80, unique=True)
     lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="ledger_accounts",

@@ -39,6 +39,7 @@ from . import agreements as services
 from . import permissions
 from .calculations import DEFAULT_MARGIN_RATIO, DEFAULT_REFUND_NOTICE_DAYS
 from .models import ConfirmingAgreement
+from .order_views import orders_context
 from .selectors import agreement_list
 
 State = ConfirmingAgreement.State
@@ -210,6 +211,7 @@ def agreement_detail(request, cw_agreement_pk: int):
         "can_cancel": preparer and can_proceed(agreement.cancel),
         "can_close": operations and active,
         "closing_blockers": services.closing_blockers(agreement) if operations and active else [],
+        **orders_context(user, agreement),
     })
 
 

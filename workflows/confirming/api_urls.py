@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import api as confirming_api
-from . import release_api
+from . import order_api, release_api
 
 urlpatterns = [
     path("quotes/confirming/", confirming_api.QuoteView.as_view(), name="confirming-quote"),
@@ -23,4 +23,15 @@ urlpatterns = [
          name="confirming-release-delivery-notice"),
     path("confirming/releases/<int:cw_release_pk>/delivery/", release_api.ReleaseDeliveryConfirmView.as_view(),
          name="confirming-release-delivery-confirm"),
+    path("confirming/orders/", order_api.OrderListView.as_view(), name="confirming-order-list"),
+    path("confirming/orders/<int:cw_order_pk>/", order_api.OrderDetailView.as_view(),
+         name="confirming-order-detail"),
+    path("confirming/orders/<int:cw_order_pk>/submit/", order_api.OrderSubmitView.as_view(),
+         name="confirming-order-submit"),
+    path("confirming/orders/<int:cw_order_pk>/seller-confirm/", order_api.OrderSellerConfirmView.as_view(),
+         name="confirming-order-seller-confirm"),
+    path("confirming/orders/<int:cw_order_pk>/fund/", order_api.OrderFundView.as_view(),
+         name="confirming-order-fund"),
+    path("confirming/orders/<int:cw_order_pk>/confirm-receipt/", order_api.OrderReceiptView.as_view(),
+         name="confirming-order-confirm-receipt"),
 ]

@@ -16,7 +16,58 @@ class ConfirmingConfig(AppConfig):
 
         documents.register(*KINDS)
         self._ready_agreements()
+        self._ready_orders()
         self._ready_releases()
+
+    def _ready_orders(self) -> None:
+        """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
+        from scf.collections import registry
+        from scf.core import demo, menus
+        from workflows.inbox import registry as flows
+
+        from . import order_documents
+        from .demo import seed_confirming_orders
+        from .flows import ConfirmingOrderFlow
+        from .orders import RECEIPT_HANDLER
+        from .permissions import can_see_agreements
+
+        order_documents.register()
+        registry.register(RECEIPT_HANDLER)
+        flows.register(ConfirmingOrderFlow)
+        # After the agreements (240): the orders go under dist1's active agreement with core1.
+        demo.register_seeder("confirming-orders", seed_confirming_orders, order=250)
+        menus.register_menu_item("confirming-orders", _("Confirming-warehouse orders"), "confirming:order-list",
+                                 order=625, visible=can_see_agreements)
+
+    def _ready_agreements(self) -> None:
+        """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""
+        from documents import registry as documents
+        from scf.core import demo, menus
+        from workflows.inbox import registry as flows
+        from workflows.inbox.services import complete_step
+
+        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .demo import seed_confirming_agreements
+        from .flows import ConfirmingAgreementFlow
+        from .models import ConfirmingAgreement
+        from .permissions import can_see_agreements
+
+        def party_done(agreement, organization, signer) -> None:
+            # Each party's signing task is done once it signed the agreement.
+            step = {agreement.distributor_id: "sign_distributor", agreement.seller_id: "sign_seller",
+                    agreement.warehouse_id: "sign_warehouse", agreement.lender_id: "sign_lender"}.get(organization.pk)
+            if step is not None:
+                complete_step(agreement, step, signer)
+
+        # The signers are the parties the agreement names (three or four): the kind's `parties` say which.
+        documents.register_signing_set(documents.SigningSet(
+            model=ConfirmingAgreement, kinds=CONTRACT_KINDS, on_party_done=party_done,
+            on_complete=agreement_signed_by_all))
+        flows.register(ConfirmingAgreementFlow)
+        # After the pledge loans (230): the demo's organizations, facilities and approval matrix exist.
+        demo.register_seeder("confirming-agreements", seed_confirming_agreements, order=240)
+        menus.register_menu_item("confirming-agreements", _("Confirming-warehouse agreements"),
+                                 "confirming:agreement-list", order=620, visible=can_see_agreements)
 
     def _ready_releases(self) -> None:
         """Plug the releases in: their visibility rule, their flow, their demo seeder."""

@@ -10,6 +10,7 @@ from documents.issuing import document_finalize, document_issue
 from documents.models import Document
 from documents.services import document_sign
 from scf.core.demo import DemoContext
+from scf.parties import accounts
 
 from .agreements import (
     CONTRACT_KINDS,
@@ -17,7 +18,16 @@ from .agreements import (
     agreement_review_decide,
     agreement_submit,
 )
-from .models import ConfirmingAgreement
+from .models import ConfirmingAgreement, PurchaseOrder
+from .orders import (
+    order_confirm_receipt,
+    order_create,
+    order_fund,
+    order_margin_apply,
+    order_review_decide,
+    order_seller_confirm,
+    order_submit,
+)
 
 REFUND_UNDERTAKING = ("若经销商于到期日前未足额提货，卖方对差额部分承担退款责任，并按出厂价回购未发货物。"
                       " / Should the distributor not take delivery of all goods by maturity, the seller refunds "
@@ -77,3 +87,59 @@ def seed_confirming_agreements(context: DemoContext) -> None:
                                **_terms(Decimal("5000000.00"), release_mode=1, revolving=False,
                                         allows_acceptance_bill=True, allows_loan=False))
     agreement_submit(agreement=waiting, acting_user=officer, note="Demo: air conditioners held by warehouse1.")
+
+
+# dist1's purchases from core1: (seller's order number, route, lines, how far the order goes).
+DEMO_ORDERS = [
+    ("HZ-SO-2026-0101", "loan", [("挖掘机斗齿 Excavator bucket teeth", "件", "1200", "85.50"),
+                                 ("液压油缸 Hydraulic cylinder", "台", "40", "6250.00")], "seller"),
+    ("HZ-SO-2026-0102", "acceptance_bill", [("履带板 Track shoes", "块", "800", "412.35")], "margin"),
+    ("HZ-SO-2026-0103", "loan", [("发动机总成 Engine assembly", "台", "12", "58800.00")], "funded"),
+    ("HZ-SO-2026-0104", "acceptance_bill", [("回转支承 Slewing bearing", "套", "25", "23600.00"),
+                                            ("滤芯 Filter element", "个", "3000", "18.60")], "funded"),
+]
+
+
+def seed_confirming_orders(context: DemoContext) -> None:
+    """Make dist1's purchase orders from core1 once (idempotent), at each stage of the order's life.
+
+    One waits for core1's confirmation, one for the initial margin, one is funded by loan (core1 has
+    confirmed the money) and one by bank acceptance bill (waiting for core1 to confirm the bill).
+    """
+    if not context.lifecycle:
+        return
+    lender, organizations = context.lender, context.organizations
+    dist1, core1 = organizations.get("dist1"), organizations.get("core1")
+    agreement = ConfirmingAgreement.objects.filter(lender=lender, distributor=dist1, seller=core1,
+                                                   state=ConfirmingAgreement.State.ACTIVE).first()
+    if agreement is None or PurchaseOrder.objects.filter(agreement=agreement).exists():
+        return
+    staff, distributor_user, seller_user = context.staff, context.clients["dist1"], context.clients["core1"]
+    if not core1.settlement_accounts.exists():
+        # The loan pays core1 the order's amount: its account, verified by operations.
+        account = accounts.settlement_account_create(
+            organization=core1, bank_name="中国农业银行", branch="苏州分行营业部", account_name=core1.legal_name,
+            account_number="1054 0101 0400 2026 88", currency="CNY", acting_user=seller_user)
+        accounts.settlement_account_verify(account=account, acting_user=staff["ops"],
+                                           note="Demo: bank confirmation letter checked.")
+    today = timezone.localdate()
+    for number, (seller_order_number, route, lines, stage) in enumerate(DEMO_ORDERS, start=1):
+        order = order_create(agreement=agreement, route=route, acting_user=distributor_user,
+                             seller_order_number=seller_order_number,
+                             lines=[{"description": d, "unit": u, "quantity": Decimal(q), "unit_price": Decimal(p)}
+                                    for d, u, q, p in lines])
+        order_submit(order=order, acting_user=distributor_user)
+        if stage == "seller":
+            continue
+        order_seller_confirm(order=order, acting_user=seller_user, note="Demo: order matches our sales order.")
+        order_review_decide(order=order, approver=staff["officer2"], decision="approve",
+                            comment="Demo: core1's shipment history and the goods' resale checked.")
+        if stage == "margin":
+            continue
+        order.refresh_from_db()
+        order_margin_apply(order=order, amount=order.initial_margin, received_on=today,
+                           bank_reference=f"CWM-DEMO-{number:03d}", acting_user=staff["ops"])
+        order_fund(order=order, acting_user=staff["ops"],
+                   bill_number=f"BAC-{today.year}-{number:06d}" if route == "acceptance_bill" else "")
+        if route == "loan":
+            order_confirm_receipt(order=order, acting_user=seller_user)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from scf.core.exceptions import DomainError
+from scf.core.exceptions import DomainError, IllegalTransition
 
 
 class ReleaseExceedsAllowance(DomainError):
@@ -115,3 +115,9 @@ class ReleaseStateConflict(DomainError):
     code = "confirming_release_state"
     http_status = 409
     default_message = _("The release's state does not allow this action.")
+class OrderStateConflict(IllegalTransition):
+    """The order's state does not allow the action (confirm twice, fund before the margin, edit once submitted)."""
+
+    code = "confirming_order_state"
+    http_status = 409
+    default_message = _("The purchase order's state does not allow this action.")

@@ -19,10 +19,10 @@ from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
-from . import agreement_views, release_views
+from . import agreement_views, order_views, release_views
 from .agreements import agreement_issue_contract
-from .models import ConfirmingAgreement, ReleaseRequest
-from .permissions import CLOSE_AGREEMENT, ISSUE_RELEASE_NOTICE
+from .models import ConfirmingAgreement, PurchaseOrder, ReleaseRequest
+from .permissions import CLOSE_AGREEMENT, FUND_ORDER, ISSUE_RELEASE_NOTICE
 
 State = ConfirmingAgreement.State
 
@@ -132,6 +132,85 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     def issue_contract(self, activation):
         agreement_issue_contract(case_of(activation))
+
+
+# --- purchase orders ---------------------------------------------------------------------------------
+
+OrderState = PurchaseOrder.State
+
+
+class ConfirmingOrderFlow(CaseFlow):
+    """A purchase order financed under an agreement, from the seller's confirmation to the seller's receipt.
+
+    The distributor's first sending (`order_submit`) starts it. The seller confirms or sends it back; the
+    credit review decides through the approval routing; a return (by either) goes to the distributor to
+    revise or cancel. The initial margin comes through collections, which completes the `margin` step;
+    operations fund the order (loan or bill) and the seller confirms it received the money or the bill.
+    """
+
+    case_model = PurchaseOrder
+    case_related = ("agreement__lender", "agreement__seller", "agreement__distributor", "agreement__warehouse",
+                    "agreement__facility", "approval_case", "prepared_by")
+    case_template = "confirming/order_case.html"
+    process_title = _("Confirming-warehouse order")
+
+    start = flow.StartHandle(this.start_case).Next(this.seller_confirm)
+
+    seller_confirm = (flow.View(order_views.seller_confirm_task)
+                      .Annotation(title=_("Confirm the purchase order as the seller"))
+                      .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
+                      .Next(this.after_seller))
+
+    after_seller = (flow.Switch()
+                    .Case(this.review, in_state(OrderState.UNDER_REVIEW))
+                    .Case(this.revise, in_state(OrderState.RETURNED))
+                    .Default(this.end))
+
+    review = (flow.View(order_views.review_task)
+              .Annotation(title=_("Credit review of the purchase order"))
+              .Permission(_review_permission, obj=lender_of)
+              .Next(this.after_review))
+
+    after_review = (flow.Switch()
+                    .Case(this.review, in_state(OrderState.UNDER_REVIEW))
+                    .Case(this.revise, in_state(OrderState.RETURNED))
+                    .Case(this.margin, in_state(OrderState.AWAITING_MARGIN))
+                    .Default(this.end))
+
+    revise = (flow.View(order_views.revise_task)
+              .Annotation(title=_("Revise the purchase order"))
+              .Permission(OPERATE_FOR, obj=organization_of("applicant"))
+              .Next(this.after_revise))
+
+    after_revise = (flow.Switch()
+                    .Case(this.seller_confirm, in_state(OrderState.SELLER_CONFIRMATION))
+                    .Default(this.end))
+
+    # Waits for the initial margin: collections (the order's page, the Suspense page) completes it.
+    margin = flow.Handle().Next(this.fund)
+
+    fund = (flow.View(order_views.fund_task)
+            .Annotation(title=_("Fund the purchase order"))
+            .Permission(FUND_ORDER, obj=lender_of)
+            .Next(this.receipt))
+
+    receipt = (flow.View(order_views.receipt_task)
+               .Annotation(title=_("Confirm receipt of the money or the bill"))
+               .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
+               .Next(this.end))
+
+    end = flow.End()
+
+    def case_fields(self, order: PurchaseOrder) -> dict:
+        agreement = order.agreement
+        return {
+            "product": agreement.facility.product, "reference": order.reference,
+            "applicant": agreement.distributor, "counterparty": agreement.seller, "currency": order.currency,
+            "amount": order.order_amount, "due_date": order.maturity_date,
+        }
+
+    def case_context(self, request, order: PurchaseOrder) -> dict:
+        return order_views.order_context(request.user, order)
 
 
 # --- releases (提货) ----------------------------------------------------------------------------------------

@@ -182,6 +182,15 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
     funded_on = models.DateField(_("funded on"), null=True, blank=True)
     maturity_date = models.DateField(_("maturity"), null=True, blank=True)
     bill_number = models.CharField(_("acceptance bill number"), max_length=60, blank=True)
+    loan_principal = MoneyField(_("loan from the lender's funds"), default=Decimal("0.00"),
+                                help_text=_("Funded by loan: P − M0, the part of the payment to the seller that the "
+                                            "margin did not pay."))
+    funded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("funded by"))
+    receipt_confirmed_at = models.DateTimeField(_("seller confirmed receipt at"), null=True, blank=True)
+    receipt_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+",
+                                             verbose_name=_("receipt confirmed by"))
     refund_paid = MoneyField(_("refund paid by the seller"), default=Decimal("0.00"))
     advance_outstanding = MoneyField(_("advance outstanding"), default=Decimal("0.00"))
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
@@ -209,6 +218,14 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                                    name="confirming_order_delivered_within_released"),
             models.CheckConstraint(condition=Q(refund_paid__lte=F("order_amount")),
                                    name="confirming_order_refund_within_order"),
+            models.CheckConstraint(condition=Q(loan_principal__gte=0) & Q(loan_principal__lt=F("order_amount")),
+                                   name="confirming_order_loan_within_order"),
+            # Funded once: a funded order has its date, an unfunded one none (a double click pays once).
+            models.CheckConstraint(condition=Q(funded_on__isnull=True)
+                                   | ~Q(state__in=["draft", "seller_confirmation", "under_review", "returned",
+                                                   "rejected", "awaiting_margin", "awaiting_funding",
+                                                   "cancelled"]),
+                                   name="confirming_order_funded_date_only_once_funded"),
         ]
         indexes = [models.Index(fields=["state", "maturity_date"])]
         permissions = [("record_confirming_margin", "Can apply margin received to a confirming-warehouse order")]
@@ -226,55 +243,69 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
         """Return what may be released now: the allowance less D, never below 0."""
         return max(self.allowed_value - self.released_value, Decimal("0.00"))
 
+    # A case collections takes money for (margin) and the flow assigns on: its lender and its parties.
+    @property
+    def lender(self):
+        return self.agreement.lender
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
+
     @transition(field=state, source=State.DRAFT, target=State.SELLER_CONFIRMATION)
-    def submit(self) -> None:
+    def submit(self, *, by=None, note: str = "") -> None:
         """Send the order to the seller to confirm."""
 
     @transition(field=state, source=State.SELLER_CONFIRMATION, target=State.UNDER_REVIEW)
-    def seller_confirm(self) -> None:
+    def seller_confirm(self, *, by=None, note: str = "") -> None:
         """Record the seller's confirmation of the order: the lender's review starts."""
 
+    @transition(field=state, source=State.SELLER_CONFIRMATION, target=State.RETURNED)
+    def seller_decline(self, *, by=None, note: str = "") -> None:
+        """Record that the seller does not recognise the order as it stands: the distributor revises it."""
+
     @transition(field=state, source=State.UNDER_REVIEW, target=State.RETURNED)
-    def return_for_revision(self) -> None:
+    def return_for_revision(self, *, by=None, note: str = "") -> None:
         """Send the order back to the distributor to revise."""
 
     @transition(field=state, source=State.RETURNED, target=State.SELLER_CONFIRMATION)
-    def resubmit(self) -> None:
+    def resubmit(self, *, by=None, note: str = "") -> None:
         """Send the revised order to the seller again."""
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.REJECTED)
-    def reject(self) -> None:
+    def reject(self, *, by=None, note: str = "") -> None:
         """Decline the order."""
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.AWAITING_MARGIN)
-    def approve(self) -> None:
+    def approve(self, *, by=None, note: str = "") -> None:
         """Record the final approval: the distributor pays the initial margin next."""
 
     @transition(field=state, source=State.AWAITING_MARGIN, target=State.AWAITING_FUNDING)
-    def margin_received(self) -> None:
+    def margin_received(self, *, by=None, note: str = "") -> None:
         """Record that the initial margin is paid in full."""
 
     @transition(field=state, source=State.AWAITING_FUNDING, target=State.FUNDED)
-    def fund(self, *, on, maturity) -> None:
+    def fund(self, *, on, maturity, by=None, note: str = "") -> None:
         """Record the payment to the seller or the bill's issue."""
         self.funded_on = on
         self.maturity_date = maturity
+        self.funded_by = by
 
     @transition(field=state, source=State.FUNDED, target=State.REFUND_DEMANDED)
-    def demand_refund(self) -> None:
+    def demand_refund(self, *, by=None, note: str = "") -> None:
         """Record the refund notice to the seller for the margin short of the order."""
 
     @transition(field=state, source=[State.FUNDED, State.REFUND_DEMANDED], target=State.ADVANCED)
-    def advance(self) -> None:
+    def advance(self, *, by=None, note: str = "") -> None:
         """Record that the lender paid at maturity from its own funds: an overdue loan to the distributor."""
 
     @transition(field=state, source=[State.FUNDED, State.REFUND_DEMANDED, State.ADVANCED], target=State.CLOSED)
-    def close(self) -> None:
+    def close(self, *, by=None, note: str = "") -> None:
         """Record the closed order: paid for in full, by margin, refund or repayment of the advance."""
 
     @transition(field=state, source=[State.DRAFT, State.SELLER_CONFIRMATION, State.RETURNED, State.AWAITING_MARGIN],
                 target=State.CANCELLED)
-    def cancel(self) -> None:
+    def cancel(self, *, by=None, note: str = "") -> None:
         """Cancel an order that was never funded."""
 
 

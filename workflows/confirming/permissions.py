@@ -87,3 +87,31 @@ def can_confirm_delivery(user: User, release: ReleaseRequest) -> bool:
     agreement = release.order.agreement
     custodian_id = agreement.warehouse_id or agreement.seller_id
     return release.state == ReleaseRequest.State.DELIVERY_NOTIFIED and is_operator(user, custodian_id)
+# --- orders ---------------------------------------------------------------------------------------
+
+# The lender's operations pay the seller or issue the bill, as they disburse every other loan.
+FUND_ORDER = "inbox.disburse"
+
+
+def can_edit_order(user: User, order: PurchaseOrder) -> bool:
+    """Whether the user revises, submits or cancels the order: an operator of its distributor, before funding."""
+    return (order.state in (PurchaseOrder.State.DRAFT, PurchaseOrder.State.RETURNED)
+            and is_operator(user, order.agreement.distributor_id))
+
+
+def can_cancel_order(user: User, order: PurchaseOrder) -> bool:
+    """Whether the user cancels the order: an operator of its distributor, while no margin was paid on it."""
+    return (order.state in (PurchaseOrder.State.DRAFT, PurchaseOrder.State.SELLER_CONFIRMATION,
+                            PurchaseOrder.State.RETURNED, PurchaseOrder.State.AWAITING_MARGIN)
+            and order.margin_paid == 0 and is_operator(user, order.agreement.distributor_id))
+
+
+def can_fund_order(user: User, order: PurchaseOrder) -> bool:
+    """Whether the user pays the seller (loan) or issues the bill for the order: the lender's operations."""
+    return staff_may(user, FUND_ORDER, order.agreement.lender_id)
+
+
+def can_confirm_receipt(user: User, order: PurchaseOrder) -> bool:
+    """Whether the user confirms, for the seller, that the money or the bill arrived: an operator of the seller."""
+    return (order.funded_on is not None and order.receipt_confirmed_at is None
+            and is_operator(user, order.agreement.seller_id))

@@ -8,7 +8,7 @@ from scf.core import tenancy
 from scf.parties.models import User
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import ConfirmingAgreement
+from .models import ConfirmingAgreement, PurchaseOrder
 
 
 def agreement_party_q(user: User, prefix: str = "") -> Q:
@@ -33,3 +33,23 @@ def agreement_list(*, user: User, state: str | None = None) -> QuerySet[Confirmi
     if state:
         agreements = agreements.filter(state=state)
     return agreements.order_by("-created_at", "-pk")
+
+
+@tenancy.rule(PurchaseOrder)
+def order_visible(user: User) -> QuerySet[PurchaseOrder]:
+    """An order is seen by whoever sees its agreement: the lender's staff, the distributor, the seller, the warehouse."""
+    if user.is_superuser:
+        return PurchaseOrder.objects.all()
+    return PurchaseOrder.objects.filter(agreement_party_q(user, prefix="agreement__"))
+
+
+def order_list(*, user: User, agreement: ConfirmingAgreement | None = None,
+               state: str | None = None) -> QuerySet[PurchaseOrder]:
+    """Return the orders the user sees, newest first, optionally under one agreement or in one state."""
+    orders = tenancy.visible(PurchaseOrder, user).select_related(
+        "agreement__lender", "agreement__seller", "agreement__distributor", "agreement__warehouse")
+    if agreement is not None:
+        orders = orders.filter(agreement=agreement)
+    if state:
+        orders = orders.filter(state=state)
+    return orders.order_by("-created_at", "-pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, release_views
+from . import agreement_views, order_views, release_views
 
 app_name = "confirming"
 
@@ -20,4 +20,13 @@ urlpatterns = [
          name="release-delivery-notice"),
     path("releases/<int:cw_release_pk>/delivery/", release_views.release_delivery_confirm_view,
          name="release-delivery-confirm"),
+    path("agreements/<int:cw_agreement_pk>/orders/new/", order_views.order_new, name="order-new"),
+    path("orders/", order_views.order_list_view, name="order-list"),
+    path("orders/<int:cw_order_pk>/", order_views.order_detail, name="order-detail"),
+    path("orders/<int:cw_order_pk>/edit/", order_views.order_edit, name="order-edit"),
+    path("orders/<int:cw_order_pk>/submit/", order_views.order_submit_view, name="order-submit"),
+    path("orders/<int:cw_order_pk>/cancel/", order_views.order_cancel_view, name="order-cancel"),
+    path("orders/<int:cw_order_pk>/margin/", order_views.order_margin_view, name="order-margin"),
+    path("orders/<int:cw_order_pk>/fund/", order_views.order_fund_view, name="order-fund"),
+    path("orders/<int:cw_order_pk>/receipt/", order_views.order_receipt_view, name="order-receipt"),
 ]

@@ -1,0 +1,41 @@
+"""The demo's purchase orders under dist1 ← core1: one at each stage, with their hand-computed money."""
+
+import pytest
+from viewflow.workflow.models import Task
+
+from documents.models import Document
+from scf.parties.demo import seed_demo
+from scf.parties.models import User
+from workflows.confirming.models import PurchaseOrder
+from workflows.inbox.assignment import can_act
+
+pytestmark = pytest.mark.django_db
+D = __import__("decimal").Decimal
+
+
+def test_the_demo_has_orders_awaiting_the_seller_the_margin_and_funded_by_loan_and_by_bill(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_demo(password="Demo-Pass-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_demo(password="Demo-Pass-1")  # safe to run again: nothing doubles
+    found = {o.seller_order_number: o for o in PurchaseOrder.objects.all()}
+    assert len(found) == 4
+    waiting = found["HZ-SO-2026-0101"]
+    # 1,200 × 85.50 + 40 × 6,250.00 = 102,600.00 + 250,000.00
+    assert (waiting.state, waiting.order_amount) == ("seller_confirmation", D("352600.00"))
+    task = Task.objects.get(flow_task__endswith="ConfirmingOrderFlow.seller_confirm", status="NEW")
+    assert can_act(User.objects.get(username="core1"), task)
+    margin = found["HZ-SO-2026-0102"]
+    assert (margin.state, margin.initial_margin) == ("awaiting_margin", D("98964.00"))  # 329,880.00 × 0.30
+    loan = found["HZ-SO-2026-0103"]
+    # 12 × 58,800.00 = 705,600.00; M0 211,680.00; lent 493,920.00
+    assert (loan.state, loan.loan_principal, loan.receipt_confirmed_at is not None) == (
+        "funded", D("493920.00"), True)
+    bill = found["HZ-SO-2026-0104"]
+    assert (bill.state, bill.order_amount, bill.margin_paid) == ("funded", D("645800.00"), D("193740.00"))
+    assert bill.bill_number and bill.receipt_confirmed_at is None
+    for order in (loan, bill):
+        assert Document.objects.filter(kind="confirming_disbursement_advice", object_id=order.pk,
+                                       state__in=["issued", "signed"]).exists()
+    assert Document.objects.filter(kind="confirming_margin_receipt").count() == 2

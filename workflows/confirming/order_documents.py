@@ -1,0 +1,60 @@
+"""The order's disbursement advice (放款通知书): what the lender paid the seller, or the bill it issued.
+
+The lender's own statement to the distributor, with the seller named as payee: nobody signs it. What it
+prints is fixed when the order was funded: the route, the date, the maturity, and for a loan how P was
+paid (M0 out of the margin account, P − M0 lent), for a bill its number, face and the margin frozen.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from documents import registry
+from documents.context import amount
+from scf.parties.accounts import printed_account, settlement_account_for
+
+from .documents import ORDER_RELATED, ORDER_REQUIRED, PARTIES_REQUIRED, _order_parties, order_context
+from .models import PurchaseOrder
+
+DISBURSEMENT_ADVICE = "confirming_disbursement_advice"
+
+
+def disbursement_context(order: PurchaseOrder) -> dict:
+    """Return what the advice prints: the order and its goods, and how it was funded."""
+    context = order_context(order)
+    currency = order.currency
+    by_bill = order.route == PurchaseOrder.Route.ACCEPTANCE_BILL
+    context["funding"] = {
+        "by_bill": by_bill,
+        "funded_on": order.funded_on,
+        "maturity_date": order.maturity_date,
+        "bill_number": order.bill_number,
+        "face": amount(order.order_amount, currency),
+        "margin_applied": amount(order.initial_margin, currency),
+        "loan": amount(order.loan_principal, currency) if not by_bill else None,
+        "margin_frozen": amount(order.initial_margin, currency) if by_bill else None,
+        "exposure": amount(order.order_amount - order.margin_paid, currency),
+    }
+    context["seller_account"] = (None if by_bill else
+                                 printed_account(settlement_account_for(order.agreement.seller, currency)))
+    return context
+
+
+def disbursement_parties(order: PurchaseOrder) -> list[registry.SigningParty]:
+    return _order_parties(order)
+
+
+def demo_funded_order() -> PurchaseOrder | None:
+    return PurchaseOrder.objects.filter(funded_on__isnull=False).order_by("id").first()
+
+
+DISBURSEMENT = registry.DocumentKind(
+    code=DISBURSEMENT_ADVICE, prefix="CWDA", title=_("Disbursement Advice"), model=PurchaseOrder,
+    build_context=disbursement_context, parties=disbursement_parties,
+    required=[*PARTIES_REQUIRED, *ORDER_REQUIRED, "funding.funded_on", "funding.maturity_date", "funding.face"],
+    sample=None, related=tuple(name.removeprefix("order__") for name in ORDER_RELATED),
+)
+
+
+def register() -> None:
+    registry.register(DISBURSEMENT)
