@@ -35,6 +35,7 @@ class OrderWorld:
     world: object  # tests/confirming/conftest.py ConfirmingWorld
     officer: User  # credit officer: decides orders up to 1,000,000
     risk: User
+    ops2: User  # a second operations user: releases the funding the first one prepares
 
     def __getattr__(self, name):
         return getattr(self.world, name)
@@ -51,7 +52,7 @@ def ow(today, world, staff_user) -> OrderWorld:
     approval_matrix_ensure_default()
     SettlementAccountFactory(organization=world.seller, account_name=world.seller.legal_name)
     return OrderWorld(world=world, officer=staff_user(StaffGroup.CREDIT_OFFICER, "officer"),
-                      risk=staff_user(StaffGroup.RISK_MANAGER, "risk"))
+                      risk=staff_user(StaffGroup.RISK_MANAGER, "risk"), ops2=staff_user(StaffGroup.OPERATIONS, "ops2"))
 
 
 def apply(ow, route="loan", lines=None) -> PurchaseOrder:

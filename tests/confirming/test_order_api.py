@@ -76,10 +76,21 @@ def test_operations_fund_once_and_the_seller_confirms_receipt(ow):
                               acting_user=ow.ops)
     response = ops.post(f"{URL}{order.pk}/fund/", {}, content_type="application/json")
     assert response.status_code == 400 and "bill_number" in response.json()["error"]["fields"]
-    for _ in range(2):
-        response = ops.post(f"{URL}{order.pk}/fund/", {"bill_number": "BAC-9"}, content_type="application/json")
-        assert response.status_code == 200 and response.json()["state"] == "funded"
+    # Maker-checker: prepared (202), then a second click waits for the first, and nothing moved yet.
+    response = ops.post(f"{URL}{order.pk}/fund/", {"bill_number": "bac-9"}, content_type="application/json")
+    assert response.status_code == 202
+    release = response.json()
+    assert (release["action"], release["status"], release["amount"]) == ("confirming.fund", "pending", "503827.00")
+    again = ops.post(f"{URL}{order.pk}/fund/", {"bill_number": "BAC-9"}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
+    assert not JournalEntry.objects.filter(idempotency_key__contains=":acceptance").exists()
+    assert ops.post(f"/api/v1/releases/{release['id']}/release/").status_code in (403, 409)  # never its maker
+    assert logged_in(ow.ops2).post(f"/api/v1/releases/{release['id']}/release/").status_code == 200
     assert JournalEntry.objects.filter(idempotency_key__contains=":acceptance").count() == 1
+    done = ops.post(f"{URL}{order.pk}/fund/", {"bill_number": "BAC-9"}, content_type="application/json")
+    assert done.status_code == 409  # already funded
+    response = ops.get(f"{URL}{order.pk}/")
+    assert response.json()["state"] == "funded"
     data = response.json()
     assert (data["bill_number"], data["maturity_date"], data["exposure"]) == ("BAC-9", "2026-08-29", "352678.90")
     response = logged_in(ow.seller_user).post(f"{URL}{order.pk}/confirm-receipt/", {},

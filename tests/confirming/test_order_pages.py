@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from tests.releasing import release_pending
 from workflows.confirming import orders
 from workflows.confirming.models import PurchaseOrder
 
@@ -95,6 +96,8 @@ def test_each_party_takes_its_step_on_its_task_page_through_to_the_sellers_recei
     response = ops.post(url, {"bill_number": "", "confirm": "on"})
     assert response.status_code == 400 and "errorlist" in response.content.decode()
     assert ops.post(url, {"bill_number": "BAC-1", "confirm": "on"}).status_code == 302
+    assert PurchaseOrder.objects.get(pk=order.pk).state == State.AWAITING_FUNDING  # prepared, not yet released
+    release_pending(ow.ops2)
     assert seller.post(task_url(order, "receipt"), {"confirm": "on"}).status_code == 302
     order.refresh_from_db()
     assert order.state == State.FUNDED and order.receipt_confirmed_by == ow.seller_user

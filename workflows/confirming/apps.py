@@ -23,9 +23,10 @@ class ConfirmingConfig(AppConfig):
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
         from scf.collections import registry
         from scf.core import demo, menus
+        from scf.releases import registry as releases
         from workflows.inbox import registry as flows
 
-        from . import order_documents
+        from . import money_releases, order_documents
         from .demo import seed_confirming_orders
         from .flows import ConfirmingOrderFlow
         from .orders import RECEIPT_HANDLER
@@ -33,6 +34,8 @@ class ConfirmingConfig(AppConfig):
 
         order_documents.register()
         registry.register(RECEIPT_HANDLER)
+        # An order's funding is prepared by one operations user and released by a second (maker-checker).
+        releases.register(*money_releases.ACTIONS)
         flows.register(ConfirmingOrderFlow)
         # After the agreements (240): the orders go under dist1's active agreement with core1.
         demo.register_seeder("confirming-orders", seed_confirming_orders, order=250)

@@ -13,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scf.core import tenancy
+from scf.releases.api import ReleaseOutput
 
 from . import orders, selectors
 from .models import ConfirmingAgreement, OrderLine, PurchaseOrder
+from .money_releases import order_funding_prepare
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -189,7 +191,7 @@ class OrderSellerConfirmView(APIView):
 
 
 class OrderFundView(APIView):
-    """Fund an order whose initial margin is paid (the lender's operations): pay the seller, or issue the bill."""
+    """Prepare the funding of an order whose initial margin is paid: pay the seller, or issue the bill (maker-checker)."""
 
     class InputSerializer(serializers.Serializer):
         bill_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
@@ -198,14 +200,17 @@ class OrderFundView(APIView):
         class Meta:
             ref_name = "ConfirmingOrderFund"
 
-    @extend_schema(request=InputSerializer, responses={200: OrderOutput},
-                   summary="Fund a purchase order (once; again answers the funded order)")
+    @extend_schema(request=InputSerializer, responses={202: ReleaseOutput},
+                   summary="Prepare a purchase order's funding (202 with the prepared release; a second operations "
+                           "user releases it at /api/v1/releases/{id}/release/; 409 illegal_transition when already "
+                           "funded or prepared)")
     def post(self, request, cw_order_pk: int):
         order = _order(request, cw_order_pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(_out(orders.order_fund(order=order, acting_user=request.user,
-                                               bill_number=data.validated_data["bill_number"])))
+        release = order_funding_prepare(order=order, acting_user=request.user,
+                                        bill_number=data.validated_data["bill_number"])
+        return Response(ReleaseOutput(release, context={"request": request}).data, status=202)
 
 
 class OrderReceiptView(APIView):

@@ -34,7 +34,10 @@ from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_
 from . import orders as services
 from . import permissions
 from .models import ConfirmingAgreement, PurchaseOrder
+from .money_releases import order_funding_prepare
 from .selectors import order_list
+
+PREPARED = gettext_lazy("Funding of %(ref)s prepared: a second operations user releases it on the Releases page.")
 
 State = PurchaseOrder.State
 Route = PurchaseOrder.Route
@@ -321,9 +324,8 @@ def order_margin_view(request, cw_order_pk: int):
 @require_POST
 @login_required
 def order_fund_view(request, cw_order_pk: int):
-    return _action(request, cw_order_pk, lambda order: services.order_fund(
-        order=order, acting_user=request.user, bill_number=request.POST.get("bill_number", "")),
-        _("%(ref)s funded; the disbursement advice is being issued."))
+    return _action(request, cw_order_pk, lambda order: order_funding_prepare(
+        order=order, acting_user=request.user, bill_number=request.POST.get("bill_number", "")), PREPARED)
 
 
 @require_POST
@@ -375,9 +377,9 @@ def fund_task(request, task):
     order = case_object(task)
     return form_step(request, task, order, FundForm(request.POST or None, order=order),
                      "confirming/order_task_fund.html",
-                     lambda data: services.order_fund(order=order, acting_user=request.user,
-                                                      bill_number=data.get("bill_number", "")),
-                     _("%(ref)s funded."))
+                     lambda data: order_funding_prepare(order=order, acting_user=request.user,
+                                                        bill_number=data.get("bill_number", "")),
+                     PREPARED)
 
 
 def receipt_task(request, task):
