@@ -200,7 +200,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES",
-                            "PledgeKindEnum": "workflows.pledge.models.PledgeAgreement.Kind"},
+                            "PledgeKindEnum": "workflows.pledge.models.PledgeAgreement.Kind",
+                            "PriceStateEnum": "workflows.pledge.models.CommodityPrice.State"},
 }
 
 # Celery: eager execution unless a broker is configured, so a fresh clone needs none.

@@ -187,9 +187,16 @@ def _lines(request) -> list[DeliveryLine]:
     return lines
 
 
-_LINES_REQUEST = {"type": "object", "required": ["lines"], "properties": {"lines": {
-    "type": "array", "items": {"type": "object", "required": ["order_line", "quantity"], "properties": {
-        "order_line": {"type": "integer"}, "quantity": {"type": "string", "format": "decimal"}}}}}}
+class LinesRequest(serializers.Serializer):
+    """The request body as the schema shows it: the lines are read one by one by `_lines`."""
+
+    lines = LineSerializer(many=True)
+
+    class Meta:
+        ref_name = "ConfirmingDeliveryLinesRequest"
+
+
+_LINES_REQUEST = LinesRequest
 
 
 class ReleaseDeliveryNoticeView(APIView):
