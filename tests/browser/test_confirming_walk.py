@@ -318,10 +318,19 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
     ops.get_by_role("navigation").get_by_role("link", name="保兑仓订单", exact=True).first.click()
     ops.get_by_role("link", name=order, exact=True).click()
     expect(_badge(ops)).to_have_text("已放款")
+    expect(ops.locator("#releases h2")).to_have_text("提货")  # goods out, not the pledge's 解押
+    expect(ops.locator("#releases")).to_contain_text("当前可提货价值：CNY 0.00")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWDA-")).to_contain_text("放款通知书")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWDA-")).not_to_contain_text("保理")
     shoot(ops, "zh-order")
     ops.locator("#releases").get_by_role("link", name=release2, exact=True).click()
     expect(ops.get_by_role("heading", level=1)).to_contain_text(release2)
+    expect(ops.locator("#release h2")).to_contain_text(f"提货 {release2}")
+    expect(ops.locator("#releasable h2")).to_have_text("当前可提货")
+    expect(_kv(ops, "releasable", "当前可提货")).to_have_text("CNY 0.00")
     shoot(ops, "zh-release")
+    ops.locator("p.sub").get_by_role("link", name=order, exact=True).click()  # back to the order
+    expect(ops.get_by_role("heading", level=1)).to_contain_text(order)
 
     # 11. Every document of the case is a real PDF, and every ledger entry balances.
     record = PurchaseOrder.objects.get(reference=order)

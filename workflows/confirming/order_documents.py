@@ -7,7 +7,7 @@ paid (M0 out of the margin account, P − M0 lent), for a bill its number, face 
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from documents import registry
 from documents.context import amount
@@ -49,7 +49,7 @@ def demo_funded_order() -> PurchaseOrder | None:
 
 
 DISBURSEMENT = registry.DocumentKind(
-    code=DISBURSEMENT_ADVICE, prefix="CWDA", title=_("Disbursement Advice"), model=PurchaseOrder,
+    code=DISBURSEMENT_ADVICE, prefix="CWDA", title=pgettext_lazy("confirming-warehouse", "Disbursement Advice"), model=PurchaseOrder,
     build_context=disbursement_context, parties=disbursement_parties,
     required=[*PARTIES_REQUIRED, *ORDER_REQUIRED, "funding.funded_on", "funding.maturity_date", "funding.face"],
     sample=None, related=tuple(name.removeprefix("order__") for name in ORDER_RELATED),
