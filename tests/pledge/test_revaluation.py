@@ -133,7 +133,8 @@ def book(world):
     scrap = Commodity.objects.create(code="SCR", name_en="Copper scrap", name_zh="废铜", unit="t", precision="0.001")
     nickel = Commodity.objects.create(code="NI", name_en="Nickel", name_zh="镍", unit="t", precision="0.001")
     for commodity in (scrap, nickel):
-        commodity_eligibility_set(lender=world.lender, commodity=commodity, pledge_rate=D("0.60"), acting_user=world.risk)
+        commodity_eligibility_set(lender=world.lender, commodity=commodity, pledge_rate=D("0.60"),
+                                  acting_user=world.risk)
     approve_price(world, world.copper, "68250.00", on=today() - datetime.timedelta(days=5))
     approve_price(world, world.batteries, "12800.00", on=today() - datetime.timedelta(days=1))
     approve_price(world, scrap, "5.00", on=today())

@@ -930,10 +930,16 @@ class PledgeValuation(models.Model):
                                         help_text=_("Some goods have no approved price and are not valued."))
     oldest_price_date = models.DateField(_("oldest price date"), null=True, blank=True)
     newest_price_date = models.DateField(_("newest price date"), null=True, blank=True)
+    # Neither reference to the revaluation is indexed or checked by the database: a revaluation rewrites
+    # every row, and with no indexed column changed PostgreSQL updates the rows in place (HOT, the table
+    # leaves room on each page), with no foreign-key check per row at commit. The revaluation row is
+    # written just before in the same transaction and is never deleted (PROTECT); the zone changes of a
+    # revaluation are read by one scan.
     revaluation = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="+", db_index=False,
-                                    verbose_name=_("revaluation"))
+                                    db_constraint=False, verbose_name=_("revaluation"))
     zone_changed_in = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="+", verbose_name=_("zone entered in"))
+                                        related_name="+", db_index=False, db_constraint=False,
+                                        verbose_name=_("zone entered in"))
     revalued_at = models.DateTimeField(_("revalued at"))
 
     class Meta:

@@ -246,7 +246,9 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
     """
     commodity_ids = None if commodities is None else sorted(
         {c if isinstance(c, int) else c.pk for c in commodities})
-    Organization.objects.select_for_update().filter(pk=lender.pk).first()
+    # FOR NO KEY UPDATE: revaluations of the lender (and its price files) wait for one another, while rows
+    # that merely refer to the lender are still written meanwhile.
+    Organization.objects.select_for_update(no_key=True).filter(pk=lender.pk).first()
     concerned = PledgeAgreement.objects.filter(lender=lender, state=PledgeAgreement.State.ACTIVE)
     if commodity_ids is not None:
         concerned = concerned.filter(pk__in=PledgedItem.objects.filter(
@@ -261,6 +263,9 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
         _register_sqlite_functions()
     sql, params = _upsert_statement(lender_id=lender.pk, on=on, commodity_ids=commodity_ids, run_id=run.pk, at=at)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The aggregate per agreement and the joins fit in memory for this transaction instead of spilling.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         valued = cursor.rowcount
     if valued < 0:  # Python's sqlite3 does not count the rows of a statement that starts with WITH
