@@ -286,3 +286,17 @@ def test_the_collateral_page_shows_the_stored_valuation(world):
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="stored-valuation"' in body and "0.705882" not in body
     assert "0.705882" not in client.get(reverse("pledge:agreement-list")).content.decode()
+
+
+def test_the_stored_valuation_is_seen_by_the_lender_and_the_pledgor_only(world, other_lender_world):
+    from scf.core import tenancy
+
+    agreement = make_agreement(world, 1, principal="240000.00")
+    pledge(world, agreement, world.copper, "100.000", "WR-1")
+    approve_price(world, world.copper, "4000.00", on=today())
+    _other, other_risk = other_lender_world
+    seen = {user.username: (tenancy.visible(PledgeValuation, user).count(),
+                            tenancy.visible(PledgeRevaluation, user).count())
+            for user in (world.risk, world.pledgor_user, world.warehouse_user, other_risk)}
+    assert seen == {world.risk.username: (1, 1), world.pledgor_user.username: (1, 0),
+                    world.warehouse_user.username: (0, 0), other_risk.username: (0, 0)}

@@ -24,6 +24,7 @@ from .models import (
     PledgeDrawdownRepayment,
     PledgeRegistration,
     PledgeRelease,
+    PledgeRevaluation,
     PledgeValuation,
     PriceBatch,
     WarehouseApproval,
@@ -304,6 +305,22 @@ def agreement_list(*, user: User, state: str | None = None) -> QuerySet[PledgeAg
     if state:
         agreements = agreements.filter(state=state)
     return agreements.order_by("-created_at", "-pk")
+
+
+@tenancy.rule(PledgeValuation)
+def stored_valuation_visible(user: User) -> QuerySet[PledgeValuation]:
+    """A stored valuation (with the exposure, LTV and zone) is seen by the lender's staff and the pledgor."""
+    if user.is_superuser:
+        return PledgeValuation.objects.all()
+    return PledgeValuation.objects.filter(_loans_of(user, "agreement__"))
+
+
+@tenancy.rule(PledgeRevaluation)
+def revaluation_visible(user: User) -> QuerySet[PledgeRevaluation]:
+    """A revaluation of the lender's book is seen by its own staff."""
+    if user.is_superuser:
+        return PledgeRevaluation.objects.all()
+    return PledgeRevaluation.objects.filter(lender_id__in=user_lender_ids(user))
 
 
 def loan_figures_visible(user: User, agreements) -> set[int]:
