@@ -275,6 +275,7 @@ ACTION_LABELS = {
     "resubmit": pgettext_lazy("history", "Resubmitted"),
     "return": pgettext_lazy("history", "Returned"),
     "return_for_revision": pgettext_lazy("history", "Returned for revision"),
+    "revalue": pgettext_lazy("history", "Revalued"),
     "seller_confirm": pgettext_lazy("history", "Confirmed by the seller"),
     "seller_decline": pgettext_lazy("history", "Declined by the seller"),
     "set": pgettext_lazy("history", "Set"),

@@ -39,7 +39,7 @@ from workflows.inbox.steps import DecisionForm, apply_errors, case_object, form_
 from . import agreements as services
 from . import drawdown_views, permissions
 from .models import PledgeAgreement, WarehouseApproval
-from .selectors import agreement_list, registration_of
+from .selectors import agreement_list, loan_figures_visible, registration_of
 
 State = PledgeAgreement.State
 
@@ -125,8 +125,13 @@ def agreement_list_view(request):
     if state not in State.values:
         state = ""
     lender = _own_lender(request.user)
+    agreements = list(agreement_list(user=request.user, state=state or None)[:300])
+    figures = loan_figures_visible(request.user, agreements)
+    for agreement in agreements:
+        # The stored valuation's zone and LTV only to whoever sees the loan figures.
+        agreement.revalued = getattr(agreement, "stored_valuation", None) if agreement.pk in figures else None
     return render(request, "pledge/agreement_list.html", {
-        "agreements": agreement_list(user=request.user, state=state or None)[:300],
+        "agreements": agreements,
         "states": State.choices, "state": state,
         "can_prepare": lender is not None and permissions.can_prepare_agreement(request.user, lender),
     })

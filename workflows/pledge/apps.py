@@ -43,6 +43,7 @@ class PledgeConfig(AppConfig):
         from . import drawdown_documents, money_releases
         from .drawdowns import RECEIPT_HANDLER, drawdowns_accrue_interest_daily
         from .flows import PledgeDrawdownFlow
+        from .revaluation import revalue_daily
 
         drawdown_documents.register()
         registry.register(RECEIPT_HANDLER)
@@ -51,6 +52,8 @@ class PledgeConfig(AppConfig):
         flows.register(PledgeDrawdownFlow)
         # After factoring's jobs (orders 110-140): the loans' interest to the day, once a day.
         jobs.register_daily("pledge.drawdown_interest", drawdowns_accrue_interest_daily, order=200)
+        # After the interest (200): every agreement re-valued with the prices of the day, stale ones marked.
+        jobs.register_daily("pledge.revaluation", revalue_daily, order=210)
 
     def _ready_collateral(self) -> None:
         """Plug in the collateral intake: its document kinds and signing set, the warehouse's menu entry."""

@@ -50,6 +50,7 @@ def agreement_collateral(request, agreement_pk: int):
     return render(request, "pledge/collateral_agreement.html", {
         "agreement": agreement,
         "valuation": agreement_valuation(agreement),
+        "stored": selectors.stored_valuation_of(agreement),
         "loan_figures": permissions.can_see_loan_figures(request.user, agreement),
         "intakes": agreement.intakes.order_by("-created_at", "-pk"),
         "can_declare": (agreement.state == PledgeAgreement.State.ACTIVE

@@ -865,3 +865,95 @@ class PledgeDrawdownRepayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_reference} · {self.amount:,}"
+
+
+class PledgeRevaluation(models.Model):
+    """One revaluation of a lender's agreements: after a price approval, or the daily one; audited once.
+
+    The daily revaluation of a lender runs once a day (a database constraint): a second run of the
+    same day finds it and changes nothing.
+    """
+
+    class Trigger(models.TextChoices):
+        PRICE_FILE = "price_file", _("Price file approved")
+        PRICE = "price", _("Price approved")
+        DAILY = "daily", _("Daily revaluation")
+        MANUAL = "manual", _("Revaluation on request")
+
+    lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("lender"))
+    valued_on = models.DateField(_("valued on"))
+    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger.choices)
+    price_batch = models.ForeignKey(PriceBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("price file"))
+    price = models.ForeignKey(CommodityPrice, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("price"))
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("run by"))
+    run_at = models.DateTimeField(_("run at"))
+    agreements = models.PositiveIntegerField(_("agreements revalued"), default=0)
+    zone_changes = models.PositiveIntegerField(_("zone changes"), default=0)
+
+    class Meta:
+        ordering = ["-run_at", "-pk"]
+        verbose_name = _("revaluation")
+        verbose_name_plural = _("revaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["lender", "valued_on"], condition=Q(trigger="daily"),
+                                    name="pledge_revaluation_daily_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} {self.valued_on:%Y-%m-%d}"
+
+
+class PledgeValuation(models.Model):
+    """An agreement's valuation as the last revaluation stored it: V, E, LTV, zone, and the prices' age.
+
+    One row per agreement, written by `revaluation.revalue_agreements` in one statement for the many;
+    the figures are those of `valuation.agreement_valuation` on the same day.
+    """
+
+    agreement = models.OneToOneField(PledgeAgreement, on_delete=models.CASCADE, related_name="stored_valuation",
+                                     verbose_name=_("agreement"))
+    valued_on = models.DateField(_("valued on"))
+    currency = CurrencyField()
+    value = MoneyField(_("collateral value (V)"))
+    exposure = MoneyField(_("exposure (E)"))
+    ltv = models.DecimalField(_("loan to value (LTV)"), max_digits=30, decimal_places=6, null=True, blank=True,
+                              help_text=_("E / V to 6 places; empty when there is exposure and no value."))
+    zone = models.CharField(_("zone"), max_length=12)
+    previous_zone = models.CharField(_("previous zone"), max_length=12, blank=True)
+    stale = models.BooleanField(_("stale"), default=False,
+                                help_text=_("A price used is older than the agreement's maximum age."))
+    missing_price = models.BooleanField(_("price missing"), default=False,
+                                        help_text=_("Some goods have no approved price and are not valued."))
+    oldest_price_date = models.DateField(_("oldest price date"), null=True, blank=True)
+    newest_price_date = models.DateField(_("newest price date"), null=True, blank=True)
+    # Neither reference to the revaluation is indexed or checked by the database: a revaluation rewrites
+    # every row, and with no indexed column changed PostgreSQL updates the rows in place (HOT, the table
+    # leaves room on each page), with no foreign-key check per row at commit. The revaluation row is
+    # written just before in the same transaction and is never deleted (PROTECT); the zone changes of a
+    # revaluation are read by one scan.
+    revaluation = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                    db_constraint=False, verbose_name=_("revaluation"))
+    zone_changed_in = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", db_index=False, db_constraint=False,
+                                        verbose_name=_("zone entered in"))
+    revalued_at = models.DateTimeField(_("revalued at"))
+
+    class Meta:
+        verbose_name = _("stored valuation")
+        verbose_name_plural = _("stored valuations")
+        constraints = [
+            models.CheckConstraint(condition=Q(zone__in=["normal", "warning", "call", "liquidation"]),
+                                   name="pledge_valuation_zone_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} · {self.zone} @ {self.valued_on:%Y-%m-%d}"
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the stored figures may be relied on: every line priced, no price stale."""
+        return not self.stale and not self.missing_price

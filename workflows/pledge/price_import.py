@@ -27,6 +27,7 @@ from scf.parties.permissions import require, staff_may
 from .exceptions import PriceAlreadyDecided, PriceFourEyes
 from .models import Commodity, CommodityEligibility, CommodityPrice, PriceBatch
 from .permissions import APPROVE_PRICE, can_propose_price
+from .revaluation import revalue_after_price_batch
 
 # Column names accepted in the header row, English or Chinese (an exchange's file names them so).
 HEADERS = {
@@ -221,4 +222,7 @@ def price_batch_decide(*, batch: PriceBatch, acting_user: User, verb: str, note:
                          note=f"{count} prices" + (f": {batch.decision_note}" if batch.decision_note else ""))
     batch.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     prices.update(state=batch.state, decided_by=acting_user, decided_at=at)
+    if batch.state == PriceBatch.State.APPROVED:
+        # The agreements holding its commodities are re-valued in this transaction (one statement).
+        revalue_after_price_batch(batch=batch, acting_user=acting_user)
     return batch

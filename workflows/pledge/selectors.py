@@ -24,6 +24,8 @@ from .models import (
     PledgeDrawdownRepayment,
     PledgeRegistration,
     PledgeRelease,
+    PledgeRevaluation,
+    PledgeValuation,
     PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
@@ -297,11 +299,44 @@ def drawdown_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeD
 
 
 def agreement_list(*, user: User, state: str | None = None) -> QuerySet[PledgeAgreement]:
-    """Return the agreements the user sees, newest first, optionally in one state."""
-    agreements = tenancy.visible(PledgeAgreement, user).select_related("lender", "pledgor", "warehouse", "facility")
+    """Return the agreements the user sees, newest first, optionally in one state, with their stored valuation."""
+    agreements = tenancy.visible(PledgeAgreement, user).select_related("lender", "pledgor", "warehouse", "facility",
+                                                                        "stored_valuation")
     if state:
         agreements = agreements.filter(state=state)
     return agreements.order_by("-created_at", "-pk")
+
+
+@tenancy.rule(PledgeValuation)
+def stored_valuation_visible(user: User) -> QuerySet[PledgeValuation]:
+    """A stored valuation (with the exposure, LTV and zone) is seen by the lender's staff and the pledgor."""
+    if user.is_superuser:
+        return PledgeValuation.objects.all()
+    return PledgeValuation.objects.filter(_loans_of(user, "agreement__"))
+
+
+@tenancy.rule(PledgeRevaluation)
+def revaluation_visible(user: User) -> QuerySet[PledgeRevaluation]:
+    """A revaluation of the lender's book is seen by its own staff."""
+    if user.is_superuser:
+        return PledgeRevaluation.objects.all()
+    return PledgeRevaluation.objects.filter(lender_id__in=user_lender_ids(user))
+
+
+def loan_figures_visible(user: User, agreements) -> set[int]:
+    """Return the ids of the agreements whose loan figures (E, LTV, zone) the user sees: its lender staff, pledgor.
+
+    The same rule as `permissions.can_see_loan_figures`, for a list in two queries.
+    """
+    if getattr(user, "is_superuser", False):
+        return {a.pk for a in agreements}
+    lenders, own = user_lender_ids(user), user_organization_ids(user)
+    return {a.pk for a in agreements if a.lender_id in lenders or a.pledgor_id in own}
+
+
+def stored_valuation_of(agreement: PledgeAgreement):
+    """Return the agreement's valuation as the last revaluation stored it, or None before the first."""
+    return PledgeValuation.objects.filter(agreement=agreement).select_related("revaluation").first()
 
 
 def registration_of(agreement: PledgeAgreement) -> PledgeRegistration | None:

@@ -19,6 +19,7 @@ from . import calculations as calc
 from .exceptions import CommodityNotEligible, PriceAlreadyDecided, PriceFourEyes, PriceInBatch
 from .models import Commodity, CommodityEligibility, CommodityPrice, WarehouseApproval
 from .permissions import APPROVE_PRICE, MANAGE_COMMODITIES, can_manage_commodities, can_propose_price
+from .revaluation import revalue_after_price
 
 
 def _require_lender(lender: Organization) -> None:
@@ -159,8 +160,13 @@ def _decide(price: CommodityPrice, acting_user: User, verb: str, note: str) -> C
 
 @audited
 def price_approve(*, price: CommodityPrice, acting_user: User) -> CommodityPrice:
-    """Approve a proposed price: a second person of the lender entitled to it, never its maker."""
-    return _decide(price, acting_user, "approve", "")
+    """Approve a proposed price: a second person of the lender entitled to it, never its maker.
+
+    The agreements holding its commodity are re-valued in the same transaction.
+    """
+    price = _decide(price, acting_user, "approve", "")
+    revalue_after_price(price=price, acting_user=acting_user)
+    return price
 
 
 @audited
