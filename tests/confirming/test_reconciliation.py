@@ -30,6 +30,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from viewflow.workflow.models import Task
 
 from scf.audit.models import AuditRecord
 from scf.audit.services import history_for
@@ -51,6 +52,8 @@ from workflows.confirming.reconciliation import (
     reconciliation_review,
     reconciliations_run_monthly,
 )
+from workflows.inbox.assignment import can_act
+from workflows.inbox.services import process_for
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -342,3 +345,47 @@ def test_api_lists_and_details_the_reconciliation(world, releases):
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"month"}
     bad = client.get(reverse("api:confirming-reconciliation-list"), {"differences": "maybe"})
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"differences"}
+
+
+# --- operations' inbox -------------------------------------------------------------------------------------------
+
+def open_tasks(reconciliation):
+    return list(Task.objects.filter(process=process_for(reconciliation), status__in=["NEW", "ASSIGNED", "STARTED"]))
+
+
+def test_differences_put_a_review_task_in_operations_inbox(world, releases, other_lender_ops):
+    assert reconciliations_run_monthly(datetime.date(2026, 12, 1)) == 1
+    reconciliation = DeliveryReconciliation.objects.get()
+    process = process_for(reconciliation)
+    # In the inbox: short 8,300.00 + awaiting 62,000.00 = 70,300.00 outstanding.
+    assert (process.reference, process.amount) == ("CWA-TEST-1 2026-11", D("70300.00"))
+    (review,) = open_tasks(reconciliation)
+    assert review.flow_task.name == "review"
+    assert can_act(world.ops, review)
+    assert not can_act(world.distributor_user, review) and not can_act(other_lender_ops, review)
+    assert _client(other_lender_ops).get(reverse("inbox:task", args=[review.pk])).status_code == 404
+    ops = _client(world.ops)
+    url = reverse("inbox:task", args=[review.pk])
+    page = ops.get(url).content.decode()
+    assert "8,300.00" in page and "R-NOV-2" in page
+    assert ops.post(url, {"comment": ""}).status_code == 400  # differences: a comment is required
+    assert ops.post(url, {"comment": "Warehouse recount booked."}).status_code == 302
+    reconciliation.refresh_from_db()
+    assert (reconciliation.state, reconciliation.review_comment) == (
+        DeliveryReconciliation.State.REVIEWED, "Warehouse recount booked.")
+    assert not open_tasks(reconciliation) and not process_for(reconciliation).is_open
+
+
+def test_a_month_without_differences_opens_no_task_and_a_rebuild_without_them_closes_it(world, order, releases):
+    # Only R-NOV-1 (delivered in full) in November's reach: the other notices are taken out of it.
+    ReleaseRequest.objects.exclude(reference="R-NOV-1").update(noticed_at=None)
+    reconciliation, _built = reconciliation_build(agreement=world.agreement, period=NOVEMBER, acting_user=world.ops)
+    assert not reconciliation.has_differences and process_for(reconciliation) is None
+
+    ReleaseRequest.objects.filter(reference="R-NOV-2").update(noticed_at=at(11, 20))
+    reconciliation, _built = reconciliation_build(agreement=world.agreement, period=NOVEMBER, acting_user=world.ops)
+    assert reconciliation.has_differences and len(open_tasks(reconciliation)) == 1
+    ReleaseRequest.objects.filter(reference="R-NOV-2").update(noticed_at=None)
+    reconciliation, _built = reconciliation_build(agreement=world.agreement, period=NOVEMBER, acting_user=world.ops)
+    assert not reconciliation.has_differences and not open_tasks(reconciliation)
+    assert not process_for(reconciliation).is_open

@@ -44,11 +44,16 @@ class ConfirmingConfig(AppConfig):
                                  order=625, visible=can_see_agreements)
 
     def _ready_reconciliations(self) -> None:
-        """Plug the monthly delivery reconciliation in: its visibility rule, its job, its menu entry."""
+        """Plug the monthly delivery reconciliation in: its visibility rule, its job, its review flow, its menu entry."""
         from scf.core import jobs, menus
+        from workflows.inbox import registry as flows
 
         from .permissions import can_see_agreements
         from .reconciliation import reconciliations_run_monthly
+        from .reconciliation_flow import DeliveryReconciliationFlow
+
+        # Operations review a reconciliation with differences from their inbox.
+        flows.register(DeliveryReconciliationFlow)
 
         # Acts on a month's first business day only, for the month before; any other day it does nothing.
         jobs.register_daily("confirming.delivery_reconciliation", reconciliations_run_monthly, order=390)

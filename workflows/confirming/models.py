@@ -565,6 +565,10 @@ class DeliveryReconciliation(ConcurrentTransitionMixin, models.Model):
     def lender_id(self) -> int:
         return self.agreement.lender_id
 
+    @property
+    def lender(self):
+        return self.agreement.lender
+
     @transition(field=state, source=State.OPEN, target=State.REVIEWED)
     def mark_reviewed(self, *, by, at, comment: str = "") -> None:
         """Record that operations went through the reconciliation."""

@@ -39,6 +39,7 @@ from scf.core.exceptions import DomainError
 from scf.money import is_business_day, next_business_day
 from scf.parties.models import User
 from scf.parties.permissions import require, staff_may
+from workflows.inbox.services import case_start, complete_step, process_cancel, process_for, process_sync
 
 from .models import (
     ConfirmingAgreement,
@@ -278,6 +279,7 @@ def reconciliation_build(*, agreement: ConfirmingAgreement, period: datetime.dat
     for row in rows:
         row.reconciliation = reconciliation
     DeliveryReconciliationLine.objects.bulk_create(rows)
+    _sync_review_task(reconciliation)
     audit_record(actor=acting_user, action="confirming.reconciliation.generate", target=reconciliation,
                  target_state=reconciliation.state,
                  note=(f"{period:%Y-%m}: {totals.release_count} release(s); notified {totals.notified}, delivered "
@@ -307,7 +309,21 @@ def reconciliation_review(*, reconciliation: DeliveryReconciliation, comment: st
     reconciliation.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
     audit_record(actor=acting_user, action="confirming.reconciliation.mark_reviewed", target=reconciliation,
                  source_state=source, target_state=reconciliation.state, note=comment)
+    complete_step(reconciliation, "review", acting_user)
     return reconciliation
+
+
+def _sync_review_task(reconciliation: DeliveryReconciliation) -> None:
+    """Put a reconciliation with differences in operations' inbox; take it out when a rebuild shows none."""
+    process = process_for(reconciliation)
+    running = process is not None and process.is_open
+    if reconciliation.has_differences:
+        if running:
+            process_sync(reconciliation, amount=reconciliation.difference_value + reconciliation.awaiting_value)
+        else:
+            case_start(reconciliation)
+    elif running:
+        process_cancel(reconciliation)
 
 
 # --- the monthly job --------------------------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ party to, answers 404.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from scf.audit.services import history_for
@@ -20,6 +22,7 @@ from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.parties.permissions import is_staff_of
 from scf.parties.selectors import user_lender_ids
+from workflows.inbox.steps import case_object, render_step, step_done
 
 from . import reconciliation as services
 from .models import ConfirmingAgreement, DeliveryReconciliation
@@ -135,3 +138,35 @@ def reconciliation_run_view(request):
     else:
         messages.info(request, _("This reconciliation is already reviewed: it is kept as it was reviewed."))
     return redirect("confirming:reconciliation-detail", cw_reconciliation_pk=reconciliation.pk)
+
+
+# --- the review task of the reconciliation's flow (operations' inbox) -------------------------------------------
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea, required=False)
+
+
+def reconciliation_case_context(user, reconciliation: DeliveryReconciliation) -> dict:
+    """Return what the reconciliation's task page shows of it."""
+    return {"reconciliation": reconciliation, "agreement": reconciliation.agreement,
+            "lines": services.reconciliation_lines(reconciliation)}
+
+
+def review_task(request, task):
+    reconciliation = case_object(task)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reconciliation_review(reconciliation=reconciliation, comment=form.cleaned_data["comment"],
+                                           acting_user=request.user)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            return step_done(request, _("The reconciliation of %(ref)s for %(month)s is marked reviewed.")
+                             % {"ref": reconciliation.agreement.reference, "month": f"{reconciliation.period:%Y-%m}"})
+    return render_step(request, task, "confirming/reconciliation_task_review.html", reconciliation,
+                       400 if request.method == "POST" else 200, form=form,
+                       **reconciliation_case_context(request.user, reconciliation))
