@@ -22,6 +22,9 @@ The first business day of December 2026 is Tuesday the 1st; of October 2026, Thu
 from __future__ import annotations
 
 import datetime
+import re
+import shutil
+import subprocess
 import zoneinfo
 from decimal import Decimal as D
 
@@ -32,6 +35,7 @@ from django.test import Client
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from documents.models import Document
 from scf.audit.models import AuditRecord
 from scf.audit.services import history_for
 from scf.core import jobs
@@ -389,3 +393,33 @@ def test_a_month_without_differences_opens_no_task_and_a_rebuild_without_them_cl
     reconciliation, _built = reconciliation_build(agreement=world.agreement, period=NOVEMBER, acting_user=world.ops)
     assert not reconciliation.has_differences and not open_tasks(reconciliation)
     assert not process_for(reconciliation).is_open
+
+
+# --- the statement ------------------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+@pytest.mark.parametrize(("language", "title"), [("en", "DELIVERYRECONCILIATIONSTATEMENT"), ("zh-hans", "发货对账单")])
+def test_the_review_issues_the_statement_with_the_figures_reviewed(world, releases, language, title,
+                                                                   django_capture_on_commit_callbacks):
+    world.distributor.preferred_language = language
+    world.distributor.save(update_fields=["preferred_language"])
+    reconciliation, _built = reconciliation_build(agreement=world.agreement, period=NOVEMBER, acting_user=world.ops)
+    with django_capture_on_commit_callbacks(execute=True):
+        reconciliation_review(reconciliation=reconciliation, comment="Short 2 t claimed.", acting_user=world.ops)
+    document = Document.objects.get(kind="confirming_delivery_reconciliation", object_id=reconciliation.pk)
+    # Nobody signs it: issued under the lender's seal.
+    assert document.language == language and document.state in (Document.State.ISSUED, Document.State.SIGNED)
+    text = pdf_text(document)
+    for figure in (title, "R-NOV-2", "8,300.00", "33,200.00", "216,500.00", "146,200.00", "62,000.00", "2026-11"):
+        assert figure in text
+    page = _client(world.distributor_user).get(
+        reverse("confirming:reconciliation-detail", kwargs={"cw_reconciliation_pk": reconciliation.pk}))
+    assert document.display_number in page.content.decode()
+
+
+def pdf_text(document: Document) -> str:
+    with (document.final_pdf or document.pdf).open("rb") as handle:
+        data = handle.read()
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+    return re.sub(r"\s+", "", text)

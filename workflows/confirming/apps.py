@@ -48,12 +48,14 @@ class ConfirmingConfig(AppConfig):
         from scf.core import jobs, menus
         from workflows.inbox import registry as flows
 
+        from . import reconciliation_documents
         from .permissions import can_see_agreements
         from .reconciliation import reconciliations_run_monthly
         from .reconciliation_flow import DeliveryReconciliationFlow
 
         # Operations review a reconciliation with differences from their inbox.
         flows.register(DeliveryReconciliationFlow)
+        reconciliation_documents.register()
 
         # Acts on a month's first business day only, for the month before; any other day it does nothing.
         jobs.register_daily("confirming.delivery_reconciliation", reconciliations_run_monthly, order=390)

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
@@ -47,6 +48,7 @@ from .models import (
     DeliveryReconciliationLine,
     ReleaseRequest,
 )
+from .reconciliation_documents import RECONCILIATION_STATEMENT
 from .releases import goods_value
 from .selectors import agreement_party_q
 
@@ -310,6 +312,10 @@ def reconciliation_review(*, reconciliation: DeliveryReconciliation, comment: st
     audit_record(actor=acting_user, action="confirming.reconciliation.mark_reviewed", target=reconciliation,
                  source_state=source, target_state=reconciliation.state, note=comment)
     complete_step(reconciliation, "review", acting_user)
+    # The statement prints the figures reviewed, in the distributor's language.
+    document_generate(obj=reconciliation, kind_code=RECONCILIATION_STATEMENT,
+                      language=getattr(reconciliation.agreement.distributor, "preferred_language", "") or "zh-hans",
+                      acting_user=acting_user)
     return reconciliation
 
 

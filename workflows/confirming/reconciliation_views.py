@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
@@ -93,6 +94,7 @@ def reconciliation_detail(request, cw_reconciliation_pk: int):
         "may_review": services.can_review_reconciliation(request.user, reconciliation),
         "may_rebuild": (reconciliation.state == DeliveryReconciliation.State.OPEN
                         and services.can_run_reconciliation(request.user, agreement)),
+        "documents": documents_visible_of(reconciliation, user=request.user),
         "history": history_for(reconciliation),
     })
 
