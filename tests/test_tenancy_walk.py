@@ -57,7 +57,13 @@ from scf.parties.models import (
 from scf.portal.views import FACILITY_ACTIONS
 from scf.releases.models import Release
 from workflows.approval.models import ApprovalTier
-from workflows.confirming.models import ConfirmingAgreement, OrderLine, PurchaseOrder, ReleaseRequest
+from workflows.confirming.models import (
+    ConfirmingAgreement,
+    DeliveryReconciliation,
+    OrderLine,
+    PurchaseOrder,
+    ReleaseRequest,
+)
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
 from workflows.inbox.models import CaseAttachment
@@ -114,6 +120,7 @@ class World:
     cw_agreement: ConfirmingAgreement | None = None  # distributor ← core four-party agreement with the warehouse
     cw_order: PurchaseOrder | None = None  # a funded order under it
     cw_release: ReleaseRequest | None = None  # a requested release of that order
+    cw_reconciliation: DeliveryReconciliation | None = None  # the agreement's delivery reconciliation of a month
     drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
     cw_order: PurchaseOrder | None = None  # a draft purchase order under the confirming-warehouse agreement
 
@@ -250,6 +257,9 @@ def add_confirming_agreement(world: World) -> None:
                                                      value=Decimal("1000.00"), requested_by=preparer)
     OrderLine.objects.create(order=world.cw_order, description=f"{tag} goods", unit="t", quantity=Decimal("10"),
                              unit_price=Decimal("10000"), amount=Decimal("100000.00"))
+    world.cw_reconciliation = DeliveryReconciliation.objects.create(
+        agreement=world.cw_agreement, period=datetime.date(2026, 11, 1), currency="CNY", release_count=0,
+        generated_at=timezone.now())
 
 
 def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) -> None:
@@ -424,6 +434,8 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     # B's funded confirming-warehouse order and its requested release.
     "cw_order_pk": KwargValues(lambda b: [b.cw_order.pk]),
     "cw_release_pk": KwargValues(lambda b: [b.cw_release.pk]),
+    # B's delivery reconciliation of a month, awaiting review.
+    "cw_reconciliation_pk": KwargValues(lambda b: [b.cw_reconciliation.pk]),
     "intake_pk": KwargValues(lambda b: [b.intake.pk]),
     "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
@@ -670,6 +682,8 @@ def snapshot(world: World) -> dict:
         "pledged_items": list(PledgedItem.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "pledge_releases": list(PledgeRelease.objects.filter(agreement__lender=world.lender).order_by("pk").values()),
         "cw_agreements": list(ConfirmingAgreement.objects.filter(lender=world.lender).order_by("pk").values()),
+        "cw_reconciliations": list(DeliveryReconciliation.objects.filter(agreement__lender=world.lender)
+                                   .order_by("pk").values()),
         "receipts": list(WarehouseReceipt.objects.filter(owner_id__in=org_ids).order_by("pk").values()),
         "contracts": list(Document.objects.filter(
             content_type=ContentType.objects.get_for_model(FactoringFinancing), object_id=world.financing.pk,
@@ -809,6 +823,9 @@ NOT_FOUND_WHEN_OWN = {
     "confirming:order-detail": "the supplier is no party to the distributor's purchase order",
     "confirming:order-edit": "the supplier is no party to the distributor's purchase order",
     "api:confirming-order-detail": "the supplier is no party to the distributor's purchase order",
+    "confirming:reconciliation-detail": "the supplier is no party to the distributor's confirming-warehouse agreement",
+    "api:confirming-reconciliation-detail": "the supplier is no party to the distributor's confirming-warehouse "
+                                            "agreement",
 }
 
 
@@ -833,12 +850,12 @@ def test_own_objects_are_reachable_so_that_the_404s_mean_something(world_a):
     # Trades with the supplier, and is the debtor of its financing and a party to the contract.
     # Also the seller of the distributor's confirming-warehouse agreement.
     ("core", {"organization_pk", "financing_pk", "document_pk", "receivable_pk", "cw_agreement_pk",
-              "cw_order_pk", "cw_release_pk"}),
-    ("distributor", {"cw_agreement_pk", "cw_order_pk", "cw_release_pk"}),
+              "cw_order_pk", "cw_release_pk", "cw_reconciliation_pk"}),
+    ("distributor", {"cw_agreement_pk", "cw_order_pk", "cw_release_pk", "cw_reconciliation_pk"}),
     # Holds the goods of the supplier's pledge (a party to the agreement, its intake and releases), and
     # of the distributor's confirming-warehouse agreement.
     ("warehouse", {"agreement_pk", "intake_pk", "pledge_release_pk", "pledged_item_pk", "cw_agreement_pk",
-                   "cw_order_pk", "cw_release_pk"}),
+                   "cw_order_pk", "cw_release_pk", "cw_reconciliation_pk"}),
 ], ids=["core", "distributor", "warehouse"])
 def test_counterparty_never_sees_the_suppliers_facility_kyc_files_or_tokens(role, sees, world_a):
     """Inside one world: what a trading partner is party to it sees; the rest answers 404."""

@@ -256,6 +256,7 @@ ACTION_LABELS = {
     "margin": pgettext_lazy("history", "Margin paid"),
     "margin_received": pgettext_lazy("history", "Margin received"),
     "mark_overdue": pgettext_lazy("history", "Overdue"),
+    "mark_reviewed": pgettext_lazy("history", "Reviewed"),
     "mark_paid": pgettext_lazy("history", "Paid"),
     "mark_signed": pgettext_lazy("history", "Signed"),
     "notify_delivery": pgettext_lazy("history", "Delivery notified"),

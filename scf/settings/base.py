@@ -201,7 +201,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "django.conf.settings.LANGUAGES",
                             "PledgeKindEnum": "workflows.pledge.models.PledgeAgreement.Kind",
-                            "PriceStateEnum": "workflows.pledge.models.CommodityPrice.State"},
+                            "PriceStateEnum": "workflows.pledge.models.CommodityPrice.State",
+                            "ReconciliationStateEnum": "workflows.confirming.models.DeliveryReconciliation.State"},
 }
 
 # Celery: eager execution unless a broker is configured, so a fresh clone needs none.

@@ -44,6 +44,7 @@ GOODS_TO_COUNT = ("Goods to count", "pledge:goods-to-count")
 PLEDGE_AGREEMENTS = ("Pledge agreements", "pledge:agreement-list")
 CONFIRMING_AGREEMENTS = ("Confirming-warehouse agreements", "confirming:agreement-list")
 CONFIRMING_ORDERS = ("Confirming-warehouse orders", "confirming:order-list")
+CONFIRMING_RECONCILIATIONS = ("Delivery reconciliations", "confirming:reconciliation-list")
 
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
@@ -51,11 +52,12 @@ def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
     # Pledge agreements (590) after Factoring, for lender staff and the pledgors and warehouses of one;
     # Commodity prices (600) after them, for the lender staff who enter or approve them; Goods to count (610)
-    # for the members of a warehouse operator; Confirming-warehouse agreements (620) and orders (625) go with the pledge ones.
+    # for the members of a warehouse operator; Confirming-warehouse agreements (620), orders (625) and delivery
+    # reconciliations (628) go with the pledge ones.
     items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6],
              *([PLEDGE_AGREEMENTS] if pledges else []), *([PRICES] if prices else []),
              *([GOODS_TO_COUNT] if goods else []),
-             *([CONFIRMING_AGREEMENTS, CONFIRMING_ORDERS] if pledges else []),
+             *([CONFIRMING_AGREEMENTS, CONFIRMING_ORDERS, CONFIRMING_RECONCILIATIONS] if pledges else []),
              *MENU[6:], *extra, ("API tokens", "portal:token-list")]
     if back_office:
         items.append(("Back office", "admin:index"))

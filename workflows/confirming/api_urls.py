@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import api as confirming_api
-from . import order_api, release_api
+from . import order_api, reconciliation_api, release_api
 
 urlpatterns = [
     path("quotes/confirming/", confirming_api.QuoteView.as_view(), name="confirming-quote"),
@@ -34,4 +34,8 @@ urlpatterns = [
          name="confirming-order-fund"),
     path("confirming/orders/<int:cw_order_pk>/confirm-receipt/", order_api.OrderReceiptView.as_view(),
          name="confirming-order-confirm-receipt"),
+    path("confirming/reconciliations/", reconciliation_api.ReconciliationListView.as_view(),
+         name="confirming-reconciliation-list"),
+    path("confirming/reconciliations/<int:cw_reconciliation_pk>/", reconciliation_api.ReconciliationDetailView.as_view(),
+         name="confirming-reconciliation-detail"),
 ]

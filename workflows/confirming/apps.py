@@ -18,6 +18,7 @@ class ConfirmingConfig(AppConfig):
         self._ready_agreements()
         self._ready_orders()
         self._ready_releases()
+        self._ready_reconciliations()
 
     def _ready_orders(self) -> None:
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
@@ -41,6 +42,25 @@ class ConfirmingConfig(AppConfig):
         demo.register_seeder("confirming-orders", seed_confirming_orders, order=250)
         menus.register_menu_item("confirming-orders", _("Confirming-warehouse orders"), "confirming:order-list",
                                  order=625, visible=can_see_agreements)
+
+    def _ready_reconciliations(self) -> None:
+        """Plug the monthly delivery reconciliation in: its visibility rule, its job, its review flow, its menu entry."""
+        from scf.core import jobs, menus
+        from workflows.inbox import registry as flows
+
+        from . import reconciliation_documents
+        from .permissions import can_see_agreements
+        from .reconciliation import reconciliations_run_monthly
+        from .reconciliation_flow import DeliveryReconciliationFlow
+
+        # Operations review a reconciliation with differences from their inbox.
+        flows.register(DeliveryReconciliationFlow)
+        reconciliation_documents.register()
+
+        # Acts on a month's first business day only, for the month before; any other day it does nothing.
+        jobs.register_daily("confirming.delivery_reconciliation", reconciliations_run_monthly, order=390)
+        menus.register_menu_item("confirming-reconciliations", _("Delivery reconciliations"),
+                                 "confirming:reconciliation-list", order=628, visible=can_see_agreements)
 
     def _ready_agreements(self) -> None:
         """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""

@@ -512,3 +512,111 @@ class RefundDemand(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.OPEN, target=State.LAPSED)
     def lapse(self) -> None:
         """Record that maturity passed unpaid: the lender advances."""
+
+
+class DeliveryReconciliation(ConcurrentTransitionMixin, models.Model):
+    """The month's delivery reconciliation (发货对账) of one agreement: the releases noticed against the goods delivered.
+
+    A snapshot built as at the month's end (`reconciliation.py`): the release notices issued in the month and
+    the earlier ones not delivered by its start, line by line. Operations review it (with a comment when it
+    shows differences); a reviewed one is kept as it was, an open one is rebuilt when run again.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Awaiting review")
+        REVIEWED = "reviewed", _("Reviewed")
+
+    agreement = models.ForeignKey(ConfirmingAgreement, on_delete=models.PROTECT, related_name="reconciliations",
+                                  verbose_name=_("agreement"))
+    period = models.DateField(_("month"), help_text=_("The first day of the calendar month reconciled."))
+    currency = CurrencyField()
+    release_count = models.PositiveIntegerField(_("release notices"), default=0)
+    notified_value = MoneyField(_("value notified"), default=Decimal("0.00"))
+    delivered_value = MoneyField(_("value delivered"), default=Decimal("0.00"))
+    difference_value = MoneyField(_("value short-delivered"), default=Decimal("0.00"))
+    awaiting_value = MoneyField(_("value awaiting delivery"), default=Decimal("0.00"))
+    has_differences = models.BooleanField(_("with differences"), default=False)
+    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
+    generated_at = models.DateTimeField(_("built at"))
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("built by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    review_comment = models.TextField(_("review comment"), blank=True)
+
+    class Meta:
+        ordering = ["-period", "agreement_id"]
+        verbose_name = _("delivery reconciliation")
+        verbose_name_plural = _("delivery reconciliations")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "period"], name="confirming_reconciliation_once_a_month"),
+            models.CheckConstraint(condition=Q(period__day=1), name="confirming_reconciliation_period_first_day"),
+            models.CheckConstraint(condition=Q(notified_value__gte=0) & Q(delivered_value__gte=0)
+                                   & Q(difference_value__gte=0) & Q(awaiting_value__gte=0),
+                                   name="confirming_reconciliation_totals_consistent"),
+        ]
+        indexes = [models.Index(fields=["state", "has_differences"])]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference} · {self.period:%Y-%m}"
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
+
+    @property
+    def lender(self):
+        return self.agreement.lender
+
+    @transition(field=state, source=State.OPEN, target=State.REVIEWED)
+    def mark_reviewed(self, *, by, at, comment: str = "") -> None:
+        """Record that operations went through the reconciliation."""
+        self.reviewed_by = by
+        self.reviewed_at = at
+        self.review_comment = comment
+
+
+class DeliveryReconciliationLine(models.Model):
+    """One line of a reconciliation: a line of goods a release's delivery notice named (or a notice not yet answered).
+
+    The figures are copied when the reconciliation is built, so a reviewed reconciliation reads the same later.
+    """
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("Matched")
+        SHORT = "short", _("Short-delivered")
+        AWAITING = "awaiting", _("Awaiting delivery")
+        UNEXPECTED = "unexpected", _("Unexpected")
+
+    reconciliation = models.ForeignKey(DeliveryReconciliation, on_delete=models.CASCADE, related_name="lines",
+                                       verbose_name=_("reconciliation"))
+    release = models.ForeignKey(ReleaseRequest, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("release"))
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("order line"))
+    release_reference = models.CharField(_("release"), max_length=40)
+    order_reference = models.CharField(_("order"), max_length=30)
+    noticed_on = models.DateField(_("notice date"))
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    description = models.CharField(_("goods"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=6, null=True, blank=True)
+    quantity_notified = models.DecimalField(_("quantity notified"), max_digits=20, decimal_places=3, null=True,
+                                            blank=True)
+    value_notified = MoneyField(_("value notified"))
+    quantity_delivered = models.DecimalField(_("quantity delivered"), max_digits=20, decimal_places=3, null=True,
+                                             blank=True)
+    value_delivered = MoneyField(_("value delivered"), default=Decimal("0.00"))
+    quantity_difference = models.DecimalField(_("quantity difference"), max_digits=20, decimal_places=3,
+                                              null=True, blank=True)
+    value_difference = MoneyField(_("value difference"), default=Decimal("0.00"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+
+    class Meta:
+        ordering = ["reconciliation_id", "noticed_on", "release_id", "order_line_id", "id"]
+        verbose_name = _("reconciliation line")
+        verbose_name_plural = _("reconciliation lines")
+
+    def __str__(self) -> str:
+        return f"{self.release_reference} · {self.description} · {self.get_status_display()}"

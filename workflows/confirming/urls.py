@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agreement_views, order_views, release_views
+from . import agreement_views, order_views, reconciliation_views, release_views
 
 app_name = "confirming"
 
@@ -29,4 +29,10 @@ urlpatterns = [
     path("orders/<int:cw_order_pk>/margin/", order_views.order_margin_view, name="order-margin"),
     path("orders/<int:cw_order_pk>/fund/", order_views.order_fund_view, name="order-fund"),
     path("orders/<int:cw_order_pk>/receipt/", order_views.order_receipt_view, name="order-receipt"),
+    path("reconciliations/", reconciliation_views.reconciliation_list_view, name="reconciliation-list"),
+    path("reconciliations/run/", reconciliation_views.reconciliation_run_view, name="reconciliation-run"),
+    path("reconciliations/<int:cw_reconciliation_pk>/", reconciliation_views.reconciliation_detail,
+         name="reconciliation-detail"),
+    path("reconciliations/<int:cw_reconciliation_pk>/review/", reconciliation_views.reconciliation_review_view,
+         name="reconciliation-review"),
 ]
