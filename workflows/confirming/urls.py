@@ -29,4 +29,5 @@ urlpatterns = [
     path("orders/<int:cw_order_pk>/margin/", order_views.order_margin_view, name="order-margin"),
     path("orders/<int:cw_order_pk>/fund/", order_views.order_fund_view, name="order-fund"),
     path("orders/<int:cw_order_pk>/receipt/", order_views.order_receipt_view, name="order-receipt"),
+    path("orders/<int:cw_order_pk>/refund/", order_views.order_refund_view, name="order-refund"),
 ]
