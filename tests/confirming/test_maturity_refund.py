@@ -11,6 +11,7 @@ M0 300,000.00 frozen + 200,000.00 margin + 500,000.00 refund = 1,000,000.00 = th
 """
 
 import datetime
+import shutil
 
 import pytest
 from django.core import mail
@@ -37,6 +38,7 @@ from workflows.inbox.services import OPEN, process_for
 from . import release_setup
 from .order_setup import *  # noqa: F403
 from .order_setup import D, balance, ledger_balanced
+from .test_order_documents import issued, pdf_text
 
 pytestmark = pytest.mark.django_db
 warehouse_user = release_setup.warehouse_user
@@ -245,3 +247,36 @@ def test_the_last_order_of_a_non_revolving_agreement_winds_it_up(ow, monkeypatch
     ow.agreement.refresh_from_db()
     assert maturity.agreement_wind_up_if_done(ow.agreement, None) is True
     assert calls == [ow.agreement.pk]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_refund_notice_and_the_settlement_advice_print_s_and_how_p_was_paid(
+        ow, today, warehouse_user, language, django_capture_on_commit_callbacks):
+    """Refund 500,000.00 on 2026-08-26; the loan settled that day; all 500 t of the distributor's goods out."""
+    for party in (ow.distributor, ow.seller):
+        party.preferred_language = language
+        party.save(update_fields=["preferred_language"])
+    order = funded(ow)
+    at(today, NOTICE_DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        maturity.open_refund_demands(NOTICE_DAY)
+    at(today, datetime.date(2026, 8, 26))
+    with django_capture_on_commit_callbacks(execute=True):
+        maturity.order_refund_apply(order=order, amount=D("500000.00"), received_on=datetime.date(2026, 8, 26),
+                                    bank_reference="RF-1", acting_user=ow.ops)
+        deliver(ow, warehouse_user, order, "500")
+    order.refresh_from_db()
+    assert order.state == State.CLOSED
+    demand = RefundDemand.objects.get(order=order)
+    notice = pdf_text(issued("confirming_refund_notice", demand))
+    advice = pdf_text(issued("confirming_settlement_advice", order))
+    for figure in ("1,000,000.00", "500,000.00", "2026-08-29"):
+        assert figure in notice, figure
+    for figure in ("1,000,000.00", "500,000.00", "300,000.00", "700,000.00", "2026-08-26", order.reference):
+        assert figure in advice, figure
+    if language == "zh-hans":
+        assert "差额退款通知书" in notice and "结清通知书" in advice and "人民币壹佰万元整" in advice
+        assert "卖方回购货物" in advice  # four-party: the seller buys the goods not released back
+    else:
+        assert "SETTLEMENTADVICE" in advice and "boughtback" in advice

@@ -34,4 +34,8 @@ urlpatterns = [
          name="confirming-order-fund"),
     path("confirming/orders/<int:cw_order_pk>/confirm-receipt/", order_api.OrderReceiptView.as_view(),
          name="confirming-order-confirm-receipt"),
+    path("confirming/orders/<int:cw_order_pk>/refund-demand/", order_api.OrderRefundDemandView.as_view(),
+         name="confirming-order-refund-demand"),
+    path("confirming/orders/<int:cw_order_pk>/refund-acknowledge/", order_api.OrderRefundAcknowledgeView.as_view(),
+         name="confirming-order-refund-acknowledge"),
 ]

@@ -22,13 +22,16 @@ class ConfirmingConfig(AppConfig):
 
     def _ready_maturity(self) -> None:
         """Plug maturity in: the daily jobs (reminders, refund notices, settlements) and the refund's flow."""
-        from scf.core import jobs
+        from scf.core import demo, jobs
         from workflows.inbox import registry as flows
 
         from .flows import ConfirmingRefundFlow
         from .maturity import open_refund_demands, send_maturity_reminders, settle_matured
+        from .maturity_demo import seed_confirming_maturity
 
         flows.register(ConfirmingRefundFlow)
+        # After the releases (260): the refund notice and margin receipt samples need the sample order.
+        demo.register_seeder("confirming-maturity", seed_confirming_maturity, order=270)
         # After pledge (200): reminders, then the refund notices k business days before maturity, then the
         # settlements at maturity of the orders margin and refund pay in full (before any advance).
         jobs.register_daily("confirming.maturity_reminders", send_maturity_reminders, order=300)
