@@ -15,6 +15,8 @@ import shutil
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from documents.models import Document
@@ -280,3 +282,57 @@ def test_the_refund_notice_and_the_settlement_advice_print_s_and_how_p_was_paid(
         assert "卖方回购货物" in advice  # four-party: the seller buys the goods not released back
     else:
         assert "SETTLEMENTADVICE" in advice and "boughtback" in advice
+
+
+def logged_in(user, language="en") -> Client:
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client
+
+
+def test_the_api_demands_once_and_answers_409_with_a_stable_code_the_second_time(ow, today):
+    order = funded(ow)
+    at(today, NOTICE_DAY)
+    url = reverse("api:confirming-order-refund-demand", args=[order.pk])
+    refused = logged_in(ow.distributor_user).post(url, content_type="application/json")
+    assert refused.status_code == 403 and not RefundDemand.objects.exists()
+    response = logged_in(ow.ops).post(url, content_type="application/json")
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["state"] == "refund_demanded" and data["refund_paid"] == "0.00"
+    assert [(d["amount"], d["due_date"], d["state"]) for d in data["refund_demands"]] == [
+        ("500000.00", "2026-08-29", "open")]
+    again = logged_in(ow.ops).post(url, content_type="application/json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "confirming_refund_already_open"
+    assert RefundDemand.objects.count() == 1
+    # The seller's ERP acknowledges the notice: its task leaves the inbox, the demand waits for the money.
+    ack = logged_in(ow.seller_user).post(reverse("api:confirming-order-refund-acknowledge", args=[order.pk]),
+                                         {"note": "paying on 26 August"}, content_type="application/json")
+    assert ack.status_code == 200 and ack.json()["refund_demands"][0]["acknowledged_at"]
+    demand = RefundDemand.objects.get()
+    assert [task.flow_task.name for task in Task.objects.filter(process=process_for(demand), status__in=OPEN)] == [
+        "paid"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_order_page_shows_the_maturity_panel_and_the_sellers_action(ow, today, language):
+    order = funded(ow)
+    at(today, NOTICE_DAY)
+    maturity.open_refund_demands(NOTICE_DAY)
+    seller_page = logged_in(ow.seller_user, language).get(
+        reverse("confirming:order-detail", args=[order.pk])).content.decode()
+    ops_page = logged_in(ow.ops, language).get(reverse("confirming:order-detail", args=[order.pk])).content.decode()
+    assert 'id="maturity"' in seller_page and "500,000.00" in seller_page and "2026-08-24" in seller_page
+    assert 'id="refund-form"' in ops_page and 'id="refund-form"' not in seller_page
+    if language == "zh-hans":
+        assert "应退差额" in seller_page and "贵司应于2026-08-29前将差额退款" in seller_page
+    else:
+        assert "Your refund of CNY 500,000.00 is due by 2026-08-29" in seller_page
+    # Operations record the refund from the page: the loan is settled, the demand paid.
+    at(today, datetime.date(2026, 8, 26))
+    response = logged_in(ow.ops).post(reverse("confirming:order-refund", args=[order.pk]), {
+        "amount": "500000.00", "received_on": "2026-08-26", "bank_reference": "RF-PAGE"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.refund_paid, order.settled_on) == (D("500000.00"), datetime.date(2026, 8, 26))
