@@ -336,3 +336,31 @@ def test_the_order_page_shows_the_maturity_panel_and_the_sellers_action(ow, toda
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.refund_paid, order.settled_on) == (D("500000.00"), datetime.date(2026, 8, 26))
+
+
+def test_margin_paid_while_the_demand_is_open_lowers_the_refund_and_can_complete_it(ow, today):
+    """S = 500,000.00 demanded; the seller refunds 300,000.00 (200,000.00 still due); the distributor then pays
+    200,000.00 margin: M = 700,000.00, M + refund = P. The demand is paid, the seller keeps goods worth
+    300,000.00, the distributor's goods are worth 700,000.00, and the loan of 700,000.00 is repaid from
+    the margin beyond M0 (400,000.00) and the refund (300,000.00)."""
+    order = funded(ow)
+    at(today, NOTICE_DAY)
+    maturity.open_refund_demands(NOTICE_DAY)
+    maturity.order_refund_apply(order=order, amount=D("300000.00"), received_on=NOTICE_DAY, bank_reference="RF-P",
+                                acting_user=ow.ops)
+    order.refresh_from_db()
+    assert (maturity.refund_outstanding(order), order.settled_on) == (D("200000.00"), None)
+    with pytest.raises(RefundNotDue, match="200,000.00 more refund at most"):
+        maturity.order_refund_apply(order=order, amount=D("250000.00"), received_on=NOTICE_DAY,
+                                    bank_reference="RF-Q", acting_user=ow.ops)
+    orders.order_margin_apply(order=order, amount=D("200000.00"), received_on=NOTICE_DAY, bank_reference="M-3",
+                              acting_user=ow.ops)
+    order.refresh_from_db()
+    assert RefundDemand.objects.get(order=order).state == RefundDemand.State.PAID
+    assert (order.margin_paid, order.refund_paid, order.goods_kept_value, order.allowed_value) == (
+        D("700000.00"), D("300000.00"), D("300000.00"), D("700000.00"))
+    assert order.settled_on == NOTICE_DAY
+    assert balance(P.ADVANCES, ow.distributor) == D("0.00")
+    assert balance(P.MARGIN, ow.distributor) == D("0.00")
+    assert balance(P.MARGIN_FROZEN, ow.seller) == D("0.00")
+    assert ledger_balanced()

@@ -213,11 +213,15 @@ def open_refund_demands(on: datetime.date) -> int:
     for order in candidates:
         if order.margin_paid >= order.order_amount or on < refund_notice_date(order):
             continue
-        with transaction.atomic():
-            try:
+        try:
+            with transaction.atomic():
                 refund_demand_open(order=order, acting_user=None, on=on)
-            except (RefundAlreadyOpen, RefundNotDue):
-                continue
+        except (RefundAlreadyOpen, RefundNotDue):
+            continue
+        except Exception:
+            # One order's failure (its notice cannot be built, say) leaves the others to be demanded.
+            logger.exception("Refund demand of order %s failed on %s.", order.reference, on)
+            continue
         opened += 1
     return opened
 
@@ -290,32 +294,43 @@ def _after_refund(order: PurchaseOrder, receipt: Receipt, acting_user: User | No
     refund = receipt.applied_advance
     if not refund:
         return order
-    agreement = order.agreement
     order.refund_paid += refund
-    fields = ["refund_paid"]
+    order.save(update_fields=["refund_paid"])
     audit_record(actor=acting_user, action="confirming.purchaseorder.refund", target=order,
                  note=f"{receipt.bank_reference} {order.currency} {refund} → refund paid {order.refund_paid}")
-    if refund_outstanding(order) == 0:
-        demand = RefundDemand.objects.select_for_update().get(pk=open_refund_demand(order).pk)
-        demand.mark_paid(on=receipt.value_date)
-        demand.save(update_fields=["state", "paid_on"])
-        audit_record(actor=acting_user, action="confirming.refunddemand.mark_paid", target=demand,
-                     source_state=RefundDemand.State.OPEN, target_state=demand.state,
-                     note=f"{order.currency} {order.refund_paid}")
-        # The goods worth the refund stay with the seller; the distributor may take out all the margin paid for.
-        order.goods_kept_value = order.refund_paid
-        order.allowed_value = max(order.allowed_value, order.order_amount - order.refund_paid)
-        fields += ["goods_kept_value", "allowed_value"]
-        how = (_("bought back by the seller") if agreement.form == ConfirmingAgreement.Form.FOUR_PARTY
-               else _("kept by the seller"))
-        audit_record(actor=acting_user, action="confirming.purchaseorder.goods_kept", target=order,
-                     note=f"{order.currency} {order.goods_kept_value} {how}; "
-                          f"the distributor's goods {order.allowed_value}")
-        complete_step(demand, "acknowledge", acting_user)
-        complete_step(demand, "paid", acting_user)
-    order.save(update_fields=fields)
-    if refund_outstanding(order) == 0 and order.route == Route.LOAN:
-        order_settle(order=order, acting_user=acting_user, on=receipt.value_date)
+    return refund_demand_complete_if_paid(order=order, on=receipt.value_date, acting_user=acting_user)
+
+
+def refund_demand_complete_if_paid(*, order: PurchaseOrder, on: datetime.date,
+                                   acting_user: User | None) -> PurchaseOrder:
+    """Once margin and refund pay P (the order locked by the caller): the open demand paid, the goods kept, the
+    distributor's allowance raised to the margin paid, its tasks done; a loan is settled at once.
+
+    The refund path calls it after each refund; the margin path (`orders._after_margin`) after margin that
+    came in while a demand was open, which lowers what the seller still owes.
+    """
+    demand = open_refund_demand(order)
+    if demand is None or refund_outstanding(order) > 0:
+        return order
+    agreement = order.agreement
+    demand = RefundDemand.objects.select_for_update().get(pk=demand.pk)
+    demand.mark_paid(on=on)
+    demand.save(update_fields=["state", "paid_on"])
+    audit_record(actor=acting_user, action="confirming.refunddemand.mark_paid", target=demand,
+                 source_state=RefundDemand.State.OPEN, target_state=demand.state,
+                 note=f"{order.currency} refund {order.refund_paid}, margin {order.margin_paid}")
+    # The goods worth the refund stay with the seller; the distributor may take out all the margin paid for.
+    order.goods_kept_value = order.refund_paid
+    order.allowed_value = max(order.allowed_value, order.order_amount - order.refund_paid)
+    order.save(update_fields=["goods_kept_value", "allowed_value"])
+    how = (_("bought back by the seller") if agreement.form == ConfirmingAgreement.Form.FOUR_PARTY
+           else _("kept by the seller"))
+    audit_record(actor=acting_user, action="confirming.purchaseorder.goods_kept", target=order,
+                 note=f"{order.currency} {order.goods_kept_value} {how}; the distributor's goods {order.allowed_value}")
+    complete_step(demand, "acknowledge", acting_user)
+    complete_step(demand, "paid", acting_user)
+    if order.route == Route.LOAN:
+        order_settle(order=order, acting_user=acting_user, on=on)
     return order
 
 
@@ -481,12 +496,16 @@ def settle_matured(on: datetime.date) -> int:
     settled = 0
     candidates = PurchaseOrder.objects.filter(state__in=MATURING_STATES, settled_on__isnull=True,
                                               maturity_date__lte=on).values_list("pk", flat=True)
-    for pk in candidates:
-        with transaction.atomic():
-            order = PurchaseOrder.objects.get(pk=pk)
-            if order.margin_paid + order.refund_paid != order.order_amount:
-                continue
-            order_settle(order=order, acting_user=None, on=on)
+    for pk in list(candidates):
+        order = PurchaseOrder.objects.get(pk=pk)
+        if order.margin_paid + order.refund_paid != order.order_amount:
+            continue
+        try:
+            with transaction.atomic():
+                order_settle(order=order, acting_user=None, on=on)
+        except Exception:
+            logger.exception("Settlement of order %s failed on %s.", order.reference, on)
+            continue
         settled += 1
     return settled
 

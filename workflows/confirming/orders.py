@@ -445,6 +445,11 @@ def _after_margin(order: PurchaseOrder, receipt: Receipt, acting_user: User) -> 
                       acting_user=acting_user)
     if initial_paid:
         complete_step(order, "margin", acting_user)
+    if order.state == State.REFUND_DEMANDED:
+        # Margin in while a refund demand is open lowers what the seller owes; it may settle the order.
+        from .maturity import refund_demand_complete_if_paid
+
+        refund_demand_complete_if_paid(order=order, on=receipt.value_date, acting_user=acting_user)
     return payment
 
 
