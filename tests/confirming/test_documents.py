@@ -210,11 +210,11 @@ def test_demo_documents_prints_the_agreement_the_notices_and_the_margin_receipt_
     assert release.lines.count() == 2 and release.order.releasable_value == D("21428.57")  # 171,428.57 − 150,000
     call_command("demo_documents", out=str(tmp_path), stdout=io.StringIO(),
                  kinds=["confirming_agreement", "confirming_release_notice", "confirming_delivery_notice",
-                        "confirming_refund_notice", "confirming_margin_receipt"],
+                        "confirming_refund_notice", "confirming_margin_receipt", "confirming_settlement_advice"],
                  languages=["en"])
     assert {path.name for path in tmp_path.glob("*.pdf")} == {
         "confirming_agreement.en.pdf", "confirming_release_notice.en.pdf", "confirming_delivery_notice.en.pdf",
-        "confirming_refund_notice.en.pdf", "confirming_margin_receipt.en.pdf"}
+        "confirming_refund_notice.en.pdf", "confirming_margin_receipt.en.pdf", "confirming_settlement_advice.en.pdf"}
     text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "confirming_delivery_notice.en.pdf"), "-"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     assert "Delivered under this notice (CNY) 145,250.00" in text

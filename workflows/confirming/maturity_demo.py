@@ -16,7 +16,7 @@ from decimal import Decimal
 from scf.core.demo import DemoContext
 
 from .maturity import refund_demand_open, refund_notice_date
-from .models import MarginPayment, PurchaseOrder, RefundDemand
+from .models import MarginPayment, OrderLine, PurchaseOrder, RefundDemand
 
 
 def seed_confirming_maturity(context: DemoContext) -> None:
@@ -47,3 +47,28 @@ def _sample_rows(context: DemoContext) -> None:
                                      bank_reference="CWM-DEMO-S2", recorded_by=ops)
     RefundDemand.objects.create(order=order, amount=order.order_amount - order.margin_paid,
                                 notice_date=refund_notice_date(order), due_date=order.maturity_date)
+    _settled_sample(order, ops)
+
+
+def _settled_sample(funded: PurchaseOrder, ops) -> None:
+    """A closed order the settlement advice prints from: P 1,000,000.00 by loan, M 500,000.00, S 500,000.00.
+
+    M0 300,000.00 paid the seller with a loan of 700,000.00; the loan was repaid from the margin beyond M0
+    (200,000.00) and the refund (500,000.00); the distributor took its 500,000.00 of goods, the seller kept
+    the rest.
+    """
+    day = funded.maturity_date
+    reference = f"{funded.reference}-S"
+    if PurchaseOrder.objects.filter(reference=reference).exists():
+        return
+    order = PurchaseOrder.objects.create(
+        agreement=funded.agreement, reference=reference, seller_order_number="SO-DEMO-0002",
+        currency=funded.currency, route=PurchaseOrder.Route.LOAN, order_amount=Decimal("1000000.00"),
+        initial_margin=Decimal("300000.00"), margin_paid=Decimal("500000.00"), refund_paid=Decimal("500000.00"),
+        goods_kept_value=Decimal("500000.00"), allowed_value=Decimal("500000.00"),
+        released_value=Decimal("500000.00"), delivered_value=Decimal("500000.00"),
+        loan_principal=Decimal("700000.00"), funded_on=funded.funded_on, maturity_date=day, settled_on=day,
+        prepared_by=ops, state=PurchaseOrder.State.CLOSED)
+    OrderLine.objects.create(order=order, description="螺纹钢 HRB400 Rebar", unit="t", quantity=Decimal("1000.000"),
+                             unit_price=Decimal("1000.00"), amount=Decimal("1000000.00"),
+                             delivered_quantity=Decimal("500.000"))

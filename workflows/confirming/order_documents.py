@@ -90,7 +90,7 @@ SETTLEMENT = registry.DocumentKind(
     build_context=settlement_context, parties=disbursement_parties,
     required=[*PARTIES_REQUIRED, *ORDER_REQUIRED, "settlement.settled_on", "settlement.face",
               "settlement.margin_paid"],
-    sample=None, related=tuple(name.removeprefix("order__") for name in ORDER_RELATED),
+    sample=demo_settled_order, related=tuple(name.removeprefix("order__") for name in ORDER_RELATED),
 )
 
 
