@@ -33,10 +33,11 @@ class ConfirmingConfig(AppConfig):
         # After the releases (260): the refund notice and margin receipt samples need the sample order.
         demo.register_seeder("confirming-maturity", seed_confirming_maturity, order=270)
         # After pledge (200): reminders, then the refund notices k business days before maturity, then the
-        # settlements at maturity of the orders margin and refund pay in full (before any advance).
+        # settlements at maturity of the orders margin and refund pay in full: all before the advance path's
+        # jobs (310 and on), which take what is still unpaid at maturity.
         jobs.register_daily("confirming.maturity_reminders", send_maturity_reminders, order=300)
-        jobs.register_daily("confirming.refund_notices", open_refund_demands, order=310)
-        jobs.register_daily("confirming.settlements", settle_matured, order=320)
+        jobs.register_daily("confirming.refund_notices", open_refund_demands, order=302)
+        jobs.register_daily("confirming.settlements", settle_matured, order=305)
 
     def _ready_orders(self) -> None:
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
