@@ -364,3 +364,15 @@ def test_margin_paid_while_the_demand_is_open_lowers_the_refund_and_can_complete
     assert balance(P.MARGIN, ow.distributor) == D("0.00")
     assert balance(P.MARGIN_FROZEN, ow.seller) == D("0.00")
     assert ledger_balanced()
+
+
+def test_run_daily_runs_the_maturity_jobs_in_order_and_the_notice_once(ow, today):
+    from scf.core.jobs import daily_jobs, run_daily
+
+    names = [job.name for job in daily_jobs() if job.name.startswith("confirming.")]
+    assert names[:3] == ["confirming.maturity_reminders", "confirming.refund_notices", "confirming.settlements"]
+    order = funded(ow)
+    at(today, NOTICE_DAY)
+    assert run_daily(NOTICE_DAY)["confirming.refund_notices"] == 1
+    assert run_daily(NOTICE_DAY)["confirming.refund_notices"] == 0
+    assert RefundDemand.objects.filter(order=order).count() == 1
