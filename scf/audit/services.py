@@ -293,4 +293,8 @@ ACTION_LABELS = {
     "void": pgettext_lazy("history", "Voided"),
     "withdraw": pgettext_lazy("history", "Withdrawn"),
     "write_off": pgettext_lazy("history", "Written off"),
+    # Confirming-warehouse maturity: the seller's refund, the goods it keeps, its acknowledgement of the notice.
+    "refund": pgettext_lazy("history", "Refund received"),
+    "goods_kept": pgettext_lazy("history", "Goods kept or bought back by the seller"),
+    "acknowledge": pgettext_lazy("history", "Acknowledged"),
 }

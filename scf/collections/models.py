@@ -36,6 +36,7 @@ class Receipt(models.Model):
         DEBTOR_PAYMENT = "debtor_payment", _("Payment by the debtor")
         BUY_BACK = "buy_back", _("Buy-back by the supplier")
         MARGIN = "margin", _("Margin paid by the distributor")
+        REFUND = "refund", _("Refund of the shortfall by the core enterprise")
         UNMATCHED = "unmatched", _("Unmatched")
 
     class Status(models.TextChoices):

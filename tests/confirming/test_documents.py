@@ -198,26 +198,30 @@ def test_every_party_signs_the_agreement_and_the_seller_alone_the_delivery_notic
 def test_demo_samples_find_a_row_and_the_seeded_kinds_have_theirs(case):
     for code in KINDS:
         assert SAMPLES[code]() is not None, code
-    # The demo seeds agreements and a release (with or without the life cycle): those kinds print from it.
-    for code in ("confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"):
+    # The demo seeds agreements, a release, margin payments and a refund demand (with or without the life
+    # cycle): every kind prints from it.
+    for code in KINDS:
         assert registry.get(code).sample is SAMPLES[code], code
-    # Refund demands and margin payments wait for the orders' demo: demo_documents would stop on None.
-    for code in ("confirming_refund_notice", "confirming_margin_receipt"):
-        assert registry.get(code).sample is None, code
 
 
-def test_demo_documents_prints_the_agreement_and_the_release_notices_from_the_demo(tmp_path):
+def test_demo_documents_prints_the_agreement_the_notices_and_the_margin_receipt_from_the_demo(tmp_path):
     seed_demo(password="x", lifecycle=False)
     release = SAMPLES["confirming_delivery_notice"]()
     assert release.lines.count() == 2 and release.order.releasable_value == D("21428.57")  # 171,428.57 − 150,000
     call_command("demo_documents", out=str(tmp_path), stdout=io.StringIO(),
-                 kinds=["confirming_agreement", "confirming_release_notice", "confirming_delivery_notice"],
+                 kinds=["confirming_agreement", "confirming_release_notice", "confirming_delivery_notice",
+                        "confirming_refund_notice", "confirming_margin_receipt", "confirming_settlement_advice"],
                  languages=["en"])
     assert {path.name for path in tmp_path.glob("*.pdf")} == {
-        "confirming_agreement.en.pdf", "confirming_release_notice.en.pdf", "confirming_delivery_notice.en.pdf"}
+        "confirming_agreement.en.pdf", "confirming_release_notice.en.pdf", "confirming_delivery_notice.en.pdf",
+        "confirming_refund_notice.en.pdf", "confirming_margin_receipt.en.pdf", "confirming_settlement_advice.en.pdf"}
     text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "confirming_delivery_notice.en.pdf"), "-"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     assert "Delivered under this notice (CNY) 145,250.00" in text
+    # The sample order's refund demand: S = 883,000.00 − 384,900.00 = 498,100.00.
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "confirming_refund_notice.en.pdf"), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "498,100.00" in text
     assert not Document.objects.exists()
 
 

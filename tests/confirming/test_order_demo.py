@@ -33,8 +33,14 @@ def test_the_demo_has_orders_awaiting_the_seller_the_margin_and_funded_by_loan_a
     assert (loan.state, loan.loan_principal, loan.receipt_confirmed_at is not None) == (
         "funded", D("493920.00"), True)
     bill = found["HZ-SO-2026-0104"]
-    assert (bill.state, bill.order_amount, bill.margin_paid) == ("funded", D("645800.00"), D("193740.00"))
+    # Operations demanded the bill order's shortfall of core1 ahead of the job: S = 645,800.00 − 193,740.00.
+    assert (bill.state, bill.order_amount, bill.margin_paid) == ("refund_demanded", D("645800.00"), D("193740.00"))
     assert bill.bill_number and bill.receipt_confirmed_at is None
+    demand = bill.refund_demands.get()
+    assert (demand.amount, demand.state, demand.due_date) == (D("452060.00"), "open", bill.maturity_date)
+    task = Task.objects.get(flow_task__endswith="ConfirmingRefundFlow.acknowledge", status="NEW")
+    assert can_act(User.objects.get(username="core1"), task)
+    assert Document.objects.filter(kind="confirming_refund_notice", object_id=demand.pk).exists()
     for order in (loan, bill):
         assert Document.objects.filter(kind="confirming_disbursement_advice", object_id=order.pk,
                                        state__in=["issued", "signed"]).exists()

@@ -38,4 +38,8 @@ urlpatterns = [
          name="confirming-reconciliation-list"),
     path("confirming/reconciliations/<int:cw_reconciliation_pk>/", reconciliation_api.ReconciliationDetailView.as_view(),
          name="confirming-reconciliation-detail"),
+    path("confirming/orders/<int:cw_order_pk>/refund-demand/", order_api.OrderRefundDemandView.as_view(),
+         name="confirming-order-refund-demand"),
+    path("confirming/orders/<int:cw_order_pk>/refund-acknowledge/", order_api.OrderRefundAcknowledgeView.as_view(),
+         name="confirming-order-refund-acknowledge"),
 ]

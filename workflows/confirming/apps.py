@@ -19,6 +19,26 @@ class ConfirmingConfig(AppConfig):
         self._ready_orders()
         self._ready_releases()
         self._ready_reconciliations()
+        self._ready_maturity()
+
+    def _ready_maturity(self) -> None:
+        """Plug maturity in: the daily jobs (reminders, refund notices, settlements) and the refund's flow."""
+        from scf.core import demo, jobs
+        from workflows.inbox import registry as flows
+
+        from .flows import ConfirmingRefundFlow
+        from .maturity import open_refund_demands, send_maturity_reminders, settle_matured
+        from .maturity_demo import seed_confirming_maturity
+
+        flows.register(ConfirmingRefundFlow)
+        # After the releases (260): the refund notice and margin receipt samples need the sample order.
+        demo.register_seeder("confirming-maturity", seed_confirming_maturity, order=270)
+        # After pledge (200): reminders, then the refund notices k business days before maturity, then the
+        # settlements at maturity of the orders margin and refund pay in full: all before the advance path's
+        # jobs (310 and on), which take what is still unpaid at maturity.
+        jobs.register_daily("confirming.maturity_reminders", send_maturity_reminders, order=300)
+        jobs.register_daily("confirming.refund_notices", open_refund_demands, order=302)
+        jobs.register_daily("confirming.settlements", settle_matured, order=305)
 
     def _ready_orders(self) -> None:
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""
@@ -30,7 +50,7 @@ class ConfirmingConfig(AppConfig):
         from . import money_releases, order_documents
         from .demo import seed_confirming_orders
         from .flows import ConfirmingOrderFlow
-        from .orders import RECEIPT_HANDLER
+        from .maturity import RECEIPT_HANDLER
         from .permissions import can_see_agreements
 
         order_documents.register()

@@ -314,9 +314,8 @@ def demo_margin_payment() -> MarginPayment | None:
 # --- registration ----------------------------------------------------------------------------------
 
 # `demo_documents` prints each kind from its sample and stops on a sample that finds nothing. The demo seeds
-# the agreements (demo.py) and a release with its delivery notice's lines (release_demo.py), with or without
-# the life cycle. The refund notice and the margin receipt wait for the orders' demo to seed a refund demand
-# and a margin payment without the life cycle too: pass their samples then.
+# the agreements (demo.py), a release with its delivery notice's lines (release_demo.py), and margin payments
+# and a refund demand (maturity_demo.py), with or without the life cycle.
 SAMPLES = {
     "confirming_agreement": demo_agreement,
     "confirming_release_notice": demo_release,
@@ -344,12 +343,12 @@ CONFIRMING_DELIVERY_NOTICE = registry.DocumentKind(
 CONFIRMING_REFUND_NOTICE = registry.DocumentKind(
     code="confirming_refund_notice", prefix="CWRF", title=_("Refund Notice"), model=RefundDemand,
     build_context=refund_context, parties=refund_notice_parties, required=REFUND_REQUIRED,
-    sample=None, related=("order", *ORDER_RELATED),
+    sample=demo_refund, related=("order", *ORDER_RELATED),
 )
 CONFIRMING_MARGIN_RECEIPT = registry.DocumentKind(
     code="confirming_margin_receipt", prefix="CWMR", title=_("Margin Deposit Receipt"), model=MarginPayment,
     build_context=margin_receipt_context, parties=margin_receipt_parties, required=MARGIN_RECEIPT_REQUIRED,
-    sample=None, related=("order", *ORDER_RELATED),
+    sample=demo_margin_payment, related=("order", *ORDER_RELATED),
 )
 
 KINDS = (CONFIRMING_AGREEMENT, CONFIRMING_RELEASE_NOTICE, CONFIRMING_DELIVERY_NOTICE, CONFIRMING_REFUND_NOTICE,

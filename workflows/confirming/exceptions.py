@@ -121,3 +121,27 @@ class OrderStateConflict(IllegalTransition):
     code = "confirming_order_state"
     http_status = 409
     default_message = _("The purchase order's state does not allow this action.")
+
+
+class RefundAlreadyOpen(DomainError):
+    """A second refund demand on an order that has one in flight."""
+
+    code = "confirming_refund_already_open"
+    http_status = 409
+    default_message = _("A refund demand is already open for this order.")
+
+
+class RefundNotDue(DomainError):
+    """A refund demand, or a refund, on an order whose margin leaves nothing to refund or that is not funded."""
+
+    code = "confirming_refund_not_due"
+    http_status = 409
+    default_message = _("Nothing is to be refunded on this order now.")
+
+
+class OrderClosingBlocked(IllegalTransition):
+    """Closing an order before its money is settled or its goods are all out."""
+
+    code = "confirming_order_closing_blocked"
+    http_status = 409
+    default_message = _("The purchase order cannot be closed yet.")

@@ -19,9 +19,9 @@ from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
 from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
 
-from . import agreement_views, order_views, release_views
+from . import agreement_views, maturity_views, order_views, release_views
 from .agreements import agreement_issue_contract
-from .models import ConfirmingAgreement, PurchaseOrder, ReleaseRequest
+from .models import ConfirmingAgreement, PurchaseOrder, RefundDemand, ReleaseRequest
 from .permissions import CLOSE_AGREEMENT, FUND_ORDER, ISSUE_RELEASE_NOTICE
 
 State = ConfirmingAgreement.State
@@ -279,3 +279,51 @@ class ConfirmingReleaseFlow(CaseFlow):
 
     def case_context(self, request, release: ReleaseRequest) -> dict:
         return release_views.release_context(request.user, release)
+
+
+# --- refund demands (差额退款) ------------------------------------------------------------------------
+
+def _refund_seller(process):
+    return process.artifact.order.agreement.seller
+
+
+class ConfirmingRefundFlow(CaseFlow):
+    """The seller's part of a refund demand: acknowledge the refund notice, then pay the shortfall.
+
+    The demand's opening (`maturity.refund_demand_open`) starts it; the seller acknowledges the notice
+    (`maturity.refund_demand_acknowledge`), the refund received completes `paid` (`maturity._after_refund`);
+    a demand lapsed at maturity ends it (`maturity.refund_demand_lapse`).
+    """
+
+    case_model = RefundDemand
+    case_related = ("order__agreement__lender", "order__agreement__seller", "order__agreement__distributor",
+                    "order__agreement__warehouse", "order__agreement__facility")
+    case_template = "confirming/refund_case.html"
+    process_title = _("Confirming-warehouse refund demand")
+
+    start = flow.StartHandle(this.start_case).Next(this.acknowledge)
+
+    acknowledge = (flow.View(maturity_views.acknowledge_task)
+                   .Annotation(title=_("Acknowledge the refund notice and pay the shortfall"))
+                   .Permission(OPERATE_FOR, obj=_refund_seller)
+                   .Next(this.paid))
+
+    # Waits for the refund: collections (the order's page, the Suspense page) completes it.
+    paid = flow.Handle().Next(this.end)
+
+    end = flow.End()
+
+    def case_fields(self, demand: RefundDemand) -> dict:
+        order = demand.order
+        agreement = order.agreement
+        return {
+            "product": agreement.facility.product, "reference": order.reference,
+            "applicant": agreement.distributor, "counterparty": agreement.seller, "currency": order.currency,
+            "amount": demand.amount, "due_date": demand.due_date,
+        }
+
+    def case_context(self, request, demand: RefundDemand) -> dict:
+        context = order_views.order_context(request.user, demand.order)
+        context.update(maturity_views.maturity_context(request.user, demand.order))
+        context["demand"] = demand
+        return context

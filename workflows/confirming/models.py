@@ -193,6 +193,13 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                                              verbose_name=_("receipt confirmed by"))
     refund_paid = MoneyField(_("refund paid by the seller"), default=Decimal("0.00"))
     advance_outstanding = MoneyField(_("advance outstanding"), default=Decimal("0.00"))
+    goods_kept_value = MoneyField(
+        _("goods kept or bought back by the seller"), default=Decimal("0.00"),
+        help_text=_("Once the seller refunds the shortfall: the value of the goods not released that it keeps "
+                    "(three-party) or buys back (four-party)."))
+    settled_on = models.DateField(_("settled on"), null=True, blank=True,
+                                  help_text=_("The day the loan was repaid or the acceptance bill paid."))
+    reminded_days = models.JSONField(_("maturity reminders sent (days before)"), default=list, blank=True)
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("prepared by"))
@@ -490,6 +497,10 @@ class RefundDemand(ConcurrentTransitionMixin, models.Model):
     notice_date = models.DateField(_("notice date"))
     due_date = models.DateField(_("due date"))
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged by the seller at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("acknowledged by"))
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -505,9 +516,27 @@ class RefundDemand(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.order.reference} · {self.amount:,} · {self.get_state_display()}"
 
+    # A case of its own small flow (the seller's task): its reference, lender and currency are the order's.
+    @property
+    def reference(self) -> str:
+        return self.order.reference
+
+    @property
+    def lender(self):
+        return self.order.agreement.lender
+
+    @property
+    def lender_id(self) -> int:
+        return self.order.agreement.lender_id
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
     @transition(field=state, source=State.OPEN, target=State.PAID)
-    def mark_paid(self) -> None:
+    def mark_paid(self, *, on=None) -> None:
         """Record the seller's refund."""
+        self.paid_on = on
 
     @transition(field=state, source=State.OPEN, target=State.LAPSED)
     def lapse(self) -> None:

@@ -16,7 +16,9 @@ from scf.core import tenancy
 from scf.releases.api import ReleaseOutput
 
 from . import orders, selectors
-from .models import ConfirmingAgreement, OrderLine, PurchaseOrder
+from .exceptions import RefundNotDue
+from .maturity import refund_demand_acknowledge, refund_demand_open
+from .models import ConfirmingAgreement, OrderLine, PurchaseOrder, RefundDemand
 from .money_releases import order_funding_prepare
 
 
@@ -33,6 +35,15 @@ class OrderLineOutput(serializers.ModelSerializer):
         ref_name = "ConfirmingOrderLine"
 
 
+class RefundDemandOutput(serializers.ModelSerializer):
+    amount = _money(help_text="S = P − M when the refund notice went out.")
+
+    class Meta:
+        model = RefundDemand
+        fields = ["id", "amount", "notice_date", "due_date", "state", "acknowledged_at", "paid_on"]
+        ref_name = "ConfirmingRefundDemand"
+
+
 class OrderOutput(serializers.ModelSerializer):
     agreement = serializers.CharField(source="agreement.reference")
     agreement_id = serializers.IntegerField()
@@ -46,13 +57,19 @@ class OrderOutput(serializers.ModelSerializer):
     allowed_value = _money()
     released_value = _money()
     loan_principal = _money()
+    refund_paid = _money()
+    goods_kept_value = _money(help_text="Goods the seller keeps (three-party) or buys back (four-party) once it "
+                                        "refunded the shortfall.")
+    refund_demands = RefundDemandOutput(many=True, help_text="Refund notices to the seller, newest first; at most "
+                                                             "one open.")
 
     class Meta:
         model = PurchaseOrder
         fields = ["id", "reference", "state", "agreement", "agreement_id", "distributor", "seller",
                   "seller_order_number", "currency", "route", "order_amount", "initial_margin", "margin_paid",
                   "exposure", "allowed_value", "released_value", "funded_on", "maturity_date", "bill_number",
-                  "loan_principal", "receipt_confirmed_at", "lines", "created_at"]
+                  "loan_principal", "receipt_confirmed_at", "refund_paid", "goods_kept_value", "settled_on",
+                  "refund_demands", "lines", "created_at"]
         ref_name = "ConfirmingOrder"
 
 
@@ -123,7 +140,8 @@ class OrderListView(APIView):
             agreement = tenancy.get_visible_or_404(ConfirmingAgreement, request.user,
                                                    pk=filters.validated_data["agreement"])
         found = selectors.order_list(user=request.user, agreement=agreement,
-                                     state=filters.validated_data.get("state") or None).prefetch_related("lines")
+                                     state=filters.validated_data.get("state") or None)
+        found = found.prefetch_related("lines", "refund_demands")
         return Response(OrderOutput(found[:500], many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: OrderOutput},
@@ -224,3 +242,32 @@ class OrderReceiptView(APIView):
         data.is_valid(raise_exception=True)
         return Response(_out(orders.order_confirm_receipt(order=order, acting_user=request.user,
                                                           note=data.validated_data["note"])))
+
+
+class OrderRefundDemandView(APIView):
+    """The lender's operations demand the shortfall of the seller (the daily job does it k business days before
+    maturity): 409 confirming_refund_already_open while one is open, 409 confirming_refund_not_due when the margin
+    covers the order or it is not funded."""
+
+    @extend_schema(request=None, responses={201: OrderOutput},
+                   summary="Demand a purchase order's shortfall S = P − M of the seller (the refund notice)")
+    def post(self, request, cw_order_pk: int):
+        order = _order(request, cw_order_pk)
+        refund_demand_open(order=order, acting_user=request.user)
+        return Response(_out(order), status=201)
+
+
+class OrderRefundAcknowledgeView(APIView):
+    """The seller (its ERP) acknowledges the open refund notice (409 confirming_refund_not_due without one)."""
+
+    @extend_schema(request=NoteInput, responses={200: OrderOutput},
+                   summary="Acknowledge a purchase order's refund notice as its seller")
+    def post(self, request, cw_order_pk: int):
+        order = _order(request, cw_order_pk)
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        demand = order.refund_demands.filter(state=RefundDemand.State.OPEN).first()
+        if demand is None:
+            raise RefundNotDue()
+        refund_demand_acknowledge(demand=demand, acting_user=request.user, note=data.validated_data["note"])
+        return Response(_out(order))

@@ -7,6 +7,7 @@ paid (M0 out of the margin account, P − M0 lent), for a bill its number, face 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from documents import registry
@@ -17,6 +18,7 @@ from .documents import ORDER_RELATED, ORDER_REQUIRED, PARTIES_REQUIRED, _order_p
 from .models import PurchaseOrder
 
 DISBURSEMENT_ADVICE = "confirming_disbursement_advice"
+SETTLEMENT_ADVICE = "confirming_settlement_advice"
 
 
 def disbursement_context(order: PurchaseOrder) -> dict:
@@ -56,5 +58,42 @@ DISBURSEMENT = registry.DocumentKind(
 )
 
 
+# --- the settlement advice (结清通知书), at closing --------------------------------------------------------
+
+def settlement_context(order: PurchaseOrder) -> dict:
+    """Return what the settlement advice prints: how P was paid (margin, refund), the goods, the settlement."""
+    context = order_context(order)
+    currency = order.currency
+    by_bill = order.route == PurchaseOrder.Route.ACCEPTANCE_BILL
+    context["settlement"] = {
+        "by_bill": by_bill,
+        "bill_number": order.bill_number,
+        "funded_on": order.funded_on,
+        "maturity_date": order.maturity_date,
+        "settled_on": order.settled_on,
+        "face": amount(order.order_amount, currency),
+        "margin_paid": amount(order.margin_paid, currency),
+        "initial_margin": amount(order.initial_margin, currency),
+        "refund_paid": amount(order.refund_paid, currency) if order.refund_paid else None,
+        "goods_kept": amount(order.goods_kept_value, currency) if order.goods_kept_value else None,
+        "delivered": amount(order.delivered_value, currency),
+        "loan": amount(order.loan_principal, currency) if not by_bill else None,
+    }
+    return context
+
+
+def demo_settled_order() -> PurchaseOrder | None:
+    return PurchaseOrder.objects.filter(settled_on__isnull=False).order_by("id").first()
+
+
+SETTLEMENT = registry.DocumentKind(
+    code=SETTLEMENT_ADVICE, prefix="CWSA", title=_("Settlement Advice"), model=PurchaseOrder,
+    build_context=settlement_context, parties=disbursement_parties,
+    required=[*PARTIES_REQUIRED, *ORDER_REQUIRED, "settlement.settled_on", "settlement.face",
+              "settlement.margin_paid"],
+    sample=demo_settled_order, related=tuple(name.removeprefix("order__") for name in ORDER_RELATED),
+)
+
+
 def register() -> None:
-    registry.register(DISBURSEMENT)
+    registry.register(DISBURSEMENT, SETTLEMENT)

@@ -31,8 +31,9 @@ from workflows.inbox.assignment import can_act
 from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_object, form_step
 
+from . import maturity, permissions
 from . import orders as services
-from . import permissions
+from .maturity_views import RefundForm, maturity_context
 from .models import ConfirmingAgreement, PurchaseOrder
 from .money_releases import order_funding_prepare
 from .selectors import order_list
@@ -154,6 +155,8 @@ def _documents(order: PurchaseOrder, user) -> list:
     found = list(documents_visible_of(order, user=user))
     for payment in order.margin_payments.all():
         found += list(documents_visible_of(payment, user=user))
+    for demand in order.refund_demands.all():
+        found += list(documents_visible_of(demand, user=user))
     return found
 
 
@@ -272,6 +275,7 @@ def order_detail(request, cw_order_pk: int):
         "fund_form": FundForm(order=order),
         "can_confirm_receipt": permissions.can_confirm_receipt(user, order),
     })
+    context.update(maturity_context(user, order))
     return render(request, "confirming/order_detail.html", context)
 
 
@@ -387,3 +391,20 @@ def receipt_task(request, task):
     return form_step(request, task, order, ConfirmForm(request.POST or None), "confirming/order_task_receipt.html",
                      lambda data: services.order_confirm_receipt(order=order, acting_user=request.user),
                      _("Receipt of %(ref)s confirmed."))
+
+
+@require_POST
+@login_required
+def order_refund_view(request, cw_order_pk: int):
+    """Record the seller's refund received (the lender's operations); refusals come back as messages."""
+    form = RefundForm(request.POST)
+    if not form.is_valid():
+        order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("confirming:order-detail", cw_order_pk=order.pk)
+    data = form.cleaned_data
+    return _action(request, cw_order_pk, lambda order: maturity.order_refund_apply(
+        order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
+        acting_user=request.user), _("Refund recorded on %(ref)s; the settlement follows."))

@@ -26,16 +26,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from documents.services import document_generate
 from scf.audit.services import audit_record, audited
 from scf.collections.models import Receipt
-from scf.collections.registry import Applied, ReceiptHandler
+from scf.collections.registry import Applied
 from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
 from scf.core import tenancy
 from scf.core.exceptions import ActionNotPermitted
@@ -410,7 +408,8 @@ def order_margin_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_d
     if order.state not in MARGIN_STATES:
         raise OrderNotOpen(_("Order %(order)s is %(state)s: it takes no more margin.")
                            % {"order": order.reference, "state": order.get_state_display()})
-    margin = min(amount, order.order_amount - order.margin_paid)
+    # What the seller refunded is paid for too: the margin makes up P with it, no more.
+    margin = min(amount, order.order_amount - order.margin_paid - order.refund_paid)
     left = amount - margin
     currency = order.currency
     entry = ledger_post(
@@ -446,6 +445,11 @@ def _after_margin(order: PurchaseOrder, receipt: Receipt, acting_user: User) -> 
                       acting_user=acting_user)
     if initial_paid:
         complete_step(order, "margin", acting_user)
+    if order.state == State.REFUND_DEMANDED:
+        # Margin in while a refund demand is open lowers what the seller owes; it may settle the order.
+        from .maturity import refund_demand_complete_if_paid
+
+        refund_demand_complete_if_paid(order=order, on=receipt.value_date, acting_user=acting_user)
     return payment
 
 
@@ -479,7 +483,7 @@ def order_margin_apply(*, order: PurchaseOrder, amount: Decimal, received_on: da
     if order.state not in MARGIN_STATES:
         raise OrderNotOpen(_("Order %(order)s is %(state)s: it takes no more margin.")
                            % {"order": order.reference, "state": order.get_state_display()})
-    still_needed = order.order_amount - order.margin_paid
+    still_needed = order.order_amount - order.margin_paid - order.refund_paid
     if amount > still_needed:
         raise MarginExceedsOrder(_("Order %(order)s needs %(needed)s more margin at most; %(amount)s was given.")
                                  % {"order": order.reference, "needed": _figure(still_needed),
@@ -507,21 +511,6 @@ def order_margin_suspense_apply(*, receipt: Receipt, case: PurchaseOrder, acting
 def order_by_reference(reference: str, user: User) -> PurchaseOrder | None:
     """Return the order with this reference that the user may see, or None."""
     return tenancy.visible(PurchaseOrder, user).filter(reference=reference).first()
-
-
-def _order_url(order_pk: int) -> str:
-    return reverse("confirming:order-detail", kwargs={"cw_order_pk": order_pk})
-
-
-RECEIPT_HANDLER = ReceiptHandler(
-    model=PurchaseOrder,
-    apply=order_margin_receipt_apply,
-    apply_from_suspense=order_margin_suspense_apply,
-    find=order_by_reference,
-    payers=lambda order: {"distributor": order.agreement.distributor},
-    payer_labels={"distributor": gettext_lazy("paid by the distributor")},
-    url=_order_url,
-)
 
 
 # --- funding --------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .exceptions import (
     OrderNotOpen,
     ReleaseStateConflict,
 )
+from .maturity import order_close_if_complete
 from .models import ConfirmingAgreement, OrderLine, PurchaseOrder, ReleaseLine, ReleaseRequest
 from .permissions import ISSUE_RELEASE_NOTICE
 
@@ -391,4 +392,6 @@ def release_delivery_confirm(*, release: ReleaseRequest, lines: Sequence[Deliver
                  note=f"{order.currency} {total} delivered of {release.value}; {not_delivered} freed; "
                       f"order delivered {order.delivered_value}, released or requested {order.released_value}")
     complete_step(release, "deliver", acting_user)
+    # The last goods out of a settled order close it (the settlement advice, the agreement's wind-up).
+    order_close_if_complete(order=order, acting_user=acting_user)
     return release

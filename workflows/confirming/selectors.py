@@ -8,7 +8,7 @@ from scf.core import tenancy
 from scf.parties.models import User
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import ConfirmingAgreement, PurchaseOrder
+from .models import ConfirmingAgreement, PurchaseOrder, RefundDemand
 
 
 def agreement_party_q(user: User, prefix: str = "") -> Q:
@@ -41,6 +41,14 @@ def order_visible(user: User) -> QuerySet[PurchaseOrder]:
     if user.is_superuser:
         return PurchaseOrder.objects.all()
     return PurchaseOrder.objects.filter(agreement_party_q(user, prefix="agreement__"))
+
+
+@tenancy.rule(RefundDemand)
+def refund_demand_visible(user: User) -> QuerySet[RefundDemand]:
+    """A refund demand is seen by whoever sees its order."""
+    if user.is_superuser:
+        return RefundDemand.objects.all()
+    return RefundDemand.objects.filter(agreement_party_q(user, prefix="order__agreement__"))
 
 
 def order_list(*, user: User, agreement: ConfirmingAgreement | None = None,

@@ -35,4 +35,5 @@ urlpatterns = [
          name="reconciliation-detail"),
     path("reconciliations/<int:cw_reconciliation_pk>/review/", reconciliation_views.reconciliation_review_view,
          name="reconciliation-review"),
+    path("orders/<int:cw_order_pk>/refund/", order_views.order_refund_view, name="order-refund"),
 ]

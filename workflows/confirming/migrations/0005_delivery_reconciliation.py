@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('confirming', '0003_order_funding'),
+        ('confirming', '0004_maturity_refund'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
