@@ -124,33 +124,3 @@ class ConfirmingConfig(AppConfig):
         flows.register(ConfirmingReleaseFlow)
         # After the agreements (240) and the orders they finance: a release needs a funded order.
         demo.register_seeder("confirming-releases", seed_confirming_releases, order=260)
-
-    def _ready_agreements(self) -> None:
-        """Plug the agreement in: its signing set, its flow, its menu entry, its demo seeder."""
-        from documents import registry as documents
-        from scf.core import demo, menus
-        from workflows.inbox import registry as flows
-        from workflows.inbox.services import complete_step
-
-        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
-        from .demo import seed_confirming_agreements
-        from .flows import ConfirmingAgreementFlow
-        from .models import ConfirmingAgreement
-        from .permissions import can_see_agreements
-
-        def party_done(agreement, organization, signer) -> None:
-            # Each party's signing task is done once it signed the agreement.
-            step = {agreement.distributor_id: "sign_distributor", agreement.seller_id: "sign_seller",
-                    agreement.warehouse_id: "sign_warehouse", agreement.lender_id: "sign_lender"}.get(organization.pk)
-            if step is not None:
-                complete_step(agreement, step, signer)
-
-        # The signers are the parties the agreement names (three or four): the kind's `parties` say which.
-        documents.register_signing_set(documents.SigningSet(
-            model=ConfirmingAgreement, kinds=CONTRACT_KINDS, on_party_done=party_done,
-            on_complete=agreement_signed_by_all))
-        flows.register(ConfirmingAgreementFlow)
-        # After the pledge loans (230): the demo's organizations, facilities and approval matrix exist.
-        demo.register_seeder("confirming-agreements", seed_confirming_agreements, order=240)
-        menus.register_menu_item("confirming-agreements", _("Confirming-warehouse agreements"),
-                                 "confirming:agreement-list", order=620, visible=can_see_agreements)
