@@ -427,19 +427,19 @@ class ReleaseRequest(ConcurrentTransitionMixin, models.Model):
         return agreement.warehouse if agreement.warehouse_id else agreement.seller
 
     @transition(field=state, source=State.REQUESTED, target=State.NOTICE_ISSUED)
-    def issue_notice(self, *, by, at=None) -> None:
+    def issue_notice(self, *, by, at=None, note: str = "") -> None:
         """Record the lender's release notice (提货通知书) to the seller or warehouse."""
         self.noticed_by = by
         self.noticed_at = at
 
     @transition(field=state, source=State.NOTICE_ISSUED, target=State.DELIVERY_NOTIFIED)
-    def notify_delivery(self, *, by=None, at=None) -> None:
+    def notify_delivery(self, *, by=None, at=None, note: str = "") -> None:
         """Record the seller's delivery notice (发货通知书)."""
         self.delivery_notified_by = by
         self.delivery_notified_at = at
 
     @transition(field=state, source=State.DELIVERY_NOTIFIED, target=State.DELIVERED)
-    def confirm_delivery(self, *, at, by=None, value=None) -> None:
+    def confirm_delivery(self, *, at, by=None, value=None, note: str = "") -> None:
         """Record the goods delivered to the distributor, worth `value`."""
         self.delivered_at = at
         self.delivered_by = by

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from documents.services import document_generate
-from scf.audit.services import audit_record, audited
+from scf.audit.services import audited
 from scf.money import round_money
 from scf.parties.models import User
 from scf.parties.permissions import is_operator, require, staff_may
@@ -238,13 +238,10 @@ def release_notice_issue(*, release: ReleaseRequest, acting_user: User, language
     require(staff_may(acting_user, ISSUE_RELEASE_NOTICE, order.agreement.lender_id),
             _("Only the lender's operations issue a release notice."))
     _order_open(order)
-    source = release.state
     now = timezone.now()
-    _fire(release, "issue_notice", by=acting_user, at=now)
+    _fire(release, "issue_notice", by=acting_user, at=now,
+          note=f"{order.reference} {order.currency} {release.value} to {release.custodian}")
     release.save(update_fields=["state", "noticed_by", "noticed_at"])
-    audit_record(actor=acting_user, action="confirming.release.issue_notice", target=release, source_state=source,
-                 target_state=release.state,
-                 note=f"{order.reference} {order.currency} {release.value} to {release.custodian}")
     document_generate(obj=release, kind_code=RELEASE_NOTICE, language=language or _language(release.custodian),
                       acting_user=acting_user)
     complete_step(release, "notice", acting_user)
@@ -303,12 +300,9 @@ def release_delivery_notify(*, release: ReleaseRequest, lines: Sequence[Delivery
             value=str(release.value), goods_value=str(total))
     ReleaseLine.objects.filter(release=release).delete()
     ReleaseLine.objects.bulk_create(rows)
-    source = release.state
-    _fire(release, "notify_delivery", by=acting_user, at=timezone.now())
+    _fire(release, "notify_delivery", by=acting_user, at=timezone.now(),
+          note=f"{len(rows)} line(s) worth {order.currency} {total} of {release.value}")
     release.save(update_fields=["state", "delivery_notified_by", "delivery_notified_at"])
-    audit_record(actor=acting_user, action="confirming.release.notify_delivery", target=release,
-                 source_state=source, target_state=release.state,
-                 note=f"{len(rows)} line(s) worth {order.currency} {total} of {release.value}")
     document_generate(obj=release, kind_code=DELIVERY_NOTICE, language=language or _language(order.agreement.seller),
                       acting_user=acting_user)
     complete_step(release, "delivery_notice", acting_user)
@@ -380,17 +374,14 @@ def release_delivery_confirm(*, release: ReleaseRequest, lines: Sequence[Deliver
     for line in order_lines.values():
         line.save(update_fields=["delivered_quantity"])
     ReleaseLine.objects.bulk_update(list(notified.values()), ["delivered_quantity"])
-    source = release.state
-    _fire(release, "confirm_delivery", at=timezone.now(), by=acting_user, value=total)
-    release.save(update_fields=["state", "delivered_at", "delivered_by", "delivered_value"])
     not_delivered = release.value - total
     order.delivered_value += total
     order.released_value -= not_delivered
+    _fire(release, "confirm_delivery", at=timezone.now(), by=acting_user, value=total,
+          note=f"{order.currency} {total} delivered of {release.value}; {not_delivered} freed; "
+               f"order delivered {order.delivered_value}, released or requested {order.released_value}")
+    release.save(update_fields=["state", "delivered_at", "delivered_by", "delivered_value"])
     order.save(update_fields=["delivered_value", "released_value"])
-    audit_record(actor=acting_user, action="confirming.release.confirm_delivery", target=release,
-                 source_state=source, target_state=release.state,
-                 note=f"{order.currency} {total} delivered of {release.value}; {not_delivered} freed; "
-                      f"order delivered {order.delivered_value}, released or requested {order.released_value}")
     complete_step(release, "deliver", acting_user)
     # The last goods out of a settled order close it (the settlement advice, the agreement's wind-up).
     order_close_if_complete(order=order, acting_user=acting_user)
