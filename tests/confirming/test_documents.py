@@ -61,7 +61,7 @@ pytestmark = [
 D = Decimal
 VERSION = 2
 KINDS = {
-    "confirming_agreement": "CWA", "confirming_release_notice": "CWRN", "confirming_delivery_notice": "CWDN",
+    "confirming_agreement": "CWC", "confirming_release_notice": "CWRN", "confirming_delivery_notice": "CWDN",
     "confirming_refund_notice": "CWRF", "confirming_margin_receipt": "CWMR",
 }
 LENDER = ("测试银行", "Test Bank")
@@ -247,7 +247,7 @@ def test_the_engine_issues_the_agreement_for_four_signatures_and_seals_a_notice_
                                    acting_user=ops)
     agreement.refresh_from_db()
     notice.refresh_from_db()
-    assert agreement.state == Document.State.ISSUED and agreement.number.startswith("CWA-")
+    assert agreement.state == Document.State.ISSUED and agreement.number.startswith("CWC-")
     assert sorted(agreement.document_parties.filter(must_sign=True).values_list("role", flat=True)) == [
         "distributor", "lender", "seller", "warehouse"]
     assert notice.state == Document.State.SIGNED and notice.number.startswith("CWRN-")  # sealed by the lender
@@ -258,7 +258,7 @@ def test_the_engine_issues_the_agreement_for_four_signatures_and_seals_a_notice_
 
 def test_four_party_agreement_in_english(case, tmp_path):
     pages = _pdf(case["agreement"], "confirming_agreement", "en", tmp_path)
-    _assert_all(pages, "CONFIRMING-WAREHOUSE FINANCING AGREEMENT", "Four-Party Agreement", "CWA-2099-000042",
+    _assert_all(pages, "CONFIRMING-WAREHOUSE FINANCING AGREEMENT", "Four-Party Agreement", "CWC-2099-000042",
                 *LENDER[1:], SELLER[1], DISTRIBUTOR[1], WAREHOUSE[1],
                 "CNY 5,000,000.00 (in words: Renminbi Five Million Yuan Only)", "revolving",
                 "30.00% of the Order Amount", "Mode 2: proportional release",

@@ -325,7 +325,7 @@ SAMPLES = {
 }
 
 CONFIRMING_AGREEMENT = registry.DocumentKind(
-    code="confirming_agreement", prefix="CWA", title=_("Confirming-Warehouse Financing Agreement"),
+    code="confirming_agreement", prefix="CWC", title=_("Confirming-Warehouse Financing Agreement"),
     model=ConfirmingAgreement, build_context=agreement_context, parties=agreement_parties,
     required=AGREEMENT_REQUIRED, sample=demo_agreement, related=AGREEMENT_RELATED,
     languages=("en", "zh-hans", "bilingual"),
