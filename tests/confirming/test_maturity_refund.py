@@ -325,6 +325,10 @@ def test_the_order_page_shows_the_maturity_panel_and_the_sellers_action(ow, toda
     ops_page = logged_in(ow.ops, language).get(reverse("confirming:order-detail", args=[order.pk])).content.decode()
     assert 'id="maturity"' in seller_page and "500,000.00" in seller_page and "2026-08-24" in seller_page
     assert 'id="refund-form"' in ops_page and 'id="refund-form"' not in seller_page
+    # The refund form's fields are labelled by their own ids, not the margin form's of the same names.
+    for name in ("amount", "received_on", "bank_reference"):
+        assert ops_page.count(f'id="refund_{name}"') == 1 and ops_page.count(f'for="refund_{name}"') == 1, name
+        assert ops_page.count(f'id="id_{name}"') <= 1, name
     if language == "zh-hans":
         assert "应退差额" in seller_page and "贵司应于2026-08-29前将差额退款" in seller_page
     else:
