@@ -32,6 +32,7 @@ from workflows.confirming.releases import (
     release_delivery_confirm,
     release_delivery_notify,
     release_notice_issue,
+    release_position,
 )
 from workflows.confirming.services import release_request
 from workflows.inbox.assignment import can_act
@@ -160,6 +161,11 @@ def test_the_refund_repays_the_loan_and_the_last_delivery_closes_the_order(ow, t
     assert (order.refund_paid, order.goods_kept_value, order.allowed_value, order.released_value) == (
         D("500000.00"), D("500000.00"), D("500000.00"), D("200000.00"))
     assert order.settled_on == datetime.date(2026, 8, 26)
+    # The pages' figures: the mode alone allows 285,714.28; the refund lets out P − 500,000.00 kept = 500,000.00,
+    # of which 200,000.00 is out: 300,000.00 releasable.
+    position = release_position(order)
+    assert (position.allowed, position.released, position.releasable) == (
+        D("500000.00"), D("200000.00"), D("300000.00"))
     assert balance(P.ADVANCES, ow.distributor) == D("0.00")  # 700,000.00 lent − 200,000.00 − 500,000.00
     assert balance(P.MARGIN, ow.distributor) == D("0.00")
     assert balance(P.MARGIN_FROZEN, ow.seller) == D("0.00")
