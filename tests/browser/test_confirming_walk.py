@@ -490,6 +490,12 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
     _open_order_zh(ops, order)
     expect(_badge(ops)).to_have_text("已关闭")
     expect(_fact(ops.locator("#maturity"), "结清日")).to_have_text(record.maturity_date.isoformat())
+    expect(_fact(ops.locator("#maturity"), "卖方回购货物")).to_have_text("CNY 490,000.00")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWSA-")).to_contain_text("结清通知书")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWSA-")).not_to_contain_text("保理")
+    expect(ops.locator("#releases th").first).to_have_text("提货申请")
+    expect(ops.locator("#releases")).to_contain_text("货物")
+    expect(ops.locator("main")).not_to_contain_text("质物")  # the goods are not pledged here
     shoot(ops, "zh-closed")
 
     # 17. Every document of the closed file is a real PDF, and every ledger entry balances.
