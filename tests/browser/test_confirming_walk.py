@@ -38,7 +38,10 @@ margin −210,000.00, frozen margin −300,000.00, collection +510,000.00.
 
 from __future__ import annotations
 
+import datetime
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -47,14 +50,23 @@ from django.db.models import Sum
 
 from documents.models import Document
 from scf.ledger.models import JournalEntry, Posting
+from scf.money import add_business_days
 from scf.parties.demo import ORGS
 from tests.pledge.drawdown_setup import ledger_balanced
 from tests.second_factor import fill_code
-from workflows.confirming.models import ConfirmingAgreement, MarginPayment, PurchaseOrder, ReleaseRequest
+from workflows.confirming import maturity
+from workflows.confirming.models import (
+    ConfirmingAgreement,
+    MarginPayment,
+    PurchaseOrder,
+    RefundDemand,
+    ReleaseRequest,
+)
 
-from .test_agreement_walk import _sign_task
+from .conftest import screenshot_dir
+from .test_agreement_walk import _pdf_text, _sign_task
 from .test_factoring_walk import _expect, _fact, _nav, _open_task
-from .test_pledge_walk import _kv
+from .test_pledge_walk import _kv, _off_the_browser_thread, _reload_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,6 +153,39 @@ def _release(distributor, ops, seller, warehouse, order: str, value: str, quanti
     return reference
 
 
+def _language(page, code: str) -> None:
+    with page.expect_navigation():
+        page.locator("select[name=language]").select_option(code)
+
+
+def _open_order_zh(page, reference: str) -> None:
+    page.get_by_role("navigation").get_by_role("link", name="保兑仓订单", exact=True).first.click()
+    page.get_by_role("link", name=reference, exact=True).click()
+    _expect()(page.get_by_role("heading", level=1)).to_contain_text(reference)
+
+
+def _pdf_of(page, row, name: str, shoot, *, must_read: tuple[str, ...]) -> None:
+    """Open the document of a documents row, fetch its PDF as the user, check its text and render its pages."""
+    row.get_by_role("link").first.click()
+    _expect()(page.locator("p.sub")).to_contain_text("CW")
+    link = page.locator("a.btn", has_text=re.compile("Download PDF|下载 PDF"))
+    _reload_until(page, link)
+    shoot(page, f"{name}-page")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok and response.body()[:5] == b"%PDF-", name
+    folder = screenshot_dir()
+    path = folder / f"confirming_walk-{name}.pdf"
+    path.write_bytes(response.body())
+    text = "".join(_pdf_text(path).split())
+    for words in must_read:
+        assert "".join(words.split()) in text, (name, words)
+    for stale in folder.glob(f"confirming_walk-{name}-*.png"):
+        stale.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(folder / f"confirming_walk-{name}")], check=True)
+    assert sorted(folder.glob(f"confirming_walk-{name}-*.png")), name
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm, pdftotext)")
 def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, shoot, demo):
     expect = _expect()
     password = demo
@@ -332,7 +377,7 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
     ops.locator("p.sub").get_by_role("link", name=order, exact=True).click()  # back to the order
     expect(ops.get_by_role("heading", level=1)).to_contain_text(order)
 
-    # 11. Every document of the case is a real PDF, and every ledger entry balances.
+    # 11. Every document so far is a real PDF, and every ledger entry balances.
     record = PurchaseOrder.objects.get(reference=order)
     assert record.agreement.state == ConfirmingAgreement.State.ACTIVE
     assert record.agreement.form == ConfirmingAgreement.Form.FOUR_PARTY and record.agreement.release_mode == 2
@@ -360,6 +405,130 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
                           "margin_frozen": Decimal("-300000.00"), "acceptance_contingent": Decimal("1000000.00"),
                           "acceptances_outstanding": Decimal("-1000000.00")}, by_purpose
 
-    # 12. At maturity: the refund by the core enterprise (差额退款, S = P − M) and the closed file.
-    # TODO(issue 13): the refund notice to core2, its payment of the shortfall, the buy-back of the goods not
-    # released and the file's closing go here once those pages exist.
+    # 12. The refund notice job on its day, k = 5 business days before maturity (the bill's 180 days).
+    assert record.maturity_date == record.funded_on + datetime.timedelta(days=180)
+    notice_day = maturity.refund_notice_date(record)
+    assert notice_day == add_business_days(record.maturity_date, -5) and notice_day > today
+    # (The demo's own funded order, released the same day, is demanded on the same day too.)
+    _off_the_browser_thread(lambda: maturity.open_refund_demands(notice_day - datetime.timedelta(days=1)))
+    assert not RefundDemand.objects.filter(order=record).exists()  # the day before: not yet
+    assert _off_the_browser_thread(lambda: maturity.open_refund_demands(notice_day)) >= 1
+    assert _off_the_browser_thread(lambda: maturity.open_refund_demands(notice_day)) == 0  # once
+    assert RefundDemand.objects.filter(order=record).count() == 1
+
+    # 13. core2 finds the notice in its tasks, reads the refund notice (差额退款通知书) and acknowledges it.
+    _open_task(seller, order, "Acknowledge the refund notice and pay the shortfall")
+    card = seller.locator("#maturity")
+    expect(_fact(card, "Shortfall to refund (S = P − M)")).to_have_text("CNY 490,000.00")
+    expect(_fact(card, "Refund still due")).to_contain_text("CNY 490,000.00")
+    expect(card.locator(".alert")).to_contain_text(
+        f"Your refund of CNY 490,000.00 is due by {record.maturity_date:%Y-%m-%d}")
+    expect(card.locator(".alert")).to_contain_text("you buy back from the warehouse")
+    notice_row = card.locator("tbody tr").filter(has_text="CWRF-")
+    _reload_until(seller, notice_row)
+    expect(notice_row).to_contain_text(notice_day.isoformat())
+    expect(notice_row).to_contain_text(record.maturity_date.isoformat())
+    shoot(seller, "refund-task")
+    # In core2's language, English (its notice, like its other documents).
+    _pdf_of(seller, notice_row, "refund-notice", shoot, must_read=("REFUND NOTICE", "490,000.00", order))
+    seller.go_back()
+    seller.get_by_label("I have checked the details above").check()
+    seller.get_by_role("button", name="Acknowledge").click()
+    expect(seller.locator(".messages")).to_contain_text(
+        f"Refund notice of {order} acknowledged: the lender awaits the payment.")
+
+    # 14. core2's refund S = 490,000.00 arrives; operations (reading Chinese) record it on the order's page.
+    _open_order_zh(ops, order)
+    expect(_badge(ops)).to_have_text("已发差额退款通知")
+    maturity_card = ops.locator("#maturity")
+    expect(maturity_card).to_contain_text("卖方已确认知悉")
+    form = ops.locator("#refund-form")
+    expect(form.get_by_label("退款金额")).to_have_value("490000.00")
+    form.get_by_label("起息日").fill(today.isoformat())
+    form.get_by_label("银行流水号").fill("CWRF-WALK-001")
+    shoot(ops, "zh-refund-form")
+    form.get_by_role("button", name="登记退款").click()
+    expect(ops.locator(".messages")).to_contain_text(f"已登记{order}的退款")
+    expect(_fact(maturity_card, "卖方已退款")).to_have_text("CNY 490,000.00")
+    expect(_fact(maturity_card, "卖方回购货物")).to_have_text("CNY 490,000.00")
+    expect(_fact(maturity_card, "结清日")).to_have_text("尚未结清")
+    expect(maturity_card.locator("tbody tr").filter(has_text="CWRF-").locator(".badge")).to_have_text("已支付")
+    expect(ops.locator("#releases")).to_contain_text("当前可提货价值：CNY 210,000.00")
+    shoot(ops, "zh-refund-recorded")
+
+    # 15. The goods worth 490,000.00 not released are bought back by core2; dist1 takes out the rest the margin
+    #     paid for: 510,000.00 − 300,000.00 = 210,000.00 (15 units × 6,000.00 + 15 units × 8,000.00).
+    _open_order(distributor, order)
+    distributor.locator("#releases").get_by_role("link", name="Request a release").click()
+    _position(distributor, margin="510,000.00", allowed="510,000.00", released="300,000.00",
+              delivered="300,000.00", releasable="210,000.00")
+    _language(ops, "en")
+    release3 = _release(distributor, ops, seller, warehouse, order, "210000.00", {BUCKETS: "15", CYLINDERS: "15"},
+                        shoot, "release3")
+    _open_order(distributor, order)
+    expect(_badge(distributor)).to_have_text("Refund demanded")
+    expect(distributor.locator("#maturity")).to_contain_text(
+        "Before the order closes: the loan or the bill is not yet settled.")
+    shoot(distributor, "before-maturity")
+
+    # 16. At maturity the settlement job pays the bill (M0 300,000.00 frozen + 210,000.00 margin + 490,000.00
+    #     refund = 1,000,000.00) and reverses its off-balance pair; the order closes with the settlement advice.
+    _off_the_browser_thread(lambda: maturity.settle_matured(record.maturity_date - datetime.timedelta(days=1)))
+    record.refresh_from_db()
+    assert record.settled_on is None  # the bill is paid at its maturity, not the day before
+    assert _off_the_browser_thread(lambda: maturity.settle_matured(record.maturity_date)) == 1
+    _open_order(distributor, order)
+    expect(_badge(distributor)).to_have_text("Closed")
+    expect(_fact(distributor.locator("#maturity"), "Settled on")).to_have_text(record.maturity_date.isoformat())
+    expect(_fact(distributor.locator("#maturity"), "Goods bought back by the seller")).to_have_text("CNY 490,000.00")
+    advice_row = distributor.locator("#documents tbody tr").filter(has_text="CWSA-")
+    _reload_until(distributor, advice_row)
+    shoot(distributor, "closed")
+    _pdf_of(distributor, advice_row, "settlement-advice", shoot,
+            must_read=("结清通知书", "卖方回购货物", "490,000.00", "1,000,000.00", order))
+    _language(ops, "zh-hans")
+    _open_order_zh(ops, order)
+    expect(_badge(ops)).to_have_text("已关闭")
+    expect(_fact(ops.locator("#maturity"), "结清日")).to_have_text(record.maturity_date.isoformat())
+    expect(_fact(ops.locator("#maturity"), "卖方回购货物")).to_have_text("CNY 490,000.00")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWSA-")).to_contain_text("结清通知书")
+    expect(ops.locator("#documents tbody tr").filter(has_text="CWSA-")).not_to_contain_text("保理")
+    expect(ops.locator("#releases th").first).to_have_text("提货申请")
+    expect(ops.locator("#releases")).to_contain_text("货物")
+    expect(ops.locator("main")).not_to_contain_text("质物")  # the goods are not pledged here
+    shoot(ops, "zh-closed")
+
+    # 17. Every document of the closed file is a real PDF, and every ledger entry balances.
+    record.refresh_from_db()
+    assert record.state == PurchaseOrder.State.CLOSED
+    assert (record.refund_paid, record.goods_kept_value, record.released_value, record.delivered_value,
+            record.settled_on) == (Decimal("490000.00"), Decimal("490000.00"), Decimal("510000.00"),
+                                   Decimal("510000.00"), record.maturity_date)
+    demand = RefundDemand.objects.get(order=record)
+    assert (demand.amount, demand.state, demand.acknowledged_by.username) == (
+        Decimal("490000.00"), RefundDemand.State.PAID, "core2")
+    objects = [record.agreement, record, demand, *MarginPayment.objects.filter(order=record),
+               *ReleaseRequest.objects.filter(order=record)]
+    documents = [document for obj in objects for document in Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)]
+    kinds = [document.kind for document in documents]
+    assert sorted(kinds) == sorted(["confirming_agreement", "confirming_disbursement_advice",
+                                    "confirming_refund_notice", "confirming_settlement_advice",
+                                    *["confirming_margin_receipt"] * 3, *["confirming_release_notice"] * 3,
+                                    *["confirming_delivery_notice"] * 3]), kinds
+    for document in documents:
+        field = document.final_pdf or document.pdf
+        assert field, f"{document.kind} {document.pk} has no PDF"
+        with field.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-", document.kind
+    assert ledger_balanced()
+    entries = JournalEntry.objects.filter(idempotency_key__startswith=f"confirming:{order}:")
+    assert entries.count() == 8  # and the refund, the bill paid, its off-balance pair reversed
+    by_purpose = dict(Posting.objects.filter(entry__in=entries).values_list("account__purpose")
+                      .annotate(total=Sum("amount")))
+    # collection +510,000.00 + 490,000.00 − 1,000,000.00 = 0; margin −210,000.00 + 210,000.00 = 0; frozen margin
+    # −300,000.00 (dist1) − 490,000.00 (core2) + 300,000.00 + 490,000.00 = 0; the off-balance pair ± 1,000,000.00 = 0.
+    assert by_purpose == {"debtor_collection": Decimal("0.00"), "margin": Decimal("0.00"),
+                          "margin_frozen": Decimal("0.00"), "acceptance_contingent": Decimal("0.00"),
+                          "acceptances_outstanding": Decimal("0.00")}, by_purpose
+    assert release3 in {release.reference for release in ReleaseRequest.objects.filter(order=record)}

@@ -32,6 +32,7 @@ from workflows.confirming.releases import (
     release_delivery_confirm,
     release_delivery_notify,
     release_notice_issue,
+    release_position,
 )
 from workflows.confirming.services import release_request
 from workflows.inbox.assignment import can_act
@@ -160,6 +161,11 @@ def test_the_refund_repays_the_loan_and_the_last_delivery_closes_the_order(ow, t
     assert (order.refund_paid, order.goods_kept_value, order.allowed_value, order.released_value) == (
         D("500000.00"), D("500000.00"), D("500000.00"), D("200000.00"))
     assert order.settled_on == datetime.date(2026, 8, 26)
+    # The pages' figures: the mode alone allows 285,714.28; the refund lets out P − 500,000.00 kept = 500,000.00,
+    # of which 200,000.00 is out: 300,000.00 releasable.
+    position = release_position(order)
+    assert (position.allowed, position.released, position.releasable) == (
+        D("500000.00"), D("200000.00"), D("300000.00"))
     assert balance(P.ADVANCES, ow.distributor) == D("0.00")  # 700,000.00 lent − 200,000.00 − 500,000.00
     assert balance(P.MARGIN, ow.distributor) == D("0.00")
     assert balance(P.MARGIN_FROZEN, ow.seller) == D("0.00")
@@ -325,6 +331,10 @@ def test_the_order_page_shows_the_maturity_panel_and_the_sellers_action(ow, toda
     ops_page = logged_in(ow.ops, language).get(reverse("confirming:order-detail", args=[order.pk])).content.decode()
     assert 'id="maturity"' in seller_page and "500,000.00" in seller_page and "2026-08-24" in seller_page
     assert 'id="refund-form"' in ops_page and 'id="refund-form"' not in seller_page
+    # The refund form's fields are labelled by their own ids, not the margin form's of the same names.
+    for name in ("amount", "received_on", "bank_reference"):
+        assert ops_page.count(f'id="refund_{name}"') == 1 and ops_page.count(f'for="refund_{name}"') == 1, name
+        assert ops_page.count(f'id="id_{name}"') <= 1, name
     if language == "zh-hans":
         assert "应退差额" in seller_page and "贵司应于2026-08-29前将差额退款" in seller_page
     else:

@@ -44,7 +44,9 @@ def maturity_context(user, order: PurchaseOrder) -> dict:
             "open_demand": open_demand,
             "seller_to_act": open_demand is not None and is_operator(user, order.agreement.seller_id),
             "can_record_refund": can_record_refund,
-            "refund_form": RefundForm(initial={"received_on": timezone.localdate(),
+            # Its own ids: the margin form on the same page has fields of the same names.
+            "refund_form": RefundForm(auto_id="refund_%s",
+                                      initial={"received_on": timezone.localdate(),
                                                "amount": maturity.refund_outstanding(order) or None}),
             "closing_blockers": (maturity.order_closing_blockers(order)
                                  if order.state in (*maturity.MATURING_STATES, PurchaseOrder.State.ADVANCED)

@@ -7,7 +7,6 @@ paid (M0 out of the margin account, P − M0 lent), for a bill its number, face 
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from documents import registry
@@ -87,7 +86,8 @@ def demo_settled_order() -> PurchaseOrder | None:
 
 
 SETTLEMENT = registry.DocumentKind(
-    code=SETTLEMENT_ADVICE, prefix="CWSA", title=_("Settlement Advice"), model=PurchaseOrder,
+    code=SETTLEMENT_ADVICE, prefix="CWSA", title=pgettext_lazy("confirming-warehouse", "Settlement Advice"),
+    model=PurchaseOrder,
     build_context=settlement_context, parties=disbursement_parties,
     required=[*PARTIES_REQUIRED, *ORDER_REQUIRED, "settlement.settled_on", "settlement.face",
               "settlement.margin_paid"],

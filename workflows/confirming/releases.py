@@ -83,7 +83,8 @@ class ReleasePosition:
 
 
 def release_position(order: PurchaseOrder) -> ReleasePosition:
-    """Return what the order's release mode lets out now, computed from the margin paid (not a stored figure).
+    """Return what the order's release mode lets out now, computed from the margin paid (not a stored figure),
+    or, once the seller refunded the shortfall, from the goods it keeps.
 
     The allowance is recomputed by `calculations.allowance` so the page shows the rule's own number; the
     order's `allowed_value` is the same figure kept by `order_margin_apply` for the check constraint.
@@ -91,6 +92,10 @@ def release_position(order: PurchaseOrder) -> ReleasePosition:
     agreement = order.agreement
     allowed = calc.allowance(agreement.release_mode, order=order.order_amount, margin_ratio=agreement.margin_ratio,
                              margin_paid=order.margin_paid)
+    if order.goods_kept_value:
+        # The seller refunded the shortfall and keeps (or buys back) goods worth it: the rest, P less those,
+        # is the distributor's to take out (`maturity.refund_demand_complete_if_paid` keeps it as allowed_value).
+        allowed = max(allowed, order.order_amount - order.goods_kept_value)
     return ReleasePosition(
         mode=agreement.release_mode, order_amount=order.order_amount, margin_ratio=agreement.margin_ratio,
         initial_margin=order.initial_margin, margin_paid=order.margin_paid, allowed=allowed,
