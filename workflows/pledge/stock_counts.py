@@ -82,7 +82,7 @@ def stock_count_shortfall_notify(stock_count_pk: int) -> int:
         with translation.override(user.preferred_language):
             lines = "\n".join(
                 _("%(goods)s: %(book)s on the books, %(counted)s counted")
-                % {"goods": str(line.item.receipt or line.item.lot), "book": line.book_quantity.normalize(),
+                % {"goods": line.item.receipt.number if line.item.receipt_id else line.item.lot.lot_number, "book": line.book_quantity.normalize(),
                    "counted": line.counted_quantity.normalize()} for line in short)
             sent += send_mail(
                 _("Stock count shortfall under %(ref)s") % {"ref": count.agreement.reference},
