@@ -15,9 +15,11 @@ from workflows.pledge import drawdowns
 from workflows.pledge.models import PledgeRevaluation, PledgeValuation
 from workflows.pledge.revaluation import revalue_agreement, revalue_agreements
 
-from .collateral_helpers import approve_price
+from .collateral_helpers import approve_price, declare, make_effective, receipt_line
 from .drawdown_setup import *  # noqa: F403  (the fixtures dw, today)
 from .drawdown_setup import TODAY, D, collateral
+from .release_helpers import pledge_goods, priced_agreement
+from .test_release_execution import release_and_execute
 from .test_revaluation import make_agreement
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +73,28 @@ def test_revaluing_one_agreement_leaves_the_lenders_others_as_stored(dw):
 
 def test_an_empty_list_of_agreements_revalues_nothing(dw):
     assert revalue_agreements(lender=dw.lender, agreements=[], on=TODAY, acting_user=None).revaluation is None
+
+
+# --- goods out and goods in (copper at 5,000.00/t, E = 180,000.00) ---------------------------------
+
+def test_an_executed_release_stores_the_lower_value(world, active_agreement):
+    agreement = priced_agreement(world, active_agreement)
+    (lot,) = pledge_goods(world, agreement, lots=[("LOT-RV", "100.000")])
+    # Before: V = 100 × 5,000.00 = 500,000.00; LTV = 180,000 / 500,000 = 0.360000.
+    revalue_agreement(agreement=agreement, trigger=Trigger.MANUAL)
+    assert stored(agreement).value == D("500000.00")
+    release_and_execute(world, agreement, (lot, "40.000"))
+    # After 40 t went out: V = 60 × 5,000.00 = 300,000.00; LTV = 180,000 / 300,000 = 0.600000, normal.
+    valuation = stored(agreement)
+    assert (valuation.value, valuation.ltv, valuation.zone) == (D("300000.00"), D("0.600000"), "normal")
+    assert PledgeRevaluation.objects.filter(trigger=Trigger.RELEASE).count() == 1
+
+
+def test_an_effective_intake_stores_the_added_value(world, active_agreement, django_capture_on_commit_callbacks):
+    agreement = priced_agreement(world, active_agreement)
+    intake = declare(world, agreement, receipt_line("WR-RV-IN", commodity=world.copper, quantity="120.500"))
+    make_effective(world, agreement, intake, django_capture_on_commit_callbacks)
+    # V = 120.5 × 5,000.00 = 602,500.00; LTV = 180,000 / 602,500 = 0.298755… → 0.298755.
+    valuation = stored(agreement)
+    assert (valuation.value, valuation.ltv) == (D("602500.00"), D("0.298755"))
+    assert PledgeRevaluation.objects.filter(trigger=Trigger.INTAKE).count() == 1
