@@ -277,6 +277,7 @@ ACTION_LABELS = {
     "return": pgettext_lazy("history", "Returned"),
     "return_for_revision": pgettext_lazy("history", "Returned for revision"),
     "revalue": pgettext_lazy("history", "Revalued"),
+    "stock_count": pgettext_lazy("history", "Stock counted"),
     "seller_confirm": pgettext_lazy("history", "Confirmed by the seller"),
     "seller_decline": pgettext_lazy("history", "Declined by the seller"),
     "set": pgettext_lazy("history", "Set"),

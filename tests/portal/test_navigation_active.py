@@ -42,20 +42,25 @@ SETTLEMENT_ACCOUNTS = ("Settlement accounts", "portal:settlement-account-list")
 PRICES = ("Commodity prices", "pledge:price-list")
 GOODS_TO_COUNT = ("Goods to count", "pledge:goods-to-count")
 PLEDGE_AGREEMENTS = ("Pledge agreements", "pledge:agreement-list")
+COLLATERAL_DASHBOARD = ("Collateral dashboard", "pledge:dashboard")
 CONFIRMING_AGREEMENTS = ("Confirming-warehouse agreements", "confirming:agreement-list")
 CONFIRMING_ORDERS = ("Confirming-warehouse orders", "confirming:order-list")
 CONFIRMING_RECONCILIATIONS = ("Delivery reconciliations", "confirming:reconciliation-list")
 
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
-              prices: bool = False, goods: bool = False, pledges: bool = False) -> list[tuple[str, str]]:
+              prices: bool = False, goods: bool = False, pledges: bool = False,
+              collateral: bool | None = None) -> list[tuple[str, str]]:
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
     # Pledge agreements (590) after Factoring, for lender staff and the pledgors and warehouses of one;
     # Commodity prices (600) after them, for the lender staff who enter or approve them; Goods to count (610)
     # for the members of a warehouse operator; Confirming-warehouse agreements (620), orders (625) and delivery
-    # reconciliations (628) go with the pledge ones.
+    # reconciliations (628) go with the pledge ones. The Collateral dashboard (595) follows Pledge agreements,
+    # for the lender's staff (by default with the pledge sections; a superuser without a lender has none).
+    collateral = pledges if collateral is None else collateral
     items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6],
-             *([PLEDGE_AGREEMENTS] if pledges else []), *([PRICES] if prices else []),
+             *([PLEDGE_AGREEMENTS] if pledges else []), *([COLLATERAL_DASHBOARD] if collateral else []),
+             *([PRICES] if prices else []),
              *([GOODS_TO_COUNT] if goods else []),
              *([CONFIRMING_AGREEMENTS, CONFIRMING_ORDERS, CONFIRMING_RECONCILIATIONS] if pledges else []),
              *MENU[6:], *extra, ("API tokens", "portal:token-list")]
@@ -79,7 +84,7 @@ def test_each_role_sees_its_sections_in_the_menu_order(db, corporate, staff_user
     assert _menu(admin) == _expected(KYC_REVIEW, STAFF, MATRIX, pledges=True)
     superuser = django_user_model.objects.create_superuser("menu-root", "root@example.com", "x-Pass-12345")
     assert _menu(superuser) == _expected(KYC_REVIEW, SUSPENSE, RELEASES, back_office=True, prices=True,
-                                         pledges=True)
+                                         pledges=True, collateral=False)
 
 
 def test_a_warehouse_member_finds_the_goods_to_count(db, corporate):

@@ -86,7 +86,7 @@ class PledgeConfig(AppConfig):
         from .documents import AGREEMENT_KINDS, AGREEMENT_SIGNERS
         from .flows import PledgeAgreementFlow
         from .models import PledgeAgreement
-        from .permissions import can_see_agreements
+        from .permissions import can_see_agreements, can_see_collateral_dashboard
 
         documents.register(*AGREEMENT_KINDS)
 
@@ -105,3 +105,5 @@ class PledgeConfig(AppConfig):
         demo.register_seeder("pledge-agreements", seed_pledge_agreements, order=210)
         menus.register_menu_item("pledge-agreements", _("Pledge agreements"), "pledge:agreement-list", order=590,
                                  visible=can_see_agreements)
+        menus.register_menu_item("pledge-dashboard", _("Collateral dashboard"), "pledge:dashboard", order=595,
+                                 visible=can_see_collateral_dashboard)

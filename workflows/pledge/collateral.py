@@ -52,10 +52,12 @@ from .models import (
     InventoryLot,
     PledgeAgreement,
     PledgedItem,
+    PledgeRevaluation,
     WarehouseApproval,
     WarehouseReceipt,
 )
 from .permissions import ISSUE_PLEDGE_NOTICE, can_declare_collateral, is_agreement_warehouse
+from .revaluation import revalue_agreement
 from .selectors import eligible_commodities, latest_approved_price
 
 GOODS_LIST = "pledged_goods_list"
@@ -461,6 +463,8 @@ def intake_make_effective(*, intake: CollateralIntake, acting_user: User | None 
         item.save(update_fields=["quantity", "status"])
     audit_record(actor=acting_user, action="pledge.intake.effective", target=intake, source_state=source,
                  target_state=intake.state)
+    revalue_agreement(agreement=intake.agreement_id, trigger=PledgeRevaluation.Trigger.INTAKE,
+                      acting_user=acting_user)
     return intake
 
 

@@ -223,4 +223,5 @@ def goods_to_count(request):
                       else _("Waiting for the notice of pledge to be issued"))
         rows.append({"intake": intake, "action": action})
     return render(request, "pledge/collateral_goods_to_count.html", {
-        "rows": rows, "releases": selectors.releases_to_execute(user=request.user)[:300]})
+        "rows": rows, "releases": selectors.releases_to_execute(user=request.user)[:300],
+        "stock_agreements": selectors.agreements_to_stock_count(user=request.user)[:300]})

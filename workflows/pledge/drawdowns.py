@@ -57,8 +57,9 @@ from .exceptions import (
     DrawdownStateConflict,
     ValuationStale,
 )
-from .models import PledgeAgreement, PledgeDrawdown, PledgeDrawdownRepayment
+from .models import PledgeAgreement, PledgeDrawdown, PledgeDrawdownRepayment, PledgeRevaluation
 from .pledge_releases import floor_notice_issue
+from .revaluation import revalue_agreement
 from .selectors import registration_in_force
 from .valuation import AgreementValuation, agreement_valuation
 
@@ -406,6 +407,7 @@ def drawdown_disburse(*, drawdown: PledgeDrawdown, acting_user: User,
     drawdown.save()
     agreement.principal_outstanding += drawdown.amount
     agreement.save(update_fields=["principal_outstanding"])
+    revalue_agreement(agreement=agreement, trigger=PledgeRevaluation.Trigger.DRAWDOWN, acting_user=acting_user)
     _exposure_changed(agreement)
     document_generate(obj=drawdown, kind_code=DISBURSEMENT_ADVICE, language=agreement.pledgor.preferred_language,
                       acting_user=acting_user)
@@ -542,6 +544,7 @@ def _after_repayment(agreement: PledgeAgreement, drawdown: PledgeDrawdown, recei
     drawdown.save()
     agreement.save(update_fields=["principal_outstanding"])
     if receipt.applied_advance:  # interest alone leaves the exposure as it was
+        revalue_agreement(agreement=agreement, trigger=PledgeRevaluation.Trigger.REPAYMENT, acting_user=acting_user)
         _exposure_changed(agreement)
         agreement_wind_up_when_done(agreement)
     repayment.drawdown = drawdown

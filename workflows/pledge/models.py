@@ -879,6 +879,11 @@ class PledgeRevaluation(models.Model):
         PRICE = "price", _("Price approved")
         DAILY = "daily", _("Daily revaluation")
         MANUAL = "manual", _("Revaluation on request")
+        DRAWDOWN = "drawdown", _("Loan disbursed")
+        REPAYMENT = "repayment", _("Loan repaid")
+        RELEASE = "release", _("Goods released")
+        INTAKE = "intake", _("Goods added")
+        STOCK_COUNT = "stock_count", _("Stock count")
 
     lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("lender"))
@@ -957,3 +962,65 @@ class PledgeValuation(models.Model):
     def reliable(self) -> bool:
         """Whether the stored figures may be relied on: every line priced, no price stale."""
         return not self.stale and not self.missing_price
+
+
+class PledgeStockCount(models.Model):
+    """A stock count (盘库) of an agreement's pledged goods by its warehouse: what the books say against what is there.
+
+    A line per pledged item. A shortfall (counted below the book) flags the line and lowers the item's
+    pledged quantity to what was counted, so that the valuation, the releases and the floor follow the
+    goods actually held; the intake's count (`PledgedItem.counted_quantity`) is kept as it was. A
+    surplus is recorded and never raises the pledged quantity: goods come under the pledge only by
+    an intake.
+    """
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="stock_counts",
+                                  verbose_name=_("agreement"))
+    warehouse = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("warehouse"))
+    counted_on = models.DateField(_("counted on"))
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("counted by"))
+    note = models.TextField(_("note"), blank=True)
+    shortfall = models.BooleanField(_("shortfall"), default=False,
+                                    help_text=_("Some goods counted below the books."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-counted_on", "-pk"]
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+        indexes = [models.Index(fields=["agreement", "-counted_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} · {self.counted_on:%Y-%m-%d}"
+
+
+class PledgeStockCountLine(models.Model):
+    """One pledged item counted: the book quantity, the counted quantity and their difference."""
+
+    stock_count = models.ForeignKey(PledgeStockCount, on_delete=models.CASCADE, related_name="lines",
+                                    verbose_name=_("stock count"))
+    item = models.ForeignKey(PledgedItem, on_delete=models.PROTECT, related_name="stock_count_lines",
+                             verbose_name=_("pledged item"))
+    book_quantity = QuantityField(_("book quantity"))
+    counted_quantity = QuantityField(_("counted quantity"))
+    variance = models.DecimalField(_("variance"), max_digits=20, decimal_places=3,
+                                   help_text=_("Counted less book: below zero is a shortfall."))
+    shortfall = models.BooleanField(_("shortfall"), default=False)
+
+    class Meta:
+        ordering = ["stock_count_id", "item_id"]
+        verbose_name = _("stock count line")
+        verbose_name_plural = _("stock count lines")
+        constraints = [
+            models.UniqueConstraint(fields=["stock_count", "item"], name="stock_count_line_once_per_item"),
+            models.CheckConstraint(condition=Q(book_quantity__gte=0) & Q(counted_quantity__gte=0)
+                                   & Q(variance=F("counted_quantity") - F("book_quantity"))
+                                   & ((Q(shortfall=True) & Q(counted_quantity__lt=F("book_quantity")))
+                                      | (Q(shortfall=False) & Q(counted_quantity__gte=F("book_quantity")))),
+                                   name="stock_count_line_figures_agree"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.counted_quantity} ({self.variance})"

@@ -123,3 +123,8 @@ def can_request_drawdown(user: User, agreement) -> bool:
 def can_disburse_drawdown(user: User, agreement) -> bool:
     """Whether the user disburses loans under the agreement: the lender's operations."""
     return staff_may(user, DISBURSE_DRAWDOWN, agreement.lender_id)
+
+
+def can_see_collateral_dashboard(user: User) -> bool:
+    """Whether the Collateral dashboard is in the user's menu: the lender's staff."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_lender_staff)

@@ -58,9 +58,11 @@ from .models import (
     PledgedItem,
     PledgeRelease,
     PledgeReleaseLine,
+    PledgeRevaluation,
     WarehouseReceipt,
 )
 from .permissions import ISSUE_PLEDGE_NOTICE, is_agreement_warehouse
+from .revaluation import revalue_agreement
 from .valuation import AgreementValuation, agreement_valuation
 
 RELEASE_ORDER = "pledge_release_order"
@@ -494,6 +496,8 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
     audit_record(actor=acting_user, action="pledge.release.execute", target=release, source_state=source,
                  target_state=release.state, note=f"{release.currency} {release.requested_value}")
     complete_step(release, "confirm", acting_user)
+    revalue_agreement(agreement=release.agreement_id, trigger=PledgeRevaluation.Trigger.RELEASE,
+                      acting_user=acting_user)
     _goods_changed(release.agreement)
     return release
 

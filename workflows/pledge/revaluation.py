@@ -137,8 +137,15 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _id_filter(column: str, ids: list[int], pg: bool) -> tuple[str, list]:
+    """`column` among `ids`: one array parameter on PostgreSQL (the statement's text does not grow), a list on SQLite."""
+    if pg:
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
+
+
 def _upsert_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[int] | None, run_id: int,
-                      at: datetime.datetime) -> tuple[str, list]:
+                      at: datetime.datetime, agreement_ids: list[int] | None = None) -> tuple[str, list]:
     """Return the one statement that values the agreements and upserts their stored valuations, and its params."""
     pg = connection.vendor == "postgresql"
     ops = connection.ops
@@ -168,15 +175,14 @@ def _upsert_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[
 
     holding = ""
     params += [lender_id, PledgeAgreement.State.ACTIVE]
+    if agreement_ids is not None:
+        among, ids_params = _id_filter("a.id", agreement_ids, pg)
+        holding += f" AND {among}"
+        params += ids_params
     if commodity_ids is not None:
-        if pg:
-            holding_ids = "= ANY(%s)"
-            ids_params = [list(commodity_ids)]
-        else:
-            holding_ids = "IN (" + ", ".join(["%s"] * len(commodity_ids)) + ")"
-            ids_params = list(commodity_ids)
-        holding = (f" AND EXISTS (SELECT 1 FROM {items} h WHERE h.agreement_id = a.id AND h.status = %s"
-                   f" AND h.quantity > 0 AND h.commodity_id {holding_ids})")
+        among, ids_params = _id_filter("h.commodity_id", commodity_ids, pg)
+        holding += (f" AND EXISTS (SELECT 1 FROM {items} h WHERE h.agreement_id = a.id AND h.status = %s"
+                    f" AND h.quantity > 0 AND {among})")
         params += [PledgedItem.Status.PLEDGED, *ids_params]
     sql = [
         f"WITH agr AS (SELECT a.id, a.currency, a.price_max_age_days AS max_age, a.warning_ltv AS w,"
@@ -237,8 +243,12 @@ def _trigger(batch: PriceBatch | None, price: CommodityPrice | None, trigger: st
 @audited
 def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity | int] | None = None,
                        on: datetime.date, acting_user: User | None, batch: PriceBatch | None = None,
-                       price: CommodityPrice | None = None, trigger: str | None = None) -> RevaluationOutcome:
+                       price: CommodityPrice | None = None, trigger: str | None = None,
+                       agreements: Iterable[PledgeAgreement | int] | None = None) -> RevaluationOutcome:
     """Re-value the lender's active agreements (those holding one of `commodities`, or all) on `on`.
+
+    `agreements` narrows it to those agreements (of the lender): the same statement values one as it
+    values a hundred thousand, so that a drawdown, a repayment or a stock count stores the same figures.
 
     Store each one's V, E, LTV, zone, stale and missing flags and the dates of the prices used; record
     one revaluation with one audit record; return the zone changes found, which the registered handlers
@@ -246,14 +256,18 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
     """
     commodity_ids = None if commodities is None else sorted(
         {c if isinstance(c, int) else c.pk for c in commodities})
+    agreement_ids = None if agreements is None else sorted(
+        {a if isinstance(a, int) else a.pk for a in agreements})
     # FOR NO KEY UPDATE: revaluations of the lender (and its price files) wait for one another, while rows
     # that merely refer to the lender are still written meanwhile.
     Organization.objects.select_for_update(no_key=True).filter(pk=lender.pk).first()
     concerned = PledgeAgreement.objects.filter(lender=lender, state=PledgeAgreement.State.ACTIVE)
+    if agreement_ids is not None:
+        concerned = concerned.filter(pk__in=agreement_ids)
     if commodity_ids is not None:
         concerned = concerned.filter(pk__in=PledgedItem.objects.filter(
             status=PledgedItem.Status.PLEDGED, quantity__gt=0, commodity_id__in=commodity_ids).values("agreement_id"))
-    if commodity_ids == [] or not concerned.exists():
+    if commodity_ids == [] or agreement_ids == [] or not concerned.exists():
         return RevaluationOutcome(revaluation=None)
     at = timezone.now()
     run = PledgeRevaluation.objects.create(
@@ -261,7 +275,8 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
         run_by=acting_user if getattr(acting_user, "is_authenticated", False) else None, run_at=at)
     if connection.vendor == "sqlite":
         _register_sqlite_functions()
-    sql, params = _upsert_statement(lender_id=lender.pk, on=on, commodity_ids=commodity_ids, run_id=run.pk, at=at)
+    sql, params = _upsert_statement(lender_id=lender.pk, on=on, commodity_ids=commodity_ids, run_id=run.pk, at=at,
+                                    agreement_ids=agreement_ids)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The aggregate per agreement and the joins fit in memory for this transaction instead of spilling.
@@ -295,6 +310,27 @@ def revalue_after_price(*, price: CommodityPrice, acting_user: User) -> Revaluat
     """Re-value the agreements holding the approved price's commodity, on today's date."""
     return revalue_agreements(lender=price.lender, commodities=[price.commodity_id], on=timezone.localdate(),
                               acting_user=acting_user, price=price)
+
+
+def revalue_agreement(*, agreement: PledgeAgreement | int | Iterable[PledgeAgreement | int], trigger: str,
+                      acting_user: User | None = None, on: datetime.date | None = None) -> list[RevaluationOutcome]:
+    """Re-value one agreement (or a list) after a change of its exposure or goods, in the caller's transaction.
+
+    Called by the drawdown's disbursement, a repayment, an executed release, an effective intake and a
+    stock count (DESIGN §5: re-evaluated on every such event), so that the stored valuation follows the
+    books at once. The agreements' balances and goods are saved before. One revaluation per lender,
+    through the same set-based statement as a price approval; an agreement no longer active is left
+    as it is. Returns the outcomes, one per lender concerned.
+    """
+    many = [agreement] if isinstance(agreement, (PledgeAgreement, int)) else list(agreement)
+    ids = sorted({a if isinstance(a, int) else a.pk for a in many})
+    by_lender: dict[int, list[int]] = {}
+    for pk, lender_id in PledgeAgreement.objects.filter(pk__in=ids).values_list("pk", "lender_id"):
+        by_lender.setdefault(lender_id, []).append(pk)
+    on = on or timezone.localdate()
+    return [revalue_agreements(lender=lender, agreements=by_lender[lender.pk], on=on, acting_user=acting_user,
+                               trigger=trigger)
+            for lender in Organization.objects.filter(pk__in=by_lender).order_by("pk")]
 
 
 def revalue_daily(on: datetime.date) -> int:

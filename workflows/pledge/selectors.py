@@ -248,6 +248,15 @@ def intakes_to_count(*, user: User) -> QuerySet[CollateralIntake]:
                                CollateralIntake.State.NOTICE_ISSUED])
             .select_related("agreement__pledgor", "agreement__lender", "agreement__warehouse")
             .order_by("created_at", "pk"))
+
+
+def agreements_to_stock_count(*, user: User) -> QuerySet[PledgeAgreement]:
+    """Return the active agreements whose goods the user's warehouses hold, for a stock count (盘库)."""
+    return (PledgeAgreement.objects
+            .filter(warehouse_id__in=user_organization_ids(user), state=PledgeAgreement.State.ACTIVE)
+            .select_related("pledgor", "lender").order_by("reference"))
+
+
 # --- pledge agreements ----------------------------------------------------------------------------
 
 def _agreements_of(user: User) -> Q:

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, drawdown_views, price_file_views, release_views, shock_views, views
+from . import (
+    agreement_views,
+    collateral_views,
+    dashboard_views,
+    drawdown_views,
+    price_file_views,
+    release_views,
+    shock_views,
+    stock_count_views,
+    views,
+)
 
 app_name = "pledge"
 
@@ -23,6 +33,8 @@ urlpatterns = [
     path("intakes/<int:intake_pk>/notice/", collateral_views.intake_issue_notice, name="intake-notice"),
     path("intakes/<int:intake_pk>/withdraw/", collateral_views.intake_withdraw, name="intake-withdraw"),
     path("goods-to-count/", collateral_views.goods_to_count, name="goods-to-count"),
+    path("agreements/<int:agreement_pk>/stock-count/", stock_count_views.stock_count, name="stock-count"),
+    path("dashboard/", dashboard_views.collateral_dashboard_view, name="dashboard"),
     # Releases of pledged goods, substitutions and receipt splits.
     path("agreements/<int:agreement_pk>/releases/request/", release_views.release_request_view,
          name="release-request"),
