@@ -123,3 +123,8 @@ def can_request_drawdown(user: User, agreement) -> bool:
 def can_disburse_drawdown(user: User, agreement) -> bool:
     """Whether the user disburses loans under the agreement: the lender's operations."""
     return staff_may(user, DISBURSE_DRAWDOWN, agreement.lender_id)
+
+
+def can_handle_disposal(user: User, agreement) -> bool:
+    """Whether the user enters or approves a disposal's sale: the lender's operations (who disburse its loans)."""
+    return staff_may(user, RECORD_REGISTRATION, agreement.lender_id)
