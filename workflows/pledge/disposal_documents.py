@@ -7,6 +7,8 @@ default and the goods will be sold; the statement shows how the sale's proceeds 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +36,8 @@ def default_notice_context(agreement: PledgeAgreement) -> dict:
                       "defaulted_on": defaulted_on},
         "disposal": {"reference": disposal.reference if disposal else ""},
         "principal": amount(agreement.principal_outstanding, agreement.currency),
-        "interest": amount(disposal.interest_due if disposal else None, agreement.currency),
+        "interest": amount(sum((d.interest_outstanding for d in agreement.drawdowns.filter(state="disbursed")),
+                               Decimal("0.00")), agreement.currency),
     }
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, drawdown_views, price_file_views, release_views, shock_views, views
+from . import (
+    agreement_views,
+    collateral_views,
+    disposal_views,
+    drawdown_views,
+    price_file_views,
+    release_views,
+    shock_views,
+    views,
+)
 
 app_name = "pledge"
 
@@ -48,4 +57,9 @@ urlpatterns = [
     path("drawdowns/<int:drawdown_pk>/", drawdown_views.drawdown_detail, name="drawdown-detail"),
     path("drawdowns/<int:drawdown_pk>/withdraw/", drawdown_views.drawdown_withdraw_view, name="drawdown-withdraw"),
     path("drawdowns/<int:drawdown_pk>/disburse/", drawdown_views.drawdown_disburse_view, name="drawdown-disburse"),
+    # Default and disposal of the goods.
+    path("disposals/<int:pledge_disposal_pk>/", disposal_views.disposal_detail, name="disposal-detail"),
+    path("disposals/<int:pledge_disposal_pk>/sale/", disposal_views.disposal_sale_view, name="disposal-sale"),
+    path("disposals/<int:pledge_disposal_pk>/settle/", disposal_views.disposal_settle_view, name="disposal-settle"),
+    path("disposals/<int:pledge_disposal_pk>/cancel/", disposal_views.disposal_cancel_view, name="disposal-cancel"),
 ]
