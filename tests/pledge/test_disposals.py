@@ -31,10 +31,18 @@ from workflows.pledge.exceptions import (
     DisposalFourEyes,
     DisposalStateConflict,
 )
-from workflows.pledge.models import PledgeAgreement, PledgeDisposal, PledgedItem, PledgeDrawdown
+from workflows.pledge.models import (
+    PledgeAgreement,
+    PledgeDisposal,
+    PledgedItem,
+    PledgeDrawdown,
+    PledgeRevaluation,
+    PledgeValuation,
+)
+from workflows.pledge.revaluation import ZoneChange
 
 from .collateral_helpers import approve_price
-from .drawdown_setup import *
+from .drawdown_setup import *  # noqa: F403  (the fixtures dw, today)
 from .drawdown_setup import D, balance, ledger_balanced
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +297,15 @@ def test_a_sale_dated_in_the_future_is_refused(dw):
     with pytest.raises(ValidationError) as refused:
         sale(dw, disposal, sale_date=datetime.date(2026, 3, 3))
     assert "sale_date" in refused.value.message_dict
+
+
+def test_liquidation_for_want_of_a_price_does_not_default(dw):
+    loan(dw)
+    # A stored valuation in liquidation only because a price is missing is not relied on.
+    run = PledgeRevaluation.objects.create(lender=dw.lender, valued_on=datetime.date(2026, 3, 2), trigger="manual",
+                                           run_at=datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC))
+    PledgeValuation.objects.create(agreement=dw.agreement, valued_on=run.valued_on, value=D("0.00"),
+                                   exposure=D("500000.00"), zone="liquidation", missing_price=True, revaluation=run,
+                                   revalued_at=run.run_at)
+    assert disposals.default_on_liquidation(run, [ZoneChange(dw.agreement.pk, "normal", "liquidation")]) == 0
+    assert agreement(dw).state == PledgeAgreement.State.ACTIVE

@@ -131,8 +131,12 @@ def default_on_liquidation(revaluation, changes: list[ZoneChange]) -> int:
     ids = sorted({c.agreement_id for c in changes if c.new_zone == LIQUIDATION})
     if not ids:
         return 0
+    # Only a valuation that can be relied on puts an agreement in default: a missing price never counts
+    # as zero (DESIGN §5), and a stale price waits for a fresh one.
+    due = PledgeAgreement.objects.filter(pk__in=ids, state=PledgeAgreement.State.ACTIVE,
+                                         stored_valuation__missing_price=False, stored_valuation__stale=False)
     done = 0
-    for agreement in PledgeAgreement.objects.filter(pk__in=ids, state=PledgeAgreement.State.ACTIVE).order_by("pk"):
+    for agreement in due.order_by("pk"):
         agreement_default(agreement=agreement, on=revaluation.valued_on,
                           reason=_("The loan-to-value ratio reached the liquidation line on %(date)s.")
                           % {"date": revaluation.valued_on.isoformat()})
