@@ -24,7 +24,7 @@ from scf.core.exceptions import ActionNotPermitted
 from scf.facilities.models import CreditFacility
 from scf.ledger.models import JournalEntry
 from workflows.pledge import calculations as calc
-from workflows.pledge import disposals, drawdowns
+from workflows.pledge import disposals, drawdowns, pledge_releases
 from workflows.pledge.exceptions import (
     AgreementNotActive,
     AgreementStateConflict,
@@ -309,3 +309,19 @@ def test_liquidation_for_want_of_a_price_does_not_default(dw):
                                    revalued_at=run.run_at)
     assert disposals.default_on_liquidation(run, [ZoneChange(dw.agreement.pk, "normal", "liquidation")]) == 0
     assert agreement(dw).state == PledgeAgreement.State.ACTIVE
+
+
+def test_releases_stop_on_default(dw):
+    item = PledgedItem.objects.get(agreement=dw.agreement)
+    # Nothing lent yet: the whole receipt (V 1,000,000.00) may be released; the pledgor asks for it.
+    release = pledge_releases.release_request(agreement=dw.agreement, lines=[pledge_releases.ReleaseRequestLine(item)],
+                                              acting_user=dw.pledgor_user)
+    defaulted(dw)
+    with pytest.raises(AgreementNotActive) as refused:
+        pledge_releases.release_order_issue(release=release, acting_user=dw.ops)
+    assert "in default" in str(refused.value)
+    release.refresh_from_db()
+    assert release.state == release.State.REQUESTED
+    with pytest.raises(AgreementNotActive):
+        pledge_releases.release_request(agreement=agreement(dw), lines=[pledge_releases.ReleaseRequestLine(item)],
+                                        acting_user=dw.pledgor_user)
