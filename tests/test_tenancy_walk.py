@@ -73,6 +73,7 @@ from workflows.pledge.models import (
     CommodityEligibility,
     CommodityPrice,
     PledgeAgreement,
+    PledgeDisposal,
     PledgedItem,
     PledgeDrawdown,
     PledgeRelease,
@@ -122,6 +123,7 @@ class World:
     cw_release: ReleaseRequest | None = None  # a requested release of that order
     cw_reconciliation: DeliveryReconciliation | None = None  # the agreement's delivery reconciliation of a month
     drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
+    disposal: PledgeDisposal | None = None  # a disposal case opened on the pledge agreement
     cw_order: PurchaseOrder | None = None  # a draft purchase order under the confirming-warehouse agreement
 
     @property
@@ -150,6 +152,7 @@ class World:
                    *(token.prefix for token, _key in self.tokens.values()), self.agreement.reference,
                    self.pledge_agreement.reference, self.intake.reference, f"{self.prefix.upper()}-WR-0001",
                    self.pledge_release.reference, self.cw_agreement.reference, self.drawdown.reference,
+                   self.disposal.reference,
                    self.cw_order.reference, self.cw_release.reference]
         for organization in self.organizations.values():
             strings += [organization.legal_name, organization.legal_name_en, organization.uscc]
@@ -288,6 +291,9 @@ def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) ->
     world.drawdown = PledgeDrawdown.objects.create(
         agreement=world.pledge_agreement, reference=f"PLD-{tag}-0001", amount=Decimal("50000.00"),
         maturity_date=datetime.date(2027, 1, 5), requested_by=world.users["supplier"])
+    world.disposal = PledgeDisposal.objects.create(
+        agreement=world.pledge_agreement, reference=f"PDS-{tag}-0001", reason="test default",
+        opened_at=timezone.now())
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -440,6 +446,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "pledge_release_pk": KwargValues(lambda b: [b.pledge_release.pk]),
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
     "drawdown_pk": KwargValues(lambda b: [b.drawdown.pk]),
+    "pledge_disposal_pk": KwargValues(lambda b: [b.disposal.pk]),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still

@@ -298,4 +298,8 @@ ACTION_LABELS = {
     "refund": pgettext_lazy("history", "Refund received"),
     "goods_kept": pgettext_lazy("history", "Goods kept or bought back by the seller"),
     "acknowledge": pgettext_lazy("history", "Acknowledged"),
+    # Pledge default and disposal.
+    "declare_default": pgettext_lazy("history", "Default declared"),
+    "close_after_disposal": pgettext_lazy("history", "Closed after the disposal"),
+    "record_sale": pgettext_lazy("history", "Sale entered"),
 }

@@ -39,7 +39,7 @@ from workflows.inbox.steps import DecisionForm, apply_errors, case_object, form_
 from . import agreements as services
 from . import drawdown_views, permissions
 from .models import PledgeAgreement, WarehouseApproval
-from .selectors import agreement_list, loan_figures_visible, registration_of
+from .selectors import agreement_list, disposal_list, loan_figures_visible, registration_of
 
 State = PledgeAgreement.State
 
@@ -228,6 +228,8 @@ def agreement_detail(request, agreement_pk: int):
         "can_close": operations and active,
         "closing_blockers": services.closing_blockers(agreement) if operations and active else [],
         **drawdown_views.loans_context(user, agreement),
+        "disposals": disposal_list(user=user, agreement=agreement) if agreement.state in (
+            State.DEFAULTED, State.CLOSED) else [],
     })
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import api as pledge_api
-from . import price_file_api, release_api
+from . import disposal_api, price_file_api, release_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
@@ -57,4 +57,6 @@ urlpatterns = [
          name="pledge-drawdown-resubmit"),
     path("pledge/drawdowns/<int:drawdown_pk>/disburse/", pledge_api.DrawdownDisburseView.as_view(),
          name="pledge-drawdown-disburse"),
+    path("pledge/disposals/<int:pledge_disposal_pk>/", disposal_api.DisposalDetailView.as_view(),
+         name="pledge-disposal-detail"),
 ]

@@ -22,6 +22,16 @@ class PledgeConfig(AppConfig):
         self._ready_collateral()
         self._ready_releases()
         self._ready_drawdowns()
+        self._ready_disposals()
+
+    def _ready_disposals(self) -> None:
+        """Plug the default in: its documents, and the default of the agreements a revaluation finds in liquidation."""
+        from . import disposal_documents
+        from .disposals import default_on_liquidation
+        from .revaluation import register_zone_change_handler
+
+        disposal_documents.register()
+        register_zone_change_handler(default_on_liquidation)
 
     def _ready_releases(self) -> None:
         """Plug the releases in: the release order and floor notice kinds, the release's flow."""

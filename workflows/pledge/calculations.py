@@ -22,7 +22,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, ROUND_UP, Decimal, localcontex
 
 from django.utils.translation import gettext as _
 
-from scf.money import round_down_money, round_money, round_up_money
+from scf.money import allocate_in_order, round_down_money, round_money, round_up_money
 
 ZERO = Decimal("0")
 ZERO_MONEY = Decimal("0.00")
@@ -324,3 +324,35 @@ def pledge_quote(*, quantity: Decimal, unit_price: Decimal, pledge_rate: Decimal
         releasable_quantity=releasable_quantity(quantity, e, pledge_rate, unit_price, precision,
                                                 pending_release_value),
     )
+
+
+@dataclass(frozen=True)
+class DisposalAllocation:
+    """How a disposal's proceeds are applied (DESIGN §5 "Default"): costs, interest, principal, then surplus."""
+
+    costs: Decimal
+    interest: Decimal
+    principal: Decimal
+    surplus: Decimal  # goes back to the pledgor
+    shortfall: Decimal  # interest and principal still owed after the sale
+
+
+def disposal_allocation(*, proceeds: Decimal, costs: Decimal, interest_due: Decimal,
+                        principal_due: Decimal) -> DisposalAllocation:
+    """Apply the gross proceeds of a sale: the costs of sale first, then interest, then principal.
+
+    What is left once everything is paid is the pledgor's surplus; what the proceeds do not cover
+    stays owed (the shortfall). Nothing is rounded: amounts in cents give amounts in cents.
+    Refused: negative proceeds or costs, costs above the proceeds.
+    """
+    if proceeds < 0:
+        raise PledgeCalculationError("gross_proceeds", _("The proceeds cannot be negative."))
+    if costs < 0:
+        raise PledgeCalculationError("costs_of_sale", _("The costs of sale cannot be negative."))
+    if costs > proceeds:
+        raise PledgeCalculationError("costs_of_sale", _("The costs of sale cannot be more than the proceeds."))
+    taken, surplus = allocate_in_order(proceeds, [("costs", costs), ("interest", interest_due),
+                                                  ("principal", principal_due)])
+    shortfall = (interest_due - taken["interest"]) + (principal_due - taken["principal"])
+    return DisposalAllocation(costs=taken["costs"], interest=taken["interest"], principal=taken["principal"],
+                              surplus=surplus, shortfall=shortfall)

@@ -235,3 +235,21 @@ class DisbursementBeforeRegistration(DomainError):
     code = "disbursement_before_registration"
     http_status = 409
     default_message = _("The pledge is not registered: no disbursement before registration.")
+
+
+# --- default and disposal -------------------------------------------------------------------------
+
+class DisposalStateConflict(DomainError):
+    """The disposal's state does not allow the action (a sale on a settled disposal, settling an open one)."""
+
+    code = "pledge_disposal_state"
+    http_status = 409
+    default_message = _("The disposal's state does not allow this action.")
+
+
+class DisposalFourEyes(DomainError):
+    """The person who entered the sale tries to approve it: a second person must."""
+
+    code = "pledge_disposal_four_eyes"
+    http_status = 409
+    default_message = _("You entered this sale; a second person must approve it.")

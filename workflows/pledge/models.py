@@ -263,6 +263,7 @@ class PledgeAgreement(ConcurrentTransitionMixin, models.Model):
         APPROVED = "approved", _("Approved")
         CONTRACT_ISSUED = "contract_issued", _("Contracts issued")
         ACTIVE = "active", _("Active")
+        DEFAULTED = "defaulted", _("In default")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -304,6 +305,8 @@ class PledgeAgreement(ConcurrentTransitionMixin, models.Model):
     cash_margin = MoneyField(_("cash margin held"), default=Decimal("0.00"))
     activated_at = models.DateTimeField(_("active since"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    defaulted_at = models.DateTimeField(_("in default since"), null=True, blank=True)
+    default_reason = models.CharField(_("reason for default"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -362,6 +365,17 @@ class PledgeAgreement(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=State.ACTIVE, target=State.CLOSED)
     def close(self, *, at, by=None, note: str = "") -> None:
         """Record the closed file: every loan repaid, all goods released, the registration cancelled."""
+        self.closed_at = at
+
+    @transition(field=state, source=State.ACTIVE, target=State.DEFAULTED)
+    def declare_default(self, *, at, reason: str, by=None, note: str = "") -> None:
+        """Record the default: no more loans or releases, the goods are to be sold (DESIGN §5)."""
+        self.defaulted_at = at
+        self.default_reason = reason
+
+    @transition(field=state, source=State.DEFAULTED, target=State.CLOSED)
+    def close_after_disposal(self, *, at, by=None, note: str = "") -> None:
+        """Record the file closed after the disposal paid everything owed under the agreement."""
         self.closed_at = at
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED, State.APPROVED, State.CONTRACT_ISSUED],
@@ -528,6 +542,7 @@ class PledgedItem(models.Model):
         RELEASED = "released", _("Released")
         REFUSED = "refused", _("Refused")
         SPLIT = "split", _("Split into new receipts")
+        DISPOSED = "disposed", _("Sold in a disposal")
 
     HELD = (Status.PROPOSED, Status.PLEDGED)
 
@@ -1024,3 +1039,108 @@ class PledgeStockCountLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.counted_quantity} ({self.variance})"
+
+
+class PledgeDisposal(ConcurrentTransitionMixin, models.Model):
+    """The sale of an agreement's goods after its default (违约处置), and how the proceeds were applied.
+
+    DESIGN §5: the goods are sold (negotiated sale, auction or agreed sale — never forfeited); the
+    proceeds pay the costs of sale, then interest, then principal; any surplus goes back to the pledgor.
+    The sale is entered by one of the lender's operations staff and approved by a second person, whose
+    approval settles it: one ledger entry, the loans reduced, the goods marked disposed.
+    """
+
+    class Method(models.TextChoices):
+        NEGOTIATED = "negotiated", _("Negotiated sale")
+        AUCTION = "auction", _("Auction")
+        AGREED = "agreed", _("Sale agreed with the pledgor")
+
+    class State(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        SALE_RECORDED = "sale_recorded", _("Sale recorded")
+        SETTLED = "settled", _("Settled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (State.OPENED, State.SALE_RECORDED)
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="disposals",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    state = FSMField(_("state"), max_length=15, choices=State.choices, default=State.OPENED, protected=True)
+    reason = models.CharField(_("reason for default"), max_length=500)
+    opened_at = models.DateTimeField(_("opened at"))
+    method = models.CharField(_("method of sale"), max_length=12, choices=Method.choices, blank=True)
+    buyer = models.CharField(_("buyer"), max_length=200, blank=True)
+    sale_date = models.DateField(_("sale date"), null=True, blank=True)
+    currency = CurrencyField()
+    gross_proceeds = MoneyField(_("gross proceeds"), default=Decimal("0.00"))
+    costs_of_sale = MoneyField(_("costs of sale"), default=Decimal("0.00"))
+    # The application of the proceeds, computed by calculations.disposal_allocation and stored.
+    applied_costs = MoneyField(_("to costs of sale"), default=Decimal("0.00"))
+    applied_interest = MoneyField(_("to interest"), default=Decimal("0.00"))
+    applied_principal = MoneyField(_("to principal"), default=Decimal("0.00"))
+    surplus = MoneyField(_("surplus to the pledgor"), default=Decimal("0.00"))
+    shortfall = MoneyField(_("shortfall remaining"), default=Decimal("0.00"))
+    interest_due = MoneyField(_("interest due"), default=Decimal("0.00"))
+    principal_due = MoneyField(_("principal due"), default=Decimal("0.00"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True, verbose_name=_("sale entered by"))
+    recorded_at = models.DateTimeField(_("sale entered at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    null=True, blank=True, verbose_name=_("approved by"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    ledger_entry = models.ForeignKey("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True, verbose_name=_("ledger entry"))
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True, verbose_name=_("cancelled by"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("disposal")
+        verbose_name_plural = _("disposals")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement"], condition=Q(state__in=["opened", "sale_recorded"]),
+                                    name="pledge_disposal_one_open_per_agreement"),
+            models.CheckConstraint(condition=Q(method__in=["", "negotiated", "auction", "agreed"]),
+                                   name="pledge_disposal_method_known"),
+            models.CheckConstraint(condition=Q(gross_proceeds__gte=0) & Q(costs_of_sale__gte=0)
+                                   & Q(costs_of_sale__lte=F("gross_proceeds")),
+                                   name="pledge_disposal_costs_within_proceeds"),
+            # The application adds up: every yuan of the proceeds goes to costs, interest, principal or surplus.
+            models.CheckConstraint(condition=Q(gross_proceeds=F("applied_costs") + F("applied_interest")
+                                               + F("applied_principal") + F("surplus")),
+                                   name="pledge_disposal_application_adds_up"),
+            # Four eyes held by the database: the person who entered the sale never approves it.
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
+                                   name="pledge_disposal_not_approved_by_maker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.agreement.reference}"
+
+    @property
+    def lender_id(self) -> int:
+        return self.agreement.lender_id
+
+    @property
+    def net_proceeds(self) -> Decimal:
+        return self.gross_proceeds - self.costs_of_sale
+
+    @transition(field=state, source=[State.OPENED, State.SALE_RECORDED], target=State.SALE_RECORDED)
+    def record_sale(self, *, by, at, note: str = "") -> None:
+        """Record the sale entered by the lender's operations (entered again, it replaces the figures)."""
+        self.recorded_by = by
+        self.recorded_at = at
+
+    @transition(field=state, source=State.SALE_RECORDED, target=State.SETTLED)
+    def settle(self, *, by, at, note: str = "") -> None:
+        """Record the second person's approval and the settlement: the proceeds applied, the entry posted."""
+        self.approved_by = by
+        self.settled_at = at
+
+    @transition(field=state, source=[State.OPENED, State.SALE_RECORDED], target=State.CANCELLED)
+    def cancel(self, *, by, note: str = "") -> None:
+        """Cancel a disposal not settled yet (the default is cured or handled otherwise)."""
+        self.cancelled_by = by

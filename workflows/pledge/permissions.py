@@ -128,3 +128,8 @@ def can_disburse_drawdown(user: User, agreement) -> bool:
 def can_see_collateral_dashboard(user: User) -> bool:
     """Whether the Collateral dashboard is in the user's menu: the lender's staff."""
     return bool(getattr(user, "is_authenticated", False) and user.is_lender_staff)
+
+
+def can_handle_disposal(user: User, agreement) -> bool:
+    """Whether the user enters or approves a disposal's sale: the lender's operations (who disburse its loans)."""
+    return staff_may(user, RECORD_REGISTRATION, agreement.lender_id)

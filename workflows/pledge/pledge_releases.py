@@ -455,12 +455,21 @@ def can_request_release(user: User, agreement: PledgeAgreement) -> bool:
     return agreement.state == PledgeAgreement.State.ACTIVE and is_operator(user, agreement.pledgor_id)
 
 
+def _require_not_defaulted(release: PledgeRelease) -> None:
+    """Refuse (409) to let goods go out under an agreement in default: they are kept to be sold."""
+    agreement = release.agreement
+    if agreement.state == PledgeAgreement.State.DEFAULTED:
+        raise AgreementNotActive(_("Agreement %(ref)s is in default: its goods are kept for the disposal and no "
+                                   "release goes out.") % {"ref": agreement.reference})
+
+
 @audited
 def release_order_issue(*, release: PledgeRelease, acting_user: User, language: str | None = None) -> PledgeRelease:
     """The lender's operations issue the release order (EN/ZH PDF) to the agreement's warehouse."""
     release = _lock_release(release)
     require(staff_may(acting_user, ISSUE_PLEDGE_NOTICE, release.agreement.lender_id),
             _("Only the lender's operations issue a release order."))
+    _require_not_defaulted(release)
     source = release.state
     _fire(release, "issue_order", by=acting_user, at=timezone.now())
     release.save()
@@ -478,6 +487,7 @@ def release_execute(*, release: PledgeRelease, acting_user: User, note: str = ""
     release = _lock_release(release)
     if not is_agreement_warehouse(acting_user, release.agreement):
         raise NotYourWarehouse(_("Only the agreement's warehouse confirms that released goods went out."))
+    _require_not_defaulted(release)
     source = release.state
     _fire(release, "execute", by=acting_user, at=timezone.now())
     if note:

@@ -19,6 +19,7 @@ from .models import (
     CommodityPrice,
     InventoryLot,
     PledgeAgreement,
+    PledgeDisposal,
     PledgedItem,
     PledgeDrawdown,
     PledgeDrawdownRepayment,
@@ -361,3 +362,16 @@ def registration_in_force(agreement: PledgeAgreement, on: datetime.date) -> bool
     """
     registration = registration_of(agreement)
     return registration is not None and registration.in_force_on(on)
+
+
+@tenancy.rule(PledgeDisposal)
+def disposal_visible(user: User) -> QuerySet[PledgeDisposal]:
+    """A disposal is seen by its agreement's lender staff and pledgor, as the loans it pays."""
+    if user.is_superuser:
+        return PledgeDisposal.objects.all()
+    return PledgeDisposal.objects.filter(_loans_of(user, "agreement__"))
+
+
+def disposal_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeDisposal]:
+    """Return the agreement's disposals the user sees, newest first."""
+    return tenancy.visible(PledgeDisposal, user).filter(agreement=agreement).order_by("-created_at", "-pk")

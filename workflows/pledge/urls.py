@@ -4,6 +4,7 @@ from . import (
     agreement_views,
     collateral_views,
     dashboard_views,
+    disposal_views,
     drawdown_views,
     price_file_views,
     release_views,
@@ -60,4 +61,9 @@ urlpatterns = [
     path("drawdowns/<int:drawdown_pk>/", drawdown_views.drawdown_detail, name="drawdown-detail"),
     path("drawdowns/<int:drawdown_pk>/withdraw/", drawdown_views.drawdown_withdraw_view, name="drawdown-withdraw"),
     path("drawdowns/<int:drawdown_pk>/disburse/", drawdown_views.drawdown_disburse_view, name="drawdown-disburse"),
+    # Default and disposal of the goods.
+    path("disposals/<int:pledge_disposal_pk>/", disposal_views.disposal_detail, name="disposal-detail"),
+    path("disposals/<int:pledge_disposal_pk>/sale/", disposal_views.disposal_sale_view, name="disposal-sale"),
+    path("disposals/<int:pledge_disposal_pk>/settle/", disposal_views.disposal_settle_view, name="disposal-settle"),
+    path("disposals/<int:pledge_disposal_pk>/cancel/", disposal_views.disposal_cancel_view, name="disposal-cancel"),
 ]
