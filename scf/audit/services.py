@@ -297,4 +297,8 @@ ACTION_LABELS = {
     "refund": pgettext_lazy("history", "Refund received"),
     "goods_kept": pgettext_lazy("history", "Goods kept or bought back by the seller"),
     "acknowledge": pgettext_lazy("history", "Acknowledged"),
+    # Pledge margin calls: a cure lowered the amount, the LTV fell below the call line, the default.
+    "meet_partly": pgettext_lazy("history", "Partly met"),
+    "cure": pgettext_lazy("history", "Cured"),
+    "declare_default": pgettext_lazy("history", "Declared in default"),
 }

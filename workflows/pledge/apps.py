@@ -22,6 +22,21 @@ class PledgeConfig(AppConfig):
         self._ready_collateral()
         self._ready_releases()
         self._ready_drawdowns()
+        self._ready_margin_calls()
+
+    def _ready_margin_calls(self) -> None:
+        """Plug the margin calls in: the revaluation handler, the notices' kinds, the daily expiry."""
+        from scf.core import jobs
+
+        from . import margin_call_documents
+        from .margin_calls import margin_calls_expire_daily, on_revaluation
+        from .revaluation import register_revaluation_handler
+
+        margin_call_documents.register()
+        # Every revaluation (zone changed or not): open calls, warning notices, K recomputed, cures.
+        register_revaluation_handler(on_revaluation)
+        # After the daily revaluation (210): the calls past their deadline expire.
+        jobs.register_daily("pledge.margin_call_expiry", margin_calls_expire_daily, order=220)
 
     def _ready_releases(self) -> None:
         """Plug the releases in: the release order and floor notice kinds, the release's flow."""

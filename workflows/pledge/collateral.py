@@ -46,6 +46,7 @@ from .exceptions import (
     NotYourWarehouse,
     WarehouseNotApproved,
 )
+from .margin_calls import revalue_if_called
 from .models import (
     CollateralIntake,
     Commodity,
@@ -459,6 +460,8 @@ def intake_make_effective(*, intake: CollateralIntake, acting_user: User | None 
         item.quantity = item.counted_quantity
         item.status = PledgedItem.Status.PLEDGED
         item.save(update_fields=["quantity", "status"])
+    # Additional goods are one way to cure a margin call: the agreement re-valued moves its open call.
+    revalue_if_called(intake.agreement, acting_user=acting_user)
     audit_record(actor=acting_user, action="pledge.intake.effective", target=intake, source_state=source,
                  target_state=intake.state)
     return intake

@@ -57,6 +57,7 @@ from .exceptions import (
     DrawdownStateConflict,
     ValuationStale,
 )
+from .margin_calls import revalue_if_called
 from .models import PledgeAgreement, PledgeDrawdown, PledgeDrawdownRepayment
 from .pledge_releases import floor_notice_issue
 from .selectors import registration_in_force
@@ -543,6 +544,8 @@ def _after_repayment(agreement: PledgeAgreement, drawdown: PledgeDrawdown, recei
     agreement.save(update_fields=["principal_outstanding"])
     if receipt.applied_advance:  # interest alone leaves the exposure as it was
         _exposure_changed(agreement)
+        # A repayment is one way to cure a margin call: the agreement re-valued moves its open call.
+        revalue_if_called(agreement, acting_user=acting_user)
         agreement_wind_up_when_done(agreement)
     repayment.drawdown = drawdown
     document_generate(obj=repayment, kind_code=REPAYMENT_ADVICE, language=agreement.pledgor.preferred_language,

@@ -235,3 +235,13 @@ class DisbursementBeforeRegistration(DomainError):
     code = "disbursement_before_registration"
     http_status = 409
     default_message = _("The pledge is not registered: no disbursement before registration.")
+
+
+# --- margin calls -------------------------------------------------------------------------------
+
+class MarginCallClosed(DomainError):
+    """A cure (cash margin, repayment, goods) against a margin call that is cured, expired or in default."""
+
+    code = "pledge_margin_call_closed"
+    http_status = 409
+    default_message = _("This margin call is closed: it can no longer be cured.")

@@ -75,12 +75,22 @@ class RevaluationOutcome:
 
 ZoneChangeHandler = Callable[[PledgeRevaluation, list[ZoneChange]], None]
 _zone_change_handlers: list[ZoneChangeHandler] = []
+_revaluation_handlers: list[ZoneChangeHandler] = []
 
 
 def register_zone_change_handler(handler: ZoneChangeHandler) -> None:
     """Call `handler(revaluation, changes)` inside every revaluation's transaction that found zone changes."""
     if handler not in _zone_change_handlers:
         _zone_change_handlers.append(handler)
+
+
+def register_revaluation_handler(handler: ZoneChangeHandler) -> None:
+    """Call `handler(revaluation, changes)` inside every revaluation's transaction, with or without zone changes.
+
+    The margin calls recompute their cure amount at every revaluation, a zone changed or not.
+    """
+    if handler not in _revaluation_handlers:
+        _revaluation_handlers.append(handler)
 
 
 # --- SQLite: exact decimal arithmetic through calculations.py -------------------------------------
@@ -138,7 +148,7 @@ def _table(model) -> str:
 
 
 def _upsert_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[int] | None, run_id: int,
-                      at: datetime.datetime) -> tuple[str, list]:
+                      at: datetime.datetime, agreement_ids: list[int] | None = None) -> tuple[str, list]:
     """Return the one statement that values the agreements and upserts their stored valuations, and its params."""
     pg = connection.vendor == "postgresql"
     ops = connection.ops
@@ -178,6 +188,13 @@ def _upsert_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[
         holding = (f" AND EXISTS (SELECT 1 FROM {items} h WHERE h.agreement_id = a.id AND h.status = %s"
                    f" AND h.quantity > 0 AND h.commodity_id {holding_ids})")
         params += [PledgedItem.Status.PLEDGED, *ids_params]
+    if agreement_ids is not None:
+        if pg:
+            holding += " AND a.id = ANY(%s)"
+            params.append(list(agreement_ids))
+        else:
+            holding += " AND a.id IN (" + ", ".join(["%s"] * len(agreement_ids)) + ")"
+            params += list(agreement_ids)
     sql = [
         f"WITH agr AS (SELECT a.id, a.currency, a.price_max_age_days AS max_age, a.warning_ltv AS w,"
         f" a.call_ltv AS c, a.liquidation_ltv AS l, {exposure} AS exposure"
@@ -237,8 +254,11 @@ def _trigger(batch: PriceBatch | None, price: CommodityPrice | None, trigger: st
 @audited
 def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity | int] | None = None,
                        on: datetime.date, acting_user: User | None, batch: PriceBatch | None = None,
-                       price: CommodityPrice | None = None, trigger: str | None = None) -> RevaluationOutcome:
+                       price: CommodityPrice | None = None, trigger: str | None = None,
+                       agreements: Iterable[PledgeAgreement | int] | None = None) -> RevaluationOutcome:
     """Re-value the lender's active agreements (those holding one of `commodities`, or all) on `on`.
+
+    `agreements` narrows the revaluation to those agreements (a cure re-values its agreement alone).
 
     Store each one's V, E, LTV, zone, stale and missing flags and the dates of the prices used; record
     one revaluation with one audit record; return the zone changes found, which the registered handlers
@@ -253,7 +273,11 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
     if commodity_ids is not None:
         concerned = concerned.filter(pk__in=PledgedItem.objects.filter(
             status=PledgedItem.Status.PLEDGED, quantity__gt=0, commodity_id__in=commodity_ids).values("agreement_id"))
-    if commodity_ids == [] or not concerned.exists():
+    agreement_ids = None if agreements is None else sorted(
+        {a if isinstance(a, int) else a.pk for a in agreements})
+    if agreement_ids is not None:
+        concerned = concerned.filter(pk__in=agreement_ids)
+    if commodity_ids == [] or agreement_ids == [] or not concerned.exists():
         return RevaluationOutcome(revaluation=None)
     at = timezone.now()
     run = PledgeRevaluation.objects.create(
@@ -261,7 +285,8 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
         run_by=acting_user if getattr(acting_user, "is_authenticated", False) else None, run_at=at)
     if connection.vendor == "sqlite":
         _register_sqlite_functions()
-    sql, params = _upsert_statement(lender_id=lender.pk, on=on, commodity_ids=commodity_ids, run_id=run.pk, at=at)
+    sql, params = _upsert_statement(lender_id=lender.pk, on=on, commodity_ids=commodity_ids, run_id=run.pk, at=at,
+                                    agreement_ids=agreement_ids)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The aggregate per agreement and the joins fit in memory for this transaction instead of spilling.
@@ -280,6 +305,8 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
     if changes:
         for handler in _zone_change_handlers:
             handler(run, changes)
+    for handler in _revaluation_handlers:
+        handler(run, changes)
     return RevaluationOutcome(revaluation=run, agreements=valued, changes=changes)
 
 
