@@ -37,6 +37,9 @@ from workflows.pledge.revaluation import revalue_agreements
 
 pytestmark = pytest.mark.django_db
 
+# What the pages' tests (test_margin_call_pages.py) take from here: the figures and the fixtures, not the tests.
+__all__ = ["DAY", "TZ", "book", "called", "on_day"]
+
 D = Decimal
 DAY = datetime.date(2026, 12, 1)
 TZ = datetime.timezone(datetime.timedelta(hours=8))
@@ -181,3 +184,23 @@ def test_a_20_percent_shock_opens_every_call_in_a_fixed_number_of_queries(world,
     assert calls.count() == size
     assert {c.cure_amount for c in calls} == {D("120000.00")}
     assert PledgeAgreement.objects.filter(pk__in=[a.pk for a in agreements], margin_calls__isnull=True).count() == 0
+
+
+def test_additional_goods_confirmed_by_the_warehouse_cure_the_call(world, called):
+    # 1.000 t more copper at 8,720.00: V = 1,000,000.00 + 8,720.00 = 1,008,720.00;
+    # LTV = 700,000 / 1,008,720 = 0.693944… < 0.70: cured.
+    from workflows.pledge.collateral import intake_make_effective
+    from workflows.pledge.models import CollateralIntake, PledgedItem, WarehouseReceipt
+
+    intake = CollateralIntake.objects.create(agreement=called, reference="CIN-T-MORE", declared_by=world.pledgor_user)
+    CollateralIntake.objects.filter(pk=intake.pk).update(state=CollateralIntake.State.NOTICE_ISSUED)
+    receipt = WarehouseReceipt.objects.create(warehouse=world.warehouse, number="WR-MORE", owner=world.pledgor,
+                                              commodity=world.copper, quantity=D("1.000"),
+                                              issued_on=datetime.date(2026, 11, 30), created_by=world.warehouse_user)
+    PledgedItem.objects.create(intake=intake, agreement=called, commodity=world.copper, receipt=receipt,
+                               declared_quantity=D("1.000"), counted_quantity=D("1.000"), quantity=D("1.000"),
+                               status=PledgedItem.Status.PROPOSED)
+    intake_make_effective(intake=CollateralIntake.objects.get(pk=intake.pk), acting_user=None)
+    call = PledgeMarginCall.objects.get(agreement=called)
+    assert (call.state, call.cure_amount) == (PledgeMarginCall.State.CURED, D("0.00"))
+    assert PledgeValuation.objects.get(agreement=called).value == D("1008720.00")

@@ -37,7 +37,7 @@ from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import DecisionForm, apply_errors, case_object, form_step
 
 from . import agreements as services
-from . import drawdown_views, permissions
+from . import drawdown_views, margin_call_views, permissions
 from .models import PledgeAgreement, WarehouseApproval
 from .selectors import agreement_list, loan_figures_visible, registration_of
 
@@ -228,6 +228,7 @@ def agreement_detail(request, agreement_pk: int):
         "can_close": operations and active,
         "closing_blockers": services.closing_blockers(agreement) if operations and active else [],
         **drawdown_views.loans_context(user, agreement),
+        **margin_call_views.calls_card(user, agreement),
     })
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import api as pledge_api
-from . import price_file_api, release_api
+from . import margin_call_api, price_file_api, release_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
@@ -57,4 +57,7 @@ urlpatterns = [
          name="pledge-drawdown-resubmit"),
     path("pledge/drawdowns/<int:drawdown_pk>/disburse/", pledge_api.DrawdownDisburseView.as_view(),
          name="pledge-drawdown-disburse"),
+    path("pledge/margin-calls/", margin_call_api.MarginCallListView.as_view(), name="pledge-margin-call-list"),
+    path("pledge/margin-calls/<int:margin_call_pk>/", margin_call_api.MarginCallDetailView.as_view(),
+         name="pledge-margin-call-detail"),
 ]

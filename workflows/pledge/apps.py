@@ -26,13 +26,16 @@ class PledgeConfig(AppConfig):
 
     def _ready_margin_calls(self) -> None:
         """Plug the margin calls in: the revaluation handler, the notices' kinds, the daily expiry."""
-        from scf.core import jobs
+        from scf.core import jobs, menus
 
         from . import margin_call_documents
         from .margin_calls import margin_calls_expire_daily, on_revaluation
+        from .permissions import is_lender_staff
         from .revaluation import register_revaluation_handler
 
         margin_call_documents.register()
+        menus.register_menu_item("pledge-margin-calls", _("Margin calls"), "pledge:margin-call-list", order=595,
+                                 visible=is_lender_staff)
         # Every revaluation (zone changed or not): open calls, warning notices, K recomputed, cures.
         register_revaluation_handler(on_revaluation)
         # After the daily revaluation (210): the calls past their deadline expire.

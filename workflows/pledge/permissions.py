@@ -123,3 +123,10 @@ def can_request_drawdown(user: User, agreement) -> bool:
 def can_disburse_drawdown(user: User, agreement) -> bool:
     """Whether the user disburses loans under the agreement: the lender's operations."""
     return staff_may(user, DISBURSE_DRAWDOWN, agreement.lender_id)
+
+
+# --- margin calls ---------------------------------------------------------------------------------
+
+def is_lender_staff(user: User) -> bool:
+    """Whether "Margin calls" (the open calls with their deadlines) is in the user's menu: the lender's staff."""
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_lender_staff)

@@ -22,10 +22,12 @@ from .models import (
     PledgedItem,
     PledgeDrawdown,
     PledgeDrawdownRepayment,
+    PledgeMarginCall,
     PledgeRegistration,
     PledgeRelease,
     PledgeRevaluation,
     PledgeValuation,
+    PledgeWarningNotice,
     PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
@@ -352,3 +354,19 @@ def registration_in_force(agreement: PledgeAgreement, on: datetime.date) -> bool
     """
     registration = registration_of(agreement)
     return registration is not None and registration.in_force_on(on)
+
+
+@tenancy.rule(PledgeMarginCall)
+def margin_call_visible(user: User) -> QuerySet[PledgeMarginCall]:
+    """A margin call is seen by the lender's staff and the pledgor (not the warehouse: it is about the loan)."""
+    if user.is_superuser:
+        return PledgeMarginCall.objects.all()
+    return PledgeMarginCall.objects.filter(_loans_of(user, "agreement__"))
+
+
+@tenancy.rule(PledgeWarningNotice)
+def warning_notice_visible(user: User) -> QuerySet[PledgeWarningNotice]:
+    """A warning notice is seen by the lender's staff and the pledgor."""
+    if user.is_superuser:
+        return PledgeWarningNotice.objects.all()
+    return PledgeWarningNotice.objects.filter(_loans_of(user, "agreement__"))

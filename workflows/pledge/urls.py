@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import agreement_views, collateral_views, drawdown_views, price_file_views, release_views, shock_views, views
+from . import (
+    agreement_views,
+    collateral_views,
+    drawdown_views,
+    margin_call_views,
+    price_file_views,
+    release_views,
+    shock_views,
+    views,
+)
 
 app_name = "pledge"
 
@@ -48,4 +57,8 @@ urlpatterns = [
     path("drawdowns/<int:drawdown_pk>/", drawdown_views.drawdown_detail, name="drawdown-detail"),
     path("drawdowns/<int:drawdown_pk>/withdraw/", drawdown_views.drawdown_withdraw_view, name="drawdown-withdraw"),
     path("drawdowns/<int:drawdown_pk>/disburse/", drawdown_views.drawdown_disburse_view, name="drawdown-disburse"),
+    path("margin-calls/", margin_call_views.margin_call_list, name="margin-call-list"),
+    path("margin-calls/<int:margin_call_pk>/", margin_call_views.margin_call_detail, name="margin-call-detail"),
+    path("margin-calls/<int:margin_call_pk>/cash-margin/", margin_call_views.margin_call_cash_view,
+         name="margin-call-cash"),
 ]
