@@ -25,7 +25,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,8 +122,31 @@ def _follow_open_calls(run: PledgeRevaluation) -> list[PledgeMarginCall]:
             continue
         call.last_revaluation = run
         changed.append(call)
-    PledgeMarginCall.objects.bulk_update(changed, ["state", "cure_amount", "closed_at", "last_revaluation"])
+    _write_states(changed)
     return changed
+
+
+def _write_states(calls: list[PledgeMarginCall]) -> None:
+    """Write the calls' state, K, closing time and last revaluation back in one statement.
+
+    On PostgreSQL one UPDATE joins the rows to arrays of the new values (Django's bulk_update builds a CASE
+    per field whose cost grows with the square of the rows: minutes for ten thousand calls).
+    """
+    if not calls:
+        return
+    if connection.vendor != "postgresql":
+        PledgeMarginCall.objects.bulk_update(calls, ["state", "cure_amount", "closed_at", "last_revaluation"],
+                                             batch_size=500)
+        return
+    table = connection.ops.quote_name(PledgeMarginCall._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET state = v.state, cure_amount = v.cure_amount, closed_at = v.closed_at,"
+            f" last_revaluation_id = v.last_revaluation_id"
+            f" FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[], %s::timestamptz[], %s::bigint[])"
+            f" AS v(id, state, cure_amount, closed_at, last_revaluation_id) WHERE t.id = v.id",
+            [[c.pk for c in calls], [c.state for c in calls], [c.cure_amount for c in calls],
+             [c.closed_at for c in calls], [c.last_revaluation_id for c in calls]])
 
 
 def on_revaluation(run: PledgeRevaluation, changes) -> None:
@@ -223,7 +246,7 @@ def margin_calls_expire(on: datetime.date) -> list[PledgeMarginCall]:
     now = timezone.now()
     for call in calls:
         call.expire(at=now, note=f"deadline {call.deadline} passed, K {call.cure_amount}")
-    PledgeMarginCall.objects.bulk_update(calls, ["state", "closed_at"])
+    _write_states(calls)
     return calls
 
 
