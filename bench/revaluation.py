@@ -20,6 +20,13 @@ is checked against `valuation.agreement_valuation`. The last line is machine-rea
 
     revaluation: agreements=100000 median_ms=N p95_ms=N queries=N queries_at_10000=N
 
+The same runs open and close margin calls (workflows/pledge/margin_calls.py) in the same transaction:
+each 20 % fall opens a call for every agreement entering the call or liquidation zone (and records the
+warning notices), each rise back recomputes the open calls and cures them. Their notices are rendered
+by workers after commit, so here the tasks are only counted, not run. Printed per lender:
+
+    margin calls: agreements=100000 opened_a_fall=N fall_median_ms=N rise_median_ms=N notice_tasks=N
+
 Target on PostgreSQL: under 5 s, with the same number of queries at 10,000 and 100,000 agreements.
 """
 
@@ -281,8 +288,21 @@ class Desk:
         return PledgeRevaluation.objects.filter(price_batch=batch).get()
 
 
+NOTICE_TASKS: list[int] = []
+
+
+def count_notice_tasks() -> None:
+    """The notices are the workers' job after commit: the bench counts the chunked tasks instead of running them."""
+    from workflows.pledge import tasks
+
+    tasks.issue_margin_call_notices.delay = lambda call_ids: NOTICE_TASKS.append(len(call_ids))
+    tasks.issue_warning_notices.delay = lambda notice_ids: None
+
+
 def measure(desk: Desk, reps: int, warmup: int) -> dict:
-    timings, changes = [], []
+    from workflows.pledge.models import PledgeMarginCall
+
+    timings, changes, falls, rises, opened = [], [], [], [], []
     for rep in range(warmup + reps):
         batch = desk.price_file()
         started = time.perf_counter()
@@ -291,9 +311,14 @@ def measure(desk: Desk, reps: int, warmup: int) -> dict:
         if rep >= warmup:
             timings.append(elapsed)
             changes.append(run.zone_changes)
+            if desk.run % 2:  # the 20 % fall
+                falls.append(elapsed)
+                opened.append(PledgeMarginCall.objects.filter(opened_by=run).count())
+            else:
+                rises.append(elapsed)
         assert run.agreements == desk.agreements, (run.agreements, desk.agreements)
     return {"median": statistics.median(timings), "p95": percentile(timings, 0.95), "min": min(timings),
-            "max": max(timings), "changes": changes}
+            "max": max(timings), "changes": changes, "falls": falls, "rises": rises, "opened": opened}
 
 
 def count_queries(desk: Desk) -> tuple[int, list[dict]]:
@@ -370,6 +395,7 @@ def main() -> int:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"database: {where} (migrated in {time.perf_counter() - started:.1f} s)")
+    count_notice_tasks()
     if not seeded():
         seed(args)
     else:
@@ -387,6 +413,10 @@ def main() -> int:
               f"({args.reps} runs); {result['queries']} queries; zone changes a run "
               f"{min(result['changes']):,}–{max(result['changes']):,}{flag}")
         print(f"  checked {check_sample(desk)} stored valuations against the page's valuation: equal")
+        if result["falls"] and result["rises"]:
+            print(f"margin calls: agreements={desk.agreements} opened_a_fall={min(result['opened'])}-"
+                  f"{max(result['opened'])} fall_median_ms={statistics.median(result['falls']):.0f} "
+                  f"rise_median_ms={statistics.median(result['rises']):.0f} notice_tasks={len(NOTICE_TASKS)}")
     main_result, small_result = results[big.agreements], results[small.agreements]
     if args.explain or main_result["median"] > TARGET_MS:
         explain(big)

@@ -76,8 +76,10 @@ from workflows.pledge.models import (
     PledgeDisposal,
     PledgedItem,
     PledgeDrawdown,
+    PledgeMarginCall,
     PledgeRelease,
     PledgeReleaseLine,
+    PledgeRevaluation,
     PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
@@ -124,6 +126,7 @@ class World:
     cw_reconciliation: DeliveryReconciliation | None = None  # the agreement's delivery reconciliation of a month
     drawdown: PledgeDrawdown | None = None  # a loan requested under the active pledge agreement
     disposal: PledgeDisposal | None = None  # a disposal case opened on the pledge agreement
+    margin_call: PledgeMarginCall | None = None  # an open margin call on the active pledge agreement
     cw_order: PurchaseOrder | None = None  # a draft purchase order under the confirming-warehouse agreement
 
     @property
@@ -294,6 +297,13 @@ def add_pledge_collateral(world: World, commodity: Commodity, preparer: User) ->
     world.disposal = PledgeDisposal.objects.create(
         agreement=world.pledge_agreement, reference=f"PDS-{tag}-0001", reason="test default",
         opened_at=timezone.now())
+    run = PledgeRevaluation.objects.create(lender=world.lender, valued_on=datetime.date(2026, 12, 1),
+                                           trigger=PledgeRevaluation.Trigger.MANUAL, run_at=timezone.now())
+    world.margin_call = PledgeMarginCall.objects.create(
+        agreement=world.pledge_agreement, reference=f"PMC-{tag}-0001", opened_by=run, last_revaluation=run,
+        opened_on=datetime.date(2026, 12, 1), deadline=datetime.date(2026, 12, 4), value_at_opening=Decimal("60000.00"),
+        exposure_at_opening=Decimal("50000.00"), ltv_at_opening=Decimal("0.833333"), call_line=Decimal("0.70"),
+        amount_at_opening=Decimal("14000.00"), cure_amount=Decimal("14000.00"))
 
 
 def add_financing_and_contract(world: World) -> None:
@@ -447,6 +457,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "pledged_item_pk": KwargValues(lambda b: [b.pledged_item.pk]),
     "drawdown_pk": KwargValues(lambda b: [b.drawdown.pk]),
     "pledge_disposal_pk": KwargValues(lambda b: [b.disposal.pk]),
+    "margin_call_pk": KwargValues(lambda b: [b.margin_call.pk]),
 }
 
 # Walked URLs that anyone may use without logging in, each with the reason. They are still

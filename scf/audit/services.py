@@ -302,4 +302,7 @@ ACTION_LABELS = {
     "declare_default": pgettext_lazy("history", "Default declared"),
     "close_after_disposal": pgettext_lazy("history", "Closed after the disposal"),
     "record_sale": pgettext_lazy("history", "Sale entered"),
+    # Pledge margin calls: a cure lowered the amount, the LTV fell below the call line, the default.
+    "meet_partly": pgettext_lazy("history", "Partly met"),
+    "cure": pgettext_lazy("history", "Cured"),
 }

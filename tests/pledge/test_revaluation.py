@@ -55,6 +55,8 @@ def handled(monkeypatch):
     """The zone changes handed to the handlers, in order (a fresh handler list for the test)."""
     seen: list[tuple[PledgeRevaluation, list[ZoneChange]]] = []
     monkeypatch.setattr(revaluation, "_zone_change_handlers", [])
+    # The revaluation alone: the margin calls' handler (tests/pledge/test_margin_calls.py) is left out.
+    monkeypatch.setattr(revaluation, "_revaluation_handlers", [])
     revaluation.register_zone_change_handler(lambda run, changes: seen.append((run, changes)))
     return seen
 

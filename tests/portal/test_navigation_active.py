@@ -43,6 +43,7 @@ PRICES = ("Commodity prices", "pledge:price-list")
 GOODS_TO_COUNT = ("Goods to count", "pledge:goods-to-count")
 PLEDGE_AGREEMENTS = ("Pledge agreements", "pledge:agreement-list")
 COLLATERAL_DASHBOARD = ("Collateral dashboard", "pledge:dashboard")
+MARGIN_CALLS = ("Margin calls", "pledge:margin-call-list")
 CONFIRMING_AGREEMENTS = ("Confirming-warehouse agreements", "confirming:agreement-list")
 CONFIRMING_ORDERS = ("Confirming-warehouse orders", "confirming:order-list")
 CONFIRMING_RECONCILIATIONS = ("Delivery reconciliations", "confirming:reconciliation-list")
@@ -50,16 +51,19 @@ CONFIRMING_RECONCILIATIONS = ("Delivery reconciliations", "confirming:reconcilia
 
 def _expected(*extra: tuple[str, str], back_office: bool = False, accounts: bool = True,
               prices: bool = False, goods: bool = False, pledges: bool = False,
-              collateral: bool | None = None) -> list[tuple[str, str]]:
+              collateral: bool | None = None, calls: bool | None = None) -> list[tuple[str, str]]:
     # Settlement accounts (450) sit after Facilities, for clients and the operations that verify them;
     # Pledge agreements (590) after Factoring, for lender staff and the pledgors and warehouses of one;
     # Commodity prices (600) after them, for the lender staff who enter or approve them; Goods to count (610)
     # for the members of a warehouse operator; Confirming-warehouse agreements (620), orders (625) and delivery
-    # reconciliations (628) go with the pledge ones. The Collateral dashboard (595) follows Pledge agreements,
-    # for the lender's staff (by default with the pledge sections; a superuser without a lender has none).
+    # reconciliations (628) go with the pledge ones. The Collateral dashboard (595) and Margin calls (596) follow
+    # Pledge agreements, for the lender's staff; a superuser without a lender has no dashboard (it shows one
+    # lender's book) but sees every margin call.
     collateral = pledges if collateral is None else collateral
+    calls = pledges if calls is None else calls
     items = [*MENU[:4], *([SETTLEMENT_ACCOUNTS] if accounts else []), *MENU[4:6],
              *([PLEDGE_AGREEMENTS] if pledges else []), *([COLLATERAL_DASHBOARD] if collateral else []),
+             *([MARGIN_CALLS] if calls else []),
              *([PRICES] if prices else []),
              *([GOODS_TO_COUNT] if goods else []),
              *([CONFIRMING_AGREEMENTS, CONFIRMING_ORDERS, CONFIRMING_RECONCILIATIONS] if pledges else []),

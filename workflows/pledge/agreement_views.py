@@ -37,7 +37,7 @@ from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import DecisionForm, apply_errors, case_object, form_step
 
 from . import agreements as services
-from . import drawdown_views, permissions
+from . import drawdown_views, margin_call_views, permissions
 from .models import PledgeAgreement, WarehouseApproval
 from .selectors import agreement_list, disposal_list, loan_figures_visible, registration_of
 
@@ -230,6 +230,7 @@ def agreement_detail(request, agreement_pk: int):
         **drawdown_views.loans_context(user, agreement),
         "disposals": disposal_list(user=user, agreement=agreement) if agreement.state in (
             State.DEFAULTED, State.CLOSED) else [],
+        **margin_call_views.calls_card(user, agreement),
     })
 
 

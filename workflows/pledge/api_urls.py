@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import api as pledge_api
-from . import disposal_api, price_file_api, release_api
+from . import disposal_api, margin_call_api, price_file_api, release_api
 
 urlpatterns = [
     path("quotes/pledge/", pledge_api.QuoteView.as_view(), name="pledge-quote"),
@@ -59,4 +59,7 @@ urlpatterns = [
          name="pledge-drawdown-disburse"),
     path("pledge/disposals/<int:pledge_disposal_pk>/", disposal_api.DisposalDetailView.as_view(),
          name="pledge-disposal-detail"),
+    path("pledge/margin-calls/", margin_call_api.MarginCallListView.as_view(), name="pledge-margin-call-list"),
+    path("pledge/margin-calls/<int:margin_call_pk>/", margin_call_api.MarginCallDetailView.as_view(),
+         name="pledge-margin-call-detail"),
 ]

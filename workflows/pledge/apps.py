@@ -23,6 +23,7 @@ class PledgeConfig(AppConfig):
         self._ready_releases()
         self._ready_drawdowns()
         self._ready_disposals()
+        self._ready_margin_calls()
 
     def _ready_disposals(self) -> None:
         """Plug the default in: its documents, and the default of the agreements a revaluation finds in liquidation."""
@@ -32,6 +33,23 @@ class PledgeConfig(AppConfig):
 
         disposal_documents.register()
         register_zone_change_handler(default_on_liquidation)
+
+    def _ready_margin_calls(self) -> None:
+        """Plug the margin calls in: the revaluation handler, the notices' kinds, the daily expiry."""
+        from scf.core import jobs, menus
+
+        from . import margin_call_documents
+        from .margin_calls import margin_calls_expire_daily, on_revaluation
+        from .permissions import is_lender_staff
+        from .revaluation import register_revaluation_handler
+
+        margin_call_documents.register()
+        menus.register_menu_item("pledge-margin-calls", _("Margin calls"), "pledge:margin-call-list", order=596,
+                                 visible=is_lender_staff)
+        # Every revaluation (zone changed or not): open calls, warning notices, K recomputed, cures.
+        register_revaluation_handler(on_revaluation)
+        # After the daily revaluation (210): the calls past their deadline expire.
+        jobs.register_daily("pledge.margin_call_expiry", margin_calls_expire_daily, order=220)
 
     def _ready_releases(self) -> None:
         """Plug the releases in: the release order and floor notice kinds, the release's flow."""

@@ -463,6 +463,7 @@ def intake_make_effective(*, intake: CollateralIntake, acting_user: User | None 
         item.save(update_fields=["quantity", "status"])
     audit_record(actor=acting_user, action="pledge.intake.effective", target=intake, source_state=source,
                  target_state=intake.state)
+    # Re-valued at once: more goods are also one way to cure a margin call (the revaluation moves it).
     revalue_agreement(agreement=intake.agreement_id, trigger=PledgeRevaluation.Trigger.INTAKE,
                       acting_user=acting_user)
     return intake

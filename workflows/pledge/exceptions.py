@@ -253,3 +253,11 @@ class DisposalFourEyes(DomainError):
     code = "pledge_disposal_four_eyes"
     http_status = 409
     default_message = _("You entered this sale; a second person must approve it.")
+# --- margin calls -------------------------------------------------------------------------------
+
+class MarginCallClosed(DomainError):
+    """A cure (cash margin, repayment, goods) against a margin call that is cured, expired or in default."""
+
+    code = "pledge_margin_call_closed"
+    http_status = 409
+    default_message = _("This margin call is closed: it can no longer be cured.")

@@ -1144,3 +1144,135 @@ class PledgeDisposal(ConcurrentTransitionMixin, models.Model):
     def cancel(self, *, by, note: str = "") -> None:
         """Cancel a disposal not settled yet (the default is cured or handled otherwise)."""
         self.cancelled_by = by
+
+
+class PledgeMarginCall(ConcurrentTransitionMixin, models.Model):
+    """A margin call (跌价补偿): opened when a revaluation finds the agreement at or above the call line.
+
+    issued → partly_met (a cure lowered K but the LTV is still at or above the call line) → cured (LTV
+    below the call line) | expired (not cured by the deadline) → default (the default work acts on it).
+    One open call (issued or partly met) per agreement: a database constraint. K, the cure amount
+    E − V × r rounded up to 0.01, is recomputed from the stored valuation at every revaluation.
+    """
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        PARTLY_MET = "partly_met", _("Partly met")
+        CURED = "cured", _("Cured")
+        EXPIRED = "expired", _("Expired")
+        DEFAULT = "default", _("In default")
+
+    OPEN = (State.ISSUED, State.PARTLY_MET)
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="margin_calls",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.ISSUED, protected=True)
+    opened_by = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="margin_calls_opened",
+                                  verbose_name=_("opened by revaluation"))
+    opened_on = models.DateField(_("opened on"))
+    deadline = models.DateField(_("cure deadline"))
+    currency = CurrencyField()
+    value_at_opening = MoneyField(_("collateral value at opening (V)"))
+    exposure_at_opening = MoneyField(_("exposure at opening (E)"))
+    ltv_at_opening = models.DecimalField(_("LTV at opening"), max_digits=30, decimal_places=6, null=True,
+                                         blank=True)
+    call_line = models.DecimalField(_("margin call line (LTV)"), max_digits=7, decimal_places=6)
+    amount_at_opening = MoneyField(_("cure amount at opening"))
+    cure_amount = MoneyField(_("cure amount now (K)"))
+    last_revaluation = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="+",
+                                         verbose_name=_("last revaluation"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("margin call")
+        verbose_name_plural = _("margin calls")
+        constraints = [
+            models.UniqueConstraint(fields=["agreement"], condition=Q(state__in=["issued", "partly_met"]),
+                                    name="pledge_margin_call_one_open_per_agreement"),
+            models.CheckConstraint(condition=Q(cure_amount__gte=0) & Q(amount_at_opening__gte=0),
+                                   name="pledge_margin_call_amounts_not_negative"),
+        ]
+        indexes = [models.Index(fields=["state", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.get_state_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_MET], target=State.PARTLY_MET)
+    def meet_partly(self, *, cure_amount, by=None, note: str = "") -> None:
+        """Record a partial cure: K decreased, the LTV is still at or above the call line."""
+        self.cure_amount = cure_amount
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_MET], target=State.CURED)
+    def cure(self, *, at, by=None, note: str = "") -> None:
+        """Record the cure: the LTV is below the call line."""
+        self.cure_amount = Decimal("0.00")
+        self.closed_at = at
+
+    @transition(field=state, source=[State.ISSUED, State.PARTLY_MET], target=State.EXPIRED)
+    def expire(self, *, at, by=None, note: str = "") -> None:
+        """Record that the deadline passed without a cure."""
+        self.closed_at = at
+
+    @transition(field=state, source=State.EXPIRED, target=State.DEFAULT)
+    def declare_default(self, *, by=None, note: str = "") -> None:
+        """Record the default the expired call leads to (the default and disposal work)."""
+
+
+class PledgeWarningNotice(models.Model):
+    """A warning notice (预警通知书): the agreement entered the warning zone; no obligation follows."""
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="warning_notices",
+                                  verbose_name=_("agreement"))
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    revaluation = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("revaluation"))
+    issued_on = models.DateField(_("issued on"))
+    currency = CurrencyField()
+    value = MoneyField(_("collateral value (V)"))
+    exposure = MoneyField(_("exposure (E)"))
+    ltv = models.DecimalField(_("loan to value (LTV)"), max_digits=30, decimal_places=6, null=True, blank=True)
+    warning_line = models.DecimalField(_("warning line (LTV)"), max_digits=7, decimal_places=6)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("warning notice")
+        verbose_name_plural = _("warning notices")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PledgeCashMargin(models.Model):
+    """A cash margin paid by the pledgor into the agreement's margin account: raises the cash margin held."""
+
+    agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="cash_margins",
+                                  verbose_name=_("agreement"))
+    margin_call = models.ForeignKey(PledgeMarginCall, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="cash_margins", verbose_name=_("margin call"))
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    bank_reference = models.CharField(_("bank reference"), max_length=60)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = _("cash margin")
+        verbose_name_plural = _("cash margins")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_cash_margin_positive"),
+            models.UniqueConstraint(fields=["agreement", "bank_reference"], name="pledge_cash_margin_once_per_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_reference} · {self.amount:,}"

@@ -133,3 +133,8 @@ def can_see_collateral_dashboard(user: User) -> bool:
 def can_handle_disposal(user: User, agreement) -> bool:
     """Whether the user enters or approves a disposal's sale: the lender's operations (who disburse its loans)."""
     return staff_may(user, RECORD_REGISTRATION, agreement.lender_id)
+# --- margin calls ---------------------------------------------------------------------------------
+
+def is_lender_staff(user: User) -> bool:
+    """Whether "Margin calls" (the open calls with their deadlines) is in the user's menu: the lender's staff."""
+    return getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_lender_staff)

@@ -75,12 +75,22 @@ class RevaluationOutcome:
 
 ZoneChangeHandler = Callable[[PledgeRevaluation, list[ZoneChange]], None]
 _zone_change_handlers: list[ZoneChangeHandler] = []
+_revaluation_handlers: list[ZoneChangeHandler] = []
 
 
 def register_zone_change_handler(handler: ZoneChangeHandler) -> None:
     """Call `handler(revaluation, changes)` inside every revaluation's transaction that found zone changes."""
     if handler not in _zone_change_handlers:
         _zone_change_handlers.append(handler)
+
+
+def register_revaluation_handler(handler: ZoneChangeHandler) -> None:
+    """Call `handler(revaluation, changes)` inside every revaluation's transaction, with or without zone changes.
+
+    The margin calls recompute their cure amount at every revaluation, a zone changed or not.
+    """
+    if handler not in _revaluation_handlers:
+        _revaluation_handlers.append(handler)
 
 
 # --- SQLite: exact decimal arithmetic through calculations.py -------------------------------------
@@ -295,6 +305,8 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
     if changes:
         for handler in _zone_change_handlers:
             handler(run, changes)
+    for handler in _revaluation_handlers:
+        handler(run, changes)
     return RevaluationOutcome(revaluation=run, agreements=valued, changes=changes)
 
 

@@ -23,10 +23,12 @@ from .models import (
     PledgedItem,
     PledgeDrawdown,
     PledgeDrawdownRepayment,
+    PledgeMarginCall,
     PledgeRegistration,
     PledgeRelease,
     PledgeRevaluation,
     PledgeValuation,
+    PledgeWarningNotice,
     PriceBatch,
     WarehouseApproval,
     WarehouseReceipt,
@@ -375,3 +377,19 @@ def disposal_visible(user: User) -> QuerySet[PledgeDisposal]:
 def disposal_list(*, user: User, agreement: PledgeAgreement) -> QuerySet[PledgeDisposal]:
     """Return the agreement's disposals the user sees, newest first."""
     return tenancy.visible(PledgeDisposal, user).filter(agreement=agreement).order_by("-created_at", "-pk")
+
+
+@tenancy.rule(PledgeMarginCall)
+def margin_call_visible(user: User) -> QuerySet[PledgeMarginCall]:
+    """A margin call is seen by the lender's staff and the pledgor (not the warehouse: it is about the loan)."""
+    if user.is_superuser:
+        return PledgeMarginCall.objects.all()
+    return PledgeMarginCall.objects.filter(_loans_of(user, "agreement__"))
+
+
+@tenancy.rule(PledgeWarningNotice)
+def warning_notice_visible(user: User) -> QuerySet[PledgeWarningNotice]:
+    """A warning notice is seen by the lender's staff and the pledgor."""
+    if user.is_superuser:
+        return PledgeWarningNotice.objects.all()
+    return PledgeWarningNotice.objects.filter(_loans_of(user, "agreement__"))

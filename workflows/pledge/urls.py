@@ -6,6 +6,7 @@ from . import (
     dashboard_views,
     disposal_views,
     drawdown_views,
+    margin_call_views,
     price_file_views,
     release_views,
     shock_views,
@@ -66,4 +67,8 @@ urlpatterns = [
     path("disposals/<int:pledge_disposal_pk>/sale/", disposal_views.disposal_sale_view, name="disposal-sale"),
     path("disposals/<int:pledge_disposal_pk>/settle/", disposal_views.disposal_settle_view, name="disposal-settle"),
     path("disposals/<int:pledge_disposal_pk>/cancel/", disposal_views.disposal_cancel_view, name="disposal-cancel"),
+    path("margin-calls/", margin_call_views.margin_call_list, name="margin-call-list"),
+    path("margin-calls/<int:margin_call_pk>/", margin_call_views.margin_call_detail, name="margin-call-detail"),
+    path("margin-calls/<int:margin_call_pk>/cash-margin/", margin_call_views.margin_call_cash_view,
+         name="margin-call-cash"),
 ]
