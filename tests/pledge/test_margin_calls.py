@@ -162,6 +162,24 @@ def test_calls_past_their_deadline_expire_once(world, called):
                              acting_user=world.ops)
 
 
+def test_the_daily_expiry_puts_the_agreement_in_default_with_a_disposal_once(world, called):
+    from workflows.pledge.margin_calls import margin_calls_expire_daily
+    from workflows.pledge.models import PledgeDisposal
+
+    call = PledgeMarginCall.objects.get(agreement=called)
+    assert margin_calls_expire_daily(datetime.date(2026, 12, 4)) == 0  # still within the deadline
+    assert PledgeAgreement.objects.get(pk=called.pk).state == PledgeAgreement.State.ACTIVE
+    with time_machine.travel(datetime.datetime(2026, 12, 5, 9, 0, tzinfo=TZ), tick=False):
+        assert margin_calls_expire_daily(datetime.date(2026, 12, 5)) == 1
+        assert margin_calls_expire_daily(datetime.date(2026, 12, 5)) == 0  # a re-run changes nothing
+    call.refresh_from_db()
+    assert call.state == PledgeMarginCall.State.DEFAULT
+    agreement = PledgeAgreement.objects.get(pk=called.pk)
+    assert agreement.state == PledgeAgreement.State.DEFAULTED and call.reference in agreement.default_reason
+    disposal = PledgeDisposal.objects.get(agreement=agreement)
+    assert disposal.state == PledgeDisposal.State.OPENED and disposal.principal_due == agreement.principal_outstanding
+
+
 def test_the_expiry_is_a_daily_job_after_the_revaluation():
     by_name = {job.name: job.order for job in jobs.daily_jobs()}
     assert by_name["pledge.revaluation"] < by_name["pledge.margin_call_expiry"] == 220

@@ -254,7 +254,8 @@ def margin_calls_expire_daily(on: datetime.date) -> int:
     from .disposals import agreement_default
 
     expired = margin_calls_expire(on)
-    for call in expired:
+    for call in PledgeMarginCall.objects.select_for_update().filter(
+            pk__in=[c.pk for c in expired]).select_related("agreement").order_by("pk"):
         agreement = call.agreement
         if agreement.state in (PledgeAgreement.State.ACTIVE, PledgeAgreement.State.DEFAULTED):
             reason = _("Margin call %(call)s not cured by its deadline %(deadline)s.") % {
