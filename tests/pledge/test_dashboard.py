@@ -89,6 +89,11 @@ def test_the_dashboard_figures_worked_by_hand(world, book):
         (DAY - datetime.timedelta(days=10), D("10000.000000")), (DAY - datetime.timedelta(days=3), D("9500.000000")),
         (DAY, D("8000.000000"))]
     assert (copper.low, copper.high, copper.change) == (D("8000"), D("10000"), D("-2000"))
+    # A2 entered the call zone: K = E − V × r = 170,000.00 − 240,000.00 × 0.60 = 26,000.00, due three
+    # business days after Mon 2026-03-02: Thu 2026-03-05.
+    assert [(c.agreement_id, c.cure_amount, c.deadline) for c in board.calls] == [
+        (book["a2"].pk, D("26000.00"), datetime.date(2026, 3, 5))]
+    assert board.calls_total == 1 and board.calls_cure_total == {"CNY": D("26000.00")}
 
 
 def test_a_warehouse_at_its_limit_is_not_over_it(world, book):
@@ -129,10 +134,11 @@ def test_the_page_shows_the_figures_to_the_lenders_staff_in_english_and_chinese(
     # After the count A1 holds 48.500 t: V = 48.5 × 8,000 = 388,000.00; normal V = 388,000 + 20,000 = 408,000.00;
     # W1 holds 388,000 + 240,000 = 628,000.00: 628/600 = 1.04666… → 104.67 %.
     for text in ("210,000.00", "408,000.00", "628,000.00", "104.67 %", "Over the limit", "Not approved",
-                 "9,500.00", "<polyline", "PLA-DB-0003", "-1.5"):
+                 "9,500.00", "<polyline", "PLA-DB-0003", "-1.5",
+                 "Open margin calls", "Cure amount outstanding: CNY 26,000.00", "2026-03-05"):
         assert text in body, text
     chinese = _page(world.ops, "zh-hans").content.decode()
-    assert "押品监控" in chinese and "超过限额" in chinese
+    assert "押品监控" in chinese and "超过限额" in chinese and "待补足金额合计：CNY 26,000.00" in chinese
 
 
 def test_the_page_is_the_lenders_staffs_only(world, book):

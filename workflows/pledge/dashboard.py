@@ -32,6 +32,7 @@ from .models import (
     Commodity,
     CommodityPrice,
     PledgeAgreement,
+    PledgeMarginCall,
     PledgeStockCount,
     PledgeStockCountLine,
     PledgeValuation,
@@ -113,6 +114,9 @@ class Dashboard:
     concentration: list[ConcentrationRow]
     prices: list[PriceSeries]
     stock_counts: list[PledgeStockCount]
+    calls: list[PledgeMarginCall]
+    calls_total: int
+    calls_cure_total: dict[str, Decimal]
 
     def zone_total(self, zone: str) -> int:
         return sum(row.agreements for row in self.zones if row.zone == zone)
@@ -196,11 +200,24 @@ def recent_stock_counts(lender: Organization, *, limit: int = 20) -> list[Pledge
                 .order_by("-counted_on", "-pk")[:limit])
 
 
+def open_calls_of(lender: Organization, *, limit: int = 50
+                  ) -> tuple[list[PledgeMarginCall], int, dict[str, Decimal]]:
+    """The lender's open margin calls, nearest deadline first; how many there are; their cure amounts K per currency."""
+    open_calls = PledgeMarginCall.objects.filter(agreement__lender=lender, state__in=PledgeMarginCall.OPEN)
+    rows = list(open_calls.select_related("agreement__pledgor").order_by("deadline", "reference")[:limit])
+    totals = {row["agreement__currency"]: row["total"] for row in
+              open_calls.values("agreement__currency").annotate(total=Sum("cure_amount")).order_by("agreement__currency")}
+    total = len(rows) if len(rows) < limit else open_calls.count()
+    return rows, total, totals
+
+
 def collateral_dashboard(*, lender: Organization, on: datetime.date | None = None,
                          price_days: int = 90) -> Dashboard:
     """Every figure of the lender's collateral dashboard."""
     on = on or timezone.localdate()
     stale, stale_total = stale_of(lender)
+    calls, calls_total, calls_cure_total = open_calls_of(lender)
     return Dashboard(lender=lender, on=on, zones=zones_of(lender), not_valued=not_valued_count(lender),
                      stale=stale, stale_total=stale_total, concentration=concentration_of(lender),
-                     prices=price_history(lender, on=on, days=price_days), stock_counts=recent_stock_counts(lender))
+                     prices=price_history(lender, on=on, days=price_days), stock_counts=recent_stock_counts(lender),
+                     calls=calls, calls_total=calls_total, calls_cure_total=calls_cure_total)
