@@ -7,14 +7,13 @@ core enterprise. The settlement advice, when the advance and its penalty interes
 
 from __future__ import annotations
 
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from documents import registry
 from documents.context import amount, percent
 from scf.collections.models import Receipt
 
-from .documents import ORDER_RELATED, ORDER_REQUIRED, PARTIES_REQUIRED, ZERO, _order_parties, order_context
+from .documents import ORDER_RELATED, ORDER_REQUIRED, PARTIES_REQUIRED, _order_parties, order_context
 from .models import PurchaseOrder
 
 ADVANCE_NOTICE = "confirming_advance_notice"
@@ -27,8 +26,6 @@ def advance_context(order: PurchaseOrder) -> dict:
 
     context = order_context(order)
     currency = order.currency
-    repaid = (Receipt.objects.for_case(order).filter(kind=REPAYMENT_KIND)
-              .aggregate(advance=Sum("applied_advance"), penalty=Sum("applied_penalty"), last=Sum("amount")))
     last = Receipt.objects.for_case(order).filter(kind=REPAYMENT_KIND).order_by("-value_date", "-pk").first()
     context["advance"] = {
         "advanced_on": order.advanced_on,
@@ -38,9 +35,11 @@ def advance_context(order: PurchaseOrder) -> dict:
         "penalty_rate": percent(penalty_rate(order)),
         "outstanding": amount(order.advance_outstanding, currency),
         "penalty_accrued": amount(order.penalty_accrued, currency),
-        "repaid_advance": amount(repaid["advance"] or ZERO, currency),
-        "repaid_penalty": amount(repaid["penalty"] or ZERO, currency),
-        "repaid_on": last.value_date if last is not None else None,
+        "repaid_advance": amount(order.advance_amount - order.advance_outstanding, currency),
+        "repaid_penalty": amount(order.penalty_accrued - order.penalty_outstanding, currency),
+        # The last repayment's day; an order without receipts (the demo's sample rows): the accrual's last day.
+        "repaid_on": (last.value_date if last is not None else
+                      order.penalty_accrued_to if order.advance_outstanding == 0 else None),
     }
     return context
 
