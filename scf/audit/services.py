@@ -297,4 +297,7 @@ ACTION_LABELS = {
     "refund": pgettext_lazy("history", "Refund received"),
     "goods_kept": pgettext_lazy("history", "Goods kept or bought back by the seller"),
     "acknowledge": pgettext_lazy("history", "Acknowledged"),
+    # Confirming-warehouse advance at maturity: the claim on the core enterprise, the advance repaid.
+    "core_claim": pgettext_lazy("history", "Claim on the core enterprise recorded"),
+    "advance_repayment": pgettext_lazy("history", "Advance repayment received"),
 }
