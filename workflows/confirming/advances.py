@@ -287,6 +287,8 @@ def _after_repayment(order: PurchaseOrder, receipt: Receipt, acting_user: User |
                       f"advance {receipt.applied_advance} → outstanding {order.advance_outstanding}")
     if order.advance_outstanding > 0 or order.penalty_outstanding > 0:
         return order
+    if not (receipt.applied_advance or receipt.applied_penalty):
+        return order  # money after the advance was repaid waits in suspense: the advice is not issued again
     document_generate(obj=order, kind_code=ADVANCE_SETTLEMENT, language=order.agreement.distributor.preferred_language,
                       acting_user=acting_user)
     order_close_if_complete(order=order, acting_user=acting_user)
