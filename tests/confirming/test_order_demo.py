@@ -20,7 +20,7 @@ def test_the_demo_has_orders_awaiting_the_seller_the_margin_and_funded_by_loan_a
     with django_capture_on_commit_callbacks(execute=True):
         seed_demo(password="Demo-Pass-1")  # safe to run again: nothing doubles
     found = {o.seller_order_number: o for o in PurchaseOrder.objects.all()}
-    assert len(found) == 4
+    assert len(found) == 5
     waiting = found["HZ-SO-2026-0101"]
     # 1,200 × 85.50 + 40 × 6,250.00 = 102,600.00 + 250,000.00
     assert (waiting.state, waiting.order_amount) == ("seller_confirmation", D("352600.00"))
@@ -44,4 +44,14 @@ def test_the_demo_has_orders_awaiting_the_seller_the_margin_and_funded_by_loan_a
     for order in (loan, bill):
         assert Document.objects.filter(kind="confirming_disbursement_advice", object_id=order.pk,
                                        state__in=["issued", "signed"]).exists()
-    assert Document.objects.filter(kind="confirming_margin_receipt").count() == 2
+    assert Document.objects.filter(kind="confirming_margin_receipt").count() == 3
+    # 30 × 15,000.00 = 450,000.00 by loan, only M0 = 135,000.00 paid, nothing refunded: the lender advanced
+    # 315,000.00 at maturity; the risk stop it fired was lifted for the demo.
+    advanced = found["HZ-SO-2026-0105"]
+    assert (advanced.state, advanced.advance_amount, advanced.advance_outstanding) == (
+        "advanced", D("315000.00"), D("315000.00"))
+    assert Document.objects.filter(kind="confirming_advance_notice", object_id=advanced.pk,
+                                   state__in=["issued", "signed"]).exists()
+    from scf.facilities.models import CreditFacility
+    parties = [advanced.agreement.distributor, advanced.agreement.seller]
+    assert not CreditFacility.objects.filter(obligor__in=parties, state=CreditFacility.State.FROZEN).exists()

@@ -227,7 +227,9 @@ def test_steps_out_of_order_are_refused_with_the_state(world, funded_order, ware
 def test_a_notice_on_an_order_no_longer_open_is_refused(world, funded_order):
     order = funded_order(mode=1)
     release = release_request(order=order, value=D("1000.00"), acting_user=world.distributor_user)
-    PurchaseOrder.objects.filter(pk=order.pk).update(state=PurchaseOrder.State.ADVANCED)
+    # An advanced order has its advance's day and amount (a check constraint holds them together).
+    PurchaseOrder.objects.filter(pk=order.pk).update(state=PurchaseOrder.State.ADVANCED, advanced_on=order.maturity_date,
+                                                     advance_amount=D("1000.00"), penalty_accrued_to=order.maturity_date)
     with pytest.raises(OrderNotOpen):
         release_notice_issue(release=release, acting_user=world.ops)
 

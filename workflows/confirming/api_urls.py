@@ -42,4 +42,6 @@ urlpatterns = [
          name="confirming-order-refund-demand"),
     path("confirming/orders/<int:cw_order_pk>/refund-acknowledge/", order_api.OrderRefundAcknowledgeView.as_view(),
          name="confirming-order-refund-acknowledge"),
+    path("confirming/orders/<int:cw_order_pk>/advance-repayments/", order_api.OrderAdvanceRepaymentView.as_view(),
+         name="confirming-order-advance-repayments"),
 ]

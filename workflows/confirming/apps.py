@@ -39,6 +39,23 @@ class ConfirmingConfig(AppConfig):
         jobs.register_daily("confirming.maturity_reminders", send_maturity_reminders, order=300)
         jobs.register_daily("confirming.refund_notices", open_refund_demands, order=302)
         jobs.register_daily("confirming.settlements", settle_matured, order=305)
+        self._ready_advances()
+
+    def _ready_advances(self) -> None:
+        """Plug the advance at maturity in (垫款): its documents, the advance job, then the penalty interest job."""
+        from scf.core import demo, jobs
+
+        from . import advance_documents
+        from .advances import accrue_advance_penalties, advance_matured
+        from .maturity_demo import seed_confirming_advance
+
+        advance_documents.register()
+        # After the refund demand's demo (270): a loan order of dist1 advanced at maturity.
+        demo.register_seeder("confirming-advance", seed_confirming_advance, order=275)
+        # After the settlements (305): what margin and refund did not pay at maturity the lender advances; the
+        # penalty interest on the advances unpaid accrues after (a new advance accrues from its next day).
+        jobs.register_daily("confirming.advance", advance_matured, order=310)
+        jobs.register_daily("confirming.advance_penalty", accrue_advance_penalties, order=320)
 
     def _ready_orders(self) -> None:
         """Plug the orders in: the disbursement advice, the receipt handler for margin, the order's flow, the menu."""

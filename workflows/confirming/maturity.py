@@ -369,8 +369,14 @@ def order_refund_apply(*, order: PurchaseOrder, amount: Decimal, received_on: da
 
 def order_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
                         acting_user: User | None, payer: Organization | None, debit: Account) -> Applied:
-    """The order's receipt handler: the seller's money is its refund, anyone else's the distributor's margin."""
-    apply = refund_receipt_apply if _is_seller(order, payer) else order_margin_receipt_apply
+    """The order's receipt handler: an advanced order's money repays the advance (penalty first, then the
+    advance: `advances.py`); otherwise the seller's money is its refund, anyone else's the distributor's margin."""
+    from .advances import advance_receipt_apply
+
+    if order.state == State.ADVANCED:
+        apply = advance_receipt_apply
+    else:
+        apply = refund_receipt_apply if _is_seller(order, payer) else order_margin_receipt_apply
     return apply(order, amount, value_date=value_date, bank_reference=bank_reference, acting_user=acting_user,
                  payer=payer, debit=debit)
 
@@ -378,7 +384,16 @@ def order_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: da
 @audited
 def order_suspense_apply(*, receipt: Receipt, case: PurchaseOrder, acting_user: User,
                          payer: Organization | None = None) -> Receipt:
-    """Apply an unmatched receipt in suspense to an order: the seller's refund, or the distributor's margin."""
+    """Apply an unmatched receipt in suspense to an order: the advance repaid (an advanced order), the seller's
+    refund, or the distributor's margin."""
+    if case.state == State.ADVANCED:
+        from .advances import advance_suspense_apply
+
+        order = _locked(case)
+        require(permissions.can_record_margin(acting_user, order),
+                _("Only the operations staff of %(lender)s record advance repayments.")
+                % {"lender": order.agreement.lender})
+        return advance_suspense_apply(receipt=receipt, order=order, acting_user=acting_user, payer=payer)
     if not _is_seller(case, payer):
         return order_margin_suspense_apply(receipt=receipt, case=case, acting_user=acting_user, payer=payer)
     order = _locked(case)
@@ -518,6 +533,9 @@ def order_closing_blockers(order: PurchaseOrder) -> list[str]:
     if order.state == State.ADVANCED:
         if order.advance_outstanding > 0:
             blockers.append(_("the advance of %(amount)s is outstanding") % {"amount": _figure(order.advance_outstanding)})
+        if order.penalty_outstanding > 0:
+            blockers.append(_("penalty interest of %(amount)s is outstanding")
+                            % {"amount": _figure(order.penalty_outstanding)})
     elif order.settled_on is None:
         blockers.append(_("the loan or the bill is not yet settled"))
     if RefundDemand.objects.filter(order=order, state=RefundDemand.State.OPEN).exists():
@@ -551,8 +569,10 @@ def order_close(*, order: PurchaseOrder, acting_user: User | None, note: str = "
     order.close(by=acting_user, note=(note or "").strip() or
                 f"margin {order.margin_paid}, refund {order.refund_paid}, delivered {order.delivered_value}")
     order.save(update_fields=["state"])
-    document_generate(obj=order, kind_code=SETTLEMENT_ADVICE, language=agreement.distributor.preferred_language,
-                      acting_user=acting_user)
+    if order.advanced_on is None:
+        # An advanced order's advice is the advance settlement advice, issued when the advance was repaid.
+        document_generate(obj=order, kind_code=SETTLEMENT_ADVICE, language=agreement.distributor.preferred_language,
+                          acting_user=acting_user)
     agreement_wind_up_if_done(agreement, acting_user)
     return order
 

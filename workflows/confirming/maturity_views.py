@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from documents.context import percent
 from documents.selectors import documents_visible_of
 from scf.core.widgets import DateInput
 from scf.parties.permissions import is_operator
@@ -24,6 +25,32 @@ class RefundForm(forms.Form):
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
 
 
+class AdvanceRepaymentForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
+                                min_value=0.01)
+    received_on = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput)
+    bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
+
+
+def advance_context(user, order: PurchaseOrder) -> dict:
+    """Return what the order's advance card shows: the advance, the penalty, the claim, the repayment form."""
+    if order.advanced_on is None:
+        return {"advance": None}
+    from . import advances
+
+    can_record = order.state == PurchaseOrder.State.ADVANCED and permissions.can_record_margin(user, order)
+    owed = order.advance_outstanding + order.penalty_outstanding
+    return {
+        "advance": {
+            "penalty_rate": percent(advances.penalty_rate(order)),
+            "owed": owed,
+            "repaid": order.advance_outstanding == 0 and order.penalty_outstanding == 0,
+            "can_record": can_record,
+            "form": AdvanceRepaymentForm(initial={"received_on": timezone.localdate(), "amount": owed or None}),
+        },
+    }
+
+
 def maturity_context(user, order: PurchaseOrder) -> dict:
     """Return what the order's maturity panel shows: S, the demands and their notices, what the seller does."""
     demands = list(order.refund_demands.order_by("-created_at", "-pk"))
@@ -36,6 +63,7 @@ def maturity_context(user, order: PurchaseOrder) -> dict:
                    if order.maturity_date is not None and order.state in maturity.MATURING_STATES else None)
     can_record_refund = open_demand is not None and permissions.can_record_margin(user, order)
     return {
+        **advance_context(user, order),
         "maturity": {
             "shortfall": max(order.order_amount - order.margin_paid, order.refund_paid),
             "outstanding": maturity.refund_outstanding(order),

@@ -193,6 +193,14 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                                              verbose_name=_("receipt confirmed by"))
     refund_paid = MoneyField(_("refund paid by the seller"), default=Decimal("0.00"))
     advance_outstanding = MoneyField(_("advance outstanding"), default=Decimal("0.00"))
+    # Unpaid at maturity (垫款): the lender paid from its own funds; an overdue loan to the distributor.
+    advanced_on = models.DateField(_("advanced on"), null=True, blank=True)
+    advance_amount = MoneyField(_("advance paid at maturity"), default=Decimal("0.00"),
+                                help_text=_("What the lender paid at maturity from its own funds: P − M − refund."))
+    core_claim_amount = MoneyField(_("claim on the core enterprise"), default=Decimal("0.00"))
+    penalty_accrued = MoneyField(_("penalty interest accrued"), default=Decimal("0.00"))
+    penalty_outstanding = MoneyField(_("penalty interest outstanding"), default=Decimal("0.00"))
+    penalty_accrued_to = models.DateField(_("penalty accrued to"), null=True, blank=True)
     goods_kept_value = MoneyField(
         _("goods kept or bought back by the seller"), default=Decimal("0.00"),
         help_text=_("Once the seller refunds the shortfall: the value of the goods not released that it keeps "
@@ -233,6 +241,17 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
                                                    "rejected", "awaiting_margin", "awaiting_funding",
                                                    "cancelled"]),
                                    name="confirming_order_funded_date_only_once_funded"),
+            models.CheckConstraint(condition=Q(advance_amount__gte=0) & Q(core_claim_amount__gte=0)
+                                   & Q(advance_outstanding__gte=0) & Q(advance_outstanding__lte=F("advance_amount"))
+                                   & Q(penalty_outstanding__gte=0) & Q(penalty_outstanding__lte=F("penalty_accrued")),
+                                   name="confirming_order_advance_amounts"),
+            # Advanced: the day, the amount and the accrual's start all set; never advanced: none of them.
+            models.CheckConstraint(condition=(Q(advanced_on__isnull=False) & Q(advance_amount__gt=0)
+                                              & Q(penalty_accrued_to__isnull=False))
+                                   | (Q(advanced_on__isnull=True) & Q(advance_amount=0) & Q(core_claim_amount=0)
+                                      & Q(penalty_accrued=0) & Q(penalty_accrued_to__isnull=True)
+                                      & ~Q(state="advanced")),
+                                   name="confirming_order_advance_fields_set"),
         ]
         indexes = [models.Index(fields=["state", "maturity_date"])]
         permissions = [("record_confirming_margin", "Can apply margin received to a confirming-warehouse order")]

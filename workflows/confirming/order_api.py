@@ -62,6 +62,11 @@ class OrderOutput(serializers.ModelSerializer):
                                         "refunded the shortfall.")
     refund_demands = RefundDemandOutput(many=True, help_text="Refund notices to the seller, newest first; at most "
                                                              "one open.")
+    advance_amount = _money(help_text="Unpaid at maturity, what the lender advanced: P − M − refund (0 if none).")
+    advance_outstanding = _money()
+    core_claim_amount = _money(help_text="The claim on the core enterprise under its refund undertaking.")
+    penalty_accrued = _money()
+    penalty_outstanding = _money()
 
     class Meta:
         model = PurchaseOrder
@@ -69,7 +74,8 @@ class OrderOutput(serializers.ModelSerializer):
                   "seller_order_number", "currency", "route", "order_amount", "initial_margin", "margin_paid",
                   "exposure", "allowed_value", "released_value", "funded_on", "maturity_date", "bill_number",
                   "loan_principal", "receipt_confirmed_at", "refund_paid", "goods_kept_value", "settled_on",
-                  "refund_demands", "lines", "created_at"]
+                  "refund_demands", "advanced_on", "advance_amount", "advance_outstanding", "core_claim_amount",
+                  "penalty_accrued", "penalty_outstanding", "penalty_accrued_to", "lines", "created_at"]
         ref_name = "ConfirmingOrder"
 
 
@@ -271,3 +277,32 @@ class OrderRefundAcknowledgeView(APIView):
             raise RefundNotDue()
         refund_demand_acknowledge(demand=demand, acting_user=request.user, note=data.validated_data["note"])
         return Response(_out(order))
+
+
+class OrderAdvanceRepaymentView(APIView):
+    """The lender's operations record money repaying an advanced order: penalty interest first, then the advance.
+
+    Idempotent by bank reference; 400 with field errors for bad input or more than is owed; 409
+    confirming_order_state on an order not advanced, 409 margin_reference_reused for a reference reused with
+    another amount; another party's order answers 404. Fully repaid, the order closes; the facilities stay
+    frozen until the lender's risk staff unfreeze them.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        amount = _money(min_value=Decimal("0.01"))
+        received_on = serializers.DateField()
+        bank_reference = serializers.CharField(max_length=60)
+
+        class Meta:
+            ref_name = "ConfirmingAdvanceRepayment"
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutput},
+                   summary="Record a repayment of a purchase order's advance (垫款)")
+    def post(self, request, cw_order_pk: int):
+        from .advances import order_advance_repay
+
+        order = _order(request, cw_order_pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_advance_repay(order=order, acting_user=request.user, **data.validated_data)
+        return Response(_out(order), status=201)

@@ -33,7 +33,7 @@ from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_
 
 from . import maturity, permissions
 from . import orders as services
-from .maturity_views import RefundForm, maturity_context
+from .maturity_views import AdvanceRepaymentForm, RefundForm, maturity_context
 from .models import ConfirmingAgreement, PurchaseOrder
 from .money_releases import order_funding_prepare
 from .selectors import order_list
@@ -408,3 +408,22 @@ def order_refund_view(request, cw_order_pk: int):
     return _action(request, cw_order_pk, lambda order: maturity.order_refund_apply(
         order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
         acting_user=request.user), _("Refund recorded on %(ref)s; the settlement follows."))
+
+
+@require_POST
+@login_required
+def order_advance_repayment_view(request, cw_order_pk: int):
+    """Record money repaying an advanced order (the lender's operations); refusals come back as messages."""
+    from .advances import order_advance_repay
+
+    form = AdvanceRepaymentForm(request.POST)
+    if not form.is_valid():
+        order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("confirming:order-detail", cw_order_pk=order.pk)
+    data = form.cleaned_data
+    return _action(request, cw_order_pk, lambda order: order_advance_repay(
+        order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
+        acting_user=request.user), _("Advance repayment recorded on %(ref)s."))

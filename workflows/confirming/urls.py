@@ -36,4 +36,6 @@ urlpatterns = [
     path("reconciliations/<int:cw_reconciliation_pk>/review/", reconciliation_views.reconciliation_review_view,
          name="reconciliation-review"),
     path("orders/<int:cw_order_pk>/refund/", order_views.order_refund_view, name="order-refund"),
+    path("orders/<int:cw_order_pk>/advance-repayment/", order_views.order_advance_repayment_view,
+         name="order-advance-repayment"),
 ]
