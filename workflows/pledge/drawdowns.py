@@ -544,8 +544,9 @@ def _after_repayment(agreement: PledgeAgreement, drawdown: PledgeDrawdown, recei
     drawdown.save()
     agreement.save(update_fields=["principal_outstanding"])
     if receipt.applied_advance:  # interest alone leaves the exposure as it was
-        revalue_agreement(agreement=agreement, trigger=PledgeRevaluation.Trigger.REPAYMENT, acting_user=acting_user)
         _exposure_changed(agreement)
+        # Re-valued last: the revaluation may find the agreement in liquidation and put it in default.
+        revalue_agreement(agreement=agreement, trigger=PledgeRevaluation.Trigger.REPAYMENT, acting_user=acting_user)
         agreement_wind_up_when_done(agreement)
     repayment.drawdown = drawdown
     document_generate(obj=repayment, kind_code=REPAYMENT_ADVICE, language=agreement.pledgor.preferred_language,
