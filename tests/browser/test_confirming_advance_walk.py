@@ -1,12 +1,26 @@
 """A three-party confirming-warehouse loan order unpaid at maturity: the lender's advance (垫款), walked in Chromium.
 
-Set up through the services (the agreement's and the order's pages are walked in test_confirming_walk.py): a
-three-party agreement between the lender, core2 (seller, no warehouse) and dist1, active; dist1's loan order of
-1,000 t at 1,000.00 = 1,000,000.00, M0 = 300,000.00 paid, funded by loan (700,000.00 lent), then 100,000.00 more
-margin: M = 400,000.00. With the clock frozen on the refund notice day and then on maturity, the daily jobs are
-called as the scheduler would: the refund notice of S = P − M = 600,000.00 goes to core2, which does not pay; at
-maturity the advance job advances 600,000.00 (700,000.00 lent − 100,000.00 margin beyond M0), the refund demand
-lapses and the facilities of dist1 and core2 are frozen.
+Through the pages, as in test_confirming_walk.py (the steps are in confirming_steps.py): the credit officer
+prepares a THREE-party agreement (the lender, core2 as seller, dist1 as distributor; no warehouse: core2 keeps the
+goods and delivers them itself; margin ratio 0.30, release mode 2, 4.50% a year) and sends it to credit review; a
+second officer approves it; dist1, core2 and the lender's operations sign it (no warehouse signs), and it is active.
+dist1 applies for a LOAN order of 1,000 t of rebar, core2 confirms it, the credit officer approves it, operations
+record the initial margin, prepare the funding by loan, a second operations user releases it (maker-checker) and
+core2 confirms it received the money; operations record 100,000.00 more margin on the order's page.
+
+Figures by hand (DESIGN §5, m = 0.30):
+
+* P = 1,000 t × 1,000.00 = 1,000,000.00; M0 = round(1,000,000.00 × 0.30) = 300,000.00;
+* the loan pays core2 P: M0 = 300,000.00 from dist1's margin and P − M0 = 700,000.00 lent; exposure
+  P − M = 1,000,000.00 − 300,000.00 = 700,000.00;
+* + 100,000.00 of margin: M = 400,000.00, exposure P − M = 600,000.00; mode 2 lets out
+  round_down((M − M0) / (1 − m)) = round_down(100,000.00 / 0.70) = round_down(142,857.142…) = 142,857.14,
+  none of it asked for (the walk goes on to maturity without a release).
+
+With the clock frozen on the refund notice day and then on maturity, the daily jobs are called as the scheduler
+would: the refund notice of S = P − M = 600,000.00 goes to core2, which does not pay; at maturity the advance job
+advances 600,000.00 (700,000.00 lent − 100,000.00 margin beyond M0), the refund demand lapses and the facilities
+of dist1 and core2 are frozen.
 
 In the browser: dist1 reads the advance card and opens the advance notice (垫款通知书, a real PDF); operations
 record the repayment of 600,000.00 on the day of the advance (no penalty day has passed: 0.00) on the order's
@@ -26,15 +40,26 @@ from django.conf import settings
 from django.db import connection
 
 from documents.models import Document
-from scf.facilities.models import CreditFacility, Product
+from scf.facilities.models import CreditFacility
 from scf.ledger.models import JournalEntry, Posting
-from scf.parties.models import Organization, User
+from scf.parties.models import Organization
 from tests.factories import SettlementAccountFactory
 from tests.pledge.drawdown_setup import ledger_balanced
-from workflows.confirming import advances, maturity, orders
+from workflows.confirming import advances, maturity
 from workflows.confirming.models import ConfirmingAgreement, PurchaseOrder, RefundDemand
 
-from .test_confirming_walk import _badge, _open_order
+from .confirming_steps import (
+    NAMES,
+    _badge,
+    _margin,
+    _open_order,
+    apply_for_order,
+    approve,
+    fund,
+    prepare_agreement,
+    sign_agreement,
+    wait_for_document,
+)
 from .test_factoring_walk import _expect, _fact
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,43 +92,71 @@ def _in_thread(work, *args):
     return answer["value"]
 
 
-def _setup(today: datetime.date) -> PurchaseOrder:
-    from scf.parties.demo import ORGS
-
-    names = {org.key: org.legal_name for org in ORGS}
-    dist1 = Organization.objects.get(legal_name=names["dist1"])
-    core2 = Organization.objects.get(legal_name=names["core2"])
-    ops, officer = User.objects.get(username="ops"), User.objects.get(username="officer")
-    facility = CreditFacility.objects.filter(obligor=dist1, product=Product.CONFIRMING).first()
-    guarantee = CreditFacility.objects.filter(obligor=core2, product=Product.CONFIRMING).first()
-    agreement = ConfirmingAgreement.objects.create(
-        reference="CWA-WALK-ADV", form=ConfirmingAgreement.Form.THREE_PARTY, lender=facility.lender, seller=core2,
-        distributor=dist1, facility=facility, guarantee_facility=guarantee, limit_amount=D("1000000.00"),
-        release_mode=2, annual_rate=D("0.045"), start_date=today - datetime.timedelta(days=1),
-        end_date=today + datetime.timedelta(days=365), prepared_by=officer, state=ConfirmingAgreement.State.ACTIVE)
-    if not core2.settlement_accounts.filter(currency="CNY").exists():
+def _walk_to_funded(today: datetime.date, login, shoot, password: str) -> PurchaseOrder:
+    """The three-party agreement and the loan order through the pages, to M = 400,000.00 (figures above)."""
+    expect = _expect()
+    core2 = Organization.objects.get(legal_name=NAMES["core2"])
+    if not core2.settlement_accounts.filter(currency="CNY").exists():  # a loan pays core2's verified account
         SettlementAccountFactory(organization=core2, account_name=core2.legal_name)
-    distributor, seller = User.objects.get(username="dist1"), User.objects.get(username="core2")
-    order = orders.order_create(agreement=agreement, route="loan", acting_user=distributor, seller_order_number="ADV-1",
-                                lines=[{"description": "螺纹钢 HRB400 Rebar", "unit": "t", "quantity": D("1000"),
-                                        "unit_price": D("1000.00")}])
-    orders.order_submit(order=order, acting_user=distributor)
-    orders.order_seller_confirm(order=order, acting_user=seller)
-    orders.order_review_decide(order=order, approver=officer, decision="approve")
-    orders.order_margin_apply(order=order, amount=D("300000.00"), received_on=today, bank_reference="ADV-M-1",
-                              acting_user=ops)
-    orders.order_fund(order=order, acting_user=ops, on=today)
-    orders.order_margin_apply(order=order, amount=D("100000.00"), received_on=today, bank_reference="ADV-M-2",
-                              acting_user=ops)
-    order.refresh_from_db()
-    assert (order.order_amount, order.margin_paid, order.loan_principal) == (
-        D("1000000.00"), D("400000.00"), D("700000.00"))
-    return order
+
+    # 1. The credit officer prepares the three-party agreement (no warehouse); a second officer approves it.
+    officer = login("officer")
+    agreement = prepare_agreement(officer, shoot, form="three_party", warehouse=None, limit="1000000.00",
+                                  note="Rebar bought from core2 on loan; core2 keeps the goods until released.")
+    approve(login("officer2"), agreement, "Credit review of the confirming-warehouse agreement")
+
+    # 2. The three parties sign: dist1, core2, the lender's operations; no warehouse task exists.
+    distributor, seller, ops = login("dist1"), login("core2"), login("ops")
+    sign_agreement(agreement, [(distributor, "dist1", "distributor"), (seller, "core2", "seller"),
+                               (ops, "ops", "lender")], password, shoot)
+    record = ConfirmingAgreement.objects.get(reference=agreement)
+    assert (record.form, record.warehouse_id, record.state) == (
+        ConfirmingAgreement.Form.THREE_PARTY, None, ConfirmingAgreement.State.ACTIVE)
+
+    # 3. dist1 applies for a loan order of 1,000 t × 1,000.00 = 1,000,000.00 (M0 = 300,000.00); core2 confirms
+    #    it; the credit officer approves it (1,000,000.00: one credit officer).
+    order = apply_for_order(distributor, seller, agreement, shoot, route="loan", seller_order_number="ADV-1",
+                            lines=[("螺纹钢 HRB400 Rebar", "t", "1000", "1000.00")],
+                            saved="saved: P = CNY 1,000,000.00, initial margin 300,000.00.")
+    approve(officer, order, "Credit review of the purchase order")
+
+    # 4. The initial margin of 300,000.00, recorded on the order's page; its deposit receipt is issued.
+    _open_order(ops, order)
+    expect(_badge(ops)).to_have_text("Awaiting the initial margin")
+    expect(ops.locator("#margin .alert")).to_contain_text("CNY 300,000.00")
+    _margin(ops, order, "300000.00", "ADV-M-1", today, shoot, "initial")
+    expect(_badge(ops)).to_have_text("Awaiting funding")
+    wait_for_document(ops, ops.locator("#documents tbody tr").filter(has_text="CWMR-"))
+
+    # 5. Funding by loan: core2 is paid P = 300,000.00 from the margin + 700,000.00 lent; ops2 releases it.
+    fund(ops, login("ops2"), seller, order, shoot, facts={
+        "Order amount (P)": "CNY 1,000,000.00", "Paid to the seller from the margin": "CNY 300,000.00"})
+    _open_order(distributor, order)
+    expect(_badge(distributor)).to_have_text("Funded")
+    expect(_fact(distributor, "Exposure (P − M)")).to_have_text("CNY 700,000.00")
+    expect(_fact(distributor, "Paid to the seller from the margin")).to_have_text("CNY 300,000.00")
+    expect(_fact(distributor, "Loan from the lender's funds")).to_have_text("CNY 700,000.00")
+    expect(distributor.locator("#releases")).to_contain_text("Releasable now: CNY 0.00")
+    shoot(distributor, "funded")
+
+    # 6. 100,000.00 more margin: M = 400,000.00, exposure 1,000,000.00 − 400,000.00 = 600,000.00.
+    _margin(ops, order, "100000.00", "ADV-M-2", today, shoot, "second")
+    _open_order(distributor, order)
+    expect(_fact(distributor, "Margin paid (M)")).to_have_text("CNY 400,000.00")
+    expect(_fact(distributor, "Exposure (P − M)")).to_have_text("CNY 600,000.00")
+    expect(distributor.locator("#releases")).to_contain_text("Releasable now: CNY 142,857.14")
+
+    result = PurchaseOrder.objects.get(reference=order)
+    assert (result.route, result.order_amount, result.initial_margin, result.margin_paid, result.loan_principal) == (
+        PurchaseOrder.Route.LOAN, D("1000000.00"), D("300000.00"), D("400000.00"), D("700000.00"))
+    assert not CreditFacility.objects.filter(
+        pk__in=[record.facility_id, record.guarantee_facility_id], state=CreditFacility.State.FROZEN).exists()
+    return result
 
 
 def test_a_three_party_loan_order_is_advanced_at_maturity_repaid_and_closed(today, login, shoot, demo):
     expect = _expect()
-    order = _in_thread(_setup, today)
+    order = _walk_to_funded(today, login, shoot, demo)
     reference, due = order.reference, order.maturity_date
 
     # The refund notice day: the job demands S = 600,000.00 of core2, which does not pay.

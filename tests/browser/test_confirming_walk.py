@@ -51,9 +51,7 @@ from django.db.models import Sum
 from documents.models import Document
 from scf.ledger.models import JournalEntry, Posting
 from scf.money import add_business_days
-from scf.parties.demo import ORGS
 from tests.pledge.drawdown_setup import ledger_balanced
-from tests.second_factor import fill_code
 from workflows.confirming import maturity
 from workflows.confirming.models import (
     ConfirmingAgreement,
@@ -63,30 +61,28 @@ from workflows.confirming.models import (
     ReleaseRequest,
 )
 
+from .confirming_steps import (
+    _badge,
+    _margin,
+    _open_order,
+    apply_for_order,
+    approve,
+    fund,
+    prepare_agreement,
+    sign_agreement,
+    wait_for_document,
+)
 from .conftest import screenshot_dir
-from .test_agreement_walk import _pdf_text, _sign_task
-from .test_factoring_walk import _expect, _fact, _nav, _open_task
+from .test_agreement_walk import _pdf_text
+from .test_factoring_walk import _expect, _fact, _open_task
 from .test_pledge_walk import _kv, _off_the_browser_thread, _reload_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NAMES = {org.key: org.legal_name for org in ORGS}
-AGREEMENT = re.compile(r"CWA-\d{4}-\d{5}")
-ORDER = re.compile(r"CWO-\d{4}-\d{5}")
 RELEASE = re.compile(r"CWR-\d{4}-\d{5}")
 BUCKETS = "液压挖掘机铲斗 Excavator bucket"
 CYLINDERS = "液压油缸总成 Hydraulic cylinder assembly"
 LINES = [(BUCKETS, "件", "100", "6000.00"), (CYLINDERS, "台", "50", "8000.00")]
-
-
-def _badge(page):
-    return page.get_by_role("heading", level=1).locator(".badge")
-
-
-def _open_order(page, reference: str) -> None:
-    _nav(page, "Confirming-warehouse orders")
-    page.get_by_role("link", name=reference, exact=True).click()
-    _expect()(page.get_by_role("heading", level=1)).to_contain_text(reference)
 
 
 def _position(page, *, margin: str, allowed: str, released: str, delivered: str, releasable: str) -> None:
@@ -99,21 +95,6 @@ def _position(page, *, margin: str, allowed: str, released: str, delivered: str,
     expect(_kv(page, "releasable", "Released or requested (D)")).to_have_text(f"CNY {released}")
     expect(_kv(page, "releasable", "Delivered")).to_have_text(f"CNY {delivered}")
     expect(_kv(page, "releasable", "Releasable now")).to_have_text(f"CNY {releasable}")
-
-
-def _margin(ops, order: str, amount: str, bank_reference: str, today, shoot, step: str) -> None:
-    """Operations record margin the bank received from dist1, on the order's page (collections, a receipt PDF)."""
-    expect = _expect()
-    _open_order(ops, order)
-    form = ops.locator("#margin-form")
-    form.get_by_label("Amount").fill(amount)
-    form.get_by_label("Value date").fill(today.isoformat())
-    form.get_by_label("Bank reference").fill(bank_reference)
-    shoot(ops, f"{step}-margin")
-    form.get_by_role("button", name="Record the margin").click()
-    expect(ops.locator(".messages")).to_contain_text(f"Margin recorded on {order}; its receipt is being issued.")
-    expect(ops.locator("#margin tbody tr").filter(has_text=bank_reference)).to_contain_text(
-        f"CNY {Decimal(amount):,.2f}")
 
 
 def _release(distributor, ops, seller, warehouse, order: str, value: str, quantities: dict[str, str], shoot,
@@ -192,77 +173,27 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
 
     # 1. The credit officer prepares the four-party agreement and sends it to credit review.
     officer = login("officer")
-    _nav(officer, "Confirming-warehouse agreements")
-    officer.get_by_role("link", name="Prepare an agreement").click()
-    officer.get_by_label("Seller (core enterprise)").select_option(label=NAMES["core2"])
-    officer.get_by_label("Distributor").select_option(label=NAMES["dist1"])
-    officer.get_by_label("Form").select_option("four_party")
-    officer.get_by_label("Warehouse").select_option(label=NAMES["warehouse1"])
-    officer.get_by_label("Limit").fill("1000000.00")
-    officer.get_by_label("Margin ratio").fill("0.30")
-    officer.get_by_label("Release mode").select_option("2")
-    officer.get_by_label("Annual interest rate").fill("0.0450")
-    officer.get_by_label("The core enterprise's refund undertaking").fill(
-        "卖方对经销商未提货部分承担差额退款责任。 / The seller refunds the value of the goods not delivered.")
-    shoot(officer, "prepare")
-    officer.get_by_role("button", name="Prepare the agreement").click()
-    expect(officer.locator(".messages")).to_contain_text("prepared.")
-    agreement = AGREEMENT.search(officer.get_by_role("heading", level=1).inner_text()).group()
-    officer.get_by_label("Note for the approvers").fill("Air conditioners bought from core2, held by warehouse1.")
-    officer.get_by_role("button", name="Submit for credit review").click()
-    expect(officer.locator(".messages")).to_contain_text(f"{agreement} sent to credit review.")
+    agreement = prepare_agreement(officer, shoot, form="four_party", warehouse="warehouse1", limit="1000000.00",
+                                  note="Air conditioners bought from core2, held by warehouse1.")
 
     # 2. A second credit officer approves it: the limit is reserved, the agreement issued for signing.
-    officer2 = login("officer2")
-    _open_task(officer2, agreement, "Credit review of the confirming-warehouse agreement")
-    officer2.get_by_label("Approve", exact=True).check()
-    officer2.get_by_role("button", name="Record the decision").click()
-    expect(officer2.locator(".messages")).to_contain_text(f"Your decision on {agreement} was recorded.")
+    approve(login("officer2"), agreement, "Credit review of the confirming-warehouse agreement")
 
     # 3. Every party signs the four-party agreement; it is active once all have.
     distributor = login("dist1")
     seller = login("core2")
     warehouse = login("warehouse1")
     ops = login("ops")
-    for page, who, title in (
-            (distributor, "dist1", "Sign the confirming-warehouse agreement as the distributor"),
-            (seller, "core2", "Sign the confirming-warehouse agreement as the seller"),
-            (warehouse, "warehouse1", "Sign the four-party agreement as the warehouse"),
-            (ops, "ops", "Sign the confirming-warehouse agreement for the lender")):
-        listed = _sign_task(page, agreement, title, password, shoot, who)
-        assert len(listed) == 1, listed
-    _nav(ops, "Confirming-warehouse agreements")
-    ops.get_by_role("link", name=agreement, exact=True).click()
-    expect(_badge(ops)).to_have_text("Active")
-    shoot(ops, "agreement-active")
+    sign_agreement(agreement, [(distributor, "dist1", "distributor"), (seller, "core2", "seller"),
+                               (warehouse, "warehouse1", "warehouse"), (ops, "ops", "lender")], password, shoot)
 
     # 4. dist1 applies for an order of two lines and sends it to core2, which confirms it.
-    _nav(distributor, "Confirming-warehouse agreements")
-    distributor.get_by_role("link", name=agreement, exact=True).click()
-    distributor.get_by_role("link", name="Apply for an order").click()
-    distributor.get_by_label("Funding route").select_option("acceptance_bill")
-    distributor.get_by_label("Seller's order number").fill("NF-SO-2026-0777")
-    for index, (goods, unit, quantity, price) in enumerate(LINES):
-        for field, text in (("description", goods), ("unit", unit), ("quantity", quantity), ("unit_price", price)):
-            distributor.locator(f"input[name=lines-{index}-{field}]").fill(text)
-    shoot(distributor, "order-form")
-    distributor.get_by_role("button", name="Save the order").click()
-    expect(distributor.locator(".messages")).to_contain_text(
-        "saved: P = CNY 1,000,000.00, initial margin 300,000.00.")
-    order = ORDER.search(distributor.get_by_role("heading", level=1).inner_text()).group()
-    distributor.get_by_role("button", name="Send to the seller to confirm").click()
-    expect(distributor.locator(".messages")).to_contain_text(f"{order} was sent to the seller to confirm.")
-
-    _open_task(seller, order, "Confirm the purchase order as the seller")
-    expect(seller.get_by_label("Confirm the order")).to_be_checked()
-    seller.get_by_role("button", name="Send the answer").click()
-    expect(seller.locator(".messages")).to_contain_text(f"Your answer on {order} was recorded.")
+    order = apply_for_order(distributor, seller, agreement, shoot, route="acceptance_bill",
+                            seller_order_number="NF-SO-2026-0777", lines=LINES,
+                            saved="saved: P = CNY 1,000,000.00, initial margin 300,000.00.")
 
     # 5. Credit review of the order (1,000,000.00: one credit officer).
-    _open_task(officer, order, "Credit review of the purchase order")
-    officer.get_by_label("Approve", exact=True).check()
-    officer.get_by_role("button", name="Record the decision").click()
-    expect(officer.locator(".messages")).to_contain_text(f"Your decision on {order} was recorded.")
+    approve(officer, order, "Credit review of the purchase order")
 
     # 6. The initial margin arrives from the bank; operations record it and its deposit receipt is issued.
     _open_order(ops, order)
@@ -270,38 +201,11 @@ def test_a_four_party_order_by_acceptance_bill_with_two_releases(today, login, s
     expect(ops.locator("#margin .alert")).to_contain_text("CNY 300,000.00")
     _margin(ops, order, "300000.00", "CWM-WALK-001", today, shoot, "initial")
     expect(_badge(ops)).to_have_text("Awaiting funding")
-    receipt = ops.locator("#documents tbody tr").filter(has_text="CWMR-")  # in dist1's language, Chinese
-    for _attempt in range(20):  # documents render after the request's commit
-        if receipt.count():
-            break
-        ops.wait_for_timeout(300)
-        ops.reload()
-    expect(receipt).to_have_count(1)
+    wait_for_document(ops, ops.locator("#documents tbody tr").filter(has_text="CWMR-"))  # in dist1's language
 
     # 7. Operations prepare the acceptance bill; a second operations user releases it; core2 confirms the bill.
-    _open_task(ops, order, "Fund the purchase order")
-    expect(_fact(ops.locator("main"), "Order amount (P)")).to_have_text("CNY 1,000,000.00")
-    expect(_fact(ops.locator("main"), "Margin frozen")).to_have_text("CNY 300,000.00")
-    ops.get_by_label("Acceptance bill number").fill("BAC-WALK-000777")
-    ops.get_by_label("I have checked the details above").check()
-    shoot(ops, "fund")
-    ops.get_by_role("button", name="Fund the order").click()
-    expect(ops.locator(".messages")).to_contain_text(
-        f"Funding of {order} prepared: a second operations user releases it on the Releases page.")
-    ops2 = login("ops2")
-    _nav(ops2, "Releases")
-    row = ops2.locator("table.releases tbody tr").filter(has_text=order).filter(has_text="Order funding")
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text("BAC-WALK-000777")
-    shoot(ops2, "release-funding")
-    fill_code(row, "ops2")
-    row.get_by_role("button", name="Release").click()
-    expect(ops2.locator(".messages")).to_contain_text(f"Order funding {order} released.")
-
-    _open_task(seller, order, "Confirm receipt of the money or the bill")
-    seller.get_by_label("I have checked the details above").check()
-    seller.get_by_role("button", name="Confirm").click()
-    expect(seller.locator(".messages")).to_contain_text(f"Receipt of {order} confirmed.")
+    fund(ops, login("ops2"), seller, order, shoot, bill_number="BAC-WALK-000777", facts={
+        "Order amount (P)": "CNY 1,000,000.00", "Margin frozen": "CNY 300,000.00"})
     _open_order(distributor, order)
     expect(_badge(distributor)).to_have_text("Funded")
     expect(_fact(distributor, "Acceptance bill number")).to_have_text("BAC-WALK-000777")
