@@ -308,17 +308,22 @@ def order_cancel_view(request, cw_order_pk: int):
         order=order, acting_user=request.user, note=request.POST.get("note", "")), _("%(ref)s cancelled."))
 
 
+def _form_refused(request, form, cw_order_pk: int):
+    """Send a money form's field errors back to the order's page as messages (404 for an order not visible)."""
+    order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("confirming:order-detail", cw_order_pk=order.pk)
+
+
 @require_POST
 @login_required
 def order_margin_view(request, cw_order_pk: int):
     """Record margin received for the order (the lender's operations); refusals come back as messages."""
     form = MarginForm(request.POST)
     if not form.is_valid():
-        order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("confirming:order-detail", cw_order_pk=order.pk)
+        return _form_refused(request, form, cw_order_pk)
     data = form.cleaned_data
     return _action(request, cw_order_pk, lambda order: services.order_margin_apply(
         order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
@@ -399,11 +404,7 @@ def order_refund_view(request, cw_order_pk: int):
     """Record the seller's refund received (the lender's operations); refusals come back as messages."""
     form = RefundForm(request.POST)
     if not form.is_valid():
-        order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("confirming:order-detail", cw_order_pk=order.pk)
+        return _form_refused(request, form, cw_order_pk)
     data = form.cleaned_data
     return _action(request, cw_order_pk, lambda order: maturity.order_refund_apply(
         order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
@@ -418,11 +419,7 @@ def order_advance_repayment_view(request, cw_order_pk: int):
 
     form = AdvanceRepaymentForm(request.POST)
     if not form.is_valid():
-        order = tenancy.get_visible_or_404(PurchaseOrder, request.user, pk=cw_order_pk)
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("confirming:order-detail", cw_order_pk=order.pk)
+        return _form_refused(request, form, cw_order_pk)
     data = form.cleaned_data
     return _action(request, cw_order_pk, lambda order: order_advance_repay(
         order=order, amount=data["amount"], received_on=data["received_on"], bank_reference=data["bank_reference"],
