@@ -14,6 +14,16 @@ from .factories import LenderFactory, MembershipFactory, OrganizationFactory, Us
 NO_SKIP = os.environ.get("SCF_NO_SKIP") == "1"
 
 
+def _runs_long(item) -> bool:
+    """The browser walks and the tenancy walks take minutes each; the rest take seconds."""
+    return item.nodeid.startswith("tests/browser/") or "tenancy_walk" in item.nodeid
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long tests first, so that the two workers end together instead of one finishing a walk alone."""
+    items.sort(key=lambda item: not _runs_long(item))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
