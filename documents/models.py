@@ -7,7 +7,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
+
+from scf.core.fields import StateField
 
 from .languages import Language
 
@@ -35,7 +37,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
     object_id = models.PositiveBigIntegerField()
     business_object = GenericForeignKey("content_type", "object_id")
     parties = models.ManyToManyField("parties.Organization", through="DocumentParty", related_name="documents")
-    state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
     html = models.TextField(blank=True)
     pdf = models.FileField(_("PDF"), upload_to=document_pdf_path, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)

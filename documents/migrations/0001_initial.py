@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], max_length=10, verbose_name='language')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('object_id', models.PositiveBigIntegerField()),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('issued', 'Issued'), ('signed', 'Signed'), ('superseded', 'Superseded'), ('void', 'Void')], default='draft', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('draft', 'Draft'), ('issued', 'Issued'), ('signed', 'Signed'), ('superseded', 'Superseded'), ('void', 'Void')], default='draft', max_length=50, verbose_name='state')),
                 ('html', models.TextField(blank=True)),
                 ('pdf', models.FileField(blank=True, upload_to=documents.models.document_pdf_path, verbose_name='PDF')),
                 ('sha256', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='SHA-256')),

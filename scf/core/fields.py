@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField
 
 
 def MoneyField(verbose_name=None, *, non_negative: bool = True, **kwargs) -> models.DecimalField:  # noqa: N802
@@ -36,3 +37,17 @@ CURRENCY_CHOICES = [
     ("EUR", "EUR"),
     ("HKD", "HKD"),
 ]
+
+
+class StateField(FSMField):
+    """A django-fsm state field that migrations record as the plain CharField it is in the database.
+
+    Every FSMField connects a receiver to ``class_prepared``; the models that migrations render by the
+    thousand would each add theirs, and every model prepared afterwards would call them all, which made
+    migrating a new database several times slower. The historical models need no state machine.
+    """
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("protected", None)
+        return name, "django.db.models.CharField", args, kwargs

@@ -9,9 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
-from scf.core.fields import CurrencyField, MoneyField
+from scf.core.fields import CurrencyField, MoneyField, StateField
 
 
 class Product(models.TextChoices):
@@ -73,7 +73,7 @@ class CreditFacility(ConcurrentTransitionMixin, models.Model):
     grace_days = models.PositiveIntegerField(_("grace days"), default=3)
     with_recourse = models.BooleanField(_("with recourse"), default=True)
     recourse_days = models.PositiveIntegerField(_("recourse after (days past due)"), default=30)
-    state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Four eyes on a limit: who made it available, never the one who proposed it.
@@ -238,7 +238,7 @@ class FacilityLimitChange(ConcurrentTransitionMixin, models.Model):
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("comment"), blank=True)
-    state = FSMField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(_("state"), choices=State.choices, default=State.PROPOSED, protected=True)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -9,9 +9,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
-from scf.core.fields import CurrencyField
+from scf.core.fields import CurrencyField, StateField
 
 from .validators import ALLOWED_UPLOAD_TYPES, validate_account_number, validate_uscc
 
@@ -85,7 +85,7 @@ class Organization(ConcurrentTransitionMixin, models.Model):
     preferred_language = models.CharField(
         _("document language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
-    kyc_state = FSMField(_("KYC state"), choices=KycState.choices, default=KycState.DRAFT, protected=True)
+    kyc_state = StateField(_("KYC state"), choices=KycState.choices, default=KycState.DRAFT, protected=True)
     kyc_verified_at = models.DateTimeField(_("KYC verified at"), null=True, blank=True)
     kyc_expires_on = models.DateField(_("KYC expires on"), null=True, blank=True)
     kyc_note = models.TextField(_("KYC reviewer's note"), blank=True)
@@ -318,7 +318,7 @@ class SettlementAccount(ConcurrentTransitionMixin, models.Model):
     account_number = models.CharField(_("account number"), max_length=40, validators=[validate_account_number])
     currency = CurrencyField()
     is_default = models.BooleanField(_("default for its currency"), default=False)
-    status = FSMField(_("status"), choices=Status.choices, default=Status.PENDING, protected=True)
+    status = StateField(_("status"), choices=Status.choices, default=Status.PENDING, protected=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("entered or last changed by"))
     entered_at = models.DateTimeField(_("entered or last changed at"), null=True, blank=True)

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
-from scf.core.fields import CurrencyField, MoneyField
+from scf.core.fields import CurrencyField, MoneyField, StateField
 
 from .calculations import DEFAULT_MARGIN_RATIO, DEFAULT_REFUND_NOTICE_DAYS, ReleaseMode
 
@@ -75,7 +75,7 @@ class ConfirmingAgreement(ConcurrentTransitionMixin, models.Model):
                     "(差额退款) and keep them, or buy them back."))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("prepared by"))
     approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
@@ -208,7 +208,7 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
     settled_on = models.DateField(_("settled on"), null=True, blank=True,
                                   help_text=_("The day the loan was repaid or the acceptance bill paid."))
     reminded_days = models.JSONField(_("maturity reminders sent (days before)"), default=list, blank=True)
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("prepared by"))
     approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
@@ -402,7 +402,7 @@ class ReleaseRequest(ConcurrentTransitionMixin, models.Model):
                               verbose_name=_("order"))
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     value = MoneyField(_("value"))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("requested by"))
     requested_at = models.DateTimeField(auto_now_add=True)
@@ -515,7 +515,7 @@ class RefundDemand(ConcurrentTransitionMixin, models.Model):
     amount = MoneyField(_("amount"))
     notice_date = models.DateField(_("notice date"))
     due_date = models.DateField(_("due date"))
-    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
+    state = StateField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
     acknowledged_at = models.DateTimeField(_("acknowledged by the seller at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="+", verbose_name=_("acknowledged by"))
@@ -584,7 +584,7 @@ class DeliveryReconciliation(ConcurrentTransitionMixin, models.Model):
     difference_value = MoneyField(_("value short-delivered"), default=Decimal("0.00"))
     awaiting_value = MoneyField(_("value awaiting delivery"), default=Decimal("0.00"))
     has_differences = models.BooleanField(_("with differences"), default=False)
-    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
+    state = StateField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, protected=True)
     generated_at = models.DateTimeField(_("built at"))
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("built by"))

@@ -10,9 +10,9 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
-from scf.core.fields import CurrencyField, MoneyField
+from scf.core.fields import CurrencyField, MoneyField, StateField
 from scf.facilities.models import DayCountChoice, InterestMode
 from scf.parties.models import SettlementAccount
 
@@ -54,7 +54,7 @@ class Receivable(ConcurrentTransitionMixin, models.Model):
     confirmation_note = models.TextField(_("confirmation note"), blank=True)
     reverse = models.BooleanField(_("reverse factoring"), default=False,
                                   help_text=_("Uploaded by the debtor as an approved payable."))
-    state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,7 +179,7 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     all_in_rate = models.DecimalField(_("all-in annual cost"), max_digits=9, decimal_places=6)
     with_recourse = models.BooleanField(_("with recourse"), default=True)
     reverse = models.BooleanField(_("reverse factoring"), default=False)
-    state = FSMField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="factoring", verbose_name=_("approval case"))

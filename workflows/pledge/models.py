@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, transition
 
-from scf.core.fields import CurrencyField, MoneyField
+from scf.core.fields import CurrencyField, MoneyField, StateField
 from scf.facilities.models import DayCountChoice
 
 
@@ -129,7 +129,7 @@ class PriceBatch(models.Model):
     lender = models.ForeignKey("parties.Organization", on_delete=models.PROTECT, related_name="price_batches",
                                verbose_name=_("lender"))
     name = models.CharField(_("file"), max_length=200)
-    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("entered by"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -188,7 +188,7 @@ class CommodityPrice(models.Model):
     reference = models.CharField(_("reference"), max_length=200, blank=True,
                                  help_text=_("Where the price comes from: exchange contract, quote, report, invoice."))
     effective_date = models.DateField(_("effective date"))
-    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, protected=True)
+    state = StateField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, protected=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("entered by"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -295,7 +295,7 @@ class PledgeAgreement(ConcurrentTransitionMixin, models.Model):
                                  default=DayCountChoice.ACT_360)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("prepared by"))
     approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
@@ -482,7 +482,7 @@ class CollateralIntake(ConcurrentTransitionMixin, models.Model):
     agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="intakes",
                                   verbose_name=_("agreement"))
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DECLARED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.DECLARED, protected=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("declared by"))
     counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -654,7 +654,7 @@ class PledgeRelease(ConcurrentTransitionMixin, models.Model):
     agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="releases",
                                   verbose_name=_("agreement"))
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
     requested_value = MoneyField(_("value requested"),
                                  help_text=_("The value of the goods to release at the prices of the request."))
     currency = CurrencyField()
@@ -766,7 +766,7 @@ class PledgeDrawdown(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=30, unique=True)
     amount = MoneyField(_("amount"))
     maturity_date = models.DateField(_("maturity date"))
-    state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED, protected=True)
+    state = StateField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED, protected=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("requested by"))
     approval_case = models.OneToOneField("approval.ApprovalCase", on_delete=models.PROTECT, null=True, blank=True,
@@ -1066,7 +1066,7 @@ class PledgeDisposal(ConcurrentTransitionMixin, models.Model):
     agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="disposals",
                                   verbose_name=_("agreement"))
     reference = models.CharField(_("reference"), max_length=30, unique=True)
-    state = FSMField(_("state"), max_length=15, choices=State.choices, default=State.OPENED, protected=True)
+    state = StateField(_("state"), max_length=15, choices=State.choices, default=State.OPENED, protected=True)
     reason = models.CharField(_("reason for default"), max_length=500)
     opened_at = models.DateTimeField(_("opened at"))
     method = models.CharField(_("method of sale"), max_length=12, choices=Method.choices, blank=True)
@@ -1167,7 +1167,7 @@ class PledgeMarginCall(ConcurrentTransitionMixin, models.Model):
     agreement = models.ForeignKey(PledgeAgreement, on_delete=models.PROTECT, related_name="margin_calls",
                                   verbose_name=_("agreement"))
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.ISSUED, protected=True)
+    state = StateField(_("state"), max_length=12, choices=State.choices, default=State.ISSUED, protected=True)
     opened_by = models.ForeignKey(PledgeRevaluation, on_delete=models.PROTECT, related_name="margin_calls_opened",
                                   verbose_name=_("opened by revaluation"))
     opened_on = models.DateField(_("opened on"))

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import django.core.validators
-import django_fsm
 from django.db import migrations, models
 
 
@@ -31,7 +30,7 @@ class Migration(migrations.Migration):
                 ('valid_to', models.DateField(verbose_name='valid to')),
                 ('max_tenor_days', models.PositiveIntegerField(default=180, verbose_name='maximum tenor (days)')),
                 ('day_count', models.CharField(choices=[('ACT/360', 'ACT/360'), ('ACT/365', 'ACT/365')], default='ACT/360', max_length=7, verbose_name='day count')),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('active', 'Active'), ('frozen', 'Frozen'), ('expired', 'Expired'), ('closed', 'Closed')], default='proposed', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('active', 'Active'), ('frozen', 'Frozen'), ('expired', 'Expired'), ('closed', 'Closed')], default='proposed', max_length=50, verbose_name='state')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('proposed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='proposed at')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
                 ('decision_note', models.TextField(blank=True, verbose_name='comment')),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Awaiting review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='proposed', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('proposed', 'Awaiting review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='proposed', max_length=50, verbose_name='state')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
                 ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='limit_changes', to='facilities.creditfacility', verbose_name='facility')),
                 ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),

@@ -4,7 +4,6 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import django_fsm
 import scf.parties.models
 import scf.parties.validators
 from django.conf import settings
@@ -63,7 +62,7 @@ class Migration(migrations.Migration):
                 ('registered_address', models.CharField(blank=True, max_length=300, verbose_name='registered address')),
                 ('legal_representative', models.CharField(blank=True, max_length=100, verbose_name='legal representative')),
                 ('preferred_language', models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese')], default='zh-hans', max_length=10, verbose_name='document language')),
-                ('kyc_state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('verified', 'Verified'), ('rejected', 'Rejected'), ('expired', 'Expired')], default='draft', max_length=50, protected=True, verbose_name='KYC state')),
+                ('kyc_state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('verified', 'Verified'), ('rejected', 'Rejected'), ('expired', 'Expired')], default='draft', max_length=50, verbose_name='KYC state')),
                 ('kyc_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='KYC verified at')),
                 ('kyc_expires_on', models.DateField(blank=True, null=True, verbose_name='KYC expires on')),
                 ('kyc_note', models.TextField(blank=True, verbose_name="KYC reviewer's note")),

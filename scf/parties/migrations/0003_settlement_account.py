@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('account_number', models.CharField(max_length=40, validators=[scf.parties.validators.validate_account_number], verbose_name='account number')),
                 ('currency', models.CharField(choices=[('CNY', 'CNY'), ('USD', 'USD'), ('EUR', 'EUR'), ('HKD', 'HKD')], default='CNY', max_length=3, verbose_name='currency')),
                 ('is_default', models.BooleanField(default=False, verbose_name='default for its currency')),
-                ('status', django_fsm.FSMField(choices=[('pending', 'Pending verification'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='pending', max_length=50, protected=True, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Pending verification'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='pending', max_length=50, verbose_name='status')),
                 ('entered_at', models.DateTimeField(blank=True, null=True, verbose_name='entered or last changed at')),
                 ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
                 ('review_note', models.TextField(blank=True, verbose_name="reviewer's note")),

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('difference_value', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='value short-delivered')),
                 ('awaiting_value', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='value awaiting delivery')),
                 ('has_differences', models.BooleanField(default=False, verbose_name='with differences')),
-                ('state', django_fsm.FSMField(choices=[('open', 'Awaiting review'), ('reviewed', 'Reviewed')], default='open', max_length=10, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('open', 'Awaiting review'), ('reviewed', 'Reviewed')], default='open', max_length=10, verbose_name='state')),
                 ('generated_at', models.DateTimeField(verbose_name='built at')),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
                 ('review_comment', models.TextField(blank=True, verbose_name='review comment')),

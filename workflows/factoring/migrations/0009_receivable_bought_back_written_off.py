@@ -1,5 +1,4 @@
-import django_fsm
-from django.db import migrations
+from django.db import migrations, models
 
 
 def mark_how_files_ended(apps, schema_editor):
@@ -30,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='receivable',
             name='state',
-            field=django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('confirmed', 'Confirmed'), ('disputed', 'Disputed'), ('financed', 'Financed'), ('settled', 'Settled'), ('bought_back', 'Bought back by the supplier'), ('written_off', 'Written off'), ('cancelled', 'Cancelled')], default='draft', max_length=50, protected=True, verbose_name='state'),
+            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('confirmed', 'Confirmed'), ('disputed', 'Disputed'), ('financed', 'Financed'), ('settled', 'Settled'), ('bought_back', 'Bought back by the supplier'), ('written_off', 'Written off'), ('cancelled', 'Cancelled')], default='draft', max_length=50, verbose_name='state'),
         ),
         migrations.RunPython(mark_how_files_ended, migrations.RunPython.noop),
     ]

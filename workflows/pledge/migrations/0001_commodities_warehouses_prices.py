@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import django.core.validators
 import django.db.models.deletion
-import django_fsm
 from django.conf import settings
 from django.db import migrations, models
 
@@ -66,7 +65,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('exchange', 'Exchange settlement price'), ('spot', 'Spot quote'), ('appraisal', 'Appraisal'), ('invoice', 'Invoice')], max_length=20, verbose_name='source')),
                 ('reference', models.CharField(blank=True, help_text='Where the price comes from: exchange contract, quote, report, invoice.', max_length=200, verbose_name='reference')),
                 ('effective_date', models.DateField(verbose_name='effective date')),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='proposed', max_length=10, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='proposed', max_length=10, verbose_name='state')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
                 ('commodity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prices', to='pledge.commodity', verbose_name='commodity')),

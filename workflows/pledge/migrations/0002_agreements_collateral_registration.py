@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('day_count', models.CharField(choices=[('ACT/360', 'ACT/360'), ('ACT/365', 'ACT/365')], default='ACT/360', max_length=7, verbose_name='day count')),
                 ('start_date', models.DateField(verbose_name='start date')),
                 ('end_date', models.DateField(verbose_name='end date')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('returned', 'Returned for revision'), ('rejected', 'Rejected'), ('approved', 'Approved'), ('contract_issued', 'Contracts issued'), ('active', 'Active'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='draft', max_length=20, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('returned', 'Returned for revision'), ('rejected', 'Rejected'), ('approved', 'Approved'), ('contract_issued', 'Contracts issued'), ('active', 'Active'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='draft', max_length=20, verbose_name='state')),
                 ('principal_outstanding', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='principal outstanding')),
                 ('cash_margin', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='cash margin held')),
                 ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='active since')),
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(max_length=40, unique=True, verbose_name='reference')),
-                ('state', django_fsm.FSMField(choices=[('declared', 'Declared by the pledgor'), ('counted', 'Counted by the warehouse'), ('notice_issued', 'Notice of pledge issued'), ('effective', 'Effective'), ('refused', 'Refused by the warehouse'), ('withdrawn', 'Withdrawn')], default='declared', max_length=20, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('declared', 'Declared by the pledgor'), ('counted', 'Counted by the warehouse'), ('notice_issued', 'Notice of pledge issued'), ('effective', 'Effective'), ('refused', 'Refused by the warehouse'), ('withdrawn', 'Withdrawn')], default='declared', max_length=20, verbose_name='state')),
                 ('counted_at', models.DateTimeField(blank=True, null=True, verbose_name='counted at')),
                 ('effective_at', models.DateTimeField(blank=True, null=True, verbose_name='effective since')),
                 ('note', models.TextField(blank=True, verbose_name='note')),

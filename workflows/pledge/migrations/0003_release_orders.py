@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(max_length=40, unique=True, verbose_name='reference')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Requested'), ('ordered', 'Release order issued'), ('executed', 'Executed'), ('cancelled', 'Cancelled')], default='requested', max_length=20, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('requested', 'Requested'), ('ordered', 'Release order issued'), ('executed', 'Executed'), ('cancelled', 'Cancelled')], default='requested', max_length=20, verbose_name='state')),
                 ('requested_value', models.DecimalField(decimal_places=2, help_text='The value of the goods to release at the prices of the request.', max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='value requested')),
                 ('currency', models.CharField(choices=[('CNY', 'CNY'), ('USD', 'USD'), ('EUR', 'EUR'), ('HKD', 'HKD')], default='CNY', max_length=3, verbose_name='currency')),
                 ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('reference', models.CharField(max_length=30, unique=True, verbose_name='reference')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='amount')),
                 ('maturity_date', models.DateField(verbose_name='maturity date')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('disbursed', 'Disbursed'), ('repaid', 'Repaid'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='requested', max_length=10, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('disbursed', 'Disbursed'), ('repaid', 'Repaid'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='requested', max_length=10, verbose_name='state')),
                 ('disbursed_on', models.DateField(blank=True, null=True, verbose_name='disbursed on')),
                 ('principal_outstanding', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='principal outstanding')),
                 ('interest_posted', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='interest posted')),

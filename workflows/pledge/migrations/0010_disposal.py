@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='pledgeagreement',
             name='state',
-            field=django_fsm.FSMField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('returned', 'Returned for revision'), ('rejected', 'Rejected'), ('approved', 'Approved'), ('contract_issued', 'Contracts issued'), ('active', 'Active'), ('defaulted', 'In default'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='draft', max_length=20, protected=True, verbose_name='state'),
+            field=models.CharField(choices=[('draft', 'Draft'), ('under_review', 'Under review'), ('returned', 'Returned for revision'), ('rejected', 'Rejected'), ('approved', 'Approved'), ('contract_issued', 'Contracts issued'), ('active', 'Active'), ('defaulted', 'In default'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='draft', max_length=20, verbose_name='state'),
         ),
         migrations.AlterField(
             model_name='pledgeditem',
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(max_length=30, unique=True, verbose_name='reference')),
-                ('state', django_fsm.FSMField(choices=[('opened', 'Opened'), ('sale_recorded', 'Sale recorded'), ('settled', 'Settled'), ('cancelled', 'Cancelled')], default='opened', max_length=15, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('opened', 'Opened'), ('sale_recorded', 'Sale recorded'), ('settled', 'Settled'), ('cancelled', 'Cancelled')], default='opened', max_length=15, verbose_name='state')),
                 ('reason', models.CharField(max_length=500, verbose_name='reason for default')),
                 ('opened_at', models.DateTimeField(verbose_name='opened at')),
                 ('method', models.CharField(blank=True, choices=[('negotiated', 'Negotiated sale'), ('auction', 'Auction'), ('agreed', 'Sale agreed with the pledgor')], max_length=12, verbose_name='method of sale')),

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('reference', models.CharField(max_length=40, unique=True, verbose_name='reference')),
-                ('state', django_fsm.FSMField(choices=[('issued', 'Issued'), ('partly_met', 'Partly met'), ('cured', 'Cured'), ('expired', 'Expired'), ('default', 'In default')], default='issued', max_length=12, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('issued', 'Issued'), ('partly_met', 'Partly met'), ('cured', 'Cured'), ('expired', 'Expired'), ('default', 'In default')], default='issued', max_length=12, verbose_name='state')),
                 ('opened_on', models.DateField(verbose_name='opened on')),
                 ('deadline', models.DateField(verbose_name='cure deadline')),
                 ('currency', models.CharField(choices=[('CNY', 'CNY'), ('USD', 'USD'), ('EUR', 'EUR'), ('HKD', 'HKD')], default='CNY', max_length=3, verbose_name='currency')),
