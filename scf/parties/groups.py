@@ -1,5 +1,6 @@
 """Lender staff groups and their permissions, kept in step after every migrate."""
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
 from .models import StaffGroup
@@ -50,14 +51,25 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def ensure_staff_groups(**kwargs) -> None:
-    """Create the staff groups and give them exactly their permissions (idempotent)."""
+def ensure_staff_groups(app_config=None, **kwargs) -> None:
+    """Create the staff groups and give them exactly their permissions (idempotent).
+
+    As a post_migrate receiver it is called once for every app; it acts on the last app's call only,
+    when every app's permissions exist (a test database is flushed, and this signal sent, after each
+    transactional test).
+    """
+    if app_config is not None and app_config.label != _last_app_with_models():
+        return
+    wanted = {tuple(code.split(".")) for codes in GROUP_PERMISSIONS.values() for code in codes}
+    found = {
+        (permission.content_type.app_label, permission.codename): permission
+        for permission in Permission.objects.filter(codename__in={codename for _, codename in wanted})
+        .select_related("content_type")
+    }
     for name, codes in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        permissions = []
-        for code in codes:
-            app_label, codename = code.split(".")
-            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if permission is not None:
-                permissions.append(permission)
-        group.permissions.set(permissions)
+        group.permissions.set([found[key] for key in (tuple(code.split(".")) for code in codes) if key in found])
+
+
+def _last_app_with_models() -> str:
+    return [config.label for config in apps.get_app_configs() if config.models_module is not None][-1]
