@@ -13,7 +13,15 @@ class AppendOnlyError(Exception):
 
 
 class AuditRecord(models.Model):
-    """One fired transition or audited action; `hash` chains it to the record before it."""
+    """One fired transition or audited action.
+
+    Written in the business transaction with its own `content_hash` (one INSERT, no shared lock).
+    The chainer (`services.audit_chain_extend`, run after commit) then gives it its place in the
+    chain, `chain_seq`, and `hash` = SHA-256(`prev_hash` + `content_hash`), `prev_hash` being the
+    hash of the record chained before it. Records are chained in the order their transactions
+    became visible, which on PostgreSQL need not be the order of `seq`: the chain's order is
+    `chain_seq`.
+    """
 
     seq = models.BigAutoField(primary_key=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
@@ -28,12 +36,19 @@ class AuditRecord(models.Model):
     actor_username = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    content_hash = models.CharField(max_length=64, default="")
+    # Set once by the chainer; empty (NULL) until then.
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["content_type", "object_id", "seq"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "seq"]),
+            # The chainer's queue: the records not chained yet, in order of seq.
+            models.Index(fields=["seq"], condition=models.Q(chain_seq__isnull=True), name="audit_unchained_idx"),
+        ]
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
 
@@ -50,8 +65,9 @@ class AuditRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row locked while appending, so that concurrent writers chain in order."""
+    """The end of the chain: a single row, locked by the chainer only (never by a business transaction)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-    last_seq = models.BigIntegerField(default=0)
+    last_seq = models.BigIntegerField(default=0)  # the seq of the record the chain ends with
+    last_chain_seq = models.BigIntegerField(default=0)  # and its chain_seq: the length of the chain

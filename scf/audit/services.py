@@ -1,15 +1,25 @@
-"""Write audit records: one per fired transition, hash-chained in order of insertion."""
+"""Write audit records in the business transaction; chain them in the background a moment later.
+
+A record is one INSERT with its own `content_hash`; no business transaction takes a shared
+lock. After commit, `audit_chain_extend` (a Celery task, and a beat entry as a safety net)
+links the records not chained yet under a lock of its own, in `seq` order among those it can
+see, i.e. those committed. A record whose transaction commits late is chained late, after
+records with a higher `seq`: the chain's order is the `chain_seq` the chainer gives, never `seq`.
+"""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
@@ -17,11 +27,21 @@ from django.utils.translation import pgettext_lazy
 
 from .models import GENESIS_HASH, AuditChainHead, AuditRecord
 
+logger = logging.getLogger(__name__)
 
-def record_hash(*, prev_hash: str, fields: dict) -> str:
-    """Return the SHA-256 chaining a record's fields to the previous hash."""
+CHAIN_CHUNK = 500  # records linked per chainer transaction
+UNCHAINED_GRACE = datetime.timedelta(minutes=5)  # older unchained records are a problem for verify
+
+
+def content_hash(fields: dict) -> str:
+    """Return the SHA-256 of a record's fields alone (canonical JSON)."""
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chain_hash(*, prev_hash: str, content_hash: str) -> str:
+    """Return the SHA-256 linking a record's content hash to the chain hash before it."""
+    return hashlib.sha256((prev_hash + content_hash).encode("utf-8")).hexdigest()
 
 
 def _hashed_fields(record: AuditRecord) -> dict:
@@ -44,12 +64,11 @@ _pending = threading.local()
 
 @contextmanager
 def audit_batch():
-    """Collect the audit records written inside the block and chain them in one go when it ends.
+    """Collect the audit records written inside the block and insert them in one statement when it ends.
 
-    Run inside the transaction of a unit of work (see `audited`): the records are appended
-    under one lock on the chain head, taken at the end of the work, so that the head is locked
-    for the shortest time and always last. Nested blocks hand their records to the outer one;
-    a block left by an exception drops its own records, as its savepoint drops its changes.
+    Run inside the transaction of a unit of work (see `audited`). Nested blocks hand their
+    records to the outer one; a block left by an exception drops its own records, as its
+    savepoint drops its changes.
     """
     outer = getattr(_pending, "records", None)
     records: list[AuditRecord] = []
@@ -61,11 +80,11 @@ def audit_batch():
     if outer is not None:
         outer.extend(records)
     elif records:
-        _append(records)
+        _write(records)
 
 
 def audited(func: Callable) -> Callable:
-    """Decorate a service as one unit of work: one transaction, its audit records chained at its end.
+    """Decorate a service as one unit of work: one transaction, its audit records inserted at its end.
 
     Called from outside any unit of work, it opens a transaction (a savepoint within a caller's
     transaction, so that a refused action leaves the caller's transaction usable).
@@ -91,11 +110,11 @@ def audit_record(
     target_state: str = "",
     note: str = "",
 ) -> AuditRecord:
-    """Append one audit record to the chain, or to the current unit of work's batch.
+    """Write one audit record in the caller's transaction, or add it to the current unit of work's batch.
 
     It joins the caller's transaction without a savepoint: a record that cannot be written
     fails the whole change, which is what an audit trail wants. Inside `audit_batch` the
-    record is chained (and gets its `seq`) when the batch ends.
+    record is inserted (and gets its `seq`) when the batch ends.
     """
     actor = actor if getattr(actor, "is_authenticated", False) else None
     record = AuditRecord(
@@ -111,27 +130,75 @@ def audit_record(
         at=timezone.now().replace(microsecond=0),
         note=note or "",
     )
+    record.content_hash = content_hash(_hashed_fields(record))
     batch = getattr(_pending, "records", None)
     if batch is not None:
         batch.append(record)
     else:
-        _append([record])
+        _write([record])
     return record
 
 
-@transaction.atomic(savepoint=False)
-def _append(records: list[AuditRecord]) -> None:
-    """Chain the records after the last one, under a lock on the chain head (three statements)."""
+def _write(records: list[AuditRecord]) -> None:
+    """Insert the records (one statement) and have the chain extended once the transaction commits."""
+    AuditRecord.objects.bulk_create(records)
+    _chain_after_commit()
+
+
+def _chain_after_commit() -> None:
+    """Schedule the chainer once per transaction (a callback dropped with a rolled-back savepoint is made again)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is _chain_soon for _ids, func, _robust in connection.run_on_commit):
+        return
+    # Robust: the business change is committed whatever the chainer does; the beat entry catches up.
+    transaction.on_commit(_chain_soon, robust=True)
+
+
+def _chain_soon() -> None:
+    audit_chain_extend_task.delay()
+
+
+def audit_chain_extend(*, chunk: int = CHAIN_CHUNK) -> int:
+    """Link the committed records not chained yet, in seq order, a chunk per transaction; return how many.
+
+    The head row is the chainer's lock (concurrent chainers take turns; business transactions
+    never touch it). Under READ COMMITTED each statement after the lock sees every record
+    committed so far, so a record whose transaction is still open is simply left for a later
+    run: it is never skipped past, it is chained later, with a later `chain_seq`.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            head = _locked_head()
+            records = list(AuditRecord.objects.filter(chain_seq__isnull=True).order_by("seq")
+                           .only("seq", "content_hash")[:chunk])
+            if not records:
+                return total
+            prev_hash, chain_seq = head.last_hash, head.last_chain_seq
+            for record in records:
+                chain_seq += 1
+                record.chain_seq, record.prev_hash = chain_seq, prev_hash
+                record.hash = prev_hash = chain_hash(prev_hash=prev_hash, content_hash=record.content_hash)
+            AuditRecord.objects.bulk_update(records, ["chain_seq", "prev_hash", "hash"])
+            AuditChainHead.objects.filter(id=1).update(last_hash=prev_hash, last_seq=records[-1].seq,
+                                                       last_chain_seq=chain_seq)
+        total += len(records)
+        if len(records) < chunk:
+            return total
+
+
+@shared_task(name="scf.audit.tasks.audit_chain_extend", ignore_result=True)
+def audit_chain_extend_task() -> int:
+    """Chain the committed audit records not chained yet (after each audited commit, and every minute)."""
+    return audit_chain_extend()
+
+
+def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(id=1).first()
     if head is None:
         AuditChainHead.objects.get_or_create(id=1)
         head = AuditChainHead.objects.select_for_update().get(id=1)
-    last_hash = head.last_hash
-    for record in records:
-        record.prev_hash = last_hash
-        record.hash = last_hash = record_hash(prev_hash=last_hash, fields=_hashed_fields(record))
-    AuditRecord.objects.bulk_create(records)
-    AuditChainHead.objects.filter(id=1).update(last_hash=last_hash, last_seq=records[-1].seq)
+    return head
 
 
 def record_fsm_transition(sender, instance, name, source, target, **kwargs) -> None:
@@ -153,29 +220,44 @@ class BrokenLink:
     reason: str
 
 
-def audit_chain_verify() -> tuple[int, BrokenLink | None]:
-    """Walk the chain from the start; return the records checked and the first broken link."""
+def audit_chain_verify(*, grace: datetime.timedelta = UNCHAINED_GRACE) -> tuple[int, BrokenLink | None]:
+    """Walk the chain in chain order; return the chained records checked and the first problem.
+
+    A problem is a chained record altered, removed or moved (its content, its hash or its link
+    to the record before it disagree), a chain head that does not end at the last record, an
+    unchained record whose content does not match its hash, or a record still unchained
+    `grace` after it was written (the chainer is not running).
+    """
     prev_hash = GENESIS_HASH
     checked = 0
-    expected_seq_after = 0
-    for record in _iter_records():
+    last_seq = 0
+    for record in _iter_chained():
         if record.prev_hash != prev_hash:
             return checked, BrokenLink(record.seq, "prev_hash does not match the record before it")
-        if record_hash(prev_hash=prev_hash, fields=_hashed_fields(record)) != record.hash:
+        if content_hash(_hashed_fields(record)) != record.content_hash:
             return checked, BrokenLink(record.seq, "content does not match its hash")
+        if chain_hash(prev_hash=prev_hash, content_hash=record.content_hash) != record.hash:
+            return checked, BrokenLink(record.seq, "chain hash does not match its content and the record before it")
+        if record.chain_seq != checked + 1:
+            return checked, BrokenLink(record.seq, f"chain position {record.chain_seq} where {checked + 1} was due")
         prev_hash = record.hash
-        expected_seq_after = record.seq
+        last_seq = record.seq
         checked += 1
     head = AuditChainHead.objects.filter(id=1).first()
-    if head and (head.last_hash != prev_hash or head.last_seq != expected_seq_after):
+    if head and (head.last_hash != prev_hash or head.last_seq != last_seq or head.last_chain_seq != checked):
         # head.last_seq is the record the chain should end with: it is gone (or rewritten), so do not
         # call it "records after this one", which would name a missing record as if it were there.
         return checked, BrokenLink(head.last_seq, "the chain head ends at this record, which is missing or rewritten")
+    for record in AuditRecord.objects.filter(chain_seq__isnull=True).order_by("seq").iterator(chunk_size=2000):
+        if content_hash(_hashed_fields(record)) != record.content_hash:
+            return checked, BrokenLink(record.seq, "content does not match its hash")
+        if record.at < timezone.now() - grace:
+            return checked, BrokenLink(record.seq, f"not chained {int(grace.total_seconds())} s after it was written")
     return checked, None
 
 
-def _iter_records() -> Iterator[AuditRecord]:
-    return AuditRecord.objects.order_by("seq").iterator(chunk_size=2000)
+def _iter_chained() -> Iterator[AuditRecord]:
+    return AuditRecord.objects.filter(chain_seq__isnull=False).order_by("chain_seq").iterator(chunk_size=2000)
 
 
 def history_for(obj: models.Model) -> list[AuditRecord]:

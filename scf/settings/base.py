@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scf.core.tasks.run_daily",
         "schedule": crontab(hour=0, minute=20),
     },
+    # The audit chain is extended after each audited commit; this catches up if one was missed.
+    "audit-chain": {
+        "task": "scf.audit.tasks.audit_chain_extend",
+        "schedule": 60.0,
+    },
 }
 
 VIEWFLOW = {"AUTOREGISTER": False}

@@ -42,6 +42,24 @@ def test_a_receivable_is_registered_in_draft_with_a_normalised_key(parties):
 
 
 @pytest.mark.django_db
+def test_a_receivable_and_its_audit_record_commit_together(parties, monkeypatch):
+    from scf.audit.models import AuditRecord
+
+    _create(parties, invoice="INV-OK")
+    record = AuditRecord.objects.get(action="factoring.receivable.create")
+    assert record.note.startswith("INVOK CNY 250000.00")
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("audit table unavailable")
+
+    monkeypatch.setattr(AuditRecord.objects, "bulk_create", refuse)
+    with pytest.raises(RuntimeError):
+        _create(parties, invoice="INV-LOST")
+    # No receivable without its audit record: the insert was undone with the failed audit write.
+    assert not Receivable.objects.filter(invoice_key="INVLOST").exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("variant", ["INV-2026-001", "inv2026001", "INV 2026 001", "Inv-2026 -001"])
 def test_the_same_invoice_written_differently_is_a_duplicate(parties, variant):
     _create(parties, invoice="INV-2026-001")

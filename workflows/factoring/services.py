@@ -112,10 +112,13 @@ def operator_only(organization: Organization, action: str) -> str:
     return _("Only an operator of %(org)s can %(action)s.") % {"org": organization, "action": action}
 
 
+@audited
 def receivable_create(*, supplier: Organization, debtor: Organization, invoice_number: str,
                       issue_date: datetime.date, due_date: datetime.date, face_amount: Decimal,
                       acting_user: User, currency: str = "CNY") -> Receivable:
     """Register a supplier's invoice on a core enterprise; the same one is never accepted twice.
+
+    The receivable and its audit record commit together (one unit of work).
 
     The database's unique constraint on (debtor, supplier, normalised invoice number) is what
     holds under concurrency; a refused insert answers DuplicateReceivable (409).
