@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.collections.permissions import require_receipts_staff
+from scf.core.sequences import sequence_next_block
 from scf.money import add_business_days
 from scf.parties.models import User
 
@@ -55,6 +56,9 @@ from .models import (
 CHUNK = 200
 
 OPENING_ZONES = (calc.Zone.CALL, calc.Zone.LIQUIDATION)
+
+#: The margin calls' references run per year: PMC-2026-00001.
+CALL_SEQUENCE = "pledge.margin_call"
 
 State = PledgeMarginCall.State
 
@@ -166,10 +170,17 @@ def _open_calls(run: PledgeRevaluation, now: datetime.datetime) -> list[int]:
                 f" AND o.state IN (%s, %s))")
     entering_params = [run.pk, *OPENING_ZONES, *OPENING_ZONES, State.ISSUED, State.PARTLY_MET]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT a.cure_days{entering}", entering_params)
-        periods = sorted(row[0] for row in cursor.fetchall())
-        if not periods:
+        cursor.execute(f"SELECT a.cure_days, COUNT(*){entering} GROUP BY a.cure_days", entering_params)
+        by_period = dict(cursor.fetchall())
+        if not by_period:
             return []
+        periods = sorted(by_period)
+        # References numbered per year (PMC-2026-00001), in the order of the agreements: one block of numbers.
+        year = run.valued_on.year
+        first = sequence_next_block(CALL_SEQUENCE, year, sum(by_period.values()))
+        number = f"({first} - 1 + ROW_NUMBER() OVER (ORDER BY v.agreement_id))"
+        padded = (f"CASE WHEN {number} >= 100000 THEN CAST({number} AS text)"
+                  f" ELSE lpad(CAST({number} AS text), 5, '0') END" if pg else f"printf('%%05d', {number})")
         date_param = "CAST(%s AS date)" if pg else "%s"
         deadline = ("CASE a.cure_days " + " ".join([f"WHEN %s THEN {date_param}"] * len(periods)) + " END")
         deadline_params = [x for days in periods
@@ -178,10 +189,12 @@ def _open_calls(run: PledgeRevaluation, now: datetime.datetime) -> list[int]:
             f"INSERT INTO {calls} (agreement_id, reference, state, opened_by_id, last_revaluation_id, opened_on,"
             f" deadline, currency, value_at_opening, exposure_at_opening, ltv_at_opening, call_line,"
             f" amount_at_opening, cure_amount, closed_at, created_at)"
-            f" SELECT v.agreement_id, CAST(%s AS text) || CAST(v.agreement_id AS text), %s, %s, %s, {date_param}, {deadline},"
+            f" SELECT v.agreement_id, CAST(%s AS text) || {padded}, %s, %s, %s, {date_param}, {deadline},"
             f" v.currency, v.value, v.exposure, v.ltv, a.call_ltv, {k}, {k}, NULL, %s{entering}",
-            [f"PMC-{run.pk}-", State.ISSUED, run.pk, run.pk, ops.adapt_datefield_value(run.valued_on),
+            [f"PMC-{year}-", State.ISSUED, run.pk, run.pk, ops.adapt_datefield_value(run.valued_on),
              *deadline_params, ops.adapt_datetimefield_value(now), *entering_params])
+        if cursor.rowcount != sum(by_period.values()):  # the numbers must run without gaps
+            raise RuntimeError("the margin calls opened differ from those counted under the same lock")
     return list(PledgeMarginCall.objects.filter(opened_by=run).order_by("pk").values_list("pk", flat=True))
 
 
