@@ -387,6 +387,8 @@ ACTION_LABELS = {
     # Pledge margin calls: a cure lowered the amount, the LTV fell below the call line, the default.
     "meet_partly": pgettext_lazy("history", "Partly met"),
     "cure": pgettext_lazy("history", "Cured"),
+    # A revaluation's one record of the margin calls it opened, cured or moved and the warning notices.
+    "margin_calls": pgettext_lazy("history", "Margin calls and warning notices"),
     # Confirming-warehouse advance at maturity: the claim on the core enterprise, the advance repaid.
     "core_claim": pgettext_lazy("history", "Claim on the core enterprise recorded"),
     "advance_repayment": pgettext_lazy("history", "Advance repayment received"),

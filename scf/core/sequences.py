@@ -29,3 +29,20 @@ def sequence_next(key: str, year: int) -> int:
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
+
+
+def sequence_next_block(key: str, year: int, count: int) -> int:
+    """Take the next `count` numbers of `key` in `year` at once; return the first (the block runs on from it).
+
+    For a set-based insert that numbers its rows itself: the caller must use every number of the block.
+    """
+    if count < 1:
+        raise ValueError("a block of numbers holds at least one")
+    sequence = _sequence_lock(key=key, year=year)
+    if sequence is None:
+        NumberSequence.objects.get_or_create(key=key, year=year)
+        sequence = _sequence_lock(key=key, year=year)
+    first = sequence.last_number + 1
+    sequence.last_number += count
+    sequence.save(update_fields=["last_number"])
+    return first

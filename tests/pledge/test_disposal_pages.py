@@ -94,3 +94,12 @@ def test_the_api_shows_the_application_of_the_proceeds(dw, today):
             data["surplus"], data["shortfall"]) == ("settled", "12400.00", "3250.00", "500000.00", "104350.00",
                                                    "0.00")
     assert client_for(dw.warehouse_user).get(url).status_code == 404
+
+
+def test_the_defaulted_agreements_loans_card_says_no_loan_can_be_drawn(dw, today):
+    loan(dw)
+    defaulted(dw)
+    page = client_for(dw.ops).get(
+        reverse("pledge:agreement-detail", kwargs={"agreement_pk": dw.agreement.pk})).content.decode()
+    assert "The agreement is in default: no loan can be drawn" in page
+    assert "Loans are drawn once the agreement is active." not in page

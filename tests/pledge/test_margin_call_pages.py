@@ -33,6 +33,7 @@ def test_the_lenders_staff_list_the_open_calls_and_open_one(world, called):
     text = detail.content.decode()
     assert "19.114" in text and "cash-margin" in text
     assert "Copper cathode at 8,720.00" in text  # the price as money, not 8720.000000
+    assert "Additional goods: 19.114 (tonne) of CU · Copper cathode at 8,720.00 per tonne" in text  # with its unit
     agreement_page = client_of(world.ops).get(reverse("pledge:agreement-detail", kwargs={"agreement_pk": called.pk}))
     assert call.reference in agreement_page.content.decode()
 

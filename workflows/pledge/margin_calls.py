@@ -7,11 +7,17 @@ Every revaluation hands its run and its zone changes to `on_revaluation`, inside
   (Chinese calendar) after the valuation day; the default work acts on liquidation;
 * an agreement that entered the warning zone gets a warning notice (no obligation);
 * every open call of an agreement valued in the run has K recomputed from the stored valuation: LTV
-  below the call line cures it; a lower K with the LTV still at or above the line makes it partly met.
+  below the call line cures it (`PledgeMarginCall.cure`); a lower K with the LTV still at or above the
+  line makes it partly met (`meet_partly`); a higher K is written as it is, the state unchanged.
 
-All of it is set-based: a fixed number of statements whatever the number of agreements (one read of the
-stored valuations concerned, one bulk insert per kind, one bulk update, the audit records in one batch).
-The notices are rendered and mailed after commit by Celery tasks, `CHUNK` calls a task.
+All of it is set-based, a fixed number of statements whatever the number of agreements: one INSERT …
+SELECT opens the calls from the stored valuations, one records the warning notices, one UPDATE … FROM
+follows the open calls. The state is written in SQL with the values and from the sources of the
+transitions above (issued or partly met → cured | partly met). The run gets one audit record summing
+up what it did to the calls and notices (each call keeps its opening run and its last revaluation).
+On PostgreSQL the arithmetic is the database's exact numeric; on SQLite the statements call functions
+registered on the connection, which use calculations.py itself. The notices are rendered and mailed
+after commit by Celery tasks, `CHUNK` calls a task.
 
 The pledgor cures with a cash margin (`margin_call_pay_cash`), a repayment (the drawdown repayment
 service) or more goods (the collateral intake confirmed by the warehouse): each is followed by a
@@ -31,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.collections.permissions import require_receipts_staff
+from scf.core.sequences import sequence_next_block
 from scf.money import add_business_days
 from scf.parties.models import User
 
@@ -50,6 +57,11 @@ CHUNK = 200
 
 OPENING_ZONES = (calc.Zone.CALL, calc.Zone.LIQUIDATION)
 
+#: The margin calls' references run per year: PMC-2026-00001.
+CALL_SEQUENCE = "pledge.margin_call"
+
+State = PledgeMarginCall.State
+
 
 def _lines(agreement: PledgeAgreement) -> calc.Lines:
     return calc.Lines(warning=agreement.warning_ltv, call=agreement.call_ltv, liquidation=agreement.liquidation_ltv)
@@ -60,70 +72,172 @@ def call_cure_amount(valuation: PledgeValuation, agreement: PledgeAgreement) -> 
     return calc.cure_amount(valuation.exposure, valuation.value, agreement.pledge_rate, _lines(agreement))
 
 
-def _open_calls(run: PledgeRevaluation, agreement_ids: list[int]) -> list[PledgeMarginCall]:
-    """Open a call for each agreement of `agreement_ids` that has none open: two queries and one insert."""
-    if not agreement_ids:
-        return []
-    already = set(PledgeMarginCall.objects.filter(agreement_id__in=agreement_ids, state__in=PledgeMarginCall.OPEN)
-                  .values_list("agreement_id", flat=True))
-    valuations = (PledgeValuation.objects.select_related("agreement")
-                  .filter(agreement_id__in=[pk for pk in agreement_ids if pk not in already]).order_by("agreement_id"))
-    calls = []
-    for valuation in valuations:
-        agreement = valuation.agreement
-        k = call_cure_amount(valuation, agreement)
-        calls.append(PledgeMarginCall(
-            agreement=agreement, reference=f"PMC-{run.pk}-{agreement.pk}", opened_by=run, last_revaluation=run,
-            opened_on=run.valued_on, deadline=add_business_days(run.valued_on, agreement.cure_days),
-            currency=valuation.currency, value_at_opening=valuation.value, exposure_at_opening=valuation.exposure,
-            ltv_at_opening=valuation.ltv, call_line=agreement.call_ltv, amount_at_opening=k, cure_amount=k))
-    PledgeMarginCall.objects.bulk_create(calls)
-    for call in calls:
-        audit_record(action="pledge.pledgemargincall.open", target=call, actor=run.run_by,
-                     target_state=call.state, note=f"K {call.currency} {call.cure_amount}, due {call.deadline}")
-    return calls
+# --- SQLite: exact decimal arithmetic through calculations.py -------------------------------------
+
+def _sqlite_dec(value, places: int) -> Decimal:
+    from .revaluation import _dec
+
+    return _dec(value, places)
 
 
-def _warning_notices(run: PledgeRevaluation, agreement_ids: list[int]) -> list[PledgeWarningNotice]:
-    """Record a warning notice for each agreement that entered the warning zone: one read, one insert."""
-    if not agreement_ids:
-        return []
-    notices = [PledgeWarningNotice(
-        agreement_id=v.agreement_id, reference=f"PWN-{run.pk}-{v.agreement_id}", revaluation=run,
-        issued_on=run.valued_on, currency=v.currency, value=v.value, exposure=v.exposure, ltv=v.ltv,
-        warning_line=v.agreement.warning_ltv)
-        for v in PledgeValuation.objects.select_related("agreement").filter(agreement_id__in=agreement_ids)
-        .order_by("agreement_id")]
-    PledgeWarningNotice.objects.bulk_create(notices)
-    for notice in notices:
-        audit_record(action="pledge.pledgewarningnotice.issue", target=notice, actor=run.run_by,
-                     note=f"LTV {notice.ltv}")
-    return notices
+def _sqlite_cure(exposure, value, rate, call_line) -> str:
+    return str(calc.cure_amount(_sqlite_dec(exposure, 2), _sqlite_dec(value, 2), _sqlite_dec(rate, 6),
+                                calc.Lines(call=_sqlite_dec(call_line, 6))))
 
 
-def _follow_open_calls(run: PledgeRevaluation) -> list[PledgeMarginCall]:
-    """Recompute K of the open calls of the agreements valued in `run`; cure or mark partly met. Set-based."""
-    calls = list(PledgeMarginCall.objects.select_related("agreement", "agreement__stored_valuation")
-                 .filter(state__in=PledgeMarginCall.OPEN, agreement__stored_valuation__revaluation=run))
-    changed = []
+def _sqlite_follow(exposure, value, rate, call_line, current) -> str:
+    e, v = _sqlite_dec(exposure, 2), _sqlite_dec(value, 2)
+    lines = calc.Lines(call=_sqlite_dec(call_line, 6))
+    return _action(calc.is_margin_call(e, v, lines), calc.cure_amount(e, v, _sqlite_dec(rate, 6), lines),
+                   _sqlite_dec(current, 2))
+
+
+def _action(still_called: bool, k: Decimal, current: Decimal) -> str:
+    """What a revaluation does to an open call: 'cure', 'partly' (K lower), 'raise' (K higher) or '' (nothing)."""
+    if not still_called:
+        return "cure"
+    if k < current:
+        return "partly"
+    return "raise" if k != current else ""
+
+
+def _register_sqlite_functions() -> None:
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.create_function("pledge_cure", 4, _sqlite_cure, deterministic=True)
+    raw.create_function("pledge_follow", 5, _sqlite_follow, deterministic=True)
+
+
+def _sql_parts(pg: bool) -> tuple[str, str]:
+    """The SQL of K and of the action on an open call `m`, from the stored valuation `v` and the agreement `a`."""
+    if not pg:
+        return ("pledge_cure(v.exposure, v.value, a.pledge_rate, a.call_ltv)",
+                "pledge_follow(v.exposure, v.value, a.pledge_rate, a.call_ltv, m.cure_amount)")
+    called = "(v.exposure > 0 AND v.exposure >= a.call_ltv * v.value)"
+    k = f"(CASE WHEN {called} THEN GREATEST(0, CEIL((v.exposure - v.value * a.pledge_rate) * 100) / 100) ELSE 0 END)"
+    action = (f"CASE WHEN NOT {called} THEN 'cure' WHEN {k} < m.cure_amount THEN 'partly'"
+              f" WHEN {k} <> m.cure_amount THEN 'raise' ELSE '' END")
+    return k, action
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _follow_open_calls(run: PledgeRevaluation, now: datetime.datetime) -> dict[str, int]:
+    """Recompute K of the open calls of the agreements valued in `run`; cure or mark partly met. Two statements.
+
+    Returns how many calls each action moved ({'cure': n, 'partly': n, 'raise': n}).
+    """
+    pg = connection.vendor == "postgresql"
+    k, action = _sql_parts(pg)
+    calls, stored, agreements = _table(PledgeMarginCall), _table(PledgeValuation), _table(PledgeAgreement)
+    following = (f"SELECT m.id, {k} AS k, {action} AS action FROM {calls} m"
+                 f" JOIN {stored} v ON v.agreement_id = m.agreement_id JOIN {agreements} a ON a.id = m.agreement_id"
+                 f" WHERE v.revaluation_id = %s AND m.state IN (%s, %s)")
+    params = [run.pk, State.ISSUED, State.PARTLY_MET]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT f.action, COUNT(*) FROM ({following}) f WHERE f.action <> '' GROUP BY f.action",
+                       params)
+        counts = dict(cursor.fetchall())
+        if not counts:
+            return {}
+        # The transitions cure and meet_partly, in SQL: from issued or partly met (the WHERE above) to
+        # cured (K 0.00, closed now) or partly met (the lower K); a higher K keeps the state.
+        cursor.execute(
+            f"WITH f AS ({following}) UPDATE {calls} SET"
+            f" state = CASE f.action WHEN 'cure' THEN %s WHEN 'partly' THEN %s ELSE {calls}.state END,"
+            f" cure_amount = CASE WHEN f.action = 'cure' THEN 0 ELSE f.k END,"
+            f" closed_at = CASE WHEN f.action = 'cure' THEN %s ELSE {calls}.closed_at END,"
+            f" last_revaluation_id = %s FROM f WHERE {calls}.id = f.id AND f.action <> ''",
+            [*params, State.CURED, State.PARTLY_MET, connection.ops.adapt_datetimefield_value(now), run.pk])
+    return counts
+
+
+def _open_calls(run: PledgeRevaluation, now: datetime.datetime) -> list[int]:
+    """Open a call for each agreement that entered the call or liquidation zone in `run` without one open.
+
+    One read of the cure periods in use (the deadlines come from the Chinese calendar, once per period),
+    one INSERT … SELECT, one read of the ids opened.
+    """
+    pg = connection.vendor == "postgresql"
+    ops = connection.ops
+    k, _action_sql = _sql_parts(pg)
+    calls, stored, agreements = _table(PledgeMarginCall), _table(PledgeValuation), _table(PledgeAgreement)
+    entering = (f" FROM {stored} v JOIN {agreements} a ON a.id = v.agreement_id"
+                f" WHERE v.zone_changed_in_id = %s AND v.zone IN (%s, %s) AND v.previous_zone NOT IN (%s, %s)"
+                f" AND NOT EXISTS (SELECT 1 FROM {calls} o WHERE o.agreement_id = v.agreement_id"
+                f" AND o.state IN (%s, %s))")
+    entering_params = [run.pk, *OPENING_ZONES, *OPENING_ZONES, State.ISSUED, State.PARTLY_MET]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT a.cure_days, COUNT(*){entering} GROUP BY a.cure_days", entering_params)
+        by_period = dict(cursor.fetchall())
+        if not by_period:
+            return []
+        periods = sorted(by_period)
+        # References numbered per year (PMC-2026-00001), in the order of the agreements: one block of numbers.
+        year = run.valued_on.year
+        first = sequence_next_block(CALL_SEQUENCE, year, sum(by_period.values()))
+        number = f"({first} - 1 + ROW_NUMBER() OVER (ORDER BY v.agreement_id))"
+        padded = (f"CASE WHEN {number} >= 100000 THEN CAST({number} AS text)"
+                  f" ELSE lpad(CAST({number} AS text), 5, '0') END" if pg else f"printf('%%05d', {number})")
+        date_param = "CAST(%s AS date)" if pg else "%s"
+        deadline = ("CASE a.cure_days " + " ".join([f"WHEN %s THEN {date_param}"] * len(periods)) + " END")
+        deadline_params = [x for days in periods
+                           for x in (days, ops.adapt_datefield_value(add_business_days(run.valued_on, days)))]
+        cursor.execute(
+            f"INSERT INTO {calls} (agreement_id, reference, state, opened_by_id, last_revaluation_id, opened_on,"
+            f" deadline, currency, value_at_opening, exposure_at_opening, ltv_at_opening, call_line,"
+            f" amount_at_opening, cure_amount, closed_at, created_at)"
+            f" SELECT v.agreement_id, CAST(%s AS text) || {padded}, %s, %s, %s, {date_param}, {deadline},"
+            f" v.currency, v.value, v.exposure, v.ltv, a.call_ltv, {k}, {k}, NULL, %s{entering}",
+            [f"PMC-{year}-", State.ISSUED, run.pk, run.pk, ops.adapt_datefield_value(run.valued_on),
+             *deadline_params, ops.adapt_datetimefield_value(now), *entering_params])
+        if cursor.rowcount != sum(by_period.values()):  # the numbers must run without gaps
+            raise RuntimeError("the margin calls opened differ from those counted under the same lock")
+    return list(PledgeMarginCall.objects.filter(opened_by=run).order_by("pk").values_list("pk", flat=True))
+
+
+def _warning_notices(run: PledgeRevaluation, now: datetime.datetime) -> list[int]:
+    """Record a warning notice for each agreement that entered the warning zone in `run`: one insert, one read."""
+    pg = connection.vendor == "postgresql"
+    ops = connection.ops
+    date_param = "CAST(%s AS date)" if pg else "%s"
+    notices, stored, agreements = _table(PledgeWarningNotice), _table(PledgeValuation), _table(PledgeAgreement)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {notices} (agreement_id, reference, revaluation_id, issued_on, currency, value, exposure,"
+            f" ltv, warning_line, created_at)"
+            f" SELECT v.agreement_id, CAST(%s AS text) || CAST(v.agreement_id AS text), %s, {date_param}, v.currency, v.value,"
+            f" v.exposure, v.ltv, a.warning_ltv, %s"
+            f" FROM {stored} v JOIN {agreements} a ON a.id = v.agreement_id"
+            f" WHERE v.zone_changed_in_id = %s AND v.zone = %s",
+            [f"PWN-{run.pk}-", run.pk, ops.adapt_datefield_value(run.valued_on), ops.adapt_datetimefield_value(now),
+             run.pk, calc.Zone.WARNING])
+        if cursor.rowcount == 0:
+            return []
+    return list(PledgeWarningNotice.objects.filter(revaluation=run).order_by("pk").values_list("pk", flat=True))
+
+
+def on_revaluation(run: PledgeRevaluation, changes) -> None:
+    """The revaluation handler: follow the open calls, open calls, record warning notices; mail after commit.
+
+    The work reads the zone changes the run stored (`changes` are the same, handed to every handler).
+    """
+    if connection.vendor == "sqlite":
+        _register_sqlite_functions()
     now = timezone.now()
-    for call in calls:
-        agreement, valuation = call.agreement, call.agreement.stored_valuation
-        still_called = calc.is_margin_call(valuation.exposure, valuation.value, _lines(agreement))
-        k = call_cure_amount(valuation, agreement)
-        note = f"E {valuation.exposure}, V {valuation.value}, K {k}"
-        if not still_called:
-            call.cure(at=now, by=run.run_by, note=note)
-        elif k < call.cure_amount:
-            call.meet_partly(cure_amount=k, by=run.run_by, note=note)
-        elif k != call.cure_amount:
-            call.cure_amount = k
-        else:
-            continue
-        call.last_revaluation = run
-        changed.append(call)
-    _write_states(changed)
-    return changed
+    # The open calls first, so that a call opened now is not followed in the same run.
+    followed = _follow_open_calls(run, now)
+    opened = _open_calls(run, now) if changes else []
+    notices = _warning_notices(run, now) if changes else []
+    if followed or opened or notices:
+        audit_record(
+            action="pledge.revaluation.margin_calls", target=run, actor=run.run_by,
+            note=(f"margin calls opened {len(opened)}, cured {followed.get('cure', 0)}, partly met "
+                  f"{followed.get('partly', 0)}, cure amount raised {followed.get('raise', 0)}; "
+                  f"warning notices {len(notices)}"))
+    _notify_after_commit(opened, notices)
 
 
 def _write_states(calls: list[PledgeMarginCall]) -> None:
@@ -147,18 +261,6 @@ def _write_states(calls: list[PledgeMarginCall]) -> None:
             f" AS v(id, state, cure_amount, closed_at, last_revaluation_id) WHERE t.id = v.id",
             [[c.pk for c in calls], [c.state for c in calls], [c.cure_amount for c in calls],
              [c.closed_at for c in calls], [c.last_revaluation_id for c in calls]])
-
-
-def on_revaluation(run: PledgeRevaluation, changes) -> None:
-    """The revaluation handler: open calls, record warning notices, follow the open calls; mail after commit."""
-    entering_call = [c.agreement_id for c in changes
-                     if c.new_zone in OPENING_ZONES and c.old_zone not in OPENING_ZONES]
-    entering_warning = [c.agreement_id for c in changes if c.new_zone == calc.Zone.WARNING]
-    # The open calls first, so that a call opened now is not followed in the same run.
-    _follow_open_calls(run)
-    opened = _open_calls(run, entering_call)
-    notices = _warning_notices(run, entering_warning)
-    _notify_after_commit([c.pk for c in opened], [n.pk for n in notices])
 
 
 def _notify_after_commit(call_ids: list[int], notice_ids: list[int]) -> None:
