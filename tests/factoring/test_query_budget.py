@@ -27,9 +27,9 @@ from workflows.factoring import services
 from workflows.factoring.models import FactoringFinancing
 from workflows.factoring.releases import disbursement_prepare, receipt_prepare, settlement_prepare
 
-LIFECYCLE_BUDGET = 860
-STEP_BUDGET = 190
-REPEATS_BUDGET = 44
+LIFECYCLE_BUDGET = 783
+STEP_BUDGET = 172
+REPEATS_BUDGET = 31
 
 STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
 
