@@ -51,10 +51,12 @@ def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict
 
 def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     """Take the next number of the kind and year; the row lock makes the sequence gapless."""
-    # One number per document of a business object, whatever the language of its versions.
-    previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
-                                        kind=document.kind)
-                .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
+    # One number per document of a business object, whatever the language of its versions. Versions
+    # count across languages (document_generate), so a first version has no earlier one to take it from.
+    previous = None if document.version == 1 else (
+        Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
+                                kind=document.kind)
+        .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
     if previous is not None:
         return previous.number
     year = timezone.localdate().year

@@ -27,8 +27,8 @@ from workflows.factoring import services
 from workflows.factoring.models import FactoringFinancing
 from workflows.factoring.releases import disbursement_prepare, receipt_prepare, settlement_prepare
 
-LIFECYCLE_BUDGET = 783
-STEP_BUDGET = 172
+LIFECYCLE_BUDGET = 778
+STEP_BUDGET = 171
 REPEATS_BUDGET = 31
 
 STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
