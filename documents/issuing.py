@@ -51,10 +51,12 @@ def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict
 
 def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
     """Take the next number of the kind and year; the row lock makes the sequence gapless."""
-    # One number per document of a business object, whatever the language of its versions.
-    previous = (Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
-                                        kind=document.kind)
-                .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
+    # One number per document of a business object, whatever the language of its versions. Versions
+    # count across languages (document_generate), so a first version has no earlier one to take it from.
+    previous = None if document.version == 1 else (
+        Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
+                                kind=document.kind)
+        .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
     if previous is not None:
         return previous.number
     year = timezone.localdate().year
@@ -111,11 +113,17 @@ def document_finalize(*, document_id: int) -> Document:
     issued: its lender's block carries the seal, and there is no certificate page.
     """
     document = document_lock(document_id)
-    if document.state != Document.State.ISSUED or document_missing_signers(document):
+    if document.state != Document.State.ISSUED:
+        return document
+    # Each read once: the missing signers, the certificate and the blocks are all made of these.
+    signatures = list(document.signatures.select_related("organization"))
+    parties = list(document.document_parties.select_related("organization"))
+    signed = {signature.organization_id for signature in signatures}
+    if any(party.must_sign and party.organization_id not in signed for party in parties):
         return document
     kind = registry.get(document.kind)
-    signatures = list(document.signatures.select_related("organization"))
-    html = fill_signature_blocks(document.html, document_blocks(document), document.language)
+    html = fill_signature_blocks(document.html, document_blocks(document, signatures=signatures, parties=parties),
+                                 document.language)
     certificate_html = render_html("documents/signature_certificate.html", {
         # Parallel text is certified in Chinese, the text that governs.
         "doc": {**document_meta(document), "language": language_locale(document.language)}, "document": document,
@@ -130,8 +138,8 @@ def document_finalize(*, document_id: int) -> Document:
     document.complete_signing(note=_("all parties signed") if signatures else _("sealed by the lender"))
     document.save()
     signing_set = registry.signing_set_for(kind)
-    if signing_set is not None and signing_set.on_complete is not None:
-        obj = kind.business_object(document.object_id)
-        if kinds_all_signed(obj, signing_set.kinds):
-            signing_set.on_complete(obj)
+    # The selector filters by the object's key alone: the object is loaded only when every kind is signed.
+    if signing_set is not None and signing_set.on_complete is not None and kinds_all_signed(
+            kind.model(pk=document.object_id), signing_set.kinds):
+        signing_set.on_complete(kind.business_object(document.object_id))
     return document

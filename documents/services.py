@@ -141,10 +141,10 @@ def _sign_one(*, document: Document, organization: Organization, signer: User, i
                  note=f"{organization.legal_name} sha256={digest}")
     kind = registry.get(document.kind)
     signing_set = registry.signing_set_for(kind)
-    if signing_set is not None and signing_set.on_party_done is not None:
-        obj = kind.business_object(document.object_id)
-        if party_signed_all(obj, organization, signing_set.kinds):
-            signing_set.on_party_done(obj, organization, signer)
+    # The selector filters by the object's key alone: the object is loaded only when the party is done.
+    if signing_set is not None and signing_set.on_party_done is not None and party_signed_all(
+            kind.model(pk=document.object_id), organization, signing_set.kinds):
+        signing_set.on_party_done(kind.business_object(document.object_id), organization, signer)
     if not must_sign - signed - {organization.pk}:
         tasks.finalize_document.delay_on_commit(document_id=document.pk)
     return signature

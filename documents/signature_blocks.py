@@ -134,14 +134,21 @@ def fill_signature_blocks(html: str, blocks: list[FilledBlock], language: str) -
     return html
 
 
-def document_blocks(document) -> list[FilledBlock]:
-    """Return the filled blocks of a document: each signature, and the lender's seal (signed or not)."""
+def document_blocks(document, *, signatures=None, parties=None) -> list[FilledBlock]:
+    """Return the filled blocks of a document: each signature, and the lender's seal (signed or not).
+
+    `signatures` and `parties`, when the caller has them (with their organizations), are not read again.
+    """
+    if signatures is None:
+        signatures = document.signatures.select_related("organization")
+    if parties is None:
+        parties = document.document_parties.select_related("organization")
     blocks: dict[int, FilledBlock] = {}
-    for signature in document.signatures.select_related("organization"):
+    for signature in signatures:
         blocks[signature.organization_id] = FilledBlock(
             uscc=signature.organization.uscc, organization=signature.organization.legal_name,
             signer_name=signature.signer_name, signed_at=signature.signed_at)
-    for party in document.document_parties.select_related("organization"):
+    for party in parties:
         if party.role != "lender":
             continue
         lender = party.organization

@@ -8,11 +8,25 @@ year run 1, 2, 3, … without gaps or duplicates. Each caller formats the number
 
 from __future__ import annotations
 
+from django.db import connections, router
+
 from .models import NumberSequence
 
 
-def _sequence_lock(*, key: str, year: int) -> NumberSequence | None:
-    return NumberSequence.objects.select_for_update().filter(key=key, year=year).first()
+def _increment(*, key: str, year: int, by: int = 1) -> int | None:
+    """Add `by` (one) to the row of `key` and `year` and return the new number, or None when there is no row yet.
+
+    One statement: the UPDATE locks the row until the caller's transaction ends, as SELECT … FOR UPDATE
+    would, and RETURNING (PostgreSQL, SQLite 3.35+) answers the number it wrote.
+    """
+    connection = connections[router.db_for_write(NumberSequence)]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(NumberSequence._meta.db_table)} SET {quote('last_number')} = {quote('last_number')} + %s "
+            f"WHERE {quote('key')} = %s AND {quote('year')} = %s RETURNING {quote('last_number')}", [by, key, year])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def sequence_next(key: str, year: int) -> int:
@@ -22,13 +36,11 @@ def sequence_next(key: str, year: int) -> int:
     insert it: get_or_create catches the loser's IntegrityError (inside a savepoint) and reads
     the winner's row, which both then lock like any later caller.
     """
-    sequence = _sequence_lock(key=key, year=year)
-    if sequence is None:
+    number = _increment(key=key, year=year)
+    if number is None:
         NumberSequence.objects.get_or_create(key=key, year=year)
-        sequence = _sequence_lock(key=key, year=year)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+        number = _increment(key=key, year=year)
+    return number
 
 
 def sequence_next_block(key: str, year: int, count: int) -> int:
@@ -38,11 +50,8 @@ def sequence_next_block(key: str, year: int, count: int) -> int:
     """
     if count < 1:
         raise ValueError("a block of numbers holds at least one")
-    sequence = _sequence_lock(key=key, year=year)
-    if sequence is None:
+    last = _increment(key=key, year=year, by=count)
+    if last is None:
         NumberSequence.objects.get_or_create(key=key, year=year)
-        sequence = _sequence_lock(key=key, year=year)
-    first = sequence.last_number + 1
-    sequence.last_number += count
-    sequence.save(update_fields=["last_number"])
-    return first
+        last = _increment(key=key, year=year, by=count)
+    return last - count + 1

@@ -259,10 +259,15 @@ def _save_balances(facility: CreditFacility) -> None:
 
 @audited
 def facility_reserve(*, facility: CreditFacility, amount, reference: str,
-                     acting_user: User | None, on: datetime.date | None = None) -> FacilityReservation:
-    """Hold `amount` for the case `reference`; the same reference returns the first reservation."""
+                     acting_user: User | None, on: datetime.date | None = None,
+                     locked: bool = False) -> FacilityReservation:
+    """Hold `amount` for the case `reference`; the same reference returns the first reservation.
+
+    `locked=True` says the caller already holds `facility` from `facility_lock` in this transaction.
+    """
     amount = _clean_amount(amount)
-    facility = facility_lock(pk=facility.pk)
+    if not locked:
+        facility = facility_lock(pk=facility.pk)
     existing = facility.reservations.filter(reference=reference).first()
     if existing is not None:
         if existing.amount != amount:

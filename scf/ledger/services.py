@@ -74,9 +74,19 @@ def party_account(owner: Organization, purpose: str, currency: str, *, lender: O
     return account_for(lender=lender, owner=owner, purpose=purpose, currency=currency)
 
 
-def lines(*pairs: tuple[Account, Decimal]) -> list[Line]:
-    """Return ledger lines from (account, amount) pairs, leaving out zero amounts (a zero posting says nothing)."""
-    return [Line(account=account, amount=amount) for account, amount in pairs if amount]
+AccountRef = Account | Callable[[], Account]
+
+
+def _account(ref: AccountRef) -> Account:
+    return ref if isinstance(ref, Account) else ref()
+
+
+def lines(*pairs: tuple[AccountRef, Decimal]) -> list[Line]:
+    """Return ledger lines from (account, amount) pairs, leaving out zero amounts (a zero posting says nothing).
+
+    An account may be given as a function returning it: it is looked up only when its amount is not zero.
+    """
+    return [Line(account=_account(account), amount=amount) for account, amount in pairs if amount]
 
 
 def entry_key(*parts: object) -> str:
@@ -170,13 +180,6 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     # A concurrent request posting the same key first: answer as a replay would.
     entry, _created = insert_once(post, lambda: _existing(idempotency_key, fingerprint))
     return entry
-
-
-AccountRef = Account | Callable[[], Account]
-
-
-def _account(ref: AccountRef) -> Account:
-    return ref if isinstance(ref, Account) else ref()
 
 
 def accrual_post(*, exact: Decimal, posted: Decimal, idempotency_key: str, debit: AccountRef, credit: AccountRef,

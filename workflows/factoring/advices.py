@@ -18,7 +18,7 @@ from documents.context import amount
 from scf.collections.models import Receipt
 from scf.parties.accounts import printed_account
 
-from .documents import RELATED, demo_financing, financing_context, named_parties
+from .documents import RELATED, context_reads, demo_financing, financing_context, named_parties, shared_context_reads
 from .models import FactoringFinancing
 
 ZERO = Decimal("0.00")
@@ -64,9 +64,10 @@ def confirmation_letter_context(financing: FactoringFinancing) -> dict:
     `confirmation.total_confirmed` is None while any receivable of the financing is unconfirmed: a
     confirmation letter cannot confirm an amount the debtor never confirmed.
     """
-    context = financing_context(financing)
+    with shared_context_reads(financing):
+        context = financing_context(financing)
+        receivables = context_reads(financing)[0]
     currency = financing.currency
-    receivables = list(financing.receivables.order_by("due_date", "invoice_number"))
     rows = []
     for receivable in receivables:
         confirmed = receivable.confirmed_amount

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.utils.translation import gettext_lazy as _
 
 from documents import registry
@@ -20,15 +23,40 @@ REQUIRED = [
 ]
 
 
+@contextmanager
+def shared_context_reads(financing: FactoringFinancing) -> Iterator[None]:
+    """Within the block, the contexts of `financing` read its receivables and the lender's account once.
+
+    For documents generated together in one transaction: their contexts print the same rows.
+    """
+    if getattr(financing, "_context_reads", None) is not None:  # an enclosing block shares them already
+        yield
+        return
+    financing._context_reads = context_reads(financing)
+    try:
+        yield
+    finally:
+        del financing._context_reads
+
+
+def context_reads(financing: FactoringFinancing) -> tuple[list, object]:
+    """Return the receivables (by due date and invoice) and the lender's collection account of the contexts."""
+    shared = getattr(financing, "_context_reads", None)
+    if shared is not None:
+        return shared
+    return (list(financing.receivables.order_by("due_date", "invoice_number")),
+            settlement_account_for(financing.lender, financing.currency))
+
+
 def financing_context(financing: FactoringFinancing) -> dict:
     """Return what the factoring agreement and the notice print about a financing."""
     currency = financing.currency
-    receivables = list(financing.receivables.order_by("due_date", "invoice_number"))
+    receivables, collection_account = context_reads(financing)
     return {
         "lender": party(financing.lender),
         "supplier": party(financing.supplier),
         "debtor": party(financing.debtor),
-        "collection_account": printed_account(settlement_account_for(financing.lender, financing.currency)),
+        "collection_account": printed_account(collection_account),
         "facility": {
             "reference": financing.facility.reference,
             "limit": amount(financing.facility.limit_amount, financing.facility.currency),

@@ -163,4 +163,5 @@ class FactoringFlow(CaseFlow):
         return financing.state in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED) and financing.lender_owed == 0
 
     def issue_contracts(self, activation):
-        financing_issue_contracts(case_of(activation))
+        # Reached only from the review, whose service locked the financing it left on the process.
+        financing_issue_contracts(case_of(activation), locked=True)

@@ -40,6 +40,7 @@ from workflows.inbox.services import case_start, complete_step, process_cancel, 
 
 from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
+from .documents import shared_context_reads
 from .exceptions import ContractsAlreadySigned, ContractsNotOpen, DuplicateReceivable
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
@@ -517,8 +518,9 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
         raise FacilityLimitExceeded(message, requested=financing.advance_amount, available=facility.available_amount)
     case = financing.approval_case = ApprovalCase.objects.get(pk=financing.approval_case_id)
     if case.status == ApprovalCase.Status.APPROVED:
-        facility_reserve(facility=financing.facility, amount=financing.advance_amount,
-                         reference=financing.reference, acting_user=approver)
+        facility_reserve(facility=facility, amount=financing.advance_amount,
+                         reference=financing.reference, acting_user=approver, locked=True)
+        financing.facility = facility
         financing.approve(by=approver, note=comment)
     elif case.status == ApprovalCase.Status.REJECTED:
         financing.reject(by=approver, note=comment)
@@ -612,21 +614,24 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
 
 # --- contracts and signing ------------------------------------------------------------------
 
-def financing_issue_contracts(financing: FactoringFinancing) -> list[Document]:
+def financing_issue_contracts(financing: FactoringFinancing, *, locked: bool = False) -> list[Document]:
     """Generate each document in the language of the party it is addressed to (flow step).
 
     The agreement goes to the supplier; the notice of assignment and the confirmation letter
-    are the debtor's.
+    are the debtor's. `locked=True` says the caller holds `financing` from `financing_lock` in this
+    transaction.
     """
-    financing = financing_lock(pk=financing.pk)
-    documents = [
-        document_generate(obj=financing, kind_code="factoring_agreement",
-                          language=financing.supplier.preferred_language, acting_user=None),
-        document_generate(obj=financing, kind_code="notice_of_assignment",
-                          language=financing.debtor.preferred_language, acting_user=None),
-        document_generate(obj=financing, kind_code="debtor_confirmation_letter",
-                          language=financing.debtor.preferred_language, acting_user=None),
-    ]
+    if not locked:
+        financing = financing_lock(pk=financing.pk)
+    with shared_context_reads(financing):
+        documents = [
+            document_generate(obj=financing, kind_code="factoring_agreement",
+                              language=financing.supplier.preferred_language, acting_user=None),
+            document_generate(obj=financing, kind_code="notice_of_assignment",
+                              language=financing.debtor.preferred_language, acting_user=None),
+            document_generate(obj=financing, kind_code="debtor_confirmation_letter",
+                              language=financing.debtor.preferred_language, acting_user=None),
+        ]
     if can_proceed(financing.issue_contract):
         financing.issue_contract(note=_("contracts generated for signing"))
         financing.save()

@@ -126,7 +126,8 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     supplier = financing.supplier
     postings = lines(
         (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), a),
-        (party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), i if arrears else ZERO),
+        (lambda: party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender),
+         i if arrears else ZERO),
         (house_account(P.LENDER_FUNDING, currency, lender=financing.lender), -financing.net_disbursement),
         (house_account(P.INTEREST_INCOME, currency, lender=financing.lender), -i),
         (house_account(P.FEE_INCOME, currency, lender=financing.lender), -f),
@@ -255,11 +256,11 @@ def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decima
     currency, supplier = financing.currency, financing.supplier
     return lines(
         (debit, amount),
-        (party_account(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -a.penalty),
-        (party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -a.interest),
-        (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), -(a.fees + a.advance)),
-        (party_account(supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), -a.rebate),
-        (house_account(P.SUSPENSE, currency, lender=financing.lender), -a.suspense),
+        (lambda: party_account(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -a.penalty),
+        (lambda: party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -a.interest),
+        (lambda: party_account(supplier, P.ADVANCES, currency, lender=financing.lender), -(a.fees + a.advance)),
+        (lambda: party_account(supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), -a.rebate),
+        (lambda: house_account(P.SUSPENSE, currency, lender=financing.lender), -a.suspense),
     )
 
 

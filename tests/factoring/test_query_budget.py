@@ -1,0 +1,145 @@
+"""Query budgets: one factoring lifecycle, through the services, counted statement by statement.
+
+The lifecycle is bench/lifecycle.py's: receivable, request, the debtor's confirmation, the credit
+review (contracts issued on commit), every signature (documents finalised on commit), then the
+disbursement, the debtor's full payment and the settlement, each prepared by one operations user and
+released by another. Every SQL statement Django sends is captured, transaction control included
+(SAVEPOINT, RELEASE, BEGIN, COMMIT).
+
+A transaction here is an outermost atomic block: under the test's own transaction it opens with a
+SAVEPOINT and ends when that savepoint is released or rolled back; a statement outside any block is
+a transaction of its own.
+"""
+
+import datetime
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from documents.models import Document
+from documents.services import document_sign
+from scf.ledger.models import JournalEntry
+from scf.releases.services import release_approve
+from workflows.factoring import services
+from workflows.factoring.models import FactoringFinancing
+from workflows.factoring.releases import disbursement_prepare, receipt_prepare, settlement_prepare
+
+LIFECYCLE_BUDGET = 778
+STEP_BUDGET = 171
+REPEATS_BUDGET = 31
+
+STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
+
+
+def transactions(queries: list[dict]) -> list[list[str]]:
+    """Split captured statements into transactions (outermost atomic blocks); return each one's statements."""
+    groups: list[list[str]] = []
+    depth = 0
+    for query in queries:
+        sql = query["sql"]
+        head = sql.lstrip().split(None, 2)
+        verb = " ".join(head[:2]).upper() if head else ""
+        if verb.startswith("SAVEPOINT") or verb.startswith("BEGIN"):
+            if depth == 0:
+                groups.append([])
+            depth += 1
+            continue
+        if verb.startswith("RELEASE") or verb.startswith("COMMIT") or (
+                verb.startswith("ROLLBACK") and "TO SAVEPOINT" not in sql.upper()):
+            depth = max(depth - 1, 0)
+            continue
+        if verb.startswith("ROLLBACK"):  # ROLLBACK TO SAVEPOINT: the block is left, its savepoint too
+            continue
+        if depth == 0:
+            groups.append([sql])
+        else:
+            groups[-1].append(sql)
+    return groups
+
+
+def repeats(queries: list[dict]) -> list[tuple[str, int]]:
+    """Statements (the SQL with its parameters inlined) sent more than once within one transaction."""
+    found = []
+    for group in transactions(queries):
+        for sql, times in Counter(group).items():
+            if times > 1:
+                found.append((sql, times))
+    return found
+
+
+def test_transactions_are_split_at_the_outermost_block():
+    queries = [{"sql": s} for s in (
+        'SAVEPOINT "s1"', "SELECT 1", 'SAVEPOINT "s2"', "SELECT 1", 'RELEASE SAVEPOINT "s2"',
+        'RELEASE SAVEPOINT "s1"', "SELECT 1", 'SAVEPOINT "s3"', "SELECT 1", 'ROLLBACK TO SAVEPOINT "s3"',
+        'RELEASE SAVEPOINT "s3"')]
+    assert transactions(queries) == [["SELECT 1", "SELECT 1"], ["SELECT 1"], ["SELECT 1"]]
+    assert repeats(queries) == [("SELECT 1", 2)]
+
+
+@pytest.fixture
+def counted_lifecycle(world, django_capture_on_commit_callbacks):
+    """Run one lifecycle; return the statements captured in each step, in order."""
+    today = datetime.date(2026, 11, 25)
+    signers = {world.supplier.pk: world.supplier_user, world.debtor.pk: world.debtor_user, world.lender.pk: world.ops}
+    captured: dict[str, list[dict]] = {}
+
+    def step(name, action):
+        with CaptureQueriesContext(connection) as queries:
+            with django_capture_on_commit_callbacks(execute=True):
+                result = action()
+        captured[name] = list(queries.captured_queries)
+        return result
+
+    receivable = step("receivable", lambda: services.receivable_create(
+        supplier=world.supplier, debtor=world.debtor, invoice_number="BUDGET-0001",
+        issue_date=today - datetime.timedelta(days=10), due_date=today + datetime.timedelta(days=90),
+        face_amount=Decimal("1000000.00"), acting_user=world.supplier_user))
+    financing = step("request", lambda: services.financing_request_create(
+        supplier=world.supplier, receivables=[receivable], value_date=today, acting_user=world.supplier_user))
+    step("confirm", lambda: services.receivable_confirm(receivable=receivable, amount=receivable.face_amount,
+                                                        note="", acting_user=world.debtor_user))
+    step("review+issue", lambda: services.financing_review_decide(financing=financing, approver=world.officer,
+                                                                  decision="approve"))
+    documents = list(Document.objects.filter(object_id=financing.pk, state=Document.State.ISSUED,
+                                             kind__in=services.SIGNED_KINDS).order_by("pk"))
+    parties = [(document, party.organization) for document in documents
+               for party in document.document_parties.filter(must_sign=True).select_related("organization")]
+
+    def sign_all():
+        for document, organization in parties:
+            document_sign(document=document, organization=organization, signer=signers[organization.pk],
+                          password="pw-Secret-123", ip_address="127.0.0.1", user_agent="pytest")
+
+    step("sign+finalize", sign_all)
+    step("disburse", lambda: release_approve(
+        release=disbursement_prepare(financing=financing, acting_user=world.ops), acting_user=world.ops2))
+    financing.refresh_from_db()
+    step("receipt", lambda: release_approve(release=receipt_prepare(
+        financing=financing, amount=financing.confirmed_amount, value_date=today, bank_reference="BUDGET-BANK-1",
+        payer=world.debtor, acting_user=world.ops), acting_user=world.ops2))
+    financing.refresh_from_db()
+    step("settle", lambda: release_approve(release=settlement_prepare(financing=financing, acting_user=world.ops),
+                                           acting_user=world.ops2))
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.CLOSED
+    for entry in JournalEntry.objects.all():
+        assert sum(p.amount for p in entry.postings.all()) == 0
+    return captured
+
+
+def test_a_factoring_lifecycle_keeps_its_query_budgets(counted_lifecycle):
+    per_step = {name: len(queries) for name, queries in counted_lifecycle.items()}
+    total = sum(per_step.values())
+    repeated = [(name, sql, times) for name, queries in counted_lifecycle.items()
+                for sql, times in repeats(queries)]
+    extra = sum(times - 1 for _, _, times in repeated)
+    print(f"statements per step: {per_step}; repeated within a transaction: {extra}; statements={total}")
+    for name, sql, times in sorted(repeated, key=lambda r: -r[2]):
+        print(f"  {name} x{times}: {sql[:300]}")
+    assert tuple(per_step) == STEPS
+    assert total <= LIFECYCLE_BUDGET, per_step
+    assert {name: n for name, n in per_step.items() if n > STEP_BUDGET} == {}, per_step
+    assert extra <= REPEATS_BUDGET, repeated
