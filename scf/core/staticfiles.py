@@ -7,7 +7,7 @@ wrote and compressed on every `make run`. Patterns match a directory's or a file
 file's path (django.contrib.staticfiles.utils.get_files).
 """
 
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+from django.apps import apps
 
 UNUSED_STATIC = [
     "viewflow",  # viewflow/static/viewflow/: the Material frontend, never rendered here
@@ -16,5 +16,11 @@ UNUSED_STATIC = [
 ]
 
 
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, *UNUSED_STATIC]
+def leave_out_unused_static() -> None:
+    """Add UNUSED_STATIC to the patterns collectstatic ignores (the staticfiles app's `ignore_patterns`).
+
+    Done from CoreConfig.ready rather than by a StaticFilesConfig subclass in INSTALLED_APPS, which
+    pytest-django's live server would not recognise as staticfiles and so would serve no CSS.
+    """
+    config = apps.get_app_config("staticfiles")
+    config.ignore_patterns = [*config.ignore_patterns, *(p for p in UNUSED_STATIC if p not in config.ignore_patterns)]
