@@ -29,11 +29,10 @@ UP_BROKER_URL ?= redis://127.0.0.1:6379/0
 UP_ENV = DJANGO_SETTINGS_MODULE=scf.settings.local DATABASE_URL=$(UP_DATABASE_URL) \
 	CELERY_BROKER_URL=$(UP_BROKER_URL) CELERY_RESULT_BACKEND=$(UP_BROKER_URL) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
 
-up: setup messages
+up: setup messages static
 	$(UP_ENV) $(PY) manage.py database_create
 	$(UP_ENV) $(PY) manage.py migrate --noinput
 	$(UP_ENV) $(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
-	$(UP_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	$(UP_ENV) $(PY) manage.py make_seal_certificate
 	$(UP_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
 
@@ -76,8 +75,15 @@ seed: migrate
 seal: setup
 	$(PY) manage.py make_seal_certificate
 
-static: setup
+# Collected again only when something it collects changed: our static files, the installed packages, or
+# the list of vendors' files left out (scf/core/staticfiles.py). A second `make run` goes straight on.
+STATIC_STAMP := staticfiles/.collected
+
+static: setup $(STATIC_STAMP)
+
+$(STATIC_STAMP): $(VENV)/.installed $(shell find static -type f) scf/core/staticfiles.py scf/core/storage.py
 	$(PY) manage.py collectstatic --noinput -v 0
+	@touch $@
 
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$$(openssl rand -hex 32) ALLOWED_HOSTS=scf.example.com \

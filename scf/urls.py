@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -9,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from documents import views as documents_views
 from scf.api.docs import SwaggerUIView
-from scf.portal import health, second_factor
+from scf.portal import health, login, second_factor
 
 urlpatterns = [
     path("", include("scf.portal.urls")),
@@ -25,7 +24,7 @@ urlpatterns = [
     path("inbox/", include("workflows.inbox.urls")),
     path("verify/", documents_views.verify, name="verify"),
     path("health/", health.health, name="health"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", login.LoginView.as_view(), name="login"),
     path("accounts/second-factor/", second_factor.verify, name="second-factor"),
     path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
     path("accounts/second-factor/recovery-codes/", second_factor.recovery_codes, name="second-factor-recovery-codes"),

@@ -79,3 +79,27 @@ def test_quote_errors_read_in_the_users_language():
             assert error.message == "期限 365 天超过授信允许的最长期限 180 天。"
         else:
             raise AssertionError("a tenor over the maximum was quoted")
+
+
+def test_the_demo_writes_its_mails_to_files_and_a_static_collect_leaves_out_what_no_page_uses(tmp_path):
+    """On a developer machine a mail is a file in var/mail/; viewflow's unused frontend and source maps are
+    not collected (scf/core/staticfiles.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "EMAIL_BACKEND",
+                                                             "EMAIL_FILE_PATH"}}
+    env["DJANGO_SETTINGS_MODULE"] = "scf.settings.local"
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "from django.contrib.staticfiles.finders import get_finders; "
+            "from django.apps import apps; "
+            "patterns = apps.get_app_config('staticfiles').ignore_patterns; "
+            "files = [p for f in get_finders() for p, _s in f.list(patterns)]; "
+            "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH); "
+            "print(sum(p.startswith('viewflow/') for p in files), sum(p.endswith('.map') for p in files)); "
+            "print(sorted(p for p in files if p.startswith(('css/', 'img/', 'js/', 'admin/css/base'))))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    backend, path, counts, ours = result.stdout.strip().splitlines()[-4:]
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert path == str(ROOT / "var" / "mail")
+    assert counts == "0 0"
+    for needed in ("css/portal.css", "img/favicon.svg", "img/logo.svg", "js/portal.js", "admin/css/base.css"):
+        assert needed in ours

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.parties.models import Organization
 from scf.parties.selectors import user_lender_ids
@@ -10,7 +11,7 @@ from scf.parties.selectors import user_lender_ids
 
 class UnmatchedReceiptForm(forms.Form):
     lender = forms.ModelChoiceField(label=_("Received by"), queryset=Organization.objects.none(), empty_label=None)
-    amount = forms.DecimalField(label=_("Amount received"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=_("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
     value_date = forms.DateField(label=_("Value date"), widget=DateInput())
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=60)

@@ -34,10 +34,23 @@ class ImportReport:
     created: int = 0
     saved: bool = False
     errors: list[RowError] = field(default_factory=list)
+    # Each column's name → its title as the file's header row writes it ("发票号码", "Invoice_Number").
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_with_errors(self) -> int:
         return len({e.row for e in self.errors})
+
+    @property
+    def lines(self) -> list[tuple[int, str, str]]:
+        """(row, column as the file names it, problem): the report a person reads beside their file."""
+        return [(e.row, self.titles.get(e.field, e.field), e.problem) for e in self.errors]
+
+
+class Columns(dict):
+    """Each column's name → its position in the row, with `titles`: the name → the file's own header title."""
+
+    titles: dict[str, str]
 
 
 class UploadUnreadable(ValueError):
@@ -71,7 +84,7 @@ def _rows_from_csv(data: bytes) -> Iterator[list]:
 
 
 def read_table(data: bytes, *, headers: Mapping[str, Collection[str]],
-               required: Sequence[str]) -> tuple[dict[str, int], list[tuple[int, list]]]:
+               required: Sequence[str]) -> tuple[Columns, list[tuple[int, list]]]:
     """Return the column positions and the data rows (with their spreadsheet row numbers).
 
     `headers` maps each column's name to the header titles accepted for it (lower case); the
@@ -81,11 +94,12 @@ def read_table(data: bytes, *, headers: Mapping[str, Collection[str]],
     if len(data) > MAX_BYTES:
         raise UploadUnreadable(_("The file is larger than 20 MB."))
     rows = _rows_from_xlsx(data) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
-    header = None
+    header = written = None
     body: list[tuple[int, list]] = []
     for number, values in enumerate(rows, start=1):
         if header is None:
-            header = [str(v).strip().lower() for v in values]
+            written = [str(v).strip() for v in values]
+            header = [title.lower() for title in written]
             continue
         if not any(str(v).strip() for v in values):
             continue
@@ -94,16 +108,23 @@ def read_table(data: bytes, *, headers: Mapping[str, Collection[str]],
             raise UploadUnreadable(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
     if header is None:
         raise UploadUnreadable(_("The file is empty."))
-    columns: dict[str, int] = {}
+    columns = Columns()
+    columns.titles = {}
     for name, aliases in headers.items():
         for index, title in enumerate(header):
             if title in aliases:
                 columns[name] = index
+                columns.titles[name] = written[index]
                 break
     missing = [name for name in required if name not in columns]
     if missing:
         raise UploadUnreadable(_("The header row lacks the columns: %(cols)s.") % {"cols": ", ".join(missing)})
     return columns, body
+
+
+def is_empty(value) -> bool:
+    """Whether a cell holds nothing (or only spaces)."""
+    return value is None or str(value).strip() == ""
 
 
 def cell(values: list, columns: Mapping[str, int], name: str):

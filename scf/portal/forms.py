@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from scf.core.fields import CURRENCY_CHOICES
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.facilities.models import DayCountChoice, Product
 from scf.parties.models import KycDocument, Organization
@@ -30,7 +31,7 @@ class FacilityForm(forms.Form):
     product = forms.ChoiceField(label=_("Product"), choices=Product.choices)
     currency = forms.ChoiceField(label=_("Currency"), choices=[("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"),
                                                                ("HKD", "HKD")])
-    limit_amount = forms.DecimalField(label=_("Limit"), max_digits=20, decimal_places=2,
+    limit_amount = AmountField(label=_("Limit"), max_digits=20, decimal_places=2,
                                       min_value=Decimal("0.01"))
     revolving = forms.BooleanField(label=_("Revolving"), required=False, initial=True)
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
@@ -86,7 +87,7 @@ class SecondFactorForm(forms.Form):
 
 
 class LimitChangeForm(forms.Form):
-    new_limit = forms.DecimalField(label=_("New limit"), max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+    new_limit = AmountField(label=_("New limit"), max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
     new_valid_to = forms.DateField(label=_("New end of validity"), required=False, widget=DateInput(),
                                    help_text=_("Leave empty to keep the current end of validity."))
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

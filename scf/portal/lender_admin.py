@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.facilities.models import Product
 from scf.parties import staff
 from scf.parties.models import Organization, StaffGroup
@@ -61,7 +62,7 @@ DECISION_GROUP_CHOICES = [("", "—"), *((g.value, g.label) for g in matrix_sele
 
 
 class TierForm(forms.Form):
-    up_to_amount = forms.DecimalField(label=gettext_lazy("Up to (inclusive)"), required=False, max_digits=20,
+    up_to_amount = AmountField(label=gettext_lazy("Up to (inclusive)"), required=False, max_digits=20,
                                       decimal_places=2,
                                       widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     first = forms.ChoiceField(label=gettext_lazy("First approver"), choices=DECISION_GROUP_CHOICES, required=False)

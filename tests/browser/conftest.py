@@ -25,6 +25,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
 PASSWORD = "Browser-walk-2026"
+# The login and second-factor pages' words in each language (the browser asks for that language too).
+LOGIN_WORDS = {
+    "en": {"locale": "en-US", "Username": "Username", "Password": "Password", "Log in": "Log in",
+           "Enter your code": "Enter your code", "Code from your authenticator app": "Code from your authenticator app",
+           "Verify": "Verify", "Log out": "Log out"},
+    "zh-hans": {"locale": "zh-CN", "Username": "用户名", "Password": "密码", "Log in": "登录",
+                "Enter your code": "输入验证码", "Code from your authenticator app": "身份验证器验证码",
+                "Verify": "核验", "Log out": "退出登录"},
+}
 
 
 def screenshot_dir() -> Path:
@@ -107,27 +116,30 @@ def login(browser, live_server, demo, totp):
 
     contexts = []
 
-    def log_in(username: str):
+    def log_in(username: str, language: str = "en"):
+        """Sign `username` in; the portal then speaks `language`, made the user's preferred one first."""
         from playwright.sync_api import expect
 
+        User.objects.filter(username=username).update(preferred_language=language)
         needs_code = sign_in_requires(User.objects.get(username=username))
         if needs_code:
             totp(username, code=False)
+        words = LOGIN_WORDS[language]
 
-        context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 900},
+        context = browser.new_context(locale=words["locale"], viewport={"width": 1366, "height": 900},
                                       timezone_id=settings.TIME_ZONE, base_url=live_server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(demo)
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_label(words["Username"]).fill(username)
+        page.get_by_label(words["Password"]).fill(demo)
+        page.get_by_role("button", name=words["Log in"]).click()
         if needs_code:
-            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-            page.get_by_label("Code from your authenticator app").fill(totp(username))
-            page.get_by_role("button", name="Verify").click()
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+            expect(page.get_by_role("heading", name=words["Enter your code"])).to_be_visible()
+            page.get_by_label(words["Code from your authenticator app"]).fill(totp(username))
+            page.get_by_role("button", name=words["Verify"]).click()
+        expect(page.get_by_role("button", name=words["Log out"])).to_be_visible()
         return page
 
     yield log_in

@@ -133,3 +133,43 @@ def test_a_core_enterprise_uploads_approved_payables_confirmed_for_reverse_facto
             payable.reverse) == (1, supplier, core, "confirmed", Decimal("1000.00"), True)
     again = receivables_import(debtor=core, acting_user=user, data=data, only_valid=True)
     assert (2, "invoice_number") in [(e.row, e.field) for e in again.errors] and again.created == 0
+
+
+def test_the_report_names_columns_as_the_file_does_and_says_empty_for_an_empty_cell(setup):
+    supplier, user, debtor = setup
+    data = ("买方统一社会信用代码,发票号码,开票日期,到期日,票面金额,币种\n"
+            f"{debtor.uscc},INV-1,,2027-01-31,,CNY\n"               # row 2: issue date and amount empty
+            f"{debtor.uscc},INV-2,soon,2027-01-31,abc,CNY\n").encode()  # row 3: neither a date nor an amount
+    report = receivables_import(supplier=supplier, acting_user=user, data=data)
+    assert report.lines == [
+        (2, "开票日期", "Empty: write the date as YYYY-MM-DD."),
+        (2, "票面金额", "Empty: write the amount, e.g. 1,000.00."),
+        (3, "开票日期", "“soon” is not a date (use YYYY-MM-DD)."),
+        (3, "票面金额", "“abc” is not an amount."),
+    ]
+    english = _csv(f"{debtor.uscc},INV-1,2026-11-01,2027-01-31,,CNY").replace(b"face_amount", b"Face_Amount")
+    report = receivables_import(supplier=supplier, acting_user=user, data=english)
+    assert report.lines == [(2, "Face_Amount", "Empty: write the amount, e.g. 1,000.00.")]
+
+
+@pytest.mark.parametrize("language, first", [("en", "debtor_uscc"), ("zh-hans", "债务人统一社会信用代码")])
+def test_the_upload_template_is_headed_in_the_readers_language_and_reads_back_clean(client, setup, language, first):
+    supplier, user, debtor = setup
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    response = client.get("/factoring/receivables/upload/template.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    data = response.content
+    assert data.startswith("\ufeff".encode()) and data.decode("utf-8-sig").split(",")[0] == first
+    filled = data + f"{debtor.uscc},INV-T1,2026-11-01,2027-01-31,\"1,000.00\",CNY\n".encode()
+    report = receivables_import(supplier=supplier, acting_user=user, data=filled)
+    assert (report.created, report.errors) == (1, [])
+    upload = client.get("/factoring/receivables/upload/").content.decode()
+    assert 'href="/factoring/receivables/upload/template.csv"' in upload
+
+
+def test_the_upload_template_is_not_there_for_staff(client, setup):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="no-org"))
+    assert client.get("/factoring/receivables/upload/template.csv").status_code == 404

@@ -141,7 +141,15 @@ def test_a_task_done_meanwhile_says_who_did_it_to_those_it_was_for_and_stays_404
     assert done.status_code == 302  # confirmed: the task is done
     again = debtor.get(url, follow=True)
     assert again.redirect_chain[-1][0] == reverse("inbox:list")
-    assert f"was already done by {world.debtor_user.username}" in again.content.decode()
+    assert f"was already done by {world.debtor_user.username}" in again.content.decode()  # no name: the username
+    world.debtor_user.first_name, world.debtor_user.last_name = "Wei", "Zhang"
+    world.debtor_user.save(update_fields=["first_name", "last_name"])
+    page = debtor.get(url, follow=True).content.decode()
+    assert "was already done by Wei Zhang on " in page
+    assert re.search(r"on (Jan|Feb|March|April|May|June|July|Aug|Sept|Oct|Nov|Dec)\.? \d{1,2}, \d{4}", page), page
+    debtor.cookies["django_language"] = "zh-hans"
+    page = debtor.get(url, follow=True).content.decode()
+    assert re.search(r"Wei Zhang 于 \d{4}年\d{1,2}月\d{1,2}日", page), page
     colleague = UserFactory(username="core-colleague")
     MembershipFactory(user=colleague, organization=world.debtor, role=Membership.Role.OPERATOR)
     assert "was already done by" in _client(colleague).get(url, follow=True).content.decode()

@@ -48,3 +48,23 @@ def test_language_switch_renders_the_portal_in_chinese(client):
     page = client.get("/").content.decode()
     assert 'lang="zh-hans"' in page
     assert "退出" in page or "登出" in page  # the logout button, translated
+
+
+@pytest.mark.parametrize("preferred, lang, logout", [("zh-hans", 'lang="zh-hans"', "退出"), ("en", 'lang="en"', "Log out")])
+def test_signing_in_opens_the_portal_in_the_users_preferred_language(client, preferred, lang, logout):
+    """The browser asks for the other language; the profile's choice wins from the login on."""
+    UserFactory(username="dora", password="Right-Pass-42", preferred_language=preferred)
+    other = "en" if preferred == "zh-hans" else "zh-CN,zh;q=0.9"
+    response = client.post("/accounts/login/", {"username": "dora", "password": "Right-Pass-42"},
+                           HTTP_ACCEPT_LANGUAGE=other)
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == preferred
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE=other).content.decode()
+    assert lang in page
+    assert logout in page
+
+
+def test_a_failed_login_leaves_the_language_alone(client):
+    UserFactory(username="ed", password="Right-Pass-42", preferred_language="zh-hans")
+    response = client.post("/accounts/login/", {"username": "ed", "password": "wrong"})
+    assert "django_language" not in response.cookies

@@ -25,6 +25,7 @@ from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.facilities.models import CreditFacility, Product
 from scf.parties.models import Organization
@@ -59,7 +60,7 @@ class AgreementForm(forms.Form):
     warehouse = forms.ModelChoiceField(label=gettext_lazy("Warehouse"), queryset=Organization.objects.none(),
                                        required=False,
                                        help_text=gettext_lazy("The four-party form only: who holds the goods."))
-    limit_amount = forms.DecimalField(label=gettext_lazy("Limit"), max_digits=20, decimal_places=2)
+    limit_amount = AmountField(label=gettext_lazy("Limit"), max_digits=20, decimal_places=2)
     revolving = forms.BooleanField(label=gettext_lazy("Revolving"), required=False, initial=True)
     margin_ratio = forms.DecimalField(label=gettext_lazy("Margin ratio"), max_digits=7, decimal_places=6,
                                       help_text=gettext_lazy("A fraction: 0.30 for 30%."))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from documents.context import percent
 from documents.selectors import documents_visible_of
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.parties.permissions import is_operator
 from workflows.inbox.steps import ConfirmForm, case_object, form_step
@@ -19,14 +20,14 @@ from .models import PurchaseOrder, RefundDemand
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount refunded"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Amount refunded"), max_digits=20, decimal_places=2,
                                 min_value=0.01)
     received_on = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput)
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
 
 
 class AdvanceRepaymentForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=0.01)
     received_on = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput)
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)

@@ -24,6 +24,7 @@ from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.parties.permissions import is_staff_of
 from workflows.approval.models import ApprovalDecision
@@ -66,7 +67,7 @@ class OrderLineForm(forms.Form):
     unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20)
     quantity = forms.DecimalField(label=gettext_lazy("Quantity"), max_digits=20, decimal_places=3,
                                   min_value=Decimal("0.001"))
-    unit_price = forms.DecimalField(label=gettext_lazy("Unit price"), max_digits=20, decimal_places=6,
+    unit_price = AmountField(label=gettext_lazy("Unit price"), max_digits=20, decimal_places=6,
                                     min_value=Decimal("0.000001"))
 
 
@@ -107,7 +108,7 @@ def _apply_line_errors(form: OrderForm, formset, error: Exception) -> None:
 
 
 class MarginForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
     received_on = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput())
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.parties.models import User
 from scf.parties.permissions import is_staff_of
 from workflows.inbox.steps import case_object, render_step, step_done
@@ -189,7 +190,7 @@ def deliver_task(request, task):
 # --- requesting a release -------------------------------------------------------------------------------------
 
 class RequestForm(forms.Form):
-    value = forms.DecimalField(label=gettext_lazy("Value of the goods to release"), max_digits=20, decimal_places=2,
+    value = AmountField(label=gettext_lazy("Value of the goods to release"), max_digits=20, decimal_places=2,
                                min_value=Decimal("0.01"))
 
 

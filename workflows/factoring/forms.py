@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.parties.models import Organization
 from workflows.inbox.models import DocumentRequest
@@ -16,7 +17,7 @@ class ReceivableForm(forms.Form):
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=60)
     issue_date = forms.DateField(label=_("Issue date"), widget=DateInput())
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
-    face_amount = forms.DecimalField(label=_("Face amount"), max_digits=20, decimal_places=2,
+    face_amount = AmountField(label=_("Face amount"), max_digits=20, decimal_places=2,
                                      min_value=Decimal("0.01"))
     currency = forms.ChoiceField(label=_("Currency"), choices=[("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"),
                                                                ("HKD", "HKD")])

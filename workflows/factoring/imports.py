@@ -7,6 +7,8 @@ database's unique key still decides under concurrency.
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -37,6 +39,19 @@ HEADERS = {
     "currency": {"currency", "币种"},
 }
 REQUIRED = ["invoice_number", "issue_date", "due_date", "face_amount"]
+# The template's header row in Chinese (each title one HEADERS accepts); in English the column names.
+CHINESE_TITLES = {"debtor_uscc": "债务人统一社会信用代码", "supplier_uscc": "供应商统一社会信用代码",
+                  "invoice_number": "发票号码", "issue_date": "开票日期", "due_date": "到期日",
+                  "face_amount": "票面金额", "currency": "币种"}
+
+
+def upload_template(*, reverse: bool, language: str) -> bytes:
+    """The CSV to fill in: the header row in the reader's language, UTF-8 with a BOM so that Excel reads Chinese."""
+    names = ["supplier_uscc" if reverse else "debtor_uscc", *REQUIRED, "currency"]
+    titles = [CHINESE_TITLES[n] if language.startswith("zh") else n for n in names]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(titles)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def receivables_import(*, data: bytes, acting_user: User, supplier: Organization | None = None,
@@ -55,7 +70,7 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
             operator_only(owner, _("register its approved payables") if reverse else _("register its receivables")))
     column = "supplier_uscc" if reverse else "debtor_uscc"
     columns, body = read_table(data, headers=HEADERS, required=[column, *REQUIRED])
-    report = ImportReport(total=len(body))
+    report = ImportReport(total=len(body), titles=columns.titles)
     codes = {normalize_uscc(str(values[columns[column]])) for _n, values in body if columns[column] < len(values)}
     counterparties = {o.uscc: o for o in Organization.objects.filter(uscc__in=codes)}
     candidates: list[tuple[int, Receivable]] = []
@@ -93,7 +108,9 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
             try:
                 dates[name] = parse_date(cell(values, name))
             except (ValueError, TypeError):
-                row_errors.append(RowError(number, name, _("“%(value)s” is not a date (use YYYY-MM-DD).")
+                row_errors.append(RowError(number, name, _("Empty: write the date as YYYY-MM-DD.")
+                                           if tabular.is_empty(cell(values, name)) else
+                                           _("“%(value)s” is not a date (use YYYY-MM-DD).")
                                            % {"value": cell(values, name)}))
         if len(dates) == 2 and dates["due_date"] < dates["issue_date"]:
             row_errors.append(RowError(number, "due_date", _("The due date is before the issue date.")))
@@ -119,8 +136,9 @@ def receivables_import(*, data: bytes, acting_user: User, supplier: Organization
                 if message := face_amount_refusal(facility=bounds[other.pk, currency], face_amount=amount):
                     row_errors.append(RowError(number, "face_amount", message))
         except (InvalidOperation, ValueError):
-            row_errors.append(RowError(number, "face_amount", _("“%(value)s” is not an amount.")
-                                       % {"value": cell(values, "face_amount")}))
+            row_errors.append(RowError(number, "face_amount", _("Empty: write the amount, e.g. 1,000.00.")
+                                       if tabular.is_empty(cell(values, "face_amount")) else
+                                       _("“%(value)s” is not an amount.") % {"value": cell(values, "face_amount")}))
         if currency not in CURRENCIES:
             row_errors.append(RowError(number, "currency", _("Unknown currency %(cur)s.") % {"cur": currency}))
         if other is not None and key:

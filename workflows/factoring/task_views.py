@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from workflows.inbox.steps import (
     ConfirmForm,
@@ -44,7 +45,7 @@ from .services import (
 class ConfirmRowForm(forms.Form):
     DECISIONS = [("confirm", gettext_lazy("Confirm")), ("dispute", gettext_lazy("Dispute"))]
     decision = forms.ChoiceField(label=gettext_lazy("Answer"), choices=DECISIONS, initial="confirm")
-    amount = forms.DecimalField(label=gettext_lazy("Confirmed amount"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Confirmed amount"), max_digits=20, decimal_places=2,
                                 required=False)
     note = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=500)
 
@@ -136,7 +137,7 @@ def disburse(request, task):
 
 class ReceiptForm(forms.Form):
     payer = forms.ChoiceField(label=gettext_lazy("Paid by"), widget=forms.RadioSelect)
-    amount = forms.DecimalField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Amount received"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
     value_date = forms.DateField(label=gettext_lazy("Value date"), widget=DateInput())
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("request/", views.financing_request, name="financing-request"),
     path("receivables/", views.receivable_list, name="receivable-list"),
     path("receivables/upload/", views.receivable_upload, name="receivable-upload"),
+    path("receivables/upload/template.csv", views.receivable_upload_template, name="receivable-upload-template"),
     path("<int:financing_pk>/", views.financing_detail, name="financing-detail"),
     path("<int:financing_pk>/contracts/", views.financing_generate, name="financing-generate"),
     path("<int:financing_pk>/write-off/", views.financing_write_off, name="financing-write-off"),

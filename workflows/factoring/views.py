@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
@@ -23,7 +23,7 @@ from workflows.inbox.history import case_history
 
 from . import permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
-from .imports import receivables_import
+from .imports import receivables_import, upload_template
 from .models import FactoringFinancing, Receivable
 from .releases import write_off_prepare
 
@@ -211,6 +211,20 @@ def receivable_list(request):
     return render(request, "factoring/receivable_list.html", {
         "receivables": receivables[:300], "form": form, "supplier": supplier, "core": core,
     }, status=status)
+
+
+@login_required
+def receivable_upload_template(request):
+    """The CSV to fill in for the upload, headed in the reader's language; 404 to whoever cannot upload."""
+    supplier = _own_supplier(request.user)
+    core = _own_core(request.user) if supplier is None else None
+    if supplier is None and core is None:
+        raise Http404
+    response = HttpResponse(upload_template(reverse=core is not None, language=get_language()),
+                            content_type="text/csv; charset=utf-8")
+    name = "approved-payables.csv" if core is not None else "invoices.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

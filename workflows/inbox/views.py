@@ -68,7 +68,9 @@ def task_detail(request, task_pk: int):
     if task.status == "DONE" and task.owner is not None:
         messages.info(request, _("“%(task)s” on %(case)s was already done by %(user)s on %(at)s.") % {
             "task": task.flow_task.task_title, "case": task.process.coerced.reference,
-            "user": task.owner.get_username(), "at": date_format(localtime(task.finished), "SHORT_DATETIME_FORMAT")})
+            # The person's name, as the header shows it, and the moment as the reader's language writes it.
+            "user": task.owner.get_full_name() or task.owner.get_username(),
+            "at": date_format(localtime(task.finished), "DATETIME_FORMAT")})
     else:
         messages.info(request, _("“%(task)s” on %(case)s is no longer open.") % {
             "task": task.flow_task.task_title, "case": task.process.coerced.reference})

@@ -26,6 +26,7 @@ from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.facilities.models import CreditFacility, Product
 from scf.parties.models import Organization
@@ -58,7 +59,7 @@ class AgreementForm(forms.Form):
                                        queryset=Organization.objects.none())
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=PledgeAgreement.Kind.choices,
                              initial=PledgeAgreement.Kind.DYNAMIC)
-    maximum_amount = forms.DecimalField(label=gettext_lazy("Maximum amount secured"), max_digits=20,
+    maximum_amount = AmountField(label=gettext_lazy("Maximum amount secured"), max_digits=20,
                                         decimal_places=2)
     pledge_rate = _rate_field(gettext_lazy("Pledge rate"), gettext_lazy("A fraction: 0.60 for 60%."))
     warning_ltv = _rate_field(gettext_lazy("Warning line (LTV)"))
@@ -67,7 +68,7 @@ class AgreementForm(forms.Form):
     cure_days = forms.IntegerField(label=gettext_lazy("Cure days (business days)"), min_value=0, max_value=365)
     price_max_age_days = forms.IntegerField(label=gettext_lazy("Price maximum age (days)"), min_value=0,
                                             max_value=365)
-    floor_value_minimum = forms.DecimalField(label=gettext_lazy("Lender's minimum floor value"), max_digits=20,
+    floor_value_minimum = AmountField(label=gettext_lazy("Lender's minimum floor value"), max_digits=20,
                                              decimal_places=2, required=False,
                                              help_text=gettext_lazy("A dynamic pledge's floor is never below this."))
     annual_rate = _rate_field(gettext_lazy("Annual interest rate"), gettext_lazy("A fraction: 0.055 for 5.5%."))

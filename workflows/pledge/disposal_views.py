@@ -21,6 +21,7 @@ from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from workflows.inbox.steps import apply_errors
 
@@ -33,9 +34,9 @@ class SaleForm(forms.Form):
     method = forms.ChoiceField(label=gettext_lazy("Method of sale"), choices=PledgeDisposal.Method.choices)
     buyer = forms.CharField(label=gettext_lazy("Buyer"), max_length=200)
     sale_date = forms.DateField(label=gettext_lazy("Sale date"), widget=DateInput())
-    gross_proceeds = forms.DecimalField(label=gettext_lazy("Gross proceeds"), max_digits=20, decimal_places=2,
+    gross_proceeds = AmountField(label=gettext_lazy("Gross proceeds"), max_digits=20, decimal_places=2,
                                         min_value=Decimal("0.00"))
-    costs_of_sale = forms.DecimalField(label=gettext_lazy("Costs of sale"), max_digits=20, decimal_places=2,
+    costs_of_sale = AmountField(label=gettext_lazy("Costs of sale"), max_digits=20, decimal_places=2,
                                        min_value=Decimal("0.00"))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

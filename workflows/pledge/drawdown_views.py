@@ -24,6 +24,7 @@ from documents.selectors import documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 from scf.parties.permissions import is_staff_of
 from workflows.approval.models import ApprovalDecision
@@ -51,7 +52,7 @@ def availability_for(user, agreement: PledgeAgreement) -> services.Availability 
 
 
 class DrawdownRequestForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2,
+    amount = AmountField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2,
                                 min_value=Decimal("0.01"))
     maturity_date = forms.DateField(label=gettext_lazy("Maturity date"), widget=DateInput(), required=False,
                                     help_text=gettext_lazy("By default the day the agreement ends."))

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from scf.core.fields import CURRENCY_CHOICES
+from scf.core.forms import AmountField
 from scf.core.widgets import DateInput
 
 from .models import Commodity, CommodityPrice
@@ -11,7 +12,7 @@ from .models import Commodity, CommodityPrice
 
 class PriceForm(forms.Form):
     commodity = forms.ModelChoiceField(label=_("Commodity"), queryset=Commodity.objects.none())
-    price = forms.DecimalField(label=_("Unit price"), max_digits=20, decimal_places=6)
+    price = AmountField(label=_("Unit price"), max_digits=20, decimal_places=6)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="CNY")
     source = forms.ChoiceField(label=_("Source"), choices=CommodityPrice.Source.choices)
     effective_date = forms.DateField(label=_("Effective date"), widget=DateInput())

@@ -22,6 +22,8 @@ from scf.audit.services import history_for
 from scf.collections.permissions import can_handle_receipts
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.forms import AmountField
+from scf.core.widgets import DateInput
 from scf.parties.models import User
 
 from . import permissions
@@ -30,9 +32,9 @@ from .models import PledgeAgreement, PledgeMarginCall
 
 
 class CashMarginForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2, min_value=0.01)
+    amount = AmountField(label=gettext_lazy("Amount"), max_digits=20, decimal_places=2, min_value=0.01)
     bank_reference = forms.CharField(label=gettext_lazy("Bank reference"), max_length=60)
-    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=gettext_lazy("Received on"), widget=DateInput())
 
 
 def calls_card(user: User, agreement: PledgeAgreement) -> dict:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from scf.core.fields import CURRENCY_CHOICES
+from scf.core.forms import AmountField
 
 from . import selectors
 from .calculations import Zone
@@ -29,7 +30,7 @@ class ShockForm(forms.Form):
     move_percent = forms.DecimalField(
         label=_("Price move (%)"), required=False, max_digits=7, decimal_places=3,
         help_text=_("For example −20 for a fall of 20 %. Leave empty to give a new price instead."))
-    new_price = forms.DecimalField(label=_("or the new unit price"), required=False, max_digits=20, decimal_places=6)
+    new_price = AmountField(label=_("or the new unit price"), required=False, max_digits=20, decimal_places=6)
 
     def __init__(self, *args, commodities, **kwargs):
         super().__init__(*args, **kwargs)
