@@ -8,9 +8,8 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from documents.models import Document
-from workflows.factoring.models import FactoringFinancing, Receivable
-
 from tests.releasing import release_pending
+from workflows.factoring.models import FactoringFinancing, Receivable
 
 from .test_financing_lifecycle import _receivable
 
