@@ -41,6 +41,7 @@ from .settlement import overdue_from, penalty_accrual
 State = FactoringFinancing.State
 P = Account.Purpose
 REMINDER_DAYS = (7, 1)
+UPDATE_BATCH = 100
 
 
 def _past_due(on: datetime.date, days_field: str) -> Q:
@@ -64,9 +65,13 @@ def send_maturity_reminders(on: datetime.date) -> int:
         def remind(ids: list[int], days: int = days) -> int:
             rows = [f for f in _locked(ids).filter(state=State.DISBURSED).only("id", "reminded_days")
                     if days not in f.reminded_days]
+            by_value: dict[tuple[int, ...], list[int]] = {}
             for financing in rows:
                 financing.reminded_days = sorted([*financing.reminded_days, days])
-            FactoringFinancing.objects.bulk_update(rows, ["reminded_days"])
+                by_value.setdefault(tuple(financing.reminded_days), []).append(financing.pk)
+            # One UPDATE for each list of days reminded (a handful), not a CASE over the chunk.
+            for value, pks in by_value.items():
+                FactoringFinancing.objects.filter(pk__in=pks).update(reminded_days=list(value))
             if rows:
                 tasks.send_maturity_reminders_chunk.delay_on_commit(financing_ids=[f.pk for f in rows], days=days)
             return len(rows)
@@ -96,7 +101,7 @@ def mark_overdue(on: datetime.date) -> int:
         with audit_batch():
             for financing in rows:
                 financing.mark_overdue(note=note)
-            FactoringFinancing.objects.bulk_update(rows, ["state"])
+            FactoringFinancing.objects.filter(pk__in=[f.pk for f in rows]).update(state=State.OVERDUE)
             _risk_stop(rows)
         return len(rows)
 
@@ -169,7 +174,9 @@ def accrue_penalties(on: datetime.date) -> int:
         FactoringFinancing.objects.bulk_update([
             FactoringFinancing(id=r["id"], penalty_accrued=r["penalty_accrued"] + due[r["id"]],
                                penalty_outstanding=r["penalty_outstanding"] + due[r["id"]], penalty_accrued_to=on)
-            for r in rows if r["id"] in due], ["penalty_accrued", "penalty_outstanding", "penalty_accrued_to"])
+            for r in rows if r["id"] in due], ["penalty_accrued", "penalty_outstanding", "penalty_accrued_to"],
+            # Each statement is a CASE over its rows, whose cost grows with the square of their number.
+            batch_size=UPDATE_BATCH)
         return len(due)
 
     return in_chunks("factoring.penalties", candidates, accrue)
@@ -212,7 +219,7 @@ def claim_recourse(on: datetime.date) -> int:
             for financing in rows:
                 financing.claim_recourse(note=_("unpaid %(days)d days after the due date")
                                          % {"days": (on - financing.due_date).days})
-            FactoringFinancing.objects.bulk_update(rows, ["state"])
+            FactoringFinancing.objects.filter(pk__in=[f.pk for f in rows]).update(state=State.RECOURSE_CLAIMED)
         tasks.send_recourse_demands_chunk.delay_on_commit(financing_ids=[f.pk for f in rows])
         return len(rows)
 
