@@ -21,6 +21,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -63,7 +64,7 @@ def send_maturity_reminders(on: datetime.date) -> int:
         due = FactoringFinancing.objects.filter(state=State.DISBURSED, due_date=on + datetime.timedelta(days=days))
 
         def remind(ids: list[int], days: int = days) -> int:
-            rows = [f for f in _locked(ids).filter(state=State.DISBURSED).only("id", "reminded_days")
+            rows = [f for f in _locked(ids).filter(state=State.DISBURSED).only("id", "state", "reminded_days")
                     if days not in f.reminded_days]
             by_value: dict[tuple[int, ...], list[int]] = {}
             for financing in rows:
@@ -171,15 +172,32 @@ def accrue_penalties(on: datetime.date) -> int:
         if not due:
             return 0
         _post_penalties([r for r in rows if r["id"] in due], due, on)
-        FactoringFinancing.objects.bulk_update([
-            FactoringFinancing(id=r["id"], penalty_accrued=r["penalty_accrued"] + due[r["id"]],
-                               penalty_outstanding=r["penalty_outstanding"] + due[r["id"]], penalty_accrued_to=on)
-            for r in rows if r["id"] in due], ["penalty_accrued", "penalty_outstanding", "penalty_accrued_to"],
-            # Each statement is a CASE over its rows, whose cost grows with the square of their number.
-            batch_size=UPDATE_BATCH)
+        _set_penalties([(r["id"], r["penalty_accrued"] + due[r["id"]], r["penalty_outstanding"] + due[r["id"]])
+                        for r in rows if r["id"] in due], on)
         return len(due)
 
     return in_chunks("factoring.penalties", candidates, accrue)
+
+
+def _set_penalties(balances: list[tuple[int, Decimal, Decimal]], on: datetime.date) -> None:
+    """Write the chunk's new penalty balances (id, accrued, outstanding), accrued to `on`.
+
+    On PostgreSQL one UPDATE … FROM (VALUES …); elsewhere bulk updates of 100 rows (Django builds
+    a CASE per field whose cost grows with the square of the rows: 2,000 at once took seconds).
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(FactoringFinancing._meta.db_table)
+        values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(balances))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS f SET penalty_accrued = v.accrued, penalty_outstanding = v.outstanding, "
+                f"penalty_accrued_to = %s FROM (VALUES {values}) AS v(id, accrued, outstanding) WHERE f.id = v.id",
+                [on, *(value for row in balances for value in row)])
+        return
+    FactoringFinancing.objects.bulk_update(
+        [FactoringFinancing(id=pk, penalty_accrued=accrued, penalty_outstanding=outstanding, penalty_accrued_to=on)
+         for pk, accrued, outstanding in balances],
+        ["penalty_accrued", "penalty_outstanding", "penalty_accrued_to"], batch_size=UPDATE_BATCH)
 
 
 def _post_penalties(rows: list[dict], due: dict[int, Decimal], on: datetime.date) -> None:
