@@ -10,13 +10,17 @@ again after a restart and operations may re-run a day by hand (`manage.py run_da
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import logging
-from collections.abc import Callable
-from contextlib import nullcontext
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +70,49 @@ def _isolated():
     # Jobs commit their work in small transactions of their own. Inside a caller's transaction
     # (a test, a shell) a savepoint keeps one job's database error from breaking it for the next.
     return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+
+
+# --- chunked jobs ----------------------------------------------------------------------------
+
+CHUNK_SIZE = 2000
+_progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("jobs_progress",
+                                                                                          default=None)
+
+
+@contextmanager
+def progress_to(write: Callable[[str], None]) -> Iterator[None]:
+    """Send the chunked jobs' progress lines (chunk k/n, rows, elapsed) to `write` inside the block."""
+    token = _progress.set(write)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def in_chunks(name: str, candidates: QuerySet, work: Callable[[list[int]], int], *, size: int | None = None) -> int:
+    """Run `work` over the candidates' ids in chunks (keyset over the id), each chunk in its own transaction.
+
+    `work` gets the ids of one chunk, locks and re-reads those rows, re-checks that each still needs
+    the change and makes it; it returns how many it changed. A chunk that fails rolls back alone
+    and stops the job: the chunks before it are committed, and since the candidates are the rows
+    still needing work, running the day again finishes the rest and repeats nothing. Returns the
+    total changed.
+    """
+    size = size or CHUNK_SIZE
+    write = _progress.get()
+    total = candidates.count() if write else 0
+    chunks = max(1, math.ceil(total / size))
+    started = time.perf_counter()
+    last, changed, k = 0, 0, 0
+    while True:
+        ids = list(candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            break
+        k += 1
+        with transaction.atomic():
+            changed += work(ids)
+        last = ids[-1]
+        if write:
+            write(f"{name}: chunk {k}/{max(k, chunks)}, {len(ids)} rows, {changed} changed, "
+                  f"{time.perf_counter() - started:.1f} s")
+    return changed

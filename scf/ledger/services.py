@@ -182,6 +182,67 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     return entry
 
 
+@dataclass(frozen=True)
+class EntryToPost:
+    """One entry for `ledger_post_many`: the same arguments as `ledger_post`'s."""
+
+    idempotency_key: str
+    lines: list[Line]
+    description: str
+    value_date: datetime.date
+
+
+def ledger_post_many(entries: list[EntryToPost], *, acting_user: User | None = None) -> int:
+    """Post many balanced entries at once (three statements), each once per idempotency key; return how many.
+
+    The set-based `ledger_post` for the nightly jobs: every entry is checked as `ledger_post` checks
+    one, a key already posted with the same lines is left alone (a re-run posts nothing) and one
+    posted with other lines refuses the whole batch. The caller holds the locks of the rows whose
+    movements these are, so no concurrent request posts the same keys meanwhile.
+    """
+    prepared: dict[str, tuple[EntryToPost, list, str]] = {}
+    for entry in entries:
+        normalized = _normalized(entry.lines)
+        _check_balanced(normalized)
+        fingerprint = entry_fingerprint(normalized)
+        seen = prepared.get(entry.idempotency_key)
+        if seen is not None and seen[2] != fingerprint:
+            raise IdempotencyConflict(_("Entry %(key)s was already posted with different lines; nothing was posted.")
+                                      % {"key": entry.idempotency_key})
+        prepared[entry.idempotency_key] = (entry, normalized, fingerprint)
+    if not prepared:
+        return 0
+    posted = dict(JournalEntry.objects.filter(idempotency_key__in=list(prepared))
+                  .values_list("idempotency_key", "fingerprint"))
+    for key, fingerprint in posted.items():
+        if prepared[key][2] != fingerprint:
+            raise IdempotencyConflict(_("Entry %(key)s was already posted with different lines; nothing was posted.")
+                                      % {"key": key})
+    posted_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    todo = [item for key, item in prepared.items() if key not in posted]
+    created = JournalEntry.objects.bulk_create([
+        JournalEntry(idempotency_key=entry.idempotency_key, fingerprint=fingerprint,
+                     description=entry.description[:300], posted_by=posted_by, value_date=entry.value_date)
+        for entry, _normalized_lines, fingerprint in todo])
+    Posting.objects.bulk_create([
+        Posting(entry=journal, account_id=account, currency=currency, amount=amount)
+        for journal, (_entry, normalized, _fingerprint) in zip(created, todo, strict=True)
+        for account, currency, amount in normalized])
+    return len(created)
+
+
+def accounts_by_code(wanted: list[tuple[Organization, Organization | None, str, str]]) -> dict[str, Account]:
+    """Return the accounts (lender, owner or None, purpose, currency) by their codes, in one query,
+    creating the missing ones as `account_for` does."""
+    codes = {account_code(lender=lender, owner=owner, purpose=purpose, currency=currency):
+             (lender, owner, purpose, currency) for lender, owner, purpose, currency in wanted}
+    found = Account.objects.in_bulk(list(codes), field_name="code")
+    for code, (lender, owner, purpose, currency) in codes.items():
+        if code not in found:
+            found[code] = account_for(lender=lender, owner=owner, purpose=purpose, currency=currency)
+    return found
+
+
 def accrual_post(*, exact: Decimal, posted: Decimal, idempotency_key: str, debit: AccountRef, credit: AccountRef,
                  description: str, acting_user: User | None, value_date: datetime.date) -> Decimal:
     """Post what brings an accrual up to round(exact accrual to date); return what was posted, 0 when nothing is due.

@@ -145,8 +145,8 @@ def test_a_price_drop_opens_a_call_cured_by_cash_and_extra_goods(monday, login, 
     expect(pledgor.locator("#figures")).to_contain_text("2026-12-10")
     expect(pledgor.locator("#cash-margin")).to_have_count(0)  # the pledgor does not record cash
     ways = pledgor.locator("#figures ul")
-    expect(ways).to_contain_text("Additional goods: 45.310 of CU · Copper cathode at 14,000.00")
-    expect(ways).to_contain_text("Additional goods: 50 of EVB · EV battery pack at 12,800.00")
+    expect(ways).to_contain_text("Additional goods: 45.310 (tonne) of CU · Copper cathode at 14,000.00")
+    expect(ways).to_contain_text("Additional goods: 50 (piece) of EVB · EV battery pack at 12,800.00")
     shoot(pledgor, "call-pledgor")
     text = _notice_pdf(pledgor, call, shoot, "notice")
     for words in ("跌价补偿通知书", call.reference, AGREEMENT, "¥2,199,000.00", "¥1,700,000.00", "77.3079%",

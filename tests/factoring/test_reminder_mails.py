@@ -1,4 +1,5 @@
-"""Reminder and buy-back mails: one Celery task per financing, after commit, retried on mail errors.
+"""Reminder and buy-back mails: one Celery task per financing (enqueued by one task per chunk after commit),
+retried on mail errors.
 
 Celery runs eagerly here, as on a machine without a broker: a task and its retries run inside
 the job's on_commit callback, so these tests also show that a failing mail never stops the job.
@@ -73,7 +74,8 @@ def test_a_reminder_whose_first_send_fails_is_retried_and_the_days_other_reminde
         counts = run_daily(WEEK_BEFORE)
 
     assert counts["factoring.reminded"] == 2
-    assert len(callbacks) == 2  # one mail task per financing, enqueued after commit
+    # After commit, one task for the chunk, which enqueues one mail task per financing.
+    assert len(callbacks) == 1
     # Supplier and debtor each get one reminder per financing: the failed send was retried, not lost.
     assert _subjects(first) == [f"{first.reference} falls due in 7 day(s)"] * 2
     assert _subjects(second) == [f"{second.reference} falls due in 7 day(s)"] * 2

@@ -163,14 +163,30 @@ def penalty_exact(financing: FactoringFinancing, to_date: datetime.date) -> Deci
     start = overdue_from(financing)
     if to_date <= start:
         return Decimal("0")
-    repayments = sorted(financing.receipts.filter(applied_advance__gt=0, value_date__lt=to_date)
-                        .values_list("value_date", "applied_advance"))
-    basis = DayCount(financing.day_count).basis
+    repayments = financing.receipts.filter(applied_advance__gt=0, value_date__lt=to_date).values_list(
+        "value_date", "applied_advance")
+    return penalty_accrual(advance=financing.advance_amount, annual_rate=financing.annual_rate,
+                           multiplier=financing.facility.penalty_multiplier, day_count=financing.day_count,
+                           start=start, to_date=to_date, repayments=repayments)
+
+
+def penalty_accrual(*, advance: Decimal, annual_rate: Decimal, multiplier: Decimal, day_count: str,
+                    start: datetime.date, to_date: datetime.date,
+                    repayments) -> Decimal:
+    """Return the exact penalty from `start` (the first overdue day) to `to_date` (exclusive), unrounded.
+
+    `repayments` are (value date, amount repaid of the advance) pairs; those dated on or after
+    `to_date` are left out. The nightly job computes a whole chunk's penalties with it.
+    """
+    if to_date <= start:
+        return Decimal("0")
+    repayments = sorted((paid_on, paid) for paid_on, paid in repayments if paid_on < to_date)
+    basis = DayCount(day_count).basis
     with localcontext() as ctx:
         ctx.prec = 50
-        daily_rate = financing.annual_rate * financing.facility.penalty_multiplier / basis
+        daily_rate = annual_rate * multiplier / basis
         total = Decimal("0")
-        unpaid = financing.advance_amount
+        unpaid = advance
         cursor = start
         # Walk the overdue period in stretches of constant unpaid advance.
         for paid_on, paid in repayments + [(to_date, ZERO)]:

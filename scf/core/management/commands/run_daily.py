@@ -25,7 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         day = day_to_run(options["date"])
-        counts = jobs.run_daily(day)
+        # The chunked jobs print a line a chunk (chunk k/n, rows, changed, elapsed) unless --verbosity 0.
+        with jobs.progress_to(self.stdout.write if options["verbosity"] else lambda line: None):
+            counts = jobs.run_daily(day)
         self.stdout.write(f"{day}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
         failed = [job.name for job in jobs.daily_jobs() if job.name not in counts]
         if failed:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from scf.core.jobs import progress_to
 from scf.core.management.commands.run_daily import day_to_run
 from workflows.factoring.jobs import factoring_daily
 
@@ -13,5 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         day = day_to_run(options["date"])
-        result = factoring_daily(day)
+        # Each chunk prints a line (job, chunk k/n, rows, changed, elapsed) unless --verbosity 0.
+        with progress_to(self.stdout.write if options["verbosity"] else lambda line: None):
+            result = factoring_daily(day)
         self.stdout.write(f"{day}: " + ", ".join(f"{key} {value}" for key, value in result.items()))
