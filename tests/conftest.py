@@ -19,8 +19,14 @@ def _runs_long(item) -> bool:
     return item.nodeid.startswith("tests/browser/") or "tenancy_walk" in item.nodeid
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Long tests first, so that the two workers end together instead of one finishing a walk alone."""
+    """Long tests first, so that the two workers end together instead of one finishing a walk alone.
+
+    It runs before pytest-django's own ordering (tests in a rolled-back transaction, then those that
+    flush the database, then those without one), whose stable sort keeps this order within each group:
+    a flushed database has lost the rows the migrations seed.
+    """
     items.sort(key=lambda item: not _runs_long(item))
 
 

@@ -539,7 +539,7 @@ SKIPPED = [
              r.view_class, (spectacular_views.SpectacularAPIView, spectacular_views.SpectacularSwaggerView)),
          "OpenAPI schema and Swagger UI; no tenant data (checked for canaries anyway)"),
     Skip("auth views (login, logout, password change/reset)",
-         lambda r: r.view_module() == "django.contrib.auth.views",
+         lambda r: r.view_module() in ("django.contrib.auth.views", "scf.portal.login"),
          "authentication pages, no tenant data; tests/portal/test_auth.py covers them"),
 ]
 

@@ -14,7 +14,7 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import TOTP
 
-from scf.parties.models import RecoveryCode
+from scf.parties.models import RecoveryCode, User
 from tests.second_factor import fresh_code
 
 from .test_factoring_walk import _expect
@@ -42,7 +42,9 @@ def _context(browser, live_server):
 
 
 def _password(page, language: str, username: str, password: str) -> None:
+    """Sign in with the password, in `language`: the login page's and the person's preferred one."""
     t = TEXT[language]
+    User.objects.filter(username=username).update(preferred_language=language)
     page.goto("/accounts/login/")
     if language != "en":
         page.locator("select[name=language]").select_option(language)

@@ -67,7 +67,7 @@ def test_facility_form_refuses_a_non_numeric_limit(client, credit_officer, corpo
         "valid_from": "2026-12-01", "valid_to": "2027-11-01", "max_tenor_days": 180, "day_count": "ACT/360",
     })
     assert response.status_code == 400
-    assert "Enter a number." in response.content.decode()
+    assert "Group the digits by thousands (1,000.00) or write none (1000.00)." in response.content.decode()
     assert CreditFacility.objects.count() == 0
 
 
