@@ -28,7 +28,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from benchkit import calibrate, code_state
+from benchkit import calibrate, code_state, write
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -59,21 +59,6 @@ def prepare_database() -> str:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql {name}"
-
-
-def write(model, objects: list) -> None:
-    """Insert model instances with their ids set: COPY on PostgreSQL, bulk_create elsewhere."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=2000)
-        return
-    fields = model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for obj in objects:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def seed(count: int, today: datetime.date) -> dict[str, int]:

@@ -43,7 +43,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from benchkit import calibrate, code_state, percentile
+from benchkit import calibrate, code_state, percentile, write
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,6 +57,7 @@ LOW_PRICE = Decimal("54400.00")  # 20 % down
 
 
 # --- the database --------------------------------------------------------------------------------
+
 
 def prepare_database(reseed: bool) -> str:
     """Point DATABASE_URL at the bench database, creating (or re-creating) it; return a description."""
@@ -88,23 +89,6 @@ def prepare_database(reseed: bool) -> str:
     return f"postgresql {name}"
 
 
-def write(model, objects: list) -> None:
-    """Insert model instances with their ids set: COPY on PostgreSQL, bulk_create elsewhere."""
-    from django.db import connection
-
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=2000)
-        return
-    fields = model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for obj in objects:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
-
-
 def reset_sequences(*models) -> None:
     from django.core.management.color import no_style
     from django.db import connection
@@ -115,6 +99,7 @@ def reset_sequences(*models) -> None:
 
 
 # --- seeding -------------------------------------------------------------------------------------
+
 
 def seeded() -> bool:
     from workflows.pledge.models import PledgeAgreement
@@ -254,6 +239,7 @@ def seed(args) -> None:
 
 
 # --- the runs ------------------------------------------------------------------------------------
+
 
 class Desk:
     """One lender's desk: a maker who enters the price file, a checker who approves it."""
