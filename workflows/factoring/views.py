@@ -213,13 +213,19 @@ def receivable_list(request):
     }, status=status)
 
 
+def _uploader(user):
+    """The supplier uploading invoices or the core enterprise uploading approved payables; 404 to anyone else."""
+    supplier = _own_supplier(user)
+    core = _own_core(user) if supplier is None else None
+    if supplier is None and core is None:
+        raise Http404
+    return supplier, core
+
+
 @login_required
 def receivable_upload_template(request):
     """The CSV to fill in for the upload, headed in the reader's language; 404 to whoever cannot upload."""
-    supplier = _own_supplier(request.user)
-    core = _own_core(request.user) if supplier is None else None
-    if supplier is None and core is None:
-        raise Http404
+    supplier, core = _uploader(request.user)
     response = HttpResponse(upload_template(reverse=core is not None, language=get_language()),
                             content_type="text/csv; charset=utf-8")
     name = "approved-payables.csv" if core is not None else "invoices.csv"
@@ -229,10 +235,7 @@ def receivable_upload_template(request):
 
 @login_required
 def receivable_upload(request):
-    supplier = _own_supplier(request.user)
-    core = _own_core(request.user) if supplier is None else None
-    if supplier is None and core is None:
-        raise Http404
+    supplier, core = _uploader(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     report = None
     status = 200
