@@ -29,7 +29,7 @@ urlpatterns = [
     path("accounts/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
     path("accounts/second-factor/recovery-codes/", second_factor.recovery_codes, name="second-factor-recovery-codes"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", login.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("scf.api.urls")),

@@ -68,3 +68,33 @@ def test_a_failed_login_leaves_the_language_alone(client):
     UserFactory(username="ed", password="Right-Pass-42", preferred_language="zh-hans")
     response = client.post("/accounts/login/", {"username": "ed", "password": "wrong"})
     assert "django_language" not in response.cookies
+
+
+def test_the_language_menu_saves_the_choice_to_the_profile(client):
+    """Chosen from the header while signed in, the language is the one the next sign-in opens in."""
+    user = UserFactory(username="fay", password="Right-Pass-42", preferred_language="en")
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    user.refresh_from_db()
+    assert user.preferred_language == "zh-hans"
+    client.post("/accounts/logout/")
+    response = client.post("/accounts/login/", {"username": "fay", "password": "Right-Pass-42"})
+    assert response.cookies["django_language"].value == "zh-hans"
+
+
+def test_a_language_picked_on_the_login_page_wins_over_the_profile_and_is_kept(client):
+    user = UserFactory(username="gus", password="Right-Pass-42", preferred_language="en")
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
+    response = client.post("/accounts/login/", {"username": "gus", "password": "Right-Pass-42"})
+    assert response.cookies["django_language"].value == "zh-hans"
+    user.refresh_from_db()
+    assert user.preferred_language == "zh-hans"
+    assert "退出" in client.get("/").content.decode()
+
+
+def test_an_unknown_language_changes_nothing(client):
+    user = UserFactory(username="hal", password="Right-Pass-42", preferred_language="en")
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
