@@ -32,7 +32,7 @@ def _csv(*lines: str) -> bytes:
 
 
 def _import(world, data: bytes, **kwargs):
-    return price_batch_import(lender=world.lender, rows=read_price_file(data), name="SHFE settlement",
+    return price_batch_import(lender=world.lender, rows=read_price_file(data)[0], name="SHFE settlement",
                               acting_user=world.ops, **kwargs)
 
 
@@ -139,6 +139,16 @@ def test_the_desk_uploads_on_the_page_and_a_second_person_approves_it(world):
     batch = PriceBatch.objects.get()
     assert (batch.state, batch.prices.get().state) == ("approved", "approved")
     assert _client(world.pledgor_user).get(reverse("pledge:price-file", args=[batch.pk])).status_code == 404
+
+
+def test_the_page_names_a_faulty_column_as_the_file_does(world):
+    """A Chinese exchange file's report says 结算价, not the importer's own name for the column."""
+    bad = _upload(_client(world.ops), _csv("品种代码,结算价,交易日期", f"CU,0,{_today()}", f"ZZ,100,{_today()}"),
+                  "zh-hans")
+    page = bad.content.decode()
+    assert bad.status_code == 400 and PriceBatch.objects.count() == 0
+    assert '<td class="mono">结算价</td>' in page and '<td class="mono">品种代码</td>' in page
+    assert '<td class="mono">price</td>' not in page and "<th>字段</th>" in page
 
 
 def test_a_price_system_posts_a_file_to_the_api(world, other_lender_world):

@@ -74,7 +74,7 @@ def make_agreement(world, n: int, *, principal="0.00", cash_margin="0.00", facil
 
 def file_of(world, *rows: str):
     data = ("commodity,price,date\n" + "\n".join(rows) + "\n").encode()
-    report, batch = price_batch_import(lender=world.lender, rows=read_price_file(data), name="SHFE",
+    report, batch = price_batch_import(lender=world.lender, rows=read_price_file(data)[0], name="SHFE",
                                        acting_user=world.ops)
     assert report.errors == [] and batch is not None
     return batch

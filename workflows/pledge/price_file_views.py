@@ -43,8 +43,9 @@ def price_file_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                rows, titles = read_price_file(upload.read())
                 report, batch = price_batch_import(
-                    lender=lender, rows=read_price_file(upload.read()), name=upload.name, acting_user=request.user,
+                    lender=lender, rows=rows, titles=titles, name=upload.name, acting_user=request.user,
                     default_source=form.cleaned_data["source"], only_valid=form.cleaned_data["only_valid"])
             except UploadUnreadable as error:
                 form.add_error("file", str(error))

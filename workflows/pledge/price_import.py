@@ -159,17 +159,22 @@ def _mark_entered(lender: Organization, rows: list[PriceRow], report: ImportRepo
                 % {"commodity": row.commodity.code, "date": row.effective_date.isoformat()}))
 
 
-def read_price_file(data: bytes) -> list[tuple[int, dict]]:
-    """Return the rows of a CSV or XLSX price file as (row number, cells by column name)."""
+def read_price_file(data: bytes) -> tuple[list[tuple[int, dict]], dict[str, str]]:
+    """Return the rows of a CSV or XLSX price file as (row number, cells by column name), and the columns' titles.
+
+    The titles (each column's name → its header as the file writes it, "结算价" or "Settlement_Price") let the
+    report name a column as the person's own file does.
+    """
     columns, body = read_table(data, headers=HEADERS, required=REQUIRED)
-    return [(number, {name: values[index] if index < len(values) else "" for name, index in columns.items()})
+    rows = [(number, {name: values[index] if index < len(values) else "" for name, index in columns.items()})
             for number, values in body]
+    return rows, dict(columns.titles)
 
 
 @audited
 def price_batch_import(*, lender: Organization, rows: Iterable[tuple[int, Mapping]], name: str, acting_user: User,
-                       default_source: str = CommodityPrice.Source.EXCHANGE, only_valid: bool = False
-                       ) -> tuple[ImportReport, PriceBatch | None]:
+                       default_source: str = CommodityPrice.Source.EXCHANGE, only_valid: bool = False,
+                       titles: Mapping[str, str] | None = None) -> tuple[ImportReport, PriceBatch | None]:
     """Check the rows and save them as one proposed batch; nothing when a row has a problem, unless asked.
 
     The lender's row is locked while the duplicates are checked and the prices saved, so that two files
@@ -178,6 +183,7 @@ def price_batch_import(*, lender: Organization, rows: Iterable[tuple[int, Mappin
     require(can_propose_price(acting_user, lender))
     Organization.objects.select_for_update().filter(pk=lender.pk).first()
     report, valid = check_rows(lender=lender, rows=rows, default_source=default_source)
+    report.titles = dict(titles or {})
     if (report.errors and not only_valid) or not valid:
         return report, None
     batch = PriceBatch.objects.create(lender=lender, name=(name or "")[:200] or _("Price file"),
