@@ -136,21 +136,26 @@ def _follow_open_calls(run: PledgeRevaluation, now: datetime.datetime) -> dict[s
                  f" JOIN {stored} v ON v.agreement_id = m.agreement_id JOIN {agreements} a ON a.id = m.agreement_id"
                  f" WHERE v.revaluation_id = %s AND m.state IN (%s, %s)")
     params = [run.pk, State.ISSUED, State.PARTLY_MET]
+    # The transitions cure and meet_partly, in SQL: from issued or partly met (the WHERE above) to
+    # cured (K 0.00, closed now) or partly met (the lower K); a higher K keeps the state.
+    update = (f" UPDATE {calls} SET"
+              f" state = CASE f.action WHEN 'cure' THEN %s WHEN 'partly' THEN %s ELSE {calls}.state END,"
+              f" cure_amount = CASE WHEN f.action = 'cure' THEN 0 ELSE f.k END,"
+              f" closed_at = CASE WHEN f.action = 'cure' THEN %s ELSE {calls}.closed_at END,"
+              f" last_revaluation_id = %s FROM f WHERE {calls}.id = f.id AND f.action <> ''")
+    update_params = [State.CURED, State.PARTLY_MET, connection.ops.adapt_datetimefield_value(now), run.pk]
     with connection.cursor() as cursor:
+        if pg:
+            # One statement: the update answers the action of each call it moved, counted here.
+            cursor.execute(f"WITH f AS ({following}), moved AS ({update} RETURNING f.action)"
+                           f" SELECT action, COUNT(*) FROM moved GROUP BY action", [*params, *update_params])
+            return dict(cursor.fetchall())
         cursor.execute(f"SELECT f.action, COUNT(*) FROM ({following}) f WHERE f.action <> '' GROUP BY f.action",
                        params)
         counts = dict(cursor.fetchall())
         if not counts:
             return {}
-        # The transitions cure and meet_partly, in SQL: from issued or partly met (the WHERE above) to
-        # cured (K 0.00, closed now) or partly met (the lower K); a higher K keeps the state.
-        cursor.execute(
-            f"WITH f AS ({following}) UPDATE {calls} SET"
-            f" state = CASE f.action WHEN 'cure' THEN %s WHEN 'partly' THEN %s ELSE {calls}.state END,"
-            f" cure_amount = CASE WHEN f.action = 'cure' THEN 0 ELSE f.k END,"
-            f" closed_at = CASE WHEN f.action = 'cure' THEN %s ELSE {calls}.closed_at END,"
-            f" last_revaluation_id = %s FROM f WHERE {calls}.id = f.id AND f.action <> ''",
-            [*params, State.CURED, State.PARTLY_MET, connection.ops.adapt_datetimefield_value(now), run.pk])
+        cursor.execute(f"WITH f AS ({following}){update}", [*params, *update_params])
     return counts
 
 
@@ -190,11 +195,14 @@ def _open_calls(run: PledgeRevaluation, now: datetime.datetime) -> list[int]:
             f" deadline, currency, value_at_opening, exposure_at_opening, ltv_at_opening, call_line,"
             f" amount_at_opening, cure_amount, closed_at, created_at)"
             f" SELECT v.agreement_id, CAST(%s AS text) || {padded}, %s, %s, %s, {date_param}, {deadline},"
-            f" v.currency, v.value, v.exposure, v.ltv, a.call_ltv, {k}, {k}, NULL, %s{entering}",
+            f" v.currency, v.value, v.exposure, v.ltv, a.call_ltv, {k}, {k}, NULL, %s{entering}"
+            + (" RETURNING id" if pg else ""),
             [f"PMC-{year}-", State.ISSUED, run.pk, run.pk, ops.adapt_datefield_value(run.valued_on),
              *deadline_params, ops.adapt_datetimefield_value(now), *entering_params])
         if cursor.rowcount != sum(by_period.values()):  # the numbers must run without gaps
             raise RuntimeError("the margin calls opened differ from those counted under the same lock")
+        if pg:
+            return sorted(row[0] for row in cursor.fetchall())
     return list(PledgeMarginCall.objects.filter(opened_by=run).order_by("pk").values_list("pk", flat=True))
 
 
@@ -211,11 +219,13 @@ def _warning_notices(run: PledgeRevaluation, now: datetime.datetime) -> list[int
             f" SELECT v.agreement_id, CAST(%s AS text) || CAST(v.agreement_id AS text), %s, {date_param}, v.currency, v.value,"
             f" v.exposure, v.ltv, a.warning_ltv, %s"
             f" FROM {stored} v JOIN {agreements} a ON a.id = v.agreement_id"
-            f" WHERE v.zone_changed_in_id = %s AND v.zone = %s",
+            f" WHERE v.zone_changed_in_id = %s AND v.zone = %s" + (" RETURNING id" if pg else ""),
             [f"PWN-{run.pk}-", run.pk, ops.adapt_datefield_value(run.valued_on), ops.adapt_datetimefield_value(now),
              run.pk, calc.Zone.WARNING])
         if cursor.rowcount == 0:
             return []
+        if pg:
+            return sorted(row[0] for row in cursor.fetchall())
     return list(PledgeWarningNotice.objects.filter(revaluation=run).order_by("pk").values_list("pk", flat=True))
 
 

@@ -154,10 +154,90 @@ def _id_filter(column: str, ids: list[int], pg: bool) -> tuple[str, list]:
     return f"{column} IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
+def _pg_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[int] | None, run_id: int,
+                  at: datetime.datetime, agreement_ids: list[int] | None = None) -> tuple[str, list]:
+    """PostgreSQL: one statement values the agreements, writes their stored valuations and answers the changes.
+
+    The pledged lines are joined to the agreements and the day's prices once and aggregated per agreement
+    in one GROUP BY (the agreement's own columns follow its key); the figures are kept in a CTE which an
+    UPDATE … FROM writes over the stored rows (in place: no indexed column changes) and an INSERT adds for
+    agreements never valued yet (those the UPDATE did not return). The statement answers one row per zone
+    change (agreement, previous zone, zone), each with the number of agreements valued; one row with the
+    number alone when no zone changed. "Holds one of the commodities" is a HAVING over the same lines,
+    not a second scan of them.
+    """
+    ops = connection.ops
+    day, stamp = ops.adapt_datefield_value(on), ops.adapt_datetimefield_value(at)
+    agreements, items, prices, stored = (_table(PledgeAgreement), _table(PledgedItem), _table(CommodityPrice),
+                                         _table(PledgeValuation))
+    where, having, join = "a.lender_id = %s AND a.state = %s", "", "LEFT JOIN"
+    where_params: list = [lender_id, PledgeAgreement.State.ACTIVE]
+    if agreement_ids is not None:
+        where += " AND a.id = ANY(%s)"
+        where_params.append(list(agreement_ids))
+    having_params: list = []
+    if commodity_ids is not None:
+        # An agreement holding one of them has lines: the inner join loses none of those concerned.
+        join, having = "JOIN", " HAVING bool_or(i.commodity_id = ANY(%s))"
+        having_params.append(list(commodity_ids))
+    sql = (
+        # The latest approved price of each commodity and currency on the day; of one date, the last approved.
+        f"WITH price AS (SELECT commodity_id, currency, price, effective_date FROM ("
+        f"SELECT p.commodity_id, p.currency, p.price, p.effective_date, ROW_NUMBER() OVER ("
+        f"PARTITION BY p.commodity_id, p.currency ORDER BY p.effective_date DESC, p.decided_at DESC, p.id DESC) AS rn"
+        f" FROM {prices} p WHERE p.lender_id = %s AND p.state = %s AND p.effective_date <= CAST(%s AS date)"
+        f") ranked WHERE rn = 1),"
+        # V per agreement: each line rounded half up, summed; a line without a price is not valued.
+        f" val AS (SELECT a.id AS agreement_id, a.currency, a.warning_ltv AS w, a.call_ltv AS c,"
+        f" a.liquidation_ltv AS l, a.price_max_age_days AS max_age,"
+        f" GREATEST(a.principal_outstanding - a.cash_margin, 0) AS exposure,"
+        f" COALESCE(SUM(ROUND(i.quantity * pr.price, 2)), 0) AS value,"
+        f" COALESCE(bool_or(i.id IS NOT NULL AND pr.price IS NULL), false) AS missing,"
+        f" MIN(pr.effective_date) AS oldest, MAX(pr.effective_date) AS newest"
+        f" FROM {agreements} a {join} {items} i ON i.agreement_id = a.id AND i.status = %s AND i.quantity > 0"
+        f" LEFT JOIN price pr ON pr.commodity_id = i.commodity_id AND pr.currency = a.currency"
+        f" WHERE {where} GROUP BY a.id{having}),"
+        # LTV half up to 6 places, exactly: floor((2·E·10⁶ + V) / 2V) / 10⁶; the zone compares E with line × V.
+        # Stale: the oldest price used is more than the agreement's maximum age older than the day.
+        f" fig AS MATERIALIZED (SELECT agreement_id, currency, value, exposure,"
+        f" CASE WHEN exposure <= 0 THEN 0 WHEN value <= 0 THEN NULL"
+        f" ELSE div(exposure * 2000000 + value, value * 2) / 1000000 END AS ltv,"
+        f" CASE WHEN exposure <= 0 THEN 'normal' WHEN exposure >= l * value THEN 'liquidation'"
+        f" WHEN exposure >= c * value THEN 'call' WHEN exposure >= w * value THEN 'warning' ELSE 'normal' END AS zone,"
+        f" missing, COALESCE(oldest < CAST(%s AS date) - max_age, false) AS stale, oldest, newest FROM val),"
+        f" upd AS (UPDATE {stored} s SET valued_on = CAST(%s AS date), currency = fig.currency, value = fig.value,"
+        f" exposure = fig.exposure, ltv = fig.ltv,"
+        f" previous_zone = CASE WHEN s.zone <> fig.zone THEN s.zone ELSE s.previous_zone END,"
+        f" zone_changed_in_id = CASE WHEN s.zone <> fig.zone THEN %s ELSE s.zone_changed_in_id END,"
+        f" zone = fig.zone, stale = fig.stale, missing_price = fig.missing, oldest_price_date = fig.oldest,"
+        f" newest_price_date = fig.newest, revaluation_id = %s, revalued_at = %s"
+        f" FROM fig WHERE s.agreement_id = fig.agreement_id"
+        f" RETURNING s.agreement_id, s.previous_zone, s.zone, s.zone_changed_in_id),"
+        f" ins AS (INSERT INTO {stored} (agreement_id, valued_on, currency, value, exposure, ltv, zone, previous_zone,"
+        f" stale, missing_price, oldest_price_date, newest_price_date, revaluation_id, zone_changed_in_id, revalued_at)"
+        f" SELECT fig.agreement_id, CAST(%s AS date), fig.currency, fig.value, fig.exposure, fig.ltv, fig.zone, '',"
+        f" fig.stale, fig.missing, fig.oldest, fig.newest, %s, CASE WHEN fig.zone <> 'normal' THEN %s END, %s"
+        f" FROM fig WHERE fig.agreement_id NOT IN (SELECT agreement_id FROM upd)"
+        f" RETURNING agreement_id, previous_zone, zone, zone_changed_in_id),"
+        f" done AS (SELECT * FROM upd UNION ALL SELECT * FROM ins)"
+        f" SELECT t.valued, c.agreement_id, c.previous_zone, c.zone FROM (SELECT COUNT(*) AS valued FROM done) t"
+        f" LEFT JOIN (SELECT * FROM done WHERE zone_changed_in_id = %s) c ON true ORDER BY c.agreement_id")
+    params = [lender_id, CommodityPrice.State.APPROVED, day, PledgedItem.Status.PLEDGED, *where_params,
+              *having_params, day, day, run_id, run_id, stamp, day, run_id, run_id, stamp, run_id]
+    return sql, params
+
+
 def _upsert_statement(*, lender_id: int, on: datetime.date, commodity_ids: list[int] | None, run_id: int,
                       at: datetime.datetime, agreement_ids: list[int] | None = None) -> tuple[str, list]:
-    """Return the one statement that values the agreements and upserts their stored valuations, and its params."""
+    """Return the one statement that values the agreements and upserts their stored valuations, and its params.
+
+    On PostgreSQL it is `_pg_statement`, which also answers the zone changes; SQLite upserts here and the
+    changes are read after it.
+    """
     pg = connection.vendor == "postgresql"
+    if pg:
+        return _pg_statement(lender_id=lender_id, on=on, commodity_ids=commodity_ids, run_id=run_id, at=at,
+                             agreement_ids=agreement_ids)
     ops = connection.ops
     day = ops.adapt_datefield_value(on)
     stamp = ops.adapt_datetimefield_value(at)
@@ -291,13 +371,20 @@ def revalue_agreements(*, lender: Organization, commodities: Iterable[Commodity 
         if connection.vendor == "postgresql":
             # The aggregate per agreement and the joins fit in memory for this transaction instead of spilling.
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, params)
-        valued = cursor.rowcount
-    if valued < 0:  # Python's sqlite3 does not count the rows of a statement that starts with WITH
-        valued = PledgeValuation.objects.filter(revaluation=run).count()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            valued = rows[0][0]
+            changed = [row[1:] for row in rows if row[1] is not None]
+        else:
+            cursor.execute(sql, params)
+            valued = cursor.rowcount
+    if connection.vendor != "postgresql":
+        if valued < 0:  # Python's sqlite3 does not count the rows of a statement that starts with WITH
+            valued = PledgeValuation.objects.filter(revaluation=run).count()
+        changed = list(PledgeValuation.objects.filter(zone_changed_in=run).order_by("agreement_id")
+                       .values_list("agreement_id", "previous_zone", "zone"))
     changes = [ZoneChange(agreement_id=agreement_id, old_zone=previous or None, new_zone=zone)
-               for agreement_id, previous, zone in PledgeValuation.objects.filter(zone_changed_in=run)
-               .order_by("agreement_id").values_list("agreement_id", "previous_zone", "zone")]
+               for agreement_id, previous, zone in changed]
     run.agreements, run.zone_changes = valued, len(changes)
     run.save(update_fields=["agreements", "zone_changes"])
     audit_record(actor=acting_user, action="pledge.revaluation.revalue", target=run,
