@@ -1,8 +1,8 @@
 """One factoring case through the production topology: gunicorn, real Celery workers and beat, no eager mode.
 
     make e2e
-    E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_e2e E2E_BROKER_URL=redis://127.0.0.1:6379/13 \\
-        .venv/bin/python tests/e2e/lifecycle.py [--port 8790] [--timeout 420]
+    E2E_DATABASE_URL=postgres://postgres@127.0.0.1:5432/scf_e2e E2E_BROKER_URL=redis://127.0.0.1:6379/12 \\
+        .venv/bin/python tests/e2e/lifecycle.py [--port 8790] [--timeout 600] [--keep] [--template DB]
 
 What it does, failing with a clear message and the processes' logs on any error:
 
@@ -512,7 +512,7 @@ def check_logs(log_path: Path, sent_ids: set[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("E2E_PORT", "8790")))
-    parser.add_argument("--timeout", type=float, default=420, help="seconds for the whole run")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds for the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (logs, media)")
     parser.add_argument("--template", metavar="DATABASE",
                         help="copy this migrated and seeded database instead of migrating and seeding (development)")
@@ -538,6 +538,8 @@ def main() -> int:
            "PYTHONUNBUFFERED": "1", "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
     honcho = None
     failed = True
+    # Stopped from outside (a CI timeout): still stop the processes started, in the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     try:
         if not (ROOT / "staticfiles" / "staticfiles.json").exists():
