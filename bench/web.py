@@ -12,7 +12,7 @@ passwords hashed with Django's PBKDF2 as in production) and one documents worker
 BENCH_BROKER_URL (emptied first; results in the next database number), and measures over loopback:
 
 - the officer's inbox (`/inbox/`, 50,000 open tasks) and a case page (`/factoring/<pk>/`, as the
-  supplier) at 4 and at 16 concurrent clients, each client sending `--requests` requests one after
+  supplier) at 1, 4 and 16 concurrent clients, each client sending `--requests` requests one after
   another (a bounded load: no client waits on another's answer; the first request of each client is
   a warm-up and not counted);
 - the signing click (POST of the password on the supplier's signing task, which signs the agreement
@@ -335,7 +335,7 @@ def main() -> int:
     try:
         wait_up(base, [web, worker])
         print(f"gunicorn (2 workers) and a documents worker up; load average {os.getloadavg()[0]:.2f}")
-        for clients in (4, 16):
+        for clients in (1, 4, 16):  # 1: a request's own time; 4 and 16: with waiting for the 2 workers
             print(f"\n{clients} clients, {args.requests} timed requests each:")
             results[f"inbox_c{clients}"] = summary(
                 f"inbox ({args.open:,} open)",
