@@ -267,17 +267,18 @@ class Browser:
         if 'class="who"' not in self.get("/").text:
             raise Failure(f"{self.username}: not signed in after the login form")
 
-    def task_for(self, reference: str, deadline: Deadline, *, timeout: float, field: str = "") -> str:
+    def task_for(self, reference: str, deadline: Deadline, *, timeout: float, field: str = "", ready=None) -> str:
         """The URL of this user's open task on the case whose form has `field`, polled until it appears.
 
-        Polled because workers may still be busy (contracts rendered, documents sealed); found by the form's
-        field rather than by its title, which is in the user's own language.
+        Polled because workers may still be busy (contracts rendered, documents sealed), and until `ready(page)`
+        holds when given; found by the form's field rather than by its title, which is in the user's language.
         """
         pattern = re.compile(r'<a href="(/inbox/\d+/)">[^<]*</a></td>\s*<td>' + re.escape(reference) + "</td>")
 
         def probe():
             for url in pattern.findall(self.get("/inbox/?party=").text):
-                if not field or f'name="{field}"' in self.get(url).text:
+                page = self.get(url).text
+                if (not field or f'name="{field}"' in page) and (ready is None or ready(page)):
                     return url
             return None
 
@@ -350,6 +351,15 @@ def stop(process: subprocess.Popen) -> None:
 
 
 # --- the case -----------------------------------------------------------------------------------------
+
+DOCUMENT_STATES = re.compile(r'<li><a href="/documents/\d+/">[^<]*</a>[^<]*<span class="badge state-(\w+)"')
+
+
+def documents_issued(page: str) -> bool:
+    """The signing page lists its documents, every one issued (a task may appear while a worker still renders)."""
+    states = DOCUMENT_STATES.findall(page)
+    return bool(states) and all(state == "issued" for state in states)
+
 
 def drive(base: str, deadline: Deadline, run_id: str) -> tuple[str, list[Browser]]:
     """Run the case through the portal; return its reference and the sessions used."""
@@ -429,7 +439,7 @@ def drive(base: str, deadline: Deadline, run_id: str) -> tuple[str, list[Browser
     lender_signer = users["ops"]
     lender_signer.sign_in()
     for signer in (supplier, core, lender_signer):
-        url = signer.task_for(reference, deadline, timeout=120, field="password")
+        url = signer.task_for(reference, deadline, timeout=120, field="password", ready=documents_issued)
         values = {"password": PASSWORD}
         if signer.secret:
             values["otp_code"] = signer.code()
