@@ -36,6 +36,7 @@ import datetime
 import os
 import re
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -348,6 +349,7 @@ def main() -> int:
     finally:
         stop(web)
         stop(worker)
+        shutil.rmtree(work, ignore_errors=True)  # the seeded PDFs and the seal
     load_after = os.getloadavg()[0]
     errors = sum(r["errors"] for r in results.values())
     met = (results["inbox_c4"]["p95"] < INBOX_GOAL_MS and results["case_c4"]["p95"] < INBOX_GOAL_MS
