@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= 2
 # msgfmt to compile the Chinese catalogue.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig poppler-utils chromium gettext
 
-.PHONY: run up test setup system-packages venv messages migrate seed static seal clean bench check-deploy
+.PHONY: run up e2e test setup system-packages venv messages migrate seed static seal clean bench check-deploy
 
 run: setup messages migrate seed static seal
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -32,9 +32,20 @@ UP_ENV = DJANGO_SETTINGS_MODULE=scf.settings.local DATABASE_URL=$(UP_DATABASE_UR
 up: setup messages static
 	$(UP_ENV) $(PY) manage.py database_create
 	$(UP_ENV) $(PY) manage.py migrate --noinput
-	$(UP_ENV) $(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
 	$(UP_ENV) $(PY) manage.py make_seal_certificate
+	$(UP_ENV) $(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+	mkdir -p var
 	$(UP_ENV) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
+
+# One factoring case through the Procfile's processes as `make up` runs them (gunicorn, real Celery workers and
+# beat, no eager mode) on the local PostgreSQL and Redis; .ci/run runs it after the PostgreSQL pass. The database
+# is dropped and created, the broker's Redis database (and the next one, for results) emptied.
+E2E_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scf_e2e
+E2E_BROKER_URL ?= redis://127.0.0.1:6379/12
+E2E_PORT ?= 8790
+
+e2e: setup messages static
+	E2E_DATABASE_URL=$(E2E_DATABASE_URL) E2E_BROKER_URL=$(E2E_BROKER_URL) $(PY) tests/e2e/lifecycle.py --port $(E2E_PORT)
 
 test: setup messages
 	$(VENV)/bin/lint-imports

@@ -1,9 +1,11 @@
 """Celery application: eager by default, a Redis broker when CELERY_BROKER_URL is set."""
 
 import os
+from logging.config import dictConfig
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scf.settings.local")
 
@@ -16,6 +18,12 @@ app.autodiscover_tasks()
 def ping(value: str = "pong") -> str:
     """Return the value given: proves a worker is consuming the queue."""
     return value
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Log as the web process does (LOGGING: the request id on every line, JSON in production), not in Celery's format."""
+    dictConfig(settings.LOGGING)
 
 
 @worker_process_init.connect

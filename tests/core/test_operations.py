@@ -100,3 +100,16 @@ def test_the_procfile_consumes_every_queue():
     for queue in ("documents,celery", "--queues mail", "--queues nightly"):
         assert queue in procfile
     assert procfile.count("celery -A scf beat") == 1
+
+
+def test_celery_workers_log_through_djangos_logging_so_their_lines_carry_the_request_id(settings):
+    from celery.signals import setup_logging
+
+    from scf.celery import use_django_logging
+
+    # Connected, the signal stops Celery from replacing the root logger's handlers with its own format.
+    assert any(receiver() is use_django_logging for _key, receiver in setup_logging.receivers)
+    use_django_logging()
+    console = next(h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)
+                   and any(isinstance(f, RequestIdFilter) for f in h.filters))
+    assert "%(request_id)s" in console.formatter._fmt
