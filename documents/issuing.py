@@ -149,5 +149,5 @@ def document_finalize(*, document_id: int) -> Document:
 
 
 def _business_object_lock(kind: registry.DocumentKind, object_id: int) -> None:
-    """Lock the business object's row (after the document's: the order signing and sealing both take)."""
+    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took)."""
     list(kind.model._default_manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True))
