@@ -138,8 +138,16 @@ def document_finalize(*, document_id: int) -> Document:
     document.complete_signing(note=_("all parties signed") if signatures else _("sealed by the lender"))
     document.save()
     signing_set = registry.signing_set_for(kind)
-    # The selector filters by the object's key alone: the object is loaded only when every kind is signed.
-    if signing_set is not None and signing_set.on_complete is not None and kinds_all_signed(
-            kind.model(pk=document.object_id), signing_set.kinds):
-        signing_set.on_complete(kind.business_object(document.object_id))
+    if signing_set is not None and signing_set.on_complete is not None:
+        # Two workers sealing two documents of one object at once: each would see the other's still issued
+        # and neither would call on_complete. The object's row lock makes the later one see both.
+        _business_object_lock(kind, document.object_id)
+        # The selector filters by the object's key alone: the object is loaded only when every kind is signed.
+        if kinds_all_signed(kind.model(pk=document.object_id), signing_set.kinds):
+            signing_set.on_complete(kind.business_object(document.object_id))
     return document
+
+
+def _business_object_lock(kind: registry.DocumentKind, object_id: int) -> None:
+    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took)."""
+    list(kind.model._default_manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from scf.core import tenancy
 from scf.parties.models import Organization, User
@@ -98,3 +99,33 @@ def documents_to_sign(obj, organization: Organization) -> list[Document]:
     return [document for document in documents_current(obj).filter(
                 document_parties__organization=organization, document_parties__must_sign=True)
             if not document.signatures.filter(organization=organization).exists()]
+
+
+@dataclass(frozen=True)
+class DocumentsProgress:
+    """What the documents workers still owe on an object: drafts to render, signed documents to seal."""
+
+    preparing: frozenset[int] = frozenset()
+    sealing: frozenset[int] = frozenset()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.preparing or self.sealing)
+
+
+def documents_progress(obj) -> DocumentsProgress:
+    """Return the object's documents a worker is rendering (drafts) or sealing (issued, signed by every party).
+
+    One query: the case pages show "Sealing…" and refresh themselves while either set is not empty.
+    """
+    rows = (documents_of(obj).filter(state__in=[Document.State.DRAFT, Document.State.ISSUED])
+            .annotate(must=Count("document_parties", filter=Q(document_parties__must_sign=True), distinct=True),
+                      signed=Count("signatures", distinct=True))
+            .values_list("pk", "state", "must", "signed"))
+    preparing, sealing = set(), set()
+    for pk, state, must, signed in rows:
+        if state == Document.State.DRAFT:
+            preparing.add(pk)
+        elif must and signed >= must:
+            sealing.add(pk)
+    return DocumentsProgress(preparing=frozenset(preparing), sealing=frozenset(sealing))

@@ -10,3 +10,21 @@ document.addEventListener("change", (event) => {
     field.form.submit();
   }
 });
+
+// [data-refresh-seconds]: the page loads itself again after that many seconds, while a worker renders or
+// seals its documents (templates/inbox/_documents_progress.html); the server stops sending the marker when
+// they are done. Never while the reader is typing into a form on the page, and always as a GET.
+(() => {
+  const marker = document.querySelector("[data-refresh-seconds]");
+  if (!marker) {
+    return;
+  }
+  let typing = false;
+  document.addEventListener("input", () => { typing = true; });
+  const seconds = Number(marker.getAttribute("data-refresh-seconds")) || 3;
+  window.setTimeout(() => {
+    if (!typing) {
+      window.location.replace(window.location.href);
+    }
+  }, seconds * 1000);
+})();

@@ -428,11 +428,13 @@ def agreement_issue_contract(agreement: ConfirmingAgreement) -> Document:
 
 
 def agreement_signed_by_all(agreement: ConfirmingAgreement) -> None:
-    """Activate the agreement once every party signed it (the signing set's `on_complete`)."""
+    """Activate the agreement once every party signed it and the worker sealed it (the signing set's `on_complete`)."""
     locked = agreement_lock(pk=agreement.pk)
     if can_proceed(locked.activate):
         locked.activate(at=timezone.now(), note=_("every party signed the agreement"))
         locked.save()
+    # The flow waits for the sealed agreement before it goes on (its "sealing" step).
+    complete_step(locked, "sealing", None)
 
 
 # --- closing --------------------------------------------------------------------------------------

@@ -99,7 +99,13 @@ class ConfirmingAgreementFlow(CaseFlow):
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
-    signed = flow.Join().Next(this.active)
+    signed = flow.Join().Next(this.sealing)
+
+    # Waits for the documents worker: the last contract sealed activates the agreement and completes it
+    # (`agreement_signed_by_all`), so the next step is never offered before the sealed PDFs exist.
+    sealing = (flow.Handle()
+               .Annotation(title=_("Sealing the signed documents"))
+               .Next(this.active))
 
     # Waits while orders are financed under the agreement; the service that sees the last order
     # closed (or operations, from the agreement's page) completes it.

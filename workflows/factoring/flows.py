@@ -98,7 +98,13 @@ class FactoringFlow(CaseFlow):
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
-    signed = flow.Join().Next(this.disburse)
+    signed = flow.Join().Next(this.sealing)
+
+    # Waits for the documents worker: the last document sealed signs the financing and completes it
+    # (`signing_steps(sealed_step=)`), so the disbursement is never offered before the sealed PDFs exist.
+    sealing = (flow.Handle()
+               .Annotation(title=_("Sealing the signed documents"))
+               .Next(this.disburse))
 
     disburse = (flow.View(task_views.disburse)
                 .Annotation(title=_("Disburse"))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from documents.forms import GenerateForm
-from documents.selectors import documents_visible_of
+from documents.selectors import documents_progress, documents_visible_of
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
 from scf.core.tabular import UploadUnreadable
@@ -93,6 +93,7 @@ def financing_detail(request, financing_pk: int):
         "financing": financing,
         "receivables": financing.receivables.order_by("due_date", "invoice_number"),
         "documents": documents,
+        "documents_progress": documents_progress(financing),
         "can_generate": can_generate,
         "generate_form": GenerateForm(initial={"agreement_language": services.agreement_language(financing)}),
         "history": case_history(financing, user=request.user, lender_id=financing.lender_id,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from documents.models import Document
-from documents.selectors import documents_current, documents_to_sign
+from documents.selectors import documents_current, documents_progress, documents_to_sign
 from documents.services import documents_sign
 from scf.core.exceptions import DomainError
 from scf.parties.permissions import is_staff_of
@@ -47,6 +47,8 @@ def render_step(request, task, template: str, obj, status: int = 200, **extra):
     context = {
         "task": task, "case": task.process.coerced, "obj": obj, "case_template": flow.case_template,
         "documents": documents_current(obj, user=request.user),
+        # Drafts a worker is rendering, signed documents it is sealing: the page says so and refreshes itself.
+        "documents_progress": documents_progress(obj),
         "decisions": (ApprovalDecision.objects.filter(case_id=approval_case_id).select_related("approver")
                       if approval_case_id and lender_staff else []),
         "history": case_history(obj, user=request.user, lender_id=lender_id,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 from viewflow.workflow.models import Task
 
-from documents.selectors import documents_visible_of
+from documents.selectors import documents_progress, documents_visible_of
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
@@ -214,6 +214,7 @@ def agreement_detail(request, agreement_pk: int):
         "agreement": agreement,
         "staff": staff,
         "documents": documents_visible_of(agreement, user=user),
+        "documents_progress": documents_progress(agreement),
         "sign_tasks": sign_tasks_for(agreement, user),
         "decisions": (ApprovalDecision.objects.filter(case_id=agreement.approval_case_id).select_related("approver")
                       if agreement.approval_case_id and staff else []),

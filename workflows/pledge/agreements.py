@@ -349,11 +349,13 @@ def agreement_issue_contracts(agreement: PledgeAgreement) -> list[Document]:
 
 
 def agreement_signed_by_all(agreement: PledgeAgreement) -> None:
-    """Activate the agreement once every party signed every contract (the signing set's `on_complete`)."""
+    """Activate the agreement once every party signed every contract and the worker sealed them (the signing
+    set's `on_complete`); the flow goes on to the registration."""
     locked = agreement_lock(pk=agreement.pk)
     if can_proceed(locked.activate):
         locked.activate(at=timezone.now(), note=_("every party signed every contract"))
         locked.save()
+    complete_step(locked, "sealing", None)
 
 
 # --- registration (中登网) ------------------------------------------------------------------------

@@ -85,7 +85,13 @@ class PledgeAgreementFlow(CaseFlow):
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
-    signed = flow.Join().Next(this.register)
+    signed = flow.Join().Next(this.sealing)
+
+    # Waits for the documents worker: the last contract sealed activates the agreement and completes it
+    # (`agreement_signed_by_all`), so the next step is never offered before the sealed PDFs exist.
+    sealing = (flow.Handle()
+               .Annotation(title=_("Sealing the signed documents"))
+               .Next(this.register))
 
     register = (flow.View(agreement_views.register_task)
                 .Annotation(title=_("Record the pledge registration (中登网)"))
