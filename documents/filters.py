@@ -6,18 +6,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scf.core import tenancy
-from scf.core.listing import Column, ListFilterSet, Listing, date_filters
-from scf.parties.models import Organization
+from scf.core.listing import Column, ListFilterSet, Listing, date_filters, parties_matching
 
 from . import registry
 from .models import Document, DocumentParty
-
-
-def _parties(request):
-    if request is None:
-        return Organization.objects.none()
-    return tenancy.visible(Organization, request.user).order_by("legal_name")
 
 
 def _kinds():
@@ -27,8 +19,7 @@ def _kinds():
 class DocumentFilter(ListFilterSet):
     kind = django_filters.ChoiceFilter(choices=_kinds, label=_("Kind"), empty_label=_("Any"))
     state = django_filters.ChoiceFilter(choices=Document.State.choices, label=_("State"), empty_label=_("Any"))
-    party = django_filters.ModelChoiceFilter(queryset=_parties, label=_("Party"), method="filter_party",
-                                             empty_label=_("Any"))
+    party = django_filters.CharFilter(label=_("Party"), method="filter_party")
     date_from, date_to = date_filters("created_at__date")
 
     class Meta(ListFilterSet.Meta):
@@ -36,11 +27,13 @@ class DocumentFilter(ListFilterSet):
         fields = []
 
     def filter_party(self, queryset, name, value):
-        return queryset.filter(pk__in=DocumentParty.objects.filter(organization=value).values("document_id"))
+        if not value.strip():
+            return queryset
+        named = DocumentParty.objects.filter(organization_id__in=parties_matching(value)).values("document_id")
+        return queryset.filter(pk__in=named)
 
     def search_q(self, term: str) -> Q:
-        parties = Organization.objects.filter(
-            Q(legal_name__icontains=term) | Q(legal_name_en__icontains=term) | Q(uscc=term.upper())).values("pk")
+        parties = parties_matching(term)
         named = DocumentParty.objects.filter(organization_id__in=parties).values("document_id")
         return Q(number__icontains=term) | Q(title__icontains=term) | Q(pk__in=named)
 

@@ -6,25 +6,24 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scf.core import tenancy
-from scf.core.listing import Column, ListFilterSet, Listing, amount_filters, date_filters
-from scf.parties.models import Organization
+from scf.core.listing import (
+    Column,
+    ListFilterSet,
+    Listing,
+    amount_filters,
+    date_filters,
+    parties_matching,
+    party_filter,
+)
 
 from .models import Receipt
-
-
-def _parties(request):
-    if request is None:
-        return Organization.objects.none()
-    return tenancy.visible(Organization, request.user).order_by("legal_name")
 
 
 class ReceiptFilter(ListFilterSet):
     state = django_filters.ChoiceFilter(field_name="status", choices=Receipt.Status.choices, label=_("Status"),
                                         empty_label=_("Any"))
     kind = django_filters.ChoiceFilter(choices=Receipt.Kind.choices, label=_("Kind"), empty_label=_("Any"))
-    party = django_filters.ModelChoiceFilter(field_name="payer", queryset=_parties, label=_("Payer"),
-                                             empty_label=_("Any"))
+    party = party_filter("payer", label=_("Payer"))
     date_from, date_to = date_filters("value_date")
     amount_min, amount_max = amount_filters("amount")
 
@@ -33,8 +32,7 @@ class ReceiptFilter(ListFilterSet):
         fields = []
 
     def search_q(self, term: str) -> Q:
-        payers = Organization.objects.filter(
-            Q(legal_name__icontains=term) | Q(legal_name_en__icontains=term) | Q(uscc=term.upper())).values("pk")
+        payers = parties_matching(term)
         return (Q(bank_reference__icontains=term) | Q(case_reference__icontains=term)
                 | Q(payer_name__icontains=term) | Q(payer_id__in=payers))
 

@@ -6,16 +6,17 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scf.core import tenancy
-from scf.core.listing import Column, ListFilterSet, Listing, amount_filters, date_filters
+from scf.core.listing import (
+    Column,
+    ListFilterSet,
+    Listing,
+    amount_filters,
+    date_filters,
+    parties_matching,
+    party_filter,
+)
 from scf.facilities.models import CreditFacility, Product
 from scf.parties.models import Organization
-
-
-def _parties(request):
-    if request is None:
-        return Organization.objects.none()
-    return tenancy.visible(Organization, request.user).order_by("legal_name")
 
 
 class OrganizationFilter(ListFilterSet):
@@ -39,8 +40,7 @@ class OrganizationFilter(ListFilterSet):
 class FacilityFilter(ListFilterSet):
     state = django_filters.ChoiceFilter(choices=CreditFacility.State.choices, label=_("State"), empty_label=_("Any"))
     product = django_filters.ChoiceFilter(choices=Product.choices, label=_("Product"), empty_label=_("Any"))
-    party = django_filters.ModelChoiceFilter(queryset=_parties, label=_("Party"), method="filter_party",
-                                             empty_label=_("Any"))
+    party = party_filter("obligor", "anchor", "lender")
     date_from, date_to = date_filters("valid_to")
     amount_min, amount_max = amount_filters("limit_amount")
 
@@ -52,12 +52,8 @@ class FacilityFilter(ListFilterSet):
         super().__init__(*args, **kwargs)
         self.filters["date_from"].label, self.filters["date_to"].label = _("Valid to from"), _("Valid to until")
 
-    def filter_party(self, queryset, name, value):
-        return queryset.filter(Q(obligor=value) | Q(anchor=value) | Q(lender=value))
-
     def search_q(self, term: str) -> Q:
-        parties = Organization.objects.filter(
-            Q(legal_name__icontains=term) | Q(legal_name_en__icontains=term) | Q(uscc=term.upper())).values("pk")
+        parties = parties_matching(term)
         return Q(reference__icontains=term) | Q(obligor_id__in=parties) | Q(anchor_id__in=parties)
 
 
