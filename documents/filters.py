@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from scf.core.listing import Column, ListFilterSet, Listing, date_filters, parties_matching
 
 from . import registry
+from .languages import Language
 from .models import Document, DocumentParty
 
 
@@ -45,8 +46,8 @@ DOCUMENTS = Listing(
         Column(_("Number"), "number"),
         Column(_("Version"), "version", "number"),
         Column(_("Document"), "title"),
-        Column(_("Language"), "get_language_display"),
+        Column(_("Language"), "language", choices=Language.choices),
         Column(_("Parties"), lambda d: "; ".join(p.organization.legal_name for p in d.document_parties.all())),
         Column(_("Created"), "created_at", "datetime"),
-        Column(_("State"), "get_state_display"),
+        Column(_("State"), "state", choices=Document.State.choices),
     ])

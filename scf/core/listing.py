@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,12 +52,14 @@ class Column:
     """One exported column: its header, how to read it from a row and what kind of value it is.
 
     `value` is an attribute path ("supplier.legal_name") or a function of the row; `kind` is
-    "text", "money", "number", "date" or "datetime".
+    "text", "money", "number", "date" or "datetime". With `choices` (a field's choices), the
+    stored value is shown by its label, translated once per export rather than once per row.
     """
 
     label: Any
     value: str | Callable[[Any], Any]
     kind: str = "text"
+    choices: Sequence[tuple[Any, Any]] | None = None
 
     def read(self, row) -> Any:
         if callable(self.value):
@@ -67,6 +70,13 @@ class Column:
             if callable(value):
                 value = value()
         return value
+
+    def reader(self) -> Callable[[Any], Any]:
+        """Return a function reading this column from a row, in the active language."""
+        if self.choices is None:
+            return self.read
+        labels = {key: str(label) for key, label in self.choices}
+        return lambda row: labels.get(self.read(row), self.read(row))
 
 
 def _plain(value, kind: str):
@@ -305,20 +315,20 @@ class _Echo:
 
 
 def csv_rows(queryset: QuerySet, columns: Sequence[Column], language: str | None) -> Iterator[str]:
-    """Yield the CSV text: a byte-order mark (Excel then reads UTF-8), the header, then the rows in chunks."""
+    """Yield the CSV text: a byte-order mark (Excel then reads UTF-8), the header, then the rows in chunks.
+
+    The language is switched on only while a chunk is written: the generator runs after the view
+    returned, when the request's language may no longer be active.
+    """
     writer = csv.writer(_Echo())
     with translation.override(language):
         header = writer.writerow([str(column.label) for column in columns])
+        readers = [(column.reader(), column.kind) for column in columns]
     yield "\ufeff" + header
-    chunk: list[str] = []
-    for row in queryset.iterator(chunk_size=EXPORT_CHUNK):
+    rows = queryset.iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(itertools.islice(rows, 500)):
         with translation.override(language):
-            chunk.append(writer.writerow([_plain(column.read(row), column.kind) for column in columns]))
-        if len(chunk) >= 500:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
+            yield "".join(writer.writerow([_plain(read(row), kind) for read, kind in readers]) for row in chunk)
 
 
 def xlsx_write(queryset: QuerySet, columns: Sequence[Column], target, *, title: str = "") -> int:
@@ -337,12 +347,12 @@ def xlsx_write(queryset: QuerySet, columns: Sequence[Column], target, *, title: 
         header.append(cell)
     sheet.append(header)
     formats = {"money": MONEY_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
+    readers = [(column.reader(), column.kind, formats.get(column.kind)) for column in columns]
     count = 0
     for row in queryset.iterator(chunk_size=EXPORT_CHUNK):
         cells = []
-        for column in columns:
-            value = _cell_value(column.read(row), column.kind)
-            number_format = formats.get(column.kind)
+        for read, kind, number_format in readers:
+            value = _cell_value(read(row), kind)
             if number_format and value is not None and value != "":
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format

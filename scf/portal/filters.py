@@ -65,7 +65,7 @@ ORGANIZATIONS = Listing(
         Column(_("Legal name in English"), "legal_name_en"),
         Column(_("Credit code"), "uscc"),
         Column(_("Roles"), lambda org: ", ".join(org.role_labels())),
-        Column(_("KYC"), "get_kyc_state_display"),
+        Column(_("KYC"), "kyc_state", choices=Organization.KycState.choices),
         Column(_("KYC expires on"), "kyc_expires_on", "date"),
         Column(_("Created"), "created_at", "datetime"),
     ])
@@ -78,12 +78,12 @@ FACILITIES = Listing(
         Column(_("Reference"), "reference"),
         Column(_("Lender"), "lender.legal_name"),
         Column(_("Obligor"), "obligor.legal_name"),
-        Column(_("Product"), "get_product_display"),
+        Column(_("Product"), "product", choices=Product.choices),
         Column(_("Currency"), "currency"),
         Column(_("Limit"), "limit_amount", "money"),
         Column(_("Used"), "used_amount", "money"),
         Column(_("Available"), "available_amount", "money"),
         Column(_("Valid from"), "valid_from", "date"),
         Column(_("Valid to"), "valid_to", "date"),
-        Column(_("State"), "get_state_display"),
+        Column(_("State"), "state", choices=CreditFacility.State.choices),
     ])

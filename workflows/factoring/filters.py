@@ -93,7 +93,7 @@ def financing_listing(user) -> Listing:
             Column(_("Value date"), "value_date", "date"),
             Column(_("Due date"), "due_date", "date"),
             Column(_("Advance outstanding"), "advance_outstanding", "money"),
-            Column(_("State"), "get_state_display"),
+            Column(_("State"), "state", choices=FactoringFinancing.State.choices),
             Column(_("Created"), "created_at", "datetime"),
         ])
 
@@ -112,5 +112,5 @@ def receivable_listing() -> Listing:
             Column(_("Currency"), "currency"),
             Column(_("Face amount"), "face_amount", "money"),
             Column(_("Confirmed amount"), "confirmed_amount", "money"),
-            Column(_("State"), "get_state_display"),
+            Column(_("State"), "state", choices=Receivable.State.choices),
         ])
