@@ -240,3 +240,15 @@ def test_global_search_opens_the_one_case_and_lists_several(book):
     # Another lender's case is not found, by reference or by invoice number.
     assert client.get(search, {"q": "FF-2026-00004"}).context["hits"] == []
     assert client.get(search, {"q": "INV-7001B"}).context["hits"] == []
+
+
+def test_facility_xlsx_has_numeric_limits_and_state_names_in_chinese(book):
+    response = _client(book["officer"], "zh-hans").get(reverse("portal:facility-list"),
+                                                      {"sort": "reference", "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3  # the header and lender A's two facilities, not lender B's
+    limit = sheet.cell(row=2, column=6)
+    assert limit.value == 1000000 and limit.number_format == "#,##0.00"
+    assert rows[1][-1] == "已生效"
+    assert isinstance(rows[1][9], datetime.datetime)
