@@ -14,4 +14,12 @@ class Migration(migrations.Migration):
             model_name='factoringfinancing',
             index=models.Index(fields=['created_at', 'id'], name='factoring_financing_created'),
         ),
+        migrations.AddIndex(
+            model_name='factoringfinancing',
+            index=models.Index(fields=['due_date', 'id'], name='factoring_financing_due'),
+        ),
+        migrations.AddIndex(
+            model_name='factoringfinancing',
+            index=models.Index(fields=['confirmed_amount', 'id'], name='factoring_financing_amount'),
+        ),
     ]
