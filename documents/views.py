@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.listing import list_page
 from scf.parties.models import Membership
 from scf.parties.second_factor import SECOND_FACTOR_ERRORS, confirmed_device, second_factor_failure_note
 
-from . import issuing, registry, selectors, services
+from . import issuing, services
+from .filters import DOCUMENTS
 from .forms import SignForm, VerifyForm
 from .models import Document
 
@@ -54,35 +55,8 @@ def _parties_and_signatures(document: Document) -> list[tuple]:
 
 @login_required
 def document_list(request):
-    kinds = [(k.code, k.title) for k in registry.all_kinds()]
-    filters = {
-        "kind": request.GET.get("kind") or None,
-        "state": request.GET.get("state") or None,
-        "party": None,
-        "date_from": None,
-        "date_to": None,
-    }
-    if filters["kind"] not in dict(kinds):
-        filters["kind"] = None
-    if filters["state"] not in Document.State.values:
-        filters["state"] = None
-    try:
-        filters["party"] = int(request.GET.get("party") or 0) or None
-        for key in ("date_from", "date_to"):
-            if request.GET.get(key):
-                filters[key] = datetime.date.fromisoformat(request.GET[key])
-    except ValueError:
-        messages.error(request, _("Some filters were not understood and were ignored."))
-    documents = selectors.document_list(user=request.user, **filters)
-    parties = {}
-    for document in documents[:300]:
-        for p in document.document_parties.all():
-            parties[p.organization_id] = p.organization.legal_name
-    return render(request, "portal/documents/list.html", {
-        "documents": documents[:300], "kinds": kinds, "states": Document.State.choices,
-        "parties": sorted(parties.items(), key=lambda item: item[1]), "filters": filters,
-        "staff": request.user.is_lender_staff or request.user.is_superuser,
-    })
+    documents = tenancy.visible(Document, request.user).prefetch_related("document_parties__organization")
+    return list_page(request, DOCUMENTS, documents, "portal/documents/list.html")
 
 
 @login_required

@@ -6,4 +6,5 @@ app_name = "collections"
 
 urlpatterns = [
     path("suspense/", views.suspense, name="suspense"),
+    path("receipts/", views.receipt_list, name="receipt-list"),
 ]

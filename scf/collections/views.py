@@ -6,15 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import DomainError, IllegalTransition
+from scf.core.listing import list_page
 from scf.core.tenancy import visible
 from scf.releases import registry as releases
 from scf.releases.models import Release
 
 from . import registry
+from .filters import RECEIPTS, SUSPENSE
 from .forms import UnmatchedReceiptForm
 from .models import Receipt
 from .permissions import can_handle_receipts
@@ -113,17 +115,31 @@ def suspense(request):
             status = error.http_status
         else:
             return redirect("collections:suspense")
-    waiting = list(suspense_waiting(user=request.user).order_by("value_date", "pk")[:500])
     # What a second person has yet to release: new receipts, and receipts already being applied or returned.
     prepared = list(visible(Release, request.user).filter(status=Release.Status.PENDING, action__in=(
         UNMATCHED, SUSPENSE_APPLY, SUSPENSE_RETURN)).select_related("prepared_by").order_by("prepared_at", "pk"))
     busy = {release.key: release for release in prepared}
-    for receipt in waiting:
-        handler = registry.handler_for_type(receipt.case_type_id) if receipt.case_type_id else None
-        receipt.case_url = handler.url(receipt.case_id) if handler is not None else ""
-        receipt.pending_release = busy.get(f"suspense:{receipt.pk}")
     for release in prepared:
         release.label = releases.action(release.action).label
-    return render(request, "collections/suspense.html",
-                  {"form": form, "waiting": waiting, "payer_labels": _payer_labels(),
-                   "prepared": [r for r in prepared if r.action == UNMATCHED]}, status=status)
+
+    def decorate(waiting):
+        for receipt in waiting:
+            handler = registry.handler_for_type(receipt.case_type_id) if receipt.case_type_id else None
+            receipt.case_url = handler.url(receipt.case_id) if handler is not None else ""
+            receipt.pending_release = busy.get(f"suspense:{receipt.pk}")
+        return waiting
+
+    return list_page(request, SUSPENSE, suspense_waiting(user=request.user).select_related("payer"),
+                     "collections/suspense.html",
+                     {"form": form, "payer_labels": _payer_labels(),
+                      "prepared": [r for r in prepared if r.action == UNMATCHED]},
+                     rows=decorate, status=status if status != 200 else None)
+
+
+@login_required
+def receipt_list(request):
+    """Operations: every receipt of the lender's collection account, searched, filtered and exported."""
+    if not can_handle_receipts(request.user):
+        raise Http404
+    receipts = visible(Receipt, request.user).select_related("payer")
+    return list_page(request, RECEIPTS, receipts, "collections/receipt_list.html")

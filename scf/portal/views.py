@@ -20,10 +20,11 @@ from scf.api.services import api_token_create
 from scf.audit.services import history_for
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.listing import list_page
 from scf.facilities import permissions as facility_permissions
 from scf.facilities import selectors as facility_selectors
 from scf.facilities import services as facility_services
-from scf.facilities.models import CreditFacility, FacilityLimitChange, Product
+from scf.facilities.models import CreditFacility, FacilityLimitChange
 from scf.parties import accounts
 from scf.parties import selectors as party_selectors
 from scf.parties import services as party_services
@@ -32,6 +33,7 @@ from scf.parties.permissions import OPERATOR_ROLES, is_staff_of
 from scf.parties.second_factor import confirmed_device, second_factor_failure_note
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
+from . import filters as portal_filters
 from .forms import (
     FacilityForm,
     KycRejectForm,
@@ -102,17 +104,9 @@ def dashboard(request):
 
 @login_required
 def organization_list(request):
-    role = request.GET.get("role") or None
-    if role and role not in Organization.Role.values:
-        role = None
-    # PostgreSQL refuses NUL characters in a query (a 500); they never belong in a search.
-    search = request.GET.get("q", "").replace("\x00", "").strip()
-    organizations = party_selectors.organization_list(user=request.user, role=role, search=search)
-    own = party_selectors.user_organization_ids(request.user)
-    return render(request, "portal/organization_list.html", {
-        "organizations": organizations[:200], "roles": Organization.Role.choices, "role": role or "",
-        "q": search, "own_ids": own,
-    })
+    organizations = tenancy.visible(Organization, request.user)
+    return list_page(request, portal_filters.ORGANIZATIONS, organizations, "portal/organization_list.html",
+                     {"own_ids": party_selectors.user_organization_ids(request.user)})
 
 
 def _can_see_kyc(user, organization) -> bool:
@@ -248,18 +242,9 @@ def kyc_review(request):
 
 @login_required
 def facility_list(request):
-    state = request.GET.get("state") or None
-    product = request.GET.get("product") or None
-    if state not in CreditFacility.State.values:
-        state = None
-    if product not in Product.values:
-        product = None
-    facilities = facility_selectors.facility_list(user=request.user, state=state, product=product)
-    return render(request, "portal/facility_list.html", {
-        "facilities": facilities[:500], "states": CreditFacility.State.choices, "products": Product.choices,
-        "state": state or "", "product": product or "",
-        "can_create": request.user.has_perm("facilities.add_creditfacility"),
-    })
+    facilities = tenancy.visible(CreditFacility, request.user).select_related("lender", "obligor")
+    return list_page(request, portal_filters.FACILITIES, facilities, "portal/facility_list.html",
+                     {"can_create": request.user.has_perm("facilities.add_creditfacility")})
 
 
 @login_required

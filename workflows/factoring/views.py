@@ -15,13 +15,14 @@ from documents.forms import GenerateForm
 from documents.selectors import documents_progress, documents_visible_of
 from scf.core import tenancy
 from scf.core.exceptions import DomainError
+from scf.core.listing import list_page
 from scf.core.tabular import UploadUnreadable
 from scf.parties.models import Organization
 from scf.parties.selectors import acting_organizations
 from scf.releases.selectors import releases_pending_for
 from workflows.inbox.history import case_history
 
-from . import permissions, services
+from . import filters, permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
 from .imports import receivables_import, upload_template
 from .models import FactoringFinancing, Receivable
@@ -30,11 +31,16 @@ from .releases import write_off_prepare
 
 @login_required
 def financing_list(request):
-    financings = list(tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor")[:300])
-    return render(request, "factoring/financing_list.html", {
-        "financings": financings, "can_request": _own_supplier(request.user) is not None,
+    financings = tenancy.visible(FactoringFinancing, request.user).select_related("supplier", "debtor")
+    context = {"can_request": _own_supplier(request.user) is not None}
+
+    def priced(rows):
         # The advance is the supplier's price: a debtor sees the amount financed, not the advance.
-        "priced": permissions.pricing_visible_ids(request.user, financings)})
+        context["priced"] = permissions.pricing_visible_ids(request.user, rows)
+        return rows
+
+    return list_page(request, filters.financing_listing(request.user), financings, "factoring/financing_list.html",
+                     context, rows=priced)
 
 
 def _financeable(supplier: Organization):
@@ -208,10 +214,9 @@ def receivable_list(request):
             messages.success(request, _("Invoice %(number)s registered.") % {"number": receivable.invoice_number})
             return redirect("factoring:receivable-list")
     receivables = tenancy.visible(Receivable, request.user).select_related("supplier", "debtor")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "factoring/receivable_list.html", {
-        "receivables": receivables[:300], "form": form, "supplier": supplier, "core": core,
-    }, status=status)
+    return list_page(request, filters.receivable_listing(), receivables, "factoring/receivable_list.html",
+                     {"form": form, "supplier": supplier, "core": core},
+                     status=400 if request.method == "POST" else None)
 
 
 def _uploader(user):
