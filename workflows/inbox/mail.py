@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .models import CaseProcess, Notification, TaskDeadline
+from .models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +24,10 @@ RESEND_BATCH = 500
 
 def _message(notification: Notification) -> EmailMessage:
     task, user = notification.task, notification.recipient
-    reference = CaseProcess.objects.filter(pk=task.process_id).values_list("reference", flat=True).first() or ""
+    case = getattr(task.process, "caseprocess", None)
+    reference = case.reference if case is not None else ""
     link = settings.PORTAL_URL.rstrip("/") + reverse("inbox:notification-open", kwargs={"notification_pk": notification.pk})
-    deadline = TaskDeadline.objects.filter(task=task).values_list("due_on", flat=True).first()
+    deadline = getattr(getattr(task, "deadline", None), "due_on", None)
     with translation.override(user.preferred_language):
         values = {"task": str(task.flow_task.task_title), "case": reference,
                   "name": user.get_full_name() or user.get_username()}
@@ -53,7 +54,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     try:
         with transaction.atomic():
             notification = (Notification.objects.select_for_update(of=("self",))
-                            .select_related("recipient", "task__process")
+                            .select_related("recipient", "task__process__caseprocess", "task__deadline")
                             .filter(pk=notification_id, email=Notification.Email.PENDING).first())
             if notification is None:
                 return False

@@ -14,7 +14,7 @@ import datetime
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
@@ -109,27 +109,31 @@ def task_announce(*, task: Task) -> list[int]:
         return []
     due_on = deadline_for(step=step_of(task), landed=task.created or timezone.now())
     if due_on is not None:
-        TaskDeadline.objects.get_or_create(task=task, defaults={"due_on": due_on})
-    return notifications_create(task=task, kind=Notification.Kind.TASK, recipients=list(task_takers(task)))
+        TaskDeadline.objects.create(task=task, due_on=due_on)
+    return notifications_create(task=task, kind=Notification.Kind.TASK, recipients=task_takers(task))
 
 
-def notifications_create(*, task: Task, kind: str, recipients: list[User]) -> list[int]:
-    """Write one notification per recipient (none twice) and send their e-mails after commit."""
-    if not recipients:
-        return []
+def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -> list[int]:
+    """Write one notification per recipient and send their e-mails after commit; return the ids.
+
+    Two statements whatever the number of recipients: the recipients with their e-mail choice for
+    this kind (switched off, or no address), and one INSERT. A second notification of a kind to a
+    person about a task is refused by the database; the callers (a new task, a deadline row locked
+    and marked escalated) never try one.
+    """
     preference = ESCALATION_KIND if kind == Notification.Kind.ESCALATION else step_of(task)
-    opted_out = set(EmailOptOut.objects.filter(user__in=recipients, kind=preference).values_list("user_id", flat=True))
-    Notification.objects.bulk_create([
-        Notification(recipient=user, kind=kind, task=task,
-                     email=Notification.Email.SKIPPED if user.pk in opted_out or not user.email
-                     else Notification.Email.PENDING)
-        for user in recipients], ignore_conflicts=True)
-    made = list(Notification.objects.filter(task=task, kind=kind, recipient__in=recipients)
-                .values_list("pk", "email"))
-    for pk, email in made:
-        if email == Notification.Email.PENDING:
-            tasks.send_notification.delay_on_commit(notification_id=pk)
-    return [pk for pk, _email in made]
+    people = list(recipients.annotate(email_off=Exists(
+        EmailOptOut.objects.filter(user=OuterRef("pk"), kind=preference))).values_list("pk", "email", "email_off"))
+    if not people:
+        return []
+    made = Notification.objects.bulk_create([
+        Notification(recipient_id=pk, kind=kind, task=task,
+                     email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
+        for pk, address, off in people])
+    for notification in made:
+        if notification.email == Notification.Email.PENDING:
+            tasks.send_notification.delay_on_commit(notification_id=notification.pk)
+    return [notification.pk for notification in made]
 
 
 # --- escalation ----------------------------------------------------------------------------------
@@ -151,7 +155,7 @@ def tasks_escalate(on: datetime.date) -> int:
             if deadline is None or deadline.task.status not in OPEN_STATUSES:
                 continue
             notifications_create(task=deadline.task, kind=Notification.Kind.ESCALATION,
-                                 recipients=list(next_level(deadline.task)))
+                                 recipients=next_level(deadline.task))
             deadline.escalated_at = timezone.now()
             deadline.save(update_fields=["escalated_at"])
             escalated += 1
