@@ -303,3 +303,20 @@ def test_the_settings_page_switches_emails_off_per_kind(world, django_capture_on
     assert [m.to[0] for m in mail.outbox] == ["officer-zh@example.com"]
     client.post(url, {"email": kinds})
     assert not EmailOptOut.objects.filter(user=people["officer"]).exists()
+
+
+def test_a_superuser_changes_a_steps_service_level_in_the_back_office(db):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(admin)
+    row = StepDeadline.objects.get(step="factoring/flows.FactoringFlow.review")
+    url = reverse("admin:inbox_stepdeadline_change", args=[row.pk])
+    assert "Credit review (factoring/flows.FactoringFlow.review)" in client.get(url).content.decode()
+    response = client.post(url, {"step": row.step, "business_days": "4"})
+    assert response.status_code == 302
+    assert deadline_for(step=row.step, landed=FRIDAY) == datetime.date(2026, 12, 10)
+    # A step no flow has is refused, and nothing changes.
+    response = client.post(url, {"step": "factoring/flows.FactoringFlow.nothing", "business_days": "1"})
+    assert response.status_code == 200
+    row.refresh_from_db()
+    assert (row.step, row.business_days) == ("factoring/flows.FactoringFlow.review", 4)
