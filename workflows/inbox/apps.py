@@ -15,11 +15,9 @@ class InboxConfig(AppConfig):
 
         from . import (
             attachments,  # noqa: F401  (registers the visibility rules of attachments and requests)
-            mail,
             notifications,
         )
 
         # Every product's flow creates its tasks through viewflow: one hook tells their takers.
         post_save.connect(notifications.task_saved, sender=Task, dispatch_uid="inbox.task_announce")
         jobs.register_daily("inbox.escalate_overdue_tasks", notifications.tasks_escalate, order=900)
-        jobs.register_daily("inbox.resend_notification_emails", mail.notifications_resend, order=910)

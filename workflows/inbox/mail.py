@@ -73,7 +73,7 @@ def notifications_resend(on: datetime.date | None = None) -> int:
     """Send the e-mails still pending (their task gave up, or the worker was down); return how many went.
 
     Stops at the first mail error: the server is still failing, and the rows stay pending for the
-    next run. Runs as a daily job and every few minutes from beat.
+    next run. Beat runs it every five minutes (`inbox.tasks.send_pending_notifications`).
     """
     sent = 0
     pending = list(Notification.objects.filter(email=Notification.Email.PENDING).order_by("pk")
