@@ -67,7 +67,7 @@ from workflows.confirming.models import (
 )
 from workflows.factoring.models import FactoringFinancing, Receivable
 from workflows.inbox.attachments import attachment_add
-from workflows.inbox.models import CaseAttachment
+from workflows.inbox.models import CaseAttachment, Notification
 from workflows.pledge.models import (
     CollateralIntake,
     Commodity,
@@ -105,6 +105,7 @@ class World:
     document: KycDocument
     financing: FactoringFinancing | None = None
     tasks: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)  # the supplier operator's, of its tasks
     receivable: Receivable | None = None
     contract: Document | None = None
     release: Release | None = None
@@ -373,6 +374,9 @@ def add_flow_tasks(world: World) -> None:
                             owner_permission=OPERATE_FOR, owner_permission_content_type=org_type,
                             owner_permission_obj_pk=str(world.supplier.pk)),
     ]
+    # Creating the task told the supplier's operator (workflows.inbox.notifications.task_announce).
+    world.notifications = list(Notification.objects.filter(task__in=world.tasks, recipient=world.users["supplier"]))
+    assert world.notifications
 
 
 @pytest.fixture(autouse=True)
@@ -430,6 +434,7 @@ URL_KWARG_VALUES: dict[str, KwargValues] = {
     "financing_pk": KwargValues(lambda b: [b.financing.pk]),
     "receivable_pk": KwargValues(lambda b: [b.receivable.pk]),
     "task_pk": KwargValues(lambda b: [t.pk for t in b.tasks]),
+    "notification_pk": KwargValues(lambda b: [n.pk for n in b.notifications]),
     "attachment_pk": KwargValues(lambda b: [b.attachment.pk]),
     "token_pk": KwargValues(lambda b: [b.tokens["supplier"][0].pk]),
     "release_pk": KwargValues(lambda b: [b.release.pk]),
@@ -817,6 +822,8 @@ def test_corporate_role_cannot_reach_another_tenants_objects(role, world_a, worl
 
 # Own-object URLs that answer 404 in the control walk, and why.
 NOT_FOUND_WHEN_OWN = {
+    "inbox:notification-open": "opening one's own notification redirects to its task (302); "
+                               "tests/inbox/test_notifications.py",
     "documents:pdf": "the walk's contract has no rendered PDF",
     "documents:final-pdf": "the walk's contract is not signed and sealed",
     "documents:preview": "the walk's contract has no rendered PDF",

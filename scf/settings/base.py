@@ -161,6 +161,8 @@ MEDIA_URL = "/media/"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="scf@localhost")
+# The portal's address as people open it, for the links in e-mails (notifications).
+PORTAL_URL = env("PORTAL_URL", default="http://localhost:8000")
 
 # Money: one place sizes every amount column.
 MONEY_MAX_DIGITS = 20
@@ -234,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-chain": {
         "task": "scf.audit.tasks.audit_chain_extend",
         "schedule": 60.0,
+    },
+    # Notification e-mails whose task gave up (mail server down) go out once it is back.
+    "notification-mail": {
+        "task": "workflows.inbox.tasks.send_pending_notifications",
+        "schedule": 300.0,
     },
 }
 

@@ -129,3 +129,100 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} · {self.original_name}"
+
+
+class StepDeadline(models.Model):
+    """The service-level time of one kind of step: so many business days after the task lands."""
+
+    step = models.CharField(_("step"), max_length=255, unique=True,
+                            help_text=_("The flow step, as tasks name it (e.g. factoring/flows.FactoringFlow.review)."))
+    business_days = models.PositiveSmallIntegerField(_("business days"))
+
+    class Meta:
+        ordering = ["step"]
+        verbose_name = _("step deadline")
+        verbose_name_plural = _("step deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.business_days}"
+
+
+class TaskDeadline(models.Model):
+    """The day an open task is due by (its step's service level), and when it was escalated."""
+
+    task = models.OneToOneField("viewflow.Task", on_delete=models.CASCADE, primary_key=True,
+                                related_name="deadline")
+    due_on = models.DateField(_("deadline"))
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task deadline")
+        verbose_name_plural = _("task deadlines")
+        indexes = [models.Index(fields=["due_on"], condition=models.Q(escalated_at__isnull=True),
+                                name="inbox_deadline_unescalated")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}: {self.due_on}"
+
+
+class Notification(models.Model):
+    """A message to one person about a task: read in the portal, and sent by e-mail unless they opted out.
+
+    The e-mail's state is kept on the row, so a mail server that fails loses nothing: the row stays
+    pending until a send succeeds (the retried task, then the resend job).
+    """
+
+    class Kind(models.TextChoices):
+        TASK = "task", _("New task")
+        ESCALATION = "escalation", _("Overdue task")
+
+    class Email(models.TextChoices):
+        PENDING = "pending", _("To send")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not wanted")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    task = models.ForeignKey("viewflow.Task", on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email = models.CharField(_("e-mail"), max_length=10, choices=Email.choices, default=Email.PENDING)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="inbox_notification_recipient"),
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="inbox_notification_unread"),
+            models.Index(fields=["id"], condition=models.Q(email="pending"), name="inbox_notification_mail_due"),
+        ]
+        constraints = [
+            # One notification of a kind per person and task: announcing or escalating twice changes nothing.
+            models.UniqueConstraint(fields=["task", "recipient", "kind"], name="inbox_notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.task_id} → {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class EmailOptOut(models.Model):
+    """A kind of step (or escalations) a person does not want e-mails about; in-app notifications stay."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=255)
+
+    class Meta:
+        verbose_name = _("e-mail opt-out")
+        verbose_name_plural = _("e-mail opt-outs")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="inbox_email_optout_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -34,6 +35,8 @@ PARTY_MATCHES = 200
 
 # sort key → (table, column, descending, how to read the cursor value back)
 SORTS = {
+    # The default: the task's deadline (its step's service level), so overdue tasks come first.
+    "deadline": ("deadline", "due_on", False, datetime.date.fromisoformat),
     "oldest": ("task", "created", False, datetime.datetime.fromisoformat),
     "newest": ("task", "created", True, datetime.datetime.fromisoformat),
     "due": ("case", "due_date", False, datetime.date.fromisoformat),
@@ -46,7 +49,7 @@ class InboxFilters:
     flow_task: str = ""
     product: str = ""
     party: str = ""
-    sort: str = "oldest"
+    sort: str = "deadline"
 
 
 @dataclass
@@ -105,12 +108,19 @@ def inbox_page(user: User, filters: InboxFilters, cursor: str | None = None) -> 
     if case_q:
         tasks = tasks.filter(case_q)
     counted = tasks.order_by()[:COUNT_CAP + 1].count()
-    table, column, descending, parse = SORTS.get(filters.sort, SORTS["oldest"])
+    table, column, descending, parse = SORTS.get(filters.sort, SORTS["deadline"])
     position = _decode(cursor, parse) if cursor else None
     if table == "task":
         rows, next_cursor = _page_by_task(tasks, descending, position)
+    elif table == "deadline":
+        rows, next_cursor = _page_by_deadline(tasks, position)
     else:
         rows, next_cursor = _page_by_case(tasks, filters, column, descending, position)
+    today = timezone.localdate()
+    for task in rows:
+        deadline = getattr(task, "deadline", None)
+        task.due_on = deadline.due_on if deadline is not None else None
+        task.is_overdue = task.due_on is not None and task.due_on < today
     return InboxPage(tasks=rows, count=min(counted, COUNT_CAP), count_capped=counted > COUNT_CAP,
                      next_cursor=next_cursor)
 
@@ -121,12 +131,31 @@ def _page_by_task(tasks: QuerySet[Task], descending: bool, position) -> tuple[li
         tasks = tasks.extra(where=[f"(viewflow_task.created, viewflow_task.id) {'<' if descending else '>'} (%s, %s)"],
                             params=[_db_value(Task, "created", value), pk])
     ordering = ["-created", "-id"] if descending else ["created", "id"]
-    rows = list(tasks.select_related("process__caseprocess__applicant", "process__caseprocess__counterparty")
+    rows = list(tasks.select_related("process__caseprocess__applicant", "process__caseprocess__counterparty", "deadline")
                 .order_by(*ordering)[:PAGE_SIZE + 1])
     if len(rows) <= PAGE_SIZE:
         return rows, None
     rows = rows[:PAGE_SIZE]
     return rows, _encode(rows[-1].created.isoformat(), rows[-1].pk)
+
+
+def _page_by_deadline(tasks: QuerySet[Task], position) -> tuple[list, str | None]:
+    """Page by (deadline, task id), tasks without a deadline last."""
+    if position is not None:
+        value, pk = position
+        if value is None:
+            tasks = tasks.filter(deadline__isnull=True, pk__gt=pk)
+        else:
+            tasks = tasks.filter(Q(deadline__due_on__gt=value) | Q(deadline__due_on=value, pk__gt=pk)
+                                 | Q(deadline__isnull=True))
+    rows = list(tasks.select_related("process__caseprocess__applicant", "process__caseprocess__counterparty",
+                                     "deadline")
+                .order_by(F("deadline__due_on").asc(nulls_last=True), "id")[:PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        return rows, None
+    rows = rows[:PAGE_SIZE]
+    deadline = getattr(rows[-1], "deadline", None)
+    return rows, _encode(deadline.due_on.isoformat() if deadline is not None else None, rows[-1].pk)
 
 
 def _page_by_case(tasks: QuerySet[Task], filters: InboxFilters, column: str, descending: bool,
@@ -156,6 +185,6 @@ def _page_by_case(tasks: QuerySet[Task], filters: InboxFilters, column: str, des
         next_cursor = _encode(value.isoformat() if hasattr(value, "isoformat") else value, pk)
     order = {pk: index for index, (pk, _value) in enumerate(page)}
     rows = list(tasks.filter(process_id__in=order).select_related(
-        "process__caseprocess__applicant", "process__caseprocess__counterparty"))
+        "process__caseprocess__applicant", "process__caseprocess__counterparty", "deadline"))
     rows.sort(key=lambda task: (order[task.process_id], task.pk))
     return rows, next_cursor

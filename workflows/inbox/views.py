@@ -29,7 +29,7 @@ def inbox(request):
         flow_task=request.GET.get("task", "") if request.GET.get("task", "") in node_refs else "",
         product=request.GET.get("product", "") if request.GET.get("product", "") in Product.values else "",
         party=request.GET.get("party", "").strip()[:100],
-        sort=request.GET.get("sort", "oldest") if request.GET.get("sort") in SORTS else "oldest",
+        sort=request.GET.get("sort") if request.GET.get("sort") in SORTS else "deadline",
     )
     page = inbox_page(request.user, filters, request.GET.get("after"))
     query = request.GET.copy()
@@ -39,7 +39,8 @@ def inbox(request):
         "filters": filters,
         "task_choices": sorted({(ref, str(node.task_title)) for ref, node in node_refs.items()}, key=lambda c: c[1]),
         "product_choices": Product.choices,
-        "sort_choices": [("oldest", _("Oldest first")), ("newest", _("Newest first")), ("due", _("Due soonest")),
+        "sort_choices": [("deadline", _("Deadline, overdue first")), ("oldest", _("Oldest first")),
+                         ("newest", _("Newest first")), ("due", _("Due soonest")),
                          ("amount", _("Largest amount"))],
         "query": query.urlencode(),
     })

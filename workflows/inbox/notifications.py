@@ -1,0 +1,188 @@
+"""Telling people about tasks: who takes a task, its deadline, the notifications and their e-mails.
+
+A task lands when viewflow creates it (every product's flow alike): `task_announce` gives it its
+deadline (the step's service level, in business days) and notifies the people who may take it,
+in the same transaction as the task; the e-mails go after commit, one Celery task each. Each
+notification keeps its e-mail's state, so a mail server that fails loses nothing: the resend job
+sends whatever is still pending. `tasks_escalate` (a daily job) tells the next level, once, about
+each task past its deadline.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.models import Task
+
+from scf.money import add_business_days
+from scf.parties.models import Membership, Organization, StaffGroup, User
+
+from . import tasks
+from .assignment import ROLES_FOR_MARKER
+from .models import EmailOptOut, Notification, StepDeadline, TaskDeadline
+
+OPEN_STATUSES = ("NEW", "ASSIGNED")
+ESCALATION_KIND = "escalation"
+# Approval steps already decided at the risk manager's level or above go to the lender's administrators.
+SENIOR_PERMISSIONS = ("inbox.decide_as_risk_manager", "inbox.decide_as_credit_committee")
+
+
+def step_of(task: Task) -> str:
+    """Return the task's kind of step, as tasks store it (`factoring/flows.FactoringFlow.review`)."""
+    return get_task_ref(task.flow_task)
+
+
+def is_human(task: Task) -> bool:
+    return task.flow_task is not None and getattr(task.flow_task, "task_type", "") == "HUMAN"
+
+
+# --- who -----------------------------------------------------------------------------------------
+
+def task_takers(task: Task) -> QuerySet[User]:
+    """Return the active people who may take the task, by the rule of `assignment.can_act`."""
+    users = User.objects.filter(is_active=True)
+    if task.owner_id is not None:
+        return users.filter(pk=task.owner_id)
+    organization = task.owner_permission_obj_pk
+    if not task.owner_permission or not organization:
+        return users.none()
+    if task.owner_permission in ROLES_FOR_MARKER:
+        return users.filter(memberships__organization_id=organization,
+                            memberships__role__in=ROLES_FOR_MARKER[task.owner_permission]).distinct()
+    app_label, _dot, codename = task.owner_permission.partition(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return users.filter(memberships__organization_id=organization, memberships__organization__is_lender=True).filter(
+        Q(is_superuser=True) | Q(groups__permissions__in=permission) | Q(user_permissions__in=permission)).distinct()
+
+
+def next_level(task: Task) -> QuerySet[User]:
+    """Return who hears of the task when it is overdue: above the people it was meant for.
+
+    A client's task goes to its organization's administrators; a lender's task to the lender's
+    risk managers, or, when the step is already the risk manager's or the committee's (or the
+    lender has no risk manager), to the lender's administrators.
+    """
+    users = User.objects.filter(is_active=True)
+    organization = task.owner_permission_obj_pk
+    if not organization:
+        return users.none()
+    if task.owner_permission in ROLES_FOR_MARKER and not _is_lender_task(task):
+        return users.filter(memberships__organization_id=organization,
+                            memberships__role=Membership.Role.ADMIN).distinct()
+    staff = users.filter(memberships__organization_id=organization, memberships__organization__is_lender=True)
+    if task.owner_permission not in SENIOR_PERMISSIONS:
+        risk = staff.filter(groups__name=StaffGroup.RISK_MANAGER).distinct()
+        if risk.exists():
+            return risk
+    return staff.filter(groups__name=StaffGroup.ADMIN).distinct()
+
+
+def _is_lender_task(task: Task) -> bool:
+    return Organization.objects.filter(pk=task.owner_permission_obj_pk, is_lender=True).exists()
+
+
+# --- when ----------------------------------------------------------------------------------------
+
+def deadline_for(*, step: str, landed: datetime.datetime) -> datetime.date | None:
+    """Return the last day to do a step that landed at `landed`: its service level in business days.
+
+    Counted from the local day it landed, business days only (the Chinese calendar with its
+    make-up working days): a review (2 days) landing on Friday 2026-12-04 is due Tuesday 12-08.
+    A step without a service level has no deadline.
+    """
+    days = StepDeadline.objects.filter(step=step).values_list("business_days", flat=True).first()
+    if days is None:
+        return None
+    return add_business_days(timezone.localdate(landed), days)
+
+
+# --- announcing ----------------------------------------------------------------------------------
+
+def task_announce(*, task: Task) -> list[int]:
+    """Give a new open human task its deadline and notify the people who may take it; return the ids."""
+    if not is_human(task) or task.status not in OPEN_STATUSES:
+        return []
+    due_on = deadline_for(step=step_of(task), landed=task.created or timezone.now())
+    if due_on is not None:
+        TaskDeadline.objects.create(task=task, due_on=due_on)
+    return notifications_create(task=task, kind=Notification.Kind.TASK, recipients=task_takers(task))
+
+
+def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -> list[int]:
+    """Write one notification per recipient and send their e-mails after commit; return the ids.
+
+    Two statements whatever the number of recipients: the recipients with their e-mail choice for
+    this kind (switched off, or no address), and one INSERT. A second notification of a kind to a
+    person about a task is refused by the database; the callers (a new task, a deadline row locked
+    and marked escalated) never try one.
+    """
+    preference = ESCALATION_KIND if kind == Notification.Kind.ESCALATION else step_of(task)
+    people = list(recipients.annotate(email_off=Exists(
+        EmailOptOut.objects.filter(user=OuterRef("pk"), kind=preference))).values_list("pk", "email", "email_off"))
+    if not people:
+        return []
+    made = Notification.objects.bulk_create([
+        Notification(recipient_id=pk, kind=kind, task=task,
+                     email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
+        for pk, address, off in people])
+    for notification in made:
+        if notification.email == Notification.Email.PENDING:
+            tasks.send_notification.delay_on_commit(notification_id=notification.pk)
+    return [notification.pk for notification in made]
+
+
+# --- escalation ----------------------------------------------------------------------------------
+
+def tasks_escalate(on: datetime.date) -> int:
+    """Tell the next level about each open task past its deadline on `on`, once; return how many.
+
+    A task is overdue the day after its deadline. The deadline row is marked escalated under its
+    lock in the same transaction as the notifications, so a second run (or a second worker)
+    escalates nothing again.
+    """
+    candidates = TaskDeadline.objects.filter(escalated_at__isnull=True, due_on__lt=on,
+                                             task__status__in=OPEN_STATUSES).order_by("pk")
+    escalated = 0
+    for pk in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            deadline = (TaskDeadline.objects.select_for_update(of=("self",)).select_related("task")
+                        .filter(pk=pk, escalated_at__isnull=True).first())
+            if deadline is None or deadline.task.status not in OPEN_STATUSES:
+                continue
+            notifications_create(task=deadline.task, kind=Notification.Kind.ESCALATION,
+                                 recipients=next_level(deadline.task))
+            deadline.escalated_at = timezone.now()
+            deadline.save(update_fields=["escalated_at"])
+            escalated += 1
+    return escalated
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def email_preferences_set(*, user: User, off: set[str], known: set[str]) -> None:
+    """Keep e-mails off for the kinds in `off` and on for the other `known` kinds."""
+    off &= known
+    EmailOptOut.objects.filter(user=user, kind__in=known - off).delete()
+    EmailOptOut.objects.bulk_create([EmailOptOut(user=user, kind=kind) for kind in sorted(off)],
+                                    ignore_conflicts=True)
+
+
+def task_saved(sender, instance: Task, created: bool, raw: bool = False, **kwargs) -> None:
+    """Announce each task when viewflow creates it (the one place every product's tasks pass)."""
+    if created and not raw:
+        task_announce(task=instance)

@@ -1,0 +1,17 @@
+from celery import shared_task
+
+from scf.core.tasks import MailTask
+
+from . import mail
+
+
+@shared_task(base=MailTask, name="workflows.inbox.tasks.send_notification")
+def send_notification(*, notification_id: int) -> bool:
+    """E-mail one notification (retried on mail errors; the row stays pending until it is sent)."""
+    return mail.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="workflows.inbox.tasks.send_pending_notifications")
+def send_pending_notifications() -> int:
+    """Send the notification e-mails still pending (beat runs this every few minutes)."""
+    return mail.notifications_resend()
