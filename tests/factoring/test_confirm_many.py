@@ -105,3 +105,51 @@ def test_another_organizations_task_ids_answer_404_and_nothing_changes(world):
     assert _client(world.supplier_user).post(URL, {"task": [str(i) for i in ids]}).status_code == 404
     assert set(Receivable.objects.values_list("state", flat=True)) == {"submitted"}
     assert _client(world.debtor_user).post(URL, {"task": ["x"]}).status_code == 404
+
+
+# --- a credit officer approving several small cases ----------------------------------------------
+
+REVIEWS = "/factoring/reviews/"
+
+
+def _under_review(world, count):
+    financings = _requests(world, count)
+    services.financings_confirm_in_full(financings=financings, acting_user=world.debtor_user)
+    return financings
+
+
+def _review_ids(financings):
+    return list(Task.objects.filter(flow_task=FactoringFlow.review,
+                                    process__caseprocess__reference__in=[f.reference for f in financings])
+                .order_by("pk").values_list("pk", flat=True))
+
+
+def test_an_officer_approves_three_small_requests_in_one_post(world):
+    assert reverse("factoring:approve-many") == REVIEWS
+    financings = _under_review(world, 3)
+    client = _client(world.officer)
+    page = client.get(REVIEWS).content.decode()
+    assert page.count('name="task"') == 3
+    # Smallest first: advances 8,000.00, 16,000.00, 24,000.00 (80 % of 10,000.00 × n).
+    assert page.index("CNY 8,000.00") < page.index("CNY 16,000.00") < page.index("CNY 24,000.00")
+    response = client.post(REVIEWS, {"task": [str(i) for i in _review_ids(financings)]})
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("3 requests approved: ")
+    assert set(FactoringFinancing.objects.values_list("state", flat=True)) == {"contract_issued"}
+    world.facility.refresh_from_db()
+    assert world.facility.reserved_amount == Decimal("48000.00")
+
+
+def test_one_refused_approval_approves_none(world):
+    financings = _under_review(world, 3)
+    ids = _review_ids(financings)
+    rejected = financings[0]
+    services.financing_review_decide(financing=rejected, approver=world.officer, decision="reject", comment="no")
+    response = _client(world.officer).post(REVIEWS, {"task": [str(i) for i in ids]})
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith(f"Nothing was approved: some of the requests were refused. {rejected.reference}: ")
+    assert [f.state for f in FactoringFinancing.objects.order_by("pk")] == ["rejected", "under_review", "under_review"]
+    world.facility.refresh_from_db()
+    assert world.facility.reserved_amount == Decimal("0.00")
+    # The debtor may not act on the lender's reviews: their ids answer 404.
+    assert _client(world.debtor_user).post(REVIEWS, {"task": [str(ids[1])]}).status_code == 404

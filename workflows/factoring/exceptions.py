@@ -33,3 +33,10 @@ class BulkConfirmationRefused(DomainError):
     def __init__(self, refusals: list[tuple[str, str]]) -> None:
         super().__init__(self.default_message, refusals=refusals)
         self.refusals = refusals
+
+
+class BulkApprovalRefused(BulkConfirmationRefused):
+    """Some of the requests approved together were refused: none of them was approved."""
+
+    code = "bulk_approval_refused"
+    default_message = _("Nothing was approved: some of the requests were refused.")

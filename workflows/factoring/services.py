@@ -41,7 +41,13 @@ from workflows.inbox.services import case_start, complete_step, process_cancel, 
 from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
 from .documents import shared_context_reads
-from .exceptions import BulkConfirmationRefused, ContractsAlreadySigned, ContractsNotOpen, DuplicateReceivable
+from .exceptions import (
+    BulkApprovalRefused,
+    BulkConfirmationRefused,
+    ContractsAlreadySigned,
+    ContractsNotOpen,
+    DuplicateReceivable,
+)
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
 CONTRACT_KINDS = ("factoring_agreement", "notice_of_assignment")
@@ -648,6 +654,29 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     if not complete_step(financing, "revise", acting_user):
         process_cancel(financing)
     return financing
+
+
+@transaction.atomic
+def financings_approve_many(*, financings: list[FactoringFinancing], approver: User) -> list[FactoringFinancing]:
+    """Approve several requests under review as `approver`, each through `financing_review_decide`: all or none.
+
+    Every check of the single decision holds (four eyes, the approver group whose turn it is, KYC,
+    the facility's headroom); a refused request does not stop the others from being tried, so that
+    every refusal is reported, and then nothing is kept (`BulkApprovalRefused`).
+    """
+    refusals: list[tuple[str, str]] = []
+    financings = sorted(financings, key=lambda f: f.pk)
+    for financing in financings:
+        try:
+            with transaction.atomic():
+                financing_review_decide(financing=financing, approver=approver, decision="approve")
+        except ValidationError as error:
+            refusals.append((financing.reference, " ".join(error.messages)))
+        except DomainError as error:
+            refusals.append((financing.reference, error.message))
+    if refusals:
+        raise BulkApprovalRefused(refusals)
+    return financings
 
 
 # --- contracts and signing ------------------------------------------------------------------
