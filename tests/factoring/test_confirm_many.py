@@ -153,3 +153,10 @@ def test_one_refused_approval_approves_none(world):
     assert world.facility.reserved_amount == Decimal("0.00")
     # The debtor may not act on the lender's reviews: their ids answer 404.
     assert _client(world.debtor_user).post(REVIEWS, {"task": [str(ids[1])]}).status_code == 404
+
+
+def test_the_review_page_leads_to_the_list_of_reviews(world):
+    [financing] = _under_review(world, 1)
+    [task_id] = _review_ids([financing])
+    page = _client(world.officer).get(reverse("inbox:task", kwargs={"task_pk": task_id})).content.decode()
+    assert f'<a href="{REVIEWS}">Approve several requests at once</a>' in page
