@@ -159,6 +159,9 @@ class ConfirmingOrderFlow(CaseFlow):
                     "agreement__facility", "approval_case", "prepared_by")
     case_template = "confirming/order_case.html"
     process_title = _("Confirming-warehouse order")
+    # The margin is money awaited, not a page: named so that the stepper shows it in its place.
+    progress_steps = ("seller_confirm", "review", "revise", "margin", "fund", "receipt")
+    progress_optional = ("revise",)
 
     start = flow.StartHandle(this.start_case).Next(this.seller_confirm)
 
@@ -193,7 +196,7 @@ class ConfirmingOrderFlow(CaseFlow):
                     .Default(this.end))
 
     # Waits for the initial margin: collections (the order's page, the Suspense page) completes it.
-    margin = flow.Handle().Next(this.fund)
+    margin = flow.Handle().Annotation(title=_("Pay the initial margin")).Next(this.fund)
 
     fund = (flow.View(order_views.fund_task)
             .Annotation(title=_("Fund the purchase order"))

@@ -29,6 +29,7 @@ from scf.core.widgets import DateInput
 from scf.parties.permissions import is_staff_of
 from workflows.approval.models import ApprovalDecision
 from workflows.inbox.assignment import can_act
+from workflows.inbox.progress import case_progress
 from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_object, form_step
 
@@ -277,6 +278,7 @@ def order_detail(request, cw_order_pk: int):
         "can_confirm_receipt": permissions.can_confirm_receipt(user, order),
     })
     context.update(maturity_context(user, order))
+    context["progress"] = case_progress(order)
     return render(request, "confirming/order_detail.html", context)
 
 

@@ -42,6 +42,7 @@ class FactoringFlow(CaseFlow):
     case_related = ("facility", "supplier", "debtor", "lender", "approval_case")
     case_template = "factoring/tasks/_case.html"
     process_title = _("Factoring")
+    progress_optional = ("revise",)
 
     start = flow.StartHandle(this.start_case).Next(this.after_request)
 

@@ -22,7 +22,7 @@ from documents.models import Document
 from documents.selectors import LIVE_STATES, documents_of, signed_by_anyone
 from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
-from scf.core.exceptions import IllegalTransition
+from scf.core.exceptions import DomainError, IllegalTransition
 from scf.core.sequences import sequence_next
 from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import CreditFacility, Product
@@ -41,7 +41,13 @@ from workflows.inbox.services import case_start, complete_step, process_cancel, 
 from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
 from .documents import shared_context_reads
-from .exceptions import ContractsAlreadySigned, ContractsNotOpen, DuplicateReceivable
+from .exceptions import (
+    BulkApprovalRefused,
+    BulkConfirmationRefused,
+    ContractsAlreadySigned,
+    ContractsNotOpen,
+    DuplicateReceivable,
+)
 from .models import FactoringFinancing, Receivable, normalize_invoice_number
 
 CONTRACT_KINDS = ("factoring_agreement", "notice_of_assignment")
@@ -487,6 +493,44 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
         complete_step(financing, "confirm", acting_user)
 
 
+@transaction.atomic
+def financings_confirm_in_full(*, financings: list[FactoringFinancing], acting_user: User) -> list[FactoringFinancing]:
+    """Confirm at face amount every invoice awaiting the debtor on each of these requests: all or none.
+
+    Each invoice goes through `receivable_confirm`, the one-by-one answer (its permission, state
+    checks and audit record), so a request whose last invoice is confirmed goes to review and its
+    task is completed as on the single page. A request refused (not the user's to answer, nothing
+    awaiting an answer any more) does not stop the others from being tried, so that every refusal is
+    reported; then nothing is kept (`BulkConfirmationRefused` with the references and reasons).
+    Less than face or a dispute is answered on the request's own page.
+    """
+    refusals: list[tuple[str, str]] = []
+    financings = sorted(financings, key=lambda f: f.pk)
+    # Read again, unlocked: the answers lock each invoice, then its request, as the single page does.
+    states = dict(FactoringFinancing.objects.filter(pk__in=[f.pk for f in financings]).values_list("pk", "state"))
+    for financing in financings:
+        try:
+            with transaction.atomic():
+                if states.get(financing.pk) != FactoringFinancing.State.DRAFT:
+                    raise IllegalTransition(_("%(ref)s is %(state)s; it no longer awaits the debtor's answer.") % {
+                        "ref": financing.reference,
+                        "state": FactoringFinancing.State(states[financing.pk]).label})
+                pending = list(Receivable.objects.filter(financings=financing, state=Receivable.State.SUBMITTED)
+                               .order_by("pk"))
+                if not pending:
+                    raise IllegalTransition(_("No invoice of %(ref)s awaits an answer.") % {"ref": financing.reference})
+                for receivable in pending:
+                    receivable_confirm(receivable=receivable, amount=receivable.face_amount, note="",
+                                       acting_user=acting_user)
+        except ValidationError as error:
+            refusals.append((financing.reference, " ".join(error.messages)))
+        except DomainError as error:
+            refusals.append((financing.reference, error.message))
+    if refusals:
+        raise BulkConfirmationRefused(refusals)
+    return financings
+
+
 # --- credit review --------------------------------------------------------------------------
 
 @audited
@@ -610,6 +654,29 @@ def financing_cancel(*, financing: FactoringFinancing, acting_user: User, note: 
     if not complete_step(financing, "revise", acting_user):
         process_cancel(financing)
     return financing
+
+
+@transaction.atomic
+def financings_approve_many(*, financings: list[FactoringFinancing], approver: User) -> list[FactoringFinancing]:
+    """Approve several requests under review as `approver`, each through `financing_review_decide`: all or none.
+
+    Every check of the single decision holds (four eyes, the approver group whose turn it is, KYC,
+    the facility's headroom); a refused request does not stop the others from being tried, so that
+    every refusal is reported, and then nothing is kept (`BulkApprovalRefused`).
+    """
+    refusals: list[tuple[str, str]] = []
+    financings = sorted(financings, key=lambda f: f.pk)
+    for financing in financings:
+        try:
+            with transaction.atomic():
+                financing_review_decide(financing=financing, approver=approver, decision="approve")
+        except ValidationError as error:
+            refusals.append((financing.reference, " ".join(error.messages)))
+        except DomainError as error:
+            refusals.append((financing.reference, error.message))
+    if refusals:
+        raise BulkApprovalRefused(refusals)
+    return financings
 
 
 # --- contracts and signing ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,7 +98,8 @@ def review(request, task):
         request, task, financing, ReviewDecisionForm(request.POST or None), "inbox/decide.html",
         lambda data: financing_review_decide(financing=financing, approver=request.user, **data),
         _("Your decision on %(ref)s was recorded."),
-        limit_warning=warning and _("%(refusal)s It can be rejected or returned, not approved.") % {"refusal": warning})
+        limit_warning=warning and _("%(refusal)s It can be rejected or returned, not approved.") % {"refusal": warning},
+        many_url=reverse("factoring:approve-many"))
 
 
 # --- revision by the supplier -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from scf.parties.models import Organization
 from scf.parties.selectors import acting_organizations
 from scf.releases.selectors import releases_pending_for
 from workflows.inbox.history import case_history
+from workflows.inbox.progress import case_progress
 
 from . import filters, permissions, services
 from .forms import FinancingRequestForm, PayableForm, ReceivableForm, UploadForm
@@ -104,6 +105,7 @@ def financing_detail(request, financing_pk: int):
         "generate_form": GenerateForm(initial={"agreement_language": services.agreement_language(financing)}),
         "history": case_history(financing, user=request.user, lender_id=financing.lender_id,
                                 applicant_id=financing.supplier_id),
+        "progress": case_progress(financing),
         "receipts": financing.receipts.all(),
         "pending_releases": releases_pending_for(financing, request.user),
         # The price of the financing is the supplier's and the lender's business, not the debtor's.

@@ -54,6 +54,10 @@ class CaseFlow(flow.Flow):
     case_related: tuple[str, ...] = ()
     # The template laying out the case beside a task's form (it includes the generic cards).
     case_template = ""
+    # The case page's stepper (`workflows.inbox.progress`): the human steps in order (empty: as
+    # declared), and the steps shown only once a case met them (a revision loop, say).
+    progress_steps: tuple[str, ...] = ()
+    progress_optional: tuple[str, ...] = ()
 
     def case_fields(self, obj) -> dict:
         """Return the inbox columns of a case (keys from CASE_FIELDS)."""

@@ -28,6 +28,7 @@ from scf.releases.selectors import releases_pending_for
 from workflows.approval.models import ApprovalDecision
 
 from .history import case_history
+from .progress import case_progress
 
 
 def case_object(task):
@@ -53,6 +54,7 @@ def render_step(request, task, template: str, obj, status: int = 200, **extra):
                       if approval_case_id and lender_staff else []),
         "history": case_history(obj, user=request.user, lender_id=lender_id,
                                 applicant_id=getattr(task.process.coerced, "applicant_id", None)),
+        "progress": case_progress(obj, process=task.process.coerced),
         # Money prepared on the case that a second person has not released yet.
         "pending_releases": releases_pending_for(obj, request.user),
         **flow.case_context(request, obj),

@@ -29,6 +29,7 @@ from scf.core.widgets import DateInput
 from scf.parties.permissions import is_staff_of
 from workflows.approval.models import ApprovalDecision
 from workflows.inbox.assignment import can_act
+from workflows.inbox.progress import case_progress
 from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import ConfirmForm, DecisionForm, apply_errors, case_object, form_step
 
@@ -135,6 +136,7 @@ def drawdown_detail(request, drawdown_pk: int):
         "decisions": (ApprovalDecision.objects.filter(case_id=drawdown.approval_case_id).select_related("approver")
                       if drawdown.approval_case_id and staff else []),
         "history": history_for(drawdown),
+        "progress": case_progress(drawdown),
         "tasks": _open_tasks_for(drawdown, user),
         "can_withdraw": can_proceed(drawdown.withdraw) and permissions.can_request_drawdown(user, agreement),
         "can_disburse": drawdown.state == State.APPROVED and permissions.can_disburse_drawdown(user, agreement),

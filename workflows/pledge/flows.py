@@ -196,6 +196,7 @@ class PledgeDrawdownFlow(CaseFlow):
                     "approval_case", "requested_by")
     case_template = "pledge/drawdown_case.html"
     process_title = _("Pledge loan")
+    progress_optional = ("revise",)
 
     start = flow.StartHandle(this.start_case).Next(this.review)
 
