@@ -124,10 +124,11 @@ class AmountFilter(django_filters.NumberFilter):
     field_class = AmountField
 
 
-def date_filters(field_name: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+def date_filters(field_name: str, labels: tuple = (_("From"), _("To"))
+                 ) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
     """The `date_from` / `date_to` pair on one date field (a datetime field: pass "created_at__date")."""
-    return (django_filters.DateFilter(field_name=field_name, lookup_expr="gte", label=_("From"), widget=DateInput),
-            django_filters.DateFilter(field_name=field_name, lookup_expr="lte", label=_("To"), widget=DateInput))
+    return (django_filters.DateFilter(field_name=field_name, lookup_expr="gte", label=labels[0], widget=DateInput),
+            django_filters.DateFilter(field_name=field_name, lookup_expr="lte", label=labels[1], widget=DateInput))
 
 
 def amount_filters(field_name: str) -> tuple[AmountFilter, AmountFilter]:

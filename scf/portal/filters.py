@@ -41,16 +41,12 @@ class FacilityFilter(ListFilterSet):
     state = django_filters.ChoiceFilter(choices=CreditFacility.State.choices, label=_("State"), empty_label=_("Any"))
     product = django_filters.ChoiceFilter(choices=Product.choices, label=_("Product"), empty_label=_("Any"))
     party = party_filter("obligor", "anchor", "lender")
-    date_from, date_to = date_filters("valid_to")
+    date_from, date_to = date_filters("valid_to", labels=(_("Valid to from"), _("Valid to until")))
     amount_min, amount_max = amount_filters("limit_amount")
 
     class Meta(ListFilterSet.Meta):
         model = CreditFacility
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["date_from"].label, self.filters["date_to"].label = _("Valid to from"), _("Valid to until")
 
     def search_q(self, term: str) -> Q:
         parties = parties_matching(term)

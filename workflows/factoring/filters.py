@@ -26,16 +26,12 @@ class FinancingFilter(ListFilterSet):
     product = django_filters.ChoiceFilter(choices=(("factoring", _("Factoring")), ("reverse", _("Reverse factoring"))),
                                           label=_("Product"), empty_label=_("Any"), method="filter_product")
     party = party_filter("supplier", "debtor")
-    date_from, date_to = date_filters("due_date")
+    date_from, date_to = date_filters("due_date", labels=(_("Due from"), _("Due to")))
     amount_min, amount_max = amount_filters("confirmed_amount")
 
     class Meta(ListFilterSet.Meta):
         model = FactoringFinancing
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["date_from"].label, self.filters["date_to"].label = _("Due from"), _("Due to")
 
     def filter_product(self, queryset, name, value):
         return queryset.filter(reverse=value == "reverse")
@@ -52,16 +48,12 @@ class FinancingFilter(ListFilterSet):
 class ReceivableFilter(ListFilterSet):
     state = django_filters.ChoiceFilter(choices=Receivable.State.choices, label=_("State"), empty_label=_("Any"))
     party = party_filter("supplier", "debtor")
-    date_from, date_to = date_filters("due_date")
+    date_from, date_to = date_filters("due_date", labels=(_("Due from"), _("Due to")))
     amount_min, amount_max = amount_filters("face_amount")
 
     class Meta(ListFilterSet.Meta):
         model = Receivable
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["date_from"].label, self.filters["date_to"].label = _("Due from"), _("Due to")
 
     def search_q(self, term: str) -> Q:
         parties = parties_matching(term)
