@@ -1,6 +1,9 @@
 """Shared fixtures; the environment decides whether PostgreSQL and Redis tests run."""
 
+import gc
+import hashlib
 import os
+from collections import OrderedDict
 
 import pytest
 from django.contrib.auth.models import Group
@@ -8,7 +11,7 @@ from django.db.models.signals import post_save
 
 from scf.parties.models import LenderClient, Membership, Organization, StaffGroup
 
-from .factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
+from .factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory, reset_sequences
 
 # In CI's PostgreSQL pass nothing may be skipped: a skip there means a test did not run.
 NO_SKIP = os.environ.get("SCF_NO_SKIP") == "1"
@@ -17,6 +20,23 @@ NO_SKIP = os.environ.get("SCF_NO_SKIP") == "1"
 def _runs_long(item) -> bool:
     """The browser walks and the tenancy walks take minutes each; the rest take seconds."""
     return item.nodeid.startswith("tests/browser/") or "tenancy_walk" in item.nodeid
+
+
+#: The cyclic garbage collector's first threshold in a test process (Python's default: 700 allocations).
+GC_THRESHOLD = 50_000
+
+
+def pytest_configure(config):
+    """Collect cycles less often: a Django test allocates hundreds of thousands of objects, and with the
+    default thresholds the collector walked them often enough to take a sixth of the suite's CPU.
+    Cycles are still collected, later; nothing a test checks depends on when."""
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
+
+
+def pytest_collection_finish(session):
+    """Django, the apps and every test module are loaded now and stay: the collector stops walking them."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -47,6 +67,51 @@ def _default_language_after_each_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _same_factory_numbers_in_every_test():
+    """Each test numbers its factory-made users, organizations and facilities from the start again.
+
+    A test's names then never depend on which tests ran before it on its worker, and a lifecycle run
+    by several tests issues documents from the same HTML, which the renderer below lays out once.
+    """
+    reset_sequences()
+
+
+#: How many distinct issued documents a worker keeps (a PDF is some 0.1–1 MB).
+RENDERED_KEPT = 64
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _issued_documents_render_identical_html_once():
+    """Issuing lays out the same HTML once per worker: a PDF of identical HTML is the identical PDF.
+
+    WeasyPrint writes no date or random identifier of its own (every option is spelled out in
+    `documents.rendering.WRITE_PDF_OPTIONS`), so the bytes kept are the bytes a new layout would give;
+    a document whose HTML differs in any character is laid out afresh. Only `documents.issuing` is
+    served from here: the rendering tests call `documents.rendering.html_to_pdf` and lay out every time.
+    """
+    from documents import issuing
+
+    render = issuing.html_to_pdf
+    kept: OrderedDict[bytes, object] = OrderedDict()
+
+    def html_to_pdf(html: str, *, extra_pages_html: str | None = None):
+        key = hashlib.sha256(html.encode() + b"\0" + (extra_pages_html or "").encode()
+                             + (b"\1" if extra_pages_html is not None else b"")).digest()
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        rendered = render(html, extra_pages_html=extra_pages_html)
+        kept[key] = rendered
+        if len(kept) > RENDERED_KEPT:
+            kept.popitem(last=False)
+        return rendered
+
+    issuing.html_to_pdf = html_to_pdf
+    yield
+    issuing.html_to_pdf = render
 
 
 def on_postgres() -> bool:

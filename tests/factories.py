@@ -11,7 +11,8 @@ from stdnum.cn import uscc
 from scf.facilities.models import CreditFacility, Product
 from scf.parties.models import Membership, Organization, SettlementAccount, User
 
-_serial = itertools.count(700000001)
+_FIRST_SERIAL = 700000001
+_serial = itertools.count(_FIRST_SERIAL)
 
 
 def next_uscc() -> str:
@@ -102,3 +103,13 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     valid_to = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
     state = CreditFacility.State.ACTIVE
+
+
+def reset_sequences() -> None:
+    """Number from the start again: called before each test (tests/conftest.py), whose rows are all gone."""
+    global _serial
+    _serial = itertools.count(_FIRST_SERIAL)
+    # LenderFactory counts on OrganizationFactory's sequence.
+    for factory_class in (UserFactory, OrganizationFactory, SettlementAccountFactory, MembershipFactory,
+                          FacilityFactory):
+        factory_class.reset_sequence()
