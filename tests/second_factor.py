@@ -29,12 +29,16 @@ def code_at(device: TOTPDevice, steps: int = 0) -> str:
 
 
 def fresh_code(device: TOTPDevice) -> str:
-    """Return a code the server has not accepted yet (it takes one per time step, give or take one step)."""
+    """Return a code the server has not accepted yet (it takes one per time step, give or take one step).
+
+    Not older than one step: a code from the far end of the tolerance (three steps back) could fall out of it
+    before a loaded machine submits the form.
+    """
     while True:
         device.refresh_from_db()
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         totp.time = time.time()
-        for steps in range(-device.tolerance, device.tolerance + 1):
+        for steps in range(-min(1, device.tolerance), device.tolerance + 1):
             if totp.t() + steps > device.last_t:
                 return code_at(device, steps)
         time.sleep(2)

@@ -139,6 +139,8 @@ def login(browser, live_server, demo, totp):
             expect(page.get_by_role("heading", name=words["Enter your code"])).to_be_visible()
             page.get_by_label(words["Code from your authenticator app"]).fill(totp(username))
             page.get_by_role("button", name=words["Verify"]).click()
+            # A refused code leaves the page here, with a Log out button but none of the portal's sections.
+            expect(page).not_to_have_url(re.compile(r"/accounts/second-factor/"))
         expect(page.get_by_role("button", name=words["Log out"])).to_be_visible()
         return page
 
