@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_database(sqlite_name: str) -> str:
+    """Drop and create the bench's database: DATABASE_URL's PostgreSQL one, or var/<sqlite_name> without it.
+
+    Returns what to print of it; without DATABASE_URL, points DATABASE_URL at the SQLite file.
+    """
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        path = ROOT / "var" / sqlite_name
+        path.parent.mkdir(exist_ok=True)
+        if path.exists():
+            path.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        return str(path)
+    import environ
+    import psycopg
+
+    config = environ.Env.db_url_config(url)
+    name = config["NAME"]
+    admin = psycopg.connect(host=config.get("HOST") or None, port=config.get("PORT") or None,
+                            user=config.get("USER") or None, password=config.get("PASSWORD") or None,
+                            dbname="postgres", autocommit=True)
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql {name}"
 
 
 def calibrate() -> float:

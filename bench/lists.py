@@ -38,7 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
-from benchkit import calibrate, code_state, percentile, write
+from benchkit import calibrate, code_state, fresh_database, percentile, write
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,26 +50,7 @@ STATES = (("disbursed", 0.55), ("overdue", 0.1), ("settled", 0.2), ("under_revie
 
 
 def prepare_database() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = ROOT / "var" / "bench-lists.sqlite3"
-        path.parent.mkdir(exist_ok=True)
-        if path.exists():
-            path.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    admin = psycopg.connect(host=config.get("HOST") or None, port=config.get("PORT") or None,
-                            user=config.get("USER") or None, password=config.get("PASSWORD") or None,
-                            dbname="postgres", autocommit=True)
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql {name}"
+    return fresh_database("bench-lists.sqlite3")
 
 
 def seed(count: int, foreign: int, today: datetime.date):

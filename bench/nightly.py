@@ -28,7 +28,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from benchkit import calibrate, code_state, write
+from benchkit import calibrate, code_state, fresh_database, write
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,26 +39,7 @@ MIX = (("reminder", 0.02), ("newly_overdue", 0.05), ("accruing", 0.28), ("recour
 
 
 def prepare_database() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = ROOT / "var" / "bench-nightly.sqlite3"
-        path.parent.mkdir(exist_ok=True)
-        if path.exists():
-            path.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return str(path)
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    admin = psycopg.connect(host=config.get("HOST") or None, port=config.get("PORT") or None,
-                            user=config.get("USER") or None, password=config.get("PASSWORD") or None,
-                            dbname="postgres", autocommit=True)
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql {name}"
+    return fresh_database("bench-nightly.sqlite3")
 
 
 def seed(count: int, today: datetime.date) -> dict[str, int]:
