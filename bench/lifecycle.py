@@ -24,7 +24,11 @@ commit; the financing becomes signed), financing_disburse, receipt_record of the
 payment, financing_settle; it must end "closed" with no open task. The last line is machine-readable,
 the SQL statements of one lifecycle (transaction control included) per step and in all:
 
-    lifecycle: per_second=N median_ms=N p95_ms=N db=sqlite receivable=N request=N … settle=N statements=N
+    lifecycle: per_second=N median_ms=N p95_ms=N db=sqlite receivable=N request=N … settle=N bare_median_ms=N ratio=N statements=N
+
+After each timed lifecycle it runs one case through `bench/bare_flow.py`, a bare viewflow flow of the same
+shape with no business logic, in the same process and database: `ratio` is our median over the bare one's
+(goal, issue 15: at most 1.6).
 
 Budget: no more than 490 SQL queries in one lifecycle: 485, the count before factoring's machinery was
 made shared by every product (the earlier target of 20 lifecycles a second is withdrawn), plus the reads
@@ -323,17 +327,26 @@ def main() -> int:
             lifecycle(world, next(serial))
         print(f"warm-up: {args.warmup} lifecycles in {time.perf_counter() - started:.1f} s")
 
+        from bare_flow import bare_lifecycle
+
+        for _ in range(args.warmup):
+            bare_lifecycle(world.ops)
         laps: dict[str, list[float]] = {step: [] for step in STEPS}
-        timings, cpu = [], []
-        wall_started, cpu_started = time.perf_counter(), time.process_time()
+        timings, cpu, bare = [], [], []
+        wall, cpu_total = 0.0, 0.0
         for _ in range(args.n):
+            # The bare flow's lifecycle right after each of ours: both see the same moment's load.
             started, cpu_before = time.perf_counter(), time.process_time()
             lifecycle(world, next(serial), laps)
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_before) * 1000)
-        wall = time.perf_counter() - wall_started
-        cpu_total = time.process_time() - cpu_started
+            wall += timings[-1] / 1000
+            cpu_total += cpu[-1] / 1000
+            started = time.perf_counter()
+            bare_lifecycle(world.ops)
+            bare.append((time.perf_counter() - started) * 1000)
         per_second = args.n / wall
+        ratio = statistics.median(timings) / statistics.median(bare)
 
         from django.test.utils import CaptureQueriesContext
 
@@ -352,6 +365,8 @@ def main() -> int:
         finally:
             audit_services._chain_after_commit = chain_on_commit
         queries = len(captured.captured_queries)
+        with CaptureQueriesContext(connection) as captured_bare:
+            bare_lifecycle(world.ops)
         with CaptureQueriesContext(connection) as chaining:
             chained = audit_services.audit_chain_extend()
         by_table: dict[str, int] = {}
@@ -367,6 +382,9 @@ def main() -> int:
               f" max {max(timings):.1f} ms; Python CPU {statistics.median(cpu):.1f} ms median "
               f"({cpu_total / wall * 100:.0f} % of the wall time; the Python work alone caps it at "
               f"{1000 / statistics.median(cpu):.1f} a second)")
+        print(f"the bare viewflow flow of the same shape (bench/bare_flow.py), run after each: median "
+              f"{statistics.median(bare):.1f} ms, p95 {percentile(bare, 0.95):.1f} ms, "
+              f"{len(captured_bare.captured_queries)} SQL queries; ours takes {ratio:.2f}× its time (goal 1.6×)")
         print("per step (median / p95 ms):  " + "  ".join(
             f"{step} {statistics.median(laps[step]):.1f}/{percentile(laps[step], 0.95):.1f}" for step in STEPS))
         shapes = sorted(set(world.signed))
@@ -405,7 +423,8 @@ def main() -> int:
                 shutil.rmtree(sqlite_dir, ignore_errors=True)
     print(f"lifecycle: per_second={per_second:.1f} median_ms={statistics.median(timings):.1f} "
           f"p95_ms={percentile(timings, 0.95):.1f} db={connection.vendor} "
-          + " ".join(f"{step}={n}" for step, n in step_queries.items()) + f" statements={queries}")
+          + " ".join(f"{step}={n}" for step, n in step_queries.items())
+          + f" bare_median_ms={statistics.median(bare):.1f} ratio={ratio:.2f} statements={queries}")
     return 0
 
 
