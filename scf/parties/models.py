@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from scf.core.fields import CurrencyField, StateField
 
-from .validators import ALLOWED_UPLOAD_TYPES, validate_account_number, validate_uscc
+from .validators import ALLOWED_UPLOAD_TYPES, validate_account_number, validate_time_zone, validate_uscc
 
 
 class User(AbstractUser):
@@ -21,6 +21,12 @@ class User(AbstractUser):
 
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    # Pages show times in it; business dates (value dates, due dates, business days) and documents stay in
+    # the service's zone (settings.TIME_ZONE) whoever reads them.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("Times on pages are shown in this zone; left blank, in the service's."),
     )
 
     class Meta(AbstractUser.Meta):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zoneinfo
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,3 +133,16 @@ def inspect_upload(uploaded_file, *, max_bytes: int | None = None) -> tuple[str,
         except Exception:  # Pillow raises many kinds for a broken image
             raise ValidationError(_("This image is damaged or not really an image."), code="file_damaged") from None
     return content_type, hashlib.sha256(data).hexdigest(), size
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zone names this machine knows, sorted (the choices of a person's time zone)."""
+    return tuple(sorted(name for name in zoneinfo.available_timezones() if "/" in name and not name.startswith("Etc/")))
+
+
+def validate_time_zone(value: str) -> None:
+    """Accept an IANA time zone name such as "Asia/Shanghai" or "Europe/London"."""
+    if value and value not in time_zone_names():
+        raise ValidationError(_("“%(zone)s” is not a time zone; choose one such as Asia/Shanghai."),
+                              code="time_zone", params={"zone": value})

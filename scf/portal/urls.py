@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import lender_admin, search, views
+from . import lender_admin, preferences, search, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", search.search, name="search"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("organizations/", views.organization_list, name="organization-list"),
     path("organizations/<int:organization_pk>/", views.organization_detail, name="organization-detail"),
     path("organizations/<int:organization_pk>/kyc/upload/", views.kyc_upload, name="kyc-upload"),

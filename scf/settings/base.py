@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "scf.portal.context_processors.navigation",
+                "scf.portal.preferences.reader_time_zone",
             ],
         },
     },
