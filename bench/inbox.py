@@ -35,9 +35,9 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from benchkit import calibrate, code_state, percentile
-from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
