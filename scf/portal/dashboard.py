@@ -293,34 +293,78 @@ def _product_label(product: str) -> str:
     return Product(product).label
 
 
-def exposure_by_product(book: Book) -> tuple[list[ProductExposure], dict[str, Money], dict[str, dict[int, Money]]]:
-    """Return the exposure per product and currency, the totals per currency, and per counterparty and currency."""
-    rows: list[ProductExposure] = []
+@dataclass
+class LiveBook:
+    """The live exposures summed in one pass per product: by product, per counterparty, by due-date bucket."""
+
+    by_product: list[ProductExposure]
+    totals: dict[str, Money]
+    by_party: dict[str, dict[int, Money]]
+    maturities: dict[str, list[Bucket]]
+    ageing: dict[str, list[Bucket]]
+
+
+LATER = -1  # due after the maturity window
+
+
+def _due_bucket(due: str, today: datetime.date, days: int) -> Case:
+    """Return a CASE numbering the due date's bucket: 0–3 the AGEING buckets, 10 + the week of the window, LATER."""
+    whens = [When(**{f"{due}__gte": today - datetime.timedelta(days=high), f"{due}__lt": today}, then=Value(i))
+             for i, (_low, high) in enumerate(AGEING) if high is not None]
+    whens.append(When(**{f"{due}__lt": today}, then=Value(len(AGEING) - 1)))
+    whens += [When(**{f"{due}__lte": today + datetime.timedelta(days=min(start + 6, days - 1))},
+                   then=Value(10 + start // 7)) for start in range(0, days, 7)]
+    return Case(*whens, default=Value(LATER), output_field=IntegerField())
+
+
+def live_book(book: Book, today: datetime.date, days: int = MATURITY_DAYS) -> LiveBook:
+    """Return the live exposures per product, counterparty and currency, the maturities and the overdue ageing.
+
+    One grouped query per product, on (product, counterparty, currency, due-date bucket): a single scan of
+    each product's live cases feeds every figure of the exposure, the concentration, the maturities
+    (today and the `days` − 1 days after it, by week from today) and the ageing.
+    """
+
+    def weeks() -> list[Bucket]:
+        return [Bucket(label="", start=today + datetime.timedelta(days=start),
+                       end=today + datetime.timedelta(days=min(start + 6, days - 1))) for start in range(0, days, 7)]
+
+    def ages() -> list[Bucket]:
+        return [Bucket(label=label, start=low, end=high) for label, (low, high) in zip(AGEING_LABELS, AGEING)]
+
+    products: dict[tuple[str, str], ProductExposure] = {}
     totals: dict[str, Money] = {}
     by_party: dict[str, dict[int, Money]] = defaultdict(dict)
-    for qs, product, party, currency, _due, amount in book.exposures():
-        grouped = (qs.annotate(_product=product, _party=F(party), _currency=F(currency))
-                   .values("_product", "_party", "_currency")
+    maturities: dict[str, list[Bucket]] = {}
+    ageing: dict[str, list[Bucket]] = {}
+    for qs, product, party, currency, due, amount in book.exposures():
+        grouped = (qs.annotate(_product=product, _party=F(party), _currency=F(currency),
+                               _bucket=_due_bucket(due, today, days))
+                   .values("_product", "_party", "_currency", "_bucket")
                    .annotate(amount=Sum(amount, output_field=MONEY), cases=Count("pk")))
-        per_product: dict[tuple[str, str], ProductExposure] = {}
         for row in grouped:
-            key = (row["_product"], row["_currency"])
-            entry = per_product.setdefault(key, ProductExposure(
-                product=row["_product"], label=_product_label(row["_product"]), currency=row["_currency"],
+            currency_code, money, cases = row["_currency"], row["amount"], row["cases"]
+            entry = products.setdefault((row["_product"], currency_code), ProductExposure(
+                product=row["_product"], label=_product_label(row["_product"]), currency=currency_code,
                 amount=ZERO, cases=0))
-            entry.amount += row["amount"]
-            entry.cases += row["cases"]
-            total = totals.setdefault(row["_currency"], Money(currency=row["_currency"]))
-            total.amount += row["amount"]
-            total.cases += row["cases"]
-            party_money = by_party[row["_currency"]].setdefault(row["_party"], Money(currency=row["_currency"]))
-            party_money.amount += row["amount"]
-            party_money.cases += row["cases"]
-        rows.extend(per_product.values())
+            for target in (entry, totals.setdefault(currency_code, Money(currency=currency_code)),
+                           by_party[currency_code].setdefault(row["_party"], Money(currency=currency_code))):
+                target.amount += money
+                target.cases += cases
+            bucket = row["_bucket"]
+            if 0 <= bucket < len(AGEING):
+                target = ageing.setdefault(currency_code, ages())[bucket]
+            elif bucket >= 10:
+                target = maturities.setdefault(currency_code, weeks())[bucket - 10]
+            else:
+                continue
+            target.amount += money
+            target.cases += cases
+    rows = sorted(products.values(), key=lambda r: (r.currency, -r.amount, r.product))
     for row in rows:
         row.share = share_percent(row.amount, totals[row.currency].amount)
-    rows.sort(key=lambda r: (r.currency, -r.amount, r.product))
-    return rows, totals, by_party
+    return LiveBook(by_product=rows, totals=dict(sorted(totals.items())), by_party=dict(by_party),
+                    maturities=dict(sorted(maturities.items())), ageing=dict(sorted(ageing.items())))
 
 
 def top_counterparties(by_party: dict[str, dict[int, Money]], totals: dict[str, Money],
@@ -352,52 +396,6 @@ def facility_utilisation(book: Book) -> list[Utilisation]:
     return [Utilisation(product=r["product"], label=_product_label(r["product"]), currency=r["currency"],
                         facilities=r["n"], limit=r["limit"], reserved=r["reserved"], outstanding=r["outstanding"])
             for r in rows]
-
-
-def maturity_weeks(book: Book, today: datetime.date, days: int = MATURITY_DAYS) -> dict[str, list[Bucket]]:
-    """Return the exposures falling due from today for `days` days, per currency, by week from today."""
-    last = today + datetime.timedelta(days=days - 1)
-
-    def empty() -> list[Bucket]:
-        weeks = []
-        for start in range(0, days, 7):
-            end = min(start + 6, days - 1)
-            weeks.append(Bucket(label="", start=today + datetime.timedelta(days=start),
-                                end=today + datetime.timedelta(days=end)))
-        return weeks
-
-    result: dict[str, list[Bucket]] = {}
-    for qs, _product, _party, currency, due, amount in book.exposures():
-        rows = (qs.filter(**{f"{due}__gte": today, f"{due}__lte": last})
-                .annotate(_currency=F(currency), _due=F(due)).values("_currency", "_due")
-                .annotate(amount=Sum(amount, output_field=MONEY), cases=Count("pk")))
-        for row in rows:
-            weeks = result.setdefault(row["_currency"], empty())
-            week = weeks[(row["_due"] - today).days // 7]
-            week.amount += row["amount"]
-            week.cases += row["cases"]
-    return dict(sorted(result.items()))
-
-
-def overdue_ageing(book: Book, today: datetime.date) -> dict[str, list[Bucket]]:
-    """Return the exposures past due per currency in the AGEING buckets of days overdue."""
-
-    def empty() -> list[Bucket]:
-        return [Bucket(label=label, start=low, end=high) for label, (low, high) in zip(AGEING_LABELS, AGEING)]
-
-    result: dict[str, list[Bucket]] = {}
-    for qs, _product, _party, currency, due, amount in book.exposures():
-        whens = [When(**{f"{due}__gte": today - datetime.timedelta(days=high)}, then=Value(i))
-                 for i, (_low, high) in enumerate(AGEING) if high is not None]
-        rows = (qs.filter(**{f"{due}__lt": today})
-                .annotate(_currency=F(currency),
-                          _bucket=Case(*whens, default=Value(len(AGEING) - 1), output_field=IntegerField()))
-                .values("_currency", "_bucket").annotate(amount=Sum(amount, output_field=MONEY), cases=Count("pk")))
-        for row in rows:
-            bucket = result.setdefault(row["_currency"], empty())[row["_bucket"]]
-            bucket.amount += row["amount"]
-            bucket.cases += row["cases"]
-    return dict(sorted(result.items()))
 
 
 def monthly_flows(book: Book, today: datetime.date, months: int = MONTHS) -> dict[str, list[MonthFlow]]:
@@ -468,11 +466,11 @@ def staff_dashboard(*, user: User, today: datetime.date | None = None,
     today = today or timezone.localdate()
     now = now or timezone.now()
     book = Book(user, as_client=False)
-    by_product, totals, by_party = exposure_by_product(book)
+    live = live_book(book, today)
     return StaffDashboard(
-        today=today, exposure_by_product=by_product, exposure_totals=dict(sorted(totals.items())),
-        counterparties=top_counterparties(by_party, totals), utilisation=facility_utilisation(book),
-        maturities=maturity_weeks(book, today), ageing=overdue_ageing(book, today),
+        today=today, exposure_by_product=live.by_product, exposure_totals=live.totals,
+        counterparties=top_counterparties(live.by_party, live.totals), utilisation=facility_utilisation(book),
+        maturities=live.maturities, ageing=live.ageing,
         flows=monthly_flows(book, today), suspense=suspense_totals(book), tasks=task_ages(book, now),
         task_ages=TASK_AGE_LABELS)
 
@@ -506,6 +504,7 @@ def client_dashboard(*, user: User, today: datetime.date | None = None, dues: in
     """Return a client's dashboard figures over its own organizations' cases and facilities."""
     today = today or timezone.localdate()
     book = Book(user, as_client=True)
+    live = live_book(book, today)
     facilities = list(book.facilities.exclude(state=CreditFacility.State.CLOSED).select_related("lender", "obligor")
                       .order_by("currency", "product", "reference"))
     own = book.organization_ids
@@ -514,7 +513,7 @@ def client_dashboard(*, user: User, today: datetime.date | None = None, dues: in
                   for r in cases.order_by().values("product").annotate(n=Count("pk")).order_by("product")]
     return ClientDashboard(
         today=today, facilities=facilities, utilisation=facility_utilisation(book), dues=_dues(book, today, dues),
-        maturities=maturity_weeks(book, today), ageing=overdue_ageing(book, today), open_cases=by_product,
+        maturities=live.maturities, ageing=live.ageing, open_cases=by_product,
         open_cases_total=sum(r["count"] for r in by_product),
         recent_cases=list(cases.order_by("-created", "-pk")[:10]),
     )

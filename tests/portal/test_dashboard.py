@@ -42,7 +42,7 @@ from scf.portal.dashboard import (
     Book,
     ageing_bucket,
     client_dashboard,
-    exposure_by_product,
+    live_book,
     month_starts,
     share_percent,
     staff_dashboard,
@@ -188,8 +188,8 @@ def test_staff_exposure_by_product_and_counterparty(book):
 
 
 def test_counterparties_beyond_the_top_are_summed_as_one_row(book):
-    _rows, totals, by_party = exposure_by_product(Book(book["officer"], as_client=False))
-    rows = top_counterparties(by_party, totals, top=2)["CNY"]
+    live = live_book(Book(book["officer"], as_client=False), T)
+    rows = top_counterparties(live.by_party, live.totals, top=2)["CNY"]
     assert [r.amount for r in rows] == [D("150000.00"), D("70000.00"), D("130000.00")]
     assert rows[-1].organization is None and rows[-1].cases == 7 and rows[-1].share == D("37.1")
 
