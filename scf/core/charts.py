@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 WIDTH, HEIGHT = 560, 200
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 70, 10, 10, 24
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 100, 10, 10, 24  # left: the top value, up to "9,999,999,999"
+VALUE_ROOM = 130  # right of a horizontal bar: its value, up to "9,999,999,999.99"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def columns(categories: list[str], series: list[Series], *, width: int = WIDTH, 
 def bars(rows: list[tuple[str, object]], *, width: int = WIDTH, row_height: int = 22, label_width: int = 200,
          key: str = "after", top=None) -> dict:
     """Horizontal bars, one row each (label, value), lengths in proportion to `top` (default the largest value)."""
-    plot_w = width - label_width - PAD_RIGHT - 90
+    plot_w = width - label_width - PAD_RIGHT - VALUE_ROOM
     top = Decimal(top) if top else _top(v for _label, v in rows)
     drawn = []
     for i, (label, value) in enumerate(rows):

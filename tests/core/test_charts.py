@@ -25,5 +25,5 @@ def test_columns_of_nothing_draw_flat_bars():
 def test_bars_cap_at_the_given_top():
     chart = charts.bars([("used", Decimal("50")), ("over", Decimal("120"))], top=100)
     widths = [r["width"] for r in chart["rows"]]
-    plot_w = charts.WIDTH - 200 - charts.PAD_RIGHT - 90  # 260
+    plot_w = charts.WIDTH - 200 - charts.PAD_RIGHT - charts.VALUE_ROOM  # 220
     assert widths == [plot_w / 2, plot_w]
