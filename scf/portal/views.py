@@ -34,6 +34,8 @@ from scf.parties.second_factor import confirmed_device, second_factor_failure_no
 from workflows.inbox.selectors import InboxFilters, inbox_page
 
 from . import filters as portal_filters
+from .dashboard import client_dashboard, staff_dashboard
+from .dashboard_charts import client_charts, staff_charts
 from .forms import (
     FacilityForm,
     KycRejectForm,
@@ -87,6 +89,8 @@ def dashboard(request):
                 kyc_expires_on__lte=timezone.localdate() + timezone.timedelta(days=30),
             )[:10],
         )
+        board = staff_dashboard(user=user)
+        context.update(board=board, charts=staff_charts(board))
     else:
         organizations = party_selectors.user_organizations(user)
         my_roles: dict[int, list[str]] = {}
@@ -96,9 +100,9 @@ def dashboard(request):
             template="portal/dashboard_client.html",
             organizations=organizations,
             my_roles=my_roles,
-            facilities=facility_selectors.facility_list(user=user).filter(
-                obligor__in=organizations).exclude(state=CreditFacility.State.CLOSED),
         )
+        board = client_dashboard(user=user)
+        context.update(board=board, charts=client_charts(board), facilities=board.facilities)
     return render(request, context["template"], context)
 
 

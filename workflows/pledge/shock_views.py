@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from scf.core import charts
 from scf.core.fields import CURRENCY_CHOICES
 from scf.core.forms import AmountField
 
@@ -19,7 +20,6 @@ from .calculations import Zone
 from .shock import ShockInputError, ShockPreview, price_shock_preview
 from .views import _lender_for
 
-CHART_WIDTH, CHART_HEIGHT, CHART_BOTTOM = 560, 220, 40
 ZONE_LABELS = {Zone.NORMAL: _("Normal"), Zone.WARNING: _("Warning"), Zone.CALL: _("Margin call"),
                Zone.LIQUIDATION: _("Liquidation")}
 
@@ -45,28 +45,19 @@ class ShockForm(forms.Form):
 
 
 def _chart(preview: ShockPreview) -> dict:
-    """The LTV distribution now and after as bars, their geometry computed here (no inline style on the page)."""
+    """The LTV distribution now and after as grouped columns, placed by scf.core.charts (no inline style)."""
     buckets = preview.distribution()
-    top = max([1, *(b["now"] for b in buckets), *(b["after"] for b in buckets)])
-    slot = CHART_WIDTH / len(buckets)
-    bar = slot * 0.36
-    plot = CHART_HEIGHT - CHART_BOTTOM
-    bars = []
-    for i, bucket in enumerate(buckets):
-        x = i * slot + slot * 0.12
-        for offset, key in ((0, "now"), (bar, "after")):
-            height = round(plot * bucket[key] / top, 1)
-            bars.append({"x": round(x + offset, 1), "y": round(plot - height, 1), "width": round(bar, 1),
-                         "height": height, "count": bucket[key], "series": key})
+    labels = []
+    for bucket in buckets:
         if bucket["low"] is None:
-            label = f"< {bucket['high']:.0%}"
+            labels.append(f"< {bucket['high']:.0%}")
         elif bucket["high"] is None:
-            label = f"≥ {bucket['low']:.0%}"
+            labels.append(f"≥ {bucket['low']:.0%}")
         else:
-            label = f"{bucket['low']:.0%}–{bucket['high']:.0%}"
-        bucket.update(label=label, label_x=round(i * slot + slot / 2, 1))
-    return {"buckets": buckets, "bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT,
-            "axis_y": plot, "label_y": plot + 18}
+            labels.append(f"{bucket['low']:.0%}–{bucket['high']:.0%}")
+    chart = charts.columns(labels, [charts.Series("now", _("Now"), [b["now"] for b in buckets]),
+                                    charts.Series("after", _("After the move"), [b["after"] for b in buckets])])
+    return {**chart, "id": "ltv", "title": _("Agreements by loan to value, now and after the move"), "money": False}
 
 
 @login_required
