@@ -20,7 +20,7 @@ from . import registry, sealing
 from .languages import language_locale
 from .models import Document
 from .rendering import html_to_pdf, render_html
-from .selectors import kinds_all_signed
+from .selectors import kinds_all_issued, kinds_all_signed, parties_signed_all
 from .signature_blocks import document_blocks, fill_signature_blocks
 
 
@@ -72,7 +72,8 @@ def document_issue(*, document_id: int) -> Document:
     kind = registry.get(document.kind)
     document.number = _allocate_number(document, kind)
     document.issued_at = timezone.now()
-    context = build_context(kind, kind.business_object(document.object_id), document_meta(document))
+    obj = kind.business_object(document.object_id)
+    context = build_context(kind, obj, document_meta(document))
     html = render_html(kind.template_name(document.language), context, document.language)
     rendered = html_to_pdf(html)
     document.html = html
@@ -88,10 +89,30 @@ def document_issue(*, document_id: int) -> Document:
     ):
         older.supersede(note=f"superseded by v{document.version}")
         older.save()
+    signing_set = registry.signing_set_for(kind)
+    if signing_set is not None and signing_set.on_issued is not None:
+        _tell_when_all_issued(kind, signing_set, obj)
     if not document_needs_signature(document):
         # Nobody signs it (an advice): the lender seals it at once.
         return document_finalize(document_id=document.pk)
     return document
+
+
+def _tell_when_all_issued(kind: registry.DocumentKind, signing_set: registry.SigningSet, obj) -> None:
+    """Call the signing set's `on_issued` once the object's last draft of the set is issued (its signing starts)."""
+    # Two workers issuing the last two drafts of one object at once: each would see the other's still a draft and
+    # neither would call on_issued. The object's row lock, after the document's as in sealing, makes the later one
+    # see both.
+    _business_object_lock(kind, obj.pk)
+    all_issued, any_signed = kinds_all_issued(obj, signing_set.kinds)
+    if not all_issued:
+        return
+    signing_set.on_issued(obj)
+    # A party may have signed its documents from their own page while another's was still being rendered, when it
+    # had no signing task to finish: the task it has just been given is finished now.
+    if any_signed and signing_set.on_party_done is not None:
+        for organization, signer in parties_signed_all(obj, signing_set.kinds):
+            signing_set.on_party_done(obj, organization, signer)
 
 
 def document_missing_signers(document: Document) -> list[Organization]:
@@ -149,5 +170,10 @@ def document_finalize(*, document_id: int) -> Document:
 
 
 def _business_object_lock(kind: registry.DocumentKind, object_id: int) -> None:
-    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took)."""
+    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took).
+
+    Issuing takes it in the same order. A service that locks the object and then its documents (a new version
+    generated while a worker still issues the old one) can meet a worker here the other way round: PostgreSQL
+    then fails one of the two transactions (the worker's issue of a version about to be replaced, or the
+    service, which its user submits again)."""
     list(kind.model._default_manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True))

@@ -13,8 +13,9 @@ registers them once, from its `AppConfig.ready`:
 A missing party or amount in the built context is an error naming the field, never a blank.
 
 A `SigningSet` names the kinds of a business object that must all be signed before it moves
-on, and what happens when one party signed all it must and when every kind is signed; the
-document services call it after each signature and after sealing.
+on, and what happens when every kind is issued for signing, when one party signed all it must and
+when every kind is signed; the document services call it after issuing, after each signature and
+after sealing.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class SigningSet:
     on_party_done: Callable[[Any, Any, Any], None] | None = None
     # (business object): every kind of the set has a signed document.
     on_complete: Callable[[Any], None] | None = None
+    # (business object): every kind of the set has an issued PDF and no draft is left to render, so
+    # every party can sign all it must (the worker that issues the last draft calls it).
+    on_issued: Callable[[Any], None] | None = None
 
 
 _kinds: dict[str, DocumentKind] = {}

@@ -94,6 +94,31 @@ def kinds_all_signed(obj, kinds: Iterable[str]) -> bool:
     return kinds <= signed
 
 
+def kinds_all_issued(obj, kinds: Iterable[str]) -> tuple[bool, bool]:
+    """Return whether every one of these kinds has an issued (or signed) document about the object and none a
+    draft, and whether any party has signed one of them.
+
+    One query: a draft of a kind is a document a worker has still to render, whatever its other versions.
+    """
+    kinds = set(kinds)
+    rows = list(documents_of(obj, kinds=kinds).filter(state__in=LIVE_STATES).values_list("kind", "state")
+                .annotate(signatures_count=Count("signatures")).order_by())
+    if any(state == Document.State.DRAFT for _kind, state, _signed in rows):
+        return False, False
+    return kinds <= {kind for kind, _state, _signed in rows}, any(signed for _kind, _state, signed in rows)
+
+
+def parties_signed_all(obj, kinds: Iterable[str]) -> list[tuple[Organization, User]]:
+    """Return each organization that signed every current document of these kinds it must sign, with its last
+    signer (the signing sets' `on_party_done` arguments)."""
+    kinds = list(kinds)
+    signatures = (Signature.objects.filter(document__in=documents_of(obj, kinds=kinds).filter(state__in=LIVE_STATES))
+                  .select_related("organization", "signer").order_by("signed_at", "pk"))
+    last = {signature.organization_id: signature for signature in signatures}
+    return [(signature.organization, signature.signer) for signature in last.values()
+            if party_signed_all(obj, signature.organization, kinds)]
+
+
 def documents_to_sign(obj, organization: Organization) -> list[Document]:
     """Return the object's current documents the organization must sign and has not signed yet."""
     return [document for document in documents_current(obj).filter(

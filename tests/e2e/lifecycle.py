@@ -356,7 +356,7 @@ DOCUMENT_STATES = re.compile(r'<li><a href="/documents/\d+/">[^<]*</a>[^<]*<span
 
 
 def documents_issued(page: str) -> bool:
-    """The signing page lists its documents, every one issued (a task may appear while a worker still renders)."""
+    """The signing page lists its documents, every one issued (the flow waits for that in its rendering step)."""
     states = DOCUMENT_STATES.findall(page)
     return bool(states) and all(state == "issued" for state in states)
 

@@ -427,6 +427,12 @@ def agreement_issue_contract(agreement: ConfirmingAgreement) -> Document:
     return document
 
 
+def agreement_contract_issued(agreement: ConfirmingAgreement) -> None:
+    """Let the parties sign once the worker has issued the agreement (the signing set's `on_issued`, called with
+    the agreement's row locked): the flow leaves its "rendering" step for the signing tasks."""
+    complete_step(agreement, "rendering", None)
+
+
 def agreement_signed_by_all(agreement: ConfirmingAgreement) -> None:
     """Activate the agreement once every party signed it and the worker sealed it (the signing set's `on_complete`)."""
     locked = agreement_lock(pk=agreement.pk)

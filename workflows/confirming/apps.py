@@ -106,7 +106,7 @@ class ConfirmingConfig(AppConfig):
         from workflows.inbox import registry as flows
         from workflows.inbox.services import complete_step
 
-        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .agreements import CONTRACT_KINDS, agreement_contract_issued, agreement_signed_by_all
         from .demo import seed_confirming_agreements
         from .flows import ConfirmingAgreementFlow
         from .models import ConfirmingAgreement
@@ -122,7 +122,7 @@ class ConfirmingConfig(AppConfig):
         # The signers are the parties the agreement names (three or four): the kind's `parties` say which.
         documents.register_signing_set(documents.SigningSet(
             model=ConfirmingAgreement, kinds=CONTRACT_KINDS, on_party_done=party_done,
-            on_complete=agreement_signed_by_all))
+            on_complete=agreement_signed_by_all, on_issued=agreement_contract_issued))
         flows.register(ConfirmingAgreementFlow)
         # After the pledge loans (230): the demo's organizations, facilities and approval matrix exist.
         demo.register_seeder("confirming-agreements", seed_confirming_agreements, order=240)

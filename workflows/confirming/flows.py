@@ -73,7 +73,13 @@ class ConfirmingAgreementFlow(CaseFlow):
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
-    contract = flow.Function(this.issue_contract).Next(this.signing)
+    contract = flow.Function(this.issue_contract).Next(this.rendering)
+
+    # Waits for the documents worker: the worker that issues the last draft completes it
+    # (`agreement_contract_issued`), so the signing tasks appear only once every document to sign exists as an issued PDF.
+    rendering = (flow.Handle()
+                 .Annotation(title=_("Preparing the documents for signing"))
+                 .Next(this.signing))
 
     # Every party the agreement names signs it: the warehouse only in the four-party form.
     signing = (flow.Split()

@@ -28,15 +28,16 @@ class FactoringConfig(AppConfig):
 
         documents.register(FACTORING_AGREEMENT, NOTICE_OF_ASSIGNMENT, advices.DEBTOR_CONFIRMATION_LETTER,
                            advices.DISBURSEMENT_ADVICE, advices.SETTLEMENT_ADVICE)
-        # The agreement, the notice and the debtor's confirmation letter are signed before disbursement:
-        # each party's signing task is done once it signed all it must; the financing is signed, and the flow
-        # goes on to the disbursement, once the worker has sealed the last.
+        # The agreement, the notice and the debtor's confirmation letter are signed before disbursement: the
+        # signing tasks appear once the worker has issued the last of them; each party's signing task is done
+        # once it signed all it must; the financing is signed, and the flow goes on to the disbursement, once
+        # the worker has sealed the last.
         signing_steps(
             model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
             steps=lambda financing: {financing.supplier_id: "sign_supplier", financing.debtor_id: "sign_debtor",
                                      financing.lender_id: "sign_lender"},
             note=_("agreement, notice of assignment and confirmation letter signed"), signers=SIGNERS,
-            sealed_step="sealing",
+            issued_step="rendering", sealed_step="sealing",
         )
         flows.register(FactoringFlow)
         receipt_handlers.register(RECEIPT_HANDLER)

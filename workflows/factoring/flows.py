@@ -79,7 +79,13 @@ class FactoringFlow(CaseFlow):
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
-    contracts = flow.Function(this.issue_contracts).Next(this.signing)
+    contracts = flow.Function(this.issue_contracts).Next(this.rendering)
+
+    # Waits for the documents worker: the worker that issues the last draft completes it
+    # (`signing_steps(issued_step=)`), so the signing tasks appear only once every document to sign exists as an issued PDF.
+    rendering = (flow.Handle()
+                 .Annotation(title=_("Preparing the documents for signing"))
+                 .Next(this.signing))
 
     signing = (flow.Split()
                .Next(this.sign_supplier)

@@ -2,11 +2,20 @@
 
 A product declares which of its document kinds must all be signed, which flow step each
 signing party completes, and the transition its business object fires once every kind is
-signed. The document services call back after each signature and after sealing.
+signed. The document services call back after issuing, after each signature and after sealing.
 
     signing_steps(model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
                   steps=lambda financing: {financing.supplier_id: "sign_supplier", ...},
-                  signers={"factoring_agreement": ("supplier", "lender"), ...}, sealed_step="sealing")
+                  signers={"factoring_agreement": ("supplier", "lender"), ...},
+                  issued_step="rendering", sealed_step="sealing")
+
+The documents are rendered and issued by a worker after the step that generates them commits.
+The flow waits for them the same way, in a `flow.Handle()` step (`issued_step`) between the
+generation and the signing split: the worker that issues the last draft completes it, so the
+signing tasks appear only once every document to sign exists as an issued PDF.
+
+    contracts = flow.Function(this.issue_contracts).Next(this.rendering)
+    rendering = flow.Handle().Next(this.signing)
 
 Rendering and sealing run in a documents worker after the signing click commits, so the click
 waits for neither. The flow waits for them in a `flow.Handle()` step (`sealed_step`) between the
@@ -32,9 +41,13 @@ from .services import complete_step
 
 def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transition: str,
                   steps: Callable[[models.Model], dict[int, str]], note: str = "",
-                  signers: dict[str, tuple[str, ...]] | None = None, sealed_step: str | None = None) -> None:
-    """Register the signing set of `model`: a party that signed all it must completes its step; all signed
-    and sealed fires `transition` and completes `sealed_step`."""
+                  signers: dict[str, tuple[str, ...]] | None = None, issued_step: str | None = None,
+                  sealed_step: str | None = None) -> None:
+    """Register the signing set of `model`: all issued completes `issued_step`; a party that signed all it must
+    completes its step; all signed and sealed fires `transition` and completes `sealed_step`."""
+
+    def on_issued(obj) -> None:
+        complete_step(obj, issued_step, None)
 
     def on_party_done(obj, organization, signer) -> None:
         step = steps(obj).get(organization.pk)
@@ -52,4 +65,4 @@ def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transiti
 
     document_registry.register_signing_set(document_registry.SigningSet(
         model=model, kinds=tuple(kinds), signers=dict(signers or {}), on_party_done=on_party_done,
-        on_complete=on_complete))
+        on_complete=on_complete, on_issued=on_issued if issued_step is not None else None))

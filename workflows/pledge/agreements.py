@@ -348,6 +348,12 @@ def agreement_issue_contracts(agreement: PledgeAgreement) -> list[Document]:
     return documents
 
 
+def agreement_contracts_issued(agreement: PledgeAgreement) -> None:
+    """Let the parties sign once the worker has issued every contract (the signing set's `on_issued`, called with
+    the agreement's row locked): the flow leaves its "rendering" step for the signing tasks."""
+    complete_step(agreement, "rendering", None)
+
+
 def agreement_signed_by_all(agreement: PledgeAgreement) -> None:
     """Activate the agreement once every party signed every contract and the worker sealed them (the signing
     set's `on_complete`); the flow goes on to the registration."""

@@ -109,7 +109,7 @@ class PledgeConfig(AppConfig):
         from workflows.inbox import registry as flows
         from workflows.inbox.services import complete_step
 
-        from .agreements import CONTRACT_KINDS, agreement_signed_by_all
+        from .agreements import CONTRACT_KINDS, agreement_contracts_issued, agreement_signed_by_all
         from .demo import seed_pledge_agreements
         from .documents import AGREEMENT_KINDS, AGREEMENT_SIGNERS
         from .flows import PledgeAgreementFlow
@@ -127,7 +127,7 @@ class PledgeConfig(AppConfig):
 
         documents.register_signing_set(documents.SigningSet(
             model=PledgeAgreement, kinds=CONTRACT_KINDS, signers=AGREEMENT_SIGNERS, on_party_done=party_done,
-            on_complete=agreement_signed_by_all))
+            on_complete=agreement_signed_by_all, on_issued=agreement_contracts_issued))
         flows.register(PledgeAgreementFlow)
         # After the commodities, prices and approved warehouse of the pledge seeder (200).
         demo.register_seeder("pledge-agreements", seed_pledge_agreements, order=210)
