@@ -29,10 +29,10 @@ PASSWORD = "Browser-walk-2026"
 LOGIN_WORDS = {
     "en": {"locale": "en-US", "Username": "Username", "Password": "Password", "Log in": "Log in",
            "Enter your code": "Enter your code", "Code from your authenticator app": "Code from your authenticator app",
-           "Verify": "Verify", "Log out": "Log out"},
+           "Verify": "Verify", "Log out": "Log out", "Language": "Language"},
     "zh-hans": {"locale": "zh-CN", "Username": "用户名", "Password": "密码", "Log in": "登录",
                 "Enter your code": "输入验证码", "Code from your authenticator app": "身份验证器验证码",
-                "Verify": "核验", "Log out": "退出登录"},
+                "Verify": "核验", "Log out": "退出登录", "Language": "语言"},
 }
 
 
@@ -116,32 +116,48 @@ def login(browser, live_server, demo, totp):
 
     contexts = []
 
-    def log_in(username: str, language: str = "en"):
-        """Sign `username` in; the portal then speaks `language`, made the user's preferred one first."""
+    def log_in(username: str, language: str = "en", *, via: str = "profile"):
+        """Sign `username` in; the portal then speaks `language`, chosen as a person does, `via`:
+
+        "profile": made the user's preferred language beforehand; "login-page": picked in the language menu of
+        the login page (shown in the other language) by a user who preferred the other one; "menu": picked in
+        the header's menu after signing in in the other language.
+        """
         from playwright.sync_api import expect
 
-        User.objects.filter(username=username).update(preferred_language=language)
+        other = next(code for code in LOGIN_WORDS if code != language)
+        User.objects.filter(username=username).update(preferred_language=language if via == "profile" else other)
         needs_code = sign_in_requires(User.objects.get(username=username))
         if needs_code:
             totp(username, code=False)
         words = LOGIN_WORDS[language]
+        signed_in = LOGIN_WORDS[other if via == "menu" else language]
 
-        context = browser.new_context(locale=words["locale"], viewport={"width": 1366, "height": 900},
+        browser_words = LOGIN_WORDS[other if via == "login-page" else language]
+        context = browser.new_context(locale=browser_words["locale"], viewport={"width": 1366, "height": 900},
                                       timezone_id=settings.TIME_ZONE, base_url=live_server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
+        if via == "login-page":
+            expect(page.locator("html")).to_have_attribute("lang", other)
+            page.get_by_label(browser_words["Language"]).select_option(language)  # the page reloads in it
+            expect(page.locator("html")).to_have_attribute("lang", language)
         page.get_by_label(words["Username"]).fill(username)
         page.get_by_label(words["Password"]).fill(demo)
         page.get_by_role("button", name=words["Log in"]).click()
         if needs_code:
-            expect(page.get_by_role("heading", name=words["Enter your code"])).to_be_visible()
-            page.get_by_label(words["Code from your authenticator app"]).fill(totp(username))
-            page.get_by_role("button", name=words["Verify"]).click()
+            expect(page.get_by_role("heading", name=signed_in["Enter your code"])).to_be_visible()
+            page.get_by_label(signed_in["Code from your authenticator app"]).fill(totp(username))
+            page.get_by_role("button", name=signed_in["Verify"]).click()
             # A refused code leaves the page here, with a Log out button but none of the portal's sections.
             expect(page).not_to_have_url(re.compile(r"/accounts/second-factor/"))
-        expect(page.get_by_role("button", name=words["Log out"])).to_be_visible()
+        expect(page.get_by_role("button", name=signed_in["Log out"])).to_be_visible()
+        if via == "menu":
+            page.get_by_label(signed_in["Language"]).select_option(language)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.get_by_role("button", name=words["Log out"])).to_be_visible()
         return page
 
     yield log_in
@@ -151,10 +167,17 @@ def login(browser, live_server, demo, totp):
 
 @pytest.fixture
 def shoot(request, capsys):
-    """Return a function that saves a full-page screenshot of a step and prints where it went."""
+    """Return a function that saves a full-page screenshot of a step and prints where it went.
+
+    A walk parametrised over `language` saves each language's screenshots in a directory of their own.
+    """
     directory = screenshot_dir()
-    directory.mkdir(parents=True, exist_ok=True)
     test_name = re.sub(r"^test_", "", request.node.name)
+    language = getattr(request.node, "callspec", None) and request.node.callspec.params.get("language")
+    if language:
+        directory = directory / language
+        test_name = re.sub(r"^test_", "", request.node.originalname)
+    directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob(f"{test_name}-[0-9][0-9]-*.png"):  # an earlier run's, perhaps with other steps
         stale.unlink()
     count = 0

@@ -39,7 +39,7 @@ def test_the_timeline_names_people_shows_local_times_and_formats_amounts(world, 
     request_row, system_row = rows[0], rows[-1]
     assert '<time datetime="2026-11-25T10:00:00+00:00">2026-11-25 18:00</time>' in request_row
     assert "<td>Mei Han</td>" in request_row and ">sup<" not in request_row
-    assert "1 invoice, CNY 1,000,000.00" in request_row
+    assert "INV-9001 · CNY 1,000,000.00" in request_row
     # 16:30 UTC is the next day in Shanghai.
     assert '2026-11-26 00:30</time>' in system_row and "<td>System</td>" in system_row
     assert "Times are in Asia/Shanghai." in html

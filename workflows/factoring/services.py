@@ -387,9 +387,11 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
         if receivable.state == Receivable.State.DRAFT:
             receivable.submit(by=acting_user, note=financing.reference)
             receivable.save()
+    # The note names the invoices rather than counting them in words: it is stored once and read in either language.
+    numbers = [r.invoice_number for r in receivables]
+    shown = ", ".join(numbers[:3]) + (f" +{len(numbers) - 3}" if len(numbers) > 3 else "")
     audit_record(action="factoring.financing.request", target=financing, actor=acting_user,
-                 note=f"{len(receivables)} invoice{'s' if len(receivables) != 1 else ''}, "
-                      f"{financing.currency} {financing.confirmed_amount}")
+                 note=f"{shown} · {financing.currency} {financing.confirmed_amount}")
     if all(r.state == Receivable.State.CONFIRMED for r in receivables):
         _submit_for_review(financing, acting_user)
     case_start(financing)
