@@ -94,15 +94,31 @@ def _check_language(page, language: str) -> None:
         assert _english_left(page) == [], page.url
 
 
-def _read_dashboard(page, words: dict, *, task: str, reference: str) -> None:
-    """The home page greets the reader and lists the task waiting for them on the case."""
+def _read_dashboard(page, words: dict, *, task: str, reference: str, language: str, staff: bool = False) -> None:
+    """The home page greets the reader, lists the task waiting for them on the case, and draws its charts.
+
+    Each chart is an SVG image with a title in the page's language and the table of its numbers beside it; the
+    lender's staff see the task among their lender's open tasks by step, a client the case among its open cases.
+    """
     from django.urls import reverse
 
     expect = _expect()
     page.goto(reverse("portal:dashboard"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(words["Welcome"])
-    row = page.locator("main tr").filter(has_text=reference)
+    row = page.locator("main tr").filter(has_text=task).filter(has_text=reference)
     expect(row.get_by_role("link", name=task, exact=True)).to_be_visible()
+    charts = page.locator("main svg.chart[role=img]")
+    assert charts.count() >= (2 if staff else 1), charts.count()
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        title = chart.locator(":scope > title").text_content().strip()
+        assert title and (language == "en" or CJK.search(title)), title
+        table = chart.get_attribute("aria-describedby")
+        assert table and page.locator(f"table#{table} tbody tr").count() >= 1, (title, table)
+    if staff:
+        expect(page.locator("#tasks-table tbody tr").filter(has_text=task).first).to_be_visible()
+    else:
+        expect(page.locator("#open-cases")).to_contain_text(reference)
 
 
 def _open_from_the_bell(page, words: dict, *, before: int, task: str, reference: str):
@@ -191,7 +207,7 @@ def test_a_day_with_the_portal(language, today, login, shoot, tmp_path):
     shoot(supplier, "requested")
 
     # core1: the dashboard lists the new task, the bell rings; opened from it, the task is read.
-    _read_dashboard(core, w, task=w["Confirm invoices"], reference=reference)
+    _read_dashboard(core, w, task=w["Confirm invoices"], reference=reference, language=language)
     _check_language(core, language)
     shoot(core, "core-dashboard")
     row = _open_from_the_bell(core, w, before=core_before, task=w["Confirm invoices"], reference=reference)
@@ -233,7 +249,8 @@ def test_a_day_with_the_portal(language, today, login, shoot, tmp_path):
     assert all(isinstance(row[header.index(w["Issue date"])], datetime.datetime) for row in rows)
 
     # The officer: the credit review lands on the lender's credit officers; the officer returns the request.
-    _read_dashboard(officer, w, task=w["Credit review"], reference=reference)
+    _read_dashboard(officer, w, task=w["Credit review"], reference=reference, language=language,
+                    staff=True)
     _check_language(officer, language)
     shoot(officer, "officer-dashboard")
     row = _open_from_the_bell(officer, w, before=officer_before, task=w["Credit review"], reference=reference)
@@ -269,7 +286,7 @@ def test_a_day_with_the_portal(language, today, login, shoot, tmp_path):
     assert {row[header.index(w["State"])] for row in rows} == {w["Returned for revision"]}
 
     # The supplier: the revision lands on it; it reads the officer's comment.
-    _read_dashboard(supplier, w, task=w["Revise the request"], reference=reference)
+    _read_dashboard(supplier, w, task=w["Revise the request"], reference=reference, language=language)
     _check_language(supplier, language)
     shoot(supplier, "supplier-dashboard")
     row = _open_from_the_bell(supplier, w, before=supplier_before, task=w["Revise the request"],
