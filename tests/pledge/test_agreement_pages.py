@@ -155,8 +155,10 @@ def test_each_party_sees_its_contracts_and_signs_them_on_its_task_page(aw, djang
     assert len(contracts) == 3 and all(d.title in pledgor_page for d in contracts.values())
     assert "Sign the contracts" in pledgor_page
     warehouse_page = get(logged_in(aw.warehouse_user, "zh-hans"), url, "zh-hans").content.decode()
-    assert contracts["pledge_supervision_agreement"].title in warehouse_page
-    assert contracts["pledge_contract"].title not in warehouse_page
+    # The contracts card (the stepper above it names the pledgor's step "…最高额质押合同…").
+    warehouse_contracts = warehouse_page.split('id="documents"', 1)[1]
+    assert contracts["pledge_supervision_agreement"].title in warehouse_contracts
+    assert contracts["pledge_contract"].title not in warehouse_contracts
     assert "签署合同" in warehouse_page
     for user in (aw.pledgor_user, aw.warehouse_user, aw.ops):
         task = next(t for t in Task.objects.filter(flow_task__contains=".sign_", status__in=["NEW", "ASSIGNED"])

@@ -126,6 +126,37 @@ def test_pages_follow_each_other_and_keep_the_filter(book, monkeypatch):
     assert "export=xlsx" in page.xlsx_link and "q=FF-2026" in page.xlsx_link
 
 
+@pytest.mark.parametrize("cap", [2000, 1, 0])
+def test_search_and_party_filter_find_the_same_rows_by_ids_read_first_or_by_one_condition(book, monkeypatch, cap):
+    """Under the cap the ids are read first; above it (many matches) the search is one condition on the row."""
+    from scf.core import listing
+
+    monkeypatch.setattr(listing, "SEARCH_IDS", cap)
+    client = _client(book["officer"])
+    assert _refs(client.get(LIST, {"q": "ff-2026-00002"})) == ["FF-2026-00002"]
+    assert _refs(client.get(LIST, {"q": "INV-7001", "sort": "reference"})) == ["FF-2026-00001"]
+    assert _refs(client.get(LIST, {"q": "motors", "sort": "reference"})) == [
+        "FF-2026-00001", "FF-2026-00002", "FF-2026-00003"]
+    assert _refs(client.get(LIST, {"q": "shanghai steel", "state": "overdue"})) == ["FF-2026-00002"]
+    assert _refs(client.get(LIST, {"party": "苏州零件"})) == ["FF-2026-00003"]
+    assert _refs(client.get(LIST, {"q": "nothing like it"})) == []
+    receivables = client.get(reverse("factoring:receivable-list"), {"q": "inv-700", "sort": "invoice"})
+    assert [r.invoice_number for r in receivables.context["listing"].rows] == ["INV-7001", "INV-7002"]
+
+
+def test_deep_pages_read_their_rows_by_id_in_the_lists_order_and_only_the_users(book, monkeypatch):
+    from workflows.factoring import filters
+
+    listing = filters.financing_listing
+    monkeypatch.setattr(filters, "financing_listing", lambda user: dataclasses.replace(listing(user), page_size=1))
+    client = _client(book["officer"])
+    pages = [_refs(client.get(LIST, {"sort": "-amount", "page": n})) for n in (1, 2, 3, 4)]
+    assert pages == [["FF-2026-00003"], ["FF-2026-00002"], ["FF-2026-00001"], []]
+    # Lender B's financing (120,000.00, between A's amounts) is on no page of A's officer.
+    second = client.get(LIST, {"sort": "amount", "page": 2, "party": "east china"})
+    assert _refs(second) == ["FF-2026-00002"] and second.context["listing"].has_next
+
+
 @pytest.mark.parametrize("params, field", [
     ({"amount_min": "abc"}, "amount_min"),
     ({"date_from": "2027-01-31", "date_to": "2026-01-01"}, "date_to"),

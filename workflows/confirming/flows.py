@@ -50,6 +50,7 @@ class ConfirmingAgreementFlow(CaseFlow):
                     "approval_case", "prepared_by")
     case_template = "confirming/agreement_case.html"
     process_title = _("Confirming-warehouse agreement")
+    progress_optional = ("revise",)
 
     start = flow.StartHandle(this.start_case).Next(this.review)
 
@@ -144,6 +145,10 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     def issue_contract(self, activation):
         agreement_issue_contract(case_of(activation))
+
+    def progress_not_needed(self, agreement: ConfirmingAgreement) -> tuple[str, ...]:
+        """A three-party agreement has no warehouse to sign (the Split's `case=_four_party`)."""
+        return () if agreement.form == ConfirmingAgreement.Form.FOUR_PARTY else ("sign_warehouse",)
 
 
 # --- purchase orders ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from scf.core.listing import (
     date_filters,
     parties_matching,
     party_filter,
+    party_ids,
 )
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
@@ -39,10 +40,22 @@ class FinancingFilter(ListFilterSet):
     def search_q(self, term: str) -> Q:
         parties = parties_matching(term)
         # An uncorrelated IN: PostgreSQL hashes the few links once instead of probing per financing.
-        invoices = FactoringFinancing.receivables.through.objects.filter(
-            receivable__invoice_number__icontains=term).values("factoringfinancing_id")
         return (Q(reference__icontains=term) | Q(supplier_id__in=parties) | Q(debtor_id__in=parties)
-                | Q(pk__in=invoices))
+                | Q(pk__in=_financings_invoiced(term)))
+
+    def search_parts(self, term: str) -> list:
+        """Reference and invoice number through their trigram indexes, the parties through the foreign keys'."""
+        parties = party_ids(term)
+        rows = FactoringFinancing.objects.values_list("pk", flat=True)
+        return [rows.filter(reference__icontains=term), rows.filter(supplier_id__in=parties),
+                rows.filter(debtor_id__in=parties), _financings_invoiced(term).values_list("factoringfinancing_id",
+                                                                                          flat=True)]
+
+
+def _financings_invoiced(term: str):
+    """The links from financings to the invoices whose number contains `term`."""
+    return FactoringFinancing.receivables.through.objects.filter(
+        receivable__invoice_number__icontains=term).values("factoringfinancing_id")
 
 
 class ReceivableFilter(ListFilterSet):
@@ -58,6 +71,12 @@ class ReceivableFilter(ListFilterSet):
     def search_q(self, term: str) -> Q:
         parties = parties_matching(term)
         return Q(invoice_number__icontains=term) | Q(supplier_id__in=parties) | Q(debtor_id__in=parties)
+
+    def search_parts(self, term: str) -> list:
+        parties = party_ids(term)
+        rows = Receivable.objects.values_list("pk", flat=True)
+        return [rows.filter(invoice_number__icontains=term), rows.filter(supplier_id__in=parties),
+                rows.filter(debtor_id__in=parties)]
 
 
 def _pricing_reader(user):

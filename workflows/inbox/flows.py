@@ -59,6 +59,10 @@ class CaseFlow(flow.Flow):
     progress_steps: tuple[str, ...] = ()
     progress_optional: tuple[str, ...] = ()
 
+    def progress_not_needed(self, obj) -> tuple[str, ...]:
+        """Return the human steps this case never takes (a branch its terms rule out), shown "not needed"."""
+        return ()
+
     def case_fields(self, obj) -> dict:
         """Return the inbox columns of a case (keys from CASE_FIELDS)."""
         raise NotImplementedError

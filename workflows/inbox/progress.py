@@ -5,7 +5,9 @@ order a case meets them; a flow may name them itself (`CaseFlow.progress_steps`)
 went past without a task (a branch not taken: no debtor confirmation on a reverse factoring, no
 revision when the first review approved) reads "not needed"; a step after the point where the case
 ended reads "not reached". Steps a flow marks optional (`CaseFlow.progress_optional`, such as a
-revision loop) are shown only once the case met them.
+revision loop) are shown only once the case met them. A step the case's own terms rule out
+(`CaseFlow.progress_not_needed`: no warehouse signature on a three-party agreement) reads "not
+needed" from the start.
 
 For the current step the stepper says who must act, as the inbox assigns it
 (`workflows.inbox.assignment`): a role in an organization, or a staff permission in the lender,
@@ -111,6 +113,8 @@ def case_progress(obj, *, process: CaseProcess | None = None) -> Progress | None
     flow_class = process.flow_class
     nodes = flow_steps(flow_class)
     optional = set(getattr(flow_class, "progress_optional", ()))
+    not_needed = set(flow_class.instance.progress_not_needed(obj)) if hasattr(
+        flow_class.instance, "progress_not_needed") else set()
     tasks = list(Task.objects.filter(process_id=process.pk).select_related("owner").order_by("created", "pk"))
     by_node: dict[str, list[Task]] = {}
     for task in tasks:
@@ -138,6 +142,8 @@ def case_progress(obj, *, process: CaseProcess | None = None) -> Progress | None
             step.done_by, step.done_at = person_name(done_tasks[-1].owner), done_tasks[-1].finished
         elif node.name in optional:
             continue
+        elif node.name in not_needed:
+            step.state = SKIPPED
         elif index < last_reached:
             step.state = SKIPPED
         elif closed:

@@ -34,6 +34,7 @@ from scf.parties.permissions import is_staff_of
 from scf.parties.selectors import user_lender_ids
 from workflows.approval.models import ApprovalDecision
 from workflows.inbox.assignment import can_act
+from workflows.inbox.progress import case_progress
 from workflows.inbox.services import OPEN, process_for
 from workflows.inbox.steps import DecisionForm, apply_errors, case_object, form_step
 
@@ -213,6 +214,7 @@ def agreement_detail(request, agreement_pk: int):
     return render(request, "pledge/agreement_detail.html", {
         "agreement": agreement,
         "staff": staff,
+        "progress": case_progress(agreement),
         "documents": documents_visible_of(agreement, user=user),
         "documents_progress": documents_progress(agreement),
         "sign_tasks": sign_tasks_for(agreement, user),

@@ -42,6 +42,7 @@ class PledgeAgreementFlow(CaseFlow):
     case_related = ("lender", "pledgor", "warehouse", "facility", "approval_case", "prepared_by")
     case_template = "pledge/agreement_case.html"
     process_title = _("Pledge agreement")
+    progress_optional = ("revise",)
 
     start = flow.StartHandle(this.start_case).Next(this.review)
 
