@@ -7,7 +7,7 @@ from scf.core.trigram import TrigramIndex
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parties", "0009_settlement_account_previous_details"),
+        ("parties", "0010_user_time_zone"),
     ]
 
     operations = [
