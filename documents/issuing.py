@@ -81,7 +81,8 @@ def document_issue(*, document_id: int) -> Document:
     document.pdf.save(f"{document.number}.pdf", ContentFile(rendered.data), save=False)
     document.issue()
     document.save()
-    for older in Document.objects.select_for_update().filter(
+    # A first version has no earlier one to supersede.
+    for older in [] if document.version == 1 else Document.objects.select_for_update().filter(
         content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
         version__lt=document.version,
         state__in=[Document.State.DRAFT, Document.State.ISSUED],
@@ -127,7 +128,7 @@ def document_finalize(*, document_id: int) -> Document:
     certificate_html = render_html("documents/signature_certificate.html", {
         # Parallel text is certified in Chinese, the text that governs.
         "doc": {**document_meta(document), "language": language_locale(document.language)}, "document": document,
-        "signatures": signatures,
+        "signatures": signatures, "parties": parties,
     }, document.language) if signatures else None
     rendered = html_to_pdf(html, extra_pages_html=certificate_html)
     sealed = sealing.seal_pdf(rendered.data, reason=f"{document.number} v{document.version}")
@@ -141,13 +142,15 @@ def document_finalize(*, document_id: int) -> Document:
     if signing_set is not None and signing_set.on_complete is not None:
         # Two workers sealing two documents of one object at once: each would see the other's still issued
         # and neither would call on_complete. The object's row lock makes the later one see both.
-        _business_object_lock(kind, document.object_id)
-        # The selector filters by the object's key alone: the object is loaded only when every kind is signed.
-        if kinds_all_signed(kind.model(pk=document.object_id), signing_set.kinds):
-            signing_set.on_complete(kind.business_object(document.object_id))
+        # Locked and read in one statement: on_complete gets the object as it is under its lock.
+        obj = _business_object_lock(kind, document.object_id)
+        if kinds_all_signed(obj, signing_set.kinds):
+            signing_set.on_complete(obj)
     return document
 
 
-def _business_object_lock(kind: registry.DocumentKind, object_id: int) -> None:
-    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took)."""
-    list(kind.model._default_manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True))
+def _business_object_lock(kind: registry.DocumentKind, object_id: int):
+    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took),
+    and return the object with the kind's related rows."""
+    return (kind.model._default_manager.select_for_update(of=("self",)).select_related(*kind.related)
+            .get(pk=object_id))
