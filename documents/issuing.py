@@ -82,7 +82,8 @@ def document_issue(*, document_id: int) -> Document:
     document.pdf.save(f"{document.number}.pdf", ContentFile(rendered.data), save=False)
     document.issue()
     document.save()
-    for older in Document.objects.select_for_update().filter(
+    # A first version has no earlier one to supersede.
+    for older in [] if document.version == 1 else Document.objects.select_for_update().filter(
         content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,
         version__lt=document.version,
         state__in=[Document.State.DRAFT, Document.State.ISSUED],
@@ -148,7 +149,7 @@ def document_finalize(*, document_id: int) -> Document:
     certificate_html = render_html("documents/signature_certificate.html", {
         # Parallel text is certified in Chinese, the text that governs.
         "doc": {**document_meta(document), "language": language_locale(document.language)}, "document": document,
-        "signatures": signatures,
+        "signatures": signatures, "parties": parties,
     }, document.language) if signatures else None
     rendered = html_to_pdf(html, extra_pages_html=certificate_html)
     sealed = sealing.seal_pdf(rendered.data, reason=f"{document.number} v{document.version}")
@@ -162,18 +163,19 @@ def document_finalize(*, document_id: int) -> Document:
     if signing_set is not None and signing_set.on_complete is not None:
         # Two workers sealing two documents of one object at once: each would see the other's still issued
         # and neither would call on_complete. The object's row lock makes the later one see both.
-        _business_object_lock(kind, document.object_id)
-        # The selector filters by the object's key alone: the object is loaded only when every kind is signed.
-        if kinds_all_signed(kind.model(pk=document.object_id), signing_set.kinds):
-            signing_set.on_complete(kind.business_object(document.object_id))
+        # Locked and read in one statement: on_complete gets the object as it is under its lock.
+        obj = _business_object_lock(kind, document.object_id)
+        if kinds_all_signed(obj, signing_set.kinds):
+            signing_set.on_complete(obj)
     return document
 
 
-def _business_object_lock(kind: registry.DocumentKind, object_id: int) -> None:
-    """Lock the business object's row, after the document's (the order the signing sets' on_complete always took).
+def _business_object_lock(kind: registry.DocumentKind, object_id: int):
+    """Lock the business object's row, after the document's, and return it with the kind's related rows.
 
-    Issuing takes it in the same order. A service that locks the object and then its documents (a new version
-    generated while a worker still issues the old one) can meet a worker here the other way round: PostgreSQL
-    then fails one of the two transactions (the worker's issue of a version about to be replaced, or the
-    service, which its user submits again)."""
-    list(kind.model._default_manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True))
+    The order the signing sets' on_complete always took; issuing takes it in the same order. A service that locks
+    the object and then its documents (a new version generated while a worker still issues the old one) can meet
+    a worker here the other way round: PostgreSQL then fails one of the two transactions (the worker's issue of a
+    version about to be replaced, or the service, which its user submits again)."""
+    return (kind.model._default_manager.select_for_update(of=("self",)).select_related(*kind.related)
+            .get(pk=object_id))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from scf.core import tenancy
 from scf.parties.models import Organization, User
@@ -82,9 +82,12 @@ def signed_by_anyone(obj, kinds: Iterable[str]) -> bool:
 
 def party_signed_all(obj, organization: Organization, kinds: Iterable[str]) -> bool:
     """Whether the organization signed every current document of these kinds that it must sign."""
-    current = documents_of(obj, kinds=kinds).filter(
-        state__in=LIVE_STATES, document_parties__organization=organization, document_parties__must_sign=True)
-    return current.exists() and not current.exclude(signatures__organization=organization).exists()
+    # One statement: each current document it must sign, with whether it signed it.
+    signed = list(documents_of(obj, kinds=kinds).filter(
+        state__in=LIVE_STATES, document_parties__organization=organization, document_parties__must_sign=True,
+    ).annotate(signed=Exists(Signature.objects.filter(document=OuterRef("pk"), organization=organization)))
+        .values_list("signed", flat=True))
+    return bool(signed) and all(signed)
 
 
 def kinds_all_signed(obj, kinds: Iterable[str]) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,11 +34,6 @@ def document_title(kind: registry.DocumentKind, language: str) -> str:
         return str(kind.title)
 
 
-def _live_language(existing) -> str | None:
-    latest = existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]).order_by("-version").first()
-    return latest.language if latest is not None else None
-
-
 @audited
 def document_generate(*, obj, kind_code: str, language: str, acting_user: User | None) -> Document:
     """Create the next version of a document (rendered after commit); a pending draft is reused.
@@ -53,18 +48,21 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
                                            % {"kind": kind_code, "lang": language})
     require_fonts(language)
     content_type = ContentType.objects.get_for_model(obj)
-    existing = Document.objects.select_for_update().filter(content_type=content_type, object_id=obj.pk, kind=kind_code)
-    drafts = list(existing.filter(state=Document.State.DRAFT).order_by("-version"))
+    # Every version of the kind, locked and read once: the drafts, the next version and the live one come from it.
+    existing = list(Document.objects.select_for_update().filter(
+        content_type=content_type, object_id=obj.pk, kind=kind_code).order_by("-version"))
+    drafts = [document for document in existing if document.state == Document.State.DRAFT]
     pending = next((draft for draft in drafts if draft.language == language), None)
     if pending is not None:
         return pending
     # Check the content before anything is stored: no blanks in a contract.
     build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
                               "issued_date": timezone.localdate(), "kind": kind_code})
-    version = (existing.aggregate(v=Max("version"))["v"] or 0) + 1
-    if drafts or language != _live_language(existing):
+    version = (existing[0].version if existing else 0) + 1
+    live = [document for document in existing if document.state in (Document.State.DRAFT, Document.State.ISSUED)]
+    if drafts or language != (live[0].language if live else None):
         # Another language replaces the document at once: nobody may sign the old text meanwhile.
-        for older in existing.filter(state__in=[Document.State.DRAFT, Document.State.ISSUED]):
+        for older in sorted(live, key=lambda document: (document.created_at, document.pk), reverse=True):
             older.supersede(by=acting_user, note=f"replaced by v{version} ({language})")
             older.save()
     document = Document.objects.create(
@@ -122,10 +120,14 @@ def _sign_one(*, document: Document, organization: Organization, signer: User, i
     if document.state != Document.State.ISSUED:
         raise SigningRefused(_("Only an issued document can be signed; this one is %(state)s.")
                              % {"state": document.get_state_display()})
-    must_sign = {p.organization_id for p in document.document_parties.filter(must_sign=True)}
+    # The signing parties and which of them signed already, in one read.
+    parties = list(document.document_parties.filter(must_sign=True).annotate(signed=Exists(
+        Signature.objects.filter(document=document, organization=OuterRef("organization_id"))))
+        .values_list("organization_id", "signed"))
+    must_sign = {pk for pk, _signed in parties}
     if organization.pk not in must_sign:
         raise SigningRefused(_("%(org)s is not a signing party of this document.") % {"org": organization})
-    signed = set(document.signatures.values_list("organization_id", flat=True))
+    signed = {pk for pk, done in parties if done}
     if organization.pk in signed:
         raise SigningRefused(_("%(org)s has already signed this document.") % {"org": organization})
     with document.pdf.open("rb") as handle:

@@ -13,34 +13,32 @@ from django.db import connections, router
 from .models import NumberSequence
 
 
-def _increment(*, key: str, year: int, by: int = 1) -> int | None:
-    """Add `by` (one) to the row of `key` and `year` and return the new number, or None when there is no row yet.
+def _increment(*, key: str, year: int, by: int = 1) -> int:
+    """Add `by` (one) to the row of `key` and `year`, creating it at zero first, and return the new number.
 
-    One statement: the UPDATE locks the row until the caller's transaction ends, as SELECT … FOR UPDATE
-    would, and RETURNING (PostgreSQL, SQLite 3.35+) answers the number it wrote.
+    One statement, the first time as every time: an INSERT … ON CONFLICT DO UPDATE (PostgreSQL,
+    SQLite 3.24+) either inserts the row at `by` or adds `by` to the existing row. Both lock the row
+    until the caller's transaction ends, as SELECT … FOR UPDATE would; two first callers racing to
+    insert it meet on the unique (key, year) constraint and the second waits, then updates. RETURNING
+    (PostgreSQL, SQLite 3.35+) answers the number written.
     """
     connection = connections[router.db_for_write(NumberSequence)]
     quote = connection.ops.quote_name
+    table, last = quote(NumberSequence._meta.db_table), quote("last_number")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(NumberSequence._meta.db_table)} SET {quote('last_number')} = {quote('last_number')} + %s "
-            f"WHERE {quote('key')} = %s AND {quote('year')} = %s RETURNING {quote('last_number')}", [by, key, year])
-        row = cursor.fetchone()
-    return row[0] if row else None
+            f"INSERT INTO {table} ({quote('key')}, {quote('year')}, {last}) VALUES (%s, %s, %s) "
+            f"ON CONFLICT ({quote('key')}, {quote('year')}) DO UPDATE SET {last} = {table}.{last} + %s "
+            f"RETURNING {last}", [key, year, by, by])
+        return cursor.fetchone()[0]
 
 
 def sequence_next(key: str, year: int) -> int:
     """Return the next number of `key` in `year`; call it inside the transaction that uses the number.
 
-    The first call for a key and year creates its row. Two first callers racing both try to
-    insert it: get_or_create catches the loser's IntegrityError (inside a savepoint) and reads
-    the winner's row, which both then lock like any later caller.
+    The first call for a key and year creates its row, in the same single statement.
     """
-    number = _increment(key=key, year=year)
-    if number is None:
-        NumberSequence.objects.get_or_create(key=key, year=year)
-        number = _increment(key=key, year=year)
-    return number
+    return _increment(key=key, year=year)
 
 
 def sequence_next_block(key: str, year: int, count: int) -> int:
@@ -50,8 +48,4 @@ def sequence_next_block(key: str, year: int, count: int) -> int:
     """
     if count < 1:
         raise ValueError("a block of numbers holds at least one")
-    last = _increment(key=key, year=year, by=count)
-    if last is None:
-        NumberSequence.objects.get_or_create(key=key, year=year)
-        last = _increment(key=key, year=year, by=count)
-    return last - count + 1
+    return _increment(key=key, year=year, by=count) - count + 1

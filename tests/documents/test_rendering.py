@@ -252,7 +252,8 @@ def _certificate_context(language: str, issued_sha: str) -> dict:
     ]
     doc = {"number": document.number, "version": VERSION, "title": "Factoring Agreement", "language": language,
            "issued_date": now.date(), "kind": "factoring_agreement"}
-    return {"doc": doc, "document": document, "signatures": signatures}
+    # The parties as document_finalize passes them (already read, with their organizations).
+    return {"doc": doc, "document": document, "signatures": signatures, "parties": document.document_parties.all()}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -69,11 +69,17 @@ def approval_tiers_in_force(*, product: str, lender: Organization | int | None =
     if lender_id is not None:
         candidates += [(lender_id, product, Source.LENDER_PRODUCT), (lender_id, ALL_PRODUCTS, Source.LENDER_ALL)]
     candidates += [(None, product, Source.DEFAULT_PRODUCT), (None, ALL_PRODUCTS, Source.DEFAULT_ALL)]
+    # Every candidate's tiers in one read (a handful of rows), then the first candidate that has any.
+    owners = Q(lender__isnull=True) if lender_id is None else Q(lender__isnull=True) | Q(lender_id=lender_id)
+    found: dict[tuple[int | None, str], list[ApprovalTier]] = {}
+    for tier in ApprovalTier.objects.filter(owners, product__in={product, ALL_PRODUCTS}).order_by(
+            F("up_to_amount").asc(nulls_last=True), "pk"):
+        found.setdefault((tier.lender_id, tier.product), []).append(tier)
     for owner, scope, source in candidates:
         if scope == ALL_PRODUCTS and product == ALL_PRODUCTS and source in (Source.LENDER_PRODUCT,
                                                                             Source.DEFAULT_PRODUCT):
             continue
-        tiers = _tiers(owner, scope)
+        tiers = found.get((owner, scope))
         if tiers:
             return tiers, source
     return [], Source.DEFAULT_ALL

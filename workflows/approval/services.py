@@ -63,6 +63,10 @@ def approval_next_group(case: ApprovalCase) -> str | None:
     if case.status != ApprovalCase.Status.PENDING:
         return None
     approved = case.decisions.filter(round=case.round, decision=ApprovalDecision.Decision.APPROVE).count()
+    return _group_after(case, approved)
+
+
+def _group_after(case: ApprovalCase, approved: int) -> str | None:
     return case.required_groups[approved] if approved < len(case.required_groups) else None
 
 
@@ -70,7 +74,8 @@ def approval_next_group(case: ApprovalCase) -> str | None:
 def approval_decide(*, case: ApprovalCase, approver: User, decision: str, comment: str = "",
                     on_approved: Callable[[ApprovalCase], None] | None = None) -> ApprovalDecision:
     """Record one approver's decision; the last approval closes the case and calls `on_approved`."""
-    case = ApprovalCase.objects.select_for_update().get(pk=case.pk)
+    # The applicant and the lender come with the locked case: the four-eyes rule names them.
+    case = ApprovalCase.objects.select_for_update(of=("self",)).select_related("applicant", "lender").get(pk=case.pk)
     if case.status != ApprovalCase.Status.PENDING:
         raise IllegalTransition(_("The case is %(status)s; it takes no more decisions.")
                                 % {"status": case.get_status_display()})
@@ -83,9 +88,12 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
     four_eyes_require(approver, preparer_id=case.preparer_id, applicant=case.applicant,
                       organizations=Organization.objects.filter(Q(pk=case.applicant_id) | Q(approval_cases=case)),
                       lender=case.lender_id and case.lender, prepared=_("You prepared this case; someone else must decide it."))
-    if case.decisions.filter(round=case.round, approver=approver).exists():
+    # This round's decisions, read once: whether the approver decided already, and whose turn it is.
+    decided = list(case.decisions.filter(round=case.round).values_list("approver_id", "decision"))
+    if any(approver_id == approver.pk for approver_id, _decision in decided):
         raise FourEyesViolation(_("You have already decided this case; the next approver must be someone else."))
-    group = approval_next_group(case)
+    approved = sum(1 for _approver, made in decided if made == ApprovalDecision.Decision.APPROVE)
+    group = _group_after(case, approved)
     if group is None or group not in approver.staff_groups():
         raise NotYourTurn(_("The case waits for a decision by the %(group)s group.")
                           % {"group": StaffGroup(group).label if group else "—"})
@@ -96,7 +104,7 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
         case.status = ApprovalCase.Status.REJECTED
     elif decision == ApprovalDecision.Decision.RETURN:
         case.status = ApprovalCase.Status.RETURNED
-    elif approval_next_group(case) is None:
+    elif _group_after(case, approved + 1) is None:
         case.status = ApprovalCase.Status.APPROVED
     case.save(update_fields=["status"])
     audit_record(action=f"approval.case.{decision}", target=case, actor=approver, note=comment,

@@ -160,7 +160,10 @@ def _insert_receivable(receivable: Receivable, acting_user: User, errors: dict[s
         errors.setdefault(field, message)
     if errors:
         raise ValidationError(errors)
-    receivable.full_clean(exclude=["state", "invoice_key", "created_by"], validate_unique=False,
+    # A supplier or debtor already read from the database needs no second read to prove its key exists.
+    known = [name for name in ("supplier", "debtor")
+             if (party := getattr(receivable, name)) is not None and not party._state.adding]
+    receivable.full_clean(exclude=["state", "invoice_key", "created_by", *known], validate_unique=False,
                           validate_constraints=False)
     supplier, debtor = receivable.supplier, receivable.debtor
     try:
@@ -366,7 +369,9 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     """
     require(permissions.can_request_financing(acting_user, supplier), operator_only(supplier, _("request financing")))
     kyc_require_verified(supplier)
-    receivables = list(Receivable.objects.select_for_update().filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
+    # The debtor comes with the locked invoices (only their rows are locked).
+    receivables = list(Receivable.objects.select_for_update(of=("self",)).select_related("debtor")
+                       .filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
     check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor
     reverse = all(r.reverse for r in receivables)
@@ -382,7 +387,7 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
         with_recourse=facility.with_recourse, prepared_by=acting_user, settlement_account=account,
         **_quote_fields(quote),
     )
-    financing.receivables.set(receivables)
+    financing.receivables.add(*receivables)  # a new request: nothing to compare with, as set() would
     for receivable in receivables:
         if receivable.state == Receivable.State.DRAFT:
             receivable.submit(by=acting_user, note=financing.reference)
@@ -436,7 +441,8 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: s
 @audited
 def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, acting_user: User) -> Receivable:
     """Record the debtor's confirmation; less than face needs a reason."""
-    receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
+    # The debtor comes along (its membership is checked, its name refused with); only the invoice is locked.
+    receivable = Receivable.objects.select_for_update(of=("self",)).select_related("debtor").get(pk=receivable.pk)
     require(permissions.can_answer_confirmation(acting_user, receivable),
             operator_only(receivable.debtor, _("confirm invoices owed by it")))
     note = (note or "").strip()
@@ -482,12 +488,14 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
         financing = financing_lock(pk=financing.pk)
         if financing.state != FactoringFinancing.State.DRAFT:  # withdrawn meanwhile
             continue
-        if financing.receivables.filter(state=Receivable.State.SUBMITTED).exists():
+        # The request's invoices and their answers, read once.
+        answers = list(financing.receivables.values_list("pk", "state"))
+        if any(state == Receivable.State.SUBMITTED for _pk, state in answers):
             continue
-        disputed = list(financing.receivables.filter(state=Receivable.State.DISPUTED))
+        disputed = [pk for pk, state in answers if state == Receivable.State.DISPUTED]
         if disputed:
             financing.receivables.remove(*disputed)
-        if financing.receivables.exists():
+        if len(disputed) < len(answers):
             _submit_for_review(financing, acting_user)
         else:
             financing.cancel(by=acting_user, note=_("every invoice was disputed by the debtor"))
@@ -556,13 +564,15 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
     facility = facility_lock(pk=financing.facility_id)
     if decision == "approve":  # every approval, not only the last; a rejection or return stays possible
         financing_kyc_require(supplier=financing.supplier, facility=facility)
-    approval_decide(case=financing.approval_case, approver=approver, decision=decision, comment=comment)
+    # The case is locked and read by approval_decide; its decision carries it back, status included.
+    record = approval_decide(case=ApprovalCase(pk=financing.approval_case_id), approver=approver, decision=decision,
+                             comment=comment)
     if decision == ApprovalDecision.Decision.APPROVE and (
             message := headroom_refusal(facility=facility, advance=financing.advance_amount, user=approver)):
         # Every approver, not only the last, approves against the headroom there is now. Raised after
         # the case's own checks (who may decide), it rolls the decision back: nothing is recorded.
         raise FacilityLimitExceeded(message, requested=financing.advance_amount, available=facility.available_amount)
-    case = financing.approval_case = ApprovalCase.objects.get(pk=financing.approval_case_id)
+    case = financing.approval_case = record.case
     if case.status == ApprovalCase.Status.APPROVED:
         facility_reserve(facility=facility, amount=financing.advance_amount,
                          reference=financing.reference, acting_user=approver, locked=True)

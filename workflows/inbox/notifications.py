@@ -14,7 +14,7 @@ import datetime
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
@@ -95,10 +95,11 @@ def deadline_for(*, step: str, landed: datetime.datetime) -> datetime.date | Non
     make-up working days): a review (2 days) landing on Friday 2026-12-04 is due Tuesday 12-08.
     A step without a service level has no deadline.
     """
-    days = StepDeadline.objects.filter(step=step).values_list("business_days", flat=True).first()
-    if days is None:
-        return None
-    return add_business_days(timezone.localdate(landed), days)
+    return _due_on(StepDeadline.objects.filter(step=step).values_list("business_days", flat=True).first(), landed)
+
+
+def _due_on(days: int | None, landed: datetime.datetime) -> datetime.date | None:
+    return None if days is None else add_business_days(timezone.localdate(landed), days)
 
 
 # --- announcing ----------------------------------------------------------------------------------
@@ -107,10 +108,21 @@ def task_announce(*, task: Task) -> list[int]:
     """Give a new open human task its deadline and notify the people who may take it; return the ids."""
     if not is_human(task) or task.status not in OPEN_STATUSES:
         return []
-    due_on = deadline_for(step=step_of(task), landed=task.created or timezone.now())
+    step = step_of(task)
+    # The step's service level rides along with the takers (one statement for both); read on its own
+    # only when nobody may take the task.
+    takers = _with_email_choice(task_takers(task), preference=step).annotate(service_level=Subquery(
+        StepDeadline.objects.filter(step=step).values("business_days")[:1]))
+    rows = list(takers.values_list("pk", "email", "email_off", "service_level"))
+    landed = task.created or timezone.now()
+    due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step, landed=landed)
     if due_on is not None:
         TaskDeadline.objects.create(task=task, due_on=due_on)
-    return notifications_create(task=task, kind=Notification.Kind.TASK, recipients=task_takers(task))
+    return _notify(task=task, kind=Notification.Kind.TASK, people=[row[:3] for row in rows])
+
+
+def _with_email_choice(recipients: QuerySet[User], *, preference: str) -> QuerySet[User]:
+    return recipients.annotate(email_off=Exists(EmailOptOut.objects.filter(user=OuterRef("pk"), kind=preference)))
 
 
 def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -> list[int]:
@@ -122,8 +134,12 @@ def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -
     and marked escalated) never try one.
     """
     preference = ESCALATION_KIND if kind == Notification.Kind.ESCALATION else step_of(task)
-    people = list(recipients.annotate(email_off=Exists(
-        EmailOptOut.objects.filter(user=OuterRef("pk"), kind=preference))).values_list("pk", "email", "email_off"))
+    return _notify(task=task, kind=kind, people=list(
+        _with_email_choice(recipients, preference=preference).values_list("pk", "email", "email_off")))
+
+
+def _notify(*, task: Task, kind: str, people: list[tuple]) -> list[int]:
+    """Insert the notifications of (pk, e-mail address, e-mail off) people in one statement; mail after commit."""
     if not people:
         return []
     made = Notification.objects.bulk_create([

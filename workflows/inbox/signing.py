@@ -55,7 +55,8 @@ def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transiti
             complete_step(obj, step, signer)
 
     def on_complete(obj) -> None:
-        locked = model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+        # document_finalize hands over the object as it read it under the object's row lock.
+        locked = obj
         fire = getattr(locked, transition)
         if can_proceed(fire):
             fire(note=str(note))
