@@ -76,16 +76,18 @@ def release_prepare(*, action: str, lender: Organization, key: str, reference: s
         release.case = case  # kept as given: the checks read it without loading it again
     require(may_release(acting_user, release), _("Only the staff of %(lender)s entitled to it may prepare %(what)s.")
             % {"lender": lender.legal_name, "what": spec.label})
-    waiting = (Release.objects.filter(lender=lender, key=release.key, status=Status.PENDING)
-               .select_related("prepared_by").first())
-    if waiting is not None:
-        raise IllegalTransition(_waiting(waiting))
     _check(spec, release, acting_user)
     try:
         with transaction.atomic():
             release.save()
     except IntegrityError:
-        # Someone prepared the same movement at the same moment: theirs waits, this one is refused.
+        # One pending release per key and lender (a unique index): the one waiting answers, without a
+        # look-up before every preparation.
+        waiting = (Release.objects.filter(lender=lender, key=release.key, status=Status.PENDING)
+                   .select_related("prepared_by").first())
+        if waiting is not None:
+            raise IllegalTransition(_waiting(waiting)) from None
+        # Prepared by someone else and decided in the meantime: this one is refused all the same.
         raise IllegalTransition(_("%(what)s %(ref)s was prepared by someone else at the same time and waits for "
                                   "release.") % {"what": spec.label, "ref": release.reference}) from None
     audit_record(action="release.prepare", target=release, actor=acting_user, target_state=Status.PENDING,
