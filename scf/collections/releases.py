@@ -1,4 +1,8 @@
-"""Money in suspense under maker-checker: recording an unmatched receipt, applying it, returning it."""
+"""Money in suspense under maker-checker: recording an unmatched receipt, applying it, returning it.
+
+Recording and returning are checked at preparation by their services' own `*_check`; applying money
+to a case is rehearsed (done and undone), its refusals being each product's handler's.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,13 @@ from scf.releases.services import release_prepare
 from . import registry
 from .models import Receipt
 from .permissions import RECORD_RECEIPTS
-from .services import receipt_input_clean, receipt_record_unmatched, suspense_return
+from .services import (
+    receipt_input_clean,
+    receipt_record_unmatched,
+    receipt_unmatched_check,
+    suspense_return,
+    suspense_return_check,
+)
 
 UNMATCHED, SUSPENSE_APPLY, SUSPENSE_RETURN = ("collections.unmatched", "collections.suspense_apply",
                                               "collections.suspense_return")
@@ -51,12 +61,19 @@ def suspense_apply_prepare(*, receipt: Receipt, case: models.Model, payer: str, 
 def suspense_return_prepare(*, receipt: Receipt, note: str, acting_user: User) -> Release:
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the money is returned.")})
-    receipt = Receipt.objects.get(pk=receipt.pk)
+    receipt = Receipt.objects.select_related("lender").get(pk=receipt.pk)
     if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:
         raise IllegalTransition(_("Nothing of receipt %(ref)s is in suspense.") % {"ref": receipt.bank_reference})
     return release_prepare(action=SUSPENSE_RETURN, lender=receipt.lender, key=f"suspense:{receipt.pk}",
                            reference=receipt.bank_reference, amount=receipt.suspense, currency=receipt.currency,
                            case=receipt, acting_user=acting_user, payload={"note": note.strip()})
+
+
+def _unmatched_check(release: Release, acting_user: User) -> None:
+    data = release.payload
+    receipt_unmatched_check(lender=release.lender, amount=Decimal(data["amount"]),
+                            value_date=datetime.date.fromisoformat(data["value_date"]),
+                            bank_reference=data["bank_reference"], acting_user=acting_user)
 
 
 def _unmatched(release: Release, acting_user: User) -> None:
@@ -75,16 +92,21 @@ def _apply(release: Release, acting_user: User) -> None:
                                 payer=handler.payers(case)[release.payload["payer"]])
 
 
+def _return_check(release: Release, acting_user: User) -> None:
+    suspense_return_check(receipt=release.case, acting_user=acting_user, note=release.payload["note"])
+
+
 def _return(release: Release, acting_user: User) -> None:
     suspense_return(receipt=release.case, acting_user=acting_user, note=release.payload["note"])
 
 
 ACTIONS = (
-    ReleaseAction(UNMATCHED, gettext_lazy("Unmatched receipt"), _unmatched, RECORD_RECEIPTS,
+    ReleaseAction(UNMATCHED, gettext_lazy("Unmatched receipt"), _unmatched, RECORD_RECEIPTS, check=_unmatched_check,
                   details=lambda r: [(gettext_lazy("Paid by"), r.payload.get("payer_name", "")),
                                      (gettext_lazy("Value date"), r.payload.get("value_date", ""))]),
     ReleaseAction(SUSPENSE_APPLY, gettext_lazy("Money in suspense applied"), _apply, RECORD_RECEIPTS,
                   details=lambda r: [(gettext_lazy("Bank reference"), r.payload.get("bank_reference", ""))]),
     ReleaseAction(SUSPENSE_RETURN, gettext_lazy("Money in suspense returned"), _return, RECORD_RECEIPTS,
+                  check=_return_check,
                   details=lambda r: [(gettext_lazy("Reason"), r.payload.get("note", ""))]),
 )

@@ -149,13 +149,23 @@ def receipt_apply_from_suspense(*, receipt: Receipt, case: models.Model, acting_
     return receipt, True
 
 
+def receipt_unmatched_check(*, lender: Organization, amount: Decimal, value_date: datetime.date,
+                            bank_reference: str, acting_user: User) -> tuple[Decimal, str]:
+    """Raise what recording an unmatched receipt refuses; record nothing. Return the amount and reference as kept.
+
+    Recording calls it first, and so does its preparation (scf.releases).
+    """
+    require_receipts_staff(acting_user, action=_("record receipts"), lender=lender)
+    return receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
+
+
 @audited
 def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_date: datetime.date,
                              bank_reference: str, payer_name: str, acting_user: User,
                              currency: str = "CNY") -> Receipt:
     """Record money the lender received that matches no case: it waits in suspense, never kept or dropped."""
-    require_receipts_staff(acting_user, action=_("record receipts"), lender=lender)
-    amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
+    amount, bank_reference = receipt_unmatched_check(lender=lender, amount=amount, value_date=value_date,
+                                                     bank_reference=bank_reference, acting_user=acting_user)
     existing = receipt_existing(lender=lender, bank_reference=bank_reference, amount=amount)
     if existing is not None:
         return existing
@@ -180,17 +190,27 @@ def receipt_record_unmatched(*, lender: Organization, amount: Decimal, value_dat
     return receipt
 
 
-@audited
-def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
-    """Pay back what a receipt left in suspense to whoever paid it."""
-    receipt = Receipt.objects.select_for_update().select_related("lender").get(pk=receipt.pk)
+def suspense_return_check(*, receipt: Receipt, acting_user: User, note: str) -> bool:
+    """Raise what returning the receipt's suspense refuses; move nothing. Return False when it was returned already.
+
+    The return calls it under the receipt's lock, its preparation (scf.releases) on a read.
+    """
     require_receipts_staff(acting_user, action=_("return money in suspense"), lender=receipt.lender)
     if receipt.status == Receipt.Status.RETURNED:
-        return receipt
+        return False
     if receipt.status != Receipt.Status.SUSPENSE or not receipt.suspense:
         raise IllegalTransition(_("Nothing of receipt %(ref)s is in suspense.") % {"ref": receipt.bank_reference})
     if not (note or "").strip():
         raise ValidationError({"note": _("Say why the money is returned.")})
+    return True
+
+
+@audited
+def suspense_return(*, receipt: Receipt, acting_user: User, note: str) -> Receipt:
+    """Pay back what a receipt left in suspense to whoever paid it."""
+    receipt = Receipt.objects.select_for_update().select_related("lender").get(pk=receipt.pk)
+    if not suspense_return_check(receipt=receipt, acting_user=acting_user, note=note):
+        return receipt
     currency = receipt.currency
     ledger_post(
         idempotency_key=entry_key("receipt", receipt.lender.uscc, receipt.bank_reference, "return"),

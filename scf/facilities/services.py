@@ -321,9 +321,15 @@ def facility_release(*, facility: CreditFacility, reference: str, acting_user: U
 
 
 @audited
-def facility_consume(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
-    """Turn a held reservation into outstanding at disbursement; consuming twice changes nothing."""
-    facility = facility_lock(pk=facility.pk)
+def facility_consume(*, facility: CreditFacility, reference: str, acting_user: User | None,
+                     locked: bool = False) -> FacilityReservation:
+    """Turn a held reservation into outstanding at disbursement; consuming twice changes nothing.
+
+    `locked`: the caller took `facility_lock` in this transaction already (to check the facility
+    before paying), and `facility` is the row it returned.
+    """
+    if not locked:
+        facility = facility_lock(pk=facility.pk)
     reservation = _held_reservation(facility, reference)
     if reservation.status == FacilityReservation.Status.CONSUMED:
         return reservation

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,13 +54,10 @@ def account_for(*, lender: Organization, owner: Organization | None, purpose: st
     account = Account.objects.filter(code=code).first()
     if account is not None:
         return account
-    try:
-        with transaction.atomic():
-            account, _created = Account.objects.get_or_create(
-                code=code, defaults={"lender": lender, "owner": owner, "purpose": purpose, "currency": currency}
-            )
-    except IntegrityError:
-        account = Account.objects.get(code=code)
+    # Opened at the same moment by another transaction: its account answers (one savepoint, no second look-up).
+    account, _created = insert_once(
+        lambda: Account.objects.create(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency),
+        lambda: Account.objects.filter(code=code).first())
     return account
 
 
@@ -161,9 +158,6 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     normalized = _normalized(lines)
     _check_balanced(normalized)
     fingerprint = entry_fingerprint(normalized)
-    existing = _existing(idempotency_key, fingerprint)
-    if existing is not None:
-        return existing
 
     def post() -> JournalEntry:
         entry = JournalEntry.objects.create(
@@ -177,7 +171,9 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
         )
         return entry
 
-    # A concurrent request posting the same key first: answer as a replay would.
+    # No look-up first: the key's unique index refuses a replay (or a concurrent request that posted it
+    # first), whose savepoint is rolled back; the entry posted under the key answers it, or its other
+    # lines raise the conflict.
     entry, _created = insert_once(post, lambda: _existing(idempotency_key, fingerprint))
     return entry
 

@@ -1,7 +1,7 @@
 """A movement of money prepared by one person and released by a second: maker-checker.
 
 Disbursing, recording a receipt, applying or returning money in suspense, settling and writing
-off are each prepared (checked as if done, then undone) and wait here; nothing is posted until a
+off are each prepared (the movement's own checks run, nothing moved) and wait here; nothing is posted until a
 second person entitled to the same action releases them.
 """
 

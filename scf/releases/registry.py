@@ -1,10 +1,14 @@
 """What can be released: each product registers its money actions from its AppConfig.ready.
 
-    releases.register(ReleaseAction("factoring.disburse", _("Disbursement"), execute=..., permitted=...))
+    releases.register(ReleaseAction("factoring.disburse", _("Disbursement"), execute=..., permission=...,
+                                    check=...))
 
 `execute(release, acting_user)` does the movement for real (the product's own service, with its
-own checks); `permission` is the staff permission needed to prepare it and to release it (the
-same right both times: four eyes means two people entitled to it, not one).
+own checks); `check(release, acting_user)` raises the refusals the movement would raise now, and
+posts nothing: it is the function the service itself calls first, under its locks, so that what
+is refused at preparation and at release is one list. `permission` is the staff permission needed
+to prepare it and to release it (the same right both times: four eyes means two people entitled to
+it, not one).
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ class ReleaseAction:
     permission: str  # e.g. "inbox.disburse", within the release's lender
     # Extra lines for the release's page, from its payload: [(label, value), ...]
     details: Callable[[Any], list[tuple[Any, Any]]] = lambda release: []
+    # The movement's refusals, checked without moving anything (see above). None: the movement is
+    # rehearsed at preparation instead (done, then undone), for one whose refusals are spread over
+    # several products (money in suspense applied to a case).
+    check: Callable[[Any, Any], Any] | None = None
 
 
 _actions: dict[str, ReleaseAction] = {}

@@ -1,9 +1,10 @@
 """Prepare a movement of money, and release, reject or withdraw it: maker-checker.
 
-Preparing checks the movement by doing it and undoing it (one savepoint, rolled back): what a
-second person releases was possible when it was prepared, with the same refusals the direct
-action gives. Releasing does it for real under the release's row lock, so that two releases at
-once post once: the second finds it released.
+Preparing runs the movement's checks (its action's `check`, the list of refusals its service
+runs first; a movement without one is done and undone, in one savepoint rolled back): what a second person releases was possible when it was prepared, with the same
+refusals the direct action gives, and nothing is written but the release. Releasing does it for
+real under the release's row lock, so that two releases at once post once: the second finds it
+released.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
@@ -36,8 +36,12 @@ class _Rehearsed(Exception):
     """Raised at the end of a rehearsal to undo it."""
 
 
-def _rehearse(action: registry.ReleaseAction, release: Release, acting_user: User) -> None:
-    """Do the movement and undo it: its refusals are the preparer's, its changes nobody's."""
+def _check(action: registry.ReleaseAction, release: Release, acting_user: User) -> None:
+    """Refuse what the movement would refuse now, with the preparer acting; write nothing."""
+    if action.check is not None:
+        action.check(release, acting_user)
+        return
+    # No list of refusals of its own: do the movement and undo it (one savepoint, rolled back).
     try:
         with transaction.atomic(), audit_batch():
             action.execute(release, acting_user)
@@ -69,19 +73,21 @@ def release_prepare(*, action: str, lender: Organization, key: str, reference: s
         payload=json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder)),
     )
     if case is not None:
-        release.case_type, release.case_id = ContentType.objects.get_for_model(case), case.pk
+        release.case = case  # kept as given: the checks read it without loading it again
     require(may_release(acting_user, release), _("Only the staff of %(lender)s entitled to it may prepare %(what)s.")
             % {"lender": lender.legal_name, "what": spec.label})
-    waiting = (Release.objects.filter(lender=lender, key=release.key, status=Status.PENDING)
-               .select_related("prepared_by").first())
-    if waiting is not None:
-        raise IllegalTransition(_waiting(waiting))
-    _rehearse(spec, release, acting_user)
+    _check(spec, release, acting_user)
     try:
         with transaction.atomic():
             release.save()
     except IntegrityError:
-        # Someone prepared the same movement at the same moment: theirs waits, this one is refused.
+        # One pending release per key and lender (a unique index): the one waiting answers, without a
+        # look-up before every preparation.
+        waiting = (Release.objects.filter(lender=lender, key=release.key, status=Status.PENDING)
+                   .select_related("prepared_by").first())
+        if waiting is not None:
+            raise IllegalTransition(_waiting(waiting)) from None
+        # Prepared by someone else and decided in the meantime: this one is refused all the same.
         raise IllegalTransition(_("%(what)s %(ref)s was prepared by someone else at the same time and waits for "
                                   "release.") % {"what": spec.label, "ref": release.reference}) from None
     audit_record(action="release.prepare", target=release, actor=acting_user, target_state=Status.PENDING,

@@ -3,11 +3,13 @@ released by a second.
 
 The task page, the order's page and the API prepare it; the release (scf.releases) runs `order_fund` for
 real with the releaser as the acting user. Its checks (the margin paid, the agreement active, the facilities
-open, the seller's account, the bill's number) are rehearsed when it is prepared, so a refusal comes at once.
+open, the seller's account, the bill's number: `order_funding_check`, which the funding runs first) run alone
+when it is prepared, so a refusal comes at once.
 """
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +39,11 @@ def order_funding_prepare(*, order: PurchaseOrder, acting_user: User, bill_numbe
                            payload={"bill_number": (bill_number or "").strip().upper()}, acting_user=acting_user)
 
 
+def _fund_check(release: Release, acting_user: User) -> None:
+    orders.order_funding_check(order=release.case, acting_user=acting_user,
+                               bill_number=release.payload.get("bill_number", ""), on=timezone.localdate())
+
+
 def _fund(release: Release, acting_user: User) -> None:
     orders.order_fund(order=release.case, acting_user=acting_user, bill_number=release.payload.get("bill_number", ""))
 
@@ -46,4 +53,5 @@ def _details(release: Release) -> list:
     return [(gettext_lazy("Acceptance bill"), bill)] if bill else []
 
 
-ACTIONS = (ReleaseAction(FUNDING, gettext_lazy("Order funding"), _fund, FUND_ORDER, details=_details),)
+ACTIONS = (ReleaseAction(FUNDING, gettext_lazy("Order funding"), _fund, FUND_ORDER, check=_fund_check,
+                         details=_details),)

@@ -575,6 +575,39 @@ def _require_facilities_open(agreement: ConfirmingAgreement, on: datetime.date) 
                                        "agreement": agreement.reference})
 
 
+def order_funding_check(*, order: PurchaseOrder, acting_user: User, bill_number: str, on: datetime.date) -> bool:
+    """Raise what funding the order on `on` refuses; moves nothing. Return False when it is funded already.
+
+    The funding calls it under the agreement's and the order's locks; its preparation (scf.releases)
+    on a read, so that both refuse the same things.
+    """
+    agreement = order.agreement
+    require(permissions.can_fund_order(acting_user, order),
+            _("Only the operations staff of %(lender)s fund its orders.") % {"lender": agreement.lender})
+    if order.funded_on is not None:
+        return False
+    if order.state != State.AWAITING_FUNDING:
+        raise _not_state(order, _("funded"))
+    if order.margin_paid < order.initial_margin:
+        raise _not_state(order, _("funded before its initial margin is paid"))
+    _require_active(agreement, on)
+    _require_facilities_open(agreement, on)
+    kyc_require_verified(agreement.distributor)
+    kyc_require_verified(agreement.seller)
+    bill_number = (bill_number or "").strip().upper()
+    if order.route == Route.ACCEPTANCE_BILL:
+        if not bill_number:
+            raise ValidationError({"bill_number": ValidationError(_("Enter the number of the acceptance bill issued."),
+                                                                  code="required")})
+        if PurchaseOrder.objects.filter(agreement__lender=agreement.lender, bill_number=bill_number).exists():
+            raise ValidationError({"bill_number": ValidationError(
+                _("Bill %(number)s is already recorded for another order.") % {"number": bill_number},
+                code="unique")})
+    else:
+        seller_account_require(order)
+    return True
+
+
 @audited
 def order_fund(*, order: PurchaseOrder, acting_user: User, bill_number: str = "",
                on: datetime.date | None = None) -> PurchaseOrder:
@@ -589,28 +622,11 @@ def order_fund(*, order: PurchaseOrder, acting_user: User, bill_number: str = ""
     on = on or timezone.localdate()
     order = _locked(order)
     agreement = order.agreement
-    require(permissions.can_fund_order(acting_user, order),
-            _("Only the operations staff of %(lender)s fund its orders.") % {"lender": agreement.lender})
-    if order.funded_on is not None:
+    if not order_funding_check(order=order, acting_user=acting_user, bill_number=bill_number, on=on):
         return order
-    if order.state != State.AWAITING_FUNDING:
-        raise _not_state(order, _("funded"))
-    if order.margin_paid < order.initial_margin:
-        raise _not_state(order, _("funded before its initial margin is paid"))
-    _require_active(agreement, on)
-    _require_facilities_open(agreement, on)
-    kyc_require_verified(agreement.distributor)
-    kyc_require_verified(agreement.seller)
     bill_number = (bill_number or "").strip().upper()
     maturity = order_maturity(order, on)
     if order.route == Route.ACCEPTANCE_BILL:
-        if not bill_number:
-            raise ValidationError({"bill_number": ValidationError(_("Enter the number of the acceptance bill issued."),
-                                                                  code="required")})
-        if PurchaseOrder.objects.filter(agreement__lender=agreement.lender, bill_number=bill_number).exists():
-            raise ValidationError({"bill_number": ValidationError(
-                _("Bill %(number)s is already recorded for another order.") % {"number": bill_number},
-                code="unique")})
         ledger_post(idempotency_key=entry_key("confirming", order.reference, "acceptance"), lines=bill_lines(order),
                     description=_("Acceptance bill %(bill)s for order %(order)s, due %(date)s")
                     % {"bill": bill_number, "order": order.reference, "date": maturity.isoformat()},
@@ -623,7 +639,6 @@ def order_fund(*, order: PurchaseOrder, acting_user: User, bill_number: str = ""
         order.bill_number = bill_number
         note = f"bill {bill_number} {order.currency} {order.order_amount} due {maturity.isoformat()}"
     else:
-        seller_account_require(order)
         ledger_post(idempotency_key=entry_key("confirming", order.reference, "funding"), lines=loan_lines(order),
                     description=_("Payment of order %(order)s to %(seller)s")
                     % {"order": order.reference, "seller": agreement.seller.legal_name},

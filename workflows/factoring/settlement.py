@@ -8,6 +8,7 @@ financing's running balances change under its row lock, in the same transaction 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
@@ -29,7 +30,7 @@ from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import Line, accrual_post, entry_key, house_account, ledger_post, lines, party_account
-from scf.money import DayCount, allocate_in_order
+from scf.money import DayCount, allocate_in_order, round_money
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
 from scf.parties.permissions import require
@@ -63,14 +64,17 @@ ACTIONS = {
 }
 
 
-def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str = "") -> None:
-    transition = getattr(financing, name)
-    if not can_proceed(transition):
+def _require_transition(financing: FactoringFinancing, name: str) -> None:
+    if not can_proceed(getattr(financing, name)):
         raise IllegalTransition(
             _("Financing %(ref)s is %(state)s; it cannot be %(action)s now.")
             % {"ref": financing.reference, "state": financing.get_state_display(), "action": ACTIONS[name]}
         )
-    transition(by=user, note=note)
+
+
+def _fire(financing: FactoringFinancing, name: str, user: User | None, note: str = "") -> None:
+    _require_transition(financing, name)
+    getattr(financing, name)(by=user, note=note)
 
 
 def _complete(node_name: str, financing: FactoringFinancing, user: User | None) -> None:
@@ -91,6 +95,36 @@ def payout_account_require(financing: FactoringFinancing) -> SettlementAccount:
     return account
 
 
+def disbursement_check(*, financing: FactoringFinancing, acting_user: User, on: datetime.date,
+                       facility: Callable[[], CreditFacility]) -> SettlementAccount | None:
+    """Raise what disbursing the financing on `on` refuses; moves nothing.
+
+    Return the supplier's account the money goes to, or None when it was disbursed already (nothing
+    to do). `facility` returns the financing's facility: locked by the disbursement, read by its
+    preparation (scf.releases), which calls this same list of refusals.
+    """
+    require(permissions.can_disburse(acting_user, financing), _only_staff(financing, _("disburse")))
+    if financing.state != State.SIGNED:
+        if financing.disbursed_on is not None:
+            return None
+        raise IllegalTransition(
+            _("Financing %(ref)s is %(state)s: it is disbursed only once every party has signed.")
+            % {"ref": financing.reference, "state": financing.get_state_display()}
+        )
+    if on < financing.value_date:
+        # Interest runs from the value date: paying earlier would lend days nobody is charged for.
+        raise IllegalTransition(_("Financing %(ref)s is disbursed on its value date, %(date)s, not before.")
+                                % {"ref": financing.reference, "date": financing.value_date.isoformat()})
+    facility = facility()
+    financing_kyc_require(supplier=financing.supplier, facility=facility, on=on)
+    if facility.state == CreditFacility.State.FROZEN:
+        # Its reservation stands, but no money goes out on a frozen line until a risk manager unfreezes it.
+        raise FacilityUnavailable(
+            _("Facility %(facility)s is frozen: %(ref)s is not disbursed until a risk manager unfreezes it.")
+            % {"facility": facility.reference, "ref": financing.reference})
+    return payout_account_require(financing)
+
+
 @audited
 def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
                        on: datetime.date | None = None) -> FactoringFinancing:
@@ -99,27 +133,18 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     Pressing it again after it was done changes nothing and answers the disbursed financing.
     """
     financing = _lock(financing)
-    require(permissions.can_disburse(acting_user, financing), _only_staff(financing, _("disburse")))
-    if financing.state != State.SIGNED:
-        if financing.disbursed_on is not None:
-            return financing
-        raise IllegalTransition(
-            _("Financing %(ref)s is %(state)s: it is disbursed only once every party has signed.")
-            % {"ref": financing.reference, "state": financing.get_state_display()}
-        )
     on = on or timezone.localdate()
-    if on < financing.value_date:
-        # Interest runs from the value date: paying earlier would lend days nobody is charged for.
-        raise IllegalTransition(_("Financing %(ref)s is disbursed on its value date, %(date)s, not before.")
-                                % {"ref": financing.reference, "date": financing.value_date.isoformat()})
-    facility = facility_lock(pk=financing.facility_id)
-    financing_kyc_require(supplier=financing.supplier, facility=facility, on=on)
-    if facility.state == CreditFacility.State.FROZEN:
-        # Its reservation stands, but no money goes out on a frozen line until a risk manager unfreezes it.
-        raise FacilityUnavailable(
-            _("Facility %(facility)s is frozen: %(ref)s is not disbursed until a risk manager unfreezes it.")
-            % {"facility": facility.reference, "ref": financing.reference})
-    financing.settlement_account = payout_account_require(financing)
+    facility = None
+
+    def locked_facility() -> CreditFacility:
+        nonlocal facility
+        facility = facility_lock(pk=financing.facility_id)
+        return facility
+
+    account = disbursement_check(financing=financing, acting_user=acting_user, on=on, facility=locked_facility)
+    if account is None:
+        return financing
+    financing.settlement_account = account
     currency = financing.currency
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
@@ -136,12 +161,13 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
                 % {"ref": financing.reference, "supplier": supplier.legal_name},
                 acting_user=acting_user, value_date=on)
-    facility_consume(facility=financing.facility, reference=financing.reference, acting_user=acting_user)
+    facility_consume(facility=facility, reference=financing.reference, acting_user=acting_user, locked=True)
     _fire(financing, "disburse", acting_user)
     financing.disbursed_on = on
     financing.advance_outstanding = a
     financing.interest_outstanding = i if arrears else ZERO
-    financing.save()
+    financing.save(update_fields=["state", "settlement_account", "disbursed_on", "advance_outstanding",
+                                  "interest_outstanding"])
     _advise(financing, "disbursement_advice")
     _complete("disburse", financing, acting_user)
     return financing
@@ -280,6 +306,22 @@ def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decima
     )
 
 
+def receipt_check(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date,
+                  bank_reference: str, acting_user: User, payer: Organization | None = None,
+                  fresh: bool = False) -> tuple[Decimal, str]:
+    """Raise what recording the receipt refuses; moves nothing. Return the amount and bank reference as recorded.
+
+    Recording calls it first; the financing's own refusals follow once the receipt is known to be new
+    (the same bank reference again answers the first receipt). The receipt's preparation (scf.releases)
+    calls it `fresh`, for a bank reference nobody recorded, so the financing's refusals are checked too.
+    """
+    amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
+    require_receipts_staff(acting_user, lender=financing.lender, action=_("record receipts"))
+    if fresh:
+        financing_receipt_check(financing, value_date=value_date, payer=payer)
+    return amount, bank_reference
+
+
 @audited
 def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date, bank_reference: str,
                    acting_user: User, payer: Organization | None = None) -> Receipt:
@@ -290,11 +332,11 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     recourse claim covers what the lender is owed. More than that waits in suspense. The same
     bank reference recorded again answers the first receipt and posts nothing.
     """
-    amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
     # Look for the receipt under the financing's lock, so that concurrent retries queue here and
     # all but the first find it recorded.
     financing = _lock(financing)
-    require_receipts_staff(acting_user, lender=financing.lender, action=_("record receipts"))
+    amount, bank_reference = receipt_check(financing=financing, amount=amount, value_date=value_date,
+                                           bank_reference=bank_reference, acting_user=acting_user)
     receipt, new = receipt_apply(case=financing, amount=amount, value_date=value_date, bank_reference=bank_reference,
                                  acting_user=acting_user, payer=payer)
     if new:
@@ -308,12 +350,12 @@ def _allocation_fields(allocation: Allocation) -> dict[str, Decimal]:
             "suspense": allocation.suspense}
 
 
-def financing_receipt_apply(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date,
-                            bank_reference: str, acting_user: User | None, payer: Organization | None,
-                            debit: Account) -> Applied:
-    """Check the financing takes the money, split it by the waterfall and post it (the financing is locked).
+def financing_receipt_check(financing: FactoringFinancing, *, value_date: datetime.date,
+                            payer: Organization | None) -> Organization:
+    """Raise what applying money received on `value_date` to the financing refuses; return who paid.
 
-    Factoring's receipt handler (scf.collections.registry): collections records the receipt.
+    Applying a receipt (recorded or from suspense) calls it, and so does a receipt's preparation
+    (scf.releases) through `receipt_check`.
     """
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it takes no receipts.")
@@ -329,6 +371,17 @@ def financing_receipt_apply(financing: FactoringFinancing, amount: Decimal, *, v
     if payer.pk not in (financing.supplier_id, financing.debtor_id):
         raise ValidationError({"payer": _("The payer is either the debtor or the supplier of %(ref)s.")
                                % {"ref": financing.reference}})
+    return payer
+
+
+def financing_receipt_apply(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date,
+                            bank_reference: str, acting_user: User | None, payer: Organization | None,
+                            debit: Account) -> Applied:
+    """Check the financing takes the money, split it by the waterfall and post it (the financing is locked).
+
+    Factoring's receipt handler (scf.collections.registry): collections records the receipt.
+    """
+    payer = financing_receipt_check(financing, value_date=value_date, payer=payer)
     # After a recourse claim the supplier's money buys the receivables back; the debtor's is still a
     # payment of them, which leaves the supplier its rebate.
     kind = (Receipt.Kind.BUY_BACK if financing.state == State.RECOURSE_CLAIMED and payer.pk == financing.supplier_id
@@ -378,13 +431,14 @@ def suspense_apply(*, receipt: Receipt, financing: FactoringFinancing, acting_us
 
 # --- settlement, write-off, close ---------------------------------------------------------
 
-@audited
-def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
-    """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
-    financing = _lock(financing)
+def settlement_check(*, financing: FactoringFinancing, acting_user: User) -> bool:
+    """Raise what settling the financing refuses; moves nothing. Return False when it is settled already.
+
+    The settlement calls it under the financing's lock, its preparation (scf.releases) on a read.
+    """
     require(permissions.can_settle(acting_user, financing), _only_staff(financing, _("settle")))
     if financing.state in (State.SETTLED, State.CLOSED):
-        return financing
+        return False
     if financing.state not in (State.DISBURSED, State.OVERDUE, State.RECOURSE_CLAIMED):
         raise IllegalTransition(_("Financing %(ref)s is %(state)s: it cannot be settled.")
                                 % {"ref": financing.reference, "state": financing.get_state_display()})
@@ -393,9 +447,20 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
             _("%(owed)s is still owed on %(ref)s; record the payment first.")
             % {"owed": f"{financing.currency} {financing.lender_owed:,}", "ref": financing.reference}
         )
+    if financing.rebate_due - financing.rebate_paid:
+        # The rebate is paid to it: the account the settlement posts to, once looked up.
+        financing.settlement_account = payout_account_require(financing)
+    return True
+
+
+@audited
+def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> FactoringFinancing:
+    """Pay the supplier's rebate and close the file, once the lender is owed nothing."""
+    financing = _lock(financing)
+    if not settlement_check(financing=financing, acting_user=acting_user):
+        return financing
     rebate = financing.rebate_due - financing.rebate_paid
     if rebate:
-        financing.settlement_account = payout_account_require(financing)
         currency = financing.currency
         ledger_post(
             idempotency_key=entry_key("factoring", financing.reference, "rebate"),
@@ -408,31 +473,42 @@ def financing_settle(*, financing: FactoringFinancing, acting_user: User) -> Fac
         financing.rebate_paid += rebate
     _fire(financing, "settle", acting_user)
     _close(financing, acting_user)
-    financing.save()
+    financing.save(update_fields=["state", "settlement_account", "rebate_paid"])
     _complete("settle", financing, acting_user)
     return financing
+
+
+def write_off_check(*, financing: FactoringFinancing, acting_user: User, note: str, on: datetime.date) -> bool:
+    """Raise what writing the financing off on `on` refuses; moves nothing. Return False when it is closed already.
+
+    The write-off calls it under the financing's lock, its preparation (scf.releases) on a read.
+    """
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why the financing is written off.")})
+    require(permissions.can_write_off(acting_user, financing), _only_staff(financing, _("write off")))
+    if financing.state in (State.WRITTEN_OFF, State.CLOSED):
+        return False
+    if financing.state == State.OVERDUE and financing.with_recourse:
+        raise IllegalTransition(_("%(ref)s is with recourse: claim the buy-back from the supplier before writing "
+                                  "it off.") % {"ref": financing.reference})
+    _require_transition(financing, "write_off")
+    # Only an overdue file is written off, and its penalty interest is brought up to date first.
+    if financing.lender_owed == 0 and round_money(penalty_exact(financing, on)) <= financing.penalty_accrued:
+        raise IllegalTransition(_("Nothing is owed on %(ref)s: settle it instead of writing it off.")
+                                % {"ref": financing.reference})
+    return True
 
 
 @audited
 def financing_write_off(*, financing: FactoringFinancing, acting_user: User, note: str) -> FactoringFinancing:
     """Recognise the loss of what is still owed: the lender bears it."""
-    if not (note or "").strip():
-        raise ValidationError({"note": _("Say why the financing is written off.")})
     financing = _lock(financing)
-    require(permissions.can_write_off(acting_user, financing), _only_staff(financing, _("write off")))
-    if financing.state in (State.WRITTEN_OFF, State.CLOSED):
+    today = timezone.localdate()
+    if not write_off_check(financing=financing, acting_user=acting_user, note=note, on=today):
         return financing
     # The facility before the audit chain head, as every service that touches both: one order, no deadlock.
     facility_lock(pk=financing.facility_id)
-    today = timezone.localdate()
-    if financing.state == State.OVERDUE and financing.with_recourse:
-        raise IllegalTransition(_("%(ref)s is with recourse: claim the buy-back from the supplier before writing "
-                                  "it off.") % {"ref": financing.reference})
-    if financing.state in (State.OVERDUE, State.RECOURSE_CLAIMED):
-        _accrue_penalty(financing, today, acting_user)
-    if financing.lender_owed == 0:
-        raise IllegalTransition(_("Nothing is owed on %(ref)s: settle it instead of writing it off.")
-                                % {"ref": financing.reference})
+    _accrue_penalty(financing, today, acting_user)
     _fire(financing, "write_off", acting_user, note=note)
     currency, supplier = financing.currency, financing.supplier
     total = financing.lender_owed
@@ -471,7 +547,7 @@ def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
     for receivable in financing.receivables.select_for_update().filter(state="financed"):
         getattr(receivable, ending)(by=acting_user, note=financing.reference)
         receivable.save()
-    financing.save()
+    # The caller saves the financing once, with what it changed before closing it.
     _advise(financing, "settlement_advice")
 
 

@@ -368,20 +368,17 @@ def disbursement_lines(drawdown: PledgeDrawdown):
                  (house_account(P.LENDER_FUNDING, agreement.currency, lender=agreement.lender), -drawdown.amount))
 
 
-@audited
-def drawdown_disburse(*, drawdown: PledgeDrawdown, acting_user: User,
-                      on: datetime.date | None = None) -> PledgeDrawdown:
-    """Pay an approved loan to the pledgor (operations): one balanced entry, the reservation drawn.
+def drawdown_disbursement_check(*, drawdown: PledgeDrawdown, agreement: PledgeAgreement, acting_user: User,
+                                on: datetime.date) -> bool:
+    """Raise what paying the loan on `on` refuses; moves nothing. Return False when it was paid already.
 
-    Refused before the pledge's registration, under an agreement no longer active, on a valuation
-    that is stale or leaves less than the loan to draw. Pressing it again changes nothing.
+    The disbursement calls it under the agreement's and the loan's locks; its preparation
+    (scf.releases) on a read, so that both refuse the same things.
     """
-    on = on or timezone.localdate()
-    agreement, drawdown = _locked(drawdown)
     require(permissions.can_disburse_drawdown(acting_user, agreement),
             _("Only the operations staff of %(lender)s disburse its loans.") % {"lender": agreement.lender})
     if drawdown.state in (State.DISBURSED, State.REPAID):
-        return drawdown
+        return False
     if drawdown.state != State.APPROVED:
         raise _not_state(drawdown, _("disbursed"))
     _require_drawable(agreement, on)
@@ -396,6 +393,21 @@ def drawdown_disburse(*, drawdown: PledgeDrawdown, acting_user: User,
                 "max_loan": _money(valuation.max_loan), "exposure": _money(valuation.exposure)},
             requested=str(drawdown.amount), available=str(room))
     payout_account_require(drawdown)
+    return True
+
+
+@audited
+def drawdown_disburse(*, drawdown: PledgeDrawdown, acting_user: User,
+                      on: datetime.date | None = None) -> PledgeDrawdown:
+    """Pay an approved loan to the pledgor (operations): one balanced entry, the reservation drawn.
+
+    Refused before the pledge's registration, under an agreement no longer active, on a valuation
+    that is stale or leaves less than the loan to draw. Pressing it again changes nothing.
+    """
+    on = on or timezone.localdate()
+    agreement, drawdown = _locked(drawdown)
+    if not drawdown_disbursement_check(drawdown=drawdown, agreement=agreement, acting_user=acting_user, on=on):
+        return drawdown
     ledger_post(idempotency_key=entry_key("pledge", drawdown.reference, "disbursement"),
                 lines=disbursement_lines(drawdown),
                 description=_("Disbursement of %(ref)s to %(org)s") % {"ref": drawdown.reference,
