@@ -17,7 +17,8 @@ INTERNAL = "Within appetite; debtor rated A."
 RETURN_NOTE = "We need the accounts."
 
 
-def _financing_with_a_credit_file(world):
+def _financing_with_a_credit_file(world, on_commit=None):
+    """`on_commit`: pytest-django's django_capture_on_commit_callbacks, to issue the contracts at approval."""
     financing = _under_review(world)
     services.financing_review_decide(financing=financing, approver=world.officer, decision="return",
                                      comment=RETURN_NOTE, requested_document=ASKED)
@@ -25,8 +26,13 @@ def _financing_with_a_credit_file(world):
                               uploaded_file=SimpleUploadedFile("accounts.pdf", MINIMAL_PDF),
                               acting_user=world.supplier_user)
     services.financing_resubmit(financing=financing, acting_user=world.supplier_user)
-    services.financing_review_decide(financing=financing, approver=world.officer, decision="approve",
-                                     comment=INTERNAL)
+    if on_commit is None:
+        services.financing_review_decide(financing=financing, approver=world.officer, decision="approve",
+                                         comment=INTERNAL)
+    else:
+        with on_commit(execute=True):  # the contracts issued: the signing tasks wait for them
+            services.financing_review_decide(financing=financing, approver=world.officer, decision="approve",
+                                             comment=INTERNAL)
     financing.refresh_from_db()
     return financing
 
@@ -69,8 +75,8 @@ def test_the_debtor_reads_the_steps_without_the_suppliers_credit_file_or_the_len
         assert secret not in page
 
 
-def test_the_approvals_card_on_a_task_page_is_for_the_lenders_staff_only(world):
-    financing = _financing_with_a_credit_file(world)
+def test_the_approvals_card_on_a_task_page_is_for_the_lenders_staff_only(world, django_capture_on_commit_callbacks):
+    financing = _financing_with_a_credit_file(world, django_capture_on_commit_callbacks)
     assert financing.state in ("approved", "contract_issued")
     client = Client()
     client.force_login(world.debtor_user)
