@@ -38,7 +38,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, DecimalField, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -302,6 +316,8 @@ class LiveBook:
     by_party: dict[str, dict[int, Money]]
     maturities: dict[str, list[Bucket]]
     ageing: dict[str, list[Bucket]]
+    # The factoring advances disbursed per (currency, month) since `flows_since`, when asked for.
+    factoring_disbursed: dict[tuple[str, datetime.date], Decimal] | None = None
 
 
 LATER = -1  # due after the maturity window
@@ -317,12 +333,19 @@ def _due_bucket(due: str, today: datetime.date, days: int) -> Case:
     return Case(*whens, default=Value(LATER), output_field=IntegerField())
 
 
-def live_book(book: Book, today: datetime.date, days: int = MATURITY_DAYS) -> LiveBook:
+def _month(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def live_book(book: Book, today: datetime.date, days: int = MATURITY_DAYS,
+              flows_since: datetime.date | None = None) -> LiveBook:
     """Return the live exposures per product, counterparty and currency, the maturities and the overdue ageing.
 
     One grouped query per product, on (product, counterparty, currency, due-date bucket): a single scan of
     each product's live cases feeds every figure of the exposure, the concentration, the maturities
-    (today and the `days` − 1 days after it, by week from today) and the ageing.
+    (today and the `days` − 1 days after it, by week from today) and the ageing. With `flows_since`, the
+    factoring pass also reads the financings disbursed from that day to today and sums their advances per
+    month (the monthly disbursements' factoring line), so that the financings are scanned once.
     """
 
     def weeks() -> list[Bucket]:
@@ -337,11 +360,15 @@ def live_book(book: Book, today: datetime.date, days: int = MATURITY_DAYS) -> Li
     by_party: dict[str, dict[int, Money]] = defaultdict(dict)
     maturities: dict[str, list[Bucket]] = {}
     ageing: dict[str, list[Bucket]] = {}
+    disbursed: dict[tuple[str, datetime.date], Decimal] | None = None
     for qs, product, party, currency, due, amount in book.exposures():
-        grouped = (qs.annotate(_product=product, _party=F(party), _currency=F(currency),
-                               _bucket=_due_bucket(due, today, days))
-                   .values("_product", "_party", "_currency", "_bucket")
-                   .annotate(amount=Sum(amount, output_field=MONEY), cases=Count("pk")))
+        if flows_since is not None and qs.model is FactoringFinancing:
+            grouped, disbursed = _factoring_pass(book, product, _due_bucket(due, today, days), flows_since, today)
+        else:
+            grouped = (qs.annotate(_product=product, _party=F(party), _currency=F(currency),
+                                   _bucket=_due_bucket(due, today, days))
+                       .values("_product", "_party", "_currency", "_bucket")
+                       .annotate(amount=Sum(amount, output_field=MONEY), cases=Count("pk")))
         for row in grouped:
             currency_code, money, cases = row["_currency"], row["amount"], row["cases"]
             entry = products.setdefault((row["_product"], currency_code), ProductExposure(
@@ -364,7 +391,41 @@ def live_book(book: Book, today: datetime.date, days: int = MATURITY_DAYS) -> Li
     for row in rows:
         row.share = share_percent(row.amount, totals[row.currency].amount)
     return LiveBook(by_product=rows, totals=dict(sorted(totals.items())), by_party=dict(by_party),
-                    maturities=dict(sorted(maturities.items())), ageing=dict(sorted(ageing.items())))
+                    maturities=dict(sorted(maturities.items())), ageing=dict(sorted(ageing.items())),
+                    factoring_disbursed=disbursed)
+
+
+def _factoring_pass(book: Book, product, bucket: Case, since: datetime.date,
+                    today: datetime.date) -> tuple[list[dict], dict[tuple[str, datetime.date], Decimal]]:
+    """Return the live financings' grouped rows (as `live_book` reads them) and the advances disbursed per month.
+
+    One scan over the financings that are live or were disbursed from `since` to today: the live ones'
+    outstanding and count (the `FILTER`ed sums) by (product, debtor, currency, due-date bucket), and the
+    disbursed ones' advances by (currency, month); a row of the one never counts in the other's figures.
+    """
+    live = Q(state__in=FACTORING_LIVE, advance_outstanding__gt=0)
+    recent = Q(disbursed_on__isnull=False, disbursed_on__gte=since, disbursed_on__lte=today)
+    rows = (book.financings.filter(live | recent)
+            .annotate(_product=product, _party=F("debtor_id"), _currency=F("currency"), _bucket=bucket,
+                      _month=Case(When(recent, then=TruncMonth("disbursed_on")), default=Value(None),
+                                  output_field=DateField()))
+            .values("_product", "_party", "_currency", "_bucket", "_month")
+            .annotate(amount=Sum("advance_outstanding", filter=live, output_field=MONEY),
+                      cases=Count("pk", filter=live),
+                      disbursed=Sum("advance_amount", filter=recent, output_field=MONEY)))
+    grouped: dict[tuple, dict] = {}
+    disbursed: dict[tuple[str, datetime.date], Decimal] = {}
+    for row in rows:
+        if row["disbursed"] is not None:
+            key = (row["_currency"], _month(row["_month"]))
+            disbursed[key] = disbursed.get(key, ZERO) + row["disbursed"]
+        if row["cases"]:
+            key = (row["_product"], row["_party"], row["_currency"], row["_bucket"])
+            entry = grouped.setdefault(key, {"_product": key[0], "_party": key[1], "_currency": key[2],
+                                             "_bucket": key[3], "amount": ZERO, "cases": 0})
+            entry["amount"] += row["amount"]
+            entry["cases"] += row["cases"]
+    return list(grouped.values()), disbursed
 
 
 def top_counterparties(by_party: dict[str, dict[int, Money]], totals: dict[str, Money],
@@ -398,12 +459,19 @@ def facility_utilisation(book: Book) -> list[Utilisation]:
             for r in rows]
 
 
-def monthly_flows(book: Book, today: datetime.date, months: int = MONTHS) -> dict[str, list[MonthFlow]]:
-    """Return what was disbursed and collected per month and currency over the last `months` months."""
+def monthly_flows(book: Book, today: datetime.date, months: int = MONTHS,
+                  factoring: dict[tuple[str, datetime.date], Decimal] | None = None) -> dict[str, list[MonthFlow]]:
+    """Return what was disbursed and collected per month and currency over the last `months` months.
+
+    `factoring`: the factoring advances per (currency, month) already summed by `live_book`'s pass over
+    the same months; without it they are read here.
+    """
     starts = month_starts(today, months)
     since = starts[0]
-    disbursed = [
+    disbursed = [] if factoring is not None else [
         (book.financings.filter(disbursed_on__isnull=False), "disbursed_on", "currency", "advance_amount"),
+    ]
+    disbursed += [
         (book.drawdowns.filter(disbursed_on__isnull=False), "disbursed_on", "agreement__currency", "amount"),
         (book.orders.filter(funded_on__isnull=False, loan_principal__gt=0), "funded_on", "currency",
          "loan_principal"),
@@ -413,10 +481,11 @@ def monthly_flows(book: Book, today: datetime.date, months: int = MONTHS) -> dic
     result: dict[str, dict[datetime.date, MonthFlow]] = {}
 
     def slot(currency: str, month) -> MonthFlow:
-        if isinstance(month, datetime.datetime):
-            month = month.date()
         per_month = result.setdefault(currency, {start: MonthFlow(month=start) for start in starts})
-        return per_month[month]
+        return per_month[_month(month)]
+
+    for (currency, month), total in (factoring or {}).items():
+        slot(currency, month).disbursed += total
 
     for qs, on, currency, amount in disbursed:
         rows = (qs.filter(**{f"{on}__gte": since, f"{on}__lte": today})
@@ -466,12 +535,13 @@ def staff_dashboard(*, user: User, today: datetime.date | None = None,
     today = today or timezone.localdate()
     now = now or timezone.now()
     book = Book(user, as_client=False)
-    live = live_book(book, today)
+    live = live_book(book, today, flows_since=month_starts(today)[0])
     return StaffDashboard(
         today=today, exposure_by_product=live.by_product, exposure_totals=live.totals,
         counterparties=top_counterparties(live.by_party, live.totals), utilisation=facility_utilisation(book),
         maturities=live.maturities, ageing=live.ageing,
-        flows=monthly_flows(book, today), suspense=suspense_totals(book), tasks=task_ages(book, now),
+        flows=monthly_flows(book, today, factoring=live.factoring_disbursed), suspense=suspense_totals(book),
+        tasks=task_ages(book, now),
         task_ages=TASK_AGE_LABELS)
 
 
