@@ -30,10 +30,13 @@ def _top(values) -> Decimal:
     return top if top > 0 else Decimal(1)
 
 
-def columns(categories: list[str], series: list[Series], *, width: int = WIDTH, height: int = HEIGHT) -> dict:
+def columns(categories: list[str], series: list[Series], *, width: int = WIDTH, height: int = HEIGHT,
+            axis_labels: list[str] | None = None) -> dict:
     """Grouped columns: one slot per category, one bar per series in it, heights in proportion to the largest value.
 
-    Negative values draw as empty bars (a chart of amounts owed or paid has none).
+    Negative values draw as empty bars (a chart of amounts owed or paid has none). `axis_labels`: shorter words
+    under the slots than the categories (which the bars' titles and the table beneath keep whole), so that a dozen
+    slots stay readable in either language.
     """
     plot_w, plot_h = width - PAD_LEFT - PAD_RIGHT, height - PAD_BOTTOM - PAD_TOP
     top = _top(v for s in series for v in s.values)
@@ -47,7 +50,8 @@ def columns(categories: list[str], series: list[Series], *, width: int = WIDTH, 
             h = round(plot_h * float(max(Decimal(value), Decimal(0)) / top), 1)
             bars.append({"x": round(left + j * bar, 1), "y": round(PAD_TOP + plot_h - h, 1), "width": round(bar, 1),
                          "height": h, "series": s.key, "label": s.label, "category": category, "value": value})
-        labels.append({"x": round(PAD_LEFT + i * slot + slot / 2, 1), "text": category})
+        labels.append({"x": round(PAD_LEFT + i * slot + slot / 2, 1),
+                       "text": axis_labels[i] if axis_labels else category})
     return {"kind": "columns", "width": width, "height": height, "bars": bars, "labels": labels,
             "series": series, "axis_x": PAD_LEFT, "axis_y": PAD_TOP + plot_h, "right_x": width - PAD_RIGHT,
             "label_y": height - 6, "top_y": PAD_TOP + 4,

@@ -27,7 +27,8 @@ def _chart(chart: dict, *, slug: str, title: str, money: bool = True) -> dict:
 
 def maturity_charts(maturities: dict) -> list[dict]:
     return [_chart(charts.columns([_week_label(w) for w in weeks],
-                                  [charts.Series("after", _("Falling due"), [w.amount for w in weeks])]),
+                                  [charts.Series("after", _("Falling due"), [w.amount for w in weeks])],
+                                  axis_labels=[date_format(w.start, "n/j") for w in weeks]),
                    slug=f"maturities-{currency}",
                    title=_("Falling due in the next 30 days by week (%(currency)s)") % {"currency": currency})
             for currency, weeks in maturities.items()]
@@ -65,7 +66,8 @@ def staff_charts(board: StaffDashboard) -> dict:
     flows = [
         _chart(charts.columns([date_format(m.month, "YEAR_MONTH_FORMAT") for m in months],
                               [charts.Series("after", _("Disbursed"), [m.disbursed for m in months]),
-                               charts.Series("now", _("Collected"), [m.collected for m in months])]),
+                               charts.Series("now", _("Collected"), [m.collected for m in months])],
+                              axis_labels=[date_format(m.month, "M") for m in months]),
                slug=f"flows-{currency}",
                title=_("Disbursements and collections by month (%(currency)s)") % {"currency": currency})
         for currency, months in board.flows.items()]

@@ -27,3 +27,11 @@ def test_bars_cap_at_the_given_top():
     widths = [r["width"] for r in chart["rows"]]
     plot_w = charts.WIDTH - 200 - charts.PAD_RIGHT - charts.VALUE_ROOM  # 220
     assert widths == [plot_w / 2, plot_w]
+
+
+def test_short_axis_labels_leave_the_categories_whole():
+    chart = charts.columns(["2026-12-07 – 2026-12-13", "2026-12-14 – 2026-12-20"],
+                           [charts.Series("after", "Falling due", [Decimal("10"), Decimal("5")])],
+                           axis_labels=["12/7", "12/14"])
+    assert [label["text"] for label in chart["labels"]] == ["12/7", "12/14"]
+    assert [bar["category"] for bar in chart["bars"]] == ["2026-12-07 – 2026-12-13", "2026-12-14 – 2026-12-20"]
