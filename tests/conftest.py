@@ -17,9 +17,21 @@ from .factories import LenderFactory, MembershipFactory, OrganizationFactory, Us
 NO_SKIP = os.environ.get("SCF_NO_SKIP") == "1"
 
 
+#: The tests that migrate the database back and forth, 10 to 90 seconds each (README, "Tests").
+MIGRATION_TRIPS = (
+    "tests/core/test_sequences.py::test_the_migrations_carry_document_numbers_over",
+    "tests/parties/test_settlement_account_migration.py::",
+    "tests/collections/test_receipt_migration.py::",
+    "tests/ledger/test_account_lender_migration.py::",
+    "tests/approval/test_approval_matrix_per_lender.py::test_the_migration_keeps",
+)
+
+
 def _runs_long(item) -> bool:
-    """The browser walks and the tenancy walks take minutes each; the rest take seconds."""
-    return item.nodeid.startswith("tests/browser/") or "tenancy_walk" in item.nodeid
+    """The browser walks and the tenancy walks take minutes each, the migration trips up to a minute and a half;
+    the rest take seconds."""
+    return (item.nodeid.startswith("tests/browser/") or "tenancy_walk" in item.nodeid
+            or item.nodeid.startswith(MIGRATION_TRIPS))
 
 
 #: The cyclic garbage collector's first threshold in a test process (Python's default: 700 allocations).

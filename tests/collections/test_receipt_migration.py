@@ -18,8 +18,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from scf.collections.models import Receipt
 from scf.ledger.models import JournalEntry
-from tests.factoring.test_settlement import _disbursed
 from tests.factories import LenderFactory
+from tests.factoring.test_settlement import _disbursed
+from tests.migrating import TripExecutor
 from workflows.factoring import settlement
 from workflows.factoring.models import FactoringFinancing
 
@@ -34,7 +35,7 @@ RECEIPT_CONSTRAINTS = {"receipt_lender_bank_reference", "receipt_amount_positive
 
 def _migrate(targets=None):
     """Migrate to `targets` (the latest migrations when None); return the historical apps there."""
-    executor = MigrationExecutor(connection)
+    executor = TripExecutor(connection)
     targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     ContentType.objects.clear_cache()

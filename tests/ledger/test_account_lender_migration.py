@@ -30,6 +30,7 @@ from scf.ledger.selectors import account_balance
 from tests.conftest import on_postgres
 from tests.factories import LenderFactory
 from tests.factoring.test_financing_lifecycle import _receivable
+from tests.migrating import TripExecutor
 from workflows.factoring import services
 from workflows.factoring.models import FactoringFinancing
 
@@ -42,7 +43,7 @@ DAY = datetime.date(2026, 11, 25)
 
 def _migrate(targets=None):
     """Migrate to `targets` (the latest migrations when None); return the historical apps of what is applied."""
-    executor = MigrationExecutor(connection)
+    executor = TripExecutor(connection)
     executor.migrate(targets or executor.loader.graph.leaf_nodes())
     ContentType.objects.clear_cache()
     return MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
