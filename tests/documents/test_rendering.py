@@ -19,9 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents import registry, rendering
+from documents.issuing import build_context
 from documents.models import Document
 from documents.rendering import html_to_pdf, render_html
-from documents.issuing import build_context
 from scf.core.models import NumberSequence
 from scf.parties import demo
 from scf.parties.demo import seed_demo
