@@ -153,7 +153,10 @@ def test_happy_path(today, login, shoot, demo):
     reference = REFERENCE.search(heading.inner_text()).group()
     expect(supplier.locator(".messages")).to_contain_text(f"Financing {reference} requested.")
     expect(_badge(supplier)).to_have_text("Draft")
-    expect(supplier.locator("tbody tr").filter(has_text=invoice)).to_contain_text("500,000.00")
+    # The financing's receivables card (the history's first note names the invoice too).
+    receivables = supplier.locator("section.card").filter(
+        has=supplier.get_by_role("heading", name="Receivables", exact=True))
+    expect(receivables.locator("tbody tr").filter(has_text=invoice)).to_contain_text("500,000.00")
     shoot(supplier, "requested")
 
     # 2. core1 confirms the full amount from its inbox.
