@@ -62,6 +62,17 @@ def code_state() -> str:
     return f"{commit}" + (f" + uncommitted changes in {len(changed)} files" if changed else "")
 
 
+def announce_and_migrate(where: str) -> None:
+    """Print the run's first line (database, code, calibration, load) and migrate the fresh database (Django set up)."""
+    from django.core.management import call_command
+
+    print(f"database: {where}; code {code_state()}; calibration {calibrate():.0f} ms; "
+          f"load {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrated in {time.perf_counter() - started:.1f} s")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile (p95 of 20 samples is the 19th smallest)."""
     ordered = sorted(values)

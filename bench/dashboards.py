@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from benchkit import calibrate, code_state, fresh_database, percentile
+from benchkit import announce_and_migrate, fresh_database, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -84,7 +84,6 @@ def main() -> int:
 
     logging.disable(logging.WARNING)
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -93,11 +92,7 @@ def main() -> int:
     from scf.parties.models import Membership, User
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    print(f"database: {where}; code {code_state()}; calibration {calibrate():.0f} ms; "
-          f"load {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    print(f"migrated in {time.perf_counter() - started:.1f} s")
+    announce_and_migrate(where)
     today = timezone.localdate()
     started = time.perf_counter()
     officer, suppliers, debtors = seed_book(args.financings, args.foreign, today)
