@@ -76,3 +76,11 @@ def test_business_dates_stay_in_the_services_zone(client, member):
         assert response.status_code == 200
         assert timezone.localdate() == datetime.date(2026, 12, 8)
     assert response.context["reader_time_zone"] == "America/Los_Angeles"
+
+
+def test_a_page_rendered_without_a_request_shows_the_services_zone():
+    """A template rendered outside a request (no context processors) still renders, in the service's zone."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("404.html", {})
+    assert '<main class="page">' in html
