@@ -93,9 +93,10 @@ def document_issue(*, document_id: int) -> Document:
     signing_set = registry.signing_set_for(kind)
     if signing_set is not None and signing_set.on_issued is not None:
         _tell_when_all_issued(kind, signing_set, obj)
-    if not document_needs_signature(document):
-        # Nobody signs it (an advice): the lender seals it at once.
-        return document_finalize(document_id=document.pk)
+    # A kind of a signing set always has parties to sign it. Any other kind is sealed at once, under the lock
+    # already held, when nobody signs it (an advice): finalising reads its parties and leaves it issued otherwise.
+    if signing_set is None:
+        return _finalize(document)
     return document
 
 
@@ -122,10 +123,6 @@ def document_missing_signers(document: Document) -> list[Organization]:
             if p.organization_id not in signed]
 
 
-def document_needs_signature(document: Document) -> bool:
-    return document.document_parties.filter(must_sign=True).exists()
-
-
 @audited
 def document_finalize(*, document_id: int) -> Document:
     """Fill the signature blocks, append the signature certificate, seal, mark signed (idempotent).
@@ -134,7 +131,11 @@ def document_finalize(*, document_id: int) -> Document:
     image in the lender's block. A document nobody signs (an advice) is sealed as soon as it is
     issued: its lender's block carries the seal, and there is no certificate page.
     """
-    document = document_lock(document_id)
+    return _finalize(document_lock(document_id))
+
+
+def _finalize(document: Document) -> Document:
+    """document_finalize, for the document locked by the caller."""
     if document.state != Document.State.ISSUED:
         return document
     # Each read once: the missing signers, the certificate and the blocks are all made of these.

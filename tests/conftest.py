@@ -91,6 +91,14 @@ def _same_factory_numbers_in_every_test():
     reset_sequences()
 
 
+@pytest.fixture(autouse=True)
+def _no_ledger_account_remembered_from_an_earlier_test():
+    """Each test's database is rolled back: the accounts a process remembers from an earlier test are gone."""
+    from scf.ledger.services import accounts_forget
+
+    accounts_forget()
+
+
 #: How many distinct issued documents a worker keeps (a PDF is some 0.1–1 MB).
 RENDERED_KEPT = 64
 

@@ -45,19 +45,40 @@ def account_code(*, lender: Organization, owner: Organization | None, purpose: s
     return f"{lender.uscc}:{owner.uscc}:{purpose}:{currency}"
 
 
+# Accounts never change once opened (no column of theirs is ever updated, none is deleted): each process keeps the
+# ones it has used, by code, and looks them up once. An account enters the cache only once the transaction that read
+# or opened it has committed, so a rolled back opening is never remembered.
+ACCOUNT_CACHE_SIZE = 4096
+_accounts: dict[str, Account] = {}
+
+
+def _remember(account: Account) -> None:
+    if len(_accounts) >= ACCOUNT_CACHE_SIZE:
+        _accounts.pop(next(iter(_accounts)))
+    _accounts[account.code] = account
+
+
+def accounts_forget() -> None:
+    """Empty this process's cache of accounts (tests do, when their database is rolled back)."""
+    _accounts.clear()
+
+
 def account_for(*, lender: Organization, owner: Organization | None, purpose: str, currency: str = "CNY") -> Account:
     """Return the account in `lender`'s books of a party (or of the lender itself, when owner is None)
     for a purpose, creating it once."""
     if lender is None or not lender.pk:
         raise ValueError("An account belongs to one lender's books; name the lender.")
     code = account_code(lender=lender, owner=owner, purpose=purpose, currency=currency)
-    account = Account.objects.filter(code=code).first()
+    account = _accounts.get(code)
     if account is not None:
         return account
-    # Opened at the same moment by another transaction: its account answers (one savepoint, no second look-up).
-    account, _created = insert_once(
-        lambda: Account.objects.create(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency),
-        lambda: Account.objects.filter(code=code).first())
+    account = Account.objects.filter(code=code).first()
+    if account is None:
+        # Opened at the same moment by another transaction: its account answers (one savepoint, no second look-up).
+        account, _created = insert_once(
+            lambda: Account.objects.create(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency),
+            lambda: Account.objects.filter(code=code).first())
+    transaction.on_commit(lambda: _remember(account))
     return account
 
 

@@ -4,6 +4,8 @@ import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from documents import issuing, registry, services
@@ -262,6 +264,31 @@ def test_signing_several_documents_checks_the_password_once(demo, django_capture
                                          signer=supplier, password=PASSWORD, ip_address=None, user_agent="")
     assert [s.document_id for s in signatures] == [first.pk, second.pk]
     assert checks == [PASSWORD]
+
+
+def test_a_click_costs_the_same_statements_for_one_document_or_two(demo, django_capture_on_commit_callbacks):
+    """The documents are locked in one read, their parties and signatures read in one, the signatures written in
+    one INSERT: a second document adds no statement to the click."""
+    first = _issued(demo, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    second = _issued(demo, kind="notice_of_assignment", django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+    supplier, organization = demo["supplier"], demo["financing"].supplier
+
+    def click(documents):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            signed = services.documents_sign(documents=documents, organization=organization, signer=supplier,
+                                             password=PASSWORD, ip_address=None, user_agent="")
+            transaction.set_rollback(True)
+        assert len(signed) == len(documents)
+        # What the click itself reads and writes; finishing the party's step once it signed all it must is apart.
+        return [q["sql"].split(" WHERE ")[0][-60:] for q in queries if '"documents_' in q["sql"].split(" WHERE ")[0]]
+
+    both, one = click([first, second]), click([first])
+    assert len(both) == len(one) == 4, both
+    signatures = services.documents_sign(documents=[second, first], organization=organization, signer=supplier,
+                                         password=PASSWORD, ip_address="10.0.0.1", user_agent="pytest")
+    assert [s.document_id for s in signatures] == [second.pk, first.pk]  # in the order asked
+    assert {(s.document_id, s.sha256) for s in Signature.objects.filter(organization=organization)} == {
+        (first.pk, first.sha256), (second.pk, second.sha256)}
 
 
 def test_one_refused_document_signs_none_of_the_click(demo, django_capture_on_commit_callbacks):

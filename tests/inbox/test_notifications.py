@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,7 +21,8 @@ from scf.parties.models import Membership, Organization, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from workflows.factoring.flows import FactoringFlow
 from workflows.inbox.assignment import OPERATE_FOR
-from workflows.inbox.mail import notifications_resend
+from workflows.inbox import tasks
+from workflows.inbox.mail import notification_emails_send, notifications_resend
 from workflows.inbox.models import CaseProcess, EmailOptOut, Notification, StepDeadline, TaskDeadline
 from workflows.inbox.notifications import deadline_for, tasks_escalate
 from workflows.inbox.selectors import InboxFilters, inbox_page
@@ -133,6 +134,62 @@ def test_a_failing_mail_server_loses_nothing_and_the_resend_delivers_once(world,
     assert notifications_resend() == 0 and len(mail.outbox) == 2
 
 
+class OneAddressDown(BaseEmailBackend):
+    """A mail server that refuses one recipient's address and delivers the rest (to mail.outbox)."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to == ["officer-zh@example.com"]:
+                raise SMTPServerDisconnected("Connection unexpectedly closed")
+            mail.outbox.append(message)
+        return len(messages)
+
+
+def test_the_emails_of_one_transaction_go_in_one_task_and_one_connection(world, django_capture_on_commit_callbacks,
+                                                                         monkeypatch):
+    lender, _other, supplier, _people = world
+    batches = []
+    monkeypatch.setattr(tasks.send_notifications, "delay",
+                        lambda *, notification_ids: batches.append(sorted(notification_ids)))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        first = _task(supplier, obj=lender)
+        second = _task(supplier, obj=lender, reference="FF-2026-00002")
+    assert batches == [sorted(Notification.objects.filter(task__in=[first, second]).values_list("pk", flat=True))]
+    assert len(batches[0]) == 4
+    # Sending them: one statement locks the four, one marks them sent (and the savepoint around them).
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_emails_send(notification_ids=batches[0]) == 4
+    assert len(queries) == 4
+    assert len(mail.outbox) == 4
+    assert notification_emails_send(notification_ids=batches[0]) == 0  # sent once only
+    # A savepoint rolled back drops what it wrote; a second transaction gets its own task.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                _task(supplier, obj=lender, reference="FF-2026-00003")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        third = _task(supplier, obj=lender, reference="FF-2026-00004")
+    assert batches[1] == sorted(Notification.objects.filter(task=third).values_list("pk", flat=True))
+
+
+def test_one_failing_address_keeps_its_row_pending_and_the_others_are_sent(world, settings):
+    lender, _other, supplier, _people = world
+    settings.EMAIL_BACKEND = "tests.inbox.test_notifications.OneAddressDown"
+    with transaction.atomic():
+        task = _task(supplier, obj=lender)
+        ids = list(Notification.objects.filter(task=task).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=ids).update(email=Notification.Email.PENDING)
+    with pytest.raises(SMTPServerDisconnected):
+        notification_emails_send(notification_ids=ids)
+    rows = {n.recipient.username: n for n in Notification.objects.filter(task=task).select_related("recipient")}
+    assert (rows["officer"].email, rows["officer"].email_attempts) == (Notification.Email.SENT, 1)
+    assert (rows["officer-zh"].email, rows["officer-zh"].email_attempts) == (Notification.Email.PENDING, 1)
+    assert "Connection unexpectedly closed" in rows["officer-zh"].email_error
+    assert [m.to[0] for m in mail.outbox] == ["officer@example.com"]
+
+
 def test_deadlines_count_business_days_from_the_day_the_task_lands(db):
     review, confirm = "factoring/flows.FactoringFlow.review", "factoring/flows.FactoringFlow.confirm"
     assert StepDeadline.objects.get(step=review).business_days == 2
@@ -162,7 +219,8 @@ def test_a_new_task_gets_its_steps_deadline(world):
 
 def test_overdue_tasks_are_escalated_to_the_next_level_once(world, django_capture_on_commit_callbacks):
     lender, _other, supplier, _people = world
-    with time_machine.travel(FRIDAY, tick=False):
+    # Committed as the tasks' own transactions would be (their e-mails sent), before the deadlines pass.
+    with time_machine.travel(FRIDAY, tick=False), django_capture_on_commit_callbacks(execute=True):
         staff_task = _task(supplier, obj=lender)  # due Tuesday 8 December
         client_task = _task(supplier, permission=OPERATE_FOR, obj=supplier, node=FactoringFlow.confirm,
                             reference="FF-2026-00002")  # due Wednesday 9 December

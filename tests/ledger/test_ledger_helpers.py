@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
 
 from scf.ledger.models import Account, JournalEntry
 from scf.ledger.services import Line, account_for, accrual_post, entry_key, house_account, lines, party_account
@@ -40,6 +41,23 @@ def test_house_and_party_accounts_are_the_accounts_for_their_owner_in_the_lender
     margin = party_account(supplier, P.MARGIN, "USD", lender=lender)
     assert margin == account_for(lender=lender, owner=supplier, purpose=P.MARGIN, currency="USD")
     assert (margin.code, margin.lender, margin.owner) == (f"{lender.uscc}:{supplier.uscc}:margin:USD", lender, supplier)
+
+
+def test_an_account_is_looked_up_once_its_opening_committed(lender, supplier, django_capture_on_commit_callbacks,
+                                                             django_assert_num_queries):
+    # Opened in a transaction rolled back: not remembered, opened again next time.
+    with transaction.atomic():
+        party_account(supplier, P.MARGIN, "CNY", lender=lender)
+        transaction.set_rollback(True)
+    assert not Account.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = party_account(supplier, P.MARGIN, "CNY", lender=lender)
+    with django_assert_num_queries(0):
+        assert party_account(supplier, P.MARGIN, "CNY", lender=lender) == opened
+    # Another currency is another account, looked up and opened in its turn.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert party_account(supplier, P.MARGIN, "USD", lender=lender) != opened
+    assert Account.objects.count() == 2
 
 
 def test_an_account_needs_its_lender(supplier):

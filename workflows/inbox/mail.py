@@ -7,7 +7,7 @@ import logging
 from smtplib import SMTPException
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -46,27 +46,56 @@ def _message(notification: Notification) -> EmailMessage:
 
 
 def notification_email_send(*, notification_id: int) -> bool:
-    """Send a pending notification's e-mail and mark it sent; return whether one was sent.
+    """Send one pending notification's e-mail and mark it sent; return whether one was sent."""
+    return notification_emails_send(notification_ids=[notification_id]) == 1
 
-    A mail error is recorded on the row (attempts, last error) and raised, so that the Celery
-    task retries; the row stays pending until a send succeeds. Sent or not wanted: nothing to do.
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Send the e-mails of these notifications still pending, over one connection; return how many went.
+
+    The rows are locked together (a second worker or the resend waits, then finds them sent), each sent one is
+    marked sent and a failed one keeps its attempt and last error, in one statement for each; a mail error is
+    raised once the others were tried, so that the Celery task retries the ones still pending. Sent or not
+    wanted: nothing to do. Four statements a batch, whatever its size.
     """
-    try:
-        with transaction.atomic():
-            notification = (Notification.objects.select_for_update(of=("self",))
-                            .select_related("recipient", "task__process__caseprocess", "task__deadline")
-                            .filter(pk=notification_id, email=Notification.Email.PENDING).first())
-            if notification is None:
-                return False
-            _message(notification).send()
-            Notification.objects.filter(pk=notification_id).update(
+    sent: list[int] = []
+    failed: dict[str, list[int]] = {}
+    first_error: Exception | None = None
+    with transaction.atomic():
+        rows = list(Notification.objects.select_for_update(of=("self",))
+                    .select_related("recipient", "task__process__caseprocess", "task__deadline")
+                    .filter(pk__in=notification_ids, email=Notification.Email.PENDING).order_by("pk"))
+        if not rows:
+            return 0
+        connection = get_connection()
+        try:
+            connection.open()
+        except MAIL_ERRORS as error:
+            first_error = error
+            failed[repr(error)[:300]] = [notification.pk for notification in rows]
+        else:
+            try:
+                for notification in rows:
+                    message = _message(notification)
+                    message.connection = connection
+                    try:
+                        message.send()
+                    except MAIL_ERRORS as error:
+                        first_error = first_error or error
+                        failed.setdefault(repr(error)[:300], []).append(notification.pk)
+                    else:
+                        sent.append(notification.pk)
+            finally:
+                connection.close()
+        if sent:
+            Notification.objects.filter(pk__in=sent).update(
                 email=Notification.Email.SENT, email_sent_at=timezone.now(),
                 email_attempts=F("email_attempts") + 1, email_error="")
-        return True
-    except MAIL_ERRORS as error:
-        Notification.objects.filter(pk=notification_id).update(email_attempts=F("email_attempts") + 1,
-                                                               email_error=repr(error)[:300])
-        raise
+        for error, pks in failed.items():
+            Notification.objects.filter(pk__in=pks).update(email_attempts=F("email_attempts") + 1, email_error=error)
+    if first_error is not None:
+        raise first_error
+    return len(sent)
 
 
 def notifications_resend(on: datetime.date | None = None) -> int:
@@ -75,13 +104,13 @@ def notifications_resend(on: datetime.date | None = None) -> int:
     Stops at the first mail error: the server is still failing, and the rows stay pending for the
     next run. Beat runs it every five minutes (`inbox.tasks.send_pending_notifications`).
     """
-    sent = 0
     pending = list(Notification.objects.filter(email=Notification.Email.PENDING).order_by("pk")
                    .values_list("pk", flat=True)[:RESEND_BATCH])
-    for pk in pending:
-        try:
-            sent += notification_email_send(notification_id=pk)
-        except MAIL_ERRORS:
-            logger.warning("Notification e-mails still failing; %d left pending.", len(pending) - sent)
-            break
-    return sent
+    if not pending:
+        return 0
+    try:
+        return notification_emails_send(notification_ids=pending)
+    except MAIL_ERRORS:
+        still = Notification.objects.filter(pk__in=pending, email=Notification.Email.PENDING).count()
+        logger.warning("Notification e-mails still failing; %d left pending.", still)
+        return len(pending) - still

@@ -146,10 +146,40 @@ def _notify(*, task: Task, kind: str, people: list[tuple]) -> list[int]:
         Notification(recipient_id=pk, kind=kind, task=task,
                      email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
         for pk, address, off in people])
-    for notification in made:
-        if notification.email == Notification.Email.PENDING:
-            tasks.send_notification.delay_on_commit(notification_id=notification.pk)
+    _mail_after_commit([notification.pk for notification in made if notification.email == Notification.Email.PENDING])
     return [notification.pk for notification in made]
+
+
+def _mail_after_commit(ids: list[int]) -> None:
+    """Send these notifications' e-mails once the transaction commits: one task for all a transaction wrote.
+
+    The first notifications of a transaction register the task; later ones join its list while it waits, if it was
+    registered within the savepoints still open and not sent yet (a task registered in a savepoint since released
+    is not joined). A rolled back transaction drops the task with its list; a
+    rolled back savepoint leaves ids of rows that never were, which the task does not find.
+    """
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        open_savepoints = set(connection.savepoint_ids)
+        for savepoints, func, _robust in connection.run_on_commit:
+            if isinstance(func, _MailBatch) and not func.sent and set(savepoints) <= open_savepoints:
+                func.ids.extend(ids)
+                return
+    transaction.on_commit(_MailBatch(ids))
+
+
+class _MailBatch:
+    """The on-commit callback that sends a transaction's notification e-mails in one task."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = list(ids)
+        self.sent = False
+
+    def __call__(self) -> None:
+        self.sent = True
+        tasks.send_notifications.delay(notification_ids=self.ids)
 
 
 # --- escalation ----------------------------------------------------------------------------------

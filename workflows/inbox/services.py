@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -77,10 +78,13 @@ def complete_open_task(obj, node, user: User | None, check: bool = False) -> boo
     `obj` is the case's business object as the service just saved it: the flow's gateways read it
     from the process instead of loading it again.
     """
-    process = process_for(obj)
-    if process is None:
-        return False
-    with node.flow_class.lock(process.pk):
+    # The process is read and locked in one statement (both its rows, as the flows' lock takes them, in the same
+    # order: after the business object), for the rest of the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        process = (CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
+                   .select_for_update(of=("self", "process_ptr")).order_by("-pk").first())
+        if process is None:
+            return False
         task = open_task(process, node)
         if task is None:
             return False

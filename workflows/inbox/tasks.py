@@ -11,6 +11,13 @@ def send_notification(*, notification_id: int) -> bool:
     return mail.notification_email_send(notification_id=notification_id)
 
 
+@shared_task(base=MailTask, name="workflows.inbox.tasks.send_notifications")
+def send_notifications(*, notification_ids: list[int]) -> int:
+    """E-mail the notifications one transaction wrote, over one connection (retried on mail errors; a row stays
+    pending until it is sent)."""
+    return mail.notification_emails_send(notification_ids=notification_ids)
+
+
 @shared_task(name="workflows.inbox.tasks.send_pending_notifications")
 def send_pending_notifications() -> int:
     """Send the notification e-mails still pending (beat runs this every few minutes)."""
