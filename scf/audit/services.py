@@ -73,14 +73,27 @@ def audit_batch():
     outer = getattr(_pending, "records", None)
     records: list[AuditRecord] = []
     _pending.records = records
+    if outer is None:
+        _pending.memo = {}
     try:
         yield
     finally:
         _pending.records = outer
+        if outer is None:
+            _pending.memo = None
     if outer is not None:
         outer.extend(records)
     elif records:
         _write(records)
+
+
+def unit_of_work_memo() -> dict | None:
+    """Return the dict kept for the unit of work running in this thread (see `audited`), or None outside one.
+
+    What one unit of work has already asked the database and will not change within it (who belongs to which
+    organization, say) can be kept here: it is dropped when the outermost unit ends, so the next one asks again.
+    """
+    return getattr(_pending, "memo", None)
 
 
 def audited(func: Callable) -> Callable:

@@ -2,7 +2,8 @@
 
 A product's `permissions.py` answers one question per action, `can_<verb>(user, obj)`, built
 from these; the view calls it to show the button, the service to refuse, the flow to assign.
-Each check is one query on the memberships, never cached: a role taken away counts at once.
+Each check is one query on the memberships, never cached beyond one unit of work: a role taken away
+counts from the next action on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from scf.audit.services import unit_of_work_memo
 from scf.core.exceptions import ActionNotPermitted
 
 from .exceptions import FourEyesViolation
@@ -29,8 +31,27 @@ def _memberships(user: User, organization: Organization | int | None):
 
 
 def is_member(user: User, organization: Organization | int | None) -> bool:
-    """Whether the user holds any role in the organization."""
-    return _memberships(user, organization).exists()
+    """Whether the user holds any role in the organization.
+
+    Asked once per unit of work (a service and the services it calls, in one transaction): the four-eyes rule, the
+    release right and the service's own permission each ask it of the same person. A membership saved or deleted
+    within the unit forgets what was asked (`memberships_changed`).
+    """
+    memo = unit_of_work_memo()
+    if memo is None or not getattr(user, "is_authenticated", False):
+        return _memberships(user, organization).exists()
+    key = ("is_member", user.pk, _pk(organization))
+    if key not in memo:
+        memo[key] = _memberships(user, organization).exists()
+    return memo[key]
+
+
+def memberships_changed(sender, **kwargs) -> None:
+    """A membership was saved or deleted: the unit of work running asks again (post_save, post_delete)."""
+    memo = unit_of_work_memo()
+    if memo is not None:
+        for key in [key for key in memo if key[0] == "is_member"]:
+            del memo[key]
 
 
 def is_member_of_any(user: User, organizations) -> Organization | None:

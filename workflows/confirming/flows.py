@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, maturity_views, order_views, release_views
 from .agreements import agreement_issue_contract
@@ -59,7 +59,7 @@ class ConfirmingAgreementFlow(CaseFlow):
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
-    after_review = (flow.Switch()
+    after_review = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Case(this.revise, in_state(State.RETURNED))
                     .Case(this.contract, in_state(State.APPROVED))
@@ -70,7 +70,7 @@ class ConfirmingAgreementFlow(CaseFlow):
               .Assign(_preparer)
               .Next(this.after_revise))
 
-    after_revise = (flow.Switch()
+    after_revise = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
@@ -181,7 +181,7 @@ class ConfirmingOrderFlow(CaseFlow):
                       .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                       .Next(this.after_seller))
 
-    after_seller = (flow.Switch()
+    after_seller = (Switch()
                     .Case(this.review, in_state(OrderState.UNDER_REVIEW))
                     .Case(this.revise, in_state(OrderState.RETURNED))
                     .Default(this.end))
@@ -191,7 +191,7 @@ class ConfirmingOrderFlow(CaseFlow):
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
-    after_review = (flow.Switch()
+    after_review = (Switch()
                     .Case(this.review, in_state(OrderState.UNDER_REVIEW))
                     .Case(this.revise, in_state(OrderState.RETURNED))
                     .Case(this.margin, in_state(OrderState.AWAITING_MARGIN))
@@ -202,7 +202,7 @@ class ConfirmingOrderFlow(CaseFlow):
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
 
-    after_revise = (flow.Switch()
+    after_revise = (Switch()
                     .Case(this.seller_confirm, in_state(OrderState.SELLER_CONFIRMATION))
                     .Default(this.end))
 
@@ -272,7 +272,7 @@ class ConfirmingReleaseFlow(CaseFlow):
               .Permission(ISSUE_RELEASE_NOTICE, obj=_release_lender)
               .Next(this.after_notice))
 
-    after_notice = (flow.Switch()
+    after_notice = (Switch()
                     .Case(this.delivery_notice, in_state(ReleaseState.NOTICE_ISSUED))
                     .Default(this.end))
 

@@ -19,7 +19,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
-from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, Switch, case_of, in_state, lender_of
 
 from . import task_views
 from .credit_review import credit_review_for
@@ -46,7 +46,7 @@ class FactoringFlow(CaseFlow):
 
     start = flow.StartHandle(this.start_case).Next(this.after_request)
 
-    after_request = (flow.Switch()
+    after_request = (Switch()
                      .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.confirm))
 
@@ -55,7 +55,7 @@ class FactoringFlow(CaseFlow):
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.after_confirm))
 
-    after_confirm = (flow.Switch()
+    after_confirm = (Switch()
                      .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.end))
 
@@ -64,7 +64,7 @@ class FactoringFlow(CaseFlow):
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
-    after_review = (flow.Switch()
+    after_review = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Case(this.revise, in_state(State.RETURNED))
                     .Case(this.contracts, in_state(State.APPROVED))
@@ -75,7 +75,7 @@ class FactoringFlow(CaseFlow):
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
 
-    after_revise = (flow.Switch()
+    after_revise = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
@@ -123,7 +123,7 @@ class FactoringFlow(CaseFlow):
                .Permission(RECORD_RECEIPTS, obj=lender_of)
                .Next(this.after_collect))
 
-    after_collect = (flow.Switch()
+    after_collect = (Switch()
                      .Case(this.end, in_state(State.CLOSED))
                      .Case(this.settle, this.is_paid)
                      .Default(this.collect))

@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, drawdown_views, release_views
 from .agreements import agreement_issue_contracts
@@ -51,7 +51,7 @@ class PledgeAgreementFlow(CaseFlow):
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
-    after_review = (flow.Switch()
+    after_review = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Case(this.revise, in_state(State.RETURNED))
                     .Case(this.contracts, in_state(State.APPROVED))
@@ -62,7 +62,7 @@ class PledgeAgreementFlow(CaseFlow):
               .Assign(_preparer)
               .Next(this.after_revise))
 
-    after_revise = (flow.Switch()
+    after_revise = (Switch()
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
@@ -163,7 +163,7 @@ class PledgeReleaseFlow(CaseFlow):
              .Permission(ISSUE_PLEDGE_NOTICE, obj=lender_of)
              .Next(this.after_order))
 
-    after_order = (flow.Switch()
+    after_order = (Switch()
                    .Case(this.confirm, in_state(ReleaseState.ORDERED))
                    .Default(this.end))
 
@@ -212,7 +212,7 @@ class PledgeDrawdownFlow(CaseFlow):
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
 
-    after_review = (flow.Switch()
+    after_review = (Switch()
                     .Case(this.review, in_state(DrawdownState.REQUESTED))
                     .Case(this.revise, in_state(DrawdownState.RETURNED))
                     .Case(this.disburse, in_state(DrawdownState.APPROVED))
@@ -223,7 +223,7 @@ class PledgeDrawdownFlow(CaseFlow):
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
 
-    after_revise = (flow.Switch()
+    after_revise = (Switch()
                     .Case(this.review, in_state(DrawdownState.REQUESTED))
                     .Default(this.end))
 
