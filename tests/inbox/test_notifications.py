@@ -20,8 +20,8 @@ from viewflow.workflow.models import Task
 from scf.parties.models import Membership, Organization, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from workflows.factoring.flows import FactoringFlow
-from workflows.inbox.assignment import OPERATE_FOR
 from workflows.inbox import tasks
+from workflows.inbox.assignment import OPERATE_FOR
 from workflows.inbox.mail import notification_emails_send, notifications_resend
 from workflows.inbox.models import CaseProcess, EmailOptOut, Notification, StepDeadline, TaskDeadline
 from workflows.inbox.notifications import deadline_for, tasks_escalate

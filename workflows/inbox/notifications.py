@@ -155,8 +155,8 @@ def _mail_after_commit(ids: list[int]) -> None:
 
     The first notifications of a transaction register the task; later ones join its list while it waits, if it was
     registered within the savepoints still open and not sent yet (a task registered in a savepoint since released
-    is not joined). A rolled back transaction drops the task with its list; a
-    rolled back savepoint leaves ids of rows that never were, which the task does not find.
+    is not joined). A rolled back transaction drops the task with its list; a rolled back savepoint leaves ids of
+    rows that never were, which the task does not find.
     """
     if not ids:
         return

@@ -23,11 +23,17 @@ def _artifact_filter(obj) -> dict:
     return {"artifact_content_type": ContentType.objects.get_for_model(type(obj)), "artifact_object_id": obj.pk}
 
 
-def process_for(obj) -> CaseProcess | None:
-    """Return the flow process whose artifact is `obj`, if one was started."""
+def process_for(obj, *, lock: bool = False) -> CaseProcess | None:
+    """Return the flow process whose artifact is `obj`, if one was started.
+
+    With `lock`, its rows are locked in the same statement (the case process's and viewflow's, as the flows' lock
+    takes them), for the rest of the caller's transaction.
+    """
     # The parties come along: the next tasks' assignment reads them.
-    return (CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
-            .order_by("-pk").first())
+    processes = CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
+    if lock:
+        processes = processes.select_for_update(of=("self", "process_ptr"))
+    return processes.order_by("-pk").first()
 
 
 def open_task(process: CaseProcess | None, node) -> Task | None:
@@ -78,11 +84,9 @@ def complete_open_task(obj, node, user: User | None, check: bool = False) -> boo
     `obj` is the case's business object as the service just saved it: the flow's gateways read it
     from the process instead of loading it again.
     """
-    # The process is read and locked in one statement (both its rows, as the flows' lock takes them, in the same
-    # order: after the business object), for the rest of the caller's transaction.
+    # The process is read and locked in one statement, in the flows' lock order: after the business object.
     with transaction.atomic(savepoint=False):
-        process = (CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
-                   .select_for_update(of=("self", "process_ptr")).order_by("-pk").first())
+        process = process_for(obj, lock=True)
         if process is None:
             return False
         task = open_task(process, node)
