@@ -53,13 +53,17 @@ def pytest_collection_finish(session):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Long tests first, so that the two workers end together instead of one finishing a walk alone.
+    """Long tests first, so that the two workers end together instead of one finishing a walk alone; the
+    browser walks are marked `browser` (CI's SQLite pass leaves them out: `-m "not browser"`).
 
     It runs before pytest-django's own ordering (tests in a rolled-back transaction, then those that
     flush the database, then those without one), whose stable sort keeps this order within each group:
     a flushed database has lost the rows the migrations seed.
     """
     items.sort(key=lambda item: not _runs_long(item))
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(hookwrapper=True)
