@@ -1,12 +1,14 @@
 """Issue and finalise documents: the work the Celery tasks do after commit.
 
-`document_issue` numbers, renders and issues a draft; `document_finalize` appends the signature
-certificate, seals, and tells the business object's signing set. Both are idempotent.
+`documents_issue` numbers, renders and issues the drafts a transaction generated; `documents_finalize` appends
+each signed document's signature certificate, seals it, and tells the business object's signing set. Both are
+idempotent; `document_issue` and `document_finalize` do the same for one document.
 """
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -18,7 +20,7 @@ from scf.parties.models import Organization
 
 from . import registry, sealing
 from .languages import language_locale
-from .models import Document
+from .models import Document, DocumentParty, Signature
 from .rendering import html_to_pdf, render_html
 from .selectors import kinds_all_issued, kinds_all_signed, parties_signed_all
 from .signature_blocks import document_blocks, fill_signature_blocks
@@ -67,12 +69,57 @@ def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
 def document_issue(*, document_id: int) -> Document:
     """Number, render and issue a draft; for anything but a draft it changes nothing (safe to retry)."""
     document = document_lock(document_id)
-    if document.state != Document.State.DRAFT:
-        return document
-    kind = registry.get(document.kind)
+    if document.state == Document.State.DRAFT:
+        _issue_drafts([document])
+    return document
+
+
+@audited
+def documents_issue(*, document_ids: list[int]) -> list[Document]:
+    """Number, render and issue the drafts among these documents, together (those a transaction generated).
+
+    The documents are locked in one read, each business object is read once for all its drafts (its kinds' shared
+    reads too: a financing's receivables, say), and each signing set is told once per object when its last draft
+    is issued. Anything but a draft is left as it is (safe to retry); the documents are returned in key order.
+    """
+    documents = list(Document.objects.select_for_update().filter(pk__in=set(document_ids)).order_by("pk"))
+    drafts: dict[tuple[int, int], list[Document]] = {}
+    for document in documents:
+        if document.state == Document.State.DRAFT:
+            drafts.setdefault((document.content_type_id, document.object_id), []).append(document)
+    for group in drafts.values():
+        _issue_drafts(group)
+    return documents
+
+
+def _issue_drafts(drafts: list[Document]) -> None:
+    """Issue drafts of one business object, under their locks."""
+    kinds = [registry.get(document.kind) for document in drafts]
+    # Locked before rendering, after the documents (the order sealing takes too): two workers issuing the last two
+    # drafts of one object would each see the other's still a draft and neither would start the signing. One object's
+    # drafts are issued by one task, so the lock makes no worker wait for another's layout.
+    obj = _business_object_lock(kinds[0], drafts[0].object_id,
+                                related=dict.fromkeys(name for kind in kinds for name in kind.related))
+    told: dict[int, tuple[registry.DocumentKind, registry.SigningSet]] = {}
+    shared_reads = next((kind.shared_reads for kind in kinds if kind.shared_reads is not None), None)
+    with shared_reads(obj) if shared_reads is not None else nullcontext():
+        for document, kind in zip(drafts, kinds, strict=True):
+            _issue(document, kind, obj)
+            signing_set = registry.signing_set_for(kind)
+            if signing_set is not None and signing_set.on_issued is not None:
+                told.setdefault(id(signing_set), (kind, signing_set))
+            # A kind of a signing set always has parties to sign it. Any other kind is sealed at once, under the lock
+            # already held, when nobody signs it (an advice): finalising reads its parties, leaves it issued otherwise.
+            if signing_set is None:
+                _finalize_all([document])
+    for kind, signing_set in told.values():
+        _tell_when_all_issued(kind, signing_set, obj)
+
+
+def _issue(document: Document, kind: registry.DocumentKind, obj) -> None:
+    """Number, render and issue one draft about `obj`; supersede its kind's earlier versions."""
     document.number = _allocate_number(document, kind)
     document.issued_at = timezone.now()
-    obj = kind.business_object(document.object_id)
     context = build_context(kind, obj, document_meta(document))
     html = render_html(kind.template_name(document.language), context, document.language)
     rendered = html_to_pdf(html)
@@ -90,22 +137,11 @@ def document_issue(*, document_id: int) -> Document:
     ):
         older.supersede(note=f"superseded by v{document.version}")
         older.save()
-    signing_set = registry.signing_set_for(kind)
-    if signing_set is not None and signing_set.on_issued is not None:
-        _tell_when_all_issued(kind, signing_set, obj)
-    # A kind of a signing set always has parties to sign it. Any other kind is sealed at once, under the lock
-    # already held, when nobody signs it (an advice): finalising reads its parties and leaves it issued otherwise.
-    if signing_set is None:
-        return _finalize(document)
-    return document
 
 
 def _tell_when_all_issued(kind: registry.DocumentKind, signing_set: registry.SigningSet, obj) -> None:
-    """Call the signing set's `on_issued` once the object's last draft of the set is issued (its signing starts)."""
-    # Two workers issuing the last two drafts of one object at once: each would see the other's still a draft and
-    # neither would call on_issued. The object's row lock, after the document's as in sealing, makes the later one
-    # see both.
-    _business_object_lock(kind, obj.pk)
+    """Call the signing set's `on_issued` once the object's last draft of the set is issued (its signing starts);
+    the caller holds the object's lock."""
     all_issued, any_signed = kinds_all_issued(obj, signing_set.kinds)
     if not all_issued:
         return
@@ -131,20 +167,52 @@ def document_finalize(*, document_id: int) -> Document:
     image in the lender's block. A document nobody signs (an advice) is sealed as soon as it is
     issued: its lender's block carries the seal, and there is no certificate page.
     """
-    return _finalize(document_lock(document_id))
+    return _finalize_all([document_lock(document_id)])[0]
 
 
-def _finalize(document: Document) -> Document:
-    """document_finalize, for the document locked by the caller."""
-    if document.state != Document.State.ISSUED:
-        return document
-    # Each read once: the missing signers, the certificate and the blocks are all made of these.
-    signatures = list(document.signatures.select_related("organization"))
-    parties = list(document.document_parties.select_related("organization"))
+@audited
+def documents_finalize(*, document_ids: list[int]) -> list[Document]:
+    """document_finalize for several documents (those one signing click completed), in one transaction: locked in
+    one read, their signatures and parties read in one each, each object's signing set asked once at the end."""
+    return _finalize_all(list(Document.objects.select_for_update().filter(pk__in=set(document_ids)).order_by("pk")))
+
+
+def _finalize_all(documents: list[Document]) -> list[Document]:
+    """documents_finalize, for documents locked by the caller; returns them all, sealed or left as they were."""
+    issued = [document for document in documents if document.state == Document.State.ISSUED]
+    if not issued:
+        return documents
+    # Each read once for all: the missing signers, the certificates and the blocks are all made of these.
+    ids = [document.pk for document in issued]
+    signatures: dict[int, list[Signature]] = {pk: [] for pk in ids}
+    for signature in Signature.objects.filter(document_id__in=ids).select_related("organization"):
+        signatures[signature.document_id].append(signature)
+    parties: dict[int, list[DocumentParty]] = {pk: [] for pk in ids}
+    for party in DocumentParty.objects.filter(document_id__in=ids).select_related("organization"):
+        parties[party.document_id].append(party)
+    complete: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet, int]] = {}
+    for document in issued:
+        if not _seal(document, signatures[document.pk], parties[document.pk]):
+            continue
+        kind = registry.get(document.kind)
+        signing_set = registry.signing_set_for(kind)
+        if signing_set is not None and signing_set.on_complete is not None:
+            complete.setdefault((id(signing_set), document.object_id), (kind, signing_set, document.object_id))
+    for kind, signing_set, object_id in complete.values():
+        # Two workers sealing two documents of one object at once: each would see the other's still issued
+        # and neither would call on_complete. The object's row lock makes the later one see both.
+        # Locked and read in one statement: on_complete gets the object as it is under its lock.
+        obj = _business_object_lock(kind, object_id)
+        if kinds_all_signed(obj, signing_set.kinds):
+            signing_set.on_complete(obj)
+    return documents
+
+
+def _seal(document: Document, signatures: list[Signature], parties: list[DocumentParty]) -> bool:
+    """Seal an issued document every party that must has signed; return whether it was."""
     signed = {signature.organization_id for signature in signatures}
     if any(party.must_sign and party.organization_id not in signed for party in parties):
-        return document
-    kind = registry.get(document.kind)
+        return False
     html = fill_signature_blocks(document.html, document_blocks(document, signatures=signatures, parties=parties),
                                  document.language)
     certificate_html = render_html("documents/signature_certificate.html", {
@@ -160,23 +228,15 @@ def _finalize(document: Document) -> Document:
     document.signed_at = timezone.now()
     document.complete_signing(note=_("all parties signed") if signatures else _("sealed by the lender"))
     document.save()
-    signing_set = registry.signing_set_for(kind)
-    if signing_set is not None and signing_set.on_complete is not None:
-        # Two workers sealing two documents of one object at once: each would see the other's still issued
-        # and neither would call on_complete. The object's row lock makes the later one see both.
-        # Locked and read in one statement: on_complete gets the object as it is under its lock.
-        obj = _business_object_lock(kind, document.object_id)
-        if kinds_all_signed(obj, signing_set.kinds):
-            signing_set.on_complete(obj)
-    return document
+    return True
 
 
-def _business_object_lock(kind: registry.DocumentKind, object_id: int):
+def _business_object_lock(kind: registry.DocumentKind, object_id: int, related=None):
     """Lock the business object's row, after the document's, and return it with the kind's related rows.
 
     The order the signing sets' on_complete always took; issuing takes it in the same order. A service that locks
     the object and then its documents (a new version generated while a worker still issues the old one) can meet
     a worker here the other way round: PostgreSQL then fails one of the two transactions (the worker's issue of a
     version about to be replaced, or the service, which its user submits again)."""
-    return (kind.model._default_manager.select_for_update(of=("self",)).select_related(*kind.related)
-            .get(pk=object_id))
+    return (kind.model._default_manager.select_for_update(of=("self",))
+            .select_related(*(kind.related if related is None else related)).get(pk=object_id))

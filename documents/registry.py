@@ -21,6 +21,7 @@ after sealing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,9 @@ class DocumentKind:
     sample: Callable[[], Any] | None = None  # a business object from the demo data, for demo_documents
     # Relations of the business object its context and parties read, loaded with it in one query.
     related: tuple[str, ...] = ()
+    # A context manager over the business object within which the contexts of its documents share what they read
+    # beyond it (a financing's receivables, say): the drafts of one object issued together read those once.
+    shared_reads: Callable[[Any], AbstractContextManager] | None = None
 
     def template_name(self, language: str) -> str:
         return f"documents/{self.code}.{language}.html"

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
+from scf.core.after_commit import batch_after_commit
 from scf.parties.models import Membership, Organization, User
 from scf.parties.second_factor import second_factor_recheck
 
@@ -79,7 +80,8 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
         for order, party in enumerate(parties))
     audit_record(action="documents.document.generate", target=document, actor=acting_user,
                  note=f"{kind_code} v{version} {language}")
-    tasks.render_document.delay_on_commit(document_id=document.pk)
+    # Rendered after commit, with the other drafts the transaction generates (a contract pack: one task).
+    batch_after_commit(tasks.render_after_commit, [document.pk])
     return document
 
 
@@ -147,6 +149,7 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
         ))
     Signature.objects.bulk_create(signatures)
     sets: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet]] = {}
+    complete = []
     for document in locked:
         audit_record(action="documents.document.sign", target=document, actor=signer,
                      note=f"{organization.legal_name} sha256={document.sha256}")
@@ -155,7 +158,9 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
         if signing_set is not None and signing_set.on_party_done is not None:
             sets.setdefault((signing_set.model, document.object_id, signing_set.kinds), (kind, signing_set))
         if not must_sign[document.pk] - signed[document.pk] - {organization.pk}:
-            tasks.finalize_document.delay_on_commit(document_id=document.pk)
+            complete.append(document.pk)
+    # Sealed after commit, in one task for the documents the click completed.
+    batch_after_commit(tasks.finalize_after_commit, complete)
     # Whether the party is now done with each object's signing set: the selector filters by the object's key alone,
     # so the object is loaded only when the party is done.
     for (model, object_id, kinds), (kind, signing_set) in sets.items():

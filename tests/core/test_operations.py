@@ -81,6 +81,8 @@ def test_production_logs_json_by_default(monkeypatch):
 @pytest.mark.parametrize(("task", "queue"), [
     ("documents.render_document", "documents"),
     ("documents.finalize_document", "documents"),
+    ("documents.render_documents", "documents"),
+    ("documents.finalize_documents", "documents"),
     ("scf.core.tasks.run_daily", "nightly"),
     ("scf.parties.tasks.kyc_notify", "mail"),
     ("workflows.factoring.tasks.send_maturity_reminder", "mail"),

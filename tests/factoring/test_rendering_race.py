@@ -28,7 +28,7 @@ def on_postgres():
 def test_the_last_two_drafts_issued_at_once_still_start_the_signing_once(on_postgres, world, monkeypatch):
     enqueued: list[int] = []
     # No worker yet: what the approval enqueues is kept, to be run by the two threads below.
-    monkeypatch.setattr(tasks.render_document, "delay_on_commit", lambda document_id: enqueued.append(document_id))
+    monkeypatch.setattr(tasks, "render_after_commit", enqueued.extend)
 
     financing = services.financing_request_create(supplier=world.supplier, receivables=[_receivable(world)],
                                                   value_date=TODAY, acting_user=world.supplier_user)
@@ -43,15 +43,21 @@ def test_the_last_two_drafts_issued_at_once_still_start_the_signing_once(on_post
     assert process_tasks.filter(flow_task=FactoringFlow.rendering, status="NEW").count() == 1
     last_two = [pk for pk in enqueued if pk != agreement]
 
-    # Both workers have rendered before either commits: each sees the other's document still a draft. The race is
-    # about locks, not layout: a cheap stand-in for the renderer.
+    # Both workers hold their document's lock before either goes on: each would find the other's document still a
+    # draft if nothing else held them apart. The race is about locks, not layout: a cheap stand-in for the renderer.
     barrier = threading.Barrier(2)
+    document_lock = issuing.document_lock
+
+    def locked_together(pk):
+        document = document_lock(pk)
+        barrier.wait(timeout=30)
+        return document
 
     def html_to_pdf(html, **kwargs):
-        barrier.wait(timeout=30)
         data = b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
         return RenderedPdf(data, hashlib.sha256(data).hexdigest(), 1)
 
+    monkeypatch.setattr(issuing, "document_lock", locked_together)
     monkeypatch.setattr(issuing, "html_to_pdf", html_to_pdf)
     errors: list[BaseException] = []
 

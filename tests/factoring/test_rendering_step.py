@@ -8,7 +8,9 @@ as the worker would.
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
@@ -70,10 +72,12 @@ def test_no_signing_task_exists_until_the_worker_has_issued_the_last_document(wo
     for user in (world.supplier_user, world.debtor_user, world.ops):
         assert _task_links(_client(user)) == []
 
-    # The worker issues the drafts one by one: the signing tasks appear with the last, all three at once.
+    # The approval's contract pack is rendered by one task. Issued one by one (the single-document task, as a
+    # broker's older message would), the signing tasks appear with the last, all three at once.
+    assert len(callbacks) == 1
     seen = []
-    for run in callbacks:
-        run()
+    for document in Document.objects.filter(object_id=financing.pk).order_by("pk"):
+        render_document(document_id=document.pk)
         issued = Document.objects.filter(object_id=financing.pk, state=Document.State.ISSUED).count()
         seen.append((issued, _open_steps(financing)))
     assert [steps for issued, steps in seen if issued < 3] and all(
@@ -86,6 +90,20 @@ def test_no_signing_task_exists_until_the_worker_has_issued_the_last_document(wo
         [url] = _task_links(_client(user))
         assert _client(user).get(url).status_code == 200
     assert all(document.pdf for document in Document.objects.filter(object_id=financing.pk))
+
+
+def test_the_approval_renders_its_contract_pack_in_one_task_that_starts_the_signing(world, approved):
+    financing, callbacks = approved
+    with CaptureQueriesContext(connection) as queries:
+        [run] = callbacks
+        run()
+    assert sorted(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == ["issued"] * 3
+    assert _open_steps(financing) == sorted(SIGN_STEPS)
+    # The financing and its receivables read once for the three documents (and the financing locked once, at the
+    # end, to tell its signing set).
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum('FROM "factoring_receivable"' in q for q in sql) == 1
+    assert sum('FROM "factoring_factoringfinancing"' in q for q in sql) == 2
 
 
 def test_the_case_page_says_the_documents_are_being_prepared_and_refreshes(world, approved):

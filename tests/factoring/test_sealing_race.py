@@ -39,7 +39,7 @@ def test_the_last_two_documents_sealed_at_once_still_sign_the_financing(on_postg
     monkeypatch.setattr(sealing, "seal_pdf", lambda data, **kwargs: data)
     enqueued: list[int] = []
     # No worker yet: what the signatures enqueue is kept, to be run by the two threads below.
-    monkeypatch.setattr(tasks.finalize_document, "delay_on_commit", lambda document_id: enqueued.append(document_id))
+    monkeypatch.setattr(tasks, "finalize_after_commit", enqueued.extend)
 
     financing = services.financing_request_create(supplier=world.supplier, receivables=[_receivable(world)],
                                                   value_date=TODAY, acting_user=world.supplier_user)

@@ -96,10 +96,15 @@ def test_the_next_task_appears_only_once_the_worker_has_sealed_the_documents(
     assert "Sealing the signed documents…" in page and "data-refresh-seconds" in page
     assert page.count("Sealing…</span>") == 3
 
-    # The worker seals: the agreement, the notice and the letter, each on its own.
-    assert len(enqueued) == 3
-    for run in enqueued:
-        run()
+    # The worker seals what each click completed, in one task a click: the agreement after the lender's, the notice
+    # and the letter together after the debtor's.
+    assert len(enqueued) == 2
+    enqueued[0]()
+    assert sorted(Document.objects.filter(object_id=issued.pk).values_list("kind", "state")) == [
+        ("debtor_confirmation_letter", "issued"), ("factoring_agreement", "signed"), ("notice_of_assignment", "issued")]
+    issued.refresh_from_db()
+    assert issued.state == FactoringFinancing.State.CONTRACT_ISSUED and _open(issued, FactoringFlow.sealing)
+    enqueued[1]()
     issued.refresh_from_db()
     assert issued.state == FactoringFinancing.State.SIGNED
     assert set(Document.objects.filter(object_id=issued.pk).values_list("state", flat=True)) == {"signed"}

@@ -235,6 +235,7 @@ DEBTOR_CONFIRMATION_LETTER = registry.DocumentKind(
     code="debtor_confirmation_letter", prefix="DCL", title=_("Confirmation of Receivables"),
     model=FactoringFinancing, build_context=confirmation_letter_context, parties=confirmation_letter_parties,
     required=CONFIRMATION_LETTER_REQUIRED, sample=demo_financing, related=RELATED,
+    shared_reads=shared_context_reads,
 )
 DISBURSEMENT_ADVICE = registry.DocumentKind(
     code="disbursement_advice", prefix="DAV", title=_("Disbursement Advice"), model=FactoringFinancing,

@@ -140,11 +140,11 @@ def demo_financing() -> FactoringFinancing | None:
 FACTORING_AGREEMENT = registry.DocumentKind(
     code="factoring_agreement", prefix="FAC", title=_("Factoring Agreement"), model=FactoringFinancing,
     build_context=financing_context, parties=agreement_parties, required=REQUIRED, sample=demo_financing,
-    related=RELATED, languages=("en", "zh-hans", "bilingual"),
+    related=RELATED, shared_reads=shared_context_reads, languages=("en", "zh-hans", "bilingual"),
 )
 NOTICE_OF_ASSIGNMENT = registry.DocumentKind(
     code="notice_of_assignment", prefix="NOA", title=_("Notice of Assignment of Receivables"),
     model=FactoringFinancing, build_context=financing_context, parties=notice_parties,
     required=REQUIRED + ["collection_account.bank", "collection_account.name", "collection_account.number"],
-    sample=demo_financing, related=RELATED,
+    sample=demo_financing, related=RELATED, shared_reads=shared_context_reads,
 )

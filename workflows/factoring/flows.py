@@ -19,7 +19,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
-from workflows.inbox.flows import CaseFlow, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, Join, Switch, case_of, in_state, lender_of
 
 from . import task_views
 from .credit_review import credit_review_for
@@ -105,7 +105,7 @@ class FactoringFlow(CaseFlow):
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
-    signed = flow.Join().Next(this.sealing)
+    signed = Join().Next(this.sealing)
 
     # Waits for the documents worker: the last document sealed signs the financing and completes it
     # (`signing_steps(sealed_step=)`), so the disbursement is never offered before the sealed PDFs exist.

@@ -119,10 +119,11 @@ def _receipt_check(release: Release, acting_user: User) -> None:
 
 
 def _receipt(release: Release, acting_user: User) -> None:
-    financing, data = _read(_case(release)), release.payload
+    data = release.payload
     settlement.receipt_record(
-        financing=financing, amount=Decimal(data["amount"]), value_date=datetime.date.fromisoformat(data["value_date"]),
-        bank_reference=data["bank_reference"], acting_user=acting_user, payer=_receipt_payer(financing, data))
+        financing=_case(release), amount=Decimal(data["amount"]),
+        value_date=datetime.date.fromisoformat(data["value_date"]), bank_reference=data["bank_reference"],
+        acting_user=acting_user, payer_role=data["payer"])
 
 
 def _settle_check(release: Release, acting_user: User) -> None:

@@ -324,8 +324,10 @@ def receipt_check(*, financing: FactoringFinancing, amount: Decimal, value_date:
 
 @audited
 def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date: datetime.date, bank_reference: str,
-                   acting_user: User, payer: Organization | None = None) -> Receipt:
+                   acting_user: User, payer: Organization | None = None, payer_role: str = "") -> Receipt:
     """Record money received for a financing and apply it by the waterfall of DESIGN §5.
+
+    The payer is `payer`, or the financing's party of `payer_role` ("supplier" or "debtor") as read under its lock.
 
     The debtor's payment goes to penalty interest, arrears interest, fees and the advance, then
     to the supplier's rebate up to the confirmed amount; the supplier's buy-back after a
@@ -335,6 +337,8 @@ def receipt_record(*, financing: FactoringFinancing, amount: Decimal, value_date
     # Look for the receipt under the financing's lock, so that concurrent retries queue here and
     # all but the first find it recorded.
     financing = _lock(financing)
+    if payer is None and payer_role:
+        payer = {"supplier": financing.supplier, "debtor": financing.debtor}[payer_role]
     amount, bank_reference = receipt_check(financing=financing, amount=amount, value_date=value_date,
                                            bank_reference=bank_reference, acting_user=acting_user)
     receipt, new = receipt_apply(case=financing, amount=amount, value_date=value_date, bank_reference=bank_reference,

@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from viewflow.workflow import flow
+from django.utils.timezone import now
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.status import STATUS
 
 from scf.parties.models import Organization
 
@@ -71,6 +74,65 @@ class Switch(flow.Switch):
     """A gateway routing a case on its business object (see `_CaseSwitchActivation`); declared as viewflow's."""
 
     activation_class = _CaseSwitchActivation
+
+
+class _CaseJoinActivation(JoinActivation):
+    """viewflow's join of parallel signing branches, reading no more than it must of each arrival.
+
+    Each branch arriving looks the join task up (created by the first, already started), links itself to it and
+    asks once whether any task of the split is still open; the last one marks the join done. viewflow's reads the
+    process twice more per arrival (the join task's, then its product subclass: here the arriving branch's own,
+    already locked), the arrived branches' tokens up to three times and whether one is open twice, and wraps
+    completion in a savepoint for cancelling the other branches, which a join of all branches never does. The
+    split's prefix is the arriving branch's: every branch of a case's signing split carries the same one. Arrivals
+    are serialised by the process lock the completing step holds (`locks.process_row_lock`).
+    """
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        process = prev_activation.process
+        task_class = flow_task.flow_class.task_class
+        tasks = list(task_class._default_manager.filter(flow_task=flow_task, process=process,
+                                                        status__in=[STATUS.NEW, STATUS.STARTED])[:2])
+        if len(tasks) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if tasks:
+            task = tasks[0]
+        else:
+            task = task_class(process=process, flow_task=flow_task, status=STATUS.STARTED, started=now(),
+                              token=token.get_base_split_token() if token.is_split_token() else token)
+            task.data = data if data is not None else {}
+            task.seed = seed
+            task.save()
+        task.process = process  # the arriving branch's, locked and coerced: not read again
+        task.previous.add(prev_activation.task)
+        activation = cls(task)
+        activation._prefix = prev_activation.task.token.get_common_split_prefix(task.token, prev_activation.task.pk)
+        return activation
+
+    def _join_token_prefixes(self):
+        return {self._prefix}
+
+    def is_done(self):
+        if getattr(self, "_done", None) is None:  # asked by can_proceed, then by the transition itself
+            self._done = not self._active_join_tasks(self._prefix).exists()
+        return self._done
+
+    @Activation.status.super()
+    def complete(self):
+        with self.exception_guard():
+            super(JoinActivation, self).complete.original()
+
+
+class Join(flow.Join):
+    """A join of all a split's branches (see `_CaseJoinActivation`); declared as viewflow's."""
+
+    activation_class = _CaseJoinActivation
+
+    def __init__(self, **kwargs):
+        if kwargs.get("continue_on_condition"):
+            raise ValueError("A case's join waits for all its branches (continue_on_condition is not supported).")
+        super().__init__(**kwargs)
 
 
 class CaseFlow(flow.Flow):

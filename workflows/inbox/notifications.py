@@ -19,6 +19,7 @@ from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
+from scf.core.after_commit import batch_after_commit
 from scf.money import add_business_days
 from scf.parties.models import Membership, Organization, StaffGroup, User
 
@@ -151,35 +152,12 @@ def _notify(*, task: Task, kind: str, people: list[tuple]) -> list[int]:
 
 
 def _mail_after_commit(ids: list[int]) -> None:
-    """Send these notifications' e-mails once the transaction commits: one task for all a transaction wrote.
-
-    The first notifications of a transaction register the task; later ones join its list while it waits, if it was
-    registered within the savepoints still open and not sent yet (a task registered in a savepoint since released
-    is not joined). A rolled back transaction drops the task with its list; a rolled back savepoint leaves ids of
-    rows that never were, which the task does not find.
-    """
-    if not ids:
-        return
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        open_savepoints = set(connection.savepoint_ids)
-        for savepoints, func, _robust in connection.run_on_commit:
-            if isinstance(func, _MailBatch) and not func.sent and set(savepoints) <= open_savepoints:
-                func.ids.extend(ids)
-                return
-    transaction.on_commit(_MailBatch(ids))
+    """Send these notifications' e-mails once the transaction commits: one task for all a transaction wrote."""
+    batch_after_commit(_send_mail, ids)
 
 
-class _MailBatch:
-    """The on-commit callback that sends a transaction's notification e-mails in one task."""
-
-    def __init__(self, ids: list[int]):
-        self.ids = list(ids)
-        self.sent = False
-
-    def __call__(self) -> None:
-        self.sent = True
-        tasks.send_notifications.delay(notification_ids=self.ids)
+def _send_mail(ids: list[int]) -> None:
+    tasks.send_notifications.delay(notification_ids=ids)
 
 
 # --- escalation ----------------------------------------------------------------------------------

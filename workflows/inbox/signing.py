@@ -23,7 +23,7 @@ signing steps' join and the next human step: the worker that seals the last docu
 transition and completes it, so the next task appears only once the sealed documents exist and
 nobody can click it early.
 
-    signed = flow.Join().Next(this.sealing)
+    signed = Join().Next(this.sealing)
     sealing = flow.Handle().Next(this.disburse)
 """
 

@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, Join, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, drawdown_views, release_views
 from .agreements import agreement_issue_contracts
@@ -92,7 +92,7 @@ class PledgeAgreementFlow(CaseFlow):
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
 
-    signed = flow.Join().Next(this.sealing)
+    signed = Join().Next(this.sealing)
 
     # Waits for the documents worker: the last contract sealed activates the agreement and completes it
     # (`agreement_signed_by_all`), so the next step is never offered before the sealed PDFs exist.
