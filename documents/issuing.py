@@ -109,15 +109,18 @@ def _issue_drafts(drafts: list[Document]) -> None:
             if signing_set is not None and signing_set.on_issued is not None:
                 told.setdefault(id(signing_set), (kind, signing_set))
             # A kind of a signing set always has parties to sign it. Any other kind is sealed at once, under the lock
-            # already held, when nobody signs it (an advice): finalising reads its parties, leaves it issued otherwise.
-            if signing_set is None:
-                _finalize_all([document])
+            # already held, when nobody signs it (an advice), and stored once, sealed; it has no signature yet (it was
+            # a draft until now, under its lock). A party that must sign leaves it issued, stored as such.
+            if signing_set is None and _seal(document, [], list(
+                    document.document_parties.select_related("organization"))):
+                continue
+            document.save()
     for kind, signing_set in told.values():
         _tell_when_all_issued(kind, signing_set, obj)
 
 
 def _issue(document: Document, kind: registry.DocumentKind, obj) -> None:
-    """Number, render and issue one draft about `obj`; supersede its kind's earlier versions."""
+    """Number, render and issue one draft about `obj` (the caller saves it); supersede its kind's earlier versions."""
     document.number = _allocate_number(document, kind)
     document.issued_at = timezone.now()
     context = build_context(kind, obj, document_meta(document))
@@ -127,8 +130,7 @@ def _issue(document: Document, kind: registry.DocumentKind, obj) -> None:
     document.sha256 = rendered.sha256
     document.page_count = rendered.page_count
     document.pdf.save(f"{document.number}.pdf", ContentFile(rendered.data), save=False)
-    document.issue()
-    document.save()
+    document.issue()  # stored by the caller
     # A first version has no earlier one to supersede.
     for older in [] if document.version == 1 else Document.objects.select_for_update().filter(
         content_type_id=document.content_type_id, object_id=document.object_id, kind=document.kind,

@@ -99,11 +99,10 @@ def test_the_approval_renders_its_contract_pack_in_one_task_that_starts_the_sign
         run()
     assert sorted(Document.objects.filter(object_id=financing.pk).values_list("state", flat=True)) == ["issued"] * 3
     assert _open_steps(financing) == sorted(SIGN_STEPS)
-    # The financing and its receivables read once for the three documents (and the financing locked once, at the
-    # end, to tell its signing set).
+    # The financing read (and locked) once for the three documents, its receivables once.
     sql = [query["sql"] for query in queries.captured_queries]
     assert sum('FROM "factoring_receivable"' in q for q in sql) == 1
-    assert sum('FROM "factoring_factoringfinancing"' in q for q in sql) == 2
+    assert sum('FROM "factoring_factoringfinancing"' in q for q in sql) == 1
 
 
 def test_the_case_page_says_the_documents_are_being_prepared_and_refreshes(world, approved):

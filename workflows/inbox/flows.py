@@ -51,14 +51,33 @@ def lender_of(process) -> Organization:
 
 
 class _CaseSwitchActivation(SwitchActivation):
-    """viewflow's, without the savepoint around the branches' conditions.
+    """viewflow's, without the savepoint around the branches' conditions, and stored once, routed and done.
 
     A case's gateways route on its business object as the service left it on the process (`in_state`): their
-    conditions write nothing, so there is nothing to roll back, and two statements a gateway are saved.
+    conditions write nothing, so there is nothing to roll back, and two statements a gateway are saved; routing
+    before the task is stored saves its update.
     """
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        """Route before the gateway's task is stored: it is written once, done (viewflow's writes it new, then
+        updates it done in the same transaction); viewflow then goes straight on to the chosen branch."""
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation._route()
+        task.status = STATUS.DONE
+        task.finished = now()
+        task.save()
+        task.previous.add(prev_activation.task)
+        return activation
 
     @Activation.status.super()
     def activate(self):
+        self._route()
+
+    def _route(self):
         with self.exception_guard():
             for node, condition in self.flow_task._branches:
                 if condition is None:

@@ -1,0 +1,45 @@
+"""The case flows' own gateway and join (workflows.inbox.flows): what they store, on a factoring case."""
+
+import pytest
+from viewflow.workflow.models import Task
+
+from documents.selectors import documents_to_sign
+from documents.services import documents_sign
+from workflows.factoring import services
+from workflows.factoring.flows import FactoringFlow
+from workflows.inbox.flows import Join
+
+from .test_signing_click import PASSWORD, issued  # noqa: F401
+
+
+def _tasks(financing, node):
+    return list(Task.objects.filter(process__caseprocess__reference=financing.reference, flow_task=node))
+
+
+def test_a_gateway_is_stored_once_done_between_the_step_before_it_and_the_branch_it_chose(world, issued):  # noqa: F811
+    [gateway] = _tasks(issued, FactoringFlow.after_review)
+    [review] = _tasks(issued, FactoringFlow.review)
+    [contracts] = _tasks(issued, FactoringFlow.contracts)
+    assert gateway.status == "DONE" and gateway.finished is not None and gateway.started is None
+    assert list(gateway.previous.all()) == [review]
+    assert list(contracts.previous.all()) == [gateway]
+
+
+def test_the_signing_join_waits_for_every_branch_and_goes_on_once(world, issued):  # noqa: F811
+    signers = ((world.debtor, world.debtor_user), (world.supplier, world.supplier_user), (world.lender, world.ops))
+    for number, (organization, user) in enumerate(signers, start=1):
+        documents_sign(documents=documents_to_sign(issued, organization), organization=organization, signer=user,
+                       password=PASSWORD, ip_address=None, user_agent="pytest")
+        [join] = _tasks(issued, FactoringFlow.signed)  # one join task, whoever arrives first
+        assert join.previous.count() == number
+        assert join.started is not None
+        assert join.status == ("DONE" if number == len(signers) else "STARTED")
+        assert len(_tasks(issued, FactoringFlow.sealing)) == (1 if number == len(signers) else 0)
+    signing = {task.pk for node in (FactoringFlow.sign_supplier, FactoringFlow.sign_debtor, FactoringFlow.sign_lender)
+               for task in _tasks(issued, node)}
+    assert set(join.previous.values_list("pk", flat=True)) == signing
+
+
+def test_a_case_join_waits_for_all_its_branches():
+    with pytest.raises(ValueError, match="continue_on_condition"):
+        Join(continue_on_condition=lambda activation, tasks: True)
