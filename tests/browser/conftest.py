@@ -59,11 +59,25 @@ def demo(transactional_db, settings):
     learning), so that the walk knows which codes the server still accepts.
     """
     from scf.parties.demo import seed_demo
+    from tests import snapshot
 
     settings.SECOND_FACTOR_REQUIRED = True
     settings.OTP_TOTP_SYNC = False
-    seed_demo(password=PASSWORD)
+    # Seeded once per worker and day, then put back as it was (tests/snapshot.py): the demo's dates are the day's,
+    # and its rows' times must not be later than the walk's clock (a walk with its clock set to 10:00 after one
+    # seeded at 23:00 would find the demo's prices newer than those it enters), so such a walk seeds afresh.
+    now = timezone.now()
+    seeded = _SEEDED.get("at")
+    if seeded is not None and timezone.localdate(seeded) == timezone.localdate(now) and seeded <= now:
+        snapshot.restore(_SEEDED["rows"])
+    else:
+        seed_demo(password=PASSWORD)
+        _SEEDED.update(at=now, rows=snapshot.take())
     return PASSWORD
+
+
+#: The demo as this worker last seeded it: {"at": when, "rows": tests.snapshot.Snapshot}.
+_SEEDED: dict = {}
 
 
 @pytest.fixture
