@@ -12,20 +12,16 @@ a transaction of its own.
 """
 
 import datetime
-from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.apps import apps as django_apps
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from documents.models import Document
 from documents.services import documents_sign
 from scf.audit import services as audit_services
 from scf.ledger.models import JournalEntry
 from scf.releases.services import release_approve
+from tests.query_budget import audit_statements_per_step, budget_report, repeats, step_counter, transactions
 from workflows.factoring import services
 from workflows.factoring.models import FactoringFinancing
 from workflows.factoring.releases import disbursement_prepare, receipt_prepare, settlement_prepare
@@ -67,42 +63,6 @@ REPEATS_BUDGET = 0
 STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
 
 
-def transactions(queries: list[dict]) -> list[list[str]]:
-    """Split captured statements into transactions (outermost atomic blocks); return each one's statements."""
-    groups: list[list[str]] = []
-    depth = 0
-    for query in queries:
-        sql = query["sql"]
-        head = sql.lstrip().split(None, 2)
-        verb = " ".join(head[:2]).upper() if head else ""
-        if verb.startswith("SAVEPOINT") or verb.startswith("BEGIN"):
-            if depth == 0:
-                groups.append([])
-            depth += 1
-            continue
-        if verb.startswith("RELEASE") or verb.startswith("COMMIT") or (
-                verb.startswith("ROLLBACK") and "TO SAVEPOINT" not in sql.upper()):
-            depth = max(depth - 1, 0)
-            continue
-        if verb.startswith("ROLLBACK"):  # ROLLBACK TO SAVEPOINT: the block is left, its savepoint too
-            continue
-        if depth == 0:
-            groups.append([sql])
-        else:
-            groups[-1].append(sql)
-    return groups
-
-
-def repeats(queries: list[dict]) -> list[tuple[str, int]]:
-    """Statements (the SQL with its parameters inlined) sent more than once within one transaction."""
-    found = []
-    for group in transactions(queries):
-        for sql, times in Counter(group).items():
-            if times > 1:
-                found.append((sql, times))
-    return found
-
-
 def test_transactions_are_split_at_the_outermost_block():
     queries = [{"sql": s} for s in (
         'SAVEPOINT "s1"', "SELECT 1", 'SAVEPOINT "s2"', "SELECT 1", 'RELEASE SAVEPOINT "s2"',
@@ -120,19 +80,10 @@ def counted_lifecycle(world, django_capture_on_commit_callbacks, monkeypatch):
     left out here (tests/audit counts them).
     """
     monkeypatch.setattr(audit_services, "_chain_after_commit", lambda: None)
-    # Content types are cached for the life of the process (a warm server has them all): look them up first,
-    # so that the count does not depend on which tests ran before in the same process (0 to 6 more reads).
-    ContentType.objects.get_for_models(*django_apps.get_models())
     today = datetime.date(2026, 11, 25)
     signers = {world.supplier.pk: world.supplier_user, world.debtor.pk: world.debtor_user, world.lender.pk: world.ops}
     captured: dict[str, list[dict]] = {}
-
-    def step(name, action):
-        with CaptureQueriesContext(connection) as queries:
-            with django_capture_on_commit_callbacks(execute=True):
-                result = action()
-        captured[name] = list(queries.captured_queries)
-        return result
+    step = step_counter(django_capture_on_commit_callbacks, captured)
 
     receivable = step("receivable", lambda: services.receivable_create(
         supplier=world.supplier, debtor=world.debtor, invoice_number="BUDGET-0001",
@@ -175,21 +126,13 @@ def counted_lifecycle(world, django_capture_on_commit_callbacks, monkeypatch):
 
 
 def test_a_factoring_lifecycle_keeps_its_query_budgets(counted_lifecycle):
-    per_step = {name: len(queries) for name, queries in counted_lifecycle.items()}
-    total = sum(per_step.values())
-    repeated = [(name, sql, times) for name, queries in counted_lifecycle.items()
-                for sql, times in repeats(queries)]
-    extra = sum(times - 1 for _, _, times in repeated)
-    print(f"statements per step: {per_step}; repeated within a transaction: {extra}; statements={total}")
-    for name, sql, times in sorted(repeated, key=lambda r: -r[2]):
-        print(f"  {name} x{times}: {sql[:300]}")
+    per_step, extra, repeated = budget_report(counted_lifecycle)
     assert tuple(per_step) == STEPS
-    assert total <= LIFECYCLE_BUDGET, per_step
+    assert sum(per_step.values()) <= LIFECYCLE_BUDGET, per_step
     assert {name: n for name, n in per_step.items() if n > STEP_BUDGET} == {}, per_step
     assert extra <= REPEATS_BUDGET, repeated
 
 
 def test_no_transaction_of_the_lifecycle_spends_more_than_two_statements_on_audit(counted_lifecycle):
-    audit = {name: max((sum(1 for sql in group if '"audit_' in sql) for group in transactions(queries)), default=0)
-             for name, queries in counted_lifecycle.items()}
+    audit = audit_statements_per_step(counted_lifecycle)
     assert {name: n for name, n in audit.items() if n > 2} == {}, audit

@@ -352,8 +352,9 @@ def agreement_submit(*, agreement: ConfirmingAgreement, acting_user: User, note:
         currency=agreement.currency, applicant=agreement.distributor, lender=agreement.lender,
         parties=[agreement.distributor, *others], preparer=agreement.prepared_by, reference=agreement.reference,
         acting_user=acting_user)
-    # A revision may have named another warehouse: its members may not decide the case either.
-    agreement.approval_case.parties.add(*others)
+    # A revision may have named another warehouse: its members may not decide the case either (a new case has it).
+    if resubmitted:
+        agreement.approval_case.parties.add(*others)
     agreement.submit(by=acting_user, note=(note or "").strip())
     agreement.save()
     case_submit(agreement, resubmitted=resubmitted, acting_user=acting_user, amount=agreement.limit_amount,
@@ -375,8 +376,9 @@ def agreement_review_decide(*, agreement: ConfirmingAgreement, approver: User, d
         raise _not_state(agreement, _("decided"))
     if decision == "approve":
         _check_kyc(agreement.distributor, agreement.seller, agreement.warehouse)
-    approval_decide(case=agreement.approval_case, approver=approver, decision=decision, comment=comment)
-    case = agreement.approval_case = ApprovalCase.objects.get(pk=agreement.approval_case_id)
+    # The case is locked and read by approval_decide; its decision carries it back, status included.
+    record = approval_decide(case=agreement.approval_case, approver=approver, decision=decision, comment=comment)
+    case = agreement.approval_case = record.case
     comment = (comment or "").strip()
     if case.status == ApprovalCase.Status.APPROVED:
         agreement_reserve_facilities(agreement, approver)

@@ -359,8 +359,9 @@ def order_review_decide(*, order: PurchaseOrder, approver: User, decision: str, 
         raise _not_state(order, _("decided"))
     if decision not in ("approve", "reject", "return"):
         raise ValidationError({"decision": _("Approve, reject or return the order.")})
-    approval_decide(case=order.approval_case, approver=approver, decision=decision, comment=comment)
-    case = order.approval_case = ApprovalCase.objects.get(pk=order.approval_case_id)
+    # The case is locked and read by approval_decide; its decision carries it back, status included.
+    record = approval_decide(case=order.approval_case, approver=approver, decision=decision, comment=comment)
+    case = order.approval_case = record.case
     comment = (comment or "").strip()
     if case.status == ApprovalCase.Status.APPROVED:
         order.approve(by=approver, note=comment)

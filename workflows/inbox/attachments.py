@@ -127,7 +127,10 @@ def attachment_add(*, case: models.Model, organization: Organization, lender: Or
     attachment = CaseAttachment(**where, organization=organization, lender=lender, title=title[:200],
                                 request=answers, original_name=(uploaded_file.name or "upload")[:255],
                                 content_type=content_type, size=size, sha256=digest, uploaded_by=acting_user)
-    attachment.full_clean(exclude=["file"])
+    # Its fields as typed; not its relations, which are the objects given, nor the file's uniqueness on the case,
+    # looked for above and kept by the unique index (one statement each it would ask again).
+    attachment.full_clean(exclude=["file", "case_type", "organization", "lender", "request", "uploaded_by"],
+                          validate_unique=False, validate_constraints=False)
     attachment.file.save(digest, uploaded_file, save=False)
     try:
         with transaction.atomic():

@@ -202,7 +202,11 @@ def agreement_create(*, lender: Organization, pledgor: Organization, warehouse: 
     agreement = PledgeAgreement(reference=f"PLA-{terms['start_date'].year}-{number:05d}", lender=lender,
                                 pledgor=pledgor, warehouse=warehouse, facility=facility, currency=facility.currency,
                                 prepared_by=acting_user, **terms)
-    agreement.full_clean(exclude=["state", "approval_case"])
+    # Its fields as typed: its parties and facility are the objects checked above, its reference comes from the
+    # gapless sequence, and its constraints are the terms' rules checked above with their messages (and kept by the
+    # database): asking them again is a statement each.
+    agreement.full_clean(exclude=["state", "approval_case", "lender", "pledgor", "warehouse", "facility", "prepared_by"],
+                         validate_unique=False, validate_constraints=False)
     agreement.save()
     audit_record(action="pledge.pledgeagreement.create", target=agreement, actor=acting_user,
                  target_state=agreement.state,
@@ -269,8 +273,9 @@ def agreement_submit(*, agreement: PledgeAgreement, acting_user: User, note: str
         currency=agreement.currency, applicant=agreement.pledgor, lender=agreement.lender,
         parties=[agreement.pledgor, agreement.warehouse], preparer=agreement.prepared_by,
         reference=agreement.reference, acting_user=acting_user)
-    # A revision may have named another warehouse: its members may not decide the case either.
-    agreement.approval_case.parties.add(agreement.warehouse)
+    # A revision may have named another warehouse: its members may not decide the case either (a new case has it).
+    if returned:
+        agreement.approval_case.parties.add(agreement.warehouse)
     agreement.submit(by=acting_user, note=(note or "").strip())
     agreement.save()
     if returned and process_for(agreement) is not None:
@@ -294,8 +299,9 @@ def agreement_review_decide(*, agreement: PledgeAgreement, approver: User, decis
         raise _not_state(agreement, _("decided"))
     if decision == "approve":
         _check_kyc((agreement.pledgor, agreement.warehouse))
-    approval_decide(case=agreement.approval_case, approver=approver, decision=decision, comment=comment)
-    case = agreement.approval_case = ApprovalCase.objects.get(pk=agreement.approval_case_id)
+    # The case is locked and read by approval_decide; its decision carries it back, status included.
+    record = approval_decide(case=agreement.approval_case, approver=approver, decision=decision, comment=comment)
+    case = agreement.approval_case = record.case
     comment = (comment or "").strip()
     if case.status == ApprovalCase.Status.APPROVED:
         agreement.approve(by=approver, note=comment)
@@ -336,9 +342,13 @@ def contract_language(agreement: PledgeAgreement, kind: str) -> str:
     return party.preferred_language
 
 
-def agreement_issue_contracts(agreement: PledgeAgreement) -> list[Document]:
-    """Generate the loan agreement, the maximum-amount pledge contract and the supervision agreement (flow step)."""
-    agreement = agreement_lock(pk=agreement.pk)
+def agreement_issue_contracts(agreement: PledgeAgreement, *, locked: bool = False) -> list[Document]:
+    """Generate the loan agreement, the maximum-amount pledge contract and the supervision agreement (flow step).
+
+    `locked=True` says the caller holds `agreement` from `agreement_lock` in this transaction.
+    """
+    if not locked:
+        agreement = agreement_lock(pk=agreement.pk)
     if agreement.state != State.APPROVED:
         raise _not_state(agreement, _("issued its contracts"))
     documents = [document_generate(obj=agreement, kind_code=kind, language=contract_language(agreement, kind),
@@ -418,7 +428,10 @@ def registration_record(*, agreement: PledgeAgreement, number: str, registered_o
                            acting_user)
     registration = PledgeRegistration(agreement=agreement, number=number, registered_on=registered_on,
                                       expires_on=expires_on, evidence=attachment, recorded_by=acting_user)
-    registration.full_clean(validate_unique=False)
+    # Its fields as typed: its relations are the objects in hand, and its constraints (a number, an expiry after
+    # the registration) are checked above with their messages and kept by the database.
+    registration.full_clean(exclude=["agreement", "evidence", "recorded_by"], validate_unique=False,
+                            validate_constraints=False)
     registration.save()
     audit_record(action="pledge.pledgeagreement.register", target=agreement, actor=acting_user,
                  note=f"{number} {registered_on.isoformat()} – {expires_on.isoformat()}")

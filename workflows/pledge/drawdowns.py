@@ -251,8 +251,9 @@ def drawdown_decide(*, drawdown: PledgeDrawdown, approver: User, decision: str, 
         raise _not_state(drawdown, _("decided"))
     if decision not in ("approve", "reject", "return"):
         raise ValidationError({"decision": _("Approve, reject or return the drawdown.")})
-    approval_decide(case=drawdown.approval_case, approver=approver, decision=decision, comment=comment)
-    case = drawdown.approval_case = ApprovalCase.objects.get(pk=drawdown.approval_case_id)
+    # The case is locked and read by approval_decide; its decision carries it back, status included.
+    record = approval_decide(case=drawdown.approval_case, approver=approver, decision=decision, comment=comment)
+    case = drawdown.approval_case = record.case
     comment = (comment or "").strip()
     if case.status == ApprovalCase.Status.APPROVED:
         drawdown.approve(by=approver, note=comment)

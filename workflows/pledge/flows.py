@@ -135,7 +135,8 @@ class PledgeAgreementFlow(CaseFlow):
         }
 
     def issue_contracts(self, activation):
-        agreement_issue_contracts(case_of(activation))
+        # Reached only from the review, whose service locked the agreement it left on the process.
+        agreement_issue_contracts(case_of(activation), locked=True)
 
 
 # --- releases of pledged goods (解押) ---------------------------------------------------------------

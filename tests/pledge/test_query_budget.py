@@ -1,0 +1,77 @@
+"""Query budgets of the pledge agreement's lifecycle, through the services, counted statement by statement.
+
+Prepared by a credit officer, submitted, approved by a second credit officer and a risk manager (its contracts
+issued on commit), signed by the pledgor, the warehouse and the lender, each all it must in one click (the
+documents sealed on commit), then its pledge registration recorded: the agreement is active and registered. Every
+statement is captured, transaction control included (tests/query_budget.py); the workers' tasks run eagerly on
+commit and are counted in the step that enqueued them, the audit chainer's runs left out (tests/audit counts them).
+
+Measured (2026-12-07) when this test was written: create 36, submit 29, approve 28, approve+issue 73, sign+finalize 77,
+register 36: 279 in all, 3 statements repeated within a transaction. Then: the agreement and the registration
+no longer ask the database again what was checked just before (their parties and facility exist, their terms keep
+the table's constraints: 24 and 12 statements of `full_clean`, now of their fields only; the certificate's
+attachment likewise, 5), the contracts are generated under the lock the approval holds, the approval's case is
+read once (it came back with the decision) and a new case's warehouse is not added twice: create 12, submit 28,
+approve 27, approve+issue 71, sign+finalize 77, register 19: 234, nothing repeated. The issue's 60 a step is NOT
+met by the approval that issues the contracts (the rendering of three contracts and the signing split with three
+tasks, their deadlines and notifications) nor by the signing (three clicks and the sealing of three documents).
+"""
+
+import pytest
+
+from documents.selectors import documents_to_sign
+from documents.services import documents_sign
+from scf.audit import services as audit_services
+from tests.query_budget import audit_statements_per_step, budget_report, step_counter
+from workflows.pledge import agreements
+from workflows.pledge.models import PledgeAgreement
+
+from .agreement_setup import *  # noqa: F403
+from .agreement_setup import prepare
+from .drawdown_setup import register
+
+LIFECYCLE_BUDGET = 234
+STEP_BUDGET = 77
+REPEATS_BUDGET = 0
+STEPS = ("create", "submit", "approve", "approve+issue", "sign+finalize", "register")
+
+
+@pytest.fixture
+def counted_lifecycle(aw, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(audit_services, "_chain_after_commit", lambda: None)
+    captured: dict[str, list[dict]] = {}
+    step = step_counter(django_capture_on_commit_callbacks, captured)
+
+    agreement = step("create", lambda: prepare(aw))
+    step("submit", lambda: agreements.agreement_submit(agreement=agreement, acting_user=aw.officer))
+    step("approve", lambda: agreements.agreement_review_decide(agreement=agreement, approver=aw.officer2,
+                                                               decision="approve"))
+    step("approve+issue", lambda: agreements.agreement_review_decide(agreement=agreement, approver=aw.risk2,
+                                                                     decision="approve"))
+    signers = ((aw.pledgor, aw.pledgor_user), (aw.warehouse, aw.warehouse_user), (aw.lender, aw.ops))
+    to_sign = [(organization, user, documents_to_sign(agreement, organization)) for organization, user in signers]
+
+    def sign_all():
+        for organization, user, documents in to_sign:
+            documents_sign(documents=documents, organization=organization, signer=user, password="pw-Secret-123",
+                           ip_address="127.0.0.1", user_agent="pytest")
+
+    step("sign+finalize", sign_all)
+    agreement.refresh_from_db()
+    assert agreement.state == PledgeAgreement.State.ACTIVE
+    registration = step("register", lambda: register(aw, agreement))
+    assert registration.agreement_id == agreement.pk and registration.number
+    return captured
+
+
+def test_a_pledge_agreement_lifecycle_keeps_its_query_budgets(counted_lifecycle):
+    per_step, extra, repeated = budget_report(counted_lifecycle)
+    assert tuple(per_step) == STEPS
+    assert sum(per_step.values()) <= LIFECYCLE_BUDGET, per_step
+    assert {name: n for name, n in per_step.items() if n > STEP_BUDGET} == {}, per_step
+    assert extra <= REPEATS_BUDGET, repeated
+
+
+def test_no_transaction_of_the_agreement_lifecycle_spends_more_than_two_statements_on_audit(counted_lifecycle):
+    audit = audit_statements_per_step(counted_lifecycle)
+    assert {name: n for name, n in audit.items() if n > 2} == {}, audit
