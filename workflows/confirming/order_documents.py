@@ -36,8 +36,10 @@ def disbursement_context(order: PurchaseOrder) -> dict:
         "margin_frozen": amount(order.initial_margin, currency) if by_bill else None,
         "exposure": amount(order.order_amount - order.margin_paid, currency),
     }
-    context["seller_account"] = (None if by_bill else
-                                 printed_account(settlement_account_for(order.agreement.seller, currency)))
+    # The account the funding's check found on this order (orders.seller_account_require), else as it is now.
+    found = getattr(order, "_seller_account", None)
+    context["seller_account"] = (None if by_bill else printed_account(
+        found if found is not None else settlement_account_for(order.agreement.seller, currency)))
     return context
 
 

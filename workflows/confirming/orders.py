@@ -517,7 +517,11 @@ def order_by_reference(reference: str, user: User) -> PurchaseOrder | None:
 # --- funding --------------------------------------------------------------------------------------
 
 def seller_account_require(order: PurchaseOrder) -> SettlementAccount:
-    """Return the seller's verified account the loan pays P into, or refuse (no_settlement_account, 409)."""
+    """Return the seller's verified account the loan pays P into, or refuse (no_settlement_account, 409).
+
+    The account found is kept on `order` for the rest of the unit of work: the disbursement advice generated with
+    the funding prints the account the check found, without reading it again (`order_documents`).
+    """
     seller = order.agreement.seller
     account = SettlementAccount.objects.payout_for(seller.pk, order.currency)
     if account is None:
@@ -525,7 +529,9 @@ def seller_account_require(order: PurchaseOrder) -> SettlementAccount:
             _("%(ref)s cannot be paid: %(org)s has no verified settlement account in %(currency)s.")
             % {"ref": order.reference, "org": seller.legal_name, "currency": order.currency},
             organization=seller.pk, currency=order.currency)
+    order._seller_account = account
     return account
+
 
 
 def order_maturity(order: PurchaseOrder, on: datetime.date) -> datetime.date:
