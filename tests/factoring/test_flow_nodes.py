@@ -5,7 +5,6 @@ from viewflow.workflow.models import Task
 
 from documents.selectors import documents_to_sign
 from documents.services import documents_sign
-from workflows.factoring import services
 from workflows.factoring.flows import FactoringFlow
 from workflows.inbox.flows import Join
 
