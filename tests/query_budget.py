@@ -79,3 +79,19 @@ def audit_statements_per_step(counted: dict[str, list[dict]]) -> dict[str, int]:
     """The most statements on the audit tables in one transaction of each step."""
     return {name: max((sum(1 for sql in group if '"audit_' in sql) for group in transactions(queries)), default=0)
             for name, queries in counted.items()}
+
+
+def assert_budgets(counted: dict[str, list[dict]], *, steps: tuple[str, ...], lifecycle: int, step: int,
+                   repeated: int) -> None:
+    """Assert a lifecycle's budgets: its steps, statements in all, the most in one step, the repeats."""
+    per_step, extra, found = budget_report(counted)
+    assert tuple(per_step) == steps
+    assert sum(per_step.values()) <= lifecycle, per_step
+    assert {name: n for name, n in per_step.items() if n > step} == {}, per_step
+    assert extra <= repeated, found
+
+
+def assert_audit_within_two_statements(counted: dict[str, list[dict]]) -> None:
+    """Assert that no transaction of the lifecycle spends more than two statements on the audit tables."""
+    audit = audit_statements_per_step(counted)
+    assert {name: n for name, n in audit.items() if n > 2} == {}, audit

@@ -14,7 +14,7 @@ read it again before) — within the issue's budgets of 270 a lifecycle and 60 a
 import pytest
 
 from scf.audit import services as audit_services
-from tests.query_budget import audit_statements_per_step, budget_report, step_counter
+from tests.query_budget import assert_audit_within_two_statements, assert_budgets, step_counter
 from workflows.confirming import orders
 from workflows.confirming.models import PurchaseOrder
 from workflows.inbox.services import process_for
@@ -52,13 +52,9 @@ def counted_lifecycle(ow, django_capture_on_commit_callbacks, monkeypatch):
 
 
 def test_a_confirming_order_lifecycle_keeps_its_query_budgets(counted_lifecycle):
-    per_step, extra, repeated = budget_report(counted_lifecycle)
-    assert tuple(per_step) == STEPS
-    assert sum(per_step.values()) <= LIFECYCLE_BUDGET, per_step
-    assert {name: n for name, n in per_step.items() if n > STEP_BUDGET} == {}, per_step
-    assert extra <= REPEATS_BUDGET, repeated
+    assert_budgets(counted_lifecycle, steps=STEPS, lifecycle=LIFECYCLE_BUDGET, step=STEP_BUDGET,
+                   repeated=REPEATS_BUDGET)
 
 
 def test_no_transaction_of_the_order_lifecycle_spends_more_than_two_statements_on_audit(counted_lifecycle):
-    audit = audit_statements_per_step(counted_lifecycle)
-    assert {name: n for name, n in audit.items() if n > 2} == {}, audit
+    assert_audit_within_two_statements(counted_lifecycle)
