@@ -39,6 +39,14 @@ def test_the_signing_join_waits_for_every_branch_and_goes_on_once(world, issued)
     assert set(join.previous.values_list("pk", flat=True)) == signing
 
 
+def test_a_join_activation_made_from_its_stored_task_asks_as_viewflow_does(world, issued):  # noqa: F811
+    documents_sign(documents=documents_to_sign(issued, world.debtor), organization=world.debtor,
+                   signer=world.debtor_user, password=PASSWORD, ip_address=None, user_agent="pytest")
+    [join] = _tasks(issued, FactoringFlow.signed)
+    activation = FactoringFlow.signed.activation_class(join)
+    assert activation.is_done() is False  # the supplier's and the lender's branches are still open
+
+
 def test_a_case_join_waits_for_all_its_branches():
     with pytest.raises(ValueError, match="continue_on_condition"):
         Join(continue_on_condition=lambda activation, tasks: True)

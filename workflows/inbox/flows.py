@@ -129,11 +129,17 @@ class _CaseJoinActivation(JoinActivation):
         activation._prefix = prev_activation.task.token.get_common_split_prefix(task.token, prev_activation.task.pk)
         return activation
 
+    # An activation made from a stored join task (not by an arriving branch) has no arriving prefix: viewflow's.
+    _prefix = None
+    _done = None
+
     def _join_token_prefixes(self):
-        return {self._prefix}
+        return super()._join_token_prefixes() if self._prefix is None else {self._prefix}
 
     def is_done(self):
-        if getattr(self, "_done", None) is None:  # asked by can_proceed, then by the transition itself
+        if self._prefix is None:
+            return super().is_done()
+        if self._done is None:  # asked by can_proceed, then by the transition itself
             self._done = not self._active_join_tasks(self._prefix).exists()
         return self._done
 
