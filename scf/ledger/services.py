@@ -9,12 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.core.exceptions import IdempotencyConflict
-from scf.core.races import insert_once
+from scf.core.races import insert_unless_taken
 from scf.money import round_money, to_decimal
 from scf.parties.models import Organization, User
 
@@ -74,10 +74,10 @@ def account_for(*, lender: Organization, owner: Organization | None, purpose: st
         return account
     account = Account.objects.filter(code=code).first()
     if account is None:
-        # Opened at the same moment by another transaction: its account answers (one savepoint, no second look-up).
-        account, _created = insert_once(
-            lambda: Account.objects.create(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency),
-            lambda: Account.objects.filter(code=code).first())
+        account = Account(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency)
+        if not insert_unless_taken(account):
+            # Opened at the same moment by another transaction: its account answers.
+            account = Account.objects.get(code=code)
     transaction.on_commit(lambda: _remember(account))
     return account
 
@@ -180,22 +180,22 @@ def ledger_post(*, idempotency_key: str, lines: list[Line], description: str, ac
     _check_balanced(normalized)
     fingerprint = entry_fingerprint(normalized)
 
-    def post() -> JournalEntry:
-        entry = JournalEntry.objects.create(
-            idempotency_key=idempotency_key, fingerprint=fingerprint, description=description[:300],
-            posted_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
-            value_date=value_date or timezone.localdate(), reverses=reverses,
-        )
-        Posting.objects.bulk_create(
-            Posting(entry=entry, account_id=account, currency=currency, amount=amount)
-            for account, currency, amount in normalized
-        )
-        return entry
-
-    # No look-up first: the key's unique index refuses a replay (or a concurrent request that posted it
-    # first), whose savepoint is rolled back; the entry posted under the key answers it, or its other
-    # lines raise the conflict.
-    entry, _created = insert_once(post, lambda: _existing(idempotency_key, fingerprint))
+    entry = JournalEntry(
+        idempotency_key=idempotency_key, fingerprint=fingerprint, description=description[:300],
+        posted_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        value_date=value_date or timezone.localdate(), reverses=reverses,
+    )
+    # No look-up first and no savepoint: the key's unique index skips a replay (or a concurrent request's entry
+    # posted first); the entry posted under the key answers it, or its other lines raise the conflict.
+    if not insert_unless_taken(entry):
+        existing = _existing(idempotency_key, fingerprint)
+        if existing is None:
+            raise IntegrityError(f"Journal entry {idempotency_key} was refused by the database.")
+        return existing
+    Posting.objects.bulk_create(
+        Posting(entry=entry, account_id=account, currency=currency, amount=amount)
+        for account, currency, amount in normalized
+    )
     return entry
 
 

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_batch, audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.races import insert_unless_taken
 from scf.parties.models import Organization, User
 from scf.parties.permissions import four_eyes_require, require
 from scf.parties.second_factor import second_factor_recheck
@@ -77,19 +78,16 @@ def release_prepare(*, action: str, lender: Organization, key: str, reference: s
     require(may_release(acting_user, release), _("Only the staff of %(lender)s entitled to it may prepare %(what)s.")
             % {"lender": lender.legal_name, "what": spec.label})
     _check(spec, release, acting_user)
-    try:
-        with transaction.atomic():
-            release.save()
-    except IntegrityError:
+    if not insert_unless_taken(release):
         # One pending release per key and lender (a unique index): the one waiting answers, without a
         # look-up before every preparation.
         waiting = (Release.objects.filter(lender=lender, key=release.key, status=Status.PENDING)
                    .select_related("prepared_by").first())
         if waiting is not None:
-            raise IllegalTransition(_waiting(waiting)) from None
+            raise IllegalTransition(_waiting(waiting))
         # Prepared by someone else and decided in the meantime: this one is refused all the same.
         raise IllegalTransition(_("%(what)s %(ref)s was prepared by someone else at the same time and waits for "
-                                  "release.") % {"what": spec.label, "ref": release.reference}) from None
+                                  "release.") % {"what": spec.label, "ref": release.reference})
     audit_record(action="release.prepare", target=release, actor=acting_user, target_state=Status.PENDING,
                  note=f"{action} {release.reference} {currency} {amount}")
     return release

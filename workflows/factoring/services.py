@@ -23,6 +23,7 @@ from documents.selectors import LIVE_STATES, documents_of, signed_by_anyone
 from documents.services import document_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import DomainError, IllegalTransition
+from scf.core.races import insert_unless_taken
 from scf.core.sequences import sequence_next
 from scf.facilities.exceptions import FacilityLimitExceeded
 from scf.facilities.models import CreditFacility, Product
@@ -166,17 +167,13 @@ def _insert_receivable(receivable: Receivable, acting_user: User, errors: dict[s
     receivable.full_clean(exclude=["state", "invoice_key", "created_by", *known], validate_unique=False,
                           validate_constraints=False)
     supplier, debtor = receivable.supplier, receivable.debtor
-    try:
-        with transaction.atomic():
-            receivable.save()
-    except IntegrityError:
-        if Receivable.objects.filter(debtor=debtor, supplier=supplier,
-                                     invoice_key=normalize_invoice_number(receivable.invoice_number)).exists():
+    receivable.invoice_key = normalize_invoice_number(receivable.invoice_number)
+    if not insert_unless_taken(receivable):
+        if Receivable.objects.filter(debtor=debtor, supplier=supplier, invoice_key=receivable.invoice_key).exists():
             raise DuplicateReceivable(
                 _("Invoice %(number)s of %(supplier)s on %(debtor)s is already registered.")
-                % {"number": receivable.invoice_number, "supplier": supplier, "debtor": debtor}
-            ) from None
-        raise
+                % {"number": receivable.invoice_number, "supplier": supplier, "debtor": debtor})
+        raise IntegrityError(f"Receivable {receivable.invoice_key} was refused by the database.")
     audit_record(action="factoring.receivable.create", target=receivable, actor=acting_user,
                  note=f"{receivable.invoice_key} {receivable.currency} {receivable.face_amount}")
     return receivable
