@@ -1,13 +1,20 @@
-"""The case flows' own gateway and join (workflows.inbox.flows): what they store, on a factoring case."""
+"""The case flows' own nodes (workflows.inbox.flows): what they store, on a factoring case."""
 
 import pytest
+from viewflow.workflow.context import Context
 from viewflow.workflow.models import Task
 
+from documents.models import Document
 from documents.selectors import documents_to_sign
 from documents.services import documents_sign
+from scf.facilities.models import FacilityReservation
+from workflows.factoring import services
 from workflows.factoring.flows import FactoringFlow
+from workflows.factoring.models import FactoringFinancing
 from workflows.inbox.flows import Join
 
+from .conftest import TODAY
+from .test_financing_lifecycle import _receivable
 from .test_signing_click import PASSWORD, issued  # noqa: F401
 
 
@@ -50,3 +57,41 @@ def test_a_join_activation_made_from_its_stored_task_asks_as_viewflow_does(world
 def test_a_case_join_waits_for_all_its_branches():
     with pytest.raises(ValueError, match="continue_on_condition"):
         Join(continue_on_condition=lambda activation, tasks: True)
+
+
+@pytest.fixture
+def in_review(world):
+    receivable = _receivable(world)
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable], value_date=TODAY,
+                                                  acting_user=world.supplier_user)
+    services.receivable_confirm(receivable=receivable, amount=receivable.face_amount, note="",
+                                acting_user=world.debtor_user)
+    return financing
+
+
+def test_a_failing_function_undoes_the_whole_approval_without_a_savepoint_of_its_own(world, in_review, monkeypatch):
+    def fail(activation):
+        raise RuntimeError("the contracts could not be generated")
+
+    monkeypatch.setattr(FactoringFlow.contracts, "_func", fail)
+    with pytest.raises(RuntimeError, match="could not be generated"):
+        services.financing_review_decide(financing=in_review, approver=world.officer, decision="approve")
+    in_review.refresh_from_db()
+    assert in_review.state == FactoringFinancing.State.UNDER_REVIEW
+    assert not FacilityReservation.objects.exists()
+    assert _tasks(in_review, FactoringFlow.contracts) == []
+    assert [task.status for task in _tasks(in_review, FactoringFlow.review)] == ["NEW"]
+
+
+def test_a_function_that_keeps_its_failure_on_the_task_rolls_back_only_its_own_work(world, in_review, monkeypatch):
+    def half(activation):
+        Document.objects.create(kind="factoring_agreement", content_type_id=1, object_id=0, title="half-made")
+        raise RuntimeError("the contracts could not be generated")
+
+    monkeypatch.setattr(FactoringFlow.contracts, "_func", half)
+    with Context(propagate_exception=False):  # viewflow's way: the failure is kept on the task
+        services.financing_review_decide(financing=in_review, approver=world.officer, decision="approve")
+    [contracts] = _tasks(in_review, FactoringFlow.contracts)
+    assert contracts.status == "ERROR"
+    assert not Document.objects.filter(title="half-made").exists()  # its savepoint was rolled back
+

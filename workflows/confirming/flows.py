@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, Join, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, maturity_views, order_views, release_views
 from .agreements import agreement_issue_contract
@@ -74,7 +74,7 @@ class ConfirmingAgreementFlow(CaseFlow):
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
-    contract = flow.Function(this.issue_contract).Next(this.rendering)
+    contract = Function(this.issue_contract).Next(this.rendering)
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`agreement_contract_issued`), so the signing tasks appear only once every document to sign exists as an issued PDF.
@@ -123,7 +123,7 @@ class ConfirmingAgreementFlow(CaseFlow):
              .Permission(CLOSE_AGREEMENT, obj=lender_of)
              .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, agreement: ConfirmingAgreement) -> dict:
         return {
@@ -219,7 +219,7 @@ class ConfirmingOrderFlow(CaseFlow):
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, order: PurchaseOrder) -> dict:
         agreement = order.agreement
@@ -286,7 +286,7 @@ class ConfirmingReleaseFlow(CaseFlow):
                .Permission(OPERATE_FOR, obj=_release_custodian)
                .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, release: ReleaseRequest) -> dict:
         order = release.order
@@ -331,7 +331,7 @@ class ConfirmingRefundFlow(CaseFlow):
     # Waits for the refund: collections (the order's page, the Suspense page) completes it.
     paid = flow.Handle().Next(this.end)
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, demand: RefundDemand) -> dict:
         order = demand.order

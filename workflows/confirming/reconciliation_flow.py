@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from workflows.inbox.flows import CaseFlow, lender_of
+from workflows.inbox.flows import CaseFlow, End, lender_of
 
 from . import reconciliation_views
 from .models import DeliveryReconciliation
@@ -32,7 +32,7 @@ class DeliveryReconciliationFlow(CaseFlow):
               .Permission(RECONCILE, obj=lender_of)
               .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, reconciliation: DeliveryReconciliation) -> dict:
         agreement = reconciliation.agreement

@@ -19,7 +19,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
-from workflows.inbox.flows import CaseFlow, Join, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, Switch, case_of, in_state, lender_of
 
 from . import task_views
 from .credit_review import credit_review_for
@@ -79,7 +79,7 @@ class FactoringFlow(CaseFlow):
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
-    contracts = flow.Function(this.issue_contracts).Next(this.rendering)
+    contracts = Function(this.issue_contracts).Next(this.rendering)
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`signing_steps(issued_step=)`), so the signing tasks appear only once every document to sign exists as an issued PDF.
@@ -133,7 +133,7 @@ class FactoringFlow(CaseFlow):
               .Permission(RECORD_RECEIPTS, obj=lender_of)
               .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, financing: FactoringFinancing) -> dict:
         return {

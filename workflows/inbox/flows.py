@@ -17,10 +17,14 @@ from collections.abc import Callable
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.end import EndActivation
+from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.signals import flow_finished, task_finished, task_started
+from viewflow.workflow.status import PROCESS, STATUS
 
 from scf.parties.models import Organization
 
@@ -158,6 +162,54 @@ class Join(flow.Join):
         if kwargs.get("continue_on_condition"):
             raise ValueError("A case's join waits for all its branches (continue_on_condition is not supported).")
         super().__init__(**kwargs)
+
+
+# viewflow runs a Function's callback and an End's closing in a savepoint, so that a failure can be kept on the task
+# (its ERROR state) while the transaction goes on: that is only when exceptions are not propagated
+# (`context.propagate_exception` False, as viewflow's own jobs run). A case's flows propagate them: the service's
+# transaction rolls back whole, and the savepoint (two statements a node) guards nothing. These run the same body
+# without it when exceptions propagate, and viewflow's otherwise.
+
+class _CaseFunctionActivation(FunctionActivation):
+    @Activation.status.super()
+    def activate(self):
+        if not context.propagate_exception:
+            return super().activate.original()
+        with self.exception_guard():
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.flow_task._func(self)
+
+
+class Function(flow.Function):
+    """A callback run as the flow reaches it (see `_CaseFunctionActivation`); declared as viewflow's."""
+
+    activation_class = _CaseFunctionActivation
+
+
+class _CaseEndActivation(EndActivation):
+    @Activation.status.super()
+    def activate(self):
+        if not context.propagate_exception:
+            return super().activate.original()
+        with self.exception_guard():
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            finished = not (self.flow_class.task_class._default_manager
+                            .filter(process=self.process, finished__isnull=True).exclude(pk=self.task.pk).exists())
+            if finished:
+                self.process.status = PROCESS.DONE
+                self.process.finished = now()
+                self.process.save()
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if finished:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class End(flow.End):
+    """The end of a case's flow: the process is done once no other task is open (see `_CaseEndActivation`)."""
+
+    activation_class = _CaseEndActivation
 
 
 class CaseFlow(flow.Flow):

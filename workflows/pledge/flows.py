@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, Join, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, drawdown_views, release_views
 from .agreements import agreement_issue_contracts
@@ -66,7 +66,7 @@ class PledgeAgreementFlow(CaseFlow):
                     .Case(this.review, in_state(State.UNDER_REVIEW))
                     .Default(this.end))
 
-    contracts = flow.Function(this.issue_contracts).Next(this.rendering)
+    contracts = Function(this.issue_contracts).Next(this.rendering)
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`agreement_contracts_issued`), so the signing tasks appear only once every document to sign exists as an issued PDF.
@@ -114,7 +114,7 @@ class PledgeAgreementFlow(CaseFlow):
              .Permission(RECORD_REGISTRATION, obj=lender_of)
              .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, agreement: PledgeAgreement) -> dict:
         return {
@@ -173,7 +173,7 @@ class PledgeReleaseFlow(CaseFlow):
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, release: PledgeRelease) -> dict:
         agreement = release.agreement
@@ -233,7 +233,7 @@ class PledgeDrawdownFlow(CaseFlow):
                 .Permission(DISBURSE_DRAWDOWN, obj=lender_of)
                 .Next(this.end))
 
-    end = flow.End()
+    end = End()
 
     def case_fields(self, drawdown: PledgeDrawdown) -> dict:
         agreement = drawdown.agreement
