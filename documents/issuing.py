@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audited
-from scf.core.sequences import sequence_next
+from scf.core.sequences import sequences_next
 from scf.parties.models import Organization
 
 from . import registry, sealing
@@ -51,18 +51,23 @@ def build_context(kind: registry.DocumentKind, obj, document_info: dict) -> dict
     return context
 
 
-def _allocate_number(document: Document, kind: registry.DocumentKind) -> str:
-    """Take the next number of the kind and year; the row lock makes the sequence gapless."""
+def _allocate_numbers(drafts: list[Document], kinds: list[registry.DocumentKind]) -> list[str]:
+    """Return the number of each draft: its earlier version's, or the next of its kind and year (the row locks make
+    the sequences gapless), the new ones taken in one statement."""
     # One number per document of a business object, whatever the language of its versions. Versions
     # count across languages (document_generate), so a first version has no earlier one to take it from.
-    previous = None if document.version == 1 else (
-        Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
-                                kind=document.kind)
-        .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
-    if previous is not None:
-        return previous.number
+    numbers: list[str | None] = []
+    for document in drafts:
+        previous = None if document.version == 1 else (
+            Document.objects.filter(content_type_id=document.content_type_id, object_id=document.object_id,
+                                    kind=document.kind)
+            .exclude(pk=document.pk).exclude(number="").order_by("-version").first())
+        numbers.append(previous.number if previous is not None else None)
     year = timezone.localdate().year
-    return f"{kind.prefix}-{year}-{sequence_next(key=document.kind, year=year):06d}"
+    taken = sequences_next([document.kind for document, number in zip(drafts, numbers, strict=True)
+                            if number is None], year)
+    return [number if number is not None else f"{kind.prefix}-{year}-{taken[document.kind]:06d}"
+            for document, kind, number in zip(drafts, kinds, numbers, strict=True)]
 
 
 @audited
@@ -94,6 +99,10 @@ def documents_issue(*, document_ids: list[int]) -> list[Document]:
 
 def _issue_drafts(drafts: list[Document]) -> None:
     """Issue drafts of one business object, under their locks."""
+    if len({document.kind for document in drafts}) != len(drafts):  # one number a kind: one draft a kind at a time
+        for document in drafts:
+            _issue_drafts([document])
+        return
     kinds = [registry.get(document.kind) for document in drafts]
     # Locked before rendering, after the documents (the order sealing takes too): two workers issuing the last two
     # drafts of one object would each see the other's still a draft and neither would start the signing. One object's
@@ -102,9 +111,11 @@ def _issue_drafts(drafts: list[Document]) -> None:
                                 related=dict.fromkeys(name for kind in kinds for name in kind.related))
     told: dict[int, tuple[registry.DocumentKind, registry.SigningSet]] = {}
     shared_reads = next((kind.shared_reads for kind in kinds if kind.shared_reads is not None), None)
+    numbers = _allocate_numbers(drafts, kinds)
+    issued = []
     with shared_reads(obj) if shared_reads is not None else nullcontext():
-        for document, kind in zip(drafts, kinds, strict=True):
-            _issue(document, kind, obj)
+        for document, kind, number in zip(drafts, kinds, numbers, strict=True):
+            _issue(document, kind, obj, number)
             signing_set = registry.signing_set_for(kind)
             if signing_set is not None and signing_set.on_issued is not None:
                 told.setdefault(id(signing_set), (kind, signing_set))
@@ -114,14 +125,16 @@ def _issue_drafts(drafts: list[Document]) -> None:
             if signing_set is None and _seal(document, [], list(
                     document.document_parties.select_related("organization"))):
                 continue
-            document.save()
+            issued.append(document)
+    # Stored in one statement, under the documents' locks.
+    Document.objects.bulk_update(issued, ["number", "issued_at", "html", "sha256", "page_count", "pdf", "state"])
     for kind, signing_set in told.values():
         _tell_when_all_issued(kind, signing_set, obj)
 
 
-def _issue(document: Document, kind: registry.DocumentKind, obj) -> None:
+def _issue(document: Document, kind: registry.DocumentKind, obj, number: str) -> None:
     """Number, render and issue one draft about `obj` (the caller saves it); supersede its kind's earlier versions."""
-    document.number = _allocate_number(document, kind)
+    document.number = number
     document.issued_at = timezone.now()
     context = build_context(kind, obj, document_meta(document))
     html = render_html(kind.template_name(document.language), context, document.language)

@@ -43,46 +43,71 @@ def document_generate(*, obj, kind_code: str, language: str, acting_user: User |
     language makes the next version of the same document (same number once issued), which
     supersedes the one in the other language. Never two agreements for one financing.
     """
-    kind = registry.get(kind_code)
-    if language not in kind.languages:
-        raise registry.UnknownDocumentKind(_("“%(kind)s” is not available in %(lang)s.")
-                                           % {"kind": kind_code, "lang": language})
-    require_fonts(language)
+    return documents_generate(obj=obj, kinds=[(kind_code, language)], acting_user=acting_user)[0]
+
+
+@audited
+def documents_generate(*, obj, kinds: list[tuple[str, str]], acting_user: User | None) -> list[Document]:
+    """Create the next version of each (kind, language) of `obj` as `document_generate` does one; return them in order.
+
+    A contract pack costs the same few statements whatever its size: every version of the kinds locked and read in
+    one statement, the new drafts inserted in one and their parties in another.
+    """
+    wanted = []
+    for kind_code, language in kinds:
+        kind = registry.get(kind_code)
+        if language not in kind.languages:
+            raise registry.UnknownDocumentKind(_("“%(kind)s” is not available in %(lang)s.")
+                                               % {"kind": kind_code, "lang": language})
+        require_fonts(language)
+        wanted.append((kind, language))
+    if len({kind.code for kind, _language in wanted}) != len(wanted):
+        raise ValueError("One document of each kind at a time.")
     content_type = ContentType.objects.get_for_model(obj)
-    # Every version of the kind, locked and read once: the drafts, the next version and the live one come from it.
-    existing = list(Document.objects.select_for_update().filter(
-        content_type=content_type, object_id=obj.pk, kind=kind_code).order_by("-version"))
-    drafts = [document for document in existing if document.state == Document.State.DRAFT]
-    pending = next((draft for draft in drafts if draft.language == language), None)
-    if pending is not None:
-        return pending
-    # Check the content before anything is stored: no blanks in a contract.
-    build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
-                              "issued_date": timezone.localdate(), "kind": kind_code})
-    version = (existing[0].version if existing else 0) + 1
-    live = [document for document in existing if document.state in (Document.State.DRAFT, Document.State.ISSUED)]
-    if drafts or language != (live[0].language if live else None):
-        # Another language replaces the document at once: nobody may sign the old text meanwhile.
-        for older in sorted(live, key=lambda document: (document.created_at, document.pk), reverse=True):
-            older.supersede(by=acting_user, note=f"replaced by v{version} ({language})")
-            older.save()
-    document = Document.objects.create(
-        kind=kind_code, version=version, language=language, title=document_title(kind, language),
-        content_type=content_type, object_id=obj.pk, created_by=acting_user,
-    )
-    parties = kind.parties(obj)
-    roles = registry.signing_roles(kind_code)
-    if roles is not None and {p.role for p in parties if p.must_sign} != set(roles):
-        raise RuntimeError(f"{kind_code}: the signing parties differ from the signing set's {roles}.")
-    DocumentParty.objects.bulk_create(
-        DocumentParty(document=document, organization=party.organization, role=party.role,
-                      must_sign=party.must_sign, order=order)
-        for order, party in enumerate(parties))
-    audit_record(action="documents.document.generate", target=document, actor=acting_user,
-                 note=f"{kind_code} v{version} {language}")
-    # Rendered after commit, with the other drafts the transaction generates (a contract pack: one task).
-    batch_after_commit(tasks.render_after_commit, [document.pk])
-    return document
+    # Every version of the kinds, locked and read once: the drafts, the next version and the live one come from it.
+    existing: dict[str, list[Document]] = {kind.code: [] for kind, _language in wanted}
+    for document in Document.objects.select_for_update().filter(
+            content_type=content_type, object_id=obj.pk, kind__in=list(existing)).order_by("kind", "-version"):
+        existing[document.kind].append(document)
+    result: list[Document | None] = []
+    new: list[tuple[Document, registry.DocumentKind]] = []
+    for kind, language in wanted:
+        versions = existing[kind.code]
+        drafts = [document for document in versions if document.state == Document.State.DRAFT]
+        pending = next((draft for draft in drafts if draft.language == language), None)
+        if pending is not None:
+            result.append(pending)
+            continue
+        # Check the content before anything is stored: no blanks in a contract.
+        build_context(kind, obj, {"number": "", "version": 0, "title": str(kind.title), "language": language,
+                                  "issued_date": timezone.localdate(), "kind": kind.code})
+        version = (versions[0].version if versions else 0) + 1
+        live = [document for document in versions if document.state in (Document.State.DRAFT, Document.State.ISSUED)]
+        if drafts or language != (live[0].language if live else None):
+            # Another language replaces the document at once: nobody may sign the old text meanwhile.
+            for older in sorted(live, key=lambda document: (document.created_at, document.pk), reverse=True):
+                older.supersede(by=acting_user, note=f"replaced by v{version} ({language})")
+                older.save()
+        document = Document(kind=kind.code, version=version, language=language, title=document_title(kind, language),
+                            content_type=content_type, object_id=obj.pk, created_by=acting_user)
+        new.append((document, kind))
+        result.append(document)
+    if new:
+        Document.objects.bulk_create([document for document, _kind in new])
+        rows = []
+        for document, kind in new:
+            parties = kind.parties(obj)
+            roles = registry.signing_roles(kind.code)
+            if roles is not None and {p.role for p in parties if p.must_sign} != set(roles):
+                raise RuntimeError(f"{kind.code}: the signing parties differ from the signing set's {roles}.")
+            rows += [DocumentParty(document=document, organization=party.organization, role=party.role,
+                                   must_sign=party.must_sign, order=order) for order, party in enumerate(parties)]
+            audit_record(action="documents.document.generate", target=document, actor=acting_user,
+                         note=f"{kind.code} v{document.version} {document.language}")
+        DocumentParty.objects.bulk_create(rows)
+        # Rendered after commit, with the other drafts the transaction generates (a contract pack: one task).
+        batch_after_commit(tasks.render_after_commit, [document.pk for document, _kind in new])
+    return result
 
 
 @audited

@@ -41,6 +41,27 @@ def sequence_next(key: str, year: int) -> int:
     return _increment(key=key, year=year)
 
 
+def sequences_next(keys: list[str], year: int) -> dict[str, int]:
+    """Return the next number of each of these keys in `year`, in one statement (a pack of documents of several kinds).
+
+    The rows are written in the order of their keys, as a second caller writes them: two packs sharing keys wait for
+    each other instead of each holding one row the other wants.
+    """
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    connection = connections[router.db_for_write(NumberSequence)]
+    quote = connection.ops.quote_name
+    table, last = quote(NumberSequence._meta.db_table), quote("last_number")
+    values = ", ".join(["(%s, %s, 1)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('key')}, {quote('year')}, {last}) VALUES {values} "
+            f"ON CONFLICT ({quote('key')}, {quote('year')}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {quote('key')}, {last}", [part for key in keys for part in (key, year)])
+        return dict(cursor.fetchall())
+
+
 def sequence_next_block(key: str, year: int, count: int) -> int:
     """Take the next `count` numbers of `key` in `year` at once; return the first (the block runs on from it).
 

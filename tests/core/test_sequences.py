@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from scf.core.models import NumberSequence
-from scf.core.sequences import sequence_next
+from scf.core.sequences import sequence_next, sequences_next
 
 from ..factories import LenderFactory, OrganizationFactory
 
@@ -34,6 +34,17 @@ def test_each_year_and_each_key_has_its_own_numbers():
     assert _next("test.a", 2027) == 1
     assert _next("test.b", 2026) == 1
     assert _next("test.a", 2026) == 3
+
+
+@pytest.mark.django_db
+def test_several_keys_take_their_next_numbers_in_one_statement(django_assert_num_queries):
+    assert _next("test.b", 2026) == 1
+    with django_assert_num_queries(1), transaction.atomic(savepoint=False):
+        taken = sequences_next(["test.c", "test.b", "test.a"], 2026)
+    assert taken == {"test.a": 1, "test.b": 2, "test.c": 1}
+    assert sequences_next(["test.a", "test.a"], 2026) == {"test.a": 2}  # a key named twice takes one number
+    assert sequences_next([], 2026) == {}
+    assert _next("test.c", 2026) == 2 and _next("test.b", 2027) == 1
 
 
 @pytest.mark.django_db

@@ -93,6 +93,43 @@ def test_numbers_are_per_kind_and_one_per_document_whatever_its_language(demo, d
     assert agreement.state == Document.State.SUPERSEDED
 
 
+def test_a_pack_is_generated_in_one_call_and_issued_by_one_task_numbered_per_kind(demo,
+                                                                                  django_capture_on_commit_callbacks):
+    earlier = _issued(demo, "factoring_agreement", "en", django_capture_on_commit_callbacks)
+    kinds = [("factoring_agreement", "zh-hans"), ("notice_of_assignment", "en"), ("debtor_confirmation_letter", "en")]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with CaptureQueriesContext(connection) as queries:
+            agreement, notice, letter = services.documents_generate(obj=demo["financing"], kinds=kinds,
+                                                                    acting_user=demo["officer"])
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "documents_document')]
+    assert len(inserts) == 2  # the drafts in one statement, their parties in another
+    assert len(callbacks) == 1  # one task issues the pack
+    earlier.refresh_from_db()
+    assert earlier.state == Document.State.SUPERSEDED  # the agreement in another language replaces it at once
+    callbacks[0]()
+    year = timezone.localdate().year
+    for document in (agreement, notice, letter):
+        document.refresh_from_db()
+    assert [(d.state, d.number, d.version, d.language) for d in (agreement, notice, letter)] == [
+        ("issued", f"FAC-{year}-000001", 2, "zh-hans"), ("issued", f"NOA-{year}-000001", 1, "en"),
+        ("issued", f"DCL-{year}-000001", 1, "en")]
+    assert [list(d.document_parties.filter(must_sign=True).values_list("role", flat=True))
+            for d in (agreement, notice, letter)] == [["supplier", "lender"], ["supplier", "debtor"], ["debtor"]]
+    with django_capture_on_commit_callbacks(execute=False):
+        again = services.documents_generate(obj=demo["financing"], kinds=kinds[1:], acting_user=demo["officer"])
+    assert [d.version for d in again] == [2, 2]
+
+
+def test_a_pack_names_each_kind_once_in_a_language_it_has(demo):
+    with pytest.raises(ValueError, match="One document of each kind"):
+        services.documents_generate(obj=demo["financing"], acting_user=None,
+                                    kinds=[("notice_of_assignment", "en"), ("notice_of_assignment", "zh-hans")])
+    with pytest.raises(registry.UnknownDocumentKind):
+        services.documents_generate(obj=demo["financing"], acting_user=None,
+                                    kinds=[("notice_of_assignment", "en"), ("factoring_agreement", "fr")])
+    assert not Document.objects.exists()
+
+
 def test_missing_context_names_the_field_and_stores_nothing(demo):
     financing = demo["financing"]
     financing.receivables.clear()

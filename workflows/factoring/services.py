@@ -20,7 +20,7 @@ from django_fsm import can_proceed
 from documents.languages import Language
 from documents.models import Document
 from documents.selectors import LIVE_STATES, documents_of, signed_by_anyone
-from documents.services import document_generate, documents_void
+from documents.services import document_generate, documents_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import DomainError, IllegalTransition
 from scf.core.races import insert_unless_taken
@@ -700,14 +700,10 @@ def financing_issue_contracts(financing: FactoringFinancing, *, locked: bool = F
     if not locked:
         financing = financing_lock(pk=financing.pk)
     with shared_context_reads(financing):
-        documents = [
-            document_generate(obj=financing, kind_code="factoring_agreement",
-                              language=financing.supplier.preferred_language, acting_user=None),
-            document_generate(obj=financing, kind_code="notice_of_assignment",
-                              language=financing.debtor.preferred_language, acting_user=None),
-            document_generate(obj=financing, kind_code="debtor_confirmation_letter",
-                              language=financing.debtor.preferred_language, acting_user=None),
-        ]
+        documents = documents_generate(obj=financing, kinds=[
+            ("factoring_agreement", financing.supplier.preferred_language),
+            ("notice_of_assignment", financing.debtor.preferred_language),
+            ("debtor_confirmation_letter", financing.debtor.preferred_language)], acting_user=None)
     if can_proceed(financing.issue_contract):
         financing.issue_contract(note=_("contracts generated for signing"))
         financing.save()

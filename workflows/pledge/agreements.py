@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from documents.models import Document
-from documents.services import document_generate, documents_void
+from documents.services import documents_generate, documents_void
 from scf.audit.services import audit_record, audited
 from scf.core.sequences import sequence_next
 from scf.facilities.models import CreditFacility, Product
@@ -351,8 +351,8 @@ def agreement_issue_contracts(agreement: PledgeAgreement, *, locked: bool = Fals
         agreement = agreement_lock(pk=agreement.pk)
     if agreement.state != State.APPROVED:
         raise _not_state(agreement, _("issued its contracts"))
-    documents = [document_generate(obj=agreement, kind_code=kind, language=contract_language(agreement, kind),
-                                   acting_user=None) for kind in CONTRACT_KINDS]
+    documents = documents_generate(obj=agreement, kinds=[(kind, contract_language(agreement, kind))
+                                                         for kind in CONTRACT_KINDS], acting_user=None)
     agreement.issue_contracts(note=_("loan agreement, pledge contract and supervision agreement issued for signing"))
     agreement.save()
     return documents
