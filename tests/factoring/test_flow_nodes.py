@@ -1,6 +1,8 @@
 """The case flows' own nodes (workflows.inbox.flows): what they store, on a factoring case."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.context import Context
 from viewflow.workflow.models import Task
 
@@ -95,3 +97,18 @@ def test_a_function_that_keeps_its_failure_on_the_task_rolls_back_only_its_own_w
     assert contracts.status == "ERROR"
     assert not Document.objects.filter(title="half-made").exists()  # its savepoint was rolled back
 
+
+
+def test_a_case_starts_within_its_services_transaction_without_a_savepoint_or_a_lock(world):
+    receivable = _receivable(world)
+    with CaptureQueriesContext(connection) as queries:
+        financing = services.financing_request_create(supplier=world.supplier, receivables=[receivable],
+                                                      value_date=TODAY, acting_user=world.supplier_user)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1  # the service's own
+    assert not [sql for sql in statements if 'FROM "inbox_caseprocess"' in sql or "FOR UPDATE" in sql and
+                '"viewflow_process"' in sql]
+    [start] = _tasks(financing, FactoringFlow.start)
+    [confirm] = _tasks(financing, FactoringFlow.confirm)
+    assert start.status == "DONE" and confirm.status == "NEW"
+    assert start.process.caseprocess.reference == financing.reference

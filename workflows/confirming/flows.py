@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, End, Function, Join, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, StartHandle, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, maturity_views, order_views, release_views
 from .agreements import agreement_issue_contract
@@ -52,7 +52,7 @@ class ConfirmingAgreementFlow(CaseFlow):
     process_title = _("Confirming-warehouse agreement")
     progress_optional = ("revise",)
 
-    start = flow.StartHandle(this.start_case).Next(this.review)
+    start = StartHandle(this.start_case).Next(this.review)
 
     review = (flow.View(agreement_views.review_task)
               .Annotation(title=_("Credit review of the confirming-warehouse agreement"))
@@ -174,7 +174,7 @@ class ConfirmingOrderFlow(CaseFlow):
     progress_steps = ("seller_confirm", "review", "revise", "margin", "fund", "receipt")
     progress_optional = ("revise",)
 
-    start = flow.StartHandle(this.start_case).Next(this.seller_confirm)
+    start = StartHandle(this.start_case).Next(this.seller_confirm)
 
     seller_confirm = (flow.View(order_views.seller_confirm_task)
                       .Annotation(title=_("Confirm the purchase order as the seller"))
@@ -265,7 +265,7 @@ class ConfirmingReleaseFlow(CaseFlow):
     case_template = "confirming/release_case.html"
     process_title = _("Confirming-warehouse release")
 
-    start = flow.StartHandle(this.start_case).Next(this.notice)
+    start = StartHandle(this.start_case).Next(this.notice)
 
     notice = (flow.View(release_views.notice_task)
               .Annotation(title=_("Issue the release notice"))
@@ -321,7 +321,7 @@ class ConfirmingRefundFlow(CaseFlow):
     case_template = "confirming/refund_case.html"
     process_title = _("Confirming-warehouse refund demand")
 
-    start = flow.StartHandle(this.start_case).Next(this.acknowledge)
+    start = StartHandle(this.start_case).Next(this.acknowledge)
 
     acknowledge = (flow.View(maturity_views.acknowledge_task)
                    .Annotation(title=_("Acknowledge the refund notice and pay the shortfall"))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from workflows.inbox.flows import CaseFlow, End, lender_of
+from workflows.inbox.flows import CaseFlow, End, StartHandle, lender_of
 
 from . import reconciliation_views
 from .models import DeliveryReconciliation
@@ -25,7 +25,7 @@ class DeliveryReconciliationFlow(CaseFlow):
     case_template = "confirming/reconciliation_case.html"
     process_title = _("Delivery reconciliation")
 
-    start = flow.StartHandle(this.start_case).Next(this.review)
+    start = StartHandle(this.start_case).Next(this.review)
 
     review = (flow.View(reconciliation_views.review_task)
               .Annotation(title=_("Review the delivery reconciliation"))

@@ -234,7 +234,9 @@ def _facilities(*, supplier: Organization, debtor: Organization, reverse: bool):
 def facility_for(*, supplier: Organization, debtor: Organization, reverse: bool) -> CreditFacility:
     """Return the facility a financing draws on: the supplier's, or the core enterprise's in reverse factoring."""
     facilities = _facilities(supplier=supplier, debtor=debtor, reverse=reverse)
-    facility = facilities.filter(state=CreditFacility.State.ACTIVE).order_by("-anchor_id", "valid_to", "pk").first()
+    # The lender comes along: the financing is in its books.
+    facility = (facilities.filter(state=CreditFacility.State.ACTIVE).select_related("lender")
+                .order_by("-anchor_id", "valid_to", "pk").first())
     if facility is None:
         owner = debtor if reverse else supplier
         raise ValidationError({"receivables": _("%(org)s has no active %(product)s facility to draw on.") % {
@@ -410,9 +412,14 @@ def _quote_fields(quote: Quote) -> dict:
     }
 
 
-def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: str = "") -> None:
-    """Price on the confirmed amounts, mark the invoices financed and open (or reopen) the approval case."""
-    receivables = list(financing.receivables.all())
+def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: str = "",
+                       receivables: list[Receivable] | None = None) -> None:
+    """Price on the confirmed amounts, mark the invoices financed and open (or reopen) the approval case.
+
+    `receivables` are the request's invoices when the caller has just read them under the request's lock.
+    """
+    if receivables is None:
+        receivables = list(financing.receivables.all())
     value_date = max(financing.value_date, timezone.localdate())
     quote = financing_quote(facility=financing.facility, receivables=receivables, value_date=value_date)
     for field, value in _quote_fields(quote).items():
@@ -481,19 +488,23 @@ def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) 
 
 def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
     """Once the debtor answered every invoice of a request, send it to review (or end it)."""
-    for financing in receivable.financings.filter(state=FactoringFinancing.State.DRAFT):
-        financing = financing_lock(pk=financing.pk)
-        if financing.state != FactoringFinancing.State.DRAFT:  # withdrawn meanwhile
-            continue
+    # The requests still awaiting the debtor, locked as they are found (a request withdrawn meanwhile is no longer a
+    # draft once its lock is had, and is left out), with what their review reads: the facility's obligor (the
+    # approval's applicant) and who prepared the request.
+    drafts = (FactoringFinancing.objects.select_for_update(of=("self",))
+              .select_related("facility__obligor", "supplier", "debtor", "lender", "prepared_by")
+              .filter(receivables=receivable, state=FactoringFinancing.State.DRAFT).order_by("pk"))
+    for financing in drafts:
         # The request's invoices and their answers, read once.
-        answers = list(financing.receivables.values_list("pk", "state"))
-        if any(state == Receivable.State.SUBMITTED for _pk, state in answers):
+        answers = list(financing.receivables.all())
+        if any(answer.state == Receivable.State.SUBMITTED for answer in answers):
             continue
-        disputed = [pk for pk, state in answers if state == Receivable.State.DISPUTED]
+        disputed = [answer.pk for answer in answers if answer.state == Receivable.State.DISPUTED]
         if disputed:
             financing.receivables.remove(*disputed)
         if len(disputed) < len(answers):
-            _submit_for_review(financing, acting_user)
+            _submit_for_review(financing, acting_user,
+                               receivables=[answer for answer in answers if answer.pk not in disputed])
         else:
             financing.cancel(by=acting_user, note=_("every invoice was disputed by the debtor"))
             financing.save()

@@ -6,14 +6,16 @@ reads the process's parties (`organization_of("applicant")`) or the case's lende
 
     class FactoringFlow(CaseFlow):
         case_model = FactoringFinancing
-        start = flow.StartHandle(this.start_case).Next(this.review)
+        start = StartHandle(this.start_case).Next(this.review)
         review = flow.View(steps.review).Permission(DECIDE, obj=lender_of).Next(this.end)
+        end = End()
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -22,8 +24,9 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.signals import flow_finished, task_finished, task_started
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
 from scf.parties.models import Organization
@@ -162,6 +165,30 @@ class Join(flow.Join):
         if kwargs.get("continue_on_condition"):
             raise ValueError("A case's join waits for all its branches (continue_on_condition is not supported).")
         super().__init__(**kwargs)
+
+
+class _CaseStartActivation(StartHandleActivation):
+    """viewflow's start of a process from code, joining the service's transaction and taking no lock.
+
+    viewflow's saves the new process in a savepoint, then locks it to go on: no other transaction can see a process
+    its own has not committed yet, so the lock (a statement) guards nothing, and a failure rolls the service's whole
+    transaction back anyway (the savepoint's two statements).
+    """
+
+    @Activation.status.super()
+    def execute(self):
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            self.process.save()
+            self.complete()
+            flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.activate_next()
+
+
+class StartHandle(flow.StartHandle):
+    """A case's start, run by the service that creates the case (see `_CaseStartActivation`)."""
+
+    activation_class = _CaseStartActivation
 
 
 # viewflow runs a Function's callback and an End's closing in a savepoint, so that a failure can be kept on the task

@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, End, Function, Join, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, StartHandle, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, drawdown_views, release_views
 from .agreements import agreement_issue_contracts
@@ -44,7 +44,7 @@ class PledgeAgreementFlow(CaseFlow):
     process_title = _("Pledge agreement")
     progress_optional = ("revise",)
 
-    start = flow.StartHandle(this.start_case).Next(this.review)
+    start = StartHandle(this.start_case).Next(this.review)
 
     review = (flow.View(agreement_views.review_task)
               .Annotation(title=_("Credit review of the pledge agreement"))
@@ -157,7 +157,7 @@ class PledgeReleaseFlow(CaseFlow):
     case_template = "pledge/release_case.html"
     process_title = _("Release of pledged goods")
 
-    start = flow.StartHandle(this.start_case).Next(this.order)
+    start = StartHandle(this.start_case).Next(this.order)
 
     order = (flow.View(release_views.order_task)
              .Annotation(title=_("Issue the release order"))
@@ -206,7 +206,7 @@ class PledgeDrawdownFlow(CaseFlow):
     process_title = _("Pledge loan")
     progress_optional = ("revise",)
 
-    start = flow.StartHandle(this.start_case).Next(this.review)
+    start = StartHandle(this.start_case).Next(this.review)
 
     review = (flow.View(drawdown_views.review_task)
               .Annotation(title=_("Credit review of the loan"))
