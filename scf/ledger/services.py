@@ -249,15 +249,31 @@ def ledger_post_many(entries: list[EntryToPost], *, acting_user: User | None = N
 
 
 def accounts_by_code(wanted: list[tuple[Organization, Organization | None, str, str]]) -> dict[str, Account]:
-    """Return the accounts (lender, owner or None, purpose, currency) by their codes, in one query,
-    creating the missing ones as `account_for` does."""
-    codes = {account_code(lender=lender, owner=owner, purpose=purpose, currency=currency):
-             (lender, owner, purpose, currency) for lender, owner, purpose, currency in wanted}
-    found = Account.objects.in_bulk(list(codes), field_name="code")
-    for code, (lender, owner, purpose, currency) in codes.items():
-        if code not in found:
-            found[code] = account_for(lender=lender, owner=owner, purpose=purpose, currency=currency)
+    """Return the accounts (lender, owner or None, purpose, currency) by their codes, opening the missing ones as
+    `account_for` does: those this process has not used yet are read in one statement, and the ones never opened are
+    inserted in another."""
+    specs: dict[str, tuple[Organization, Organization | None, str, str]] = {}
+    for lender, owner, purpose, currency in wanted:
+        if lender is None or not lender.pk:
+            raise ValueError("An account belongs to one lender's books; name the lender.")
+        specs[account_code(lender=lender, owner=owner, purpose=purpose, currency=currency)] = (
+            lender, owner, purpose, currency)
+    found = {code: _accounts[code] for code in specs if code in _accounts}
+    unknown = [code for code in specs if code not in found]
+    if not unknown:
+        return found
+    found.update(Account.objects.in_bulk(unknown, field_name="code"))
+    new = [Account(code=code, lender=lender, owner=owner, purpose=purpose, currency=currency)
+           for code, (lender, owner, purpose, currency) in specs.items() if code not in found]
+    if new:
+        # One statement, whose RETURNING gives every key: an account opened at the same moment by another transaction
+        # is not inserted twice, its key answers (the conflict "updates" its code to itself; nothing else is written).
+        Account.objects.bulk_create(new, update_conflicts=True, unique_fields=["code"], update_fields=["code"])
+        found.update({account.code: account for account in new})
+    for code in unknown:
+        transaction.on_commit(lambda account=found[code]: _remember(account))
     return found
+
 
 
 def accrual_post(*, exact: Decimal, posted: Decimal, idempotency_key: str, debit: AccountRef, credit: AccountRef,

@@ -7,7 +7,8 @@ import pytest
 from django.db import transaction
 
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import Line, account_for, accrual_post, entry_key, house_account, lines, party_account
+from scf.ledger.services import (Line, account_code, account_for, accounts_by_code, accrual_post, entry_key,
+                                 house_account, lines, party_account)
 
 P = Account.Purpose
 DAY = datetime.date(2027, 3, 1)
@@ -58,6 +59,33 @@ def test_an_account_is_looked_up_once_its_opening_committed(lender, supplier, dj
     with django_capture_on_commit_callbacks(execute=True):
         assert party_account(supplier, P.MARGIN, "USD", lender=lender) != opened
     assert Account.objects.count() == 2
+
+
+def test_an_entrys_accounts_are_opened_together_and_remembered_once_committed(lender, supplier,
+                                                                              django_capture_on_commit_callbacks,
+                                                                              django_assert_num_queries):
+    suspense = house_account(P.SUSPENSE, "CNY", lender=lender)  # opened before, by another path
+    wanted = [(lender, supplier, P.ADVANCES, "CNY"), (lender, None, P.LENDER_FUNDING, "CNY"),
+              (lender, None, P.SUSPENSE, "CNY"), (lender, supplier, P.ADVANCES, "CNY")]
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(2):  # read, open the two new
+        found = accounts_by_code(wanted)
+    codes = [account_code(lender=lender, owner=owner, purpose=purpose, currency=currency)
+             for lender, owner, purpose, currency in wanted]
+    assert set(found) == set(codes) and found[codes[2]] == suspense
+    assert {code: account.pk for code, account in found.items()} == dict(
+        Account.objects.filter(code__in=codes).values_list("code", "pk"))
+    assert (found[codes[0]].owner, found[codes[0]].purpose, found[codes[1]].owner) == (supplier, P.ADVANCES, None)
+    with django_assert_num_queries(0):
+        assert accounts_by_code(wanted) == found
+
+
+def test_an_account_opened_meanwhile_elsewhere_answers_the_opening_of_it(lender, supplier, monkeypatch):
+    code = account_code(lender=lender, owner=supplier, purpose=P.MARGIN, currency="CNY")
+    other = Account.objects.create(code=code, lender=lender, owner=supplier, purpose=P.MARGIN, currency="CNY")
+    # Committed by another transaction after this one looked it up: the opening meets it and answers it.
+    monkeypatch.setattr(Account.objects, "in_bulk", lambda codes, field_name: {})
+    found = accounts_by_code([(lender, supplier, P.MARGIN, "CNY")])
+    assert found[code].pk == other.pk and Account.objects.filter(code=code).count() == 1
 
 
 def test_an_account_needs_its_lender(supplier):

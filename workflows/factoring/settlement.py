@@ -29,7 +29,8 @@ from scf.facilities.exceptions import FacilityUnavailable
 from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import Line, accrual_post, entry_key, house_account, ledger_post, lines, party_account
+from scf.ledger.services import (Line, account_code, accounts_by_code, accrual_post, entry_key, house_account,
+                                 ledger_post, lines, party_account)
 from scf.money import DayCount, allocate_in_order, round_money
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
@@ -148,14 +149,24 @@ def financing_disburse(*, financing: FactoringFinancing, acting_user: User,
     currency = financing.currency
     a, i, f = financing.advance_amount, financing.interest_amount, financing.fee_amount
     arrears = financing.interest_mode == "arrears"
-    supplier = financing.supplier
+    supplier, lender = financing.supplier, financing.lender
+    # The accounts the entry moves, together (the first disbursement in a lender's books opens them).
+    wanted = [(lender, supplier, P.ADVANCES, currency), (lender, None, P.LENDER_FUNDING, currency)]
+    wanted += [(lender, None, purpose, currency) for purpose, amount in ((P.INTEREST_INCOME, i), (P.FEE_INCOME, f))
+               if amount]
+    if arrears and i:
+        wanted.append((lender, supplier, P.INTEREST_RECEIVABLE, currency))
+    accounts = accounts_by_code(wanted)
+
+    def account(owner, purpose):
+        return accounts[account_code(lender=lender, owner=owner, purpose=purpose, currency=currency)]
+
     postings = lines(
-        (party_account(supplier, P.ADVANCES, currency, lender=financing.lender), a),
-        (lambda: party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender),
-         i if arrears else ZERO),
-        (house_account(P.LENDER_FUNDING, currency, lender=financing.lender), -financing.net_disbursement),
-        (house_account(P.INTEREST_INCOME, currency, lender=financing.lender), -i),
-        (house_account(P.FEE_INCOME, currency, lender=financing.lender), -f),
+        (account(supplier, P.ADVANCES), a),
+        (lambda: account(supplier, P.INTEREST_RECEIVABLE), i if arrears else ZERO),
+        (account(None, P.LENDER_FUNDING), -financing.net_disbursement),
+        (lambda: account(None, P.INTEREST_INCOME), -i),
+        (lambda: account(None, P.FEE_INCOME), -f),
     )
     ledger_post(idempotency_key=entry_key("factoring", financing.reference, "disbursement"), lines=postings,
                 description=_("Disbursement of %(ref)s to %(supplier)s")
