@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from .issuing import build_context
 from .models import Document, DocumentParty, Language, Signature
 from .rendering import require_fonts
-from .selectors import documents_of, party_signed_all
+from .selectors import LIVE_STATES, documents_of
 
 
 def document_title(kind: registry.DocumentKind, language: str) -> str:
@@ -144,15 +144,34 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
     locked = list(Document.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if len(locked) != len(ids):
         raise SigningRefused(_("A document to sign no longer exists."))
+    # The signing sets the documents belong to (one per business object): whether the party is done with each is
+    # answered from the same read as the documents' parties.
+    sets: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet]] = {}
+    for document in locked:
+        kind = registry.get(document.kind)
+        signing_set = registry.signing_set_for(kind)
+        if signing_set is not None and signing_set.on_party_done is not None:
+            sets.setdefault((document.content_type_id, document.object_id, signing_set.kinds), (kind, signing_set))
+    # Every party that must sign these documents, and every current document of their sets this party must sign
+    # (on other pages, perhaps), each with whether it is signed by that party: one statement.
+    wanted = Q(document_id__in=ids)
+    for content_type_id, object_id, kinds in sets:
+        wanted |= Q(organization=organization, document__content_type_id=content_type_id,
+                    document__object_id=object_id, document__kind__in=kinds, document__state__in=LIVE_STATES)
     must_sign: dict[int, set[int]] = {pk: set() for pk in ids}
     signed: dict[int, set[int]] = {pk: set() for pk in ids}
-    for document_id, organization_id, done in DocumentParty.objects.filter(
-            document_id__in=ids, must_sign=True).annotate(signed=Exists(Signature.objects.filter(
+    own: list[tuple[tuple[int, int, str], int, bool]] = []  # ((type, object, kind), document, signed) of the party's
+    for document_id, organization_id, done, content_type_id, object_id, kind_code in DocumentParty.objects.filter(
+            wanted, must_sign=True).annotate(signed=Exists(Signature.objects.filter(
                 document_id=OuterRef("document_id"), organization_id=OuterRef("organization_id")))).values_list(
-                "document_id", "organization_id", "signed"):
-        must_sign[document_id].add(organization_id)
-        if done:
-            signed[document_id].add(organization_id)
+                "document_id", "organization_id", "signed", "document__content_type_id", "document__object_id",
+                "document__kind"):
+        if organization_id == organization.pk:
+            own.append(((content_type_id, object_id, kind_code), document_id, done))
+        if document_id in must_sign:
+            must_sign[document_id].add(organization_id)
+            if done:
+                signed[document_id].add(organization_id)
     now = timezone.now()
     signatures = []
     for document in locked:
@@ -173,23 +192,20 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
             ip_address=ip_address or None, user_agent=(user_agent or "")[:400], sha256=digest,
         ))
     Signature.objects.bulk_create(signatures)
-    sets: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet]] = {}
     complete = []
     for document in locked:
         audit_record(action="documents.document.sign", target=document, actor=signer,
                      note=f"{organization.legal_name} sha256={document.sha256}")
-        kind = registry.get(document.kind)
-        signing_set = registry.signing_set_for(kind)
-        if signing_set is not None and signing_set.on_party_done is not None:
-            sets.setdefault((signing_set.model, document.object_id, signing_set.kinds), (kind, signing_set))
         if not must_sign[document.pk] - signed[document.pk] - {organization.pk}:
             complete.append(document.pk)
     # Sealed after commit, in one task for the documents the click completed.
     batch_after_commit(tasks.finalize_after_commit, complete)
-    # Whether the party is now done with each object's signing set: the selector filters by the object's key alone,
-    # so the object is loaded only when the party is done.
-    for (model, object_id, kinds), (kind, signing_set) in sets.items():
-        if party_signed_all(model(pk=object_id), organization, kinds):
+    # The party is done with an object's signing set once every current document of the set it must sign is signed,
+    # by this click or before; the object is loaded only then.
+    for (content_type_id, object_id, kinds), (kind, signing_set) in sets.items():
+        mine = [done or document_id in must_sign for (type_id, obj_id, code), document_id, done in own
+                if (type_id, obj_id) == (content_type_id, object_id) and code in kinds]
+        if mine and all(mine):
             signing_set.on_party_done(kind.business_object(object_id), organization, signer)
     by_document = {signature.document_id: signature for signature in signatures}
     order = [document.pk for document in documents]
