@@ -106,7 +106,7 @@ def four_eyes_require(user: User, *, preparer_id: int | None, organizations, len
     """
     if preparer_id is not None and user.pk == preparer_id:
         raise FourEyesViolation(prepared)
-    party = is_member_of_any(user, organizations)
+    party = _party_and_lender_membership(user, organizations, lender)
     if party is not None and applicant is not None and party.pk == applicant.pk:
         raise FourEyesViolation(_("You are a member of the applicant, %(org)s.") % {"org": applicant})
     if party is not None:
@@ -115,6 +115,21 @@ def four_eyes_require(user: User, *, preparer_id: int | None, organizations, len
         raise ActionNotPermitted(_("Only the staff of %(lender)s decide its cases.")
                                  % {"lender": lender if isinstance(lender, Organization) else
                                     Organization.objects.get(pk=lender)})
+
+
+def _party_and_lender_membership(user: User, organizations, lender: Organization | int | None) -> Organization | None:
+    """Return the first party the user belongs to (as `is_member_of_any`), asking in the same statement whether the
+    user belongs to the lender, which the unit of work then remembers for `is_member` (the release right asks it)."""
+    memo = unit_of_work_memo()
+    if (memo is None or lender is None or isinstance(organizations, QuerySet)
+            or not getattr(user, "is_authenticated", False)):
+        return is_member_of_any(user, organizations)
+    parties = sorted({_pk(o) for o in organizations if o is not None})
+    lender_pk = _pk(lender)
+    found = {membership.organization_id: membership.organization for membership in
+             Membership.objects.filter(user=user, organization__in=[*parties, lender_pk]).select_related("organization")}
+    memo[("is_member", user.pk, lender_pk)] = lender_pk in found
+    return next((found[pk] for pk in parties if pk in found), None)
 
 
 def require(allowed: bool, message: str | None = None) -> None:
