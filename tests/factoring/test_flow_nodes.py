@@ -112,3 +112,14 @@ def test_a_case_starts_within_its_services_transaction_without_a_savepoint_or_a_
     [confirm] = _tasks(financing, FactoringFlow.confirm)
     assert start.status == "DONE" and confirm.status == "NEW"
     assert start.process.caseprocess.reference == financing.reference
+
+
+def test_a_party_signing_its_documents_one_click_at_a_time_is_done_with_the_last(world, issued):  # noqa: F811
+    first, second = documents_to_sign(issued, world.debtor)  # the notice and the confirmation letter
+    for document, status in ((first, "NEW"), (second, "DONE")):
+        documents_sign(documents=[document], organization=world.debtor, signer=world.debtor_user, password=PASSWORD,
+                       ip_address=None, user_agent="pytest")
+        [task] = _tasks(issued, FactoringFlow.sign_debtor)
+        assert task.status == status
+    [supplier_task] = _tasks(issued, FactoringFlow.sign_supplier)  # the debtor's clicks finish nobody else's task
+    assert supplier_task.status == "NEW"

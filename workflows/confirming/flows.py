@@ -17,7 +17,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of
-from workflows.inbox.flows import CaseFlow, End, Function, Join, StartHandle, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, Split, StartHandle, Switch, case_of, in_state, lender_of
 
 from . import agreement_views, maturity_views, order_views, release_views
 from .agreements import agreement_issue_contract
@@ -83,7 +83,7 @@ class ConfirmingAgreementFlow(CaseFlow):
                  .Next(this.signing))
 
     # Every party the agreement names signs it: the warehouse only in the four-party form.
-    signing = (flow.Split()
+    signing = (Split()
                .Next(this.sign_distributor)
                .Next(this.sign_seller)
                .Next(this.sign_warehouse, case=_four_party)

@@ -19,7 +19,7 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
-from workflows.inbox.flows import CaseFlow, End, Function, Join, StartHandle, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import CaseFlow, End, Function, Join, Split, StartHandle, Switch, case_of, in_state, lender_of
 
 from . import task_views
 from .credit_review import credit_review_for
@@ -87,7 +87,7 @@ class FactoringFlow(CaseFlow):
                  .Annotation(title=_("Preparing the documents for signing"))
                  .Next(this.signing))
 
-    signing = (flow.Split()
+    signing = (Split()
                .Next(this.sign_supplier)
                .Next(this.sign_debtor)
                .Next(this.sign_lender))

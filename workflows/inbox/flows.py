@@ -24,6 +24,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
@@ -191,21 +192,41 @@ class StartHandle(flow.StartHandle):
     activation_class = _CaseStartActivation
 
 
+def _stored_done(activation, prev_activation) -> None:
+    """Store a node's task once, done, after the previous one (viewflow's stores it new, then updates it done); its
+    signals are sent as viewflow's would."""
+    task = activation.task
+    task.status = STATUS.DONE
+    task.finished = now()
+    task.save()
+    task.previous.add(prev_activation.task)
+    task_finished.send(sender=activation.flow_class, process=activation.process, task=task)
+
+
+def _unsaved_task(flow_task, prev_activation, token, data, seed):
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
 # viewflow runs a Function's callback and an End's closing in a savepoint, so that a failure can be kept on the task
 # (its ERROR state) while the transaction goes on: that is only when exceptions are not propagated
 # (`context.propagate_exception` False, as viewflow's own jobs run). A case's flows propagate them: the service's
-# transaction rolls back whole, and the savepoint (two statements a node) guards nothing. These run the same body
-# without it when exceptions propagate, and viewflow's otherwise.
+# transaction rolls back whole, and the savepoint (two statements a node) guards nothing. These do their work as the
+# flow reaches them and store their task once, done; viewflow's way is kept when exceptions are not propagated.
 
 class _CaseFunctionActivation(FunctionActivation):
-    @Activation.status.super()
-    def activate(self):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:
-            return super().activate.original()
-        with self.exception_guard():
-            self.task.started = now()
-            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-            self.flow_task._func(self)
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
+        activation.task.started = now()
+        task_started.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+        flow_task._func(activation)
+        _stored_done(activation, prev_activation)
+        return activation
 
 
 class Function(flow.Function):
@@ -214,7 +235,48 @@ class Function(flow.Function):
     activation_class = _CaseFunctionActivation
 
 
+class _CaseSplitActivation(SplitActivation):
+    """viewflow's parallel split, its branches chosen before its task is stored, once, done."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
+        activation._choose()
+        _stored_done(activation, prev_activation)  # the branches' tokens are made from its key
+        return activation
+
+    @Activation.status.super()
+    def activate(self):
+        self._choose()
+
+    def _choose(self):
+        self.next_tasks = [(node, None) for node, condition, _data_source in self.flow_task._branches
+                           if not condition or condition(self)]
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class Split(flow.Split):
+    """A parallel split of a case's flow (see `_CaseSplitActivation`); declared as viewflow's."""
+
+    activation_class = _CaseSplitActivation
+
+
 class _CaseEndActivation(EndActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
+        activation.task.started = now()
+        task_started.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+        closed = activation._close(others=activation.flow_class.task_class._default_manager.filter(
+            process=activation.process, finished__isnull=True))
+        _stored_done(activation, prev_activation)
+        if closed:
+            flow_finished.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+        return activation
+
     @Activation.status.super()
     def activate(self):
         if not context.propagate_exception:
@@ -222,15 +284,20 @@ class _CaseEndActivation(EndActivation):
         with self.exception_guard():
             self.task.started = now()
             task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-            finished = not (self.flow_class.task_class._default_manager
-                            .filter(process=self.process, finished__isnull=True).exclude(pk=self.task.pk).exists())
-            if finished:
-                self.process.status = PROCESS.DONE
-                self.process.finished = now()
-                self.process.save()
+            closed = self._close(others=self.flow_class.task_class._default_manager.filter(
+                process=self.process, finished__isnull=True).exclude(pk=self.task.pk))
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
-            if finished:
+            if closed:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    def _close(self, *, others) -> bool:
+        """Close the process once no other task of it is open; return whether it was closed."""
+        if others.exists():
+            return False
+        self.process.status = PROCESS.DONE
+        self.process.finished = now()
+        self.process.save()
+        return True
 
 
 class End(flow.End):
