@@ -17,6 +17,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
+from scf.core.races import insert_unless_taken
 from scf.core.sequences import sequence_next
 from scf.money import to_decimal
 from scf.parties.models import LenderClient, Organization, User
@@ -268,8 +269,11 @@ def facility_reserve(*, facility: CreditFacility, amount, reference: str,
     amount = _clean_amount(amount)
     if not locked:
         facility = facility_lock(pk=facility.pk)
-    existing = facility.reservations.filter(reference=reference).first()
-    if existing is not None:
+    reservation = FacilityReservation(facility=facility, reference=reference, amount=amount, created_by=acting_user)
+    # No look-up first: the reference's unique key skips a replay, which the first reservation answers. A refusal
+    # below undoes the new row with the unit of work.
+    if not insert_unless_taken(reservation):
+        existing = facility.reservations.get(reference=reference)
         if existing.amount != amount:
             raise ReservationError(_("Reference %(ref)s already holds a different amount.") % {"ref": reference})
         return existing
@@ -289,9 +293,6 @@ def facility_reserve(*, facility: CreditFacility, amount, reference: str,
         )
     facility.reserved_amount += amount
     _save_balances(facility)
-    reservation = FacilityReservation.objects.create(
-        facility=facility, reference=reference, amount=amount, created_by=acting_user
-    )
     _movement(facility, FacilityMovement.Kind.RESERVE, amount, reference, acting_user)
     return reservation
 
