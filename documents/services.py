@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from scf.audit.services import audit_record, audited
 from scf.core.after_commit import batch_after_commit
 from scf.parties.models import Membership, Organization, User
-from scf.parties.second_factor import second_factor_recheck
+from scf.parties.second_factor import has_device_subquery, second_factor_recheck
 
 from . import registry, sealing, tasks
 from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
@@ -133,13 +133,15 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
     ids = sorted({document.pk for document in documents})
     if not ids:
         return []
-    if not Membership.objects.filter(user=signer, organization=organization,
-                                     role=Membership.Role.SIGNATORY).exists():
+    # Whether the signer signs for the party, and whether they have an authenticator app, in one read.
+    has_device = (Membership.objects.filter(user=signer, organization=organization, role=Membership.Role.SIGNATORY)
+                  .annotate(has_device=has_device_subquery()).values_list("has_device", flat=True).first())
+    if has_device is None:
         raise NotASignatory(_("%(user)s is not a signatory of %(org)s.")
                             % {"user": signer.get_username(), "org": organization})
     if not password or not signer.check_password(password):
         raise WrongPassword()
-    second_factor_recheck(user=signer, code=otp_code)
+    second_factor_recheck(user=signer, code=otp_code, has_device=has_device)
     # Locked in the order of their keys, as every other path that locks several documents does.
     locked = list(Document.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if len(locked) != len(ids):

@@ -8,7 +8,7 @@ counts from the next action on.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
 from scf.audit.services import unit_of_work_memo
@@ -16,6 +16,7 @@ from scf.core.exceptions import ActionNotPermitted
 
 from .exceptions import FourEyesViolation
 from .models import Membership, Organization, User
+from .second_factor import has_device_subquery
 
 OPERATOR_ROLES = (Membership.Role.OPERATOR, Membership.Role.ADMIN)
 
@@ -119,17 +120,27 @@ def four_eyes_require(user: User, *, preparer_id: int | None, organizations, len
 
 def _party_and_lender_membership(user: User, organizations, lender: Organization | int | None) -> Organization | None:
     """Return the first party the user belongs to (as `is_member_of_any`), asking in the same statement whether the
-    user belongs to the lender, which the unit of work then remembers for `is_member` (the release right asks it)."""
+    user belongs to the lender and has an authenticator app, which the unit of work then remembers for `is_member`
+    (the release right asks it) and for the second factor's recheck."""
     memo = unit_of_work_memo()
-    if (memo is None or lender is None or isinstance(organizations, QuerySet)
-            or not getattr(user, "is_authenticated", False)):
+    if memo is None or lender is None or not getattr(user, "is_authenticated", False):
         return is_member_of_any(user, organizations)
-    parties = sorted({_pk(o) for o in organizations if o is not None})
+    if not isinstance(organizations, QuerySet):
+        organizations = [_pk(o) for o in organizations if o is not None]
     lender_pk = _pk(lender)
-    found = {membership.organization_id: membership.organization for membership in
-             Membership.objects.filter(user=user, organization__in=[*parties, lender_pk]).select_related("organization")}
-    memo[("is_member", user.pk, lender_pk)] = lender_pk in found
-    return next((found[pk] for pk in parties if pk in found), None)
+    party = None
+    memberships = (Membership.objects.filter(Q(organization__in=organizations) | Q(organization_id=lender_pk), user=user)
+                   .annotate(party=Case(When(organization__in=organizations, then=True), default=False,
+                                        output_field=BooleanField()), has_device=has_device_subquery())
+                   .select_related("organization").order_by("organization_id"))
+    memo[("is_member", user.pk, lender_pk)] = False
+    for membership in memberships:
+        memo[("has_device", user.pk)] = membership.has_device  # the second factor's recheck reads it from here
+        if membership.organization_id == lender_pk:
+            memo[("is_member", user.pk, lender_pk)] = True
+        if membership.party and party is None:
+            party = membership.organization
+    return party
 
 
 def require(allowed: bool, message: str | None = None) -> None:

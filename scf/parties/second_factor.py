@@ -27,12 +27,12 @@ import qrcode.image.svg
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from scf.audit.services import audit_record
+from scf.audit.services import audit_record, unit_of_work_memo
 from scf.core.exceptions import DomainError
 
 from .models import Membership, Organization, RecoveryCode, User
@@ -204,12 +204,23 @@ def second_factor_verify(*, user: User, code: str) -> TOTPDevice | None:
     return device if recovery_code_use(user=user, code=cleaned) else None
 
 
-def second_factor_recheck(*, user: User, code: str | None) -> None:
+def has_device_subquery(user_ref: str = "user") -> Exists:
+    """An expression: whether the user (an OuterRef's field) has enrolled an authenticator app, for a read that asks it
+    along with something else (`second_factor_recheck(..., has_device=)`)."""
+    return Exists(TOTPDevice.objects.filter(user=OuterRef(user_ref), confirmed=True))
+
+
+def second_factor_recheck(*, user: User, code: str | None, has_device: bool | None = None) -> None:
     """Refuse an action (signing, releasing money) unless a user with a device entered a fresh code from it.
 
     A user without a device is not asked. The code is remembered on this user object only, so that one
-    click that signs several documents needs one code.
+    click that signs several documents needs one code. `has_device` False says the caller has just read that the user
+    has none (`has_device_subquery`): nothing more is read.
     """
+    if has_device is None:  # the unit of work may have read it with the user's memberships (the four-eyes rule)
+        has_device = (unit_of_work_memo() or {}).get(("has_device", getattr(user, "pk", None)))
+    if has_device is False:
+        return
     device = confirmed_device(user)
     if device is None:
         return
