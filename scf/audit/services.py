@@ -75,16 +75,33 @@ def audit_batch():
     _pending.records = records
     if outer is None:
         _pending.memo = {}
+        _pending.at_end = []
     try:
         yield
+        if outer is None:
+            # What the unit of work gathered to write together (the announcements of its new tasks, say); these may
+            # record audit entries of their own.
+            while _pending.at_end:
+                _pending.at_end.pop(0)()
     finally:
         _pending.records = outer
         if outer is None:
             _pending.memo = None
+            _pending.at_end = None
     if outer is not None:
         outer.extend(records)
     elif records:
         _write(records)
+
+
+def at_unit_of_work_end(callback: Callable[[], None]) -> bool:
+    """Run `callback` when the unit of work running in this thread ends well, before its audit records are written
+    and within its transaction; return False (and run nothing) outside a unit of work."""
+    at_end = getattr(_pending, "at_end", None)
+    if at_end is None:
+        return False
+    at_end.append(callback)
+    return True
 
 
 def unit_of_work_memo() -> dict | None:

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from scf.audit.services import audited
 from scf.parties.models import Membership, Organization, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from workflows.factoring.flows import FactoringFlow
@@ -172,6 +173,41 @@ def test_the_emails_of_one_transaction_go_in_one_task_and_one_connection(world, 
             pass
         third = _task(supplier, obj=lender, reference="FF-2026-00004")
     assert batches[1] == sorted(Notification.objects.filter(task=third).values_list("pk", flat=True))
+
+
+def test_the_tasks_a_service_creates_are_announced_together_as_it_ends(world, django_capture_on_commit_callbacks):
+    lender, _other, supplier, _people = world
+    seen_within = []
+
+    @audited
+    def service():
+        tasks_made = [_task(supplier, obj=lender, reference=f"FF-2026-0000{n}") for n in (1, 2, 3)]
+        seen_within.append((TaskDeadline.objects.count(), Notification.objects.count()))
+        return tasks_made
+
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+        made = service()
+    assert seen_within == [(0, 0)]  # nothing announced before the service ends
+    inserts = [q["sql"] for q in queries.captured_queries
+               if q["sql"].startswith(('INSERT INTO "inbox_taskdeadline"', 'INSERT INTO "inbox_notification"'))]
+    assert len(inserts) == 2  # the three deadlines in one statement, the six notifications in another
+    assert TaskDeadline.objects.filter(task__in=made).count() == 3
+    assert sorted(Notification.objects.filter(task__in=made).values_list("task_id", flat=True)) == sorted(
+        [task.pk for task in made] * 2)  # each task: the two credit officers
+    assert len(mail.outbox) == 6  # their e-mails in one task after commit
+
+
+def test_a_service_that_fails_announces_none_of_its_tasks(world):
+    lender, _other, supplier, _people = world
+
+    @audited
+    def service():
+        _task(supplier, obj=lender)
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        service()
+    assert not TaskDeadline.objects.exists() and not Notification.objects.exists()
 
 
 def test_one_failing_address_keeps_its_row_pending_and_the_others_are_sent(world, settings):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
+from scf.audit.services import at_unit_of_work_end, unit_of_work_memo
 from scf.core.after_commit import batch_after_commit
 from scf.money import add_business_days
 from scf.parties.models import Membership, Organization, StaffGroup, User
@@ -107,19 +108,30 @@ def _due_on(days: int | None, landed: datetime.datetime) -> datetime.date | None
 
 def task_announce(*, task: Task) -> list[int]:
     """Give a new open human task its deadline and notify the people who may take it; return the ids."""
-    if not is_human(task) or task.status not in OPEN_STATUSES:
-        return []
-    step = step_of(task)
-    # The step's service level rides along with the takers (one statement for both); read on its own
-    # only when nobody may take the task.
-    takers = _with_email_choice(task_takers(task), preference=step).annotate(service_level=Subquery(
-        StepDeadline.objects.filter(step=step).values("business_days")[:1]))
-    rows = list(takers.values_list("pk", "email", "email_off", "service_level"))
-    landed = task.created or timezone.now()
-    due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step, landed=landed)
-    if due_on is not None:
-        TaskDeadline.objects.create(task=task, due_on=due_on)
-    return _notify(task=task, kind=Notification.Kind.TASK, people=[row[:3] for row in rows])
+    return tasks_announce([task])
+
+
+def tasks_announce(tasks: list[Task]) -> list[int]:
+    """Announce new tasks as `task_announce` does one: each task's takers read, then every deadline inserted in one
+    statement and every notification in another; return the notifications' ids."""
+    deadlines: list[TaskDeadline] = []
+    notifications: list[tuple[Task, list[tuple]]] = []
+    for task in tasks:
+        if not is_human(task) or task.status not in OPEN_STATUSES:
+            continue
+        step = step_of(task)
+        # The step's service level rides along with the takers (one statement for both); read on its own
+        # only when nobody may take the task.
+        takers = _with_email_choice(task_takers(task), preference=step).annotate(service_level=Subquery(
+            StepDeadline.objects.filter(step=step).values("business_days")[:1]))
+        rows = list(takers.values_list("pk", "email", "email_off", "service_level"))
+        landed = task.created or timezone.now()
+        due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step, landed=landed)
+        if due_on is not None:
+            deadlines.append(TaskDeadline(task=task, due_on=due_on))
+        notifications.append((task, [row[:3] for row in rows]))
+    TaskDeadline.objects.bulk_create(deadlines)
+    return _notify_many(kind=Notification.Kind.TASK, people_by_task=notifications)
 
 
 def _with_email_choice(recipients: QuerySet[User], *, preference: str) -> QuerySet[User]:
@@ -141,12 +153,17 @@ def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -
 
 def _notify(*, task: Task, kind: str, people: list[tuple]) -> list[int]:
     """Insert the notifications of (pk, e-mail address, e-mail off) people in one statement; mail after commit."""
-    if not people:
+    return _notify_many(kind=kind, people_by_task=[(task, people)])
+
+
+def _notify_many(*, kind: str, people_by_task: list[tuple[Task, list[tuple]]]) -> list[int]:
+    """Insert the notifications of several tasks' people in one statement; mail after commit."""
+    rows = [Notification(recipient_id=pk, kind=kind, task=task,
+                         email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
+            for task, people in people_by_task for pk, address, off in people]
+    if not rows:
         return []
-    made = Notification.objects.bulk_create([
-        Notification(recipient_id=pk, kind=kind, task=task,
-                     email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
-        for pk, address, off in people])
+    made = Notification.objects.bulk_create(rows)
     _mail_after_commit([notification.pk for notification in made if notification.email == Notification.Email.PENDING])
     return [notification.pk for notification in made]
 
@@ -207,6 +224,21 @@ def email_preferences_set(*, user: User, off: set[str], known: set[str]) -> None
 
 
 def task_saved(sender, instance: Task, created: bool, raw: bool = False, **kwargs) -> None:
-    """Announce each task when viewflow creates it (the one place every product's tasks pass)."""
-    if created and not raw:
+    """Announce each task when viewflow creates it (the one place every product's tasks pass).
+
+    Within a unit of work (a service), its new tasks are announced together as it ends: a signing split's tasks get
+    their deadlines in one statement and their notifications in another.
+    """
+    if not created or raw:
+        return
+    memo = unit_of_work_memo()
+    if memo is None:
         task_announce(task=instance)
+        return
+    new = memo.get("tasks_to_announce")
+    if new is None:
+        memo["tasks_to_announce"] = new = [instance]
+        if not at_unit_of_work_end(lambda: tasks_announce(memo.pop("tasks_to_announce"))):
+            task_announce(task=memo.pop("tasks_to_announce")[0])
+    else:
+        new.append(instance)
