@@ -206,13 +206,17 @@ def _finalize_all(documents: list[Document]) -> list[Document]:
     for party in DocumentParty.objects.filter(document_id__in=ids).select_related("organization"):
         parties[party.document_id].append(party)
     complete: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet, int]] = {}
+    sealed = []
     for document in issued:
-        if not _seal(document, signatures[document.pk], parties[document.pk]):
+        if not _seal(document, signatures[document.pk], parties[document.pk], save=False):
             continue
+        sealed.append(document)
         kind = registry.get(document.kind)
         signing_set = registry.signing_set_for(kind)
         if signing_set is not None and signing_set.on_complete is not None:
             complete.setdefault((id(signing_set), document.object_id), (kind, signing_set, document.object_id))
+    # Stored in one statement, under the documents' locks.
+    Document.objects.bulk_update(sealed, _SEALED_FIELDS)
     for kind, signing_set, object_id in complete.values():
         # Two workers sealing two documents of one object at once: each would see the other's still issued
         # and neither would call on_complete. The object's row lock makes the later one see both.
@@ -223,8 +227,12 @@ def _finalize_all(documents: list[Document]) -> list[Document]:
     return documents
 
 
-def _seal(document: Document, signatures: list[Signature], parties: list[DocumentParty]) -> bool:
-    """Seal an issued document every party that must has signed; return whether it was."""
+_SEALED_FIELDS = ["final_pdf", "final_sha256", "signed_at", "state"]
+
+
+def _seal(document: Document, signatures: list[Signature], parties: list[DocumentParty], *, save: bool = True) -> bool:
+    """Seal an issued document every party that must has signed; return whether it was (stored unless `save` is
+    False: the caller stores what `_SEALED_FIELDS` names)."""
     signed = {signature.organization_id for signature in signatures}
     if any(party.must_sign and party.organization_id not in signed for party in parties):
         return False
@@ -242,7 +250,8 @@ def _seal(document: Document, signatures: list[Signature], parties: list[Documen
     document.final_sha256 = hashlib.sha256(sealed).hexdigest()
     document.signed_at = timezone.now()
     document.complete_signing(note=_("all parties signed") if signatures else _("sealed by the lender"))
-    document.save()
+    if save:
+        document.save()
     return True
 
 
