@@ -72,11 +72,19 @@ from workflows.inbox.models import CaseProcess
 # whether the party is done with the set in the read of the documents' parties, the four-eyes rule asks in one read
 # whether the decider belongs to a party or to the lender, and the flow's Function, Split and End store their task
 # once, done: review+issue 66, sign+finalize 81, disburse 56, receipt 44, settle 44.
-LIFECYCLE_BUDGET = 352
-STEP_BUDGET = 84
+# 339 once a facility reservation is inserted unless its reference is taken, the approval's four-eyes rule asks in
+# one read (the case's parties a subquery), a service's new tasks are announced together as it ends (the signing
+# split's three deadlines in one statement, their notifications in another), a signing click asks whether the signer
+# signs for the party and has an authenticator app in one read (a release reads the app with the four-eyes rule),
+# and a click's sealed documents are stored in one statement; each signing task is counted as the step it is
+# (supplier 15, lender 23, debtor 39: 77 together): review+issue 60, disburse 55, receipt 43, settle 43. The
+# issue's 60 a step and nothing repeated are met; 270 in all is NOT.
+LIFECYCLE_BUDGET = 339
+STEP_BUDGET = 60
 REPEATS_BUDGET = 0
 
-STEPS = ("receivable", "request", "confirm", "review+issue", "sign+finalize", "disburse", "receipt", "settle")
+STEPS = ("receivable", "request", "confirm", "review+issue", "sign supplier", "sign lender", "sign debtor", "disburse",
+         "receipt", "settle")
 
 
 def test_transactions_are_split_at_the_outermost_block():
@@ -119,12 +127,13 @@ def counted_lifecycle(world, django_capture_on_commit_callbacks, monkeypatch):
         for party in document.document_parties.filter(must_sign=True).select_related("organization"):
             to_sign.setdefault(party.organization, []).append(document)
 
-    def sign_all():
-        for organization, party_documents in to_sign.items():
-            documents_sign(documents=party_documents, organization=organization, signer=signers[organization.pk],
-                           password="pw-Secret-123", ip_address="127.0.0.1", user_agent="pytest")
-
-    step("sign+finalize", sign_all)
+    # Each signing task is a step of its own (three parties, three clicks), its documents sealed after the click
+    # that completes them.
+    roles = {world.supplier.pk: "supplier", world.debtor.pk: "debtor", world.lender.pk: "lender"}
+    for organization, party_documents in to_sign.items():
+        step(f"sign {roles[organization.pk]}", lambda organization=organization, party_documents=party_documents:
+             documents_sign(documents=party_documents, organization=organization, signer=signers[organization.pk],
+                            password="pw-Secret-123", ip_address="127.0.0.1", user_agent="pytest"))
     step("disburse", lambda: release_approve(
         release=disbursement_prepare(financing=financing, acting_user=world.ops), acting_user=world.ops2))
     financing.refresh_from_db()
