@@ -97,10 +97,9 @@ def test_a_pack_is_generated_in_one_call_and_issued_by_one_task_numbered_per_kin
                                                                                   django_capture_on_commit_callbacks):
     earlier = _issued(demo, "factoring_agreement", "en", django_capture_on_commit_callbacks)
     kinds = [("factoring_agreement", "zh-hans"), ("notice_of_assignment", "en"), ("debtor_confirmation_letter", "en")]
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with CaptureQueriesContext(connection) as queries:
-            agreement, notice, letter = services.documents_generate(obj=demo["financing"], kinds=kinds,
-                                                                    acting_user=demo["officer"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, CaptureQueriesContext(connection) as queries:
+        agreement, notice, letter = services.documents_generate(obj=demo["financing"], kinds=kinds,
+                                                                acting_user=demo["officer"])
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "documents_document')]
     assert len(inserts) == 2  # the drafts in one statement, their parties in another
     assert len(callbacks) == 1  # one task issues the pack

@@ -7,8 +7,17 @@ import pytest
 from django.db import transaction
 
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import (Line, account_code, account_for, accounts_by_code, accrual_post, entry_key,
-                                 house_account, lines, party_account)
+from scf.ledger.services import (
+    Line,
+    account_code,
+    account_for,
+    accounts_by_code,
+    accrual_post,
+    entry_key,
+    house_account,
+    lines,
+    party_account,
+)
 
 P = Account.Purpose
 DAY = datetime.date(2027, 3, 1)

@@ -19,7 +19,18 @@ from workflows.approval.services import approval_next_group
 from workflows.inbox import steps
 from workflows.inbox.assignment import OPERATE_FOR, SIGN_FOR, organization_of
 from workflows.inbox.attachments import attachments_of, document_requests_of, document_requests_open
-from workflows.inbox.flows import CaseFlow, End, Function, Join, Split, StartHandle, Switch, case_of, in_state, lender_of
+from workflows.inbox.flows import (
+    CaseFlow,
+    End,
+    Function,
+    Join,
+    Split,
+    StartHandle,
+    Switch,
+    case_of,
+    in_state,
+    lender_of,
+)
 
 from . import task_views
 from .credit_review import credit_review_for

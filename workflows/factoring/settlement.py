@@ -29,8 +29,17 @@ from scf.facilities.exceptions import FacilityUnavailable
 from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import (Line, account_code, accounts_by_code, accrual_post, entry_key, house_account,
-                                 ledger_post, lines, party_account)
+from scf.ledger.services import (
+    Line,
+    account_code,
+    accounts_by_code,
+    accrual_post,
+    entry_key,
+    house_account,
+    ledger_post,
+    lines,
+    party_account,
+)
 from scf.money import DayCount, allocate_in_order, round_money
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
