@@ -128,6 +128,8 @@ def _issue_drafts(drafts: list[Document]) -> None:
             issued.append(document)
     # Stored in one statement, under the documents' locks.
     Document.objects.bulk_update(issued, ["number", "issued_at", "html", "sha256", "page_count", "pdf", "state"])
+    for document in issued:
+        document._update_initial_state()  # as save() does: the state stored is the one a later save starts from
     for kind, signing_set in told.values():
         _tell_when_all_issued(kind, signing_set, obj)
 
@@ -217,6 +219,8 @@ def _finalize_all(documents: list[Document]) -> list[Document]:
             complete.setdefault((id(signing_set), document.object_id), (kind, signing_set, document.object_id))
     # Stored in one statement, under the documents' locks.
     Document.objects.bulk_update(sealed, _SEALED_FIELDS)
+    for document in sealed:
+        document._update_initial_state()  # as save() does
     for kind, signing_set, object_id in complete.values():
         # Two workers sealing two documents of one object at once: each would see the other's still issued
         # and neither would call on_complete. The object's row lock makes the later one see both.

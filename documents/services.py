@@ -20,7 +20,7 @@ from .exceptions import NotAPdf, NotASignatory, SigningRefused, WrongPassword
 from .issuing import build_context
 from .models import Document, DocumentParty, Language, Signature
 from .rendering import require_fonts
-from .selectors import LIVE_STATES, documents_of
+from .selectors import LIVE_STATES, documents_of, party_signed_all
 
 
 def document_title(kind: registry.DocumentKind, language: str) -> str:
@@ -203,11 +203,12 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
     # Sealed after commit, in one task for the documents the click completed.
     batch_after_commit(tasks.finalize_after_commit, complete)
     # The party is done with an object's signing set once every current document of the set it must sign is signed,
-    # by this click or before; the object is loaded only then.
+    # by this click or before; the object is loaded only then. What the click's read left unsigned is asked again now
+    # that its signatures are written: another click of the party may have signed it and committed meanwhile.
     for (content_type_id, object_id, kinds), (kind, signing_set) in sets.items():
         mine = [done or document_id in must_sign for (type_id, obj_id, code), document_id, done in own
                 if (type_id, obj_id) == (content_type_id, object_id) and code in kinds]
-        if mine and all(mine):
+        if mine and (all(mine) or party_signed_all(kind.model(pk=object_id), organization, kinds)):
             signing_set.on_party_done(kind.business_object(object_id), organization, signer)
     by_document = {signature.document_id: signature for signature in signatures}
     order = [document.pk for document in documents]

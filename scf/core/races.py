@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import IntegrityError, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models.constants import OnConflict
 
 T = TypeVar("T")
@@ -53,6 +53,14 @@ def insert_unless_taken(obj: models.Model) -> bool:
               if not field.generated and not (field is meta.auto_field and obj.pk is None)]
     returning = meta.db_returning_fields
     using = router.db_for_write(type(obj), instance=obj)
+    if not connections[using].features.can_return_columns_from_insert:
+        # No RETURNING (SQLite before 3.35): a skipped row could not be told from an inserted one; a savepoint.
+        try:
+            with transaction.atomic(using=using):
+                obj.save(force_insert=True, using=using)
+        except IntegrityError:
+            return False
+        return True
     rows = type(obj)._base_manager.using(using)._insert(
         [obj], fields=fields, returning_fields=returning, using=using, on_conflict=OnConflict.IGNORE)
     if not rows or rows[0] is None:

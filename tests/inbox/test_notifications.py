@@ -197,6 +197,29 @@ def test_the_tasks_a_service_creates_are_announced_together_as_it_ends(world, dj
     assert len(mail.outbox) == 6  # their e-mails in one task after commit
 
 
+def test_a_task_made_in_a_savepoint_rolled_back_since_is_not_announced(world, django_capture_on_commit_callbacks):
+    """A release's preparation rehearses its movement in a savepoint and rolls it back: a task the rehearsal made
+    never existed, and announcing it would point the deadline and notifications at no task."""
+    lender, _other, supplier, _people = world
+
+    @audited
+    def service():
+        kept = _task(supplier, obj=lender)
+        try:
+            with transaction.atomic():
+                _task(supplier, obj=lender, reference="FF-2026-00002")
+                raise RuntimeError("rehearsed")
+        except RuntimeError:
+            pass
+        return kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = service()
+    assert list(TaskDeadline.objects.values_list("task_id", flat=True)) == [kept.pk]
+    assert set(Notification.objects.values_list("task_id", flat=True)) == {kept.pk}
+    assert Task.objects.count() == 1
+
+
 def test_a_service_that_fails_announces_none_of_its_tasks(world):
     lender, _other, supplier, _people = world
 

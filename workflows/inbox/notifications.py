@@ -229,16 +229,36 @@ def task_saved(sender, instance: Task, created: bool, raw: bool = False, **kwarg
     Within a unit of work (a service), its new tasks are announced together as it ends: a signing split's tasks get
     their deadlines in one statement and their notifications in another.
     """
-    if not created or raw:
+    if not created or raw or not is_human(instance) or instance.status not in OPEN_STATUSES:
         return
     memo = unit_of_work_memo()
-    if memo is None:
+    if memo is None or not transaction.get_connection().in_atomic_block:
         task_announce(task=instance)
         return
+    # A task created in a savepoint rolled back since (a release's rehearsal) is not announced: its marker is an
+    # on-commit callback, which Django drops with the savepoint.
+    marker = _Announcement(instance)
+    transaction.on_commit(marker)
     new = memo.get("tasks_to_announce")
     if new is None:
-        memo["tasks_to_announce"] = new = [instance]
-        if not at_unit_of_work_end(lambda: tasks_announce(memo.pop("tasks_to_announce"))):
-            task_announce(task=memo.pop("tasks_to_announce")[0])
+        memo["tasks_to_announce"] = new = [marker]
+        if not at_unit_of_work_end(lambda: _announce_still_there(memo.pop("tasks_to_announce"))):
+            task_announce(task=memo.pop("tasks_to_announce")[0].task)
     else:
-        new.append(instance)
+        new.append(marker)
+
+
+class _Announcement:
+    """A task to announce as its unit of work ends; as an on-commit callback it marks whether the task's savepoint
+    is still there (nothing is left to do after commit)."""
+
+    def __init__(self, task: Task):
+        self.task = task
+
+    def __call__(self) -> None:
+        pass
+
+
+def _announce_still_there(markers: list[_Announcement]) -> None:
+    registered = {id(func) for _savepoints, func, _robust in transaction.get_connection().run_on_commit}
+    tasks_announce([marker.task for marker in markers if id(marker) in registered])
