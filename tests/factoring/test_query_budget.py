@@ -29,7 +29,7 @@ from workflows.inbox.models import CaseProcess
 
 # Telling people of each task that lands costs a few statements a task (its deadline row, its takers with
 # their e-mail choice and the step's service level in one read, one INSERT of the notifications) and four
-# an e-mail sent after commit (savepoint, locked read, update, release).
+# an e-mail batch sent after commit (a read and an update: no transaction, no lock held while the mail server answers).
 # 819 before the document and approval steps were trimmed (numbers in one statement, each document's
 # versions read once, the approval case read once, the signing parties and their signatures read together,
 # the certificate's parties passed in) and before a release's preparation ran the movement's checks instead
@@ -79,7 +79,11 @@ from workflows.inbox.models import CaseProcess
 # and a click's sealed documents are stored in one statement; each signing task is counted as the step it is
 # (supplier 15, lender 23, debtor 39: 77 together): review+issue 60, disburse 55, receipt 43, settle 43. The
 # issue's 60 a step and nothing repeated are met; 270 in all is NOT.
-LIFECYCLE_BUDGET = 339
+# 317 once a step's open task is read with its process, the process locked, in one statement (ten steps), and a
+# transaction's notification e-mails are read and marked sent without a transaction or lock (two statements a
+# batch, not four; six batches): request 24, confirm 26, review+issue 56, sign 14/22/35, disburse 52, receipt 40,
+# settle 42. 270 in all is still NOT met.
+LIFECYCLE_BUDGET = 317
 STEP_BUDGET = 60
 REPEATS_BUDGET = 0
 

@@ -8,6 +8,7 @@ from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 MAIL_ERRORS = (SMTPException, OSError)
 RESEND_BATCH = 500
+# A new row's own task sends it within moments; the resend job takes the rows older than this.
+RESEND_GRACE = datetime.timedelta(minutes=10)
 
 
 def _message(notification: Notification) -> EmailMessage:
@@ -53,64 +56,79 @@ def notification_email_send(*, notification_id: int) -> bool:
 def notification_emails_send(*, notification_ids: list[int]) -> int:
     """Send the e-mails of these notifications still pending, over one connection; return how many went.
 
-    The rows are locked together (a second worker or the resend waits, then finds them sent), each sent one is
-    marked sent and a failed one keeps its attempt and last error, in one statement for each; a mail error is
-    raised once the others were tried, so that the Celery task retries the ones still pending. Sent or not
-    wanted: nothing to do. Four statements a batch, whatever its size.
+    The after-commit task of the transaction that wrote them calls this: the rows are read (no lock is held while
+    the mail server answers), each sent one marked sent and a failed one left pending with its attempt and last
+    error, one statement for each; a mail error is raised once the others were tried, so that the Celery task
+    retries the ones still pending. Sent or not wanted: nothing to do. Two statements a batch, whatever its size.
+
+    Delivery is at least once: a worker that dies between sending and marking leaves its rows pending, and the
+    resend job sends them again. The resend job leaves rows younger than `RESEND_GRACE` to this task, so the two
+    do not send the same new row together.
     """
+    rows = list(_sendable().filter(pk__in=notification_ids).order_by("pk"))
+    return _send_and_mark(rows)
+
+
+def _sendable():
+    return (Notification.objects.select_related("recipient", "task__process__caseprocess", "task__deadline")
+            .filter(email=Notification.Email.PENDING))
+
+
+def _send_and_mark(rows: list[Notification]) -> int:
+    """Send these rows' e-mails over one connection, mark the sent ones and count the failed attempts."""
+    if not rows:
+        return 0
     sent: list[int] = []
     failed: dict[str, list[int]] = {}
     first_error: Exception | None = None
-    with transaction.atomic():
-        rows = list(Notification.objects.select_for_update(of=("self",))
-                    .select_related("recipient", "task__process__caseprocess", "task__deadline")
-                    .filter(pk__in=notification_ids, email=Notification.Email.PENDING).order_by("pk"))
-        if not rows:
-            return 0
-        connection = get_connection()
+    connection = get_connection()
+    try:
+        connection.open()
+    except MAIL_ERRORS as error:
+        first_error = error
+        failed[repr(error)[:300]] = [notification.pk for notification in rows]
+    else:
         try:
-            connection.open()
-        except MAIL_ERRORS as error:
-            first_error = error
-            failed[repr(error)[:300]] = [notification.pk for notification in rows]
-        else:
-            try:
-                for notification in rows:
-                    message = _message(notification)
-                    message.connection = connection
-                    try:
-                        message.send()
-                    except MAIL_ERRORS as error:
-                        first_error = first_error or error
-                        failed.setdefault(repr(error)[:300], []).append(notification.pk)
-                    else:
-                        sent.append(notification.pk)
-            finally:
-                connection.close()
-        if sent:
-            Notification.objects.filter(pk__in=sent).update(
-                email=Notification.Email.SENT, email_sent_at=timezone.now(),
-                email_attempts=F("email_attempts") + 1, email_error="")
-        for error, pks in failed.items():
-            Notification.objects.filter(pk__in=pks).update(email_attempts=F("email_attempts") + 1, email_error=error)
+            for notification in rows:
+                message = _message(notification)
+                message.connection = connection
+                try:
+                    message.send()
+                except MAIL_ERRORS as error:
+                    first_error = first_error or error
+                    failed.setdefault(repr(error)[:300], []).append(notification.pk)
+                else:
+                    sent.append(notification.pk)
+        finally:
+            connection.close()
+    if sent:
+        Notification.objects.filter(pk__in=sent, email=Notification.Email.PENDING).update(
+            email=Notification.Email.SENT, email_sent_at=timezone.now(),
+            email_attempts=F("email_attempts") + 1, email_error="")
+    for error, pks in failed.items():
+        Notification.objects.filter(pk__in=pks, email=Notification.Email.PENDING).update(
+            email_attempts=F("email_attempts") + 1, email_error=error)
     if first_error is not None:
         raise first_error
     return len(sent)
 
 
-def notifications_resend(on: datetime.date | None = None) -> int:
+def notifications_resend(now: datetime.datetime | None = None) -> int:
     """Send the e-mails still pending (their task gave up, or the worker was down); return how many went.
 
-    Stops at the first mail error: the server is still failing, and the rows stay pending for the
-    next run. Beat runs it every five minutes (`inbox.tasks.send_pending_notifications`).
+    Rows written less than `RESEND_GRACE` ago are left to the task their transaction queued. The rows taken are
+    locked while they are sent, skipping those a concurrent run holds, so two runs never send the same row.
+    Stops at the first mail error: the server is still failing, and the rows stay pending for the next run. Beat
+    runs it every five minutes (`inbox.tasks.send_pending_notifications`).
     """
-    pending = list(Notification.objects.filter(email=Notification.Email.PENDING).order_by("pk")
-                   .values_list("pk", flat=True)[:RESEND_BATCH])
-    if not pending:
-        return 0
-    try:
-        return notification_emails_send(notification_ids=pending)
-    except MAIL_ERRORS:
-        still = Notification.objects.filter(pk__in=pending, email=Notification.Email.PENDING).count()
-        logger.warning("Notification e-mails still failing; %d left pending.", still)
-        return len(pending) - still
+    before = (now or timezone.now()) - RESEND_GRACE
+    with transaction.atomic():
+        rows = list(_sendable().filter(created__lt=before).order_by("pk")
+                    .select_for_update(of=("self",), skip_locked=db_connection.features.has_select_for_update_skip_locked)
+                    [:RESEND_BATCH])
+        try:
+            return _send_and_mark(rows)
+        except MAIL_ERRORS:
+            still = Notification.objects.filter(pk__in=[n.pk for n in rows], email=Notification.Email.PENDING).count()
+            logger.warning("Notification e-mails still failing; %d left pending.", still)
+            return len(rows) - still

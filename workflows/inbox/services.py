@@ -43,6 +43,20 @@ def open_task(process: CaseProcess | None, node) -> Task | None:
     return Task.objects.filter(process=process, flow_task=node, status__in=OPEN).order_by("pk").first()
 
 
+def _open_task_locked(obj, node) -> Task | None:
+    """Return the open task of `node` on `obj`'s latest process, with the case process, its process row locked.
+
+    The process row (viewflow's) is the one every writer of the flow locks (`process_for(lock=True)`, the flows'
+    own lock), so two completions of the case's tasks still run one after the other.
+    """
+    tasks = (Task.objects.filter(process__artifact_content_type=ContentType.objects.get_for_model(type(obj)),
+                                 process__artifact_object_id=obj.pk, flow_task=node, status__in=OPEN)
+             .select_related("process__caseprocess__applicant", "process__caseprocess__counterparty")
+             .select_for_update(of=("process",))
+             .order_by("-process_id", "pk"))
+    return tasks.first()
+
+
 def case_start(obj) -> CaseProcess:
     """Start the flow registered for `obj`'s model, with `obj` as its case."""
     return registry.flow_for(obj).start.run(obj=obj)
@@ -84,14 +98,13 @@ def complete_open_task(obj, node, user: User | None, check: bool = False) -> boo
     `obj` is the case's business object as the service just saved it: the flow's gateways read it
     from the process instead of loading it again.
     """
-    # The process is read and locked in one statement, in the flows' lock order: after the business object.
+    # The open task is read with its process, the process locked, in one statement, in the flows' lock order:
+    # after the business object.
     with transaction.atomic(savepoint=False):
-        process = process_for(obj, lock=True)
-        if process is None:
-            return False
-        task = open_task(process, node)
+        task = _open_task_locked(obj, node)
         if task is None:
             return False
+        process = task.process.caseprocess
         if check and (user is None or not can_act(user, task)):
             raise ActionNotPermitted(_("This task is not yours to complete."))
         process.artifact = obj
