@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
@@ -102,6 +103,46 @@ def at_unit_of_work_end(callback: Callable[[], None]) -> bool:
         return False
     at_end.append(callback)
     return True
+
+
+def at_unit_of_work_end_together(key: str, item: Any, flush: Callable[[list], None]) -> bool:
+    """Keep `item` for `flush`, called once with every item kept under `key` as the unit of work ends well.
+
+    What a unit of work writes one at a time can be written together this way (a service's new tasks' deadlines,
+    say). An item kept within a savepoint rolled back since (a release's rehearsal) is dropped with it: each item is
+    marked by an on-commit callback, which Django drops with the savepoint. Return False (and keep nothing) outside a
+    unit of work or its transaction: the caller writes the item itself.
+    """
+    memo = unit_of_work_memo()
+    if memo is None or not transaction.get_connection().in_atomic_block:
+        return False
+    marker = UnitOfWorkMarker(item)
+    transaction.on_commit(marker)
+    kept = memo.get(key)
+    if kept is not None:
+        kept.append(marker)
+        return True
+    memo[key] = [marker]
+    if not at_unit_of_work_end(lambda: flush(_still_there(memo.pop(key)))):
+        memo.pop(key)
+        return False
+    return True
+
+
+class UnitOfWorkMarker:
+    """An item kept for the end of its unit of work; as an on-commit callback it only marks that its savepoint is
+    still there (nothing is left to do after commit: tests that run a transaction's callbacks by hand skip it)."""
+
+    def __init__(self, item: Any):
+        self.item = item
+
+    def __call__(self) -> None:
+        pass
+
+
+def _still_there(markers: list[UnitOfWorkMarker]) -> list:
+    registered = {id(func) for _savepoints, func, _robust in transaction.get_connection().run_on_commit}
+    return [marker.item for marker in markers if id(marker) in registered]
 
 
 def unit_of_work_memo() -> dict | None:

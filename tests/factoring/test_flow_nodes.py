@@ -123,3 +123,20 @@ def test_a_party_signing_its_documents_one_click_at_a_time_is_done_with_the_last
         assert task.status == status
     [supplier_task] = _tasks(issued, FactoringFlow.sign_supplier)  # the debtor's clicks finish nobody else's task
     assert supplier_task.status == "NEW"
+
+
+def test_the_links_a_step_makes_to_the_tasks_before_them_are_written_in_one_statement(world, in_review):
+    with CaptureQueriesContext(connection) as queries:
+        services.financing_review_decide(financing=in_review, approver=world.officer, decision="approve")
+    links = [q["sql"] for q in queries if "viewflow_task_previous" in q["sql"] and q["sql"].startswith("INSERT")]
+    assert len(links) == 1
+    # The review, its gateway, the contracts' function and the wait for the rendering worker, each after the other.
+    [review] = _tasks(in_review, FactoringFlow.review)
+    [gateway] = _tasks(in_review, FactoringFlow.after_review)
+    [contracts] = _tasks(in_review, FactoringFlow.contracts)
+    [rendering] = _tasks(in_review, FactoringFlow.rendering)
+    assert [list(task.previous.all()) for task in (gateway, contracts, rendering)] == [[review], [gateway],
+                                                                                      [contracts]]
+    # Every task but the start's follows another.
+    process_tasks = Task.objects.filter(process__caseprocess__reference=in_review.reference)
+    assert [task.flow_task for task in process_tasks if not task.previous.exists()] == [FactoringFlow.start]

@@ -22,6 +22,7 @@ from scf.audit.services import audited
 from scf.parties.models import Membership, Organization, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, OrganizationFactory, UserFactory
 from workflows.factoring.flows import FactoringFlow
+from workflows.inbox import mail as mail_module
 from workflows.inbox import tasks
 from workflows.inbox.assignment import OPERATE_FOR
 from workflows.inbox.mail import RESEND_GRACE, notification_emails_send, notifications_resend
@@ -154,19 +155,32 @@ def test_the_emails_of_one_transaction_go_in_one_task_and_one_connection(world, 
                                                                          monkeypatch):
     lender, _other, supplier, _people = world
     batches = []
-    monkeypatch.setattr(tasks.send_notifications, "delay",
-                        lambda *, notification_ids: batches.append(sorted(notification_ids)))
+    composed = []
+    monkeypatch.setattr(tasks.send_notifications, "delay", lambda *, notification_ids, messages=None: (
+        batches.append(sorted(notification_ids)), composed.append(messages)))
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         first = _task(supplier, obj=lender)
         second = _task(supplier, obj=lender, reference="FF-2026-00002")
     assert batches == [sorted(Notification.objects.filter(task__in=[first, second]).values_list("pk", flat=True))]
     assert len(batches[0]) == 4
-    # Sending them: one statement reads the four, one marks them sent; no transaction, no lock held while sending.
+    # The transaction composed the four e-mails (each in its recipient's language): sending them is one statement,
+    # the update that marks them sent; no transaction, no lock held while the mail server answers.
+    assert sorted(message[0] for message in composed[0]) == batches[0]
+    # As the resend job would compose them from the rows.
+    rows = {n.pk: n for n in Notification.objects.filter(pk__in=batches[0]).select_related(
+        "recipient", "task__process__caseprocess", "task__deadline")}
+    for pk, address, subject, body in composed[0]:
+        message = mail_module._message(rows[pk])
+        assert (address, subject, body) == (message.to[0], message.subject, message.body)
     with CaptureQueriesContext(connection) as queries:
-        assert notification_emails_send(notification_ids=batches[0]) == 4
-    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "UPDATE"]
+        assert notification_emails_send(notification_ids=batches[0], messages=composed[0]) == 4
+    assert [q["sql"].split()[0] for q in queries] == ["UPDATE"]
     assert len(mail.outbox) == 4
-    assert notification_emails_send(notification_ids=batches[0]) == 0  # sent once only
+    assert set(Notification.objects.filter(pk__in=batches[0]).values_list("email", flat=True)) == {"sent"}
+    # A retry composes nothing: it reads the rows still pending (none) and sends nothing twice.
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_emails_send(notification_ids=batches[0]) == 0
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT"]
     # A savepoint rolled back drops what it wrote; a second transaction gets its own task.
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow
 
 from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
@@ -21,10 +20,12 @@ from workflows.inbox.flows import (
     CaseFlow,
     End,
     Function,
+    Handle,
     Join,
     Split,
     StartHandle,
     Switch,
+    View,
     case_of,
     in_state,
     lender_of,
@@ -65,7 +66,7 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.review)
 
-    review = (flow.View(agreement_views.review_task)
+    review = (View(agreement_views.review_task)
               .Annotation(title=_("Credit review of the confirming-warehouse agreement"))
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
@@ -76,7 +77,7 @@ class ConfirmingAgreementFlow(CaseFlow):
                     .Case(this.contract, in_state(State.APPROVED))
                     .Default(this.end))
 
-    revise = (flow.View(agreement_views.revise_task)
+    revise = (View(agreement_views.revise_task)
               .Annotation(title=_("Revise the confirming-warehouse agreement"))
               .Assign(_preparer)
               .Next(this.after_revise))
@@ -89,7 +90,7 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`agreement_contract_issued`), so the signing tasks appear only once every document to sign exists as an issued PDF.
-    rendering = (flow.Handle()
+    rendering = (Handle()
                  .Annotation(title=_("Preparing the documents for signing"))
                  .Next(this.signing))
 
@@ -100,19 +101,19 @@ class ConfirmingAgreementFlow(CaseFlow):
                .Next(this.sign_warehouse, case=_four_party)
                .Next(this.sign_lender))
 
-    sign_distributor = (flow.View(steps.sign)
+    sign_distributor = (View(steps.sign)
                         .Annotation(title=_("Sign the confirming-warehouse agreement as the distributor"))
                         .Permission(SIGN_FOR, obj=organization_of("applicant"))
                         .Next(this.signed))
-    sign_seller = (flow.View(steps.sign)
+    sign_seller = (View(steps.sign)
                    .Annotation(title=_("Sign the confirming-warehouse agreement as the seller"))
                    .Permission(SIGN_FOR, obj=organization_of("counterparty"))
                    .Next(this.signed))
-    sign_warehouse = (flow.View(steps.sign)
+    sign_warehouse = (View(steps.sign)
                       .Annotation(title=_("Sign the four-party agreement as the warehouse"))
                       .Permission(SIGN_FOR, obj=_warehouse_of)
                       .Next(this.signed))
-    sign_lender = (flow.View(steps.sign)
+    sign_lender = (View(steps.sign)
                    .Annotation(title=_("Sign the confirming-warehouse agreement for the lender"))
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
@@ -121,15 +122,15 @@ class ConfirmingAgreementFlow(CaseFlow):
 
     # Waits for the documents worker: the last contract sealed activates the agreement and completes it
     # (`agreement_signed_by_all`), so the next step is never offered before the sealed PDFs exist.
-    sealing = (flow.Handle()
+    sealing = (Handle()
                .Annotation(title=_("Sealing the signed documents"))
                .Next(this.active))
 
     # Waits while orders are financed under the agreement; the service that sees the last order
     # closed (or operations, from the agreement's page) completes it.
-    active = flow.Handle().Next(this.close)
+    active = Handle().Next(this.close)
 
-    close = (flow.View(agreement_views.close_task)
+    close = (View(agreement_views.close_task)
              .Annotation(title=_("Close the confirming-warehouse agreement"))
              .Permission(CLOSE_AGREEMENT, obj=lender_of)
              .Next(this.end))
@@ -187,7 +188,7 @@ class ConfirmingOrderFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.seller_confirm)
 
-    seller_confirm = (flow.View(order_views.seller_confirm_task)
+    seller_confirm = (View(order_views.seller_confirm_task)
                       .Annotation(title=_("Confirm the purchase order as the seller"))
                       .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                       .Next(this.after_seller))
@@ -197,7 +198,7 @@ class ConfirmingOrderFlow(CaseFlow):
                     .Case(this.revise, in_state(OrderState.RETURNED))
                     .Default(this.end))
 
-    review = (flow.View(order_views.review_task)
+    review = (View(order_views.review_task)
               .Annotation(title=_("Credit review of the purchase order"))
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
@@ -208,7 +209,7 @@ class ConfirmingOrderFlow(CaseFlow):
                     .Case(this.margin, in_state(OrderState.AWAITING_MARGIN))
                     .Default(this.end))
 
-    revise = (flow.View(order_views.revise_task)
+    revise = (View(order_views.revise_task)
               .Annotation(title=_("Revise the purchase order"))
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
@@ -218,14 +219,14 @@ class ConfirmingOrderFlow(CaseFlow):
                     .Default(this.end))
 
     # Waits for the initial margin: collections (the order's page, the Suspense page) completes it.
-    margin = flow.Handle().Annotation(title=_("Pay the initial margin")).Next(this.fund)
+    margin = Handle().Annotation(title=_("Pay the initial margin")).Next(this.fund)
 
-    fund = (flow.View(order_views.fund_task)
+    fund = (View(order_views.fund_task)
             .Annotation(title=_("Fund the purchase order"))
             .Permission(FUND_ORDER, obj=lender_of)
             .Next(this.receipt))
 
-    receipt = (flow.View(order_views.receipt_task)
+    receipt = (View(order_views.receipt_task)
                .Annotation(title=_("Confirm receipt of the money or the bill"))
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.end))
@@ -278,7 +279,7 @@ class ConfirmingReleaseFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.notice)
 
-    notice = (flow.View(release_views.notice_task)
+    notice = (View(release_views.notice_task)
               .Annotation(title=_("Issue the release notice"))
               .Permission(ISSUE_RELEASE_NOTICE, obj=_release_lender)
               .Next(this.after_notice))
@@ -287,12 +288,12 @@ class ConfirmingReleaseFlow(CaseFlow):
                     .Case(this.delivery_notice, in_state(ReleaseState.NOTICE_ISSUED))
                     .Default(this.end))
 
-    delivery_notice = (flow.View(release_views.delivery_notice_task)
+    delivery_notice = (View(release_views.delivery_notice_task)
                        .Annotation(title=_("Give the delivery notice"))
                        .Permission(OPERATE_FOR, obj=_release_seller)
                        .Next(this.deliver))
 
-    deliver = (flow.View(release_views.deliver_task)
+    deliver = (View(release_views.deliver_task)
                .Annotation(title=_("Confirm the goods delivered"))
                .Permission(OPERATE_FOR, obj=_release_custodian)
                .Next(this.end))
@@ -334,13 +335,13 @@ class ConfirmingRefundFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.acknowledge)
 
-    acknowledge = (flow.View(maturity_views.acknowledge_task)
+    acknowledge = (View(maturity_views.acknowledge_task)
                    .Annotation(title=_("Acknowledge the refund notice and pay the shortfall"))
                    .Permission(OPERATE_FOR, obj=_refund_seller)
                    .Next(this.paid))
 
     # Waits for the refund: collections (the order's page, the Suspense page) completes it.
-    paid = flow.Handle().Next(this.end)
+    paid = Handle().Next(this.end)
 
     end = End()
 

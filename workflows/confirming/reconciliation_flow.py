@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow
 
-from workflows.inbox.flows import CaseFlow, End, StartHandle, lender_of
+from workflows.inbox.flows import CaseFlow, End, StartHandle, View, lender_of
 
 from . import reconciliation_views
 from .models import DeliveryReconciliation
@@ -27,7 +26,7 @@ class DeliveryReconciliationFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.review)
 
-    review = (flow.View(reconciliation_views.review_task)
+    review = (View(reconciliation_views.review_task)
               .Annotation(title=_("Review the delivery reconciliation"))
               .Permission(RECONCILE, obj=lender_of)
               .Next(this.end))

@@ -44,7 +44,9 @@ def context_reads(financing: FactoringFinancing) -> tuple[list, object]:
     shared = getattr(financing, "_context_reads", None)
     if shared is not None:
         return shared
-    return (list(financing.receivables.order_by("due_date", "invoice_number")),
+    # The invoices as the caller has just read them, in this order, when it has (closing the file locks them all).
+    receivables = getattr(financing, "_receivables_read", None)
+    return (list(financing.receivables.order_by("due_date", "invoice_number")) if receivables is None else receivables,
             settlement_account_for(financing.lender, financing.currency))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow
 
 from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
@@ -23,10 +22,12 @@ from workflows.inbox.flows import (
     CaseFlow,
     End,
     Function,
+    Handle,
     Join,
     Split,
     StartHandle,
     Switch,
+    View,
     case_of,
     in_state,
     lender_of,
@@ -61,7 +62,7 @@ class FactoringFlow(CaseFlow):
                      .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.confirm))
 
-    confirm = (flow.View(task_views.confirm)
+    confirm = (View(task_views.confirm)
                .Annotation(title=_("Confirm invoices"))
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.after_confirm))
@@ -70,7 +71,7 @@ class FactoringFlow(CaseFlow):
                      .Case(this.review, in_state(State.UNDER_REVIEW))
                      .Default(this.end))
 
-    review = (flow.View(task_views.review)
+    review = (View(task_views.review)
               .Annotation(title=_("Credit review"))
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
@@ -81,7 +82,7 @@ class FactoringFlow(CaseFlow):
                     .Case(this.contracts, in_state(State.APPROVED))
                     .Default(this.end))
 
-    revise = (flow.View(task_views.revise)
+    revise = (View(task_views.revise)
               .Annotation(title=_("Revise the request"))
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
@@ -94,7 +95,7 @@ class FactoringFlow(CaseFlow):
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`signing_steps(issued_step=)`), so the signing tasks appear only once every document to sign exists as an issued PDF.
-    rendering = (flow.Handle()
+    rendering = (Handle()
                  .Annotation(title=_("Preparing the documents for signing"))
                  .Next(this.signing))
 
@@ -103,15 +104,15 @@ class FactoringFlow(CaseFlow):
                .Next(this.sign_debtor)
                .Next(this.sign_lender))
 
-    sign_supplier = (flow.View(steps.sign)
+    sign_supplier = (View(steps.sign)
                      .Annotation(title=_("Sign the agreement and the notice"))
                      .Permission(SIGN_FOR, obj=organization_of("applicant"))
                      .Next(this.signed))
-    sign_debtor = (flow.View(steps.sign)
+    sign_debtor = (View(steps.sign)
                    .Annotation(title=_("Acknowledge the notice and sign the confirmation letter"))
                    .Permission(SIGN_FOR, obj=organization_of("counterparty"))
                    .Next(this.signed))
-    sign_lender = (flow.View(steps.sign)
+    sign_lender = (View(steps.sign)
                    .Annotation(title=_("Sign the factoring agreement"))
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
@@ -120,16 +121,16 @@ class FactoringFlow(CaseFlow):
 
     # Waits for the documents worker: the last document sealed signs the financing and completes it
     # (`signing_steps(sealed_step=)`), so the disbursement is never offered before the sealed PDFs exist.
-    sealing = (flow.Handle()
+    sealing = (Handle()
                .Annotation(title=_("Sealing the signed documents"))
                .Next(this.disburse))
 
-    disburse = (flow.View(task_views.disburse)
+    disburse = (View(task_views.disburse)
                 .Annotation(title=_("Disburse"))
                 .Permission(DISBURSE, obj=lender_of)
                 .Next(this.collect))
 
-    collect = (flow.View(task_views.collect)
+    collect = (View(task_views.collect)
                .Annotation(title=_("Record the payment"))
                .Permission(RECORD_RECEIPTS, obj=lender_of)
                .Next(this.after_collect))
@@ -139,7 +140,7 @@ class FactoringFlow(CaseFlow):
                      .Case(this.settle, this.is_paid)
                      .Default(this.collect))
 
-    settle = (flow.View(task_views.settle)
+    settle = (View(task_views.settle)
               .Annotation(title=_("Settle and pay the rebate"))
               .Permission(RECORD_RECEIPTS, obj=lender_of)
               .Next(this.end))

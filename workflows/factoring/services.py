@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -331,10 +331,11 @@ def check_request(supplier: Organization, receivables: list[Receivable], value_d
             errors["receivables"] = _("Invoice %(number)s is %(state)s and cannot be financed.") % {
                 "number": unavailable[0].invoice_number, "state": unavailable[0].get_state_display()}
         else:
-            taken = Receivable.objects.filter(
-                pk__in=[r.pk for r in receivables],
-                financings__state__in=[s for s in FactoringFinancing.State.values if s not in CLOSED_STATES],
-            ).first()
+            # Read with the invoices when the request locked them (`in_live_financing`), else asked here.
+            taken = (next((r for r in receivables if r.in_live_financing), None)
+                     if all(hasattr(r, "in_live_financing") for r in receivables) else
+                     Receivable.objects.filter(pk__in=[r.pk for r in receivables],
+                                               financings__state__in=FINANCING_LIVE_STATES).first())
             if taken is not None:
                 errors["receivables"] = _("Invoice %(number)s is already in another financing request.") % {
                     "number": taken.invoice_number}
@@ -355,6 +356,7 @@ def financing_kyc_require(*, supplier: Organization, facility: CreditFacility,
 
 
 CLOSED_STATES = ("rejected", "cancelled", "closed")
+FINANCING_LIVE_STATES = [state for state in FactoringFinancing.State.values if state not in CLOSED_STATES]
 FINANCING_SEQUENCE = "factoring.financing"
 
 
@@ -368,8 +370,11 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     """
     require(permissions.can_request_financing(acting_user, supplier), operator_only(supplier, _("request financing")))
     kyc_require_verified(supplier)
-    # The debtor comes with the locked invoices (only their rows are locked).
+    # The debtor comes with the locked invoices (only their rows are locked), and whether another live request has
+    # each already.
     receivables = list(Receivable.objects.select_for_update(of=("self",)).select_related("debtor")
+                       .annotate(in_live_financing=Exists(FactoringFinancing.receivables.through.objects.filter(
+                           receivable_id=OuterRef("pk"), factoringfinancing__state__in=FINANCING_LIVE_STATES)))
                        .filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
     check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor

@@ -568,11 +568,18 @@ def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
     ending = {State.SETTLED: "settle", State.BOUGHT_BACK: "bought_back", State.WRITTEN_OFF: "write_off"}[
         financing.state]
     _fire(financing, "close", acting_user)
-    for receivable in financing.receivables.select_for_update().filter(state="financed"):
-        getattr(receivable, ending)(by=acting_user, note=financing.reference)
-        receivable.save()
+    # Every invoice of the file, locked and read once, in the order the advice prints them.
+    receivables = list(financing.receivables.select_for_update().order_by("due_date", "invoice_number"))
+    for receivable in receivables:
+        if receivable.state == "financed":
+            getattr(receivable, ending)(by=acting_user, note=financing.reference)
+            receivable.save()
     # The caller saves the financing once, with what it changed before closing it.
-    _advise(financing, "settlement_advice")
+    financing._receivables_read = receivables
+    try:
+        _advise(financing, "settlement_advice")
+    finally:
+        del financing._receivables_read
 
 
 def _advise(financing: FactoringFinancing, kind: str) -> None:

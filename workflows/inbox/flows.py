@@ -7,7 +7,7 @@ reads the process's parties (`organization_of("applicant")`) or the case's lende
     class FactoringFlow(CaseFlow):
         case_model = FactoringFinancing
         start = StartHandle(this.start_case).Next(this.review)
-        review = flow.View(steps.review).Permission(DECIDE, obj=lender_of).Next(this.end)
+        review = View(steps.review).Permission(DECIDE, obj=lender_of).Next(this.end)
         end = End()
 """
 
@@ -16,20 +16,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.models import Task
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
+from viewflow.workflow.nodes.handle import HandleActivation
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
+from scf.audit.services import at_unit_of_work_end_together
 from scf.parties.models import Organization
 
 from .locks import process_row_lock
@@ -78,7 +83,7 @@ class _CaseSwitchActivation(SwitchActivation):
         task.status = STATUS.DONE
         task.finished = now()
         task.save()
-        task.previous.add(prev_activation.task)
+        link_previous(task, prev_activation.task)
         return activation
 
     @Activation.status.super()
@@ -106,8 +111,8 @@ class Switch(flow.Switch):
 class _CaseJoinActivation(JoinActivation):
     """viewflow's join of parallel signing branches, reading no more than it must of each arrival.
 
-    Each branch arriving looks the join task up (created by the first, already started), links itself to it and
-    asks once whether any task of the split is still open; the last one marks the join done. viewflow's reads the
+    Each branch arriving looks the join task up (created by the first, already started) and, in the same read, the
+    split's tasks still open, and links itself to it; the last one marks the join done. viewflow's reads the
     process twice more per arrival (the join task's, then its product subclass: here the arriving branch's own,
     already locked), the arrived branches' tokens up to three times and whether one is open twice, and wraps
     completion in a savepoint for cancelling the other branches, which a join of all branches never does. The
@@ -119,22 +124,30 @@ class _CaseJoinActivation(JoinActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         process = prev_activation.process
         task_class = flow_task.flow_class.task_class
-        tasks = list(task_class._default_manager.filter(flow_task=flow_task, process=process,
-                                                        status__in=[STATUS.NEW, STATUS.STARTED])[:2])
+        join_token = token.get_base_split_token() if token.is_split_token() else token
+        prefix = prev_activation.task.token.get_common_split_prefix(join_token, prev_activation.task.pk)
+        # The join task, if an earlier branch made it, and the split's branches still open, in one read.
+        found = list(task_class._default_manager.filter(process=process).filter(
+            Q(flow_task=flow_task, status__in=[STATUS.NEW, STATUS.STARTED])
+            | (Q(token__startswith=prefix) & ~Q(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED])))
+            .order_by("pk"))
+        tasks = [task for task in found if task.flow_task == flow_task and task.status in (STATUS.NEW, STATUS.STARTED)]
         if len(tasks) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
         if tasks:
             task = tasks[0]
         else:
             task = task_class(process=process, flow_task=flow_task, status=STATUS.STARTED, started=now(),
-                              token=token.get_base_split_token() if token.is_split_token() else token)
+                              token=join_token)
             task.data = data if data is not None else {}
             task.seed = seed
             task.save()
         task.process = process  # the arriving branch's, locked and coerced: not read again
-        task.previous.add(prev_activation.task)
+        link_previous(task, prev_activation.task)
         activation = cls(task)
         activation._prefix = prev_activation.task.token.get_common_split_prefix(task.token, prev_activation.task.pk)
+        if activation._prefix == prefix:  # the read asked for the split's open tasks under this prefix
+            activation._done = not [other for other in found if other not in tasks]
         return activation
 
     # An activation made from a stored join task (not by an arriving branch) has no arriving prefix: viewflow's.
@@ -192,6 +205,66 @@ class StartHandle(flow.StartHandle):
     activation_class = _CaseStartActivation
 
 
+def link_previous(task, previous) -> None:
+    """Link a new task to the one before it; within a unit of work, all its links are inserted together as it ends.
+
+    A step that creates several tasks (a split's branches, a function and the task after it) writes their links in
+    one statement instead of one each. Nothing reads a task's links before its transaction commits.
+    """
+    if not at_unit_of_work_end_together("task_links", (task, previous), _links_insert):
+        task.previous.add(previous)
+
+
+def _links_insert(pairs: list[tuple]) -> None:
+    links = Task.previous.through
+    links.objects.bulk_create([links(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs],
+                              ignore_conflicts=True)
+
+
+class _CaseViewActivation(ViewActivation):
+    """viewflow's human task, its link to the task before it written with the unit of work's others."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
+        task = activation.task
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner, task.status = owner, STATUS.ASSIGNED
+        task.save()
+        link_previous(task, prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
+class View(flow.View):
+    """A person's task in a case's flow (see `_CaseViewActivation`); declared as viewflow's."""
+
+    activation_class = _CaseViewActivation
+
+
+class _CaseHandleActivation(HandleActivation):
+    """viewflow's wait for code to complete a step, its link to the task before it written with the others."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
+        activation.task.save()
+        link_previous(activation.task, prev_activation.task)
+        return activation
+
+
+class Handle(flow.Handle):
+    """A step that code completes, such as a worker's (see `_CaseHandleActivation`); declared as viewflow's."""
+
+    activation_class = _CaseHandleActivation
+
+
 def _stored_done(activation, prev_activation) -> None:
     """Store a node's task once, done, after the previous one (viewflow's stores it new, then updates it done); its
     signals are sent as viewflow's would."""
@@ -199,7 +272,7 @@ def _stored_done(activation, prev_activation) -> None:
     task.status = STATUS.DONE
     task.finished = now()
     task.save()
-    task.previous.add(prev_activation.task)
+    link_previous(task, prev_activation.task)
     task_finished.send(sender=activation.flow_class, process=activation.process, task=task)
 
 

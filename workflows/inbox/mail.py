@@ -28,13 +28,21 @@ RESEND_GRACE = datetime.timedelta(minutes=10)
 def _message(notification: Notification) -> EmailMessage:
     task, user = notification.task, notification.recipient
     case = getattr(task.process, "caseprocess", None)
-    reference = case.reference if case is not None else ""
-    link = settings.PORTAL_URL.rstrip("/") + reverse("inbox:notification-open", kwargs={"notification_pk": notification.pk})
-    deadline = getattr(getattr(task, "deadline", None), "due_on", None)
-    with translation.override(user.preferred_language):
-        values = {"task": str(task.flow_task.task_title), "case": reference,
-                  "name": user.get_full_name() or user.get_username()}
-        if notification.kind == Notification.Kind.ESCALATION:
+    subject, body = message_text(
+        notification_pk=notification.pk, kind=notification.kind, task=task,
+        reference=case.reference if case is not None else "",
+        deadline=getattr(getattr(task, "deadline", None), "due_on", None),
+        language=user.preferred_language, name=user.get_full_name() or user.get_username())
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def message_text(*, notification_pk: int, kind: str, task, reference: str, deadline: datetime.date | None,
+                 language: str, name: str) -> tuple[str, str]:
+    """The subject and body of a notification's e-mail, in the recipient's language."""
+    link = settings.PORTAL_URL.rstrip("/") + reverse("inbox:notification-open", kwargs={"notification_pk": notification_pk})
+    with translation.override(language):
+        values = {"task": str(task.flow_task.task_title), "case": reference, "name": name}
+        if kind == Notification.Kind.ESCALATION:
             subject = _("Overdue: %(task)s · %(case)s") % values
             lines = [_("Dear %(name)s,") % values,
                      _("“%(task)s” on %(case)s is past its deadline and has not been done.") % values]
@@ -45,7 +53,7 @@ def _message(notification: Notification) -> EmailMessage:
             lines.append(_("Deadline: %(date)s") % {"date": deadline.isoformat()})
         lines += [_("Open the task: %(link)s") % {"link": link}, "",
                   _("You can turn these e-mails off in your notification settings.")]
-    return EmailMessage(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
+    return subject, "\n".join(lines)
 
 
 def notification_email_send(*, notification_id: int) -> bool:
@@ -53,7 +61,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     return notification_emails_send(notification_ids=[notification_id]) == 1
 
 
-def notification_emails_send(*, notification_ids: list[int]) -> int:
+def notification_emails_send(*, notification_ids: list[int], messages: list[list] | None = None) -> int:
     """Send the e-mails of these notifications still pending, over one connection; return how many went.
 
     The after-commit task of the transaction that wrote them calls this: the rows are read (no lock is held while
@@ -64,9 +72,16 @@ def notification_emails_send(*, notification_ids: list[int]) -> int:
     Delivery is at least once: a worker that dies between sending and marking leaves its rows pending, and the
     resend job sends them again. The resend job leaves rows younger than `RESEND_GRACE` to this task, so the two
     do not send the same new row together.
+
+    `messages` are the e-mails of new tasks' notifications as the transaction that wrote them composed them
+    ([id, address, subject, body]): those are sent as they are, without reading their rows (one statement a batch:
+    the update). A retry passes none: it reads what is still pending.
     """
-    rows = list(_sendable().filter(pk__in=notification_ids).order_by("pk"))
-    return _send_and_mark(rows)
+    composed = {pk: EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+                for pk, address, subject, body in messages or ()}
+    rest = [pk for pk in notification_ids if pk not in composed]
+    rows = list(_sendable().filter(pk__in=rest).order_by("pk")) if rest else []
+    return _send_and_mark([*composed.items(), *((notification.pk, _message(notification)) for notification in rows)])
 
 
 def _sendable():
@@ -74,9 +89,9 @@ def _sendable():
             .filter(email=Notification.Email.PENDING))
 
 
-def _send_and_mark(rows: list[Notification]) -> int:
-    """Send these rows' e-mails over one connection, mark the sent ones and count the failed attempts."""
-    if not rows:
+def _send_and_mark(mails: list[tuple[int, EmailMessage]]) -> int:
+    """Send these notifications' e-mails over one connection, mark the sent ones and count the failed attempts."""
+    if not mails:
         return 0
     sent: list[int] = []
     failed: dict[str, list[int]] = {}
@@ -86,19 +101,18 @@ def _send_and_mark(rows: list[Notification]) -> int:
         connection.open()
     except MAIL_ERRORS as error:
         first_error = error
-        failed[repr(error)[:300]] = [notification.pk for notification in rows]
+        failed[repr(error)[:300]] = [pk for pk, _mail in mails]
     else:
         try:
-            for notification in rows:
-                message = _message(notification)
+            for pk, message in mails:
                 message.connection = connection
                 try:
                     message.send()
                 except MAIL_ERRORS as error:
                     first_error = first_error or error
-                    failed.setdefault(repr(error)[:300], []).append(notification.pk)
+                    failed.setdefault(repr(error)[:300], []).append(pk)
                 else:
-                    sent.append(notification.pk)
+                    sent.append(pk)
         finally:
             connection.close()
     if sent:
@@ -127,7 +141,7 @@ def notifications_resend(now: datetime.datetime | None = None) -> int:
                     .select_for_update(of=("self",), skip_locked=db_connection.features.has_select_for_update_skip_locked)
                     [:RESEND_BATCH])
         try:
-            return _send_and_mark(rows)
+            return _send_and_mark([(notification.pk, _message(notification)) for notification in rows])
         except MAIL_ERRORS:
             still = Notification.objects.filter(pk__in=[n.pk for n in rows], email=Notification.Email.PENDING).count()
             logger.warning("Notification e-mails still failing; %d left pending.", still)

@@ -19,12 +19,12 @@ from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
 
-from scf.audit.services import at_unit_of_work_end, unit_of_work_memo
+from scf.audit.services import at_unit_of_work_end_together
 from scf.core.after_commit import batch_after_commit
 from scf.money import add_business_days
 from scf.parties.models import Membership, Organization, StaffGroup, User
 
-from . import tasks
+from . import mail, tasks
 from .assignment import ROLES_FOR_MARKER
 from .models import EmailOptOut, Notification, StepDeadline, TaskDeadline
 
@@ -124,12 +124,18 @@ def tasks_announce(tasks: list[Task]) -> list[int]:
         # only when nobody may take the task.
         takers = _with_email_choice(task_takers(task), preference=step).annotate(service_level=Subquery(
             StepDeadline.objects.filter(step=step).values("business_days")[:1]))
-        rows = list(takers.values_list("pk", "email", "email_off", "service_level"))
+        # With what their e-mail says: it is composed here and sent after commit without reading the rows again.
+        rows = list(takers.values_list("pk", "email", "email_off", "service_level", "preferred_language",
+                                       "first_name", "last_name", "username"))
         landed = task.created or timezone.now()
         due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step, landed=landed)
         if due_on is not None:
             deadlines.append(TaskDeadline(task=task, due_on=due_on))
-        notifications.append((task, [row[:3] for row in rows]))
+        reference = getattr(task.process, "reference", None)  # a case's process, as the flows make them
+        notifications.append((task, [row[:3] for row in rows], None if reference is None else {
+            pk: {"reference": reference, "deadline": due_on, "language": language,
+                 "name": f"{first} {last}".strip() or username}
+            for pk, _address, _off, _level, language, first, last, username in rows}))
     TaskDeadline.objects.bulk_create(deadlines)
     return _notify_many(kind=Notification.Kind.TASK, people_by_task=notifications)
 
@@ -153,28 +159,51 @@ def notifications_create(*, task: Task, kind: str, recipients: QuerySet[User]) -
 
 def _notify(*, task: Task, kind: str, people: list[tuple]) -> list[int]:
     """Insert the notifications of (pk, e-mail address, e-mail off) people in one statement; mail after commit."""
-    return _notify_many(kind=kind, people_by_task=[(task, people)])
+    return _notify_many(kind=kind, people_by_task=[(task, people, None)])
 
 
-def _notify_many(*, kind: str, people_by_task: list[tuple[Task, list[tuple]]]) -> list[int]:
-    """Insert the notifications of several tasks' people in one statement; mail after commit."""
-    rows = [Notification(recipient_id=pk, kind=kind, task=task,
-                         email=Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)
-            for task, people in people_by_task for pk, address, off in people]
+def _notify_many(*, kind: str, people_by_task: list[tuple[Task, list[tuple], dict | None]]) -> list[int]:
+    """Insert the notifications of several tasks' people in one statement; mail after commit.
+
+    `people_by_task` holds each task, its people as (pk, e-mail address, e-mail off) and, when known, what each
+    person's e-mail says of them and the case (by pk: reference, deadline, language, name): those e-mails are
+    composed now, and the task after commit sends them without reading the rows.
+    """
+    rows, details = [], []
+    for task, people, about in people_by_task:
+        for pk, address, off in people:
+            rows.append(Notification(recipient_id=pk, kind=kind, task=task, email=(
+                Notification.Email.SKIPPED if off or not address else Notification.Email.PENDING)))
+            details.append((address, None if about is None else about.get(pk)))
     if not rows:
         return []
     made = Notification.objects.bulk_create(rows)
-    _mail_after_commit([notification.pk for notification in made if notification.email == Notification.Email.PENDING])
+    _mail_after_commit([_mail_item(notification, address, about) for notification, (address, about)
+                        in zip(made, details, strict=True) if notification.email == Notification.Email.PENDING])
     return [notification.pk for notification in made]
 
 
-def _mail_after_commit(ids: list[int]) -> None:
+def _mail_item(notification: Notification, address: str, about: dict | None) -> int | tuple[int, str, str, str]:
+    """A pending notification as its after-commit task takes it: its id, or (id, address, subject, body)."""
+    if about is None or notification.pk is None:
+        return notification.pk
+    subject, body = mail.message_text(notification_pk=notification.pk, kind=notification.kind,
+                                      task=notification.task, **about)
+    return notification.pk, address, subject, body
+
+
+def _mail_after_commit(items: list) -> None:
     """Send these notifications' e-mails once the transaction commits: one task for all a transaction wrote."""
-    batch_after_commit(_send_mail, ids)
+    batch_after_commit(_send_mail, items)
 
 
-def _send_mail(ids: list[int]) -> None:
-    tasks.send_notifications.delay(notification_ids=ids)
+def _send_mail(items: list) -> None:
+    composed = [list(item) for item in items if isinstance(item, tuple)]
+    ids = [item[0] if isinstance(item, tuple) else item for item in items]
+    if composed:
+        tasks.send_notifications.delay(notification_ids=ids, messages=composed)
+    else:
+        tasks.send_notifications.delay(notification_ids=ids)
 
 
 # --- escalation ----------------------------------------------------------------------------------
@@ -231,34 +260,6 @@ def task_saved(sender, instance: Task, created: bool, raw: bool = False, **kwarg
     """
     if not created or raw or not is_human(instance) or instance.status not in OPEN_STATUSES:
         return
-    memo = unit_of_work_memo()
-    if memo is None or not transaction.get_connection().in_atomic_block:
+    # A task created in a savepoint rolled back since (a release's rehearsal) is not announced.
+    if not at_unit_of_work_end_together("tasks_to_announce", instance, tasks_announce):
         task_announce(task=instance)
-        return
-    # A task created in a savepoint rolled back since (a release's rehearsal) is not announced: its marker is an
-    # on-commit callback, which Django drops with the savepoint.
-    marker = _Announcement(instance)
-    transaction.on_commit(marker)
-    new = memo.get("tasks_to_announce")
-    if new is None:
-        memo["tasks_to_announce"] = new = [marker]
-        if not at_unit_of_work_end(lambda: _announce_still_there(memo.pop("tasks_to_announce"))):
-            task_announce(task=memo.pop("tasks_to_announce")[0].task)
-    else:
-        new.append(marker)
-
-
-class _Announcement:
-    """A task to announce as its unit of work ends; as an on-commit callback it marks whether the task's savepoint
-    is still there (nothing is left to do after commit)."""
-
-    def __init__(self, task: Task):
-        self.task = task
-
-    def __call__(self) -> None:
-        pass
-
-
-def _announce_still_there(markers: list[_Announcement]) -> None:
-    registered = {id(func) for _savepoints, func, _robust in transaction.get_connection().run_on_commit}
-    tasks_announce([marker.task for marker in markers if id(marker) in registered])

@@ -10,21 +10,21 @@ signed. The document services call back after issuing, after each signature and 
                   issued_step="rendering", sealed_step="sealing")
 
 The documents are rendered and issued by a worker after the step that generates them commits.
-The flow waits for them the same way, in a `flow.Handle()` step (`issued_step`) between the
+The flow waits for them the same way, in a `Handle()` step (`issued_step`) between the
 generation and the signing split: the worker that issues the last draft completes it, so the
 signing tasks appear only once every document to sign exists as an issued PDF.
 
-    contracts = flow.Function(this.issue_contracts).Next(this.rendering)
-    rendering = flow.Handle().Next(this.signing)
+    contracts = Function(this.issue_contracts).Next(this.rendering)
+    rendering = Handle().Next(this.signing)
 
 Rendering and sealing run in a documents worker after the signing click commits, so the click
-waits for neither. The flow waits for them in a `flow.Handle()` step (`sealed_step`) between the
+waits for neither. The flow waits for them in a `Handle()` step (`sealed_step`) between the
 signing steps' join and the next human step: the worker that seals the last document fires the
 transition and completes it, so the next task appears only once the sealed documents exist and
 nobody can click it early.
 
     signed = Join().Next(this.sealing)
-    sealing = flow.Handle().Next(this.disburse)
+    sealing = Handle().Next(this.disburse)
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow
 
 from scf.parties.permissions import is_staff_of
 from scf.parties.services import kyc_refusal
@@ -21,10 +20,12 @@ from workflows.inbox.flows import (
     CaseFlow,
     End,
     Function,
+    Handle,
     Join,
     Split,
     StartHandle,
     Switch,
+    View,
     case_of,
     in_state,
     lender_of,
@@ -57,7 +58,7 @@ class PledgeAgreementFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.review)
 
-    review = (flow.View(agreement_views.review_task)
+    review = (View(agreement_views.review_task)
               .Annotation(title=_("Credit review of the pledge agreement"))
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
@@ -68,7 +69,7 @@ class PledgeAgreementFlow(CaseFlow):
                     .Case(this.contracts, in_state(State.APPROVED))
                     .Default(this.end))
 
-    revise = (flow.View(agreement_views.revise_task)
+    revise = (View(agreement_views.revise_task)
               .Annotation(title=_("Revise the pledge agreement"))
               .Assign(_preparer)
               .Next(this.after_revise))
@@ -81,7 +82,7 @@ class PledgeAgreementFlow(CaseFlow):
 
     # Waits for the documents worker: the worker that issues the last draft completes it
     # (`agreement_contracts_issued`), so the signing tasks appear only once every document to sign exists as an issued PDF.
-    rendering = (flow.Handle()
+    rendering = (Handle()
                  .Annotation(title=_("Preparing the documents for signing"))
                  .Next(this.signing))
 
@@ -90,15 +91,15 @@ class PledgeAgreementFlow(CaseFlow):
                .Next(this.sign_warehouse)
                .Next(this.sign_lender))
 
-    sign_pledgor = (flow.View(steps.sign)
+    sign_pledgor = (View(steps.sign)
                     .Annotation(title=_("Sign the loan agreement, pledge contract and supervision agreement"))
                     .Permission(SIGN_FOR, obj=organization_of("applicant"))
                     .Next(this.signed))
-    sign_warehouse = (flow.View(steps.sign)
+    sign_warehouse = (View(steps.sign)
                       .Annotation(title=_("Sign the tripartite supervision agreement"))
                       .Permission(SIGN_FOR, obj=organization_of("counterparty"))
                       .Next(this.signed))
-    sign_lender = (flow.View(steps.sign)
+    sign_lender = (View(steps.sign)
                    .Annotation(title=_("Sign the pledge agreement's contracts"))
                    .Permission(SIGN_FOR, obj=lender_of)
                    .Next(this.signed))
@@ -107,20 +108,20 @@ class PledgeAgreementFlow(CaseFlow):
 
     # Waits for the documents worker: the last contract sealed activates the agreement and completes it
     # (`agreement_signed_by_all`), so the next step is never offered before the sealed PDFs exist.
-    sealing = (flow.Handle()
+    sealing = (Handle()
                .Annotation(title=_("Sealing the signed documents"))
                .Next(this.register))
 
-    register = (flow.View(agreement_views.register_task)
+    register = (View(agreement_views.register_task)
                 .Annotation(title=_("Record the pledge registration (中登网)"))
                 .Permission(RECORD_REGISTRATION, obj=lender_of)
                 .Next(this.repaid))
 
     # Waits while loans and goods are under the agreement; the service that sees the last repaid
     # and released (or operations, from the agreement's page) completes it.
-    repaid = flow.Handle().Next(this.close)
+    repaid = Handle().Next(this.close)
 
-    close = (flow.View(agreement_views.close_task)
+    close = (View(agreement_views.close_task)
              .Annotation(title=_("Deregister and close the pledge agreement"))
              .Permission(RECORD_REGISTRATION, obj=lender_of)
              .Next(this.end))
@@ -170,7 +171,7 @@ class PledgeReleaseFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.order)
 
-    order = (flow.View(release_views.order_task)
+    order = (View(release_views.order_task)
              .Annotation(title=_("Issue the release order"))
              .Permission(ISSUE_PLEDGE_NOTICE, obj=lender_of)
              .Next(this.after_order))
@@ -179,7 +180,7 @@ class PledgeReleaseFlow(CaseFlow):
                    .Case(this.confirm, in_state(ReleaseState.ORDERED))
                    .Default(this.end))
 
-    confirm = (flow.View(release_views.confirm_task)
+    confirm = (View(release_views.confirm_task)
                .Annotation(title=_("Confirm the goods went out"))
                .Permission(OPERATE_FOR, obj=organization_of("counterparty"))
                .Next(this.end))
@@ -219,7 +220,7 @@ class PledgeDrawdownFlow(CaseFlow):
 
     start = StartHandle(this.start_case).Next(this.review)
 
-    review = (flow.View(drawdown_views.review_task)
+    review = (View(drawdown_views.review_task)
               .Annotation(title=_("Credit review of the loan"))
               .Permission(_review_permission, obj=lender_of)
               .Next(this.after_review))
@@ -230,7 +231,7 @@ class PledgeDrawdownFlow(CaseFlow):
                     .Case(this.disburse, in_state(DrawdownState.APPROVED))
                     .Default(this.end))
 
-    revise = (flow.View(drawdown_views.revise_task)
+    revise = (View(drawdown_views.revise_task)
               .Annotation(title=_("Revise the loan request"))
               .Permission(OPERATE_FOR, obj=organization_of("applicant"))
               .Next(this.after_revise))
@@ -239,7 +240,7 @@ class PledgeDrawdownFlow(CaseFlow):
                     .Case(this.review, in_state(DrawdownState.REQUESTED))
                     .Default(this.end))
 
-    disburse = (flow.View(drawdown_views.disburse_task)
+    disburse = (View(drawdown_views.disburse_task)
                 .Annotation(title=_("Disburse the loan"))
                 .Permission(DISBURSE_DRAWDOWN, obj=lender_of)
                 .Next(this.end))
