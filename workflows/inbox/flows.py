@@ -283,6 +283,14 @@ def _unsaved_task(flow_task, prev_activation, token, data, seed):
     return task
 
 
+def _started(activation_class, flow_task, prev_activation, token, data, seed):
+    """An activation of a new task not stored yet, started (viewflow's signal sent), to do its work at once."""
+    activation = activation_class(_unsaved_task(flow_task, prev_activation, token, data, seed))
+    activation.task.started = now()
+    task_started.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+    return activation
+
+
 # viewflow runs a Function's callback and an End's closing in a savepoint, so that a failure can be kept on the task
 # (its ERROR state) while the transaction goes on: that is only when exceptions are not propagated
 # (`context.propagate_exception` False, as viewflow's own jobs run). A case's flows propagate them: the service's
@@ -294,9 +302,7 @@ class _CaseFunctionActivation(FunctionActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)
-        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
-        activation.task.started = now()
-        task_started.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+        activation = _started(cls, flow_task, prev_activation, token, data, seed)
         flow_task._func(activation)
         _stored_done(activation, prev_activation)
         return activation
@@ -340,9 +346,7 @@ class _CaseEndActivation(EndActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)
-        activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
-        activation.task.started = now()
-        task_started.send(sender=activation.flow_class, process=activation.process, task=activation.task)
+        activation = _started(cls, flow_task, prev_activation, token, data, seed)
         closed = activation._close(others=activation.flow_class.task_class._default_manager.filter(
             process=activation.process, finished__isnull=True))
         _stored_done(activation, prev_activation)
