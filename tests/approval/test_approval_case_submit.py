@@ -75,3 +75,32 @@ def test_resubmitting_starts_a_new_round_for_the_new_amount_with_its_approvers(c
     approval_decide(case=case, approver=case_people["risk"], decision="approve")
     case.refresh_from_db()
     assert case.status == "approved"
+
+
+def test_whose_turn_it_is_is_known_within_the_unit_of_work_that_changed_it_and_asked_otherwise(case_people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scf.audit.services import audited
+    from workflows.approval.services import approval_next_group
+
+    case = _submit(case_people, amount="1500000.00")  # an officer, then a risk manager
+    seen = []
+
+    @audited
+    def decide_and_ask():
+        approval_decide(case=case, approver=case_people["officer"], decision="approve")
+        with CaptureQueriesContext(connection) as queries:
+            seen.append(approval_next_group(case))
+        seen.append(len(queries))
+
+    decide_and_ask()
+    assert seen == [RISK, 0]  # the decision's unit of work knows the round has one approval
+    # Outside it, the database is asked, whatever the object remembers.
+    case.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        assert approval_next_group(case) == RISK
+    assert len(queries) == 1
+    approval_decide(case=case, approver=case_people["risk"], decision="approve")
+    case.refresh_from_db()
+    assert approval_next_group(case) is None

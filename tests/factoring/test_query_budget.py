@@ -89,8 +89,11 @@ from workflows.inbox.models import CaseProcess
 # read in one statement (Django reads their own and their groups' in two), and a new task's e-mails are composed
 # in the transaction that announces it, so that its after-commit task only marks them sent (one statement a batch).
 # request 22, confirm 24, review+issue 50, sign 13/21/32, disburse 49, receipt 38, settle 42.
-# 295 once a request reads whether its invoices are in another live request with their lock, and closing the file
-# locks and reads its invoices once for their states and the advice: request 21, settle 41. 270 is NOT met.
+# 295 once closing the file locks and reads its invoices once for their states and the advice, and the approval's
+# next group is known within the unit of work that opened the case or decided (no count of its decisions): confirm 23,
+# settle 41. (A request asks whether its invoices are in another live request in a statement of its own after
+# locking them: asked in the lock's statement, PostgreSQL answers as of before the wait: tests/factoring/
+# test_step_races.py.) 270 is NOT met.
 LIFECYCLE_BUDGET = 295
 STEP_BUDGET = 60
 REPEATS_BUDGET = 0

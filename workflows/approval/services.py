@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from scf.audit.services import audit_record, audited
+from scf.audit.services import audit_record, audited, unit_of_work_memo
 from scf.core.exceptions import ActionNotPermitted, IllegalTransition
 from scf.facilities.models import Product
 from scf.parties.models import Organization, StaffGroup, User
@@ -55,6 +55,7 @@ def approval_case_open(*, product: str, amount: Decimal, applicant: Organization
         [ApprovalCase.parties.through(approvalcase_id=case.pk, organization_id=pk) for pk in ids])
     audit_record(action="approval.case.open", target=case, actor=preparer,
                  note=f"{reference} {currency} {amount} needs {' → '.join(case.required_groups)}")
+    _remember_approved(case, 0)  # nobody has decided a new case: its first group is next
     return case
 
 
@@ -62,8 +63,20 @@ def approval_next_group(case: ApprovalCase) -> str | None:
     """Return the group whose approval the case waits for, or None when none is needed."""
     if case.status != ApprovalCase.Status.PENDING:
         return None
-    approved = case.decisions.filter(round=case.round, decision=ApprovalDecision.Decision.APPROVE).count()
+    # Known when the unit of work running opened the case, started its round or took a decision on it (under the
+    # case's lock, held to its end: nobody else decides meanwhile); else asked.
+    memo = unit_of_work_memo()
+    approved = None if memo is None else memo.get(("approval.approved", case.pk, case.round))
+    if approved is None:
+        approved = case.decisions.filter(round=case.round, decision=ApprovalDecision.Decision.APPROVE).count()
     return _group_after(case, approved)
+
+
+def _remember_approved(case: ApprovalCase, approved: int) -> None:
+    """Keep, for the rest of the unit of work, how many approvals the case's round has (see approval_next_group)."""
+    memo = unit_of_work_memo()
+    if memo is not None:
+        memo[("approval.approved", case.pk, case.round)] = approved
 
 
 def _group_after(case: ApprovalCase, approved: int) -> str | None:
@@ -107,6 +120,7 @@ def approval_decide(*, case: ApprovalCase, approver: User, decision: str, commen
     elif _group_after(case, approved + 1) is None:
         case.status = ApprovalCase.Status.APPROVED
     case.save(update_fields=["status"])
+    _remember_approved(case, approved + (decision == ApprovalDecision.Decision.APPROVE))
     audit_record(action=f"approval.case.{decision}", target=case, actor=approver, note=comment,
                  source_state=ApprovalCase.Status.PENDING, target_state=case.status)
     if case.status == ApprovalCase.Status.APPROVED and on_approved is not None:
@@ -123,6 +137,7 @@ def approval_case_resubmit(*, case: ApprovalCase, acting_user: User) -> Approval
     case.round += 1
     case.status = ApprovalCase.Status.PENDING
     case.save(update_fields=["round", "status"])
+    _remember_approved(case, 0)
     audit_record(action="approval.case.resubmit", target=case, actor=acting_user, note=f"round {case.round}")
     return case
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -331,11 +331,10 @@ def check_request(supplier: Organization, receivables: list[Receivable], value_d
             errors["receivables"] = _("Invoice %(number)s is %(state)s and cannot be financed.") % {
                 "number": unavailable[0].invoice_number, "state": unavailable[0].get_state_display()}
         else:
-            # Read with the invoices when the request locked them (`in_live_financing`), else asked here.
-            taken = (next((r for r in receivables if r.in_live_financing), None)
-                     if all(hasattr(r, "in_live_financing") for r in receivables) else
-                     Receivable.objects.filter(pk__in=[r.pk for r in receivables],
-                                               financings__state__in=FINANCING_LIVE_STATES).first())
+            # Asked after the invoices are locked, in a statement of its own: one that waited for the lock sees the
+            # request that held it (the lock's own statement would not, on PostgreSQL: it reads as it began).
+            taken = Receivable.objects.filter(pk__in=[r.pk for r in receivables],
+                                              financings__state__in=FINANCING_LIVE_STATES).first()
             if taken is not None:
                 errors["receivables"] = _("Invoice %(number)s is already in another financing request.") % {
                     "number": taken.invoice_number}
@@ -370,11 +369,8 @@ def financing_request_create(*, supplier: Organization, receivables: list[Receiv
     """
     require(permissions.can_request_financing(acting_user, supplier), operator_only(supplier, _("request financing")))
     kyc_require_verified(supplier)
-    # The debtor comes with the locked invoices (only their rows are locked), and whether another live request has
-    # each already.
+    # The debtor comes with the locked invoices (only their rows are locked).
     receivables = list(Receivable.objects.select_for_update(of=("self",)).select_related("debtor")
-                       .annotate(in_live_financing=Exists(FactoringFinancing.receivables.through.objects.filter(
-                           receivable_id=OuterRef("pk"), factoringfinancing__state__in=FINANCING_LIVE_STATES)))
                        .filter(pk__in=[r.pk for r in receivables]).order_by("pk"))
     check_request(supplier, receivables, value_date)
     debtor = receivables[0].debtor

@@ -44,15 +44,19 @@ def open_task(process: CaseProcess | None, node) -> Task | None:
 
 
 def _open_task_locked(obj, node) -> Task | None:
-    """Return the open task of `node` on `obj`'s latest process, with the case process, its process row locked.
+    """Return the open task of `node` on `obj`'s latest process, with its case process; lock the three rows.
 
-    The process row (viewflow's) is the one every writer of the flow locks (`process_for(lock=True)`, the flows'
-    own lock), so two completions of the case's tasks still run one after the other.
+    The case process's rows are locked first, in the order every writer of the flow takes them
+    (`process_for(lock=True)`, the flows' own lock), so two completions of the case's tasks run one after the other;
+    the task's row is locked too. On PostgreSQL a statement that waited for a lock reads the rows it locks as they
+    were committed meanwhile and drops those no longer matching: a task the other completed is not found open
+    again, and the case's columns are not read as they were before (its end saves the process).
     """
     tasks = (Task.objects.filter(process__artifact_content_type=ContentType.objects.get_for_model(type(obj)),
-                                 process__artifact_object_id=obj.pk, flow_task=node, status__in=OPEN)
+                                 process__artifact_object_id=obj.pk, process__caseprocess__isnull=False,
+                                 flow_task=node, status__in=OPEN)
              .select_related("process__caseprocess__applicant", "process__caseprocess__counterparty")
-             .select_for_update(of=("process",))
+             .select_for_update(of=("process__caseprocess", "process", "self"))
              .order_by("-process_id", "pk"))
     return tasks.first()
 
