@@ -3,13 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from scf.audit.services import audited
 from scf.core.exceptions import ActionNotPermitted
 from scf.parties.models import Membership, StaffGroup
 from tests.factories import LenderFactory, MembershipFactory, OrganizationFactory
 from workflows.approval.exceptions import FourEyesViolation
 from workflows.approval.models import ApprovalDecision
-from workflows.approval.services import approval_case_submit, approval_decide
+from workflows.approval.services import approval_case_submit, approval_decide, approval_next_group
 
 pytestmark = pytest.mark.django_db
 OFFICER, RISK = StaffGroup.CREDIT_OFFICER, StaffGroup.RISK_MANAGER
@@ -78,12 +81,6 @@ def test_resubmitting_starts_a_new_round_for_the_new_amount_with_its_approvers(c
 
 
 def test_whose_turn_it_is_is_known_within_the_unit_of_work_that_changed_it_and_asked_otherwise(case_people):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from scf.audit.services import audited
-    from workflows.approval.services import approval_next_group
-
     case = _submit(case_people, amount="1500000.00")  # an officer, then a risk manager
     seen = []
 

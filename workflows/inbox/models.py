@@ -178,6 +178,8 @@ class Notification(models.Model):
 
     class Email(models.TextChoices):
         PENDING = "pending", _("To send")
+        # Claimed by a worker that is sending it; given back (pending) if it fails, taken again if it never says.
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Not wanted")
 
@@ -189,6 +191,7 @@ class Notification(models.Model):
     email = models.CharField(_("e-mail"), max_length=10, choices=Email.choices, default=Email.PENDING)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     email_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
