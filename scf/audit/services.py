@@ -77,6 +77,9 @@ def audit_batch():
     if outer is None:
         _pending.memo = {}
         _pending.at_end = []
+        # Whether the unit of work runs within one transaction (as `audited` opens it): only then can what it keeps
+        # for its end tell a savepoint rolled back from one committed (see `at_unit_of_work_end_together`).
+        _pending.in_transaction = transaction.get_connection().in_atomic_block
     try:
         yield
         if outer is None:
@@ -111,10 +114,11 @@ def at_unit_of_work_end_together(key: str, item: Any, flush: Callable[[list], No
     What a unit of work writes one at a time can be written together this way (a service's new tasks' deadlines,
     say). An item kept within a savepoint rolled back since (a release's rehearsal) is dropped with it: each item is
     marked by an on-commit callback, which Django drops with the savepoint. Return False (and keep nothing) outside a
-    unit of work or its transaction: the caller writes the item itself.
+    unit of work, or in one not run within a transaction (an inner block would commit and its items look rolled
+    back): the caller writes the item itself.
     """
     memo = unit_of_work_memo()
-    if memo is None or not transaction.get_connection().in_atomic_block:
+    if memo is None or not getattr(_pending, "in_transaction", False):
         return False
     marker = UnitOfWorkMarker(item)
     transaction.on_commit(marker)

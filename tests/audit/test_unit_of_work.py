@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from scf.audit.services import at_unit_of_work_end_together, audited
+from scf.audit.services import at_unit_of_work_end_together, audit_batch, audited
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,14 @@ def test_a_unit_of_work_that_fails_hands_nothing_over():
     with pytest.raises(ValueError, match="refused"):
         service()
     assert flushed == []
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_unit_of_work_outside_a_transaction_keeps_nothing_for_its_end():
+    """`audit_batch` on its own, outside a transaction: an inner block commits as it ends, and what it made would
+    look rolled back at the unit's end; nothing is kept, the caller writes each item at once."""
+    flushed = []
+    with audit_batch(), transaction.atomic():
+        kept = at_unit_of_work_end_together("things", "inner", flushed.append)
+    assert kept is False and flushed == []

@@ -458,3 +458,20 @@ def test_a_superuser_changes_a_steps_service_level_in_the_back_office(db):
     assert response.status_code == 200
     row.refresh_from_db()
     assert (row.step, row.business_days) == ("factoring/flows.FactoringFlow.review", 4)
+
+
+def test_an_email_that_cannot_be_composed_with_its_task_does_not_fail_the_step(world, monkeypatch,
+                                                                              django_capture_on_commit_callbacks):
+    lender, _other, supplier, _people = world
+
+    def broken(**kwargs):
+        raise KeyError("a translation went wrong")
+
+    monkeypatch.setattr(mail_module, "message_text", broken)
+    sent = []
+    monkeypatch.setattr(tasks.send_notifications, "delay", lambda **kwargs: sent.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        task = _task(supplier, obj=lender)
+    # The task and its notifications stand; the worker composes the e-mails from the rows.
+    assert Notification.objects.filter(task=task).count() == 2
+    assert sent == [{"notification_ids": sorted(Notification.objects.filter(task=task).values_list("pk", flat=True))}]

@@ -11,6 +11,7 @@ each task past its deadline.
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
@@ -27,6 +28,8 @@ from scf.parties.models import Membership, Organization, StaffGroup, User
 from . import mail, tasks
 from .assignment import ROLES_FOR_MARKER
 from .models import EmailOptOut, Notification, StepDeadline, TaskDeadline
+
+logger = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("NEW", "ASSIGNED")
 ESCALATION_KIND = "escalation"
@@ -187,8 +190,12 @@ def _mail_item(notification: Notification, address: str, about: dict | None) -> 
     """A pending notification as its after-commit task takes it: its id, or (id, address, subject, body)."""
     if about is None or notification.pk is None:
         return notification.pk
-    subject, body = mail.message_text(notification_pk=notification.pk, kind=notification.kind,
-                                      task=notification.task, **about)
+    try:
+        subject, body = mail.message_text(notification_pk=notification.pk, kind=notification.kind,
+                                          task=notification.task, **about)
+    except Exception:  # an e-mail's text never fails the step that made the task: the worker composes it again
+        logger.exception("Notification %s: its e-mail could not be composed with its task.", notification.pk)
+        return notification.pk
     return notification.pk, address, subject, body
 
 
