@@ -568,8 +568,10 @@ def _close(financing: FactoringFinancing, acting_user: User | None) -> None:
     ending = {State.SETTLED: "settle", State.BOUGHT_BACK: "bought_back", State.WRITTEN_OFF: "write_off"}[
         financing.state]
     _fire(financing, "close", acting_user)
-    # Every invoice of the file, locked and read once, in the order the advice prints them.
-    receivables = list(financing.receivables.select_for_update().order_by("due_date", "invoice_number"))
+    # Every invoice of the file, locked and read once (in key order, as a request locks invoices), then put in the
+    # order the advice prints them.
+    receivables = sorted(financing.receivables.select_for_update().order_by("pk"),
+                         key=lambda receivable: (receivable.due_date, receivable.invoice_number))
     for receivable in receivables:
         if receivable.state == "financed":
             getattr(receivable, ending)(by=acting_user, note=financing.reference)
