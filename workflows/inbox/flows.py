@@ -112,7 +112,9 @@ class _CaseJoinActivation(JoinActivation):
     """viewflow's join of parallel signing branches, reading no more than it must of each arrival.
 
     Each branch arriving looks the join task up (created by the first, already started) and, in the same read, the
-    split's tasks still open, and links itself to it; the last one marks the join done. viewflow's reads the
+    split's tasks still open, and links itself to it; the last one marks the join done. Deciding on arrival holds
+    because every branch ends in a person's task (checked on every flow: tests/inbox/test_flow_shapes.py), which
+    completes on its own click, once the split has made all its branches. viewflow's reads the
     process twice more per arrival (the join task's, then its product subclass: here the arriving branch's own,
     already locked), the arrived branches' tokens up to three times and whether one is open twice, and wraps
     completion in a savepoint for cancelling the other branches, which a join of all branches never does. The
