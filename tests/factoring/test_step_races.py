@@ -74,3 +74,22 @@ def test_one_step_completed_twice_at_once_is_completed_once(postgres_only, world
     # The flow went on once: no node of it has two tasks (twice completed, it had two gateways and two ends).
     names = [task.flow_task.name for task in Task.objects.filter(process__caseprocess__reference=financing.reference)]
     assert len(names) == len(set(names)), names
+
+
+def test_the_debtor_answering_a_requests_two_invoices_at_once_sends_it_to_review_once(postgres_only, world):
+    first, second = _receivable(world, number="INV-R1"), _receivable(world, number="INV-R2")
+    financing = services.financing_request_create(supplier=world.supplier, receivables=[first, second],
+                                                  value_date=TODAY, acting_user=world.supplier_user)
+
+    def confirm(receivable):
+        return lambda: services.receivable_confirm(receivable=receivable, amount=receivable.face_amount, note="",
+                                                   acting_user=world.debtor_user)
+
+    results, errors = _race(confirm(first), confirm(second))
+    assert errors == {}
+    financing.refresh_from_db()
+    assert financing.state == FactoringFinancing.State.UNDER_REVIEW
+    assert sorted(financing.receivables.values_list("invoice_number", "state")) == [
+        ("INV-R1", "financed"), ("INV-R2", "financed")]
+    names = [task.flow_task.name for task in Task.objects.filter(process__caseprocess__reference=financing.reference)]
+    assert names.count("review") == 1 and names.count("confirm") == 1

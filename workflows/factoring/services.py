@@ -465,8 +465,10 @@ def receivable_confirm(*, receivable: Receivable, amount: Decimal, note: str, ac
         raise IllegalTransition(_("Invoice %(number)s is %(state)s; only a submitted invoice can be confirmed.")
                                 % {"number": receivable.invoice_number, "state": receivable.get_state_display()})
     receivable.confirm(by=acting_user, amount=amount, note=note)
-    receivable.save()
-    _after_debtor_answer(receivable, acting_user)
+    # Stored once: financed with its request when this answer completes it, else confirmed here.
+    _after_debtor_answer(receivable, acting_user, answered=receivable)
+    if receivable.state == Receivable.State.CONFIRMED:
+        receivable.save()
     return receivable
 
 
@@ -487,8 +489,11 @@ def receivable_dispute(*, receivable: Receivable, note: str, acting_user: User) 
     return receivable
 
 
-def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
-    """Once the debtor answered every invoice of a request, send it to review (or end it)."""
+def _after_debtor_answer(receivable: Receivable, acting_user: User, answered: Receivable | None = None) -> None:
+    """Once the debtor answered every invoice of a request, send it to review (or end it).
+
+    `answered` is the invoice as the answer left it, not stored yet: it stands for its row among the request's.
+    """
     # The requests still awaiting the debtor, locked as they are found (a request withdrawn meanwhile is no longer a
     # draft once its lock is had, and is left out), with what their review reads: the facility's obligor (the
     # approval's applicant) and who prepared the request.
@@ -497,7 +502,8 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User) -> None:
               .filter(receivables=receivable, state=FactoringFinancing.State.DRAFT).order_by("pk"))
     for financing in drafts:
         # The request's invoices and their answers, read once.
-        answers = list(financing.receivables.all())
+        answers = [answered if answered is not None and answer.pk == answered.pk else answer
+                   for answer in financing.receivables.all()]
         if any(answer.state == Receivable.State.SUBMITTED for answer in answers):
             continue
         disputed = [answer.pk for answer in answers if answer.state == Receivable.State.DISPUTED]
