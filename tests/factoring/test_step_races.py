@@ -85,7 +85,7 @@ def test_the_debtor_answering_a_requests_two_invoices_at_once_sends_it_to_review
         return lambda: services.receivable_confirm(receivable=receivable, amount=receivable.face_amount, note="",
                                                    acting_user=world.debtor_user)
 
-    results, errors = _race(confirm(first), confirm(second))
+    _results, errors = _race(confirm(first), confirm(second))
     assert errors == {}
     financing.refresh_from_db()
     assert financing.state == FactoringFinancing.State.UNDER_REVIEW
