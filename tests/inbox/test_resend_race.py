@@ -33,15 +33,20 @@ class SlowBackend(EmailBackend):
             return super().send_messages(messages)
 
 
+def _task(reference: str) -> Task:
+    """A credit review task of a case, for notifications to be about."""
+    lender, supplier = LenderFactory(), OrganizationFactory()
+    process = CaseProcess.objects.create(flow_class=FactoringFlow, product="factoring", reference=reference,
+                                         applicant=supplier, amount="1000.00", currency="CNY")
+    return Task.objects.create(process=process, flow_task=FactoringFlow.review, status="NEW",
+                               owner_permission="inbox.decide_as_credit_officer",
+                               owner_permission_content_type=ContentType.objects.get_for_model(Organization),
+                               owner_permission_obj_pk=str(lender.pk))
+
+
 def test_two_resend_runs_at_once_send_each_pending_email_once(postgres_only, settings):
     settings.EMAIL_BACKEND = "tests.inbox.test_resend_race.SlowBackend"
-    lender, supplier = LenderFactory(), OrganizationFactory()
-    org_type = ContentType.objects.get_for_model(Organization)
-    process = CaseProcess.objects.create(flow_class=FactoringFlow, product="factoring", reference="R-1",
-                                         applicant=supplier, amount="1000.00", currency="CNY")
-    task = Task.objects.create(process=process, flow_task=FactoringFlow.review, status="NEW",
-                               owner_permission="inbox.decide_as_credit_officer",
-                               owner_permission_content_type=org_type, owner_permission_obj_pk=str(lender.pk))
+    task = _task("R-1")
     people = [UserFactory(username=f"person{i}", email=f"person{i}@example.com") for i in range(12)]
     Notification.objects.bulk_create(Notification(recipient=person, kind=Notification.Kind.TASK, task=task)
                                      for person in people)
@@ -58,13 +63,7 @@ def test_two_resend_runs_at_once_send_each_pending_email_once(postgres_only, set
 def test_a_task_and_the_resend_job_at_once_send_each_email_once(postgres_only, settings):
     """The task of a transaction whose worker was late (past the resend's grace) and the resend job at once."""
     settings.EMAIL_BACKEND = "tests.inbox.test_resend_race.SlowBackend"
-    lender, supplier = LenderFactory(), OrganizationFactory()
-    org_type = ContentType.objects.get_for_model(Organization)
-    process = CaseProcess.objects.create(flow_class=FactoringFlow, product="factoring", reference="R-2",
-                                         applicant=supplier, amount="1000.00", currency="CNY")
-    task = Task.objects.create(process=process, flow_task=FactoringFlow.review, status="NEW",
-                               owner_permission="inbox.decide_as_credit_officer",
-                               owner_permission_content_type=org_type, owner_permission_obj_pk=str(lender.pk))
+    task = _task("R-2")
     people = [UserFactory(username=f"late{i}", email=f"late{i}@example.com") for i in range(12)]
     made = Notification.objects.bulk_create(Notification(recipient=person, kind=Notification.Kind.TASK, task=task)
                                             for person in people)
@@ -82,13 +81,7 @@ def test_a_task_and_the_resend_job_at_once_send_each_email_once(postgres_only, s
 
 
 def test_a_claim_left_by_a_worker_that_died_is_taken_again_after_its_lease(postgres_only, settings):
-    lender, supplier = LenderFactory(), OrganizationFactory()
-    org_type = ContentType.objects.get_for_model(Organization)
-    process = CaseProcess.objects.create(flow_class=FactoringFlow, product="factoring", reference="R-3",
-                                         applicant=supplier, amount="1000.00", currency="CNY")
-    task = Task.objects.create(process=process, flow_task=FactoringFlow.review, status="NEW",
-                               owner_permission="inbox.decide_as_credit_officer",
-                               owner_permission_content_type=org_type, owner_permission_obj_pk=str(lender.pk))
+    task = _task("R-3")
     claimed_at = timezone.now()
     Notification.objects.create(recipient=UserFactory(email="died@example.com"), kind=Notification.Kind.TASK,
                                 task=task, email=Notification.Email.SENDING, email_claimed_at=claimed_at)

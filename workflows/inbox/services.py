@@ -23,16 +23,10 @@ def _artifact_filter(obj) -> dict:
     return {"artifact_content_type": ContentType.objects.get_for_model(type(obj)), "artifact_object_id": obj.pk}
 
 
-def process_for(obj, *, lock: bool = False) -> CaseProcess | None:
-    """Return the flow process whose artifact is `obj`, if one was started.
-
-    With `lock`, its rows are locked in the same statement (the case process's and viewflow's, as the flows' lock
-    takes them), for the rest of the caller's transaction.
-    """
+def process_for(obj) -> CaseProcess | None:
+    """Return the flow process whose artifact is `obj`, if one was started."""
     # The parties come along: the next tasks' assignment reads them.
     processes = CaseProcess.objects.filter(**_artifact_filter(obj)).select_related("applicant", "counterparty")
-    if lock:
-        processes = processes.select_for_update(of=("self", "process_ptr"))
     return processes.order_by("-pk").first()
 
 
@@ -47,7 +41,7 @@ def _open_task_locked(obj, node) -> Task | None:
     """Return the open task of `node` on `obj`'s latest process, with its case process; lock the three rows.
 
     The case process's rows are locked first, in the order every writer of the flow takes them
-    (`process_for(lock=True)`, the flows' own lock), so two completions of the case's tasks run one after the other;
+    (the flows' own lock, `locks.process_row_lock`), so two completions of the case's tasks run one after the other;
     the task's row is locked too. On PostgreSQL a statement that waited for a lock reads the rows it locks as they
     were committed meanwhile and drops those no longer matching: a task the other completed is not found open
     again, and the case's columns are not read as they were before (its end saves the process).
