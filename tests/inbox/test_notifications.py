@@ -218,6 +218,38 @@ def test_the_tasks_a_service_creates_are_announced_together_as_it_ends(world, dj
     assert len(mail.outbox) == 6  # their e-mails in one task after commit
 
 
+def test_tasks_of_different_steps_made_together_each_tell_their_own_takers_in_one_read(
+        world, django_capture_on_commit_callbacks):
+    """A split's branches land together: the takers of every task are read in one statement, and each task still
+    notifies its own people, with its own step's deadline; a task nobody may take gets its deadline and no one."""
+    lender, _other, supplier, people = world
+    nobody = OrganizationFactory(legal_name="无人公司")
+    StepDeadline.objects.update_or_create(step="factoring/flows.FactoringFlow.review", defaults={"business_days": 2})
+    StepDeadline.objects.update_or_create(step="factoring/flows.FactoringFlow.confirm", defaults={"business_days": 5})
+
+    @audited
+    def service():
+        return (_task(supplier, obj=lender),
+                _task(supplier, permission=OPERATE_FOR, obj=supplier, node=FactoringFlow.confirm,
+                      reference="FF-2026-00002"),
+                _task(supplier, permission=OPERATE_FOR, obj=nobody, node=FactoringFlow.confirm,
+                      reference="FF-2026-00003"))
+
+    with time_machine.travel(FRIDAY, tick=False), django_capture_on_commit_callbacks(execute=True), \
+            CaptureQueriesContext(connection) as queries:
+        review, confirm, nobodys = service()
+    reads = [q["sql"] for q in queries.captured_queries if '"inbox_emailoptout"' in q["sql"]]
+    assert len(reads) == 1 and reads[0].count("UNION ALL") == 2
+    assert _recipients(review) == {"officer", "officer-zh"}
+    assert _recipients(confirm) == {"operator", "org-admin"}
+    assert _recipients(nobodys) == set()
+    assert dict(TaskDeadline.objects.values_list("task_id", "due_on")) == {
+        review.pk: datetime.date(2026, 12, 8), confirm.pk: datetime.date(2026, 12, 11),
+        nobodys.pk: datetime.date(2026, 12, 11)}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        people[name].email for name in ("officer", "officer_zh", "operator", "org-admin"))
+
+
 def test_a_task_made_in_a_savepoint_rolled_back_since_is_not_announced(world, django_capture_on_commit_callbacks):
     """A release's preparation rehearses its movement in a savepoint and rolls it back: a task the rehearsal made
     never existed, and announcing it would point the deadline and notifications at no task."""

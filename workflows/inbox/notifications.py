@@ -15,7 +15,7 @@ import logging
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.models import Task
@@ -115,23 +115,31 @@ def task_announce(*, task: Task) -> list[int]:
 
 
 def tasks_announce(tasks: list[Task]) -> list[int]:
-    """Announce new tasks as `task_announce` does one: each task's takers read, then every deadline inserted in one
-    statement and every notification in another; return the notifications' ids."""
+    """Announce new tasks as `task_announce` does one: every task's takers read in one statement, then every deadline
+    inserted in one and every notification in another; return the notifications' ids."""
+    announced = [task for task in tasks if is_human(task) and task.status in OPEN_STATUSES]
+    if not announced:
+        return []
+    # Each task's takers with their e-mail choice and the step's service level, all tasks in one read (a UNION ALL,
+    # each part marked with its task's place); with what their e-mail says, it is composed here and sent after commit
+    # without reading the rows again.
+    columns = ("task_index", "pk", "email", "email_off", "service_level", "preferred_language", "first_name",
+               "last_name", "username")
+    parts = [_with_email_choice(task_takers(task), preference=step_of(task)).annotate(
+        task_index=Value(index), service_level=Subquery(
+            StepDeadline.objects.filter(step=step_of(task)).values("business_days")[:1])).values_list(*columns)
+        for index, task in enumerate(announced)]
+    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+    rows_of: dict[int, list[tuple]] = {index: [] for index in range(len(announced))}
+    for index, *row in query:
+        rows_of[index].append(tuple(row))
     deadlines: list[TaskDeadline] = []
-    notifications: list[tuple[Task, list[tuple]]] = []
-    for task in tasks:
-        if not is_human(task) or task.status not in OPEN_STATUSES:
-            continue
-        step = step_of(task)
-        # The step's service level rides along with the takers (one statement for both); read on its own
-        # only when nobody may take the task.
-        takers = _with_email_choice(task_takers(task), preference=step).annotate(service_level=Subquery(
-            StepDeadline.objects.filter(step=step).values("business_days")[:1]))
-        # With what their e-mail says: it is composed here and sent after commit without reading the rows again.
-        rows = list(takers.values_list("pk", "email", "email_off", "service_level", "preferred_language",
-                                       "first_name", "last_name", "username"))
+    notifications: list[tuple[Task, list[tuple], dict | None]] = []
+    for index, task in enumerate(announced):
+        rows = rows_of[index]
         landed = task.created or timezone.now()
-        due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step, landed=landed)
+        # The service level rode along with the takers; read on its own only when nobody may take the task.
+        due_on = _due_on(rows[0][3], landed) if rows else deadline_for(step=step_of(task), landed=landed)
         if due_on is not None:
             deadlines.append(TaskDeadline(task=task, due_on=due_on))
         reference = getattr(task.process, "reference", None)  # a case's process, as the flows make them
