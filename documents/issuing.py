@@ -166,8 +166,8 @@ def _tell_when_all_issued(kind: registry.DocumentKind, signing_set: registry.Sig
     # A party may have signed its documents from their own page while another's was still being rendered, when it
     # had no signing task to finish: the task it has just been given is finished now.
     if any_signed and signing_set.on_party_done is not None:
-        for organization, signer in parties_signed_all(obj, signing_set.kinds):
-            signing_set.on_party_done(obj, organization, signer)
+        for organization, signer, roles in parties_signed_all(obj, signing_set.kinds):
+            signing_set.on_party_done(obj, organization, signer, roles, by_key=False)
 
 
 def document_missing_signers(document: Document) -> list[Organization]:

@@ -80,6 +80,7 @@ class DocumentKind:
         return self.model._default_manager.select_related(*self.related).get(pk=object_id)
 
 
+
 @dataclass(frozen=True)
 class SigningSet:
     """The kinds of a business object's documents that must all be signed before it moves on."""
@@ -90,8 +91,10 @@ class SigningSet:
     # kind of the set names its signers, and a kind's `parties` mark exactly those must_sign: a
     # party never gets a document, or a signature block, it is not to sign.
     signers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # (business object, organization, signer): the organization has signed every document of the set it must.
-    on_party_done: Callable[[Any, Any, Any], None] | None = None
+    # (business object, organization, signer, roles): the organization has signed every document of the set it must,
+    # as the parties of these roles (the `SigningParty` roles of its rows). From a signing click the object comes by
+    # its key alone (`by_key` True: an unsaved instance with only its pk set, for `complete_step(..., by_key=True)`).
+    on_party_done: Callable[..., None] | None = None
     # (business object): every kind of the set has a signed document.
     on_complete: Callable[[Any], None] | None = None
     # (business object): every kind of the set has an issued PDF and no draft is left to render, so

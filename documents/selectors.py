@@ -12,7 +12,7 @@ from scf.core import tenancy
 from scf.parties.models import Organization, User
 from scf.parties.selectors import user_lender_ids, user_organization_ids
 
-from .models import Document, Signature
+from .models import Document, DocumentParty, Signature
 
 # The versions that count: a superseded or void document is no longer anyone's to sign.
 LIVE_STATES = (Document.State.DRAFT, Document.State.ISSUED, Document.State.SIGNED)
@@ -111,15 +111,20 @@ def kinds_all_issued(obj, kinds: Iterable[str]) -> tuple[bool, bool]:
     return kinds <= {kind for kind, _state, _signed in rows}, any(signed for _kind, _state, signed in rows)
 
 
-def parties_signed_all(obj, kinds: Iterable[str]) -> list[tuple[Organization, User]]:
+def parties_signed_all(obj, kinds: Iterable[str]) -> list[tuple[Organization, User, frozenset[str]]]:
     """Return each organization that signed every current document of these kinds it must sign, with its last
-    signer (the signing sets' `on_party_done` arguments)."""
+    signer and the roles it signs them as (the signing sets' `on_party_done` arguments)."""
     kinds = list(kinds)
-    signatures = (Signature.objects.filter(document__in=documents_of(obj, kinds=kinds).filter(state__in=LIVE_STATES))
+    current = documents_of(obj, kinds=kinds).filter(state__in=LIVE_STATES)
+    signatures = (Signature.objects.filter(document__in=current)
                   .select_related("organization", "signer").order_by("signed_at", "pk"))
     last = {signature.organization_id: signature for signature in signatures}
-    return [(signature.organization, signature.signer) for signature in last.values()
-            if party_signed_all(obj, signature.organization, kinds)]
+    roles: dict[int, set[str]] = {}
+    for organization_id, role in DocumentParty.objects.filter(document__in=current, organization_id__in=last,
+                                                              must_sign=True).values_list("organization_id", "role"):
+        roles.setdefault(organization_id, set()).add(role)
+    return [(signature.organization, signature.signer, frozenset(roles.get(signature.organization_id, ())))
+            for signature in last.values() if party_signed_all(obj, signature.organization, kinds)]
 
 
 def documents_to_sign(obj, organization: Organization) -> list[Document]:

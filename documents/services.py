@@ -162,14 +162,15 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
                     document__object_id=object_id, document__kind__in=kinds, document__state__in=LIVE_STATES)
     must_sign: dict[int, set[int]] = {pk: set() for pk in ids}
     signed: dict[int, set[int]] = {pk: set() for pk in ids}
-    own: list[tuple[tuple[int, int, str], int, bool]] = []  # ((type, object, kind), document, signed) of the party's
-    for document_id, organization_id, done, content_type_id, object_id, kind_code in DocumentParty.objects.filter(
+    # ((type, object, kind), document, signed, role) of the party's own rows
+    own: list[tuple[tuple[int, int, str], int, bool, str]] = []
+    for document_id, organization_id, done, content_type_id, object_id, kind_code, role in DocumentParty.objects.filter(
             wanted, must_sign=True).annotate(signed=Exists(Signature.objects.filter(
                 document_id=OuterRef("document_id"), organization_id=OuterRef("organization_id")))).values_list(
                 "document_id", "organization_id", "signed", "document__content_type_id", "document__object_id",
-                "document__kind"):
+                "document__kind", "role"):
         if organization_id == organization.pk:
-            own.append(((content_type_id, object_id, kind_code), document_id, done))
+            own.append(((content_type_id, object_id, kind_code), document_id, done, role))
         if document_id in must_sign:
             must_sign[document_id].add(organization_id)
             if done:
@@ -203,13 +204,16 @@ def documents_sign(*, documents, organization: Organization, signer: User, passw
     # Sealed after commit, in one task for the documents the click completed.
     batch_after_commit(tasks.finalize_after_commit, complete)
     # The party is done with an object's signing set once every current document of the set it must sign is signed,
-    # by this click or before; the object is loaded only then. What the click's read left unsigned is asked again now
-    # that its signatures are written: another click of the party may have signed it and committed meanwhile.
+    # by this click or before. What the click's read left unsigned is asked again now that its signatures are
+    # written: another click of the party may have signed it and committed meanwhile. The roles it signs as say
+    # which steps it has done: the object is not read (the flow reads its case from the process if it asks).
     for (content_type_id, object_id, kinds), (kind, signing_set) in sets.items():
-        mine = [done or document_id in must_sign for (type_id, obj_id, code), document_id, done in own
+        mine = [(done or document_id in must_sign, role) for (type_id, obj_id, code), document_id, done, role in own
                 if (type_id, obj_id) == (content_type_id, object_id) and code in kinds]
-        if mine and (all(mine) or party_signed_all(kind.model(pk=object_id), organization, kinds)):
-            signing_set.on_party_done(kind.business_object(object_id), organization, signer)
+        if mine and (all(done for done, _role in mine) or party_signed_all(kind.model(pk=object_id), organization,
+                                                                           kinds)):
+            signing_set.on_party_done(kind.model(pk=object_id), organization, signer,
+                                      frozenset(role for _done, role in mine), by_key=True)
     by_document = {signature.document_id: signature for signature in signatures}
     order = [document.pk for document in documents]
     return [by_document[pk] for pk in dict.fromkeys(order)]

@@ -133,6 +133,20 @@ def at_unit_of_work_end_together(key: str, item: Any, flush: Callable[[list], No
     return True
 
 
+def kept_take(key: str, ready: Callable[[Any], bool]) -> list:
+    """Take the items kept under `key` (see `at_unit_of_work_end_together`) that are still there and `ready`, for the
+    caller to write now; the unit's end writes the others as it would have. Outside a unit of work: nothing."""
+    memo = unit_of_work_memo()
+    kept = memo.get(key) if memo is not None else None
+    if not kept:
+        return []
+    there = {id(marker) for marker in kept} & {id(func) for _ids, func, _robust in
+                                                transaction.get_connection().run_on_commit}
+    taken = [marker for marker in kept if id(marker) in there and ready(marker.item)]
+    kept[:] = [marker for marker in kept if id(marker) in there and marker not in taken]
+    return [marker.item for marker in taken]
+
+
 class UnitOfWorkMarker:
     """An item kept for the end of its unit of work; as an on-commit callback it only marks that its savepoint is
     still there (nothing is left to do after commit: tests that run a transaction's callbacks by hand skip it)."""

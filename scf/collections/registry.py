@@ -26,7 +26,8 @@ from django.db import models
 from django.db.models import ProtectedError
 from django.db.models.signals import pre_delete
 
-from scf.ledger.models import Account, JournalEntry
+from scf.ledger.models import JournalEntry
+from scf.ledger.services import AccountRef
 from scf.parties.models import Organization, User
 
 from .models import Receipt
@@ -45,7 +46,7 @@ class Applied:
 
 class ApplyMoney(Protocol):
     def __call__(self, case: Any, *, amount: Decimal, value_date: datetime.date, bank_reference: str,
-                 payer: Organization | None, debit: Account, acting_user: User | None) -> Applied:
+                 payer: Organization | None, debit: AccountRef, acting_user: User | None) -> Applied:
         """Apply `amount` to the locked `case` and post it, debiting `debit`; refuse what the case cannot take."""
 
 

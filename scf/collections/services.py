@@ -12,15 +12,15 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scf.audit.services import audit_record, audited
 from scf.core.exceptions import IdempotencyConflict, IllegalTransition
-from scf.core.races import insert_once
+from scf.core.races import insert_once, insert_unless_taken
 from scf.ledger.models import Account
-from scf.ledger.services import entry_key, house_account, ledger_post, lines
+from scf.ledger.services import entry_key, house_account, house_key, ledger_post, lines
 from scf.money import MAX_AMOUNT_IN_WORDS
 from scf.parties.models import Organization, User
 
@@ -101,20 +101,24 @@ def receipt_apply(*, case: models.Model, amount: Decimal, value_date: datetime.d
     if existing is not None:
         return existing, False
 
-    def record() -> Receipt:
-        applied = handler_for(case).apply(case, amount=amount, value_date=value_date, bank_reference=bank_reference,
-                                          payer=payer, debit=house_account(P.DEBTOR_COLLECTION, case.currency, lender=case.lender),
-                                          acting_user=acting_user)
-        return Receipt.objects.create(
-            case=case, case_reference=case.reference, lender=case.lender, kind=applied.kind, payer=applied.payer,
-            payer_name=applied.payer.legal_name, bank_reference=bank_reference, value_date=value_date,
-            currency=case.currency, amount=amount, entry=applied.entry, recorded_by=acting_user,
-            **_allocation(applied, amount),
-        )
-
-    # The same bank line recorded at once elsewhere (the Suspense page, another system): its receipt answers.
-    return insert_once(record, lambda: receipt_existing(lender=case.lender, bank_reference=bank_reference,
-                                                        amount=amount, case=case))
+    applied = handler_for(case).apply(case, amount=amount, value_date=value_date, bank_reference=bank_reference,
+                                      payer=payer, debit=house_key(P.DEBTOR_COLLECTION, case.currency, lender=case.lender),
+                                      acting_user=acting_user)
+    receipt = Receipt(
+        case=case, case_reference=case.reference, lender=case.lender, kind=applied.kind, payer=applied.payer,
+        payer_name=applied.payer.legal_name, bank_reference=bank_reference, value_date=value_date,
+        currency=case.currency, amount=amount, entry=applied.entry, recorded_by=acting_user,
+        **_allocation(applied, amount),
+    )
+    # Inserted unless the bank line was recorded at this very moment elsewhere (the Suspense page, another system):
+    # one statement, no savepoint. The winner's receipt refuses this one, and what this unit of work applied is
+    # rolled back with it (retries of this case queue on its lock and find the receipt before applying anything).
+    if insert_unless_taken(receipt):
+        return receipt, True
+    if receipt_existing(lender=case.lender, bank_reference=bank_reference, amount=amount, case=case) is None:
+        raise IntegrityError(f"Receipt {bank_reference} of lender {case.lender_id} could not be inserted.")
+    raise IdempotencyConflict(_("Bank reference %(ref)s was recorded for this case at this moment by someone else; "
+                                "nothing more was recorded.") % {"ref": bank_reference})
 
 
 def receipt_apply_from_suspense(*, receipt: Receipt, case: models.Model, acting_user: User,
@@ -140,7 +144,7 @@ def receipt_apply_from_suspense(*, receipt: Receipt, case: models.Model, acting_
                                % {"cur": receipt.currency}})
     applied = handler_for(case).apply(case, amount=receipt.amount, value_date=receipt.value_date,
                                       bank_reference=receipt.bank_reference, payer=payer,
-                                      debit=house_account(P.SUSPENSE, receipt.currency, lender=receipt.lender), acting_user=acting_user)
+                                      debit=house_key(P.SUSPENSE, receipt.currency, lender=receipt.lender), acting_user=acting_user)
     receipt.case, receipt.case_reference = case, case.reference
     receipt.kind, receipt.payer = applied.kind, applied.payer
     for field, value in _allocation(applied, receipt.amount).items():

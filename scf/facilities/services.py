@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -304,6 +304,21 @@ def _held_reservation(facility: CreditFacility, reference: str) -> FacilityReser
     return reservation
 
 
+def _held_reservation_close(facility: CreditFacility, reference: str, status: str) -> FacilityReservation | None:
+    """Move the facility's held reservation `reference` to `status` and return it, in one statement (an UPDATE …
+    RETURNING, which locks the row); None when no reservation of that reference is held (the caller asks why)."""
+    meta = FacilityReservation._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    status_column, facility_column, reference_column = (quote(meta.get_field(name).column)
+                                                        for name in ("status", "facility", "reference"))
+    found = list(FacilityReservation.objects.raw(
+        f"UPDATE {quote(meta.db_table)} SET {status_column} = %s WHERE {facility_column} = %s AND "
+        f"{reference_column} = %s AND {status_column} = %s RETURNING {columns}",
+        [status, facility.pk, reference, FacilityReservation.Status.HELD]))
+    return found[0] if found else None
+
+
 @audited
 def facility_release(*, facility: CreditFacility, reference: str, acting_user: User | None) -> FacilityReservation:
     """Give back a held reservation (rejection or cancellation); releasing twice changes nothing."""
@@ -331,16 +346,15 @@ def facility_consume(*, facility: CreditFacility, reference: str, acting_user: U
     """
     if not locked:
         facility = facility_lock(pk=facility.pk)
-    reservation = _held_reservation(facility, reference)
-    if reservation.status == FacilityReservation.Status.CONSUMED:
-        return reservation
-    if reservation.status != FacilityReservation.Status.HELD:
+    reservation = _held_reservation_close(facility, reference, FacilityReservation.Status.CONSUMED)
+    if reservation is None:
+        reservation = _held_reservation(facility, reference)
+        if reservation.status == FacilityReservation.Status.CONSUMED:
+            return reservation
         raise ReservationError(_("Reservation %(ref)s was released.") % {"ref": reference})
     facility.reserved_amount -= reservation.amount
     facility.outstanding_amount += reservation.amount
     _save_balances(facility)
-    reservation.status = FacilityReservation.Status.CONSUMED
-    reservation.save(update_fields=["status"])
     _movement(facility, FacilityMovement.Kind.CONSUME, reservation.amount, reference, acting_user)
     return reservation
 

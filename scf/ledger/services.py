@@ -92,19 +92,54 @@ def party_account(owner: Organization, purpose: str, currency: str, *, lender: O
     return account_for(lender=lender, owner=owner, purpose=purpose, currency=currency)
 
 
-AccountRef = Account | Callable[[], Account]
+@dataclass(frozen=True)
+class AccountKey:
+    """An account named by whose books, whose, what for and in which currency: opened when a line needs it.
+
+    Given to `lines`, every key of a non-zero line is looked up (and the missing accounts opened) together.
+    """
+
+    lender: Organization
+    owner: Organization | None
+    purpose: str
+    currency: str
+
+    @property
+    def code(self) -> str:
+        return account_code(lender=self.lender, owner=self.owner, purpose=self.purpose, currency=self.currency)
 
 
-def _account(ref: AccountRef) -> Account:
-    return ref if isinstance(ref, Account) else ref()
+def house_key(purpose: str, currency: str, *, lender: Organization) -> AccountKey:
+    """The key of the lender's own account for a purpose and currency (see `house_account`)."""
+    return AccountKey(lender=lender, owner=None, purpose=purpose, currency=currency)
+
+
+def party_key(owner: Organization, purpose: str, currency: str, *, lender: Organization) -> AccountKey:
+    """The key of a party's account in the lender's books (see `party_account`)."""
+    return AccountKey(lender=lender, owner=owner, purpose=purpose, currency=currency)
+
+
+AccountRef = Account | AccountKey | Callable[[], Account]
+
+
+def _account(ref: AccountRef, keyed: dict[str, Account]) -> Account:
+    if isinstance(ref, Account):
+        return ref
+    if isinstance(ref, AccountKey):
+        return keyed[ref.code]
+    return ref()
 
 
 def lines(*pairs: tuple[AccountRef, Decimal]) -> list[Line]:
     """Return ledger lines from (account, amount) pairs, leaving out zero amounts (a zero posting says nothing).
 
-    An account may be given as a function returning it: it is looked up only when its amount is not zero.
+    An account may be given as a function returning it (looked up only when its amount is not zero), or as an
+    `AccountKey`: the keys of the non-zero lines are looked up together, the missing accounts opened together.
     """
-    return [Line(account=_account(account), amount=amount) for account, amount in pairs if amount]
+    wanted = [(ref.lender, ref.owner, ref.purpose, ref.currency) for ref, amount in pairs
+              if amount and isinstance(ref, AccountKey)]
+    keyed = accounts_by_code(wanted) if wanted else {}
+    return [Line(account=_account(account, keyed), amount=amount) for account, amount in pairs if amount]
 
 
 def entry_key(*parts: object) -> str:
@@ -284,13 +319,13 @@ def accrual_post(*, exact: Decimal, posted: Decimal, idempotency_key: str, debit
     daily postings always add up to the rounded exact accrual of the whole period and never drift
     the way rounding each day's own accrual would. A negative difference posts nothing: an accrual
     is never taken back here. The caller adds the answer to what it keeps as `posted`, under the
-    lock of the row that keeps it. `debit` and `credit` may be functions returning the accounts,
+    lock of the row that keeps it. `debit` and `credit` may be keys or functions returning the accounts,
     so that they are looked up only when something is posted.
     """
     due = round_money(exact) - posted
     if due <= 0:
         return Decimal("0.00")
-    ledger_post(idempotency_key=idempotency_key, lines=lines((_account(debit), due), (_account(credit), -due)),
+    ledger_post(idempotency_key=idempotency_key, lines=lines((debit, due), (credit, -due)),
                 description=description, acting_user=acting_user, value_date=value_date)
     return due
 

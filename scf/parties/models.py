@@ -33,11 +33,11 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def staff_groups(self) -> set[str]:
-        """Return the lender staff groups the user is in."""
+        """Return the lender staff groups the user is in (read with their permissions: one statement for both)."""
         if not hasattr(self, "_staff_groups"):
-            self._staff_groups = set(
-                self.groups.filter(name__in=StaffGroup.values).values_list("name", flat=True)
-            )
+            from .backends import groups_and_permissions_read
+
+            groups_and_permissions_read(self)
         return self._staff_groups
 
     @property

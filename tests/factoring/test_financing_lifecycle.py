@@ -218,3 +218,17 @@ def test_reverse_factoring_draws_on_the_core_enterprises_facility_and_skips_conf
     # A = 300,000 × 0.80 = 240,000.00 reserved on the core's facility, nothing on the supplier's.
     assert (core_facility.reserved_amount, world.facility.reserved_amount) == (Decimal("240000.00"),
                                                                              Decimal("0.00"))
+
+
+def test_the_inbox_shows_the_confirmed_amount_once_the_request_goes_to_review(world, requested):
+    """The case's inbox columns follow the confirmation (written with the confirm task's completion, when changed)."""
+    from workflows.inbox.models import CaseProcess
+
+    financing, receivable = requested
+    case = CaseProcess.objects.get(reference=financing.reference)
+    assert case.amount == Decimal("1000000.00")
+    services.receivable_confirm(receivable=receivable, amount=Decimal("950000.00"), note="a credit note",
+                                acting_user=world.debtor_user)
+    case.refresh_from_db()
+    assert (case.amount, case.due_date) == (Decimal("950000.00"), DUE)
+    assert _task(financing, FactoringFlow.review).process_id == case.pk

@@ -55,3 +55,24 @@ def test_signing_in_uses_the_backend_and_keeps_the_session():
     assert response.status_code == 302
     assert client.session["_auth_user_backend"] == "scf.parties.backends.ModelBackendOneRead"
     assert client.get("/accounts/login/").wsgi_request.user.pk == user.pk
+
+
+def test_a_persons_staff_groups_and_permissions_are_read_together_whichever_is_asked_first():
+    from scf.parties.models import StaffGroup
+
+    operations = Group.objects.get(name=StaffGroup.OPERATIONS)
+    user = UserFactory()
+    user.groups.add(operations, Group.objects.create(name="not-a-staff-group"))
+    user.user_permissions.add(Permission.objects.get(codename="disburse"))
+    expected = ModelBackend().get_all_permissions(_fresh(user))
+    for first in ("groups", "permissions"):
+        fresh = _fresh(user)
+        with CaptureQueriesContext(connection) as queries:
+            if first == "groups":
+                assert fresh.staff_groups() == {StaffGroup.OPERATIONS}
+            assert fresh.get_all_permissions() == expected and "inbox.disburse" in expected
+            assert fresh.staff_groups() == {StaffGroup.OPERATIONS}
+        assert len(queries) == 1, first
+    inactive = _fresh(UserFactory(is_active=False))
+    inactive.groups.add(operations)
+    assert inactive.staff_groups() == {StaffGroup.OPERATIONS} and inactive.get_all_permissions() == set()

@@ -39,7 +39,7 @@ from scf.collections.registry import Applied
 from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
 from scf.facilities.services import facilities_risk_stop
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import accrual_post, entry_key, house_account, ledger_post, lines, party_account
+from scf.ledger.services import AccountRef, accrual_post, entry_key, house_account, ledger_post, lines, party_account
 from scf.money import DayCount, round_money
 from scf.parties.models import Organization, User
 from scf.parties.permissions import require
@@ -248,7 +248,7 @@ def accrue_advance_penalties(on: datetime.date) -> int:
 # --- repayment, through collections ----------------------------------------------------------------
 
 def advance_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
-                          acting_user: User | None, payer: Organization | None, debit: Account) -> Applied:
+                          acting_user: User | None, payer: Organization | None, debit: AccountRef) -> Applied:
     """The receipt handler's advance repayment: penalty interest to the value date first, then the advance.
 
     More than is owed waits in suspense. The order is locked by the caller; its balances are updated here,

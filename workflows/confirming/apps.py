@@ -104,7 +104,7 @@ class ConfirmingConfig(AppConfig):
         from documents import registry as documents
         from scf.core import demo, menus
         from workflows.inbox import registry as flows
-        from workflows.inbox.services import complete_step
+        from workflows.inbox.signing import party_steps_complete
 
         from .agreements import CONTRACT_KINDS, agreement_contract_issued, agreement_signed_by_all
         from .demo import seed_confirming_agreements
@@ -112,12 +112,11 @@ class ConfirmingConfig(AppConfig):
         from .models import ConfirmingAgreement
         from .permissions import can_see_agreements
 
-        def party_done(agreement, organization, signer) -> None:
+        def party_done(agreement, organization, signer, roles, *, by_key: bool) -> None:
             # Each party's signing task is done once it signed the agreement.
-            step = {agreement.distributor_id: "sign_distributor", agreement.seller_id: "sign_seller",
-                    agreement.warehouse_id: "sign_warehouse", agreement.lender_id: "sign_lender"}.get(organization.pk)
-            if step is not None:
-                complete_step(agreement, step, signer)
+            party_steps_complete(agreement, signer, roles, {"distributor": "sign_distributor", "seller": "sign_seller",
+                                                            "warehouse": "sign_warehouse", "lender": "sign_lender"},
+                                 by_key=by_key)
 
         # The signers are the parties the agreement names (three or four): the kind's `parties` say which.
         documents.register_signing_set(documents.SigningSet(

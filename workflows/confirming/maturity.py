@@ -46,7 +46,7 @@ from scf.collections.registry import Applied, ReceiptHandler
 from scf.collections.services import receipt_apply, receipt_apply_from_suspense, receipt_input_clean
 from scf.core import tenancy
 from scf.ledger.models import Account, JournalEntry
-from scf.ledger.services import entry_key, house_account, ledger_post, lines, party_account
+from scf.ledger.services import AccountRef, entry_key, house_account, ledger_post, lines, party_account
 from scf.money import add_business_days
 from scf.parties.models import Organization, User
 from scf.parties.permissions import is_operator, require
@@ -263,7 +263,7 @@ def _is_seller(order: PurchaseOrder, payer: Organization | None) -> bool:
 
 
 def refund_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
-                         acting_user: User | None, payer: Organization | None, debit: Account) -> Applied:
+                         acting_user: User | None, payer: Organization | None, debit: AccountRef) -> Applied:
     """The receipt handler's refund: the seller's money into its frozen margin, up to what is still to refund.
 
     Only against an open demand; more than is still to refund waits in suspense. The order is locked by the
@@ -368,7 +368,7 @@ def order_refund_apply(*, order: PurchaseOrder, amount: Decimal, received_on: da
 
 
 def order_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: datetime.date, bank_reference: str,
-                        acting_user: User | None, payer: Organization | None, debit: Account) -> Applied:
+                        acting_user: User | None, payer: Organization | None, debit: AccountRef) -> Applied:
     """The order's receipt handler: an advanced order's money repays the advance (penalty first, then the
     advance: `advances.py`); otherwise the seller's money is its refund, anyone else's the distributor's margin."""
     from .advances import advance_receipt_apply

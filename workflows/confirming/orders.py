@@ -41,7 +41,7 @@ from scf.core.sequences import sequence_next
 from scf.facilities.exceptions import FacilityUnavailable
 from scf.facilities.models import CreditFacility, Product
 from scf.ledger.models import Account
-from scf.ledger.services import entry_key, house_account, ledger_post, lines, party_account
+from scf.ledger.services import AccountRef, entry_key, house_account, ledger_post, lines, party_account
 from scf.money import MAX_AMOUNT_IN_WORDS, round_money
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
@@ -400,7 +400,7 @@ def order_cancel(*, order: PurchaseOrder, acting_user: User, note: str = "") -> 
 
 def order_margin_receipt_apply(order: PurchaseOrder, amount: Decimal, *, value_date: datetime.date,
                                bank_reference: str, acting_user: User | None, payer: Organization | None,
-                               debit: Account) -> Applied:
+                               debit: AccountRef) -> Applied:
     """The receipt handler: margin into the distributor's margin account, up to what the order still needs.
 
     More than P − M waits in suspense. The order is locked by the caller, which records the payment.

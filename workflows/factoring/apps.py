@@ -34,8 +34,7 @@ class FactoringConfig(AppConfig):
         # the worker has sealed the last.
         signing_steps(
             model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
-            steps=lambda financing: {financing.supplier_id: "sign_supplier", financing.debtor_id: "sign_debtor",
-                                     financing.lender_id: "sign_lender"},
+            steps={"supplier": "sign_supplier", "debtor": "sign_debtor", "lender": "sign_lender"},
             note=_("agreement, notice of assignment and confirmation letter signed"), signers=SIGNERS,
             issued_step="rendering", sealed_step="sealing",
         )

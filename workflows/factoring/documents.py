@@ -9,12 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from documents import registry
 from documents.context import amount, party, percent
-from scf.parties.accounts import printed_account, settlement_account_for
+from scf.parties.accounts import printed_account
 
 from .models import FactoringFinancing
 
 # What the contexts and the parties read of a financing, loaded with it.
-RELATED = ("lender", "supplier", "debtor", "facility", "settlement_account")
+RELATED = ("lender", "supplier", "debtor", "facility", "settlement_account", "collection_account")
 
 REQUIRED = [
     "lender.legal_name", "lender.uscc", "supplier.legal_name", "supplier.uscc", "debtor.legal_name", "debtor.uscc",
@@ -47,7 +47,7 @@ def context_reads(financing: FactoringFinancing) -> tuple[list, object]:
     # The invoices as the caller has just read them, in this order, when it has (closing the file locks them all).
     receivables = getattr(financing, "_receivables_read", None)
     return (list(financing.receivables.order_by("due_date", "invoice_number")) if receivables is None else receivables,
-            settlement_account_for(financing.lender, financing.currency))
+            financing.debtor_pays_into())
 
 
 def financing_context(financing: FactoringFinancing) -> dict:

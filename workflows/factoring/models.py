@@ -162,6 +162,10 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
     # replaced at payment by the supplier's current verified one if it is no longer verified.
     settlement_account = models.ForeignKey("parties.SettlementAccount", on_delete=models.PROTECT, null=True,
                                            blank=True, related_name="+", verbose_name=_("settlement account"))
+    # The lender's account the notice of assignment tells the debtor to pay into: kept when the contracts are
+    # generated, so that every later document and reminder names the same one while it stays verified.
+    collection_account = models.ForeignKey("parties.SettlementAccount", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+", verbose_name=_("collection account"))
     currency = CurrencyField()
     confirmed_amount = MoneyField(_("confirmed amount"))
     advance_rate = models.DecimalField(_("advance rate"), max_digits=7, decimal_places=6)
@@ -248,6 +252,17 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
         if account is not None and account.status == account.Status.VERIFIED:
             return account
         return SettlementAccount.objects.payout_for(self.supplier_id, self.currency)
+
+    def debtor_pays_into(self):
+        """Return the lender's verified account the debtor pays into, or None when the lender has none.
+
+        The account the contracts named while it stays verified; else the lender's current verified
+        account in the currency (a changed account is pending until verified again, and is never printed).
+        """
+        account = self.collection_account
+        if account is not None and account.status == account.Status.VERIFIED:
+            return account
+        return SettlementAccount.objects.payout_for(self.lender_id, self.currency)
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
     def submit(self, *, by=None, note: str = "") -> None:

@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from scf.parties.accounts import printed_account, settlement_account_for
+from scf.parties.accounts import printed_account
 from scf.parties.models import User
 
 from .models import FactoringFinancing
@@ -21,7 +21,7 @@ def _people(*organizations) -> list[User]:
 def send_maturity_reminder(financing: FactoringFinancing, days: int) -> int:
     """Tell supplier and debtor that the financing falls due in `days` days; return the number of emails sent."""
     lender = financing.lender
-    account = printed_account(settlement_account_for(lender, financing.currency)) or {"bank": "", "number": "—"}
+    account = printed_account(financing.debtor_pays_into()) or {"bank": "", "number": "—"}
     sent = 0
     for user in _people(financing.supplier, financing.debtor):
         with translation.override(user.preferred_language):

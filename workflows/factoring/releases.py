@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,10 +47,10 @@ def _not_done_yet(financing: FactoringFinancing, done: bool, message: str) -> No
         raise IllegalTransition(message % {"ref": financing.reference})
 
 
-def _read(financing: FactoringFinancing) -> FactoringFinancing:
+def _read(financing: FactoringFinancing, **annotations) -> FactoringFinancing:
     """The financing as its checks read it (the settlement services lock it with the same rows)."""
     return FactoringFinancing.objects.select_related("facility", "supplier", "debtor", "lender",
-                                                     "settlement_account").get(pk=financing.pk)
+                                                     "settlement_account").annotate(**annotations).get(pk=financing.pk)
 
 
 def disbursement_prepare(*, financing: FactoringFinancing, acting_user: User) -> Release:
@@ -63,8 +64,10 @@ def receipt_prepare(*, financing: FactoringFinancing, amount: Decimal, value_dat
                     bank_reference: str, payer: Organization, acting_user: User) -> Release:
     """Prepare money received for the financing; `payer` is its debtor or its supplier (a buy-back)."""
     amount, bank_reference = receipt_input_clean(amount=amount, value_date=value_date, bank_reference=bank_reference)
-    financing = _read(financing)
-    if Receipt.objects.filter(lender_id=financing.lender_id, bank_reference=bank_reference).exists():
+    # Whether the lender has recorded this bank reference already, asked with the read of the financing.
+    financing = _read(financing, bank_reference_taken=Exists(Receipt.objects.filter(
+        lender_id=OuterRef("lender_id"), bank_reference=bank_reference)))
+    if financing.bank_reference_taken:
         raise ValidationError({"bank_reference": _("Receipt %(bank)s is already recorded.") % {"bank": bank_reference}})
     role = "supplier" if payer.pk == financing.supplier_id else "debtor"
     return _prepare(RECEIPT, financing, f"receipt:{bank_reference}", amount, acting_user,

@@ -37,7 +37,7 @@ from workflows.approval.models import ApprovalCase, ApprovalDecision
 from workflows.approval.services import approval_case_submit, approval_case_withdraw, approval_decide
 from workflows.inbox.attachments import attachment_add, document_request_create, document_requests_open
 from workflows.inbox.models import CaseAttachment, DocumentRequest
-from workflows.inbox.services import case_start, complete_step, process_cancel, process_sync
+from workflows.inbox.services import case_start, complete_step, process_cancel
 
 from . import permissions
 from .calculations import Quote, QuoteError, factoring_quote
@@ -438,7 +438,11 @@ def _submit_for_review(financing: FactoringFinancing, acting_user: User, note: s
         reference=financing.reference, acting_user=acting_user)
     financing.submit(by=acting_user, note=note)
     financing.save()
-    process_sync(financing, amount=financing.confirmed_amount, due_date=financing.due_date)
+
+
+def _case_columns(financing: FactoringFinancing) -> dict:
+    """The inbox columns a submission for review may change: written as its step completes."""
+    return {"amount": financing.confirmed_amount, "due_date": financing.due_date}
 
 
 # --- the debtor's confirmation ----------------------------------------------------------------
@@ -512,10 +516,11 @@ def _after_debtor_answer(receivable: Receivable, acting_user: User, answered: Re
         if len(disputed) < len(answers):
             _submit_for_review(financing, acting_user,
                                receivables=[answer for answer in answers if answer.pk not in disputed])
+            complete_step(financing, "confirm", acting_user, case_fields=_case_columns(financing))
         else:
             financing.cancel(by=acting_user, note=_("every invoice was disputed by the debtor"))
             financing.save()
-        complete_step(financing, "confirm", acting_user)
+            complete_step(financing, "confirm", acting_user)
 
 
 @transaction.atomic
@@ -601,8 +606,13 @@ def financing_review_decide(*, financing: FactoringFinancing, approver: User, de
         if requested_document:
             document_request_create(case=financing, organization=financing.supplier, lender=financing.lender,
                                     description=requested_document, acting_user=approver)
-    financing.save()
+    if financing.state != FactoringFinancing.State.APPROVED:
+        financing.save()
     complete_step(financing, "review", approver)
+    if financing.state == FactoringFinancing.State.APPROVED:
+        # The flow goes on to generate the contracts, which stores the financing once with them; saved here
+        # only if it did not.
+        financing.save()
     return financing
 
 
@@ -632,7 +642,7 @@ def financing_resubmit(*, financing: FactoringFinancing, acting_user: User,
             raise ValidationError({"value_date": _("The value date cannot be in the past.")})
         financing.value_date = value_date
     _submit_for_review(financing, acting_user, note=(note or "").strip())
-    complete_step(financing, "revise", acting_user)
+    complete_step(financing, "revise", acting_user, case_fields=_case_columns(financing))
     return financing
 
 
@@ -722,9 +732,15 @@ def financing_issue_contracts(financing: FactoringFinancing, *, locked: bool = F
             ("factoring_agreement", financing.supplier.preferred_language),
             ("notice_of_assignment", financing.debtor.preferred_language),
             ("debtor_confirmation_letter", financing.debtor.preferred_language)], acting_user=None)
+        # The account the notice names: the later documents and reminders name it too.
+        collection_account = financing._context_reads[1]
+    changed = financing.collection_account_id != (collection_account.pk if collection_account else None)
+    financing.collection_account = collection_account
     if can_proceed(financing.issue_contract):
         financing.issue_contract(note=_("contracts generated for signing"))
         financing.save()
+    elif changed:
+        financing.save(update_fields=["collection_account"])
     return documents
 
 

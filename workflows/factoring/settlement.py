@@ -30,15 +30,18 @@ from scf.facilities.models import CreditFacility
 from scf.facilities.services import facility_consume, facility_lock, facility_restore
 from scf.ledger.models import Account
 from scf.ledger.services import (
+    AccountRef,
     Line,
     account_code,
     accounts_by_code,
     accrual_post,
     entry_key,
     house_account,
+    house_key,
     ledger_post,
     lines,
     party_account,
+    party_key,
 )
 from scf.money import DayCount, allocate_in_order, round_money
 from scf.parties.exceptions import NoSettlementAccount
@@ -57,7 +60,7 @@ State = FactoringFinancing.State
 
 def _lock(financing: FactoringFinancing) -> FactoringFinancing:
     return FactoringFinancing.objects.select_for_update(of=("self",)).select_related(
-        "facility", "supplier", "debtor", "lender", "settlement_account").get(pk=financing.pk)
+        "facility", "supplier", "debtor", "lender", "settlement_account", "collection_account").get(pk=financing.pk)
 
 
 def _only_staff(financing: FactoringFinancing, action: str) -> str:
@@ -314,15 +317,15 @@ def _apply_to_financing(financing: FactoringFinancing, amount: Decimal, *, kind:
     return allocation
 
 
-def _receipt_lines(financing: FactoringFinancing, debit: Account, amount: Decimal, a: Allocation) -> list[Line]:
+def _receipt_lines(financing: FactoringFinancing, debit: AccountRef, amount: Decimal, a: Allocation) -> list[Line]:
     currency, supplier = financing.currency, financing.supplier
     return lines(
         (debit, amount),
-        (lambda: party_account(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -a.penalty),
-        (lambda: party_account(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -a.interest),
-        (lambda: party_account(supplier, P.ADVANCES, currency, lender=financing.lender), -(a.fees + a.advance)),
-        (lambda: party_account(supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), -a.rebate),
-        (lambda: house_account(P.SUSPENSE, currency, lender=financing.lender), -a.suspense),
+        (party_key(supplier, P.PENALTY_RECEIVABLE, currency, lender=financing.lender), -a.penalty),
+        (party_key(supplier, P.INTEREST_RECEIVABLE, currency, lender=financing.lender), -a.interest),
+        (party_key(supplier, P.ADVANCES, currency, lender=financing.lender), -(a.fees + a.advance)),
+        (party_key(supplier, P.SUPPLIER_SETTLEMENT, currency, lender=financing.lender), -a.rebate),
+        (house_key(P.SUSPENSE, currency, lender=financing.lender), -a.suspense),
     )
 
 
@@ -400,7 +403,7 @@ def financing_receipt_check(financing: FactoringFinancing, *, value_date: dateti
 
 def financing_receipt_apply(financing: FactoringFinancing, amount: Decimal, *, value_date: datetime.date,
                             bank_reference: str, acting_user: User | None, payer: Organization | None,
-                            debit: Account) -> Applied:
+                            debit: AccountRef) -> Applied:
     """Check the financing takes the money, split it by the waterfall and post it (the financing is locked).
 
     Factoring's receipt handler (scf.collections.registry): collections records the receipt.

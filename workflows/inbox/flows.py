@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_save, pre_save
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -34,7 +35,7 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
-from scf.audit.services import at_unit_of_work_end_together
+from scf.audit.services import at_unit_of_work_end_together, kept_take
 from scf.parties.models import Organization
 
 from .locks import process_row_lock
@@ -63,7 +64,16 @@ def lender_of(process) -> Organization:
     return process.artifact.lender
 
 
-class _CaseSwitchActivation(SwitchActivation):
+class _KeptDone:
+    """An activation whose task may wait unsaved for the next task of its unit of work (see `_store_done`): viewflow
+    keeps activations in sets, hashed by their task's key, which such a task gets only later. Hashed by the task's
+    identity instead, which never changes: no two activations of one of these tasks are ever made in one step."""
+
+    def __hash__(self) -> int:
+        return id(self.task)
+
+
+class _CaseSwitchActivation(_KeptDone, SwitchActivation):
     """viewflow's, without the savepoint around the branches' conditions, and stored once, routed and done.
 
     A case's gateways route on its business object as the service left it on the process (`in_state`): their
@@ -82,7 +92,7 @@ class _CaseSwitchActivation(SwitchActivation):
         activation._route()
         task.status = STATUS.DONE
         task.finished = now()
-        task.save()
+        _store_done(task)
         link_previous(task, prev_activation.task)
         return activation
 
@@ -143,7 +153,7 @@ class _CaseJoinActivation(JoinActivation):
                               token=join_token)
             task.data = data if data is not None else {}
             task.seed = seed
-            task.save()
+            _store(task)
         task.process = process  # the arriving branch's, locked and coerced: not read again
         link_previous(task, prev_activation.task)
         activation = cls(task)
@@ -218,6 +228,7 @@ def link_previous(task, previous) -> None:
 
 
 def _links_insert(pairs: list[tuple]) -> None:
+    _done_tasks_insert(kept_take(TASKS_DONE, lambda item: True))  # the links need the keys of the tasks kept
     links = Task.previous.through
     links.objects.bulk_create([links(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pairs],
                               ignore_conflicts=True)
@@ -237,7 +248,7 @@ class _CaseViewActivation(ViewActivation):
         owner = flow_task.calc_owner(activation)
         if owner:
             task.owner, task.status = owner, STATUS.ASSIGNED
-        task.save()
+        _store(task)
         link_previous(task, prev_activation.task)
         if flow_task._on_create is not None:
             flow_task._on_create(activation)
@@ -256,7 +267,7 @@ class _CaseHandleActivation(HandleActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
-        activation.task.save()
+        _store(activation.task)
         link_previous(activation.task, prev_activation.task)
         return activation
 
@@ -267,15 +278,75 @@ class Handle(flow.Handle):
     activation_class = _CaseHandleActivation
 
 
-def _stored_done(activation, prev_activation) -> None:
+def _stored_done(activation, prev_activation, *, key_needed: bool = False) -> None:
     """Store a node's task once, done, after the previous one (viewflow's stores it new, then updates it done); its
-    signals are sent as viewflow's would."""
+    signals are sent as viewflow's would. Unless its key is needed at once (`key_needed`: a split's makes its
+    branches' tokens), it is stored with the next task the unit of work stores (see `_store_done`)."""
     task = activation.task
     task.status = STATUS.DONE
     task.finished = now()
-    task.save()
+    if key_needed:
+        _store(task)
+    else:
+        _store_done(task)
     link_previous(task, prev_activation.task)
     task_finished.send(sender=activation.flow_class, process=activation.process, task=task)
+
+
+# A step's gateways, functions and end store their tasks done, as the flow passes them; nothing reads such a task
+# within the unit of work that made it (the join, the end and the open-task reads look for tasks not done, a task's
+# links are written as the unit ends). They are kept and inserted with the next task the unit stores, in one
+# statement (a step that routes through a gateway to a person's task stores both at once), or as the unit ends.
+TASKS_DONE = "tasks_done"
+
+
+def _store_done(task: Task) -> None:
+    """Store a new task made done with the next task the unit of work stores, or as it ends (outside one: now).
+
+    When exceptions are not propagated, viewflow's own nodes run (they link a task to the one before it at once):
+    stored now.
+    """
+    if not context.propagate_exception or not at_unit_of_work_end_together(
+            TASKS_DONE, (task, _savepoints()), _done_tasks_insert):
+        _tasks_insert([task])
+
+
+def _store(task: Task) -> None:
+    """Store a new task now, with the done tasks kept before it that can go with it (see `_store_done`)."""
+    here = _savepoints()
+    # Only those kept at this savepoint or within savepoints since released: one kept outside a savepoint still
+    # open would be rolled back with it and lost.
+    kept = kept_take(TASKS_DONE, lambda item: item[1][:len(here)] == here)
+    _tasks_insert([*(done for done, _where in kept), task])
+
+
+def _savepoints() -> tuple[str, ...]:
+    """The savepoints open here (a block without one rolls back only with its enclosing one)."""
+    return tuple(sid for sid in transaction.get_connection().savepoint_ids if sid is not None)
+
+
+def _done_tasks_insert(items: list[tuple[Task, tuple[str, ...]]]) -> None:
+    _tasks_insert([task for task, _where in items])
+
+
+def _tasks_insert(tasks: list[Task]) -> None:
+    """Insert new tasks in one statement, their signals sent as their saves would (the inbox announces a person's
+    new task on its post_save); viewflow's `Task.save` fills the task's type."""
+    if not tasks:
+        return
+    if len(tasks) == 1 or not transaction.get_connection().features.can_return_rows_from_bulk_insert:
+        for task in tasks:
+            task.save()
+        return
+    task_class = type(tasks[0])
+    for task in tasks:
+        if task.flow_task and not task.flow_task_type:
+            task.flow_task_type = task.flow_task.task_type
+        pre_save.send(sender=task_class, instance=task, raw=False, using=None, update_fields=None)
+    task_class._default_manager.bulk_create(tasks)
+    for task in tasks:
+        post_save.send(sender=task_class, instance=task, created=True, update_fields=None, raw=False,
+                       using=task._state.db)
 
 
 def _unsaved_task(flow_task, prev_activation, token, data, seed):
@@ -299,7 +370,7 @@ def _started(activation_class, flow_task, prev_activation, token, data, seed):
 # transaction rolls back whole, and the savepoint (two statements a node) guards nothing. These do their work as the
 # flow reaches them and store their task once, done; viewflow's way is kept when exceptions are not propagated.
 
-class _CaseFunctionActivation(FunctionActivation):
+class _CaseFunctionActivation(_KeptDone, FunctionActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:
@@ -323,7 +394,7 @@ class _CaseSplitActivation(SplitActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         activation = cls(_unsaved_task(flow_task, prev_activation, token, data, seed))
         activation._choose()
-        _stored_done(activation, prev_activation)  # the branches' tokens are made from its key
+        _stored_done(activation, prev_activation, key_needed=True)  # the branches' tokens are made from its key
         return activation
 
     @Activation.status.super()
@@ -343,7 +414,7 @@ class Split(flow.Split):
     activation_class = _CaseSplitActivation
 
 
-class _CaseEndActivation(EndActivation):
+class _CaseEndActivation(_KeptDone, EndActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:

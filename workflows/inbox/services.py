@@ -77,35 +77,50 @@ def case_submit(obj, *, resubmitted: bool, acting_user: User | None, revise_step
         case_start(obj)
 
 
-def complete_step(obj, step_name: str, acting_user: User | None, *, check: bool = False) -> bool:
+def complete_step(obj, step_name: str, acting_user: User | None, *, check: bool = False,
+                  by_key: bool = False, case_fields: dict | None = None) -> bool:
     """Complete the open task of the step `step_name` of `obj`'s flow, when there is one.
 
     The services that do a step's work call this after firing their transition, so they never
     import the flow; the flow is found through the registry by `obj`'s model. Return whether a
-    task was completed. With `check`, refuse a user the task is not meant for.
+    task was completed. With `check`, refuse a user the task is not meant for. With `by_key`, `obj`
+    is an instance with only its key set (a caller that has not read the object): the flow reads the
+    case from the process if a step asks for it. `case_fields` are inbox columns the step changed
+    (amount, due date, ...), as `process_sync` takes them: written with the task's completion, those
+    that differ only.
     """
     node = getattr(registry.flow_for(obj), step_name, None)
     if node is None:
         raise LookupError(f"{registry.flow_for(obj).__name__} has no step {step_name!r}.")
-    return complete_open_task(obj, node, acting_user, check=check)
+    return complete_open_task(obj, node, acting_user, check=check, by_key=by_key, case_fields=case_fields)
 
 
-def complete_open_task(obj, node, user: User | None, check: bool = False) -> bool:
+def complete_open_task(obj, node, user: User | None, check: bool = False, by_key: bool = False,
+                       case_fields: dict | None = None) -> bool:
     """Complete the open task of `node` on `obj`'s process, when there is one; return whether one was.
 
     `obj` is the case's business object as the service just saved it: the flow's gateways read it
-    from the process instead of loading it again.
+    from the process instead of loading it again (unless `by_key`: see `complete_step`).
     """
     # The open task is read with its process, the process locked, in one statement, in the flows' lock order:
     # after the business object.
     with transaction.atomic(savepoint=False):
         task = _open_task_locked(obj, node)
         if task is None:
+            if case_fields:
+                process_sync(obj, **case_fields)
             return False
         process = task.process.caseprocess
+        # The inbox columns as the case's lock read them: only those that changed are written.
+        changed = {name: value for name, value in (case_fields or {}).items() if getattr(process, name) != value}
+        if changed:
+            for name, value in changed.items():
+                setattr(process, name, value)
+            CaseProcess.objects.filter(pk=process.pk).update(**changed)
         if check and (user is None or not can_act(user, task)):
             raise ActionNotPermitted(_("This task is not yours to complete."))
-        process.artifact = obj
+        if not by_key:
+            process.artifact = obj
         task.process = process
         _finish(task, user)
     return True

@@ -5,7 +5,7 @@ signing party completes, and the transition its business object fires once every
 signed. The document services call back after issuing, after each signature and after sealing.
 
     signing_steps(model=FactoringFinancing, kinds=SIGNED_KINDS, transition="mark_signed",
-                  steps=lambda financing: {financing.supplier_id: "sign_supplier", ...},
+                  steps={"supplier": "sign_supplier", "debtor": "sign_debtor", "lender": "sign_lender"},
                   signers={"factoring_agreement": ("supplier", "lender"), ...},
                   issued_step="rendering", sealed_step="sealing")
 
@@ -29,8 +29,6 @@ nobody can click it early.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import models
 from django_fsm import can_proceed
 
@@ -40,19 +38,18 @@ from .services import complete_step
 
 
 def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transition: str,
-                  steps: Callable[[models.Model], dict[int, str]], note: str = "",
+                  steps: dict[str, str], note: str = "",
                   signers: dict[str, tuple[str, ...]] | None = None, issued_step: str | None = None,
                   sealed_step: str | None = None) -> None:
     """Register the signing set of `model`: all issued completes `issued_step`; a party that signed all it must
-    completes its step; all signed and sealed fires `transition` and completes `sealed_step`."""
+    completes the step of each role it signs as (`steps`: role → step); all signed and sealed fires `transition`
+    and completes `sealed_step`."""
 
     def on_issued(obj) -> None:
         complete_step(obj, issued_step, None)
 
-    def on_party_done(obj, organization, signer) -> None:
-        step = steps(obj).get(organization.pk)
-        if step is not None:
-            complete_step(obj, step, signer)
+    def on_party_done(obj, organization, signer, roles, *, by_key: bool) -> None:
+        party_steps_complete(obj, signer, roles, steps, by_key=by_key)
 
     def on_complete(obj) -> None:
         # document_finalize hands over the object as it read it under the object's row lock.
@@ -67,3 +64,12 @@ def signing_steps(*, model: type[models.Model], kinds: tuple[str, ...], transiti
     document_registry.register_signing_set(document_registry.SigningSet(
         model=model, kinds=tuple(kinds), signers=dict(signers or {}), on_party_done=on_party_done,
         on_complete=on_complete, on_issued=on_issued if issued_step is not None else None))
+
+
+def party_steps_complete(obj, signer, roles, steps: dict[str, str], *, by_key: bool) -> None:
+    """Complete the signing step of each role (`steps`: role → step) a party that signed all it must signs as;
+    `obj` may be the business object by its key alone (`by_key`, see `complete_step`)."""
+    for role in sorted(roles):
+        step = steps.get(role)
+        if step is not None:
+            complete_step(obj, step, signer, by_key=by_key)

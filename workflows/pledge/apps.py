@@ -107,7 +107,7 @@ class PledgeConfig(AppConfig):
         from documents import registry as documents
         from scf.core import demo, menus
         from workflows.inbox import registry as flows
-        from workflows.inbox.services import complete_step
+        from workflows.inbox.signing import party_steps_complete
 
         from .agreements import CONTRACT_KINDS, agreement_contracts_issued, agreement_signed_by_all
         from .demo import seed_pledge_agreements
@@ -118,12 +118,10 @@ class PledgeConfig(AppConfig):
 
         documents.register(*AGREEMENT_KINDS)
 
-        def party_done(agreement, organization, signer) -> None:
+        def party_done(agreement, organization, signer, roles, *, by_key: bool) -> None:
             # Each party's signing task is done once it signed every contract it must.
-            step = {agreement.pledgor_id: "sign_pledgor", agreement.warehouse_id: "sign_warehouse",
-                    agreement.lender_id: "sign_lender"}.get(organization.pk)
-            if step is not None:
-                complete_step(agreement, step, signer)
+            party_steps_complete(agreement, signer, roles, {"pledgor": "sign_pledgor", "warehouse": "sign_warehouse",
+                                                            "lender": "sign_lender"}, by_key=by_key)
 
         documents.register_signing_set(documents.SigningSet(
             model=PledgeAgreement, kinds=CONTRACT_KINDS, signers=AGREEMENT_SIGNERS, on_party_done=party_done,

@@ -35,7 +35,7 @@ from scf.core.sequences import sequence_next
 from scf.facilities.models import Product
 from scf.facilities.services import facility_consume, facility_release, facility_reserve, facility_restore
 from scf.ledger.models import Account
-from scf.ledger.services import accrual_post, entry_key, house_account, ledger_post, lines, party_account
+from scf.ledger.services import AccountRef, accrual_post, entry_key, house_account, ledger_post, lines, party_account
 from scf.money import MAX_AMOUNT_IN_WORDS, DayCount, allocate_in_order
 from scf.parties.exceptions import NoSettlementAccount
 from scf.parties.models import Organization, SettlementAccount, User
@@ -505,7 +505,7 @@ def drawdowns_accrue_interest_daily(on: datetime.date) -> int:
 
 def drawdown_receipt_apply(drawdown: PledgeDrawdown, amount: Decimal, *, value_date: datetime.date,
                            bank_reference: str, acting_user: User | None, payer: Organization | None,
-                           debit: Account) -> Applied:
+                           debit: AccountRef) -> Applied:
     """Pledge's receipt handler: accrue to the value date, then interest first, then principal; more waits in suspense.
 
     The drawdown and its agreement are locked by the caller; the balances change here and are saved
