@@ -206,6 +206,11 @@ class FacilityMovement(models.Model):
         ordering = ["id"]
         verbose_name = _("facility movement")
         verbose_name_plural = _("facility movements")
+        constraints = [
+            # A repayment restores the facility once, however often it is applied (`facility_restore`).
+            models.UniqueConstraint(fields=["facility", "reference"], condition=models.Q(kind="restore"),
+                                    name="facility_movement_restore_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.reference}"

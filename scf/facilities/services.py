@@ -368,22 +368,39 @@ def facility_restore(*, facility: CreditFacility, amount, reference: str,
     """
     amount = _clean_amount(amount)
     facility = facility_lock(pk=facility.pk)
-    existing = facility.movements.filter(kind=FacilityMovement.Kind.RESTORE, reference=reference).first()
-    if existing is not None:
-        if existing.amount != amount:
+
+    def applied_before() -> FacilityMovement | None:
+        existing = facility.movements.filter(kind=FacilityMovement.Kind.RESTORE, reference=reference).first()
+        if existing is not None and existing.amount != amount:
             raise ReservationError(_("Repayment %(ref)s was already applied with a different amount.")
                                    % {"ref": reference})
         return existing
+
     if amount > facility.outstanding_amount:
+        if (existing := applied_before()) is not None:
+            return existing
         raise ReservationError(
             _("The repayment %(amount)s is more than the outstanding %(outstanding)s.")
             % {"amount": f"{amount:,}", "outstanding": f"{facility.outstanding_amount:,}"}
         )
+    outstanding, retired = facility.outstanding_amount, facility.retired_amount
     facility.outstanding_amount -= amount
     if not facility.revolving:
         facility.retired_amount += amount
-    _save_balances(facility)
-    return _movement(facility, FacilityMovement.Kind.RESTORE, amount, reference, acting_user)
+    # The movement first, unless this repayment's is there already (its unique key): one statement, no look-up
+    # beforehand; the balances only when it went in.
+    movement = FacilityMovement(
+        facility=facility, kind=FacilityMovement.Kind.RESTORE, amount=amount, reference=reference,
+        reserved_after=facility.reserved_amount, outstanding_after=facility.outstanding_amount,
+        available_after=facility.available_amount, actor=acting_user)
+    if insert_unless_taken(movement):
+        _save_balances(facility)
+        return movement
+    facility.outstanding_amount, facility.retired_amount = outstanding, retired
+    existing = applied_before()
+    if existing is None:
+        raise IntegrityError(f"The repayment {reference} of facility {facility.pk} could not be recorded.")
+    return existing
 
 
 # --- limit changes (four eyes) -------------------------------------------------------------------

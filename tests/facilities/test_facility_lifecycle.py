@@ -463,3 +463,19 @@ def test_the_facility_page_offers_activate_to_a_second_person_only(staff_user, l
     assert ("activate", "Activate") not in [(n, str(label)) for n, label in page.context["actions"]]
     assert "a second person entitled to it activates it" in page.content.decode()
     assert ("activate", "Activate") in [(n, str(label)) for n, label in theirs.get(url).context["actions"]]
+
+
+def test_a_repayment_applied_again_after_the_rest_was_repaid_answers_the_first_and_another_amount_is_refused(
+        credit_officer):
+    facility = FacilityFactory()
+    _reserved(facility, D("400000.00"), "APP-1", credit_officer)
+    facility_consume(facility=facility, reference="APP-1", acting_user=credit_officer)
+    first = facility_restore(facility=facility, amount=D("300000.00"), reference="REPAY-1", acting_user=credit_officer)
+    facility_restore(facility=facility, amount=D("100000.00"), reference="REPAY-2", acting_user=credit_officer)
+    # 300,000.00 is now more than the outstanding 0.00: the same repayment again is still the first one.
+    again = facility_restore(facility=facility, amount=D("300000.00"), reference="REPAY-1", acting_user=credit_officer)
+    assert again.pk == first.pk
+    with pytest.raises(ReservationError):
+        facility_restore(facility=facility, amount=D("200000.00"), reference="REPAY-2", acting_user=credit_officer)
+    assert _balances(facility) == (D("0.00"), D("0.00"), D("0.00"), D("1000000.00"))
+    assert FacilityMovement.objects.filter(kind=FacilityMovement.Kind.RESTORE).count() == 2
