@@ -11,6 +11,7 @@ import hashlib
 from contextlib import nullcontext
 
 from django.core.files.base import ContentFile
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,13 +201,7 @@ def _finalize_all(documents: list[Document]) -> list[Document]:
     if not issued:
         return documents
     # Each read once for all: the missing signers, the certificates and the blocks are all made of these.
-    ids = [document.pk for document in issued]
-    signatures: dict[int, list[Signature]] = {pk: [] for pk in ids}
-    for signature in Signature.objects.filter(document_id__in=ids).select_related("organization"):
-        signatures[signature.document_id].append(signature)
-    parties: dict[int, list[DocumentParty]] = {pk: [] for pk in ids}
-    for party in DocumentParty.objects.filter(document_id__in=ids).select_related("organization"):
-        parties[party.document_id].append(party)
+    parties, signatures = _parties_with_signatures([document.pk for document in issued])
     complete: dict[tuple, tuple[registry.DocumentKind, registry.SigningSet, int]] = {}
     sealed = []
     for document in issued:
@@ -232,6 +227,35 @@ def _finalize_all(documents: list[Document]) -> list[Document]:
 
 
 _SEALED_FIELDS = ["final_pdf", "final_sha256", "signed_at", "state"]
+_SIGNATURE_COLUMNS = [field.attname for field in Signature._meta.concrete_fields
+                      if field.attname not in ("document_id", "organization_id")]
+
+
+def _parties_with_signatures(ids: list[int]) -> tuple[dict[int, list[DocumentParty]], dict[int, list[Signature]]]:
+    """Each document's parties (in their order, with their organizations) and its signatures (in the order they were
+    given), in one read: a signature is a party's (one at most each, as the keys of both say)."""
+    parties: dict[int, list[DocumentParty]] = {pk: [] for pk in ids}
+    signatures: dict[int, list[Signature]] = {pk: [] for pk in ids}
+    given = FilteredRelation("document__signatures", condition=Q(document__signatures__organization=F("organization")))
+    # The signature's key by a subquery: Django resolves `given__id` to the document's (the join's other side).
+    key = Subquery(Signature.objects.filter(document_id=OuterRef("document_id"),
+                                            organization_id=OuterRef("organization_id")).values("pk")[:1])
+    rows = (DocumentParty.objects.filter(document_id__in=ids).select_related("organization").annotate(given=given)
+            .annotate(signature_id=key, **{f"signature_{column}": F(f"given__{column}")
+                                           for column in _SIGNATURE_COLUMNS if column != "id"}))
+    for party in rows:
+        parties[party.document_id].append(party)
+        if party.signature_id is None:
+            continue
+        values = {"document_id": party.document_id, "organization_id": party.organization_id,
+                  **{column: getattr(party, f"signature_{column}") for column in _SIGNATURE_COLUMNS}}
+        columns = [field.attname for field in Signature._meta.concrete_fields]  # from_db takes them in this order
+        signature = Signature.from_db(party._state.db, columns, [values[column] for column in columns])
+        signature.organization = party.organization
+        signatures[party.document_id].append(signature)
+    for document_signatures in signatures.values():
+        document_signatures.sort(key=lambda signature: (signature.signed_at, signature.pk))
+    return parties, signatures
 
 
 def _seal(document: Document, signatures: list[Signature], parties: list[DocumentParty], *, save: bool = True) -> bool:

@@ -151,3 +151,35 @@ def test_a_sealing_run_twice_moves_the_flow_once(world, issued, django_capture_o
     tasks = Task.objects.filter(process__caseprocess__reference=issued.reference)
     assert tasks.filter(flow_task=FactoringFlow.sealing).count() == 1
     assert tasks.filter(flow_task=FactoringFlow.disburse).count() == 1
+
+
+def test_sealing_reads_each_documents_parties_and_their_signatures_together_as_they_are(world, issued):
+    """What the signature blocks and the certificate print: the parties in their order, the signatures in the order
+    given, each with its party's organization; one statement for all the documents."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from documents.issuing import _parties_with_signatures
+    from documents.models import DocumentParty
+    from documents.services import documents_sign
+
+    notice = Document.objects.get(object_id=issued.pk, kind="notice_of_assignment")
+    agreement = Document.objects.get(object_id=issued.pk, kind="factoring_agreement")
+    documents_sign(documents=[notice], organization=world.debtor, signer=world.debtor_user, password=PASSWORD,
+                   ip_address="203.0.113.9", user_agent="pytest-debtor")
+    documents_sign(documents=[notice, agreement], organization=world.supplier, signer=world.supplier_user,
+                   password=PASSWORD, ip_address=None, user_agent="pytest-supplier")
+    with CaptureQueriesContext(connection) as queries:
+        parties, signatures = _parties_with_signatures([notice.pk, agreement.pk])
+        printed = [(s.organization.legal_name, s.signer_name, s.ip_address, s.user_agent, s.sha256, s.signer_id)
+                   for s in signatures[notice.pk]]
+        party_names = [(p.role, p.organization.legal_name) for p in parties[notice.pk]]
+    assert len(queries) == 1
+    stored = Signature.objects.filter(document=notice).select_related("organization")  # by signed_at, id
+    assert printed == [(s.organization.legal_name, s.signer_name, s.ip_address, s.user_agent, s.sha256, s.signer_id)
+                       for s in stored]
+    assert [s.organization_id for s in signatures[notice.pk]] == [world.debtor.pk, world.supplier.pk]
+    assert [(s.pk, s.signed_at) for s in signatures[notice.pk]] == [(s.pk, s.signed_at) for s in stored]
+    assert party_names == [(p.role, p.organization.legal_name)
+                           for p in DocumentParty.objects.filter(document=notice).select_related("organization")]
+    assert [s.organization_id for s in signatures[agreement.pk]] == [world.supplier.pk]
