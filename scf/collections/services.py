@@ -113,6 +113,7 @@ def receipt_apply(*, case: models.Model, amount: Decimal, value_date: datetime.d
     # Inserted unless the bank line was recorded at this very moment elsewhere (the Suspense page, another system):
     # one statement, no savepoint. The winner's receipt refuses this one, and what this unit of work applied is
     # rolled back with it (retries of this case queue on its lock and find the receipt before applying anything).
+    # The refusal must end the caller's transaction: a caller that caught it and went on would keep the posting.
     if insert_unless_taken(receipt):
         return receipt, True
     if receipt_existing(lender=case.lender, bank_reference=bank_reference, amount=amount, case=case) is None:

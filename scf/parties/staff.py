@@ -138,8 +138,10 @@ def _set_groups(user: User, groups: list[str]) -> None:
     # Only the staff groups change: any other group the user is in (none, today) stays.
     user.groups.remove(*Group.objects.filter(name__in=StaffGroup.values).exclude(name__in=groups))
     user.groups.add(*Group.objects.filter(name__in=groups))
-    if hasattr(user, "_staff_groups"):
-        del user._staff_groups
+    # Read again when next asked, with the permissions the groups give (they are read together).
+    for kept in ("_staff_groups", "_perm_cache", "_group_perm_cache"):
+        if hasattr(user, kept):
+            delattr(user, kept)
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -50,3 +50,13 @@ def test_a_kept_account_no_longer_verified_gives_way_to_the_lenders_verified_one
     newer = SettlementAccountFactory(organization=world.lender, account_number="6222999900002222")
     fresh = FactoringFinancing.objects.get(pk=financing.pk)
     assert financing_context(fresh)["collection_account"] == printed_account(newer)
+
+
+def test_contracts_generated_again_keep_the_account_they_name(world):
+    financing = _approved(world)
+    kept = financing.collection_account
+    SettlementAccount.objects.filter(pk=kept.pk).update(status=SettlementAccount.Status.PENDING, is_default=False)
+    newer = SettlementAccountFactory(organization=world.lender, account_number="6222999900003333")
+    language = "en" if financing.supplier.preferred_language != "en" else "zh-hans"
+    services.financing_generate_contracts(financing=financing, language=language, acting_user=world.supplier_user)
+    assert FactoringFinancing.objects.get(pk=financing.pk).collection_account_id == newer.pk

@@ -97,17 +97,19 @@ from workflows.inbox.models import CaseProcess
 # 301: a new task's e-mails are claimed before they are sent (one statement: whoever claims a row sends it), so
 # that the task, its retries and the resend job never send one twice: two statements a batch again.
 # 300 once a confirmed invoice that completes its request is stored once, financed (confirm 23).
-# 275 (2026-12-08) once a unit of work's new tasks are announced with their takers read in one statement (the
+# 270 (2026-12-08) once a unit of work's new tasks are announced with their takers read in one statement (the
 # signing split's three: one read), a receipt opens the ledger accounts it needs together and stores itself unless
 # its bank line was recorded meanwhile (no savepoint), a signing click completes its party's step by the role it
-# signs as (the financing not read), a step's gateway and function tasks are stored with the next task it stores (one
-# INSERT), the lender's collection account is kept on the financing when the contracts name it (the later documents
-# read it with the financing), a receipt's preparation asks whether its bank reference is taken with the read of the
-# financing, a lender's staff groups and permissions are read together, the inbox columns change with the confirm
-# task's completion and only when they differ, an approval's financing is stored once with its contracts, and a
-# disbursement consumes its reservation in one statement: request 22, confirm 21, review+issue 45, sign 12/20/32,
-# disburse 45, receipt 33, settle 39. 270 is NOT met.
-LIFECYCLE_BUDGET = 275
+# signs as (the financing not read), a step's start, gateway and function tasks are stored with the next task it
+# stores (one INSERT), the lender's collection account is kept on the financing when the contracts name it (the later
+# documents read it with the financing), a receipt's preparation asks whether its bank reference is taken with the
+# read of the financing, a lender's staff groups and permissions are read together, the inbox columns change with the
+# confirm task's completion and only when they differ, an approval's financing is stored once with its contracts, a
+# disbursement consumes its reservation in one statement, a repayment's facility movement is inserted unless its
+# reference is taken, sealing reads the parties and their signatures together, and the end closes the process in one
+# UPDATE that asks whether another task is open: request 21, confirm 21, review+issue 45, sign 12/19/31, disburse 45,
+# receipt 32, settle 38. The issue's 270 is met.
+LIFECYCLE_BUDGET = 270
 STEP_BUDGET = 60
 REPEATS_BUDGET = 0
 

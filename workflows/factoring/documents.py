@@ -13,7 +13,10 @@ from scf.parties.accounts import printed_account
 
 from .models import FactoringFinancing
 
-# What the contexts and the parties read of a financing, loaded with it.
+# What the contexts and the parties read of a financing, loaded with it. Joined to the statement that locks the
+# financing, these rows are read as they were when that statement began (PostgreSQL re-reads only the locked row
+# after a wait): an account verified or changed while it waited is as if changed just after the read, as with any
+# read; the next document reads it again. Nothing that changes an account waits for a financing's lock.
 RELATED = ("lender", "supplier", "debtor", "facility", "settlement_account", "collection_account")
 
 REQUIRED = [

@@ -102,18 +102,32 @@ def financing_generate_contracts(*, financing: FactoringFinancing, language: str
                                 % {"ref": financing.reference})
     current = documents_of(financing, kinds=SIGNED_KINDS).filter(state__in=LIVE_STATES)
     documents = []
-    agreement = current.filter(kind="factoring_agreement").order_by("-version").first()
-    if agreement is None or agreement.language != language:
-        documents.append(document_generate(obj=financing, kind_code="factoring_agreement", language=language,
-                                           acting_user=acting_user))
-    for kind in SIGNED_KINDS[1:]:
-        if not current.filter(kind=kind).exists():
-            documents.append(document_generate(obj=financing, kind_code=kind,
-                                               language=financing.debtor.preferred_language, acting_user=acting_user))
+    with shared_context_reads(financing):
+        agreement = current.filter(kind="factoring_agreement").order_by("-version").first()
+        if agreement is None or agreement.language != language:
+            documents.append(document_generate(obj=financing, kind_code="factoring_agreement", language=language,
+                                               acting_user=acting_user))
+        for kind in SIGNED_KINDS[1:]:
+            if not current.filter(kind=kind).exists():
+                documents.append(document_generate(obj=financing, kind_code=kind,
+                                                   language=financing.debtor.preferred_language,
+                                                   acting_user=acting_user))
+        changed = bool(documents) and _keep_collection_account(financing)
     if can_proceed(financing.issue_contract):
         financing.issue_contract(by=acting_user)
         financing.save()
+    elif changed:
+        financing.save(update_fields=["collection_account"])
     return documents
+
+
+def _keep_collection_account(financing: FactoringFinancing) -> bool:
+    """Keep on the financing the lender's account the contracts just generated name (within `shared_context_reads`):
+    later documents and reminders name the same one. Return whether it changed (the caller stores it)."""
+    account = financing._context_reads[1]
+    changed = financing.collection_account_id != (account.pk if account is not None else None)
+    financing.collection_account = account
+    return changed
 
 
 def operator_only(organization: Organization, action: str) -> str:
@@ -732,10 +746,7 @@ def financing_issue_contracts(financing: FactoringFinancing, *, locked: bool = F
             ("factoring_agreement", financing.supplier.preferred_language),
             ("notice_of_assignment", financing.debtor.preferred_language),
             ("debtor_confirmation_letter", financing.debtor.preferred_language)], acting_user=None)
-        # The account the notice names: the later documents and reminders name it too.
-        collection_account = financing._context_reads[1]
-    changed = financing.collection_account_id != (collection_account.pk if collection_account else None)
-    financing.collection_account = collection_account
+        changed = _keep_collection_account(financing)
     if can_proceed(financing.issue_contract):
         financing.issue_contract(note=_("contracts generated for signing"))
         financing.save()

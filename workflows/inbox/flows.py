@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.db.models.signals import post_save, pre_save
 from django.utils.timezone import now
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.handle import HandleActivation
@@ -193,12 +193,13 @@ class Join(flow.Join):
         super().__init__(**kwargs)
 
 
-class _CaseStartActivation(StartHandleActivation):
+class _CaseStartActivation(_KeptDone, StartHandleActivation):
     """viewflow's start of a process from code, joining the service's transaction and taking no lock.
 
     viewflow's saves the new process in a savepoint, then locks it to go on: no other transaction can see a process
     its own has not committed yet, so the lock (a statement) guards nothing, and a failure rolls the service's whole
-    transaction back anyway (the savepoint's two statements).
+    transaction back anyway (the savepoint's two statements). Its task, done at once, is stored with the next task
+    the start makes (see `_store_done`).
     """
 
     @Activation.status.super()
@@ -206,7 +207,13 @@ class _CaseStartActivation(StartHandleActivation):
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
         with transaction.atomic(savepoint=False):
             self.process.save()
-            self.complete()
+            if context.propagate_exception:
+                # viewflow's complete(), the task kept for the next task's INSERT.
+                self.task.status, self.task.finished = STATUS.DONE, now()
+                _store_done(self.task)
+                task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            else:
+                self.complete()
             flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
             self.activate_next()
 
@@ -441,12 +448,23 @@ class _CaseEndActivation(_KeptDone, EndActivation):
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
     def _close(self, *, others) -> bool:
-        """Close the process once no other task of it is open; return whether it was closed."""
-        if others.exists():
+        """Close the process once no other task of it is open; return whether it was closed.
+
+        A case's process is closed by one UPDATE that asks in its WHERE whether another task is open (under the
+        process lock its step holds), then its inbox row is marked closed: no read beforehand.
+        """
+        process, finished = self.process, now()
+        if not isinstance(process, CaseProcess):
+            if others.exists():
+                return False
+            process.status, process.finished = PROCESS.DONE, finished
+            process.save()
+            return True
+        if not Process.objects.filter(pk=process.pk).filter(~Exists(others)).update(status=PROCESS.DONE,
+                                                                                    finished=finished):
             return False
-        self.process.status = PROCESS.DONE
-        self.process.finished = now()
-        self.process.save()
+        process.status, process.finished, process.is_open = PROCESS.DONE, finished, False
+        CaseProcess.objects.filter(pk=process.pk).update(is_open=False)
         return True
 
 
