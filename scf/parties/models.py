@@ -302,6 +302,13 @@ class SettlementAccountQuerySet(models.QuerySet):
         return (self.filter(organization=organization, currency=currency, status=SettlementAccount.Status.VERIFIED)
                 .order_by("-is_default", "id").first())
 
+    def kept_or_payout_for(self, kept, organization, currency: str) -> SettlementAccount | None:
+        """Return `kept` (an account a case chose earlier) while it stays verified, else `payout_for`: a changed
+        account is pending until verified again, and is never paid into or printed."""
+        if kept is not None and kept.status == SettlementAccount.Status.VERIFIED:
+            return kept
+        return self.payout_for(organization, currency)
+
 
 class SettlementAccount(ConcurrentTransitionMixin, models.Model):
     """A bank account of an organization that money is paid into (or, for a lender, collected on).

@@ -248,10 +248,7 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
         The account chosen at the request while it stays verified; else the supplier's current verified
         account in the currency (a changed account is pending until verified again, and receives nothing).
         """
-        account = self.settlement_account
-        if account is not None and account.status == account.Status.VERIFIED:
-            return account
-        return SettlementAccount.objects.payout_for(self.supplier_id, self.currency)
+        return SettlementAccount.objects.kept_or_payout_for(self.settlement_account, self.supplier_id, self.currency)
 
     def debtor_pays_into(self):
         """Return the lender's verified account the debtor pays into, or None when the lender has none.
@@ -259,10 +256,7 @@ class FactoringFinancing(ConcurrentTransitionMixin, models.Model):
         The account the contracts named while it stays verified; else the lender's current verified
         account in the currency (a changed account is pending until verified again, and is never printed).
         """
-        account = self.collection_account
-        if account is not None and account.status == account.Status.VERIFIED:
-            return account
-        return SettlementAccount.objects.payout_for(self.lender_id, self.currency)
+        return SettlementAccount.objects.kept_or_payout_for(self.collection_account, self.lender_id, self.currency)
 
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.UNDER_REVIEW)
     def submit(self, *, by=None, note: str = "") -> None:
